@@ -1,0 +1,92 @@
+// swift-tools-version: 6.1
+// Handoff: continue a website chat over SMS. See README.md and ARCHITECTURE.md.
+
+import PackageDescription
+
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "handoff",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "handoff", targets: ["handoff"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // System libraries: imported only by Storage and Gateway, with `internal import`.
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CCurl", path: "Sources/CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+
+        // Pure domain rules: no I/O, no dependencies.
+        .target(name: "HandoffCore", swiftSettings: strictSettings),
+        // HTTP/1.1 server on POSIX sockets and Dispatch; knows nothing about SMS.
+        .target(name: "HTTPServer", swiftSettings: strictSettings),
+        // SQLite connection, statements, group-commit writer, migrator, repositories.
+        .target(
+            name: "Storage",
+            dependencies: [
+                "CSQLite",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // libcurl client, SMS gateway adapters, the gateway simulator.
+        .target(
+            name: "Gateway",
+            dependencies: [
+                "CCurl",
+                "HandoffCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // Use cases, configuration, API routes, dispatchers, event fan-out.
+        .target(
+            name: "HandoffService",
+            dependencies: [
+                "HandoffCore", "HTTPServer", "Storage", "Gateway",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // The daemon and its command line.
+        .executableTarget(
+            name: "handoff",
+            dependencies: [
+                "HandoffService",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // A minimal server on the HTTPServer module, used by bench/http.sh.
+        .executableTarget(
+            name: "HTTPBenchServer",
+            dependencies: ["HTTPServer"],
+            path: "bench/HTTPBenchServer",
+            swiftSettings: strictSettings
+        ),
+
+        // Shared by the test targets: oracles, temporary directories, a live-server client.
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strictSettings),
+        .testTarget(name: "HandoffCoreTests", dependencies: ["HandoffCore", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "HandoffServiceTests",
+            dependencies: ["HandoffService", "HTTPServer", "Storage", "TestSupport"],
+            swiftSettings: strictSettings
+        ),
+    ]
+)

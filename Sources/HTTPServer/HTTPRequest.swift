@@ -1,0 +1,71 @@
+/// A complete HTTP request as handed to a responder: head, decoded body and connection facts.
+public struct HTTPRequest: Sendable {
+    public var method: HTTPMethod
+    /// The request target exactly as received, e.g. `/v1/messages?after=10`.
+    public var target: String
+    public var version: HTTPVersion
+    public var headers: HTTPHeaders
+    /// The body after transfer decoding (chunked bodies arrive here de-chunked).
+    public var body: [UInt8]
+    /// Trailer fields of a chunked body, if any.
+    public var trailers: HTTPHeaders
+    /// The peer address, e.g. `127.0.0.1` or `::1`; empty when unknown.
+    public var remoteAddress: String
+    /// Set by the server: the incoming `X-Request-Id` when it is sane, else a fresh id.
+    public var requestID: String
+    /// Named parameters captured by the router, e.g. `id` for `/v1/conversations/{id}`.
+    public var pathParameters: [String: String]
+    /// The route pattern that matched, e.g. `/v1/conversations/{id}`; for logs and metrics.
+    public var routePattern: String?
+
+    public init(
+        method: HTTPMethod,
+        target: String,
+        version: HTTPVersion = .http1_1,
+        headers: HTTPHeaders = HTTPHeaders(),
+        body: [UInt8] = [],
+        trailers: HTTPHeaders = HTTPHeaders(),
+        remoteAddress: String = "",
+        requestID: String = ""
+    ) {
+        self.method = method
+        self.target = target
+        self.version = version
+        self.headers = headers
+        self.body = body
+        self.trailers = trailers
+        self.remoteAddress = remoteAddress
+        self.requestID = requestID
+        self.pathParameters = [:]
+        self.routePattern = nil
+    }
+
+    /// The path part of the target, without the query string.
+    public var path: Substring {
+        if let q = target.firstIndex(of: "?") { return target[..<q] }
+        return target[...]
+    }
+
+    /// The raw query string after `?`, or nil.
+    public var query: Substring? {
+        guard let q = target.firstIndex(of: "?") else { return nil }
+        return target[target.index(after: q)...]
+    }
+
+    /// Whether the client asked to keep the connection open after this request.
+    public var wantsKeepAlive: Bool {
+        let tokens = headers.values(for: "Connection").flatMap { $0.split(separator: ",") }
+            .map { $0.trimmingSpaces().lowercased() }
+        if version == .http1_0 { return tokens.contains("keep-alive") }
+        return !tokens.contains("close")
+    }
+}
+
+extension Substring {
+    package func trimmingSpaces() -> Substring {
+        var s = self
+        while let f = s.first, f == " " || f == "\t" { s.removeFirst() }
+        while let l = s.last, l == " " || l == "\t" { s.removeLast() }
+        return s
+    }
+}

@@ -1,0 +1,1 @@
+// HandoffCore: see ARCHITECTURE.md.

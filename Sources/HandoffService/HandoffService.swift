@@ -1,0 +1,1 @@
+// HandoffService: see ARCHITECTURE.md.

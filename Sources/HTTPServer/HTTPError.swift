@@ -11,7 +11,9 @@ public struct HTTPError: Error, Sendable, Equatable {
     /// Extra response headers, such as `Retry-After` or `Allow`.
     public var headers: HTTPHeaders
 
-    public init(_ status: HTTPStatus, code: String, message: String, field: String? = nil, headers: [(String, String)] = []) {
+    public init(
+        _ status: HTTPStatus, code: String, message: String, field: String? = nil, headers: [(String, String)] = []
+    ) {
         self.status = status
         self.code = code
         self.message = message
@@ -30,7 +32,8 @@ public struct HTTPError: Error, Sendable, Equatable {
             json += JSONString.quote(field)
         }
         json += "}}"
-        var response = HTTPResponse(status: status, contentType: "application/json; charset=utf-8", body: Array(json.utf8))
+        var response = HTTPResponse(
+            status: status, contentType: "application/json; charset=utf-8", body: Array(json.utf8))
         for field in headers { response.headers.add(name: field.name, value: field.value) }
         return response
     }

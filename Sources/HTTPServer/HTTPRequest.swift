@@ -21,7 +21,7 @@ public struct HTTPRequest: Sendable {
     public init(
         method: HTTPMethod,
         target: String,
-        version: HTTPVersion = .http1_1,
+        version: HTTPVersion = .http11,
         headers: HTTPHeaders = HTTPHeaders(),
         body: [UInt8] = [],
         trailers: HTTPHeaders = HTTPHeaders(),
@@ -56,7 +56,7 @@ public struct HTTPRequest: Sendable {
     public var wantsKeepAlive: Bool {
         let tokens = headers.values(for: "Connection").flatMap { $0.split(separator: ",") }
             .map { $0.trimmingSpaces().lowercased() }
-        if version == .http1_0 { return tokens.contains("keep-alive") }
+        if version == .http10 { return tokens.contains("keep-alive") }
         return !tokens.contains("close")
     }
 }

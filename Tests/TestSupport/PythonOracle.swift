@@ -44,7 +44,8 @@ public enum PythonOracle {
         let errors = stderr.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw OracleError(message: "\(script) exited \(process.terminationStatus): " + String(decoding: errors, as: UTF8.self))
+            throw OracleError(
+                message: "\(script) exited \(process.terminationStatus): " + String(decoding: errors, as: UTF8.self))
         }
         return output
     }

@@ -1,1 +1,0 @@
-// HandoffCore: see ARCHITECTURE.md.

@@ -1,0 +1,265 @@
+extension Configuration {
+    /// Every setting, in the order `check-config` and the example config list them.
+    public static let settings: [ConfigurationSetting] = [
+        text("listen", "127.0.0.1:8080", "Address and port to bind: an IPv4 address, localhost or [IPv6].") {
+            guard let address = ListenAddress(parsing: $1) else {
+                throw SettingProblem("expected host:port such as 127.0.0.1:8080 or [::1]:8080")
+            }
+            $0.listen = address
+        } current: {
+            $0.listen.description
+        },
+        text("database", "./data/handoff.sqlite", "SQLite database file; its folder is created if missing.") {
+            try nonEmpty($1)
+            $0.databasePath = $1
+        } current: {
+            $0.databasePath
+        },
+        text("migrations", "./migrations", "Folder of NNNN_name.sql migration files.") {
+            try nonEmpty($1)
+            $0.migrationsDirectory = $1
+        } current: {
+            $0.migrationsDirectory
+        },
+        text(
+            "public_url", "http://<listen>",
+            "Base URL gateways and browsers use to reach us; webhook signatures are checked against it."
+        ) {
+            $0.publicURL = try httpURL($1)
+        } current: {
+            $0.publicURL
+        },
+        text("gateway", "simulator", "SMS gateway: simulator (built-in, loopback) or twilio.") {
+            $0.gateway = try oneOf($1)
+        } current: {
+            $0.gateway.rawValue
+        },
+        text("twilio_account_sid", "", "Twilio Account SID (AC...).") {
+            $0.twilioAccountSID = try optional($1)
+        } current: {
+            $0.twilioAccountSID
+        },
+        secret("twilio_auth_token", "Twilio auth token; also the webhook signing key.") {
+            $0.twilioAuthToken = try optional($1)
+        } current: {
+            $0.twilioAuthToken
+        },
+        text("twilio_from", "", "Sender number in E.164 (or use twilio_messaging_service_sid).") {
+            $0.twilioFrom = try optional($1)
+        } current: {
+            $0.twilioFrom
+        },
+        text("twilio_messaging_service_sid", "", "Twilio Messaging Service SID (MG...) used as sender.") {
+            $0.twilioMessagingServiceSID = try optional($1)
+        } current: {
+            $0.twilioMessagingServiceSID
+        },
+        text("twilio_api_base", "https://api.twilio.com", "Base URL of the Twilio Messages API.") {
+            $0.twilioAPIBase = try httpURL($1)
+        } current: {
+            $0.twilioAPIBase
+        },
+        secret("api_keys", "Comma-separated bearer keys for the bot/agent API.") {
+            $0.apiKeys = list($1)
+            if $0.apiKeys.contains(where: { $0.count < 16 }) {
+                throw SettingProblem("every API key must be at least 16 characters long")
+            }
+        } current: {
+            $0.apiKeys.isEmpty ? nil : $0.apiKeys.joined(separator: ",")
+        },
+        text("widget_origins", "the public URL's origin", "Comma-separated origins allowed to use the widget API.") {
+            $0.widgetOrigins = try list($1).map(origin)
+        } current: {
+            $0.widgetOrigins.joined(separator: ",")
+        },
+        text("cookie_secure", "true", "Mark the session cookie Secure; false only for plain-http local use.") {
+            $0.cookieSecure = try bool($1)
+        } current: {
+            String($0.cookieSecure)
+        },
+        text("event_webhook_url", "", "Where business events (message.created, ...) are POSTed.") {
+            $0.eventWebhookURL = try optional($1).map(httpURL)
+        } current: {
+            $0.eventWebhookURL
+        },
+        secret("event_webhook_secret", "Signing secret for X-Handoff-Signature on business events.") {
+            $0.eventWebhookSecret = try optional($1)
+        } current: {
+            $0.eventWebhookSecret
+        },
+        text("default_region", "US", "Region (ISO 3166 alpha-2) for phone numbers typed without a country code.") {
+            guard $1.count == 2, $1.allSatisfy({ $0.isASCII && $0.isUppercase }) else {
+                throw SettingProblem("expected a two-letter region code such as US or GB")
+            }
+            $0.defaultRegion = $1
+        } current: {
+            $0.defaultRegion
+        },
+        text("db_synchronous", "full", "SQLite durability: full (survives power loss) or normal.") {
+            $0.databaseSynchronous = try oneOf($1)
+        } current: {
+            $0.databaseSynchronous.rawValue
+        },
+        text("db_readers", "4", "Number of read-only SQLite connections.") {
+            $0.databaseReaders = try integer($1, in: 1...64)
+        } current: {
+            String($0.databaseReaders)
+        },
+        text("log_level", "info", "debug, info, warning or error.") {
+            $0.logLevel = try oneOf($1)
+        } current: {
+            $0.logLevel.rawValue
+        },
+        text("log_format", "logfmt", "logfmt or json lines on standard error.") {
+            $0.logFormat = try oneOf($1)
+        } current: {
+            $0.logFormat.rawValue
+        },
+        text("max_body_bytes", "1048576", "Largest request body accepted (413 beyond).") {
+            $0.maxBodyBytes = try integer($1, in: 1024...(64 << 20))
+        } current: {
+            String($0.maxBodyBytes)
+        },
+        text("max_connections", "10000", "Open connections allowed; beyond it new ones get 503.") {
+            $0.maxConnections = try integer($1, in: 1...1_000_000)
+        } current: {
+            String($0.maxConnections)
+        },
+        text("accept_backlog", "1024", "Listen backlog of pending connections.") {
+            $0.acceptBacklog = try integer($1, in: 1...65535)
+        } current: {
+            String($0.acceptBacklog)
+        },
+        text("header_timeout", "10s", "Time allowed to receive a request head (slow clients are cut off).") {
+            $0.headerTimeout = try duration($1)
+        } current: {
+            seconds($0.headerTimeout)
+        },
+        text("body_timeout", "30s", "Time allowed to receive a request body.") {
+            $0.bodyTimeout = try duration($1)
+        } current: {
+            seconds($0.bodyTimeout)
+        },
+        text("idle_timeout", "75s", "Idle keep-alive connections are closed after this.") {
+            $0.idleTimeout = try duration($1)
+        } current: {
+            seconds($0.idleTimeout)
+        },
+        text("write_timeout", "30s", "A client that reads nothing for this long is disconnected.") {
+            $0.writeTimeout = try duration($1)
+        } current: {
+            seconds($0.writeTimeout)
+        },
+        text("drain_timeout", "10s", "On SIGTERM/SIGINT, in-flight requests get this long to finish.") {
+            $0.drainTimeout = try duration($1)
+        } current: {
+            seconds($0.drainTimeout)
+        },
+    ]
+
+    private static func text(
+        _ key: String, _ defaultDescription: String, _ help: String,
+        apply: @escaping @Sendable (inout Configuration, String) throws -> Void,
+        current: @escaping @Sendable (Configuration) -> String?
+    ) -> ConfigurationSetting {
+        ConfigurationSetting(
+            key: key, defaultDescription: defaultDescription, help: help, isSecret: false, apply: apply,
+            current: current)
+    }
+
+    private static func secret(
+        _ key: String, _ help: String,
+        apply: @escaping @Sendable (inout Configuration, String) throws -> Void,
+        current: @escaping @Sendable (Configuration) -> String?
+    ) -> ConfigurationSetting {
+        ConfigurationSetting(
+            key: key, defaultDescription: "", help: help, isSecret: true, apply: apply, current: current)
+    }
+}
+
+// MARK: - Value parsers shared by the settings
+
+private func nonEmpty(_ text: String) throws(SettingProblem) {
+    if text.isEmpty { throw SettingProblem("must not be empty") }
+}
+
+private func optional(_ text: String) throws(SettingProblem) -> String? {
+    text.isEmpty ? nil : text
+}
+
+private func list(_ text: String) -> [String] {
+    text.split(separator: ",").map { String($0.trimmingCharacters(in: " \t")) }.filter { !$0.isEmpty }
+}
+
+private func bool(_ text: String) throws(SettingProblem) -> Bool {
+    switch text.lowercased() {
+    case "true", "yes", "on", "1": return true
+    case "false", "no", "off", "0": return false
+    default: throw SettingProblem("expected true or false")
+    }
+}
+
+private func integer(_ text: String, in range: ClosedRange<Int>) throws(SettingProblem) -> Int {
+    guard let value = Int(text), range.contains(value) else {
+        throw SettingProblem("expected a whole number from \(range.lowerBound) to \(range.upperBound)")
+    }
+    return value
+}
+
+private func oneOf<Choice: RawRepresentable & CaseIterable>(_ text: String) throws(SettingProblem) -> Choice
+where Choice.RawValue == String {
+    guard let value = Choice(rawValue: text.lowercased()) else {
+        throw SettingProblem("expected one of " + Choice.allCases.map(\.rawValue).joined(separator: ", "))
+    }
+    return value
+}
+
+/// Parses `10`, `10s`, `500ms`, `2m`, `1h` into a duration of at least 1 ms and at most a day.
+private func duration(_ text: String) throws(SettingProblem) -> Duration {
+    let units: [(String, Int)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("", 1000)]
+    for (suffix, millis) in units where text.hasSuffix(suffix) {
+        let number = text.dropLast(suffix.count)
+        if let value = Int(number), value >= 0 {
+            let total = value.multipliedReportingOverflow(by: millis)
+            if !total.overflow, total.partialValue >= 1, total.partialValue <= 86_400_000 {
+                return .milliseconds(total.partialValue)
+            }
+        }
+    }
+    throw SettingProblem("expected a duration such as 10s, 500ms or 2m (at most 24h)")
+}
+
+private func seconds(_ duration: Duration) -> String {
+    let millis = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+    return millis % 1000 == 0 ? "\(millis / 1000)s" : "\(millis)ms"
+}
+
+/// An absolute http(s) URL without a trailing slash, query or fragment.
+private func httpURL(_ text: String) throws(SettingProblem) -> String {
+    var url = text
+    while url.hasSuffix("/") { url.removeLast() }
+    let lower = url.lowercased()
+    let scheme = lower.hasPrefix("https://") ? "https://" : lower.hasPrefix("http://") ? "http://" : nil
+    guard let scheme, url.count > scheme.count, !url.contains(where: { $0 == "?" || $0 == "#" || $0 == " " })
+    else { throw SettingProblem("expected an absolute http:// or https:// URL without query or fragment") }
+    return url
+}
+
+/// `scheme://host[:port]`, lowercased, as browsers send in `Origin`.
+private func origin(_ text: String) throws(SettingProblem) -> String {
+    let url = try httpURL(text)
+    let afterScheme = url.firstRange(of: "://")!.upperBound
+    guard !url[afterScheme...].contains("/") else {
+        throw SettingProblem("an origin is scheme://host[:port], without a path")
+    }
+    return url.lowercased()
+}
+
+extension StringProtocol {
+    func trimmingCharacters(in set: String) -> SubSequence {
+        var s = self[...]
+        while let f = s.first, set.contains(f) { s = s.dropFirst() }
+        while let l = s.last, set.contains(l) { s = s.dropLast() }
+        return s
+    }
+}

@@ -1,0 +1,111 @@
+/// The effective configuration of a Handoff process: embedded defaults, then the config file,
+/// then `HANDOFF_*` environment variables (the environment wins).
+///
+/// Every field is described by one `ConfigurationSetting` (see `Configuration+Settings.swift`),
+/// which gives its config-file key, environment name, default and validation.
+public struct Configuration: Sendable, Equatable {
+    /// Which SMS gateway carries messages.
+    public enum GatewayKind: String, Sendable, Equatable, CaseIterable {
+        /// The built-in Twilio-compatible simulator on loopback.
+        case simulator
+        /// The real Twilio Messages API.
+        case twilio
+    }
+
+    /// SQLite durability for acknowledged writes.
+    public enum Synchronous: String, Sendable, Equatable, CaseIterable {
+        /// An acknowledged write survives power loss.
+        case full
+        /// An acknowledged write survives a process crash, not power loss.
+        case normal
+    }
+
+    /// How log lines are written.
+    public enum LogFormat: String, Sendable, Equatable, CaseIterable {
+        case logfmt
+        case json
+    }
+
+    /// Log verbosity, least to most severe.
+    public enum LogLevel: String, Sendable, Equatable, CaseIterable {
+        case debug, info, warning, error
+    }
+
+    public var listen = ListenAddress(host: "127.0.0.1", port: 8080)
+    public var databasePath = "./data/handoff.sqlite"
+    public var migrationsDirectory = "./migrations"
+    /// The base URL gateways and browsers use, without a trailing slash.
+    public var publicURL = "http://127.0.0.1:8080"
+    public var gateway = GatewayKind.simulator
+    public var twilioAccountSID: String?
+    public var twilioAuthToken: String?
+    public var twilioFrom: String?
+    public var twilioMessagingServiceSID: String?
+    public var twilioAPIBase = "https://api.twilio.com"
+    public var apiKeys: [String] = []
+    public var widgetOrigins: [String] = []
+    public var cookieSecure = true
+    public var eventWebhookURL: String?
+    public var eventWebhookSecret: String?
+    public var defaultRegion = "US"
+    public var databaseSynchronous = Synchronous.full
+    public var databaseReaders = 4
+    public var logLevel = LogLevel.info
+    public var logFormat = LogFormat.logfmt
+    public var maxBodyBytes = 1 << 20
+    public var maxConnections = 10_000
+    public var acceptBacklog = 1024
+    public var headerTimeout = Duration.seconds(10)
+    public var bodyTimeout = Duration.seconds(30)
+    public var idleTimeout = Duration.seconds(75)
+    public var writeTimeout = Duration.seconds(30)
+    public var drainTimeout = Duration.seconds(10)
+
+    public init() {}
+}
+
+/// A `host:port` to bind: an IPv4 address, `localhost`, or a bracketed IPv6 address.
+public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    /// Parses `127.0.0.1:8080`, `0.0.0.0:0`, `[::1]:8080`, `localhost:8080`; nil if malformed.
+    public init?(parsing text: String) {
+        let host: Substring
+        let portText: Substring
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]") else { return nil }
+            host = text[text.index(after: text.startIndex)..<close]
+            let rest = text[text.index(after: close)...]
+            guard rest.hasPrefix(":") else { return nil }
+            portText = rest.dropFirst()
+            guard host.contains(":"), host.allSatisfy({ $0.isHexDigit || $0 == ":" || $0 == "." }) else { return nil }
+        } else {
+            guard let colon = text.lastIndex(of: ":") else { return nil }
+            host = text[..<colon]
+            portText = text[text.index(after: colon)...]
+            let isIPv4 =
+                host.split(separator: ".", omittingEmptySubsequences: false).count == 4
+                && host.split(separator: ".", omittingEmptySubsequences: false).allSatisfy {
+                    !$0.isEmpty && $0.count <= 3 && $0.allSatisfy(\.isASCIIDigit) && Int($0)! <= 255
+                }
+            guard isIPv4 || host == "localhost" else { return nil }
+        }
+        guard !portText.isEmpty, portText.count <= 5, portText.allSatisfy(\.isASCIIDigit),
+            let port = Int(portText), port <= 65535
+        else { return nil }
+        self.init(host: String(host), port: port)
+    }
+
+    /// The address as written in a URL authority (IPv6 in brackets).
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}
+
+extension Character {
+    var isASCIIDigit: Bool { isASCII && isNumber }
+}

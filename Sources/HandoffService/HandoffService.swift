@@ -1,1 +1,0 @@
-// HandoffService: see ARCHITECTURE.md.

@@ -143,3 +143,30 @@ import Testing
         #expect(loaded.warnings == ["unknown environment variable HANDOFF_LISTNE is ignored"])
     }
 }
+
+@Suite struct ExampleConfigurationTests {
+    private static let examplePath = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("config/handoff.example.yaml")
+
+    @Test func theExampleLoadsAndEqualsTheDefaults() throws {
+        let loaded = try ConfigurationLoader(environment: [:]).load(configPath: Self.examplePath.path)
+        #expect(loaded.configuration == Configuration.defaultsResolved)
+    }
+
+    @Test func theExampleDocumentsEverySetting() throws {
+        let text = try String(contentsOf: Self.examplePath, encoding: .utf8)
+        for setting in Configuration.settings {
+            let documented = setting.isSecret ? setting.fileKey : setting.key
+            #expect(text.contains("\(documented):"), "config/handoff.example.yaml does not mention \(documented)")
+        }
+    }
+}
+
+extension Configuration {
+    /// The embedded defaults with derived values filled in, as the loader produces them.
+    fileprivate static var defaultsResolved: Configuration {
+        var config = Configuration()
+        config.widgetOrigins = ["http://127.0.0.1:8080"]
+        return config
+    }
+}

@@ -1,0 +1,75 @@
+# Handoff — the two commands a newcomer needs:
+#   make run    install what is missing, build, migrate and serve on 127.0.0.1:8080 (simulator gateway)
+#   make test   install what is missing, lint, build (no warnings), run every test, fuzz briefly
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+APT_PACKAGES := libsqlite3-dev libcurl4-openssl-dev curl python3-venv
+VENV := .venv
+PYTHON := $(CURDIR)/$(VENV)/bin/python
+FUZZ_SECONDS ?= 45
+SWIFT_FORMAT_PATHS := Package.swift Sources Tests bench Fuzz
+
+.PHONY: help deps venv build release lint format run migrate test unit fuzz fuzz-smoke bench clean
+
+help:
+	@echo "make run         build and serve on 127.0.0.1:8080 with ./data/handoff.sqlite and the simulator gateway"
+	@echo "make test        lint, build without warnings, run all tests, fuzz each target briefly"
+	@echo "make fuzz        run every libFuzzer target for FUZZ_SECONDS (default $(FUZZ_SECONDS))"
+	@echo "make bench       run the benchmarks in bench/ (needs nginx and wrk; installed when root)"
+	@echo "make format      rewrite sources with swift-format"
+
+# Installs the Debian packages the build and tests need, when missing and when we are root.
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "installing:$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+		else echo "missing Debian packages:$$missing (run as root or install them)"; exit 1; fi; \
+	fi
+
+# Python test oracles (Twilio's validator, phonenumbers, smsutil, h11), pinned.
+$(VENV)/.installed: Tests/Oracles/requirements.txt
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q -r Tests/Oracles/requirements.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+build: deps
+	swift build --build-tests 2>&1 | tee .build-log.txt
+	@! grep -E '^/.*/(Sources|Tests|bench)/.*: warning:' .build-log.txt || (echo "warnings in our code: fix them" && exit 1)
+
+release: deps
+	swift build -c release --product handoff
+
+lint:
+	swift format lint --strict -r $(SWIFT_FORMAT_PATHS)
+
+format:
+	swift format -i -r $(SWIFT_FORMAT_PATHS)
+
+migrate: release
+	.build/release/handoff migrate
+
+run: release
+	.build/release/handoff migrate
+	HANDOFF_COOKIE_SECURE=$${HANDOFF_COOKIE_SECURE:-false} exec .build/release/handoff serve
+
+unit: build venv
+	HANDOFF_TEST_PYTHON=$(PYTHON) swift test --skip-build
+
+fuzz-smoke:
+	Fuzz/run-all.sh $(FUZZ_SECONDS)
+
+fuzz:
+	Fuzz/run-all.sh $(FUZZ_SECONDS)
+
+test: deps lint unit fuzz-smoke
+
+bench:
+	bench/run-all.sh
+
+clean:
+	rm -rf .build Fuzz/.out bench/.out $(VENV) .build-log.txt

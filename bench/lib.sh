@@ -1,0 +1,71 @@
+# Shared helpers for the benchmark scripts: tool installation, nginx on loopback, wrk parsing.
+# Source it; it sets OUT (bench/.out) and ROOT (the repository).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+OUT="$ROOT/bench/.out"
+mkdir -p "$OUT"
+export PATH="/opt/swift/usr/bin:$PATH"
+
+# need_tools PKG...: installs Debian packages when missing (root only).
+need_tools() {
+    local missing=()
+    for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+    if [ ${#missing[@]} -gt 0 ]; then
+        [ "$(id -u)" = 0 ] || { echo "missing: ${missing[*]}" >&2; exit 1; }
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    fi
+}
+
+# start_nginx PORT: nginx answering 200 "ok" to every GET and POST on 127.0.0.1:PORT, 2 workers
+# (one per core, as the machine has), no access log.
+start_nginx() {
+    local port=$1 dir="$OUT/nginx"
+    mkdir -p "$dir"
+    cat >"$dir/nginx.conf" <<CONF
+worker_processes 2;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path $dir/body;
+    proxy_temp_path $dir/proxy;
+    fastcgi_temp_path $dir/fastcgi;
+    uwsgi_temp_path $dir/uwsgi;
+    scgi_temp_path $dir/scgi;
+    server {
+        listen 127.0.0.1:$port;
+        location / { return 200 "ok"; }
+    }
+}
+CONF
+    /usr/sbin/nginx -c "$dir/nginx.conf" -g 'daemon off;' &
+    NGINX_PID=$!
+    wait_port "$port"
+}
+
+stop_nginx() { [ -n "${NGINX_PID:-}" ] && kill "$NGINX_PID" 2>/dev/null && wait "$NGINX_PID" 2>/dev/null || true; }
+
+# wait_port PORT: waits up to 10 s for something to listen on 127.0.0.1:PORT.
+wait_port() {
+    for _ in $(seq 100); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+        sleep 0.1
+    done
+    echo "nothing listens on port $1" >&2
+    return 1
+}
+
+# wrk_run NAME URL [LUA]: runs wrk with WRK_ARGS, saves the output, prints "req/s p99_ms".
+wrk_run() {
+    local name=$1 url=$2 lua=${3:-}
+    local args=(${WRK_ARGS:--t2 -c64 -d10s} --latency)
+    [ -n "$lua" ] && args+=(-s "$lua")
+    wrk "${args[@]}" "$url" >"$OUT/$name.wrk.txt"
+    local rps p99
+    rps=$(awk '/^Requests\/sec/ {print $2}' "$OUT/$name.wrk.txt")
+    p99=$(awk '$1 == "99%" {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v=v*1000}; print v}' "$OUT/$name.wrk.txt")
+    if grep -q "Non-2xx" "$OUT/$name.wrk.txt"; then echo "warning: $name had non-2xx responses" >&2; fi
+    if grep -q "Socket errors" "$OUT/$name.wrk.txt"; then echo "warning: $name had socket errors" >&2; fi
+    echo "$rps $p99"
+}

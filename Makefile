@@ -9,7 +9,7 @@ APT_PACKAGES := libsqlite3-dev libcurl4-openssl-dev curl python3-venv
 VENV := .venv
 PYTHON := $(CURDIR)/$(VENV)/bin/python
 FUZZ_SECONDS ?= 45
-SWIFT_FORMAT_PATHS := Package.swift Sources Tests bench Fuzz
+SWIFT_FORMAT_PATHS := Package.swift Sources Tests bench Fuzz Plugins
 
 .PHONY: help deps venv build release lint format run migrate test unit fuzz fuzz-smoke bench clean
 

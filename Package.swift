@@ -57,8 +57,12 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
             ],
-            swiftSettings: strictSettings
+            swiftSettings: strictSettings,
+            plugins: ["EmbedAssets"]
         ),
+        // Build-time embedding of openapi.yaml and web/ into HandoffService.
+        .executableTarget(name: "embed-assets", swiftSettings: strictSettings),
+        .plugin(name: "EmbedAssets", capability: .buildTool(), dependencies: ["embed-assets"]),
         // The daemon and its command line.
         .executableTarget(
             name: "handoff",

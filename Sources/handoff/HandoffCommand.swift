@@ -1,7 +1,23 @@
 import ArgumentParser
 
+/// `handoff`: the daemon and its operator commands.
 @main
 struct HandoffCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "handoff", abstract: "Handoff server")
-    func run() async throws {}
+    static let configuration = CommandConfiguration(
+        commandName: "handoff",
+        abstract: "Continue a website chat over SMS.",
+        discussion: """
+            Settings come from embedded defaults, then the --config YAML file, then HANDOFF_* \
+            environment variables (the environment wins). See config/handoff.example.yaml.
+            """,
+        version: HandoffVersion.current,
+        subcommands: [CheckConfigCommand.self],
+        defaultSubcommand: nil
+    )
+}
+
+/// The `--config FILE` option every subcommand takes.
+struct ConfigOptions: ParsableArguments {
+    @Option(name: .long, help: "YAML config file (settings can also come from HANDOFF_* variables).")
+    var config: String?
 }

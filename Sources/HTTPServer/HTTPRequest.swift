@@ -1,5 +1,5 @@
 /// A complete HTTP request as handed to a responder: head, decoded body and connection facts.
-public struct HTTPRequest: Sendable {
+public struct HTTPRequest: Sendable, Equatable {
     public var method: HTTPMethod
     /// The request target exactly as received, e.g. `/v1/messages?after=10`.
     public var target: String

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Runs every libFuzzer target under Fuzz/ for the given number of seconds each (default 45).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds="${1:-45}"
+for dir in Fuzz/*/; do
+    target="$(basename "$dir")"
+    [ -f "$dir/main.swift" ] || continue
+    Fuzz/run.sh "$target" "$seconds"
+done

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Builds one libFuzzer target and runs it for N seconds.
+#   Fuzz/run.sh <target> [seconds]
+# A target is a folder under Fuzz/ with main.swift (defining LLVMFuzzerTestOneInput), sources.txt
+# (the stdlib-only project files it compiles in, one per line) and an optional seed corpus/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+target="$1"
+seconds="${2:-45}"
+dir="Fuzz/$target"
+out="Fuzz/.out/$target"
+mkdir -p "$out/corpus" "$out/artifacts"
+mapfile -t sources < <(grep -v '^\s*$' "$dir/sources.txt")
+# The linker warns about ASan's local symbols on every build; show its output only on failure.
+swiftc -O -parse-as-library -sanitize=fuzzer,address -package-name handoff \
+    -module-name "Fuzz$target" "$dir/main.swift" "${sources[@]}" -o "$out/fuzzer" >"$out/build.txt" 2>&1 || {
+    cat "$out/build.txt"
+    exit 1
+}
+seeds=()
+[ -d "$dir/corpus" ] && seeds=("$dir/corpus")
+echo "fuzzing $target for ${seconds}s"
+"$out/fuzzer" -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
+    -artifact_prefix="$out/artifacts/" -print_final_stats=1 "$out/corpus" "${seeds[@]}" 2>"$out/log.txt" || {
+    tail -n 60 "$out/log.txt"
+    echo "fuzz target $target failed; crashing inputs are in $out/artifacts" >&2
+    exit 1
+}
+grep -E '^stat::number_of_executed_units|^stat::peak_rss_mb' "$out/log.txt" | sed "s/^/$target: /"

@@ -467,7 +467,8 @@ extension HTTPParseError {
 
     fileprivate static func tooLarge(_ limit: Int) -> HTTPParseError {
         HTTPParseError(
-            status: .payloadTooLarge, code: "body_too_large", message: "The request body is larger than \(limit) bytes.")
+            status: .payloadTooLarge, code: "body_too_large", message: "The request body is larger than \(limit) bytes."
+        )
     }
 }
 

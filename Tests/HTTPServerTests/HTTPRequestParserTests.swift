@@ -90,7 +90,8 @@ import Testing
     }
 
     @Test func decodesChunkedBodiesWithExtensionsAndTrailers() {
-        let raw = "POST /c HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+        let raw =
+            "POST /c HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
             + "5;name=value\r\nhello\r\n1\r\n \r\nA\r\n0123456789\r\n0\r\nX-Sum: 9\r\n\r\n"
         let outcome = Self.feedEverySplit(raw)
         #expect(outcome.error == nil)
@@ -101,7 +102,8 @@ import Testing
     }
 
     @Test func servesPipelinedRequestsInOrder() {
-        let raw = "GET /1 HTTP/1.1\r\nHost: a\r\n\r\nPOST /2 HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n\r\nx"
+        let raw =
+            "GET /1 HTTP/1.1\r\nHost: a\r\n\r\nPOST /2 HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\n\r\nx"
             + "GET /3 HTTP/1.0\r\n\r\n"
         let outcome = Self.feedEverySplit(raw)
         #expect(outcome.events.map { $0.split(separator: " ")[1] } == ["/1", "/2", "/3"])
@@ -146,7 +148,10 @@ import Testing
             "differing lengths", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n",
             400, "conflicting_content_length"
         ),
-        ("length list", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3, 4\r\n\r\n", 400, "conflicting_content_length"),
+        (
+            "length list", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 3, 4\r\n\r\n", 400,
+            "conflicting_content_length"
+        ),
         ("signed length", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: +3\r\n\r\n", 400, "invalid_content_length"),
         ("hex length", "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 0x3\r\n\r\n", 400, "invalid_content_length"),
         ("obs-fold", "GET / HTTP/1.1\r\nHost: a\r\nX: 1\r\n 2\r\n\r\n", 400, "obsolete_line_folding"),

@@ -1,0 +1,189 @@
+import Dispatch
+import Glibc
+import Synchronization
+
+/// An HTTP/1.1 server on non-blocking POSIX sockets driven by Dispatch sources.
+///
+/// Each connection is confined to one serial queue from a small pool; its requests are handed
+/// one at a time (pipelined ones wait their turn) to the responder, an `async` function that
+/// runs on Swift's cooperative pool. Timeouts are enforced by a sweep once per
+/// `sweepInterval`. `shutdown` stops accepting, lets in-flight requests finish within a grace
+/// period and then closes what is left.
+public final class HTTPServer: Sendable {
+    /// Called with errors that became a 500 (not `HTTPError`s) and with accept failures.
+    public typealias ErrorHandler = @Sendable (_ error: any Error, _ request: HTTPRequest?) -> Void
+
+    private struct State {
+        var listeners: [DispatchSourceBox] = []
+        var port = 0
+        var sweepTimer: DispatchSourceBox?
+        var started = false
+    }
+
+    let configuration: HTTPServerConfiguration
+    let responder: any HTTPResponder
+    let onError: ErrorHandler
+    private let state = Mutex(State())
+    private let connections = Mutex([ObjectIdentifier: HTTPConnection]())
+    private let draining = Atomic<Bool>(false)
+    private let acceptQueue = DispatchQueue(label: "handoff.http.accept")
+    private let connectionQueues: [DispatchQueue]
+    private let nextQueue = Atomic<Int>(0)
+    private let requestIDs = RequestIDGenerator()
+    /// How often timeouts are checked; a timeout fires at most this much late.
+    let sweepInterval = Duration.milliseconds(250)
+
+    public init(
+        configuration: HTTPServerConfiguration, responder: any HTTPResponder,
+        onError: @escaping ErrorHandler = { _, _ in }
+    ) {
+        self.configuration = configuration
+        self.responder = responder
+        self.onError = onError
+        let queueCount = max(2, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        connectionQueues = (0..<queueCount).map { DispatchQueue(label: "handoff.http.connections.\($0)") }
+    }
+
+    /// The bound port (useful after binding port 0); 0 before `start`.
+    public var port: Int { state.withLock { $0.port } }
+
+    /// True once `shutdown` began: readiness probes should fail.
+    public var isDraining: Bool { draining.load(ordering: .relaxed) }
+
+    /// Connections currently open.
+    public var connectionCount: Int { connections.withLock { $0.count } }
+
+    /// Binds and starts accepting. Throws when the address is invalid or taken.
+    public func start() throws(HTTPServerError) {
+        let (fd, port) = try Socket.listen(
+            host: configuration.host, port: configuration.port, backlog: configuration.backlog)
+        let source = DispatchSourceBox(DispatchSource.makeReadSource(fileDescriptor: fd, queue: acceptQueue))
+        source.source.setEventHandler { [weak self] in self?.acceptPending(on: fd, source: source) }
+        source.source.setCancelHandler { close(fd) }
+        let timer = DispatchSource.makeTimerSource(queue: acceptQueue)
+        let interval = DispatchTimeInterval.nanoseconds(Int(sweepInterval.components.attoseconds / 1_000_000_000))
+        timer.schedule(deadline: .now() + interval, repeating: interval, leeway: .milliseconds(50))
+        timer.setEventHandler { [weak self] in self?.sweep() }
+        state.withLock {
+            $0.listeners.append(source)
+            $0.port = port
+            $0.sweepTimer = DispatchSourceBox(timer)
+            $0.started = true
+        }
+        source.source.resume()
+        timer.resume()
+    }
+
+    /// Stops accepting, closes idle connections, lets in-flight requests finish (streams are
+    /// cancelled), and after `gracePeriod` closes whatever is still open.
+    public func shutdown(gracePeriod: Duration) async {
+        draining.store(true, ordering: .relaxed)
+        let listeners = state.withLock { state in
+            defer { state.listeners = [] }
+            return state.listeners
+        }
+        for listener in listeners { listener.source.cancel() }
+        for connection in connections.withLock({ Array($0.values) }) { connection.beginDrain() }
+        let clock = ContinuousClock()
+        let deadline = clock.now + gracePeriod
+        while connectionCount > 0, clock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        for connection in connections.withLock({ Array($0.values) }) { connection.forceClose() }
+        while connectionCount > 0 { try? await Task.sleep(for: .milliseconds(5)) }
+        state.withLock { $0.sweepTimer?.source.cancel() }
+    }
+
+    private func acceptPending(on listener: Int32, source: DispatchSourceBox) {
+        for _ in 0..<256 {
+            let accepted: (fd: Int32, peer: String)?
+            do {
+                accepted = try Socket.accept(listener)
+            } catch {
+                onError(error, nil)
+                // Out of descriptors: pause accepting briefly instead of spinning on the event.
+                source.source.suspend()
+                acceptQueue.asyncAfter(deadline: .now() + .milliseconds(100)) { source.source.resume() }
+                return
+            }
+            guard let (fd, peer) = accepted else { return }
+            if isDraining || connectionCount >= configuration.maxConnections {
+                refuse(fd)
+                continue
+            }
+            let index = nextQueue.add(1, ordering: .relaxed).oldValue % connectionQueues.count
+            let connection = HTTPConnection(fd: fd, peer: peer, queue: connectionQueues[index], server: self)
+            connections.withLock { $0[ObjectIdentifier(connection)] = connection }
+            connection.start()
+        }
+    }
+
+    /// Answers a connection over the cap with 503 and closes it, without reading its request.
+    private func refuse(_ fd: Int32) {
+        let error = HTTPError(
+            .serviceUnavailable, code: "overloaded", message: "The server is at its connection limit; retry shortly.",
+            headers: [("Retry-After", "1")])
+        let response = error.response
+        guard case .bytes(let body) = response.body else { return }
+        let head = HTTPResponseHead(
+            status: response.status, headers: response.headers, framing: .contentLength(body.count), keepAlive: false)
+        let bytes = head.encoded(serverName: configuration.serverName) + body
+        _ = bytes.withUnsafeBytes { Socket.write(fd, $0) }
+        close(fd)
+    }
+
+    private func sweep() {
+        let now = ContinuousClock.now
+        for connection in connections.withLock({ Array($0.values) }) { connection.checkTimeouts(now: now) }
+    }
+
+    /// Called by a connection once its descriptor is closed.
+    func connectionClosed(_ connection: HTTPConnection) {
+        _ = connections.withLock { $0.removeValue(forKey: ObjectIdentifier(connection)) }
+    }
+
+    /// The request id to use: the client's `X-Request-Id` when it is short and plain, else a new one.
+    func requestID(for request: HTTPRequest) -> String {
+        if let given = request.headers["X-Request-Id"], (1...64).contains(given.utf8.count),
+            given.utf8.allSatisfy({ RequestIDGenerator.isPlain($0) })
+        {
+            return given
+        }
+        return requestIDs.next()
+    }
+}
+
+/// Request ids: a random per-process prefix and a counter, e.g. `9f3a61c2-1b`.
+private final class RequestIDGenerator: Sendable {
+    private let prefix: String
+    private let counter = Atomic<UInt64>(0)
+
+    init() {
+        var generator = SystemRandomNumberGenerator()
+        let value = UInt32.random(in: .min ... .max, using: &generator)
+        let hex = String(value, radix: 16)
+        prefix = String(repeating: "0", count: 8 - hex.count) + hex
+    }
+
+    func next() -> String {
+        "\(prefix)-\(String(counter.add(1, ordering: .relaxed).newValue, radix: 16))"
+    }
+
+    static func isPlain(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."):
+            true
+        default: false
+        }
+    }
+}
+
+/// Holds a Dispatch source across threads.
+// @unchecked Sendable: Dispatch sources are thread-safe objects; only resume, suspend and cancel
+// are called on them, and each is resumed once per suspension.
+private final class DispatchSourceBox: @unchecked Sendable {
+    let source: any DispatchSourceProtocol
+
+    init(_ source: any DispatchSourceProtocol) { self.source = source }
+}

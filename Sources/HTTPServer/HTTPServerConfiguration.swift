@@ -1,0 +1,46 @@
+/// How an `HTTPServer` listens, what it accepts and how long it waits.
+public struct HTTPServerConfiguration: Sendable {
+    /// Numeric host to bind, IPv4 (`127.0.0.1`, `0.0.0.0`) or IPv6 (`::1`, `::`).
+    public var host: String
+    /// Port to bind; 0 picks a free one (see `HTTPServer.port`).
+    public var port: Int
+    /// Pending connections the kernel may queue before `accept`.
+    public var backlog: Int32
+    /// Open connections at most; past it a connection gets 503 with Retry-After and is closed.
+    public var maxConnections: Int
+    public var parserLimits: HTTPParserLimits
+    /// Time allowed for a whole request head once its first byte arrived (slowloris defence).
+    public var headerTimeout: Duration
+    /// Time allowed between two reads of a request body.
+    public var bodyTimeout: Duration
+    /// Time an idle keep-alive connection stays open.
+    public var idleTimeout: Duration
+    /// Time a response may wait for a client that does not read before the connection is dropped.
+    public var writeTimeout: Duration
+    /// The `Server` header value.
+    public var serverName: String
+
+    public init(
+        host: String = "127.0.0.1",
+        port: Int = 8080,
+        backlog: Int32 = 1024,
+        maxConnections: Int = 10_000,
+        parserLimits: HTTPParserLimits = HTTPParserLimits(),
+        headerTimeout: Duration = .seconds(10),
+        bodyTimeout: Duration = .seconds(30),
+        idleTimeout: Duration = .seconds(75),
+        writeTimeout: Duration = .seconds(30),
+        serverName: String = "handoff"
+    ) {
+        self.host = host
+        self.port = port
+        self.backlog = backlog
+        self.maxConnections = maxConnections
+        self.parserLimits = parserLimits
+        self.headerTimeout = headerTimeout
+        self.bodyTimeout = bodyTimeout
+        self.idleTimeout = idleTimeout
+        self.writeTimeout = writeTimeout
+        self.serverName = serverName
+    }
+}

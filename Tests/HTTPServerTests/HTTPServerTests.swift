@@ -1,0 +1,256 @@
+import HTTPServer
+import Synchronization
+import TestSupport
+import Testing
+
+/// Live tests: a real server on an ephemeral loopback port, spoken to over TCP byte by byte.
+@Suite struct HTTPServerTests {
+    static func makeRouter() -> Router {
+        var router = Router()
+        router.get("/hello") { _ in HTTPResponse(contentType: "text/plain", body: Array("hello".utf8)) }
+        router.post("/echo") { request in
+            HTTPResponse(contentType: "application/octet-stream", body: request.body)
+        }
+        router.get("/items/{id}") { request in
+            HTTPResponse(contentType: "text/plain", body: Array("item \(request.pathParameters["id"] ?? "?")".utf8))
+        }
+        router.get("/slow") { _ in
+            try await Task.sleep(for: .milliseconds(300))
+            return HTTPResponse(contentType: "text/plain", body: Array("slow".utf8))
+        }
+        router.get("/fail") { _ in throw CancellationError() }
+        router.get("/stream") { _ in
+            HTTPResponse(
+                headers: ["Content-Type": "text/event-stream"],
+                body: .stream { writer in
+                    for index in 1...3 { try await writer.write(Array("data: \(index)\n\n".utf8)) }
+                })
+        }
+        return router
+    }
+
+    /// Runs `body` against a started server and shuts it down afterwards.
+    static func withServer(
+        _ configuration: HTTPServerConfiguration = HTTPServerConfiguration(port: 0),
+        responder: any HTTPResponder = makeRouter(),
+        onError: @escaping HTTPServer.ErrorHandler = { _, _ in },
+        _ body: (HTTPServer) async throws -> Void
+    ) async throws {
+        var configuration = configuration
+        configuration.port = 0
+        let server = HTTPServer(configuration: configuration, responder: responder, onError: onError)
+        try server.start()
+        do {
+            try await body(server)
+        } catch {
+            await server.shutdown(gracePeriod: .zero)
+            throw error
+        }
+        await server.shutdown(gracePeriod: .seconds(1))
+    }
+
+    @Test func answersWithLengthDateAndServer() async throws {
+        try await Self.withServer { server in
+            let client = try RawHTTPClient(port: server.port)
+            try client.send("GET /hello HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+            let response = await client.readToEnd()
+            #expect(response.hasPrefix("HTTP/1.1 200 OK\r\n"))
+            #expect(response.contains("\r\nContent-Length: 5\r\n"))
+            #expect(response.contains("\r\nDate: "))
+            #expect(response.contains("\r\nServer: handoff\r\n"))
+            #expect(response.contains("\r\nConnection: close\r\n"))
+            #expect(response.hasSuffix("\r\n\r\nhello"))
+        }
+    }
+
+    @Test func listensOnIPv6Loopback() async throws {
+        try await Self.withServer(HTTPServerConfiguration(host: "::1")) { server in
+            let client = try RawHTTPClient(port: server.port, ipv6: true)
+            try client.send("GET /hello HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+            #expect(await client.readToEnd().hasPrefix("HTTP/1.1 200 OK"))
+        }
+    }
+
+    @Test func answersPipelinedRequestsInOrder() async throws {
+        try await Self.withServer { server in
+            let client = try RawHTTPClient(port: server.port)
+            try client.send(
+                "GET /slow HTTP/1.1\r\nHost: t\r\n\r\nPOST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc"
+                    + "GET /items/a%20b HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+            let response = await client.readToEnd()
+            let slow = try #require(response.range(of: "slow"))
+            let echo = try #require(response.range(of: "abc"))
+            let item = try #require(response.range(of: "item a b"))
+            #expect(slow.upperBound <= echo.lowerBound && echo.upperBound <= item.lowerBound)
+            #expect(response.components(separatedBy: "HTTP/1.1 200 OK").count == 4)
+        }
+    }
+
+    @Test func servesHeadWithoutABody() async throws {
+        try await Self.withServer { server in
+            let client = try RawHTTPClient(port: server.port)
+            try client.send(
+                "HEAD /hello HTTP/1.1\r\nHost: t\r\n\r\nGET /hello HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+            let response = await client.readToEnd()
+            let parts = response.components(separatedBy: "HTTP/1.1 200 OK")
+            #expect(parts.count == 3)
+            #expect(parts[1].contains("Content-Length: 5") && parts[1].hasSuffix("\r\n\r\n"))
+        }
+    }
+
+    @Test func reportsUnknownPathsAndMethods() async throws {
+        try await Self.withServer { server in
+            let client = try RawHTTPClient(port: server.port)
+            try client.send(
+                "GET /nope HTTP/1.1\r\nHost: t\r\n\r\nDELETE /hello HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+            let response = await client.readToEnd()
+            #expect(response.contains("HTTP/1.1 404 Not Found"))
+            #expect(response.contains(#"{"error":{"code":"not_found""#))
+            #expect(response.contains("HTTP/1.1 405 Method Not Allowed"))
+            #expect(response.contains("Allow: GET, HEAD, OPTIONS"))
+        }
+    }
+
+    @Test func rejectsMalformedRequestsAndCloses() async throws {
+        try await Self.withServer { server in
+            let client = try RawHTTPClient(port: server.port)
+            try client.send(
+                "GET /hello HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nGET /hello HTTP/1.1\r\n"
+            )
+            let response = await client.readToEnd()
+            #expect(response.hasPrefix("HTTP/1.1 400 Bad Request"))
+            #expect(response.contains("conflicting_content_length"))
+            #expect(response.contains("Connection: close"))
+            #expect(response.components(separatedBy: "HTTP/1.1").count == 2, "nothing after the error")
+        }
+    }
+
+    @Test func sendsContinueBeforeTheBody() async throws {
+        try await Self.withServer { server in
+            let client = try RawHTTPClient(port: server.port)
+            try client.send(
+                "POST /echo HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 4\r\nConnection: close\r\n\r\n"
+            )
+            let interim = await client.read(until: "\r\n\r\n")
+            #expect(interim == "HTTP/1.1 100 Continue\r\n\r\n")
+            try client.send("body")
+            let response = await client.readToEnd()
+            #expect(response.hasPrefix("HTTP/1.1 200 OK") && response.hasSuffix("body"))
+        }
+    }
+
+    @Test func closesAfterAnHTTP10Response() async throws {
+        try await Self.withServer { server in
+            let client = try RawHTTPClient(port: server.port)
+            try client.send("GET /hello HTTP/1.0\r\n\r\n")
+            let response = await client.readToEnd()
+            #expect(response.contains("Connection: close") && response.hasSuffix("hello"))
+        }
+    }
+
+    @Test func streamsChunkedBodies() async throws {
+        try await Self.withServer { server in
+            let client = try RawHTTPClient(port: server.port)
+            try client.send("GET /stream HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+            let response = await client.readToEnd()
+            #expect(response.contains("Transfer-Encoding: chunked\r\n"))
+            #expect(!response.contains("Content-Length"))
+            #expect(response.hasSuffix("\r\n\r\n9\r\ndata: 1\n\n\r\n9\r\ndata: 2\n\n\r\n9\r\ndata: 3\n\n\r\n0\r\n\r\n"))
+        }
+    }
+
+    @Test func turnsUnexpectedErrorsInto500AndReportsThem() async throws {
+        let reported = Mutex(0)
+        try await Self.withServer(onError: { _, _ in reported.withLock { $0 += 1 } }) { server in
+            let client = try RawHTTPClient(port: server.port)
+            try client.send("GET /fail HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+            let response = await client.readToEnd()
+            #expect(response.hasPrefix("HTTP/1.1 500 Internal Server Error"))
+            #expect(response.contains("internal_error"))
+        }
+        #expect(reported.withLock { $0 } == 1)
+    }
+
+    @Test func refusesConnectionsPastTheCap() async throws {
+        try await Self.withServer(HTTPServerConfiguration(maxConnections: 1)) { server in
+            let first = try RawHTTPClient(port: server.port)
+            try first.send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
+            _ = await first.read(until: "hello")
+            let second = try RawHTTPClient(port: server.port)
+            let response = await second.readToEnd()
+            #expect(response.hasPrefix("HTTP/1.1 503 Service Unavailable"))
+            #expect(response.contains("Retry-After: 1"))
+        }
+    }
+
+    @Test func timesOutSlowHeadsWith408() async throws {
+        let configuration = HTTPServerConfiguration(headerTimeout: .milliseconds(300))
+        try await Self.withServer(configuration) { server in
+            let client = try RawHTTPClient(port: server.port)
+            try client.send("GET /hello HTTP/1.1\r\nHost: t\r\n")
+            try await Task.sleep(for: .milliseconds(150))
+            try client.send("X-Drip: 1\r\n")
+            let response = await client.readToEnd()
+            #expect(response.hasPrefix("HTTP/1.1 408 Request Timeout"))
+        }
+    }
+
+    @Test func closesIdleKeepAliveConnections() async throws {
+        let configuration = HTTPServerConfiguration(idleTimeout: .milliseconds(300))
+        try await Self.withServer(configuration) { server in
+            let client = try RawHTTPClient(port: server.port)
+            try client.send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
+            _ = await client.read(until: "hello")
+            #expect(server.connectionCount == 1)
+            let clock = ContinuousClock()
+            let start = clock.now
+            let rest = await client.readToEnd()
+            #expect(rest == "")
+            #expect(clock.now - start < .seconds(2))
+        }
+    }
+
+    @Test func holdsBackAStreamWhenTheClientDoesNotRead() async throws {
+        let produced = Atomic<Int>(0)
+        var router = Router()
+        router.get("/firehose") { _ in
+            HTTPResponse(
+                body: .stream { writer in
+                    let chunk = [UInt8](repeating: 120, count: 16 * 1024)
+                    while true {
+                        try await writer.write(chunk)
+                        produced.add(chunk.count, ordering: .relaxed)
+                    }
+                })
+        }
+        try await Self.withServer(responder: router) { server in
+            let client = try RawHTTPClient(port: server.port)
+            try client.send("GET /firehose HTTP/1.1\r\nHost: t\r\n\r\n")
+            try await Task.sleep(for: .milliseconds(500))
+            let first = produced.load(ordering: .relaxed)
+            try await Task.sleep(for: .milliseconds(300))
+            let second = produced.load(ordering: .relaxed)
+            #expect(first > 0)
+            #expect(first == second, "the producer is suspended while the client reads nothing")
+            #expect(second < 64 * 1024 * 1024, "only socket buffers and the high-water mark are filled")
+        }
+    }
+
+    @Test func drainsInFlightRequestsOnShutdown() async throws {
+        let server = HTTPServer(configuration: HTTPServerConfiguration(port: 0), responder: Self.makeRouter())
+        try server.start()
+        let client = try RawHTTPClient(port: server.port)
+        try client.send("GET /slow HTTP/1.1\r\nHost: t\r\n\r\n")
+        try await Task.sleep(for: .milliseconds(50))
+        let idle = try RawHTTPClient(port: server.port)
+        try await Task.sleep(for: .milliseconds(50))
+        await server.shutdown(gracePeriod: .seconds(2))
+        #expect(server.isDraining)
+        let response = await client.readToEnd()
+        #expect(response.hasPrefix("HTTP/1.1 200 OK") && response.hasSuffix("slow"))
+        #expect(response.contains("Connection: close"))
+        let idleRest = await idle.readToEnd()
+        #expect(idleRest == "")
+        #expect(throws: RawHTTPClientError.self) { try RawHTTPClient(port: server.port) }
+    }
+}

@@ -4,6 +4,8 @@
 /// by the GET handler (the server drops the body); OPTIONS goes to `optionsHandler` when set
 /// (the CORS hook), else 204 with `Allow`. Parameters arrive percent-decoded in
 /// `request.pathParameters`; `request.routePattern` names the matched route for logs.
+/// `middleware` runs outermost-first around every handler, the 404/405/OPTIONS answers included,
+/// and sees the routed request.
 public struct Router: HTTPResponder {
     /// Handles one route.
     public typealias Handler = @Sendable (HTTPRequest) async throws -> HTTPResponse
@@ -40,6 +42,7 @@ public struct Router: HTTPResponder {
 
     private var routes: [Route] = []
     public var optionsHandler: OptionsHandler?
+    public var middleware: [any HTTPMiddleware] = []
 
     public init() {}
 
@@ -58,33 +61,61 @@ public struct Router: HTTPResponder {
     public mutating func delete(_ pattern: String, _ handler: @escaping Handler) { add(.delete, pattern, handler) }
 
     public func respond(to request: HTTPRequest) async throws -> HTTPResponse {
-        let path = request.path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
-        let segments = Array(path)
+        let (routed, handler) = route(request)
+        return try await MiddlewareChain(middleware: middleware[...], handler: handler).respond(to: routed)
+    }
+
+    /// The request with its route facts filled in, and the handler that answers it.
+    private func route(_ request: HTTPRequest) -> (HTTPRequest, Handler) {
+        let segments = Array(request.path.split(separator: "/", omittingEmptySubsequences: false).dropFirst())
         var allowed: [HTTPMethod] = []
         let lookup = request.method == .head ? HTTPMethod.get : request.method
+        var pattern: String?
         for route in routes {
             guard let parameters = route.match(segments) else { continue }
             if route.method == lookup {
                 var routed = request
                 routed.pathParameters = parameters
                 routed.routePattern = route.pattern
-                return try await route.handler(routed)
+                return (routed, route.handler)
             }
+            pattern = pattern ?? route.pattern
             if !allowed.contains(route.method) { allowed.append(route.method) }
         }
+        var routed = request
+        routed.routePattern = pattern
         guard !allowed.isEmpty else {
-            throw HTTPError(.notFound, code: "not_found", message: "No resource at this path.")
+            return (
+                routed, { _ in throw HTTPError(.notFound, code: "not_found", message: "No resource at this path.") }
+            )
         }
         if allowed.contains(.get) { allowed.append(.head) }
         allowed.append(.options)
+        let allowHeader = allowed.map(\.rawValue).joined(separator: ", ")
         if request.method == .options {
-            if let optionsHandler { return try await optionsHandler(request, allowed) }
-            var headers = HTTPHeaders()
-            headers.add(name: "Allow", value: allowed.map(\.rawValue).joined(separator: ", "))
-            return HTTPResponse(status: .noContent, headers: headers)
+            let methods = allowed
+            if let optionsHandler { return (routed, { try await optionsHandler($0, methods) }) }
+            return (routed, { _ in HTTPResponse(status: .noContent, headers: ["Allow": allowHeader]) })
         }
-        throw HTTPError(
-            .methodNotAllowed, code: "method_not_allowed", message: "\(request.method) is not allowed here.",
-            headers: [("Allow", allowed.map(\.rawValue).joined(separator: ", "))])
+        return (
+            routed,
+            { request in
+                throw HTTPError(
+                    .methodNotAllowed, code: "method_not_allowed", message: "\(request.method) is not allowed here.",
+                    headers: [("Allow", allowHeader)])
+            }
+        )
+    }
+}
+
+/// Runs middleware outermost-first, then the handler.
+private struct MiddlewareChain: HTTPResponder {
+    let middleware: ArraySlice<any HTTPMiddleware>
+    let handler: Router.Handler
+
+    func respond(to request: HTTPRequest) async throws -> HTTPResponse {
+        guard let first = middleware.first else { return try await handler(request) }
+        return try await first.respond(
+            to: request, next: MiddlewareChain(middleware: middleware.dropFirst(), handler: handler))
     }
 }

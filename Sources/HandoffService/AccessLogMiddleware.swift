@@ -1,0 +1,55 @@
+import HTTPServer
+import Logging
+
+/// Logs one line per request (method, route, status, latency, request id) and records metrics.
+///
+/// The path is logged as its route pattern, so ids and phone numbers in paths stay out of logs.
+/// Errors thrown by handlers are turned into their responses here, so they are logged with the
+/// status the client sees; every response carries `X-Request-Id`.
+struct AccessLogMiddleware: HTTPMiddleware {
+    let logger: Logger
+    let metrics: HTTPMetrics
+
+    func respond(to request: HTTPRequest, next: any HTTPResponder) async throws -> HTTPResponse {
+        let clock = ContinuousClock()
+        let start = clock.now
+        var response: HTTPResponse
+        var failure: (any Error)?
+        do {
+            response = try await next.respond(to: request)
+        } catch let error as HTTPError {
+            response = error.response
+        } catch {
+            failure = error
+            response =
+                HTTPError(.internalServerError, code: "internal_error", message: "The server failed to respond.")
+                .response
+        }
+        let elapsed = clock.now - start
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let route = request.routePattern ?? "unmatched"
+        metrics.record(method: request.method, route: route, status: response.status.code, seconds: seconds)
+        response.headers.replaceOrAdd(name: "X-Request-Id", value: request.requestID)
+        var metadata: Logger.Metadata = [
+            "method": "\(request.method)", "route": "\(route)", "status": "\(response.status.code)",
+            "duration_ms": "\(String(format3: seconds * 1000))", "request_id": "\(request.requestID)",
+            "remote": "\(request.remoteAddress)",
+        ]
+        if let failure {
+            metadata["error"] = "\(failure)"
+            logger.error("request failed", metadata: metadata)
+        } else {
+            logger.info("request", metadata: metadata)
+        }
+        return response
+    }
+}
+
+extension String {
+    /// A number with three decimals, without Foundation's formatter.
+    init(format3 value: Double) {
+        let thousandths = Int((value * 1000).rounded())
+        let fraction = String(thousandths % 1000)
+        self = "\(thousandths / 1000)." + String(repeating: "0", count: 3 - fraction.count) + fraction
+    }
+}

@@ -1,0 +1,125 @@
+internal import CSQLite
+import Foundation
+
+/// One SQLite connection: opened with WAL, foreign keys and a busy timeout, with a cache of
+/// prepared statements.
+///
+/// Not Sendable: a connection is used from one queue at a time (`Database` gives each its own).
+public final class Connection {
+    /// SQLite durability for committed transactions.
+    public enum Synchronous: String, Sendable {
+        /// A commit survives power loss (fsync on every commit).
+        case full
+        /// A commit survives a process crash; the last ones may be lost on power loss.
+        case normal
+    }
+
+    /// How a transaction takes its locks.
+    public enum TransactionKind: String, Sendable {
+        /// Takes the write lock at BEGIN, so it never fails half-way with SQLITE_BUSY on upgrade.
+        case immediate = "IMMEDIATE"
+        case deferred = "DEFERRED"
+    }
+
+    let handle: OpaquePointer
+    private var statements: [String: Statement] = [:]
+
+    /// Opens (creating when `readOnly` is false) the database at `path`; `:memory:` works too.
+    public init(path: String, readOnly: Bool = false, synchronous: Synchronous = .full) throws(StorageError) {
+        var handle: OpaquePointer?
+        let flags =
+            SQLITE_OPEN_NOMUTEX | (readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE))
+        let status = sqlite3_open_v2(path, &handle, flags, nil)
+        guard status == SQLITE_OK, let handle else {
+            let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            sqlite3_close_v2(handle)
+            throw StorageError(resultCode: status, message: "cannot open \(path): \(message)", sql: nil)
+        }
+        self.handle = handle
+        sqlite3_extended_result_codes(handle, 1)
+        sqlite3_busy_timeout(handle, 5000)
+        if !readOnly { try execute("PRAGMA journal_mode = WAL") }
+        try execute("PRAGMA foreign_keys = ON; PRAGMA synchronous = \(synchronous.rawValue.uppercased())")
+    }
+
+    deinit {
+        statements.removeAll()
+        sqlite3_close_v2(handle)
+    }
+
+    /// Runs one or more statements without results (schema scripts, pragmas).
+    public func execute(_ sql: String) throws(StorageError) {
+        var message: UnsafeMutablePointer<CChar>?
+        let status = sqlite3_exec(handle, sql, nil, nil, &message)
+        defer { sqlite3_free(message) }
+        guard status == SQLITE_OK else {
+            let text = message.map { String(cString: $0) } ?? String(cString: sqlite3_errmsg(handle))
+            throw StorageError(resultCode: sqlite3_extended_errcode(handle), message: text, sql: sql)
+        }
+    }
+
+    /// The cached prepared statement for `sql`, prepared on first use.
+    public func prepare(_ sql: String) throws(StorageError) -> Statement {
+        if let statement = statements[sql] { return statement }
+        let statement = try Statement(connection: self, sql: sql)
+        statements[sql] = statement
+        return statement
+    }
+
+    /// Prepares (or reuses) and runs `sql`; returns the number of rows changed.
+    @discardableResult
+    public func execute(_ sql: String, _ values: [DatabaseValue]) throws(StorageError) -> Int {
+        try prepare(sql).execute(values)
+    }
+
+    /// Prepares (or reuses) `sql` and returns its rows.
+    public func query(_ sql: String, _ values: [DatabaseValue] = []) throws(StorageError) -> [Row] {
+        try prepare(sql).query(values)
+    }
+
+    /// The first row of `sql`, or nil.
+    public func queryOne(_ sql: String, _ values: [DatabaseValue] = []) throws(StorageError) -> Row? {
+        try prepare(sql).query(values).first
+    }
+
+    /// The rowid of the last inserted row.
+    public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+
+    /// True while a transaction is open.
+    public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
+
+    /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
+    @discardableResult
+    public func transaction<T>(_ kind: TransactionKind = .immediate, _ body: () throws -> T) throws -> T {
+        try execute("BEGIN \(kind.rawValue)")
+        do {
+            let result = try body()
+            try execute("COMMIT")
+            return result
+        } catch {
+            if isInTransaction { try? execute("ROLLBACK") }
+            throw error
+        }
+    }
+
+    /// Runs `body` inside a savepoint: released when it returns, rolled back (alone) when it throws.
+    @discardableResult
+    public func savepoint<T>(_ body: () throws -> T) throws -> T {
+        try execute("SAVEPOINT handoff_write")
+        do {
+            let result = try body()
+            try execute("RELEASE handoff_write")
+            return result
+        } catch {
+            try? execute("ROLLBACK TO handoff_write; RELEASE handoff_write")
+            throw error
+        }
+    }
+
+    /// The error for a failed call, with SQLite's extended code and message.
+    func error(_ status: Int32, sql: String?) -> StorageError {
+        let extended = sqlite3_extended_errcode(handle)
+        return StorageError(
+            resultCode: extended != 0 ? extended : status, message: String(cString: sqlite3_errmsg(handle)), sql: sql)
+    }
+}

@@ -1,0 +1,147 @@
+import Dispatch
+import Foundation
+import Synchronization
+
+/// The SQLite database of a process: one writer connection on its own serial queue and a few
+/// reader connections, each on its own queue, reached with `async` calls that never block
+/// Swift's cooperative pool.
+///
+/// Writes are group-committed: writes that arrive while a commit is under way are run together in
+/// the next transaction, each inside its own savepoint (a failing write rolls back only itself),
+/// and all of them return only after the shared COMMIT, so a returned write is durable.
+public final class Database: Sendable {
+    private let writer: ConnectionBox
+    private let writerQueue = DispatchQueue(label: "handoff.storage.writer")
+    private let readers: [(connection: ConnectionBox, queue: DispatchQueue)]
+    private let nextReader = Atomic<Int>(0)
+    private let pending = Mutex(PendingWrites())
+    /// Most writes run in one group commit.
+    static let maxGroupSize = 64
+
+    private struct PendingWrites {
+        var jobs: [any WriteJob] = []
+        var draining = false
+    }
+
+    /// Opens the database at `path` (creating it and its folder) with `readers` reader connections.
+    public init(path: String, readers: Int = 4, synchronous: Connection.Synchronous = .full) throws {
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        writer = ConnectionBox(try Connection(path: path, synchronous: synchronous))
+        self.readers = try (0..<max(1, readers)).map { index in
+            (
+                ConnectionBox(try Connection(path: path, synchronous: synchronous)),
+                DispatchQueue(label: "handoff.storage.reader.\(index)")
+            )
+        }
+    }
+
+    /// Runs `body` in a write transaction (group-committed, see the type's notes) and returns its
+    /// result once committed. A throwing body leaves no trace and rethrows.
+    @discardableResult
+    public func write<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            let job = TypedWriteJob(body: body, continuation: continuation)
+            let startDrain = pending.withLock { state -> Bool in
+                state.jobs.append(job)
+                if state.draining { return false }
+                state.draining = true
+                return true
+            }
+            if startDrain { writerQueue.async { self.drainWrites() } }
+        }
+    }
+
+    /// Runs `body` on a reader connection inside one read transaction (a consistent snapshot).
+    public func read<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+        let index = nextReader.add(1, ordering: .relaxed).oldValue % readers.count
+        let (box, queue) = readers[index]
+        return try await withCheckedThrowingContinuation { continuation in
+            queue.async {
+                continuation.resume(
+                    with: Result { try box.connection.transaction(.deferred) { try body(box.connection) } })
+            }
+        }
+    }
+
+    /// Runs `body` on the writer connection with no transaction around it (migrations manage
+    /// their own), after the writes queued before it.
+    public func withWriter<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            writerQueue.async { continuation.resume(with: Result { try body(self.writer.connection) }) }
+        }
+    }
+
+    /// Runs the queued writes in group commits until none are left.
+    private func drainWrites() {
+        while true {
+            let batch = pending.withLock { state -> [any WriteJob] in
+                let batch = Array(state.jobs.prefix(Self.maxGroupSize))
+                state.jobs.removeFirst(batch.count)
+                if batch.isEmpty { state.draining = false }
+                return batch
+            }
+            if batch.isEmpty { return }
+            commit(batch)
+        }
+    }
+
+    private func commit(_ batch: [any WriteJob]) {
+        let connection = writer.connection
+        do {
+            try connection.execute("BEGIN IMMEDIATE")
+        } catch {
+            for job in batch { job.finish(commitError: error) }
+            return
+        }
+        for job in batch { job.run(on: connection) }
+        var commitError: (any Error)?
+        do {
+            try connection.execute("COMMIT")
+        } catch {
+            commitError = error
+            if connection.isInTransaction { try? connection.execute("ROLLBACK") }
+        }
+        for job in batch { job.finish(commitError: commitError) }
+    }
+}
+
+/// A connection used by exactly one queue.
+// @unchecked Sendable: the connection is only touched on the one queue it belongs to.
+private final class ConnectionBox: @unchecked Sendable {
+    let connection: Connection
+
+    init(_ connection: Connection) { self.connection = connection }
+}
+
+/// A queued write, type-erased so writes of different result types share one batch.
+private protocol WriteJob: AnyObject, Sendable {
+    /// Runs the write inside its own savepoint of the open transaction, keeping the outcome.
+    func run(on connection: Connection)
+    /// Reports the outcome, or `commitError` when the shared COMMIT failed.
+    func finish(commitError: (any Error)?)
+}
+
+// @unchecked Sendable: `outcome` is written and read only on the writer queue.
+private final class TypedWriteJob<T: Sendable>: WriteJob, @unchecked Sendable {
+    let body: @Sendable (Connection) throws -> T
+    let continuation: CheckedContinuation<T, any Error>
+    var outcome: Result<T, any Error>?
+
+    init(body: @escaping @Sendable (Connection) throws -> T, continuation: CheckedContinuation<T, any Error>) {
+        self.body = body
+        self.continuation = continuation
+    }
+
+    func run(on connection: Connection) {
+        outcome = Result { try connection.savepoint { try body(connection) } }
+    }
+
+    func finish(commitError: (any Error)?) {
+        if let commitError {
+            continuation.resume(throwing: commitError)
+        } else {
+            continuation.resume(with: outcome ?? .failure(StorageError(code: "misuse", message: "write did not run")))
+        }
+    }
+}

@@ -1,0 +1,28 @@
+/// A value SQLite stores: what statements bind and rows hold.
+public enum DatabaseValue: Sendable, Hashable {
+    case null
+    case integer(Int64)
+    case real(Double)
+    case text(String)
+    case blob([UInt8])
+}
+
+extension DatabaseValue: ExpressibleByIntegerLiteral, ExpressibleByStringLiteral, ExpressibleByNilLiteral,
+    ExpressibleByFloatLiteral
+{
+    public init(integerLiteral value: Int64) { self = .integer(value) }
+    public init(stringLiteral value: String) { self = .text(value) }
+    public init(nilLiteral: ()) { self = .null }
+    public init(floatLiteral value: Double) { self = .real(value) }
+}
+
+extension DatabaseValue {
+    /// An integer value from an `Int`.
+    public static func int(_ value: Int) -> DatabaseValue { .integer(Int64(value)) }
+
+    /// Text, or NULL for nil.
+    public static func optionalText(_ value: String?) -> DatabaseValue { value.map { .text($0) } ?? .null }
+
+    /// An integer, or NULL for nil.
+    public static func optionalInt(_ value: Int?) -> DatabaseValue { value.map { .integer(Int64($0)) } ?? .null }
+}

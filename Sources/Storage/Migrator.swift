@@ -1,0 +1,117 @@
+import Crypto
+import Foundation
+
+/// Applies the plain-SQL migrations of a folder (`0001_init.sql`, `0002_chat.sql`, ...) in order,
+/// each in its own transaction, and records each in `schema_migrations` with its SHA-256.
+///
+/// Refuses to run when an applied migration's file was edited or removed, when the database is
+/// newer than the files, or when file names are malformed or share a version: a schema must
+/// never drift silently.
+public struct Migrator: Sendable {
+    /// One migration file.
+    public struct Migration: Sendable, Equatable {
+        public let version: Int
+        public let name: String
+        public let sql: String
+        /// SHA-256 of the file's bytes, hex.
+        public let checksum: String
+    }
+
+    public let migrations: [Migration]
+
+    /// Reads the migrations in `directory`.
+    public init(directory: String) throws(StorageError) {
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".sql") }
+        } catch {
+            throw StorageError(code: "migrations_unreadable", message: "cannot list \(directory): \(error)")
+        }
+        var migrations: [Migration] = []
+        for name in names {
+            let stem = name.dropLast(4)
+            guard let underscore = stem.firstIndex(of: "_"), let version = Int(stem[..<underscore]), version > 0,
+                stem[..<underscore].allSatisfy(\.isASCIIDigitCharacter)
+            else {
+                throw StorageError(
+                    code: "migration_bad_name", message: "\(name) is not named NNNN_description.sql")
+            }
+            guard let data = FileManager.default.contents(atPath: directory + "/" + name),
+                let sql = String(data: data, encoding: .utf8)
+            else {
+                throw StorageError(code: "migrations_unreadable", message: "cannot read \(name) as UTF-8")
+            }
+            let checksum = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+            migrations.append(Migration(version: version, name: name, sql: sql, checksum: checksum))
+        }
+        migrations.sort { $0.version < $1.version }
+        for (previous, next) in zip(migrations, migrations.dropFirst()) where previous.version == next.version {
+            throw StorageError(
+                code: "migration_duplicate_version", message: "\(previous.name) and \(next.name) share a version")
+        }
+        self.migrations = migrations
+    }
+
+    /// Applies every pending migration; returns those applied now.
+    @discardableResult
+    public func migrate(_ connection: Connection) throws -> [Migration] {
+        let pending = try self.pending(connection)
+        for migration in pending {
+            do {
+                try connection.transaction(.immediate) {
+                    try connection.execute(migration.sql)
+                    try connection.execute(
+                        "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)",
+                        [
+                            .int(migration.version), .text(migration.name), .text(migration.checksum),
+                            .text(ISO8601DateFormatter().string(from: Date())),
+                        ])
+                }
+            } catch let error as StorageError {
+                throw StorageError(
+                    code: "migration_failed", message: "\(migration.name) failed: \(error.message)",
+                    resultCode: error.resultCode, sql: error.sql)
+            }
+        }
+        return pending
+    }
+
+    /// The migrations not yet applied, after checking that the applied ones still match their files.
+    public func pending(_ connection: Connection) throws -> [Migration] {
+        try connection.execute(
+            """
+            CREATE TABLE IF NOT EXISTS schema_migrations (
+                version INTEGER PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at TEXT NOT NULL)
+            """)
+        let applied = try connection.query("SELECT version, name, checksum FROM schema_migrations ORDER BY version")
+        let byVersion = Dictionary(uniqueKeysWithValues: migrations.map { ($0.version, $0) })
+        for row in applied {
+            let version = row.int("version") ?? 0
+            let name = row.string("name") ?? "?"
+            guard let file = byVersion[version] else {
+                if version > (migrations.last?.version ?? 0) {
+                    throw StorageError(
+                        code: "database_newer_than_migrations",
+                        message: "the database has migration \(name), newer than these files: run a newer handoff")
+                }
+                throw StorageError(code: "migration_missing", message: "applied migration \(name) has no file any more")
+            }
+            guard file.checksum == row.string("checksum") else {
+                throw StorageError(
+                    code: "migration_checksum_mismatch",
+                    message: "\(file.name) was edited after it was applied; add a new migration instead")
+            }
+        }
+        let appliedVersions = Set(applied.compactMap { $0.int("version") })
+        return migrations.filter { !appliedVersions.contains($0.version) }
+    }
+
+    /// True when every migration is applied and none changed: the database is ready.
+    public func isUpToDate(_ connection: Connection) -> Bool {
+        (try? pending(connection).isEmpty) ?? false
+    }
+}
+
+extension Character {
+    fileprivate var isASCIIDigitCharacter: Bool { isASCII && isNumber }
+}

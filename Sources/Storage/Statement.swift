@@ -1,0 +1,153 @@
+internal import CSQLite
+
+/// A prepared statement, owned by its `Connection` and reused through its statement cache.
+///
+/// Not Sendable: it lives on its connection's queue. Bind values positionally (`?`) or by name
+/// (`:name`), then `execute` or `query`; both reset the statement for reuse.
+public final class Statement {
+    private let handle: OpaquePointer
+    private unowned let connection: Connection
+    public let sql: String
+
+    init(connection: Connection, sql: String) throws(StorageError) {
+        var handle: OpaquePointer?
+        let status = sqlite3_prepare_v3(
+            connection.handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &handle, nil)
+        guard status == SQLITE_OK, let handle else {
+            throw connection.error(status, sql: sql)
+        }
+        self.handle = handle
+        self.connection = connection
+        self.sql = sql
+    }
+
+    deinit { sqlite3_finalize(handle) }
+
+    /// Runs the statement to completion with `values`; returns the number of rows changed.
+    @discardableResult
+    public func execute(_ values: [DatabaseValue] = []) throws(StorageError) -> Int {
+        try bind(values)
+        defer { reset() }
+        while try step() {}
+        return Int(sqlite3_changes(connection.handle))
+    }
+
+    /// Runs the statement with named values (`:name` in the SQL, given as `name`).
+    @discardableResult
+    public func execute(named values: [String: DatabaseValue]) throws(StorageError) -> Int {
+        try bind(named: values)
+        defer { reset() }
+        while try step() {}
+        return Int(sqlite3_changes(connection.handle))
+    }
+
+    /// Every row the statement returns for `values`.
+    public func query(_ values: [DatabaseValue] = []) throws(StorageError) -> [Row] {
+        try bind(values)
+        defer { reset() }
+        var rows: [Row] = []
+        let names = columnNames()
+        while try step() { rows.append(Row(columns: names, values: currentValues())) }
+        return rows
+    }
+
+    /// Every row the statement returns for named values.
+    public func query(named values: [String: DatabaseValue]) throws(StorageError) -> [Row] {
+        try bind(named: values)
+        defer { reset() }
+        var rows: [Row] = []
+        let names = columnNames()
+        while try step() { rows.append(Row(columns: names, values: currentValues())) }
+        return rows
+    }
+
+    private func bind(_ values: [DatabaseValue]) throws(StorageError) {
+        let expected = Int(sqlite3_bind_parameter_count(handle))
+        guard values.count == expected else {
+            throw StorageError(
+                code: "misuse", message: "expected \(expected) values, got \(values.count)", resultCode: SQLITE_RANGE,
+                sql: sql)
+        }
+        for (offset, value) in values.enumerated() { try bind(value, at: Int32(offset + 1)) }
+    }
+
+    private func bind(named values: [String: DatabaseValue]) throws(StorageError) {
+        let count = sqlite3_bind_parameter_count(handle)
+        for index in 1...max(1, count) where count > 0 {
+            guard let cName = sqlite3_bind_parameter_name(handle, index) else {
+                throw StorageError(code: "misuse", message: "positional parameter in a named statement", sql: sql)
+            }
+            let name = String(cString: cName).dropFirst()
+            guard let value = values[String(name)] else {
+                throw StorageError(code: "misuse", message: "no value for :\(name)", resultCode: SQLITE_RANGE, sql: sql)
+            }
+            try bind(value, at: index)
+        }
+    }
+
+    private func bind(_ value: DatabaseValue, at index: Int32) throws(StorageError) {
+        let status: Int32
+        switch value {
+        case .null:
+            status = sqlite3_bind_null(handle, index)
+        case .integer(let integer):
+            status = sqlite3_bind_int64(handle, index, integer)
+        case .real(let real):
+            status = sqlite3_bind_double(handle, index, real)
+        case .text(let text):
+            var text = text
+            status = text.withUTF8 {
+                sqlite3_bind_text(
+                    handle, index,
+                    UnsafeRawPointer($0.baseAddress ?? UnsafePointer(bitPattern: 1)!)
+                        .assumingMemoryBound(to: CChar.self), Int32($0.count), handoff_sqlite_transient())
+            }
+        case .blob(let bytes):
+            status = bytes.withUnsafeBytes {
+                sqlite3_bind_blob(
+                    handle, index, $0.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, Int32($0.count),
+                    handoff_sqlite_transient())
+            }
+        }
+        guard status == SQLITE_OK else { throw connection.error(status, sql: sql) }
+    }
+
+    /// Advances one row: true when a row is available, false when done.
+    private func step() throws(StorageError) -> Bool {
+        switch sqlite3_step(handle) {
+        case SQLITE_ROW: return true
+        case SQLITE_DONE: return false
+        case let status: throw connection.error(status, sql: sql)
+        }
+    }
+
+    private func reset() {
+        sqlite3_reset(handle)
+        sqlite3_clear_bindings(handle)
+    }
+
+    private func columnNames() -> [String] {
+        (0..<sqlite3_column_count(handle)).map { String(cString: sqlite3_column_name(handle, $0)) }
+    }
+
+    private func currentValues() -> [DatabaseValue] {
+        (0..<sqlite3_column_count(handle)).map { index -> DatabaseValue in
+            switch sqlite3_column_type(handle, index) {
+            case SQLITE_INTEGER:
+                return .integer(sqlite3_column_int64(handle, index))
+            case SQLITE_FLOAT:
+                return .real(sqlite3_column_double(handle, index))
+            case SQLITE_TEXT:
+                let count = Int(sqlite3_column_bytes(handle, index))
+                guard let pointer = sqlite3_column_text(handle, index) else { return .text("") }
+                return .text(String(decoding: UnsafeBufferPointer(start: pointer, count: count), as: UTF8.self))
+            case SQLITE_BLOB:
+                let count = Int(sqlite3_column_bytes(handle, index))
+                guard count > 0, let pointer = sqlite3_column_blob(handle, index) else { return .blob([]) }
+                return .blob(Array(UnsafeRawBufferPointer(start: pointer, count: count)))
+            default:
+                return .null
+            }
+        }
+    }
+}

@@ -72,6 +72,11 @@ public final class Database: Sendable {
         }
     }
 
+    /// `withWriter` for synchronous callers (command-line tools); blocks the calling thread.
+    public func withWriterSync<T>(_ body: (Connection) throws -> T) throws -> T {
+        try writerQueue.sync { try body(writer.connection) }
+    }
+
     /// Runs the queued writes in group commits until none are left.
     private func drainWrites() {
         while true {

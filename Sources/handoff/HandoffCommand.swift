@@ -1,4 +1,5 @@
 import ArgumentParser
+import HandoffService
 
 /// `handoff`: the daemon and its operator commands.
 @main
@@ -10,8 +11,8 @@ struct HandoffCommand: AsyncParsableCommand {
             Settings come from embedded defaults, then the --config YAML file, then HANDOFF_* \
             environment variables (the environment wins). See config/handoff.example.yaml.
             """,
-        version: HandoffVersion.current,
-        subcommands: [CheckConfigCommand.self],
+        version: HandoffApplication.version,
+        subcommands: [ServeCommand.self, MigrateCommand.self, CheckConfigCommand.self],
         defaultSubcommand: nil
     )
 }

@@ -114,5 +114,8 @@ public final class RawHTTPClient: @unchecked Sendable {
 /// A failure of the raw test client.
 public struct RawHTTPClientError: Error, CustomStringConvertible {
     public let message: String
+
+    public init(message: String) { self.message = message }
+
     public var description: String { message }
 }

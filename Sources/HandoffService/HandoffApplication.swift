@@ -1,0 +1,85 @@
+import HTTPServer
+public import Logging
+import Storage
+
+/// The running service built from a `Configuration`: the database (migrated at start), the HTTP
+/// server and its routes. `start` binds; `shutdown` drains and closes.
+public final class HandoffApplication: Sendable {
+    public let configuration: Configuration
+    private let logger: Logger
+    private let database: Database
+    private let server: HTTPServer
+
+    /// Opens the database and applies pending migrations; throws when either fails.
+    public init(configuration: Configuration, logger: Logger) async throws {
+        self.configuration = configuration
+        self.logger = logger
+        let migrator = try Migrator(directory: configuration.migrationsDirectory)
+        database = try Database(
+            path: configuration.databasePath, readers: configuration.databaseReaders,
+            synchronous: configuration.databaseSynchronous == .full ? .full : .normal)
+        let applied = try await database.withWriter { try migrator.migrate($0) }
+        for migration in applied { logger.info("migration applied", metadata: ["migration": "\(migration.name)"]) }
+
+        let metrics = HTTPMetrics()
+        let serverBox = ServerReference()
+        var router = Router()
+        router.middleware = [AccessLogMiddleware(logger: logger, metrics: metrics)]
+        OperationsRoutes(
+            database: database, migrator: migrator, metrics: metrics,
+            isDraining: { serverBox.server?.isDraining ?? true },
+            openConnections: { serverBox.server?.connectionCount ?? 0 }
+        ).register(in: &router)
+
+        let listen = configuration.listen
+        let serverConfiguration = HTTPServerConfiguration(
+            host: listen.host == "localhost" ? "127.0.0.1" : listen.host, port: listen.port,
+            backlog: Int32(configuration.acceptBacklog), maxConnections: configuration.maxConnections,
+            parserLimits: HTTPParserLimits(maxBodyBytes: configuration.maxBodyBytes),
+            headerTimeout: configuration.headerTimeout, bodyTimeout: configuration.bodyTimeout,
+            idleTimeout: configuration.idleTimeout, writeTimeout: configuration.writeTimeout,
+            serverName: "handoff/\(HandoffApplication.version)")
+        let errorLogger = logger
+        server = HTTPServer(configuration: serverConfiguration, responder: router) { error, request in
+            errorLogger.error(
+                "unhandled error", metadata: ["error": "\(error)", "request_id": "\(request?.requestID ?? "-")"])
+        }
+        serverBox.server = server
+    }
+
+    /// Applies pending migrations to the configured database and returns the names of those applied.
+    public static func migrate(_ configuration: Configuration) throws -> [String] {
+        let migrator = try Migrator(directory: configuration.migrationsDirectory)
+        let database = try Database(path: configuration.databasePath, readers: 1)
+        return try database.withWriterSync { try migrator.migrate($0) }.map(\.name)
+    }
+
+    /// The version reported in the `Server` header and by `handoff --version`.
+    public static let version = "0.1.0"
+
+    /// Binds the listen address and starts serving.
+    public func start() throws {
+        try server.start()
+        logger.info(
+            "listening",
+            metadata: [
+                "address": "\(configuration.listen.host):\(server.port)", "public_url": "\(configuration.publicURL)",
+            ])
+    }
+
+    /// The bound port (the configured one, or the one picked for port 0).
+    public var port: Int { server.port }
+
+    /// Stops accepting, finishes in-flight requests within the drain timeout, then closes.
+    public func shutdown() async {
+        logger.info("draining", metadata: ["timeout_s": "\(configuration.drainTimeout.components.seconds)"])
+        await server.shutdown(gracePeriod: configuration.drainTimeout)
+        logger.info("stopped")
+    }
+}
+
+/// Lets routes built before the server exists ask it about draining.
+// @unchecked Sendable: `server` is set once during init, before any request can arrive.
+private final class ServerReference: @unchecked Sendable {
+    var server: HTTPServer?
+}

@@ -1,0 +1,64 @@
+import Foundation
+import HandoffService
+import Logging
+import TestSupport
+import Testing
+
+/// The whole service on an ephemeral loopback port with a temporary database.
+@Suite struct HandoffApplicationTests {
+    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+
+    static func configuration(in directory: TemporaryDirectory) -> Configuration {
+        var configuration = Configuration()
+        configuration.listen = ListenAddress(host: "127.0.0.1", port: 0)
+        configuration.databasePath = directory.file("handoff.sqlite").path
+        configuration.migrationsDirectory = repositoryRoot.appendingPathComponent("migrations").path
+        configuration.databaseReaders = 2
+        return configuration
+    }
+
+    @Test func servesTheOperationsEndpoints() async throws {
+        let directory = try TemporaryDirectory()
+        let sink = LogSink.capturing()
+        let logger = Logger(label: "test") { LogLineHandler(label: $0, level: .info, format: .logfmt, sink: sink) }
+        let application = try await HandoffApplication(configuration: Self.configuration(in: directory), logger: logger)
+        try application.start()
+        let client = HTTPTestClient(port: application.port)
+
+        let health = try await client.request("GET", "/healthz")
+        #expect(health.status == 200)
+        #expect(health.header("X-Request-Id") != nil)
+        #expect(try await client.request("GET", "/readyz").status == 200)
+
+        let missing = try await client.request("GET", "/v1/nothing", headers: [("X-Request-Id", "abc-123")])
+        #expect(missing.status == 404)
+        #expect(missing.header("X-Request-Id") == "abc-123")
+        #expect((missing.json?["error"] as? [String: Any])?["code"] as? String == "not_found")
+
+        let openAPI = try await client.request("GET", "/openapi.yaml")
+        #expect(openAPI.status == 200 && openAPI.body.hasPrefix("openapi: 3"))
+
+        let metrics = try await client.request("GET", "/metrics")
+        #expect(metrics.body.contains(#"handoff_http_requests_total{method="GET",route="/healthz",status="200"} 1"#))
+
+        await application.shutdown()
+        #expect(sink.lines.contains { $0.contains("route=/healthz") && $0.contains("status=200") })
+        #expect(throws: RawHTTPClientError.self) { try RawHTTPClient(port: application.port) }
+    }
+
+    @Test func refusesToStartOnAnEditedMigration() async throws {
+        let directory = try TemporaryDirectory()
+        let migrations = directory.file("migrations")
+        try FileManager.default.createDirectory(at: migrations, withIntermediateDirectories: true)
+        try Data("CREATE TABLE a (id INTEGER);".utf8).write(to: migrations.appendingPathComponent("0001_a.sql"))
+        var configuration = Self.configuration(in: directory)
+        configuration.migrationsDirectory = migrations.path
+        #expect(try HandoffApplication.migrate(configuration) == ["0001_a.sql"])
+        try Data("CREATE TABLE a (id TEXT);".utf8).write(to: migrations.appendingPathComponent("0001_a.sql"))
+        let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+        await #expect(throws: (any Error).self) {
+            _ = try await HandoffApplication(configuration: configuration, logger: logger)
+        }
+    }
+}

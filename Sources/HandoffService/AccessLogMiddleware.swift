@@ -1,7 +1,7 @@
 import HTTPServer
 import Logging
 
-/// Logs one line per request (method, route, status, latency, request id) and records metrics.
+/// Logs one line per request (method, route, status, bytes, latency, request id) and records metrics.
 ///
 /// The path is logged as its route pattern, so ids and phone numbers in paths stay out of logs.
 /// Errors thrown by handlers are turned into their responses here, so they are logged with the
@@ -32,6 +32,7 @@ struct AccessLogMiddleware: HTTPMiddleware {
         response.headers.replaceOrAdd(name: "X-Request-Id", value: request.requestID)
         var metadata: Logger.Metadata = [
             "method": "\(request.method)", "route": "\(route)", "status": "\(response.status.code)",
+            "bytes": "\(response.bodyByteCount.map(String.init) ?? "stream")",
             "duration_ms": "\(String(format3: seconds * 1000))", "request_id": "\(request.requestID)",
             "remote": "\(request.remoteAddress)",
         ]
@@ -42,6 +43,14 @@ struct AccessLogMiddleware: HTTPMiddleware {
             logger.info("request", metadata: metadata)
         }
         return response
+    }
+}
+
+extension HTTPResponse {
+    /// The size of a complete body; nil for a streamed one.
+    var bodyByteCount: Int? {
+        if case .bytes(let bytes) = body { return bytes.count }
+        return nil
     }
 }
 

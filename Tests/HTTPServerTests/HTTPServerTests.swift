@@ -254,3 +254,78 @@ import Testing
         #expect(throws: RawHTTPClientError.self) { try RawHTTPClient(port: server.port) }
     }
 }
+
+/// More live tests: uploads, limits, and an independent HTTP/1.1 implementation reading our bytes.
+@Suite struct HTTPServerFramingTests {
+    @Test func acceptsChunkedUploads() async throws {
+        try await HTTPServerTests.withServer { server in
+            let client = try RawHTTPClient(port: server.port)
+            try client.send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n")
+            try client.send("4\r\nwiki\r\n5\r\npedia\r\n")
+            try await Task.sleep(for: .milliseconds(20))
+            try client.send("0\r\nX-Trailer: yes\r\n\r\n")
+            let response = await client.readToEnd()
+            #expect(response.hasPrefix("HTTP/1.1 200 OK"))
+            #expect(response.hasSuffix("Content-Length: 9\r\nConnection: close\r\n\r\nwikipedia"))
+        }
+    }
+
+    @Test func refusesOversizedBodiesWith413() async throws {
+        let configuration = HTTPServerConfiguration(parserLimits: HTTPParserLimits(maxBodyBytes: 1024))
+        try await HTTPServerTests.withServer(configuration) { server in
+            let client = try RawHTTPClient(port: server.port)
+            try client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5000\r\n\r\n" + String(repeating: "x", count: 5000))
+            let response = await client.readToEnd()
+            #expect(response.hasPrefix("HTTP/1.1 413 Content Too Large"))
+            #expect(response.contains("body_too_large"))
+        }
+    }
+
+    struct OracleRequest: Encodable {
+        var method: String
+        var target: String
+        var headers: [[String]] = []
+        var body = ""
+    }
+
+    struct OracleInput: Encodable {
+        var port: Int
+        var requests: [OracleRequest]
+    }
+
+    struct OracleResult: Decodable {
+        var status: Int?
+        var headers: [String: String]
+        var body: String
+        var error: String?
+    }
+
+    @Test(.enabled(if: PythonOracle.isAvailable, "needs HANDOFF_TEST_PYTHON with h11 (make test sets it)"))
+    func h11ParsesEveryResponseShape() async throws {
+        try await HTTPServerTests.withServer { server in
+            let input = OracleInput(
+                port: server.port,
+                requests: [
+                    OracleRequest(method: "GET", target: "/hello"),
+                    OracleRequest(method: "HEAD", target: "/hello"),
+                    OracleRequest(method: "POST", target: "/echo", body: "héllo wörld"),
+                    OracleRequest(method: "GET", target: "/stream"),
+                    OracleRequest(method: "GET", target: "/missing"),
+                    OracleRequest(method: "PUT", target: "/hello"),
+                    OracleRequest(method: "GET", target: "/items/7", headers: [["Connection", "close"]]),
+                ])
+            let results = try await Task.detached {
+                try PythonOracle.runJSON(script: "h11_check.py", input: input, as: [OracleResult].self)
+            }.value
+            #expect(results.count == 7)
+            #expect(results.allSatisfy { $0.error == nil })
+            #expect(results.map(\.status) == [200, 200, 200, 200, 404, 405, 200])
+            #expect(results[0].body == "hello")
+            #expect(results[1].body == "" && results[1].headers["content-length"] == "5")
+            #expect(results[2].body == "héllo wörld")
+            #expect(results[3].body == "data: 1\n\ndata: 2\n\ndata: 3\n\n")
+            #expect(results[5].headers["allow"] == "GET, HEAD, OPTIONS")
+            #expect(results[6].body == "item 7")
+        }
+    }
+}

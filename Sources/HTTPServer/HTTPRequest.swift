@@ -54,11 +54,21 @@ public struct HTTPRequest: Sendable, Equatable {
 
     /// Whether the client asked to keep the connection open after this request.
     public var wantsKeepAlive: Bool {
-        let tokens = headers.values(for: "Connection").flatMap { $0.split(separator: ",") }
-            .map { $0.trimmingSpaces().lowercased() }
-        if version == .http10 { return tokens.contains("keep-alive") }
-        return !tokens.contains("close")
+        var close = false
+        var keepAlive = false
+        for field in headers where field.name.equalsIgnoringASCIICase("Connection") {
+            for token in field.value.utf8.split(separator: UInt8(ascii: ",")) {
+                let option = Substring(token).trimmingSpaces()
+                if option.utf8.elementsEqual("close".utf8, by: asciiCaseInsensitive) { close = true }
+                if option.utf8.elementsEqual("keep-alive".utf8, by: asciiCaseInsensitive) { keepAlive = true }
+            }
+        }
+        return version == .http10 ? keepAlive && !close : !close
     }
+}
+
+private func asciiCaseInsensitive(_ a: UInt8, _ b: UInt8) -> Bool {
+    (a >= 65 && a <= 90 ? a | 0x20 : a) == (b >= 65 && b <= 90 ? b | 0x20 : b)
 }
 
 extension Substring {

@@ -17,24 +17,51 @@ struct HTTPResponseHead {
 
     /// The bytes of the head, ending with the blank line.
     func encoded(serverName: String) -> [UInt8] {
-        var text = "HTTP/1.1 \(status.code) \(status.reasonPhrase)\r\n"
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(256)
+        bytes.append(contentsOf: Self.statusLinePrefix)
+        bytes.append(contentsOf: String(status.code).utf8)
+        bytes.append(Self.space)
+        bytes.append(contentsOf: status.reasonPhrase.utf8)
+        bytes.append(contentsOf: Self.crlf)
         for field in headers where !Self.serverOwned(field.name) {
+            bytes.append(contentsOf: field.name.utf8)
+            bytes.append(contentsOf: Self.colonSpace)
             // A value with CR or LF would split the head: such bytes never reach the wire.
-            let value =
-                field.value.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\r\n" })
-                ? String(field.value.filter { $0 != "\r" && $0 != "\n" && $0 != "\r\n" }) : field.value
-            text += "\(field.name): \(value)\r\n"
+            for byte in field.value.utf8 where byte != Self.cr && byte != Self.lf { bytes.append(byte) }
+            bytes.append(contentsOf: Self.crlf)
         }
-        text += "Date: \(HTTPDate.now)\r\nServer: \(serverName)\r\n"
+        bytes.append(contentsOf: Self.dateName)
+        bytes.append(contentsOf: HTTPDate.now.utf8)
+        bytes.append(contentsOf: Self.serverName)
+        bytes.append(contentsOf: serverName.utf8)
+        bytes.append(contentsOf: Self.crlf)
         switch framing {
-        case .contentLength(let length): text += "Content-Length: \(length)\r\n"
-        case .chunked: text += "Transfer-Encoding: chunked\r\n"
-        case .untilClose, .none: break
+        case .contentLength(let length):
+            bytes.append(contentsOf: Self.contentLengthName)
+            bytes.append(contentsOf: String(length).utf8)
+            bytes.append(contentsOf: Self.crlf)
+        case .chunked:
+            bytes.append(contentsOf: Self.chunkedField)
+        case .untilClose, .none:
+            break
         }
-        text += keepAlive ? "" : "Connection: close\r\n"
-        text += "\r\n"
-        return Array(text.utf8)
+        if !keepAlive { bytes.append(contentsOf: Self.connectionClose) }
+        bytes.append(contentsOf: Self.crlf)
+        return bytes
     }
+
+    private static let cr = UInt8(ascii: "\r")
+    private static let lf = UInt8(ascii: "\n")
+    private static let space = UInt8(ascii: " ")
+    private static let crlf: [UInt8] = [cr, lf]
+    private static let colonSpace = Array(": ".utf8)
+    private static let statusLinePrefix = Array("HTTP/1.1 ".utf8)
+    private static let dateName = Array("Date: ".utf8)
+    private static let serverName = Array("\r\nServer: ".utf8)
+    private static let contentLengthName = Array("Content-Length: ".utf8)
+    private static let chunkedField = Array("Transfer-Encoding: chunked\r\n".utf8)
+    private static let connectionClose = Array("Connection: close\r\n".utf8)
 
     /// Fields the server computes itself; handler-set values are dropped so framing cannot lie.
     private static func serverOwned(_ name: String) -> Bool {

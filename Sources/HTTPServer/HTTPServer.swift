@@ -40,7 +40,9 @@ public final class HTTPServer: Sendable {
         self.configuration = configuration
         self.responder = responder
         self.onError = onError
-        let queueCount = max(2, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+        // Two queues per core measured best on loopback (bench/RESULTS.md): one per core leaves a
+        // core idle while its queue's thread waits on the other's wake-ups; many more thrash.
+        let queueCount = max(2, 2 * sysconf(Int32(_SC_NPROCESSORS_ONLN)))
         connectionQueues = (0..<queueCount).map { DispatchQueue(label: "handoff.http.connections.\($0)") }
     }
 

@@ -30,18 +30,17 @@ struct AccessLogMiddleware: HTTPMiddleware {
         let route = request.routePattern ?? "unmatched"
         metrics.record(method: request.method, route: route, status: response.status.code, seconds: seconds)
         response.headers.replaceOrAdd(name: "X-Request-Id", value: request.requestID)
+        let level: Logger.Level = failure == nil ? .info : .error
+        // Metadata is built only when the line will be written: this runs on every request.
+        guard logger.logLevel <= level else { return response }
         var metadata: Logger.Metadata = [
             "method": "\(request.method)", "route": "\(route)", "status": "\(response.status.code)",
             "bytes": "\(response.bodyByteCount.map(String.init) ?? "stream")",
             "duration_ms": "\(String(format3: seconds * 1000))", "request_id": "\(request.requestID)",
             "remote": "\(request.remoteAddress)",
         ]
-        if let failure {
-            metadata["error"] = "\(failure)"
-            logger.error("request failed", metadata: metadata)
-        } else {
-            logger.info("request", metadata: metadata)
-        }
+        if let failure { metadata["error"] = "\(failure)" }
+        logger.log(level: level, failure == nil ? "request" : "request failed", metadata: metadata)
         return response
     }
 }

@@ -274,7 +274,8 @@ import Testing
         let configuration = HTTPServerConfiguration(parserLimits: HTTPParserLimits(maxBodyBytes: 1024))
         try await HTTPServerTests.withServer(configuration) { server in
             let client = try RawHTTPClient(port: server.port)
-            try client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5000\r\n\r\n" + String(repeating: "x", count: 5000))
+            try client.send(
+                "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5000\r\n\r\n" + String(repeating: "x", count: 5000))
             let response = await client.readToEnd()
             #expect(response.hasPrefix("HTTP/1.1 413 Content Too Large"))
             #expect(response.contains("body_too_large"))

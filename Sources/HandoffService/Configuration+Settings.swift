@@ -155,6 +155,31 @@ extension Configuration {
         } current: {
             seconds($0.drainTimeout)
         },
+        text("session_lifetime_days", "30", "A widget session expires after this many days without use.") {
+            $0.sessionLifetimeDays = try integer($1, in: 1...3650)
+        } current: {
+            String($0.sessionLifetimeDays)
+        },
+        text("max_message_chars", "2000", "Longest message body in characters (422 beyond).") {
+            $0.maxMessageCharacters = try integer($1, in: 1...100_000)
+        } current: {
+            String($0.maxMessageCharacters)
+        },
+        text("messages_per_minute_per_session", "30", "Visitor messages allowed per minute per session (429 beyond).") {
+            $0.messagesPerMinutePerSession = try integer($1, in: 1...100_000)
+        } current: {
+            String($0.messagesPerMinutePerSession)
+        },
+        text("messages_per_minute_per_ip", "120", "Visitor messages allowed per minute per IP address.") {
+            $0.messagesPerMinutePerIP = try integer($1, in: 1...1_000_000)
+        } current: {
+            String($0.messagesPerMinutePerIP)
+        },
+        text("event_stream_heartbeat", "15s", "Idle live-event streams get a comment line this often.") {
+            $0.eventStreamHeartbeat = try duration($1)
+        } current: {
+            seconds($0.eventStreamHeartbeat)
+        },
     ]
 
     private static func text(

@@ -60,6 +60,15 @@ public struct Configuration: Sendable, Equatable {
     public var idleTimeout = Duration.seconds(75)
     public var writeTimeout = Duration.seconds(30)
     public var drainTimeout = Duration.seconds(10)
+    /// Sessions expire after this many days without use.
+    public var sessionLifetimeDays = 30
+    /// Longest message body, in characters.
+    public var maxMessageCharacters = 2000
+    /// Visitor messages allowed per minute from one session, and from one IP address.
+    public var messagesPerMinutePerSession = 30
+    public var messagesPerMinutePerIP = 120
+    /// Comment lines sent on idle event streams so proxies keep them open.
+    public var eventStreamHeartbeat = Duration.seconds(15)
 
     public init() {}
 }

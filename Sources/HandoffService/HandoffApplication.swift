@@ -23,13 +23,29 @@ public final class HandoffApplication: Sendable {
 
         let metrics = HTTPMetrics()
         let serverBox = ServerReference()
+        let hub = EventHub()
+        let chat = ChatService(
+            database: database, events: hub, sessionLifetimeDays: configuration.sessionLifetimeDays,
+            maxMessageCharacters: configuration.maxMessageCharacters)
+        let cors = CORSPolicy(allowedOrigins: configuration.widgetOrigins)
         var router = Router()
-        router.middleware = [AccessLogMiddleware(logger: logger, metrics: metrics)]
+        router.middleware = [AccessLogMiddleware(logger: logger, metrics: metrics), cors]
+        router.optionsHandler = { request, allowed in cors.preflight(request, allowed: allowed) }
         OperationsRoutes(
             database: database, migrator: migrator, metrics: metrics,
             isDraining: { serverBox.server?.isDraining ?? true },
-            openConnections: { serverBox.server?.connectionCount ?? 0 }
+            openConnections: { serverBox.server?.connectionCount ?? 0 },
+            openEventStreams: { hub.subscriberCount }
         ).register(in: &router)
+        WidgetRoutes(
+            chat: chat,
+            cookie: SessionCookie(secure: configuration.cookieSecure, lifetimeDays: configuration.sessionLifetimeDays),
+            sessionLimiter: RateLimiter(perMinute: configuration.messagesPerMinutePerSession),
+            addressLimiter: RateLimiter(perMinute: configuration.messagesPerMinutePerIP),
+            eventStream: EventStream(database: database, hub: hub, heartbeat: configuration.eventStreamHeartbeat)
+        ).register(in: &router)
+        AgentRoutes(chat: chat, authenticator: APIKeyAuthenticator(keys: configuration.apiKeys)).register(in: &router)
+        StaticAsset.registerWidget(in: &router)
 
         let listen = configuration.listen
         let serverConfiguration = HTTPServerConfiguration(

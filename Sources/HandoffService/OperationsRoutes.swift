@@ -9,6 +9,7 @@ struct OperationsRoutes {
     /// The HTTP server, once started; readiness fails while it drains.
     let isDraining: @Sendable () -> Bool
     let openConnections: @Sendable () -> Int
+    let openEventStreams: @Sendable () -> Int
 
     func register(in router: inout Router) {
         router.get("/healthz") { _ in Self.text("ok\n") }
@@ -18,12 +19,16 @@ struct OperationsRoutes {
             guard migrated else { return Self.unavailable("database_not_ready", "The database is not migrated.") }
             return Self.text("ready\n")
         }
-        router.get("/metrics") { [metrics, openConnections] _ in
+        router.get("/metrics") { [metrics, openConnections, openEventStreams] _ in
             let gauges = [
                 (
                     name: "handoff_http_connections_open", help: "Open HTTP connections.",
                     value: Double(openConnections())
-                )
+                ),
+                (
+                    name: "handoff_event_streams_open", help: "Open live-event (SSE) streams.",
+                    value: Double(openEventStreams())
+                ),
             ]
             return HTTPResponse(
                 contentType: "text/plain; version=0.0.4; charset=utf-8",

@@ -20,3 +20,15 @@ struct StaticAsset: Sendable {
             headers: ["Cache-Control": "public, max-age=300", "X-Content-Type-Options": "nosniff"])
     }
 }
+
+extension StaticAsset {
+    /// `GET /widget.js` and `GET /demo`, when the build embedded them.
+    static func registerWidget(in router: inout Router) {
+        if let script = StaticAsset(path: "web/widget.js", contentType: "text/javascript; charset=utf-8") {
+            router.get("/widget.js") { _ in script.response }
+        }
+        if let demo = StaticAsset(path: "web/demo.html", contentType: "text/html; charset=utf-8") {
+            router.get("/demo") { _ in demo.response }
+        }
+    }
+}

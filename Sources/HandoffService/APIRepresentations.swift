@@ -1,0 +1,156 @@
+import HandoffCore
+import Storage
+
+/// A message as the API shows it (API.md).
+struct MessageJSON: Codable, Sendable, Equatable {
+    var id: String
+    var conversationID: String
+    var direction: String
+    var channel: String
+    var author: String
+    var body: String
+    var status: String
+    var segments: Int?
+    var createdAt: String
+
+    enum CodingKeys: String, CodingKey {
+        case id, direction, channel, author, body, status, segments
+        case conversationID = "conversation_id"
+        case createdAt = "created_at"
+    }
+
+    init(_ record: MessageRecord) {
+        id = record.id
+        conversationID = record.conversationID
+        direction = record.direction
+        channel = record.channel
+        author = record.author
+        body = record.body
+        status = record.status
+        segments = record.segments
+        createdAt = Timestamp(unixMilliseconds: record.createdAt).description
+    }
+}
+
+/// The handoff part of a session or conversation: `none` until the handoff issue's flow runs.
+struct HandoffJSON: Codable, Sendable, Equatable {
+    var state: String
+    var phoneMasked: String?
+    var expiresAt: String?
+
+    enum CodingKeys: String, CodingKey {
+        case state
+        case phoneMasked = "phone_masked"
+        case expiresAt = "expires_at"
+    }
+
+    static let none = HandoffJSON(state: "none", phoneMasked: nil, expiresAt: nil)
+}
+
+/// `POST /v1/sessions` and `GET /v1/session`.
+struct SessionJSON: Codable, Sendable {
+    var sessionID: String
+    var conversationID: String
+    var handoff: HandoffJSON
+
+    enum CodingKeys: String, CodingKey {
+        case handoff
+        case sessionID = "session_id"
+        case conversationID = "conversation_id"
+    }
+}
+
+/// A conversation for bots and agents.
+struct ConversationJSON: Codable, Sendable {
+    var id: String
+    var state: String
+    var queue: String?
+    var escalationReason: String?
+    var activeChannel: String
+    var contact: ContactJSON?
+    var handoff: HandoffJSON
+    var createdAt: String
+    var updatedAt: String
+    var closedAt: String?
+
+    enum CodingKeys: String, CodingKey {
+        case id, state, queue, contact, handoff
+        case escalationReason = "escalation_reason"
+        case activeChannel = "active_channel"
+        case createdAt = "created_at"
+        case updatedAt = "updated_at"
+        case closedAt = "closed_at"
+    }
+
+    init(_ record: ConversationRecord, contact: ContactRecord?) {
+        id = record.id
+        state = record.state
+        queue = record.queue
+        escalationReason = record.escalationReason
+        activeChannel = record.activeChannel
+        self.contact = contact.map(ContactJSON.init)
+        handoff = .none
+        createdAt = Timestamp(unixMilliseconds: record.createdAt).description
+        updatedAt = Timestamp(unixMilliseconds: record.updatedAt).description
+        closedAt = record.closedAt.map { Timestamp(unixMilliseconds: $0).description }
+    }
+}
+
+/// The person behind a conversation, phone masked.
+struct ContactJSON: Codable, Sendable {
+    var id: String
+    var phoneMasked: String?
+    var locale: String?
+    var timeZone: String?
+
+    enum CodingKeys: String, CodingKey {
+        case id, locale
+        case phoneMasked = "phone_masked"
+        case timeZone = "timezone"
+    }
+
+    init(_ record: ContactRecord) {
+        id = record.id
+        phoneMasked = record.phoneE164.map(Self.mask)
+        locale = record.locale
+        timeZone = record.timeZone
+    }
+
+    /// `+1******2671`: country code and last four digits.
+    static func mask(_ e164: String) -> String {
+        guard e164.count > 6 else { return String(repeating: "*", count: e164.count) }
+        return String(e164.prefix(2)) + String(repeating: "*", count: e164.count - 6) + String(e164.suffix(4))
+    }
+}
+
+/// `{messages, next_after}`.
+struct MessagePageJSON: Codable, Sendable {
+    var messages: [MessageJSON]
+    var nextAfter: String?
+
+    enum CodingKeys: String, CodingKey {
+        case messages
+        case nextAfter = "next_after"
+    }
+}
+
+/// `{conversations, next_after}`.
+struct ConversationPageJSON: Codable, Sendable {
+    var conversations: [ConversationJSON]
+    var nextAfter: String?
+
+    enum CodingKeys: String, CodingKey {
+        case conversations
+        case nextAfter = "next_after"
+    }
+}
+
+/// `{message}`.
+struct MessageEnvelopeJSON: Codable, Sendable {
+    var message: MessageJSON
+}
+
+/// `{conversation}`.
+struct ConversationEnvelopeJSON: Codable, Sendable {
+    var conversation: ConversationJSON
+}

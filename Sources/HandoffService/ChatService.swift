@@ -1,0 +1,282 @@
+import Crypto
+import Foundation
+import HTTPServer
+import Storage
+
+/// The web chat's use cases: sessions, visitor messages, bot and agent replies, escalation,
+/// closing, history. Each change and the events it causes commit in one transaction; live
+/// streams are woken after the commit.
+final class ChatService: Sendable {
+    /// A visitor's authenticated session and the conversation it is in.
+    struct VisitorContext: Sendable {
+        let session: SessionRecord
+        let conversationID: String
+    }
+
+    /// What `startSession` did.
+    struct StartedSession: Sendable {
+        let context: VisitorContext
+        /// The new cookie token; nil when an existing session was resumed.
+        let newToken: String?
+    }
+
+    /// Details a widget may send when it starts a session.
+    struct SessionDetails: Decodable, Sendable {
+        var locale: String?
+        var timezone: String?
+        var pageURL: String?
+        var displayName: String?
+
+        enum CodingKeys: String, CodingKey {
+            case locale, timezone
+            case pageURL = "page_url"
+            case displayName = "display_name"
+        }
+    }
+
+    let database: Database
+    let events: EventHub
+    let sessionLifetimeMilliseconds: Int64
+    let maxMessageCharacters: Int
+    let now: @Sendable () -> Int64
+
+    init(
+        database: Database, events: EventHub, sessionLifetimeDays: Int, maxMessageCharacters: Int,
+        now: @escaping @Sendable () -> Int64 = ChatService.currentMilliseconds
+    ) {
+        self.database = database
+        self.events = events
+        self.sessionLifetimeMilliseconds = Int64(sessionLifetimeDays) * 86_400_000
+        self.maxMessageCharacters = maxMessageCharacters
+        self.now = now
+    }
+
+    static func currentMilliseconds() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
+
+    static func tokenHash(_ token: String) -> [UInt8] { Array(SHA256.hash(data: Data(token.utf8))) }
+
+    // MARK: Sessions
+
+    /// Resumes the session of `token` when it is valid, else starts a new one (new contact and
+    /// conversation). Never fails because of a stale or forged cookie.
+    func startSession(token: String?, details: SessionDetails) async throws -> StartedSession {
+        if let token, let context = try await visitor(token: token) {
+            return StartedSession(context: context, newToken: nil)
+        }
+        let token = Identifiers.sessionToken()
+        let hash = Self.tokenHash(token)
+        let now = now()
+        let expiresAt = now + sessionLifetimeMilliseconds
+        let context = try await database.write { connection in
+            let chat = ChatRepository(connection)
+            let contact = ContactRecord(
+                id: Identifiers.make("ct"), phoneE164: nil, locale: details.locale, timeZone: details.timezone,
+                createdAt: now)
+            try chat.insert(contact)
+            let session = SessionRecord(
+                id: Identifiers.make("ses"), contactID: contact.id, pageURL: details.pageURL,
+                displayName: details.displayName, createdAt: now, lastSeenAt: now, expiresAt: expiresAt)
+            try chat.insert(session, tokenHash: hash)
+            let conversation = try chat.insert(
+                ConversationRecord(
+                    id: Identifiers.make("conv"), contactID: contact.id, state: "open", createdAt: now, updatedAt: now))
+            return VisitorContext(session: session, conversationID: conversation.id)
+        }
+        return StartedSession(context: context, newToken: token)
+    }
+
+    /// The visitor behind a cookie token, or nil when it is unknown or expired. Slides the expiry
+    /// at most once an hour, so reads stay reads.
+    func visitor(token: String) async throws -> VisitorContext? {
+        let hash = Self.tokenHash(token)
+        let now = now()
+        guard
+            let (session, conversation) = try await database.read({ connection in
+                let chat = ChatRepository(connection)
+                guard let session = try chat.session(tokenHash: hash, now: now) else { return nil }
+                return (session, try chat.openConversation(contactID: session.contactID))
+            }) as (SessionRecord, ConversationRecord?)?
+        else { return nil }
+        if let conversation, now - session.lastSeenAt < 3_600_000 {
+            return VisitorContext(session: session, conversationID: conversation.id)
+        }
+        let lifetime = sessionLifetimeMilliseconds
+        return try await database.write { connection in
+            let chat = ChatRepository(connection)
+            try chat.touchSession(id: session.id, now: now, expiresAt: now + lifetime)
+            let current =
+                try chat.openConversation(contactID: session.contactID)
+                ?? chat.insert(
+                    ConversationRecord(
+                        id: Identifiers.make("conv"), contactID: session.contactID, state: "open", createdAt: now,
+                        updatedAt: now))
+            return VisitorContext(session: session, conversationID: current.id)
+        }
+    }
+
+    // MARK: Messages
+
+    /// A visitor's message from the widget. Returns the message and whether it was created now
+    /// (false: an earlier request with the same idempotency key created it).
+    func postVisitorMessage(
+        _ visitor: VisitorContext, body: String, clientKey: String?
+    ) async throws -> (MessageRecord, created: Bool) {
+        try validate(body)
+        return try await appendMessage(
+            conversationID: visitor.conversationID, direction: "inbound", author: "visitor", body: body,
+            status: "received", clientKey: clientKey.map { "visitor:" + $0 }, reopen: false)
+    }
+
+    /// A bot's or agent's reply. It shows in the widget now; the handoff issue sends it by SMS too.
+    func postReply(
+        conversationID: String, author: String, body: String, clientKey: String?
+    ) async throws -> (MessageRecord, created: Bool) {
+        guard author == "bot" || author == "agent" else {
+            throw HTTPError(
+                .unprocessableEntity, code: "invalid_field", message: "author must be bot or agent.", field: "author")
+        }
+        try validate(body)
+        return try await appendMessage(
+            conversationID: conversationID, direction: "outbound", author: author, body: body, status: "delivered",
+            clientKey: clientKey.map { author + ":" + $0 }, reopen: false)
+    }
+
+    private func validate(_ body: String) throws {
+        guard !body.allSatisfy(\.isWhitespace) else {
+            throw HTTPError(.unprocessableEntity, code: "empty_body", message: "The message is empty.", field: "body")
+        }
+        guard body.count <= maxMessageCharacters else {
+            throw HTTPError(
+                .unprocessableEntity, code: "body_too_long",
+                message: "The message is longer than \(maxMessageCharacters) characters.", field: "body")
+        }
+    }
+
+    private func appendMessage(
+        conversationID: String, direction: String, author: String, body: String, status: String, clientKey: String?,
+        reopen: Bool
+    ) async throws -> (MessageRecord, created: Bool) {
+        let now = now()
+        let (message, created, event) = try await database.write {
+            connection -> (MessageRecord, Bool, ConversationEventRecord?) in
+            let chat = ChatRepository(connection)
+            if let clientKey, let existing = try chat.message(conversationID: conversationID, clientKey: clientKey) {
+                return (existing, false, nil)
+            }
+            guard var conversation = try chat.conversation(id: conversationID) else {
+                throw HTTPError(.notFound, code: "conversation_not_found", message: "No such conversation.")
+            }
+            guard conversation.state != "closed" else {
+                throw HTTPError(.conflict, code: "conversation_closed", message: "The conversation is closed.")
+            }
+            let message = try chat.insert(
+                MessageRecord(
+                    id: Identifiers.make("msg"), conversationID: conversationID, direction: direction, channel: "web",
+                    author: author, body: body, status: status, createdAt: now, updatedAt: now),
+                clientKey: clientKey)
+            conversation.updatedAt = now
+            try chat.update(conversation)
+            let payload = String(decoding: try JSONBody.encode(MessageJSON(message)), as: UTF8.self)
+            let event = try chat.appendEvent(
+                conversationID: conversationID, type: "message", payload: payload, now: now)
+            return (message, true, event)
+        }
+        if let event { events.publish([event]) }
+        return (message, created)
+    }
+
+    /// A page of a conversation's history, oldest first; `after` is the previous page's cursor.
+    func messages(conversationID: String, after: String?, limit: Int) async throws -> MessagePageJSON {
+        let afterSeq = try Cursor.decode(after)
+        let rows = try await database.read { connection in
+            try ChatRepository(connection).messages(conversationID: conversationID, afterSeq: afterSeq, limit: limit)
+        }
+        return MessagePageJSON(
+            messages: rows.map(MessageJSON.init),
+            nextAfter: rows.count == limit ? rows.last.map { Cursor.encode($0.seq) } : nil)
+    }
+
+    // MARK: Conversations
+
+    func conversation(id: String) async throws -> ConversationJSON {
+        try await database.read { connection in
+            let chat = ChatRepository(connection)
+            guard let conversation = try chat.conversation(id: id) else {
+                throw HTTPError(.notFound, code: "conversation_not_found", message: "No such conversation.")
+            }
+            return ConversationJSON(conversation, contact: try chat.contact(id: conversation.contactID))
+        }
+    }
+
+    func conversations(state: String?, queue: String?, after: String?, limit: Int) async throws -> ConversationPageJSON
+    {
+        if let state, !["open", "escalated", "closed"].contains(state) {
+            throw HTTPError(
+                .unprocessableEntity, code: "invalid_field", message: "state must be open, escalated or closed.",
+                field: "state")
+        }
+        let afterSeq = try Cursor.decode(after)
+        let page = try await database.read { connection in
+            let chat = ChatRepository(connection)
+            return try chat.conversations(state: state, queue: queue, afterSeq: afterSeq, limit: limit).map {
+                ($0, try chat.contact(id: $0.contactID))
+            }
+        }
+        return ConversationPageJSON(
+            conversations: page.map { ConversationJSON($0.0, contact: $0.1) },
+            nextAfter: page.count == limit ? page.last.map { Cursor.encode($0.0.seq) } : nil)
+    }
+
+    /// Hands the conversation to a human queue.
+    func escalate(conversationID: String, queue: String?, reason: String?) async throws -> ConversationJSON {
+        try await changeConversation(conversationID) { conversation, now in
+            guard conversation.state != "closed" else {
+                throw HTTPError(.conflict, code: "conversation_closed", message: "The conversation is closed.")
+            }
+            conversation.state = "escalated"
+            conversation.queue = queue ?? "default"
+            conversation.escalationReason = reason
+        }
+    }
+
+    /// Closes the conversation; closing a closed one changes nothing.
+    func close(conversationID: String) async throws -> ConversationJSON {
+        try await changeConversation(conversationID) { conversation, now in
+            guard conversation.state != "closed" else { return }
+            conversation.state = "closed"
+            conversation.closedAt = now
+        }
+    }
+
+    private func changeConversation(
+        _ id: String, _ change: @escaping @Sendable (inout ConversationRecord, Int64) throws -> Void
+    ) async throws -> ConversationJSON {
+        let now = now()
+        return try await database.write { connection in
+            let chat = ChatRepository(connection)
+            guard var conversation = try chat.conversation(id: id) else {
+                throw HTTPError(.notFound, code: "conversation_not_found", message: "No such conversation.")
+            }
+            let before = conversation
+            try change(&conversation, now)
+            if conversation != before {
+                conversation.updatedAt = now
+                try chat.update(conversation)
+            }
+            return ConversationJSON(conversation, contact: try chat.contact(id: conversation.contactID))
+        }
+    }
+}
+
+/// List cursors: opaque to clients, a row sequence number inside.
+enum Cursor {
+    static func encode(_ seq: Int64) -> String { String(seq) }
+
+    static func decode(_ text: String?) throws -> Int64 {
+        guard let text, !text.isEmpty else { return 0 }
+        guard let seq = Int64(text), seq >= 0 else {
+            throw HTTPError(.badRequest, code: "invalid_cursor", message: "The after cursor is not one we issued.")
+        }
+        return seq
+    }
+}

@@ -1,0 +1,95 @@
+import HTTPServer
+import Storage
+
+/// `GET /v1/events`: a conversation's events as Server-Sent Events.
+///
+/// The stream subscribes first, then replays from the database everything after `Last-Event-ID`
+/// (or nothing, for a fresh stream), then sends each new event as the hub signals it, reading it
+/// from the database: the log, not the signal, is the truth, so nothing is skipped or repeated.
+/// A comment line every heartbeat keeps proxies from closing an idle stream.
+struct EventStream: Sendable {
+    let database: Database
+    let hub: EventHub
+    let heartbeat: Duration
+    /// Events read per database round trip.
+    static let batchSize = 200
+
+    func response(for conversationID: String, request: HTTPRequest) throws -> HTTPResponse {
+        let lastEventID = try Self.lastEventID(request)
+        let headers: HTTPHeaders = [
+            "Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-store",
+            "X-Accel-Buffering": "no",
+        ]
+        return HTTPResponse(
+            headers: headers,
+            body: .stream { [database, hub, heartbeat] writer in
+                let subscription = hub.subscribe(conversationID: conversationID)
+                defer { hub.unsubscribe(subscription) }
+                let start: Int64
+                if let lastEventID {
+                    start = lastEventID
+                } else {
+                    start = try await database.read { connection in
+                        try connection.queryOne(
+                            "SELECT coalesce(max(seq), 0) AS seq FROM conversation_events WHERE conversation_id = ?",
+                            [.text(conversationID)])?.int64("seq") ?? 0
+                    }
+                }
+                try await writer.write(Array("retry: 2000\n: connected\n\n".utf8))
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        while true {
+                            try await Task.sleep(for: heartbeat)
+                            try await writer.write(Array(": heartbeat\n\n".utf8))
+                        }
+                    }
+                    group.addTask {
+                        var last = start
+                        var pending = true
+                        var wakeUps = subscription.wakeUps.makeAsyncIterator()
+                        while true {
+                            if pending {
+                                last = try await Self.sendEvents(
+                                    after: last, of: conversationID, database: database, writer: writer)
+                            }
+                            pending = await wakeUps.next() != nil
+                            if !pending { return }
+                        }
+                    }
+                    try await group.next()
+                    group.cancelAll()
+                }
+            })
+    }
+
+    /// Sends every logged event after `after`; returns the id of the last one sent.
+    private static func sendEvents(
+        after: Int64, of conversationID: String, database: Database, writer: any HTTPBodyWriter
+    ) async throws -> Int64 {
+        var last = after
+        while true {
+            let from = last
+            let events = try await database.read { connection in
+                try ChatRepository(connection).events(conversationID: conversationID, afterSeq: from, limit: batchSize)
+            }
+            guard !events.isEmpty else { return last }
+            var bytes: [UInt8] = []
+            for event in events {
+                bytes += Array("id: \(event.seq)\nevent: \(event.type)\ndata: \(event.payload)\n\n".utf8)
+            }
+            try await writer.write(bytes)
+            last = events.last!.seq
+            if events.count < batchSize { return last }
+        }
+    }
+
+    private static func lastEventID(_ request: HTTPRequest) throws -> Int64? {
+        let query = try QueryParameters(request)
+        let text = request.headers["Last-Event-ID"] ?? query["last_event_id"]
+        guard let text, !text.isEmpty else { return nil }
+        guard let id = Int64(text), id >= 0 else {
+            throw HTTPError(.badRequest, code: "invalid_last_event_id", message: "Last-Event-ID is not an event id.")
+        }
+        return id
+    }
+}

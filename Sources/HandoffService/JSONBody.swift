@@ -1,0 +1,60 @@
+import Foundation
+import HTTPServer
+
+/// JSON in and out of handlers, with the API's error contract: a body that is not JSON is 400, a
+/// wrong content type 415, valid JSON with a wrong or missing field 422 naming the field.
+enum JSONBody {
+    /// Decodes the request body; an empty body decodes from `{}` when `T` allows it.
+    static func decode<T: Decodable>(_ type: T.Type, from request: HTTPRequest) throws -> T {
+        if !request.body.isEmpty {
+            let contentType = request.headers["Content-Type"]?.lowercased() ?? ""
+            guard contentType.hasPrefix("application/json") || contentType.hasSuffix("+json") else {
+                throw HTTPError(
+                    .unsupportedMediaType, code: "unsupported_media_type",
+                    message: "Send the body as application/json.")
+            }
+        }
+        let data = request.body.isEmpty ? Data("{}".utf8) : Data(request.body)
+        do {
+            return try JSONDecoder().decode(T.self, from: data)
+        } catch let DecodingError.dataCorrupted(context) where context.codingPath.isEmpty {
+            throw HTTPError(.badRequest, code: "invalid_json", message: "The body is not valid JSON.")
+        } catch let DecodingError.typeMismatch(_, context) {
+            throw invalidField(context, "has the wrong type")
+        } catch let DecodingError.valueNotFound(_, context) {
+            throw invalidField(context, "must not be null")
+        } catch let DecodingError.keyNotFound(key, context) {
+            let path = (context.codingPath + [key]).map(\.stringValue).joined(separator: ".")
+            throw HTTPError(
+                .unprocessableEntity, code: "missing_field", message: "The field \(path) is required.", field: path)
+        } catch let DecodingError.dataCorrupted(context) {
+            throw invalidField(context, "is invalid")
+        } catch let error as HTTPError {
+            throw error
+        } catch {
+            throw HTTPError(.badRequest, code: "invalid_json", message: "The body could not be read as JSON.")
+        }
+    }
+
+    private static func invalidField(_ context: DecodingError.Context, _ problem: String) -> HTTPError {
+        let path = context.codingPath.map(\.stringValue).joined(separator: ".")
+        return HTTPError(
+            .unprocessableEntity, code: "invalid_field", message: "The field \(path) \(problem).", field: path)
+    }
+
+    /// A JSON response.
+    static func response<T: Encodable>(_ value: T, status: HTTPStatus = .ok, headers: HTTPHeaders = HTTPHeaders())
+        throws -> HTTPResponse
+    {
+        HTTPResponse(
+            status: status, contentType: "application/json; charset=utf-8", body: Array(try encode(value)),
+            headers: headers)
+    }
+
+    /// Compact JSON with slashes unescaped.
+    static func encode<T: Encodable>(_ value: T) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
+        return try encoder.encode(value)
+    }
+}

@@ -1,0 +1,129 @@
+/// A visitor's browser session, found by the SHA-256 of its cookie token.
+public struct SessionRecord: Sendable, Equatable {
+    public var id: String
+    public var contactID: String
+    public var pageURL: String?
+    public var displayName: String?
+    /// Unix milliseconds, like every time in Storage.
+    public var createdAt: Int64
+    public var lastSeenAt: Int64
+    public var expiresAt: Int64
+
+    public init(
+        id: String, contactID: String, pageURL: String?, displayName: String?, createdAt: Int64, lastSeenAt: Int64,
+        expiresAt: Int64
+    ) {
+        self.id = id
+        self.contactID = contactID
+        self.pageURL = pageURL
+        self.displayName = displayName
+        self.createdAt = createdAt
+        self.lastSeenAt = lastSeenAt
+        self.expiresAt = expiresAt
+    }
+}
+
+/// A person: anonymous at first, later with a verified phone.
+public struct ContactRecord: Sendable, Equatable {
+    public var id: String
+    public var phoneE164: String?
+    public var locale: String?
+    public var timeZone: String?
+    public var createdAt: Int64
+
+    public init(id: String, phoneE164: String?, locale: String?, timeZone: String?, createdAt: Int64) {
+        self.id = id
+        self.phoneE164 = phoneE164
+        self.locale = locale
+        self.timeZone = timeZone
+        self.createdAt = createdAt
+    }
+}
+
+/// A conversation row; `seq` orders lists and is their cursor.
+public struct ConversationRecord: Sendable, Equatable {
+    public var seq: Int64
+    public var id: String
+    public var contactID: String
+    /// `open`, `escalated` or `closed`.
+    public var state: String
+    public var queue: String?
+    public var escalationReason: String?
+    /// `web` or `sms`.
+    public var activeChannel: String
+    public var createdAt: Int64
+    public var updatedAt: Int64
+    public var closedAt: Int64?
+
+    public init(
+        seq: Int64 = 0, id: String, contactID: String, state: String, queue: String? = nil,
+        escalationReason: String? = nil, activeChannel: String = "web", createdAt: Int64, updatedAt: Int64,
+        closedAt: Int64? = nil
+    ) {
+        self.seq = seq
+        self.id = id
+        self.contactID = contactID
+        self.state = state
+        self.queue = queue
+        self.escalationReason = escalationReason
+        self.activeChannel = activeChannel
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.closedAt = closedAt
+    }
+}
+
+/// A message row; `seq` orders a conversation's history and is its cursor.
+public struct MessageRecord: Sendable, Equatable {
+    public var seq: Int64
+    public var id: String
+    public var conversationID: String
+    public var direction: String
+    public var channel: String
+    public var author: String
+    public var body: String
+    public var status: String
+    public var segments: Int?
+    public var providerMessageID: String?
+    public var createdAt: Int64
+    public var updatedAt: Int64
+
+    public init(
+        seq: Int64 = 0, id: String, conversationID: String, direction: String, channel: String, author: String,
+        body: String, status: String, segments: Int? = nil, providerMessageID: String? = nil, createdAt: Int64,
+        updatedAt: Int64
+    ) {
+        self.seq = seq
+        self.id = id
+        self.conversationID = conversationID
+        self.direction = direction
+        self.channel = channel
+        self.author = author
+        self.body = body
+        self.status = status
+        self.segments = segments
+        self.providerMessageID = providerMessageID
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+}
+
+/// One entry of a conversation's event log: what live streams send and replay.
+public struct ConversationEventRecord: Sendable, Equatable {
+    /// The SSE event id.
+    public var seq: Int64
+    public var conversationID: String
+    /// `message`, `message_status` or `handoff`.
+    public var type: String
+    /// The event's JSON data.
+    public var payload: String
+    public var createdAt: Int64
+
+    public init(seq: Int64, conversationID: String, type: String, payload: String, createdAt: Int64) {
+        self.seq = seq
+        self.conversationID = conversationID
+        self.type = type
+        self.payload = payload
+        self.createdAt = createdAt
+    }
+}

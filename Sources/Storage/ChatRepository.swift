@@ -1,0 +1,231 @@
+/// The SQL of the web chat: contacts, sessions, conversations, messages and their event log.
+///
+/// A thin layer over one `Connection`; call it inside `Database.write` or `Database.read`, so
+/// that the rows a use case changes commit together.
+public struct ChatRepository {
+    private let connection: Connection
+
+    public init(_ connection: Connection) { self.connection = connection }
+
+    // MARK: Contacts and sessions
+
+    public func insert(_ contact: ContactRecord) throws(StorageError) {
+        try connection.execute(
+            "INSERT INTO contacts (id, phone_e164, locale, time_zone, created_at) VALUES (?, ?, ?, ?, ?)",
+            [
+                .text(contact.id), .optionalText(contact.phoneE164), .optionalText(contact.locale),
+                .optionalText(contact.timeZone), .integer(contact.createdAt),
+            ])
+    }
+
+    public func contact(id: String) throws(StorageError) -> ContactRecord? {
+        try connection.queryOne("SELECT * FROM contacts WHERE id = ?", [.text(id)]).map(Self.contact)
+    }
+
+    public func insert(_ session: SessionRecord, tokenHash: [UInt8]) throws(StorageError) {
+        try connection.execute(
+            """
+            INSERT INTO sessions (id, token_hash, contact_id, page_url, display_name, created_at, last_seen_at, expires_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                .text(session.id), .blob(tokenHash), .text(session.contactID), .optionalText(session.pageURL),
+                .optionalText(session.displayName), .integer(session.createdAt), .integer(session.lastSeenAt),
+                .integer(session.expiresAt),
+            ])
+    }
+
+    /// The unexpired session whose token hashes to `tokenHash`.
+    public func session(tokenHash: [UInt8], now: Int64) throws(StorageError) -> SessionRecord? {
+        try connection.queryOne(
+            "SELECT * FROM sessions WHERE token_hash = ? AND expires_at > ?", [.blob(tokenHash), .integer(now)]
+        ).map(Self.session)
+    }
+
+    /// Slides a session's expiry forward.
+    public func touchSession(id: String, now: Int64, expiresAt: Int64) throws(StorageError) {
+        try connection.execute(
+            "UPDATE sessions SET last_seen_at = ?, expires_at = ? WHERE id = ?",
+            [.integer(now), .integer(expiresAt), .text(id)])
+    }
+
+    // MARK: Conversations
+
+    public func insert(_ conversation: ConversationRecord) throws(StorageError) -> ConversationRecord {
+        try connection.execute(
+            """
+            INSERT INTO conversations (id, contact_id, state, queue, escalation_reason, active_channel, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                .text(conversation.id), .text(conversation.contactID), .text(conversation.state),
+                .optionalText(conversation.queue), .optionalText(conversation.escalationReason),
+                .text(conversation.activeChannel), .integer(conversation.createdAt), .integer(conversation.updatedAt),
+            ])
+        var inserted = conversation
+        inserted.seq = connection.lastInsertRowID
+        return inserted
+    }
+
+    public func conversation(id: String) throws(StorageError) -> ConversationRecord? {
+        try connection.queryOne("SELECT * FROM conversations WHERE id = ?", [.text(id)]).map(Self.conversation)
+    }
+
+    /// The contact's newest conversation that is not closed.
+    public func openConversation(contactID: String) throws(StorageError) -> ConversationRecord? {
+        try connection.queryOne(
+            "SELECT * FROM conversations WHERE contact_id = ? AND state != 'closed' ORDER BY seq DESC LIMIT 1",
+            [.text(contactID)]
+        ).map(Self.conversation)
+    }
+
+    /// Conversations after cursor `afterSeq`, oldest first, optionally filtered.
+    public func conversations(
+        state: String?, queue: String?, afterSeq: Int64, limit: Int
+    ) throws(StorageError) -> [ConversationRecord] {
+        try connection.query(
+            """
+            SELECT * FROM conversations
+            WHERE seq > ? AND (? IS NULL OR state = ?) AND (? IS NULL OR queue = ?)
+            ORDER BY seq LIMIT ?
+            """,
+            [
+                .integer(afterSeq), .optionalText(state), .optionalText(state), .optionalText(queue),
+                .optionalText(queue), .int(limit),
+            ]
+        ).map(Self.conversation)
+    }
+
+    /// Writes a conversation's state, queue and reason.
+    public func update(_ conversation: ConversationRecord) throws(StorageError) {
+        try connection.execute(
+            """
+            UPDATE conversations SET state = ?, queue = ?, escalation_reason = ?, active_channel = ?, updated_at = ?,
+                closed_at = ?
+            WHERE id = ?
+            """,
+            [
+                .text(conversation.state), .optionalText(conversation.queue),
+                .optionalText(conversation.escalationReason), .text(conversation.activeChannel),
+                .integer(conversation.updatedAt), conversation.closedAt.map { .integer($0) } ?? .null,
+                .text(conversation.id),
+            ])
+    }
+
+    // MARK: Messages
+
+    /// Inserts a message; `clientKey` makes retries idempotent (see `message(conversationID:clientKey:)`).
+    public func insert(_ message: MessageRecord, clientKey: String?) throws(StorageError) -> MessageRecord {
+        try connection.execute(
+            """
+            INSERT INTO messages (id, conversation_id, direction, channel, author, body, status, segments,
+                provider_message_id, client_key, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                .text(message.id), .text(message.conversationID), .text(message.direction), .text(message.channel),
+                .text(message.author), .text(message.body), .text(message.status), .optionalInt(message.segments),
+                .optionalText(message.providerMessageID), .optionalText(clientKey), .integer(message.createdAt),
+                .integer(message.updatedAt),
+            ])
+        var inserted = message
+        inserted.seq = connection.lastInsertRowID
+        return inserted
+    }
+
+    /// The message an earlier request with the same idempotency key created.
+    public func message(conversationID: String, clientKey: String) throws(StorageError) -> MessageRecord? {
+        try connection.queryOne(
+            "SELECT * FROM messages WHERE conversation_id = ? AND client_key = ?",
+            [.text(conversationID), .text(clientKey)]
+        ).map(Self.message)
+    }
+
+    public func message(id: String) throws(StorageError) -> MessageRecord? {
+        try connection.queryOne("SELECT * FROM messages WHERE id = ?", [.text(id)]).map(Self.message)
+    }
+
+    /// A conversation's messages after cursor `afterSeq`, oldest first.
+    public func messages(conversationID: String, afterSeq: Int64, limit: Int) throws(StorageError) -> [MessageRecord] {
+        try connection.query(
+            "SELECT * FROM messages WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+            [.text(conversationID), .integer(afterSeq), .int(limit)]
+        ).map(Self.message)
+    }
+
+    /// The seq of the message with `id` in the conversation: resolves a message-id cursor.
+    public func messageSeq(conversationID: String, id: String) throws(StorageError) -> Int64? {
+        try connection.queryOne(
+            "SELECT seq FROM messages WHERE conversation_id = ? AND id = ?", [.text(conversationID), .text(id)]
+        )?.int64("seq")
+    }
+
+    /// The newest message of a conversation, if any.
+    public func lastMessage(conversationID: String) throws(StorageError) -> MessageRecord? {
+        try connection.queryOne(
+            "SELECT * FROM messages WHERE conversation_id = ? ORDER BY seq DESC LIMIT 1", [.text(conversationID)]
+        ).map(Self.message)
+    }
+
+    // MARK: Events
+
+    /// Appends to a conversation's event log and returns the event with its id.
+    public func appendEvent(
+        conversationID: String, type: String, payload: String, now: Int64
+    ) throws(StorageError) -> ConversationEventRecord {
+        try connection.execute(
+            "INSERT INTO conversation_events (conversation_id, type, payload, created_at) VALUES (?, ?, ?, ?)",
+            [.text(conversationID), .text(type), .text(payload), .integer(now)])
+        return ConversationEventRecord(
+            seq: connection.lastInsertRowID, conversationID: conversationID, type: type, payload: payload,
+            createdAt: now)
+    }
+
+    /// The events of a conversation after `afterSeq`, oldest first.
+    public func events(conversationID: String, afterSeq: Int64, limit: Int) throws(StorageError)
+        -> [ConversationEventRecord]
+    {
+        try connection.query(
+            "SELECT * FROM conversation_events WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+            [.text(conversationID), .integer(afterSeq), .int(limit)]
+        ).map {
+            ConversationEventRecord(
+                seq: $0.int64("seq") ?? 0, conversationID: $0.string("conversation_id") ?? "",
+                type: $0.string("type") ?? "", payload: $0.string("payload") ?? "{}",
+                createdAt: $0.int64("created_at") ?? 0)
+        }
+    }
+
+    // MARK: Row mapping
+
+    private static func contact(_ row: Row) -> ContactRecord {
+        ContactRecord(
+            id: row.string("id") ?? "", phoneE164: row.string("phone_e164"), locale: row.string("locale"),
+            timeZone: row.string("time_zone"), createdAt: row.int64("created_at") ?? 0)
+    }
+
+    private static func session(_ row: Row) -> SessionRecord {
+        SessionRecord(
+            id: row.string("id") ?? "", contactID: row.string("contact_id") ?? "", pageURL: row.string("page_url"),
+            displayName: row.string("display_name"), createdAt: row.int64("created_at") ?? 0,
+            lastSeenAt: row.int64("last_seen_at") ?? 0, expiresAt: row.int64("expires_at") ?? 0)
+    }
+
+    private static func conversation(_ row: Row) -> ConversationRecord {
+        ConversationRecord(
+            seq: row.int64("seq") ?? 0, id: row.string("id") ?? "", contactID: row.string("contact_id") ?? "",
+            state: row.string("state") ?? "open", queue: row.string("queue"),
+            escalationReason: row.string("escalation_reason"), activeChannel: row.string("active_channel") ?? "web",
+            createdAt: row.int64("created_at") ?? 0, updatedAt: row.int64("updated_at") ?? 0,
+            closedAt: row.int64("closed_at"))
+    }
+
+    private static func message(_ row: Row) -> MessageRecord {
+        MessageRecord(
+            seq: row.int64("seq") ?? 0, id: row.string("id") ?? "", conversationID: row.string("conversation_id") ?? "",
+            direction: row.string("direction") ?? "", channel: row.string("channel") ?? "",
+            author: row.string("author") ?? "", body: row.string("body") ?? "", status: row.string("status") ?? "",
+            segments: row.int("segments"), providerMessageID: row.string("provider_message_id"),
+            createdAt: row.int64("created_at") ?? 0, updatedAt: row.int64("updated_at") ?? 0)
+    }
+}

@@ -5,7 +5,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
 
-APT_PACKAGES := libsqlite3-dev libcurl4-openssl-dev curl python3-venv
+APT_PACKAGES := libsqlite3-dev libcurl4-openssl-dev curl python3-venv chromium chromium-driver
 VENV := .venv
 PYTHON := $(CURDIR)/$(VENV)/bin/python
 FUZZ_SECONDS ?= 45
@@ -55,7 +55,9 @@ migrate: release
 
 run: release
 	.build/release/handoff migrate
-	HANDOFF_COOKIE_SECURE=$${HANDOFF_COOKIE_SECURE:-false} exec .build/release/handoff serve
+	@echo "demo: http://127.0.0.1:8080/demo  (operator API key: $${HANDOFF_API_KEYS:-dev-local-key-change-me})"
+	HANDOFF_COOKIE_SECURE=$${HANDOFF_COOKIE_SECURE:-false} HANDOFF_API_KEYS=$${HANDOFF_API_KEYS:-dev-local-key-change-me} \
+		exec .build/release/handoff serve
 
 unit: build venv
 	HANDOFF_TEST_PYTHON=$(PYTHON) swift test --skip-build

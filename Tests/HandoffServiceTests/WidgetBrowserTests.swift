@@ -1,0 +1,33 @@
+import Foundation
+import HandoffService
+import Logging
+import TestSupport
+import Testing
+
+/// The widget and demo page in a real headless Chromium (Selenium), against a live server.
+@Suite struct WidgetBrowserTests {
+    static let chromedriver = "/usr/bin/chromedriver"
+
+    @Test(
+        .enabled(if: PythonOracle.isAvailable, "needs HANDOFF_TEST_PYTHON with selenium (make test sets it)"),
+        .enabled(if: FileManager.default.isExecutableFile(atPath: chromedriver), "needs Debian's chromium-driver"))
+    func visitorChatsAndSeesTheAgentsReplyLive() async throws {
+        let screenshot = HandoffApplicationTests.repositoryRoot.appendingPathComponent(
+            ".build/test-artifacts/widget-failure.png")
+        try FileManager.default.createDirectory(
+            at: screenshot.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try await ChatAPITests.withApp { client in
+            let output = try await Task.detached {
+                try PythonOracle.run(
+                    script: "widget_check.py", input: Data(),
+                    arguments: ["http://127.0.0.1:\(client.port)", ChatAPITests.apiKey, screenshot.path])
+            }.value
+            let summary = try #require(try JSONSerialization.jsonObject(with: output) as? [String: Any])
+            #expect(summary["conversation_found"] as? Bool == true)
+            #expect(summary["input_labelled"] as? Bool == true)
+            #expect(summary["phone_field_shown"] as? Bool == true)
+            #expect((summary["mobile_panel_width"] as? Int ?? 999) <= 375, "full width on a phone-sized viewport")
+            #expect((summary["reply_latency_ms"] as? Int ?? 99_999) < 2000)
+        }
+    }
+}

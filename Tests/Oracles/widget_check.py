@@ -1,0 +1,72 @@
+"""The widget in a real headless Chromium: open /demo, chat as the visitor, answer as an agent
+through the API, and see the reply arrive live in the widget.
+Usage: widget_check.py BASE_URL API_KEY SCREENSHOT_PATH; prints a JSON summary, exits 1 on failure
+(after saving a screenshot). Loopback only."""
+import json
+import sys
+import time
+import urllib.request
+
+from selenium import webdriver
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import StaleElementReferenceException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+base, api_key, screenshot = sys.argv[1], sys.argv[2], sys.argv[3]
+
+
+def api(method, path, body=None):
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(base + path, data=data, method=method)
+    request.add_header("Authorization", "Bearer " + api_key)
+    if data:
+        request.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return json.load(response)
+
+
+options = Options()
+for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1200,900"]:
+    options.add_argument(argument)
+driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+summary = {}
+try:
+    driver.get(base + "/demo")
+    wait = WebDriverWait(driver, 10, ignored_exceptions=[StaleElementReferenceException])
+    shadow = wait.until(lambda d: d.find_element(By.ID, "handoff-widget").shadow_root)
+    panel = shadow.find_element(By.CSS_SELECTOR, ".panel")
+    wait.until(lambda d: panel.is_displayed())
+    summary["panel_label"] = panel.get_attribute("aria-label")
+    textarea = shadow.find_element(By.CSS_SELECTOR, "textarea")
+    summary["input_labelled"] = shadow.find_element(By.CSS_SELECTOR, "label[for=handoff-input]") is not None
+    textarea.send_keys("Hello from Chromium")
+    shadow.find_element(By.CSS_SELECTOR, "form.send button[type=submit]").click()
+    wait.until(lambda d: any("Hello from Chromium" in m.text for m in shadow.find_elements(By.CSS_SELECTOR, ".msg.inbound")))
+
+    deadline = time.time() + 10
+    conversation = None
+    while time.time() < deadline and conversation is None:
+        for candidate in api("GET", "/v1/conversations?limit=200")["conversations"]:
+            history = api("GET", "/v1/conversations/%s/messages" % candidate["id"])["messages"]
+            if any(m["body"] == "Hello from Chromium" for m in history):
+                conversation = candidate["id"]
+        time.sleep(0.1)
+    summary["conversation_found"] = conversation is not None
+    sent_at = time.time()
+    api("POST", "/v1/conversations/%s/messages" % conversation, {"body": "Agent says hi", "author": "agent"})
+    wait.until(lambda d: any("Agent says hi" in m.text for m in shadow.find_elements(By.CSS_SELECTOR, ".msg.outbound")))
+    summary["reply_latency_ms"] = round((time.time() - sent_at) * 1000)
+
+    driver.set_window_size(375, 700)
+    summary["mobile_panel_width"] = panel.size["width"]
+    shadow.find_element(By.CSS_SELECTOR, ".go").click()
+    summary["phone_field_shown"] = shadow.find_element(By.CSS_SELECTOR, "input[type=tel]").is_displayed()
+    print(json.dumps(summary))
+except Exception as error:  # report, screenshot, fail
+    driver.save_screenshot(screenshot)
+    print(json.dumps({"error": repr(error), "summary": summary, "screenshot": screenshot}))
+    sys.exit(1)
+finally:
+    driver.quit()

@@ -11,7 +11,7 @@ PYTHON := $(CURDIR)/$(VENV)/bin/python
 FUZZ_SECONDS ?= 45
 SWIFT_FORMAT_PATHS := Package.swift Sources Tests bench Fuzz Plugins
 
-.PHONY: help deps venv build release lint format run migrate test unit fuzz fuzz-smoke bench clean
+.PHONY: help deps venv build release lint format run migrate test unit contract fuzz fuzz-smoke bench clean
 
 help:
 	@echo "make run         build and serve on 127.0.0.1:8080 with ./data/handoff.sqlite and the simulator gateway"
@@ -62,13 +62,17 @@ run: release
 unit: build venv
 	HANDOFF_TEST_PYTHON=$(PYTHON) swift test --skip-build
 
+# schemathesis against the live server, from openapi.yaml.
+contract: build venv
+	Tests/Oracles/contract_check.sh $(CURDIR)/$(VENV)/bin .build/debug/handoff
+
 fuzz-smoke:
 	Fuzz/run-all.sh $(FUZZ_SECONDS)
 
 fuzz:
 	Fuzz/run-all.sh $(FUZZ_SECONDS)
 
-test: deps lint unit fuzz-smoke
+test: deps lint unit contract fuzz-smoke
 
 bench:
 	bench/run-all.sh

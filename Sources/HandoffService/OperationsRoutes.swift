@@ -12,12 +12,12 @@ struct OperationsRoutes {
     let openEventStreams: @Sendable () -> Int
 
     func register(in router: inout Router) {
-        router.get("/healthz") { _ in Self.text("ok\n") }
+        router.get("/healthz") { _ in Self.health("ok", .ok) }
         router.get("/readyz") { [database, migrator, isDraining] _ in
-            if isDraining() { return Self.unavailable("draining", "The server is shutting down.") }
+            if isDraining() { return Self.health("draining", .serviceUnavailable) }
             let migrated = (try? await database.read { migrator.isUpToDate($0) }) ?? false
-            guard migrated else { return Self.unavailable("database_not_ready", "The database is not migrated.") }
-            return Self.text("ready\n")
+            guard migrated else { return Self.health("not_ready", .serviceUnavailable, database: "not migrated") }
+            return Self.health("ready", .ok)
         }
         router.get("/metrics") { [metrics, openConnections, openEventStreams] _ in
             let gauges = [
@@ -39,12 +39,12 @@ struct OperationsRoutes {
         }
     }
 
-    private static func text(_ body: String) -> HTTPResponse {
-        HTTPResponse(
-            contentType: "text/plain; charset=utf-8", body: Array(body.utf8), headers: ["Cache-Control": "no-store"])
-    }
-
-    private static func unavailable(_ code: String, _ message: String) -> HTTPResponse {
-        HTTPError(.serviceUnavailable, code: code, message: message, headers: [("Retry-After", "5")]).response
+    /// `{"status": ..., "checks": {"database": ...}}`, never cached; 503s carry Retry-After.
+    private static func health(_ status: String, _ code: HTTPStatus, database: String = "ok") -> HTTPResponse {
+        let body = #"{"status":"\#(status)","checks":{"database":"\#(database)"}}"#
+        var headers: HTTPHeaders = ["Cache-Control": "no-store"]
+        if code == .serviceUnavailable { headers.add(name: "Retry-After", value: "5") }
+        return HTTPResponse(
+            status: code, contentType: "application/json; charset=utf-8", body: Array(body.utf8), headers: headers)
     }
 }

@@ -315,9 +315,9 @@ import Testing
                     OracleRequest(method: "PUT", target: "/hello"),
                     OracleRequest(method: "GET", target: "/items/7", headers: [["Connection", "close"]]),
                 ])
-            let results = try await Task.detached {
+            let results = try await offPool {
                 try PythonOracle.runJSON(script: "h11_check.py", input: input, as: [OracleResult].self)
-            }.value
+            }
             #expect(results.count == 7)
             #expect(results.allSatisfy { $0.error == nil })
             #expect(results.map(\.status) == [200, 200, 200, 200, 404, 405, 200])

@@ -24,14 +24,14 @@ import Testing
         let health = try await HTTPTestClient(port: port).request("GET", "/readyz")
         #expect(health.status == 200)
         kill(process.processIdentifier, SIGTERM)
-        await Task.detached { process.waitUntilExit() }.value
+        try await offPool { process.waitUntilExit() }
         #expect(process.terminationReason == .exit)
         #expect(process.terminationStatus == 0)
     }
 
     /// Reads log lines until `msg=listening address=host:port` and returns the port.
     static func listeningPort(from handle: FileHandle) async throws -> Int {
-        try await Task.detached {
+        try await offPool {
             var text = ""
             while true {
                 let data = handle.availableData
@@ -44,6 +44,6 @@ import Testing
                     return port
                 }
             }
-        }.value
+        }
     }
 }

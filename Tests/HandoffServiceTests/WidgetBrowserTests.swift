@@ -17,11 +17,11 @@ import Testing
         try FileManager.default.createDirectory(
             at: screenshot.deletingLastPathComponent(), withIntermediateDirectories: true)
         try await ChatAPITests.withApp { client in
-            let output = try await Task.detached {
+            let output = try await offPool {
                 try PythonOracle.run(
                     script: "widget_check.py", input: Data(),
                     arguments: ["http://127.0.0.1:\(client.port)", ChatAPITests.apiKey, screenshot.path])
-            }.value
+            }
             let summary = try #require(try JSONSerialization.jsonObject(with: output) as? [String: Any])
             #expect(summary["conversation_found"] as? Bool == true)
             #expect(summary["input_labelled"] as? Bool == true)

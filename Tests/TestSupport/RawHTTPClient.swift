@@ -80,8 +80,7 @@ public final class RawHTTPClient: @unchecked Sendable {
         }
     }
 
-    /// Runs a blocking read on a thread of its own: blocking a Dispatch worker could starve the
-    /// server under test, which runs on Dispatch too.
+    /// Runs a blocking read on a thread of its own (see `offPool`).
     private func offPool<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
         await withCheckedContinuation { continuation in
             Thread { continuation.resume(returning: work()) }.start()

@@ -88,7 +88,8 @@ let package = Package(
         .testTarget(
             name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "TestSupport"], swiftSettings: strictSettings),
-        .testTarget(name: "GatewayTests", dependencies: ["Gateway", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "GatewayTests", dependencies: ["Gateway", "HTTPServer", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "HandoffServiceTests",
             dependencies: ["HandoffService", "HTTPServer", "Storage", "TestSupport"],

@@ -36,16 +36,22 @@ final class ChatService: Sendable {
 
     let database: Database
     let events: EventHub
+    let webhooks: EventWebhooks
+    /// Called after a commit that added outbox rows (wakes the dispatcher).
+    let outboxChanged: @Sendable () -> Void
     let sessionLifetimeMilliseconds: Int64
     let maxMessageCharacters: Int
     let now: @Sendable () -> Int64
 
     init(
-        database: Database, events: EventHub, sessionLifetimeDays: Int, maxMessageCharacters: Int,
+        database: Database, events: EventHub, webhooks: EventWebhooks = EventWebhooks(isEnabled: false),
+        outboxChanged: @escaping @Sendable () -> Void = {}, sessionLifetimeDays: Int, maxMessageCharacters: Int,
         now: @escaping @Sendable () -> Int64 = ChatService.currentMilliseconds
     ) {
         self.database = database
         self.events = events
+        self.webhooks = webhooks
+        self.outboxChanged = outboxChanged
         self.sessionLifetimeMilliseconds = Int64(sessionLifetimeDays) * 86_400_000
         self.maxMessageCharacters = maxMessageCharacters
         self.now = now
@@ -124,7 +130,7 @@ final class ChatService: Sendable {
         try validate(body)
         return try await appendMessage(
             conversationID: visitor.conversationID, direction: "inbound", author: "visitor", body: body,
-            status: "received", clientKey: clientKey.map { "visitor:" + $0 }, reopen: false)
+            status: "received", clientKey: clientKey.map { "visitor:" + $0 })
     }
 
     /// A bot's or agent's reply. It shows in the widget now; the handoff issue sends it by SMS too.
@@ -138,7 +144,7 @@ final class ChatService: Sendable {
         try validate(body)
         return try await appendMessage(
             conversationID: conversationID, direction: "outbound", author: author, body: body, status: "delivered",
-            clientKey: clientKey.map { author + ":" + $0 }, reopen: false)
+            clientKey: clientKey.map { author + ":" + $0 })
     }
 
     private func validate(_ body: String) throws {
@@ -153,10 +159,10 @@ final class ChatService: Sendable {
     }
 
     private func appendMessage(
-        conversationID: String, direction: String, author: String, body: String, status: String, clientKey: String?,
-        reopen: Bool
+        conversationID: String, direction: String, author: String, body: String, status: String, clientKey: String?
     ) async throws -> (MessageRecord, created: Bool) {
         let now = now()
+        let webhooks = webhooks
         let (message, created, event) = try await database.write {
             connection -> (MessageRecord, Bool, ConversationEventRecord?) in
             let chat = ChatRepository(connection)
@@ -176,12 +182,17 @@ final class ChatService: Sendable {
                 clientKey: clientKey)
             conversation.updatedAt = now
             try chat.update(conversation)
-            let payload = String(decoding: try JSONBody.encode(MessageJSON(message)), as: UTF8.self)
+            let json = MessageJSON(message)
+            let payload = String(decoding: try JSONBody.encode(json), as: UTF8.self)
             let event = try chat.appendEvent(
                 conversationID: conversationID, type: "message", payload: payload, now: now)
+            try webhooks.record("message.created", json, connection: connection, now: now)
             return (message, true, event)
         }
-        if let event { events.publish([event]) }
+        if let event {
+            events.publish([event])
+            if webhooks.isEnabled { outboxChanged() }
+        }
         return (message, created)
     }
 
@@ -229,7 +240,7 @@ final class ChatService: Sendable {
 
     /// Hands the conversation to a human queue.
     func escalate(conversationID: String, queue: String?, reason: String?) async throws -> ConversationJSON {
-        try await changeConversation(conversationID) { conversation, now in
+        try await changeConversation(conversationID, event: "conversation.escalated") { conversation, now in
             guard conversation.state != "closed" else {
                 throw HTTPError(.conflict, code: "conversation_closed", message: "The conversation is closed.")
             }
@@ -241,30 +252,35 @@ final class ChatService: Sendable {
 
     /// Closes the conversation; closing a closed one changes nothing.
     func close(conversationID: String) async throws -> ConversationJSON {
-        try await changeConversation(conversationID) { conversation, now in
+        try await changeConversation(conversationID, event: "conversation.closed") { conversation, now in
             guard conversation.state != "closed" else { return }
             conversation.state = "closed"
             conversation.closedAt = now
         }
     }
 
+    /// Applies `change`; when it changed something, records the business `event` with it.
     private func changeConversation(
-        _ id: String, _ change: @escaping @Sendable (inout ConversationRecord, Int64) throws -> Void
+        _ id: String, event: String, _ change: @escaping @Sendable (inout ConversationRecord, Int64) throws -> Void
     ) async throws -> ConversationJSON {
         let now = now()
-        return try await database.write { connection in
+        let webhooks = webhooks
+        let (json, changed) = try await database.write { connection in
             let chat = ChatRepository(connection)
             guard var conversation = try chat.conversation(id: id) else {
                 throw HTTPError(.notFound, code: "conversation_not_found", message: "No such conversation.")
             }
             let before = conversation
             try change(&conversation, now)
-            if conversation != before {
-                conversation.updatedAt = now
-                try chat.update(conversation)
-            }
-            return ConversationJSON(conversation, contact: try chat.contact(id: conversation.contactID))
+            let json = ConversationJSON(conversation, contact: try chat.contact(id: conversation.contactID))
+            guard conversation != before else { return (json, false) }
+            conversation.updatedAt = now
+            try chat.update(conversation)
+            try webhooks.record(event, json, connection: connection, now: now)
+            return (json, true)
         }
+        if changed && webhooks.isEnabled { outboxChanged() }
+        return json
     }
 }
 

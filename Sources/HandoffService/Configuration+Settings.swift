@@ -175,6 +175,11 @@ extension Configuration {
         } current: {
             String($0.messagesPerMinutePerIP)
         },
+        text("outbox_max_attempts", "8", "Delivery attempts of an SMS or event webhook before it is dead-lettered.") {
+            $0.outboxMaxAttempts = try integer($1, in: 1...100)
+        } current: {
+            String($0.outboxMaxAttempts)
+        },
         text("event_stream_heartbeat", "15s", "Idle live-event streams get a comment line this often.") {
             $0.eventStreamHeartbeat = try duration($1)
         } current: {

@@ -1,3 +1,4 @@
+import Gateway
 import HTTPServer
 public import Logging
 import Storage
@@ -9,6 +10,8 @@ public final class HandoffApplication: Sendable {
     private let logger: Logger
     private let database: Database
     private let server: HTTPServer
+    private let dispatcher: OutboxDispatcher
+    private let httpClient: HTTPClient
 
     /// Opens the database and applies pending migrations; throws when either fails.
     public init(configuration: Configuration, logger: Logger) async throws {
@@ -24,8 +27,18 @@ public final class HandoffApplication: Sendable {
         let metrics = HTTPMetrics()
         let serverBox = ServerReference()
         let hub = EventHub()
+        httpClient = HTTPClient(configuration: HTTPClient.Configuration(userAgent: "handoff/\(Self.version)"))
+        var handlers: [String: any OutboxDispatcher.Handler] = [:]
+        if let url = configuration.eventWebhookURL {
+            handlers["webhook"] = EventWebhookHandler(
+                url: url, secret: configuration.eventWebhookSecret, client: httpClient)
+        }
+        let dispatcher = OutboxDispatcher(
+            database: database, handlers: handlers, maxAttempts: configuration.outboxMaxAttempts, logger: logger)
+        self.dispatcher = dispatcher
         let chat = ChatService(
-            database: database, events: hub, sessionLifetimeDays: configuration.sessionLifetimeDays,
+            database: database, events: hub, webhooks: EventWebhooks(isEnabled: configuration.eventWebhookURL != nil),
+            outboxChanged: { dispatcher.wake() }, sessionLifetimeDays: configuration.sessionLifetimeDays,
             maxMessageCharacters: configuration.maxMessageCharacters)
         let cors = CORSPolicy(allowedOrigins: configuration.widgetOrigins)
         var router = Router()
@@ -74,7 +87,8 @@ public final class HandoffApplication: Sendable {
     public static let version = "0.1.0"
 
     /// Binds the listen address and starts serving.
-    public func start() throws {
+    public func start() async throws {
+        try await dispatcher.start()
         try server.start()
         logger.info(
             "listening",
@@ -90,6 +104,8 @@ public final class HandoffApplication: Sendable {
     public func shutdown() async {
         logger.info("draining", metadata: ["timeout_s": "\(configuration.drainTimeout.components.seconds)"])
         await server.shutdown(gracePeriod: configuration.drainTimeout)
+        await dispatcher.stop()
+        httpClient.shutdown()
         logger.info("stopped")
     }
 }

@@ -66,6 +66,7 @@ public final class Database: Sendable {
 
     /// Runs `body` on the writer connection with no transaction around it (migrations manage
     /// their own), after the writes queued before it.
+    @discardableResult
     public func withWriter<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             writerQueue.async { continuation.resume(with: Result { try body(self.writer.connection) }) }

@@ -12,7 +12,7 @@ struct HandoffCommand: AsyncParsableCommand {
             environment variables (the environment wins). See config/handoff.example.yaml.
             """,
         version: HandoffApplication.version,
-        subcommands: [ServeCommand.self, MigrateCommand.self, CheckConfigCommand.self],
+        subcommands: [ServeCommand.self, MigrateCommand.self, CheckConfigCommand.self, WebhooksCommand.self],
         defaultSubcommand: nil
     )
 }

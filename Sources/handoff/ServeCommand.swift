@@ -23,7 +23,7 @@ struct ServeCommand: AsyncParsableCommand {
         let application: HandoffApplication
         do {
             application = try await HandoffApplication(configuration: configuration, logger: logger)
-            try application.start()
+            try await application.start()
         } catch {
             logger.critical("cannot start", metadata: ["error": "\(error)"])
             throw ExitCode(1)

@@ -21,7 +21,7 @@ import Testing
         adjust(&configuration)
         let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
         let application = try await HandoffApplication(configuration: configuration, logger: logger)
-        try application.start()
+        try await application.start()
         do {
             try await body(HTTPTestClient(port: application.port))
         } catch {

@@ -23,7 +23,7 @@ import Testing
         let sink = LogSink.capturing()
         let logger = Logger(label: "test") { LogLineHandler(label: $0, level: .info, format: .logfmt, sink: sink) }
         let application = try await HandoffApplication(configuration: Self.configuration(in: directory), logger: logger)
-        try application.start()
+        try await application.start()
         let client = HTTPTestClient(port: application.port)
 
         let health = try await client.request("GET", "/healthz")

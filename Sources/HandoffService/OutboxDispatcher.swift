@@ -1,0 +1,148 @@
+import Foundation
+import Logging
+import Storage
+import Synchronization
+
+/// Delivers what the outbox holds after it is committed: at least once, woken at once by the use
+/// cases (and every few seconds regardless), retrying with exponential backoff and jitter,
+/// honouring Retry-After, dead-lettering after `maxAttempts`.
+///
+/// Rows are claimed (`sending`) in one transaction and settled in another; a crash in between
+/// leaves them `sending`, and `start` puts those back in the queue: an attempt that reached the
+/// other side just before a crash is made once more, never lost.
+final class OutboxDispatcher: Sendable {
+    /// What one delivery attempt came to.
+    enum Outcome: Sendable, Equatable {
+        case delivered
+        /// Try again later; `retryAfter` is the other side's own request, if it made one.
+        case retry(String, retryAfter: Duration?)
+        /// Will never succeed: dead-letter now.
+        case failed(String)
+    }
+
+    /// Delivers one kind of outbox row (`sms`, `webhook`).
+    protocol Handler: Sendable {
+        func deliver(_ item: OutboxItem) async -> Outcome
+    }
+
+    private let database: Database
+    private let handlers: [String: any Handler]
+    private let maxAttempts: Int
+    private let logger: Logger
+    private let now: @Sendable () -> Int64
+    private let signal = WakeSignal()
+    private let running = Mutex<Task<Void, Never>?>(nil)
+    private let stopping = Atomic<Bool>(false)
+    /// Rows claimed per round, and the longest sleep between rounds when nothing wakes us.
+    static let batchSize = 32
+    static let idlePoll = Duration.seconds(5)
+
+    init(
+        database: Database, handlers: [String: any Handler], maxAttempts: Int, logger: Logger,
+        now: @escaping @Sendable () -> Int64 = ChatService.currentMilliseconds
+    ) {
+        self.database = database
+        self.handlers = handlers
+        self.maxAttempts = maxAttempts
+        self.logger = logger
+        self.now = now
+    }
+
+    /// Recovers rows a crash left in flight, then starts delivering.
+    func start() async throws {
+        let now = now()
+        let recovered = try await database.write { try OutboxRepository($0).recoverInterrupted(now: now) }
+        if recovered > 0 { logger.warning("outbox rows resumed after a restart", metadata: ["count": "\(recovered)"]) }
+        let task = Task { await self.loop() }
+        running.withLock { $0 = task }
+    }
+
+    /// Asks for a round now: called after a commit that enqueued something.
+    func wake() { signal.signal() }
+
+    /// Finishes the round under way and stops.
+    func stop() async {
+        stopping.store(true, ordering: .relaxed)
+        signal.signal()
+        await running.withLock { $0 }?.value
+    }
+
+    private func loop() async {
+        while !stopping.load(ordering: .relaxed) {
+            do {
+                let delivered = try await round()
+                if delivered == 0 { await signal.wait(timeout: try await sleepTime()) }
+            } catch {
+                logger.error("outbox round failed", metadata: ["error": "\(error)"])
+                await signal.wait(timeout: .seconds(1))
+            }
+        }
+    }
+
+    /// Claims due rows, delivers them concurrently, records the outcomes; returns how many it tried.
+    private func round() async throws -> Int {
+        let claimedAt = now()
+        let items = try await database.write {
+            try OutboxRepository($0).claimDue(now: claimedAt, limit: Self.batchSize)
+        }
+        guard !items.isEmpty else { return 0 }
+        let handlers = handlers
+        let outcomes = await withTaskGroup(of: (OutboxItem, Outcome).self) { group in
+            for item in items {
+                group.addTask {
+                    guard let handler = handlers[item.kind] else {
+                        return (item, .failed("no handler for \(item.kind)"))
+                    }
+                    return (item, await handler.deliver(item))
+                }
+            }
+            return await group.reduce(into: [(OutboxItem, Outcome)]()) { $0.append($1) }
+        }
+        let settledAt = now()
+        let maxAttempts = maxAttempts
+        try await database.write { connection in
+            let outbox = OutboxRepository(connection)
+            for (item, outcome) in outcomes {
+                switch outcome {
+                case .delivered:
+                    try outbox.markDone(id: item.id, now: settledAt)
+                case .failed(let error):
+                    try outbox.markDead(id: item.id, error: error, now: settledAt)
+                case .retry(let error, let retryAfter):
+                    if item.attempts >= maxAttempts {
+                        try outbox.markDead(
+                            id: item.id, error: "gave up after \(item.attempts) attempts: \(error)", now: settledAt)
+                    } else {
+                        let delay = Self.backoff(attempt: item.attempts, retryAfter: retryAfter)
+                        try outbox.reschedule(
+                            id: item.id, nextAttemptAt: settledAt + delay, error: error, now: settledAt)
+                    }
+                }
+            }
+        }
+        for (item, outcome) in outcomes where outcome != .delivered {
+            logger.warning(
+                "outbox delivery failed",
+                metadata: [
+                    "outbox_id": "\(item.id)", "kind": "\(item.kind)", "attempt": "\(item.attempts)",
+                    "outcome": "\(outcome)",
+                ])
+        }
+        return items.count
+    }
+
+    private func sleepTime() async throws -> Duration {
+        let next = try await database.read { try OutboxRepository($0).nextDueTime() }
+        guard let next else { return Self.idlePoll }
+        return .milliseconds(max(0, min(next - now(), 5_000)))
+    }
+
+    /// Milliseconds before attempt `attempt + 1`: 2 s doubling per attempt up to an hour, with
+    /// jitter (50–100% of that), and never sooner than the other side's Retry-After.
+    static func backoff(attempt: Int, retryAfter: Duration?) -> Int64 {
+        let exponential = min(3_600_000, 2_000 * (1 << min(max(attempt - 1, 0), 20)))
+        let jittered = Int64(Double(exponential) * Double.random(in: 0.5...1.0))
+        let requested = retryAfter.map { $0.components.seconds * 1000 } ?? 0
+        return max(jittered, requested)
+    }
+}

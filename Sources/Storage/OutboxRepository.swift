@@ -1,0 +1,116 @@
+/// One row of the transactional outbox: work that must follow a committed change.
+public struct OutboxItem: Sendable, Equatable {
+    public var id: Int64
+    /// `sms` or `webhook`.
+    public var kind: String
+    /// The work's JSON description.
+    public var payload: String
+    public var messageID: String?
+    /// `pending`, `sending`, `done` or `dead`.
+    public var state: String
+    public var attempts: Int
+    public var nextAttemptAt: Int64
+    public var lastError: String?
+    public var createdAt: Int64
+    public var updatedAt: Int64
+}
+
+/// The SQL of the outbox: enqueue inside a use case's transaction, claim due rows, record
+/// outcomes, and the dead-letter view operators work with.
+public struct OutboxRepository {
+    private let connection: Connection
+
+    public init(_ connection: Connection) { self.connection = connection }
+
+    /// Adds work due at `now`; returns its id.
+    @discardableResult
+    public func enqueue(kind: String, payload: String, messageID: String?, now: Int64) throws(StorageError) -> Int64 {
+        try connection.execute(
+            """
+            INSERT INTO outbox (kind, payload, message_id, state, attempts, next_attempt_at, created_at, updated_at)
+            VALUES (?, ?, ?, 'pending', 0, ?, ?, ?)
+            """,
+            [.text(kind), .text(payload), .optionalText(messageID), .integer(now), .integer(now), .integer(now)])
+        return connection.lastInsertRowID
+    }
+
+    /// Marks up to `limit` due rows as `sending` and returns them, oldest first.
+    public func claimDue(now: Int64, limit: Int) throws(StorageError) -> [OutboxItem] {
+        let rows = try connection.query(
+            "SELECT * FROM outbox WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?",
+            [.integer(now), .int(limit)]
+        ).map(Self.item)
+        for row in rows {
+            try connection.execute(
+                "UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = ? WHERE id = ?",
+                [.integer(now), .integer(row.id)])
+        }
+        return rows.map {
+            var claimed = $0
+            claimed.state = "sending"
+            claimed.attempts += 1
+            return claimed
+        }
+    }
+
+    /// The earliest time a pending row falls due, if any.
+    public func nextDueTime() throws(StorageError) -> Int64? {
+        try connection.queryOne("SELECT min(next_attempt_at) AS due FROM outbox WHERE state = 'pending'")?.int64("due")
+    }
+
+    public func markDone(id: Int64, now: Int64) throws(StorageError) {
+        try connection.execute(
+            "UPDATE outbox SET state = 'done', last_error = NULL, updated_at = ? WHERE id = ?",
+            [.integer(now), .integer(id)])
+    }
+
+    /// Puts a failed attempt back in the queue for `nextAttemptAt`.
+    public func reschedule(id: Int64, nextAttemptAt: Int64, error: String, now: Int64) throws(StorageError) {
+        try connection.execute(
+            "UPDATE outbox SET state = 'pending', next_attempt_at = ?, last_error = ?, updated_at = ? WHERE id = ?",
+            [.integer(nextAttemptAt), .text(error), .integer(now), .integer(id)])
+    }
+
+    public func markDead(id: Int64, error: String, now: Int64) throws(StorageError) {
+        try connection.execute(
+            "UPDATE outbox SET state = 'dead', last_error = ?, updated_at = ? WHERE id = ?",
+            [.text(error), .integer(now), .integer(id)])
+    }
+
+    /// After a crash: rows left in `sending` go back to `pending`, due now. Returns how many.
+    /// (An attempt that reached the other side before the crash is then made again: at least once.)
+    @discardableResult
+    public func recoverInterrupted(now: Int64) throws(StorageError) -> Int {
+        try connection.execute(
+            "UPDATE outbox SET state = 'pending', next_attempt_at = ?, updated_at = ? WHERE state = 'sending'",
+            [.integer(now), .integer(now)])
+    }
+
+    /// Dead-lettered rows, oldest first.
+    public func deadLetters(limit: Int = 1000) throws(StorageError) -> [OutboxItem] {
+        try connection.query("SELECT * FROM outbox WHERE state = 'dead' ORDER BY id LIMIT ?", [.int(limit)]).map(
+            Self.item)
+    }
+
+    public func item(id: Int64) throws(StorageError) -> OutboxItem? {
+        try connection.queryOne("SELECT * FROM outbox WHERE id = ?", [.integer(id)]).map(Self.item)
+    }
+
+    /// Sends a dead-lettered row again from attempt one. False when `id` is not dead-lettered.
+    public func replay(id: Int64, now: Int64) throws(StorageError) -> Bool {
+        try connection.execute(
+            """
+            UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?, updated_at = ?
+            WHERE id = ? AND state = 'dead'
+            """,
+            [.integer(now), .integer(now), .integer(id)]) == 1
+    }
+
+    private static func item(_ row: Row) -> OutboxItem {
+        OutboxItem(
+            id: row.int64("id") ?? 0, kind: row.string("kind") ?? "", payload: row.string("payload") ?? "{}",
+            messageID: row.string("message_id"), state: row.string("state") ?? "", attempts: row.int("attempts") ?? 0,
+            nextAttemptAt: row.int64("next_attempt_at") ?? 0, lastError: row.string("last_error"),
+            createdAt: row.int64("created_at") ?? 0, updatedAt: row.int64("updated_at") ?? 0)
+    }
+}

@@ -1,0 +1,68 @@
+import Crypto
+import Foundation
+import HTTPServer
+import HandoffService
+import Synchronization
+import TestSupport
+import Testing
+
+/// Business event webhooks, end to end: a change through the API, a signed POST to a receiver.
+@Suite struct EventWebhookTests {
+    struct Received: Sendable {
+        var body: [UInt8]
+        var signature: String?
+    }
+
+    @Test func deliversSignedEventsAfterRetrying() async throws {
+        let received = Mutex<[Received]>([])
+        let failuresLeft = Atomic<Int>(1)
+        var router = Router()
+        router.post("/hooks") { request in
+            if failuresLeft.subtract(1, ordering: .relaxed).oldValue > 0 {
+                throw HTTPError(.serviceUnavailable, code: "busy", message: "later", headers: [("Retry-After", "0")])
+            }
+            received.withLock {
+                $0.append(Received(body: request.body, signature: request.headers["X-Handoff-Signature"]))
+            }
+            return HTTPResponse(status: .noContent)
+        }
+        let receiver = HTTPServer(configuration: HTTPServerConfiguration(port: 0), responder: router)
+        try receiver.start()
+        defer { Task { await receiver.shutdown(gracePeriod: .zero) } }
+        let secret = "whsec-test-secret"
+        try await ChatAPITests.withApp({
+            $0.eventWebhookURL = "http://127.0.0.1:\(receiver.port)/hooks"
+            $0.eventWebhookSecret = secret
+        }) { client in
+            let (cookie, _) = try await ChatAPITests.startSession(client)
+            _ = try await client.request(
+                "POST", "/v1/messages", headers: [("Cookie", cookie), ("Content-Type", "application/json")],
+                body: #"{"body":"I want a refund"}"#)
+            var delivered: [Received] = []
+            for _ in 0..<500 where delivered.isEmpty {
+                try await Task.sleep(for: .milliseconds(10))
+                delivered = received.withLock { $0 }
+            }
+            // The first attempt got 503: the retry comes after the backoff (1-2 s).
+            for _ in 0..<400 where delivered.isEmpty {
+                try await Task.sleep(for: .milliseconds(10))
+                delivered = received.withLock { $0 }
+            }
+            let event = try #require(delivered.first)
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(event.body)) as? [String: Any])
+            #expect(json["type"] as? String == "message.created")
+            #expect((json["data"] as? [String: Any])?["body"] as? String == "I want a refund")
+            let signature = try #require(event.signature)
+            let parts = Dictionary(
+                uniqueKeysWithValues: signature.split(separator: ",").map {
+                    let pair = $0.split(separator: "=", maxSplits: 1)
+                    return (String(pair[0]), String(pair[1]))
+                })
+            let timestamp = try #require(parts["t"])
+            let expected = HMAC<SHA256>.authenticationCode(
+                for: Array("\(timestamp).".utf8) + event.body, using: SymmetricKey(data: Data(secret.utf8)))
+            #expect(parts["v1"] == expected.map { String(format: "%02x", $0) }.joined())
+            #expect(abs((Int(timestamp) ?? 0) - Int(Date().timeIntervalSince1970)) < 60)
+        }
+    }
+}

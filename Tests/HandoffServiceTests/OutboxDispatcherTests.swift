@@ -1,0 +1,138 @@
+import Foundation
+import Logging
+import Storage
+import Synchronization
+import TestSupport
+import Testing
+
+@testable import HandoffService
+
+/// The dispatcher with a scripted handler and a clock the test moves.
+@Suite struct OutboxDispatcherTests {
+    /// Answers each attempt from a script; records what it saw.
+    final class ScriptedHandler: OutboxDispatcher.Handler {
+        let script: Mutex<[OutboxDispatcher.Outcome]>
+        let attempts = Mutex<[Int64]>([])
+
+        init(_ script: [OutboxDispatcher.Outcome]) { self.script = Mutex(script) }
+
+        func deliver(_ item: OutboxItem) async -> OutboxDispatcher.Outcome {
+            attempts.withLock { $0.append(item.id) }
+            return script.withLock { $0.isEmpty ? .delivered : $0.removeFirst() }
+        }
+    }
+
+    let directory: TemporaryDirectory
+    let database: Database
+    let clock = TestClock()
+
+    /// Milliseconds the test moves by hand.
+    final class TestClock: Sendable {
+        private let value = Atomic<Int64>(1_000_000)
+        var now: Int64 { value.load(ordering: .relaxed) }
+        func advance(by delta: Int64) { value.add(delta, ordering: .relaxed) }
+    }
+
+    init() async throws {
+        directory = try TemporaryDirectory()
+        database = try Database(path: directory.file("db.sqlite").path, readers: 1)
+        let migrations = HandoffApplicationTests.repositoryRoot.appendingPathComponent("migrations").path
+        let migrator = try Migrator(directory: migrations)
+        try await database.withWriter { try migrator.migrate($0) }
+    }
+
+    func dispatcher(_ handler: ScriptedHandler, maxAttempts: Int = 5) -> OutboxDispatcher {
+        let clock = clock
+        return OutboxDispatcher(
+            database: database, handlers: ["webhook": handler], maxAttempts: maxAttempts,
+            logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, now: { clock.now })
+    }
+
+    func enqueue() async throws -> Int64 {
+        let now = clock.now
+        return try await database.write {
+            try OutboxRepository($0).enqueue(kind: "webhook", payload: "{}", messageID: nil, now: now)
+        }
+    }
+
+    func item(_ id: Int64) async throws -> OutboxItem? {
+        try await database.read { try OutboxRepository($0).item(id: id) }
+    }
+
+    /// Polls until `condition` holds (at most 5 s).
+    func eventually(_ condition: () async throws -> Bool) async throws -> Bool {
+        for _ in 0..<500 {
+            if try await condition() { return true }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return false
+    }
+
+    @Test func deliversAsSoonAsWoken() async throws {
+        let handler = ScriptedHandler([])
+        let dispatcher = dispatcher(handler)
+        try await dispatcher.start()
+        let id = try await enqueue()
+        dispatcher.wake()
+        #expect(try await eventually { try await item(id)?.state == "done" })
+        await dispatcher.stop()
+    }
+
+    @Test func retriesWithBackoffThenDeadLettersAndReplays() async throws {
+        let handler = ScriptedHandler([
+            .retry("HTTP 500", retryAfter: nil), .retry("HTTP 503", retryAfter: .seconds(120)),
+        ])
+        let dispatcher = dispatcher(handler, maxAttempts: 2)
+        try await dispatcher.start()
+        let id = try await enqueue()
+        dispatcher.wake()
+        #expect(
+            try await eventually {
+                let row = try await item(id)
+                return row?.attempts == 1 && row?.state == "pending"
+            })
+        let first = try #require(try await item(id))
+        let delay = first.nextAttemptAt - clock.now
+        #expect((1_000...2_000).contains(delay), "2 s with jitter for the first retry")
+        #expect(first.lastError == "HTTP 500")
+        clock.advance(by: delay)
+        dispatcher.wake()
+        #expect(try await eventually { try await item(id)?.state == "dead" })
+        #expect(try await item(id)?.lastError?.contains("gave up after 2 attempts") == true)
+
+        let replayed = try await database.write {
+            try OutboxRepository($0).replay(id: id, now: clock.now)
+        }
+        #expect(replayed)
+        dispatcher.wake()
+        #expect(try await eventually { try await item(id)?.state == "done" })
+        await dispatcher.stop()
+    }
+
+    @Test func honoursRetryAfterAndDeadLettersPermanentFailures() async throws {
+        #expect(OutboxDispatcher.backoff(attempt: 1, retryAfter: .seconds(60)) == 60_000)
+        #expect((2_000...4_000).contains(OutboxDispatcher.backoff(attempt: 3, retryAfter: nil) / 2))
+        #expect(OutboxDispatcher.backoff(attempt: 40, retryAfter: nil) <= 3_600_000)
+        let handler = ScriptedHandler([.failed("twilio_21211")])
+        let dispatcher = dispatcher(handler)
+        try await dispatcher.start()
+        let id = try await enqueue()
+        dispatcher.wake()
+        #expect(try await eventually { try await item(id)?.state == "dead" })
+        #expect(handler.attempts.withLock { $0 } == [id])
+        await dispatcher.stop()
+    }
+
+    @Test func resumesRowsACrashLeftInFlight() async throws {
+        let id = try await enqueue()
+        let now = clock.now
+        _ = try await database.write { try OutboxRepository($0).claimDue(now: now, limit: 10) }
+        #expect(try await item(id)?.state == "sending")
+        let handler = ScriptedHandler([])
+        let dispatcher = dispatcher(handler)
+        try await dispatcher.start()
+        #expect(try await eventually { try await item(id)?.state == "done" })
+        #expect(try await item(id)?.attempts == 2, "the interrupted attempt counts")
+        await dispatcher.stop()
+    }
+}

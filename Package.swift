@@ -38,12 +38,13 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        // libcurl client, SMS gateway adapters, the gateway simulator.
+        // libcurl client, SMS gateway adapters, the gateway simulator (served by HTTPServer).
         .target(
             name: "Gateway",
             dependencies: [
                 "CCurl",
                 "HandoffCore",
+                "HTTPServer",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings

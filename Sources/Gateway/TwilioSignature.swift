@@ -1,0 +1,65 @@
+import Crypto
+import Foundation
+
+/// Twilio's `X-Twilio-Signature` (PROTOCOLS.md): base64 HMAC-SHA1, keyed with the auth token,
+/// of the configured public URL followed by every form parameter's name and value, names in
+/// byte order and a repeated name's values sorted.
+public enum TwilioSignature {
+    /// The signature Twilio sends for a form POST to `url` with `parameters`.
+    public static func compute(url: String, parameters: [(name: String, value: String)], authToken: String) -> String {
+        var data = Array(url.utf8)
+        let sorted = parameters.sorted { lhs, rhs in
+            lhs.name == rhs.name
+                ? Array(lhs.value.utf8).lexicographicallyPrecedes(Array(rhs.value.utf8))
+                : Array(lhs.name.utf8).lexicographicallyPrecedes(Array(rhs.name.utf8))
+        }
+        for parameter in sorted {
+            data += Array(parameter.name.utf8)
+            data += Array(parameter.value.utf8)
+        }
+        let mac = HMAC<Insecure.SHA1>.authenticationCode(for: data, using: SymmetricKey(data: Data(authToken.utf8)))
+        return Data(mac).base64EncodedString()
+    }
+
+    /// Whether `signature` is valid for the request, compared in constant time. Like Twilio's
+    /// own validator, the URL is tried as configured and with its default port added or removed.
+    public static func isValid(
+        _ signature: String?, url: String, parameters: [(name: String, value: String)], authToken: String
+    ) -> Bool {
+        guard let signature, !signature.isEmpty else { return false }
+        var valid = false
+        for candidate in urlVariants(url) {
+            valid =
+                constantTimeEquals(compute(url: candidate, parameters: parameters, authToken: authToken), signature)
+                || valid
+        }
+        return valid
+    }
+
+    /// The URL as given, plus the same URL with the scheme's default port toggled.
+    static func urlVariants(_ url: String) -> [String] {
+        guard let schemeEnd = url.range(of: "://") else { return [url] }
+        let scheme = url[..<schemeEnd.lowerBound].lowercased()
+        let defaultPort = scheme == "https" ? ":443" : scheme == "http" ? ":80" : nil
+        guard let defaultPort else { return [url] }
+        let rest = url[schemeEnd.upperBound...]
+        let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
+        let authority = rest[..<authorityEnd]
+        let tail = rest[authorityEnd...]
+        let prefix = url[..<schemeEnd.upperBound]
+        if authority.hasSuffix(defaultPort) {
+            return [url, String(prefix + authority.dropLast(defaultPort.count) + tail)]
+        }
+        if authority.contains(":") && !authority.hasSuffix("]") { return [url] }
+        return [url, String(prefix + authority + defaultPort + tail)]
+    }
+
+    private static func constantTimeEquals(_ lhs: String, _ rhs: String) -> Bool {
+        let a = Array(lhs.utf8)
+        let b = Array(rhs.utf8)
+        guard a.count == b.count else { return false }
+        var difference: UInt8 = 0
+        for (x, y) in zip(a, b) { difference |= x ^ y }
+        return difference == 0
+    }
+}

@@ -1,0 +1,63 @@
+/// `application/x-www-form-urlencoded` bodies: ordered name/value pairs, repeats kept.
+public struct URLEncodedForm: Sendable, Equatable {
+    public var fields: [(name: String, value: String)]
+
+    public init(_ fields: [(name: String, value: String)] = []) { self.fields = fields }
+
+    /// Decodes a body strictly: a malformed `%` escape or bytes that are not UTF-8 are an error,
+    /// never silently replaced (a signature is computed over what was meant).
+    public init(decoding body: [UInt8]) throws(URLEncodedFormError) {
+        fields = []
+        let text = String(decoding: body, as: UTF8.self)
+        guard Array(text.utf8) == body else { throw URLEncodedFormError(message: "The form body is not UTF-8.") }
+        guard !text.isEmpty else { return }
+        for pair in text.split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let name = PercentEncoding.decode(parts[0], plusIsSpace: true),
+                let value = PercentEncoding.decode(parts.count > 1 ? parts[1] : "", plusIsSpace: true)
+            else {
+                throw URLEncodedFormError(message: "The form body has a malformed escape.")
+            }
+            fields.append((name, value))
+        }
+    }
+
+    /// The first value of `name`.
+    public subscript(name: String) -> String? { fields.first { $0.name == name }?.value }
+
+    /// Every value of `name`, in order.
+    public func values(_ name: String) -> [String] { fields.filter { $0.name == name }.map(\.value) }
+
+    /// The body bytes: names and values percent-encoded (space as `+`), joined with `&`.
+    public var encoded: [UInt8] {
+        Array(fields.map { Self.escape($0.name) + "=" + Self.escape($0.value) }.joined(separator: "&").utf8)
+    }
+
+    /// Percent-encodes everything but unreserved characters; space becomes `+`.
+    static func escape(_ text: String) -> String {
+        var output = ""
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
+                UInt8(ascii: "~"):
+                output.unicodeScalars.append(Unicode.Scalar(byte))
+            case UInt8(ascii: " "):
+                output += "+"
+            default:
+                let hex = String(byte, radix: 16, uppercase: true)
+                output += "%" + (hex.count == 1 ? "0" + hex : hex)
+            }
+        }
+        return output
+    }
+
+    public static func == (lhs: URLEncodedForm, rhs: URLEncodedForm) -> Bool {
+        lhs.fields.map(\.name) == rhs.fields.map(\.name) && lhs.fields.map(\.value) == rhs.fields.map(\.value)
+    }
+}
+
+/// A form body that could not be decoded.
+public struct URLEncodedFormError: Error, Sendable, Equatable {
+    public var message: String
+}

@@ -151,7 +151,7 @@ public final class GatewaySimulator: Sendable {
     /// Posts `sent` then `delivered`, signed, as Twilio does.
     private func reportDelivery(sid: String, from: String, to: String, callback: String) async {
         for status in ["sent", "delivered"] {
-            try? await Task.sleep(for: .milliseconds(20))
+            try? await Task.sleep(for: .milliseconds(100))
             let form = URLEncodedForm([
                 ("AccountSid", accountSID), ("From", from), ("To", to), ("MessageSid", sid), ("SmsSid", sid),
                 ("MessageStatus", status), ("SmsStatus", status), ("ApiVersion", "2010-04-01"),

@@ -175,6 +175,11 @@ extension Configuration {
         } current: {
             String($0.messagesPerMinutePerIP)
         },
+        text("sms_max_in_flight", "10", "Requests in flight to the SMS gateway at most.") {
+            $0.smsMaxInFlight = try integer($1, in: 1...1000)
+        } current: {
+            String($0.smsMaxInFlight)
+        },
         text("outbox_max_attempts", "8", "Delivery attempts of an SMS or event webhook before it is dead-lettered.") {
             $0.outboxMaxAttempts = try integer($1, in: 1...100)
         } current: {

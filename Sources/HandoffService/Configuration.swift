@@ -67,6 +67,8 @@ public struct Configuration: Sendable, Equatable {
     /// Visitor messages allowed per minute from one session, and from one IP address.
     public var messagesPerMinutePerSession = 30
     public var messagesPerMinutePerIP = 120
+    /// Requests in flight to the SMS gateway at most (Twilio answers 20429 beyond its own limit).
+    public var smsMaxInFlight = 10
     /// Delivery attempts of an outbox row (SMS, event webhook) before it is dead-lettered.
     public var outboxMaxAttempts = 8
     /// Comment lines sent on idle event streams so proxies keep them open.

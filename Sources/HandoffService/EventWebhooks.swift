@@ -70,4 +70,7 @@ struct EventWebhookHandler: OutboxDispatcher.Handler {
             return error.isRetryable ? .retry(error.code, retryAfter: nil) : .failed(error.code)
         }
     }
+
+    /// Dead-lettered webhooks wait for `handoff webhooks replay`; nothing else to record.
+    func gaveUp(_ item: OutboxItem, error: String) async {}
 }

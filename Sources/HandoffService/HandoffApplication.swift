@@ -8,10 +8,15 @@ import Storage
 public final class HandoffApplication: Sendable {
     public let configuration: Configuration
     private let logger: Logger
-    private let database: Database
+    /// The database (tests reach it through `@testable import`).
+    let database: Database
     private let server: HTTPServer
     private let dispatcher: OutboxDispatcher
     private let httpClient: HTTPClient
+    /// The gateway in use, and the simulator when it is the simulator.
+    let gatewaySetup: GatewaySetup
+    /// Outbound SMS (tests reach it through `@testable import`).
+    let sms: SMSService
 
     /// Opens the database and applies pending migrations; throws when either fails.
     public init(configuration: Configuration, logger: Logger) async throws {
@@ -28,7 +33,13 @@ public final class HandoffApplication: Sendable {
         let serverBox = ServerReference()
         let hub = EventHub()
         httpClient = HTTPClient(configuration: HTTPClient.Configuration(userAgent: "handoff/\(Self.version)"))
-        var handlers: [String: any OutboxDispatcher.Handler] = [:]
+        let webhooks = EventWebhooks(isEnabled: configuration.eventWebhookURL != nil)
+        gatewaySetup = try GatewaySetup.make(configuration, client: httpClient)
+        sms = SMSService(
+            database: database, events: hub, webhooks: webhooks, gateway: gatewaySetup.gateway,
+            statusCallbackURL: configuration.publicURL + TwilioWebhookRoutes.statusPath,
+            maxInFlight: configuration.smsMaxInFlight)
+        var handlers: [String: any OutboxDispatcher.Handler] = ["sms": SMSDeliveryHandler(sms: sms)]
         if let url = configuration.eventWebhookURL {
             handlers["webhook"] = EventWebhookHandler(
                 url: url, secret: configuration.eventWebhookSecret, client: httpClient)
@@ -37,8 +48,8 @@ public final class HandoffApplication: Sendable {
             database: database, handlers: handlers, maxAttempts: configuration.outboxMaxAttempts, logger: logger)
         self.dispatcher = dispatcher
         let chat = ChatService(
-            database: database, events: hub, webhooks: EventWebhooks(isEnabled: configuration.eventWebhookURL != nil),
-            outboxChanged: { dispatcher.wake() }, sessionLifetimeDays: configuration.sessionLifetimeDays,
+            database: database, events: hub, webhooks: webhooks, outboxChanged: { dispatcher.wake() },
+            sessionLifetimeDays: configuration.sessionLifetimeDays,
             maxMessageCharacters: configuration.maxMessageCharacters)
         let cors = CORSPolicy(allowedOrigins: configuration.widgetOrigins)
         var router = Router()
@@ -58,6 +69,11 @@ public final class HandoffApplication: Sendable {
             eventStream: EventStream(database: database, hub: hub, heartbeat: configuration.eventStreamHeartbeat)
         ).register(in: &router)
         AgentRoutes(chat: chat, authenticator: APIKeyAuthenticator(keys: configuration.apiKeys)).register(in: &router)
+        TwilioWebhookRoutes(gateway: gatewaySetup.gateway, sms: sms, publicURL: configuration.publicURL)
+            .register(in: &router)
+        if let simulator = gatewaySetup.simulator {
+            SimulatorRoutes(simulator: simulator, sender: gatewaySetup.sender).register(in: &router)
+        }
         StaticAsset.registerWidget(in: &router)
 
         let listen = configuration.listen
@@ -97,6 +113,9 @@ public final class HandoffApplication: Sendable {
             ])
     }
 
+    /// Wakes the outbox dispatcher (after a commit that queued work).
+    func outboxChanged() { dispatcher.wake() }
+
     /// The bound port (the configured one, or the one picked for port 0).
     public var port: Int { server.port }
 
@@ -105,6 +124,7 @@ public final class HandoffApplication: Sendable {
         logger.info("draining", metadata: ["timeout_s": "\(configuration.drainTimeout.components.seconds)"])
         await server.shutdown(gracePeriod: configuration.drainTimeout)
         await dispatcher.stop()
+        await gatewaySetup.simulator?.shutdown()
         httpClient.shutdown()
         logger.info("stopped")
     }

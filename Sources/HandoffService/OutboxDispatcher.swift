@@ -18,11 +18,15 @@ final class OutboxDispatcher: Sendable {
         case retry(String, retryAfter: Duration?)
         /// Will never succeed: dead-letter now.
         case failed(String)
+        /// Not now, and not a failure (quiet hours): wait until this time (Unix ms), attempt not counted.
+        case deferred(until: Int64)
     }
 
     /// Delivers one kind of outbox row (`sms`, `webhook`).
     protocol Handler: Sendable {
         func deliver(_ item: OutboxItem) async -> Outcome
+        /// Told when a row is dead-lettered after its last retry, so it can record the failure.
+        func gaveUp(_ item: OutboxItem, error: String) async
     }
 
     private let database: Database
@@ -100,18 +104,22 @@ final class OutboxDispatcher: Sendable {
         }
         let settledAt = now()
         let maxAttempts = maxAttempts
-        try await database.write { connection in
+        let exhausted = try await database.write { connection -> [(OutboxItem, String)] in
             let outbox = OutboxRepository(connection)
+            var exhausted: [(OutboxItem, String)] = []
             for (item, outcome) in outcomes {
                 switch outcome {
                 case .delivered:
                     try outbox.markDone(id: item.id, now: settledAt)
                 case .failed(let error):
                     try outbox.markDead(id: item.id, error: error, now: settledAt)
+                case .deferred(let until):
+                    try outbox.postpone(id: item.id, until: until, now: settledAt)
                 case .retry(let error, let retryAfter):
                     if item.attempts >= maxAttempts {
-                        try outbox.markDead(
-                            id: item.id, error: "gave up after \(item.attempts) attempts: \(error)", now: settledAt)
+                        let reason = "gave up after \(item.attempts) attempts: \(error)"
+                        try outbox.markDead(id: item.id, error: reason, now: settledAt)
+                        exhausted.append((item, reason))
                     } else {
                         let delay = Self.backoff(attempt: item.attempts, retryAfter: retryAfter)
                         try outbox.reschedule(
@@ -119,8 +127,10 @@ final class OutboxDispatcher: Sendable {
                     }
                 }
             }
+            return exhausted
         }
-        for (item, outcome) in outcomes where outcome != .delivered {
+        for (item, reason) in exhausted { await handlers[item.kind]?.gaveUp(item, error: reason) }
+        for (item, outcome) in outcomes where outcome != .delivered && !outcome.isDeferral {
             logger.warning(
                 "outbox delivery failed",
                 metadata: [
@@ -144,5 +154,12 @@ final class OutboxDispatcher: Sendable {
         let jittered = Int64(Double(exponential) * Double.random(in: 0.5...1.0))
         let requested = retryAfter.map { $0.components.seconds * 1000 } ?? 0
         return max(jittered, requested)
+    }
+}
+
+extension OutboxDispatcher.Outcome {
+    fileprivate var isDeferral: Bool {
+        if case .deferred = self { return true }
+        return false
     }
 }

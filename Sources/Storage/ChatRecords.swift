@@ -85,13 +85,17 @@ public struct MessageRecord: Sendable, Equatable {
     public var status: String
     public var segments: Int?
     public var providerMessageID: String?
+    /// The gateway's error code for a failed SMS.
+    public var errorCode: Int?
+    /// The E.164 recipient of an outbound SMS.
+    public var toE164: String?
     public var createdAt: Int64
     public var updatedAt: Int64
 
     public init(
         seq: Int64 = 0, id: String, conversationID: String, direction: String, channel: String, author: String,
-        body: String, status: String, segments: Int? = nil, providerMessageID: String? = nil, createdAt: Int64,
-        updatedAt: Int64
+        body: String, status: String, segments: Int? = nil, providerMessageID: String? = nil, errorCode: Int? = nil,
+        toE164: String? = nil, createdAt: Int64, updatedAt: Int64
     ) {
         self.seq = seq
         self.id = id
@@ -103,6 +107,8 @@ public struct MessageRecord: Sendable, Equatable {
         self.status = status
         self.segments = segments
         self.providerMessageID = providerMessageID
+        self.errorCode = errorCode
+        self.toE164 = toE164
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }

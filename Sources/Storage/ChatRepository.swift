@@ -119,14 +119,14 @@ public struct ChatRepository {
         try connection.execute(
             """
             INSERT INTO messages (id, conversation_id, direction, channel, author, body, status, segments,
-                provider_message_id, client_key, created_at, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                provider_message_id, client_key, error_code, to_e164, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [
                 .text(message.id), .text(message.conversationID), .text(message.direction), .text(message.channel),
                 .text(message.author), .text(message.body), .text(message.status), .optionalInt(message.segments),
-                .optionalText(message.providerMessageID), .optionalText(clientKey), .integer(message.createdAt),
-                .integer(message.updatedAt),
+                .optionalText(message.providerMessageID), .optionalText(clientKey), .optionalInt(message.errorCode),
+                .optionalText(message.toE164), .integer(message.createdAt), .integer(message.updatedAt),
             ])
         var inserted = message
         inserted.seq = connection.lastInsertRowID
@@ -151,6 +151,45 @@ public struct ChatRepository {
             "SELECT * FROM messages WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?",
             [.text(conversationID), .integer(afterSeq), .int(limit)]
         ).map(Self.message)
+    }
+
+    /// The message the gateway knows as `providerMessageID`.
+    public func message(providerMessageID: String) throws(StorageError) -> MessageRecord? {
+        try connection.queryOne(
+            "SELECT * FROM messages WHERE provider_message_id = ?", [.text(providerMessageID)]
+        ).map(Self.message)
+    }
+
+    /// Writes a message's delivery fields: status, gateway id, segments, error code.
+    public func updateDelivery(_ message: MessageRecord) throws(StorageError) {
+        try connection.execute(
+            """
+            UPDATE messages SET status = ?, provider_message_id = ?, segments = ?, error_code = ?, updated_at = ?
+            WHERE id = ?
+            """,
+            [
+                .text(message.status), .optionalText(message.providerMessageID), .optionalInt(message.segments),
+                .optionalInt(message.errorCode), .integer(message.updatedAt), .text(message.id),
+            ])
+    }
+
+    // MARK: Suppressions
+
+    /// Whether `phone` must not be texted.
+    public func isSuppressed(_ phone: String) throws(StorageError) -> Bool {
+        try connection.queryOne("SELECT 1 AS hit FROM suppressions WHERE phone_e164 = ?", [.text(phone)]) != nil
+    }
+
+    /// Suppresses `phone` (keeps the first reason when it already is).
+    public func suppress(_ phone: String, reason: String, source: String?, now: Int64) throws(StorageError) {
+        try connection.execute(
+            "INSERT OR IGNORE INTO suppressions (phone_e164, reason, source, created_at) VALUES (?, ?, ?, ?)",
+            [.text(phone), .text(reason), .optionalText(source), .integer(now)])
+    }
+
+    /// Lifts a suppression (an explicit opt-in again).
+    public func unsuppress(_ phone: String) throws(StorageError) {
+        try connection.execute("DELETE FROM suppressions WHERE phone_e164 = ?", [.text(phone)])
     }
 
     /// The seq of the message with `id` in the conversation: resolves a message-id cursor.
@@ -226,6 +265,7 @@ public struct ChatRepository {
             direction: row.string("direction") ?? "", channel: row.string("channel") ?? "",
             author: row.string("author") ?? "", body: row.string("body") ?? "", status: row.string("status") ?? "",
             segments: row.int("segments"), providerMessageID: row.string("provider_message_id"),
-            createdAt: row.int64("created_at") ?? 0, updatedAt: row.int64("updated_at") ?? 0)
+            errorCode: row.int("error_code"), toE164: row.string("to_e164"), createdAt: row.int64("created_at") ?? 0,
+            updatedAt: row.int64("updated_at") ?? 0)
     }
 }

@@ -24,20 +24,30 @@ public struct OutboxRepository {
 
     /// Adds work due at `now`; returns its id.
     @discardableResult
-    public func enqueue(kind: String, payload: String, messageID: String?, now: Int64) throws(StorageError) -> Int64 {
+    public func enqueue(
+        kind: String, payload: String, messageID: String?, priority: Int = 0, now: Int64
+    ) throws(StorageError) -> Int64 {
         try connection.execute(
             """
-            INSERT INTO outbox (kind, payload, message_id, state, attempts, next_attempt_at, created_at, updated_at)
-            VALUES (?, ?, ?, 'pending', 0, ?, ?, ?)
+            INSERT INTO outbox (kind, payload, message_id, state, attempts, next_attempt_at, priority, created_at,
+                updated_at)
+            VALUES (?, ?, ?, 'pending', 0, ?, ?, ?, ?)
             """,
-            [.text(kind), .text(payload), .optionalText(messageID), .integer(now), .integer(now), .integer(now)])
+            [
+                .text(kind), .text(payload), .optionalText(messageID), .integer(now), .int(priority), .integer(now),
+                .integer(now),
+            ])
         return connection.lastInsertRowID
     }
 
-    /// Marks up to `limit` due rows as `sending` and returns them, oldest first.
+    /// Marks up to `limit` due rows as `sending` and returns them: replies (priority 0) before
+    /// proactive sends, then oldest first.
     public func claimDue(now: Int64, limit: Int) throws(StorageError) -> [OutboxItem] {
         let rows = try connection.query(
-            "SELECT * FROM outbox WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?",
+            """
+            SELECT * FROM outbox WHERE state = 'pending' AND next_attempt_at <= ?
+            ORDER BY priority, next_attempt_at, id LIMIT ?
+            """,
             [.integer(now), .int(limit)]
         ).map(Self.item)
         for row in rows {
@@ -69,6 +79,16 @@ public struct OutboxRepository {
         try connection.execute(
             "UPDATE outbox SET state = 'pending', next_attempt_at = ?, last_error = ?, updated_at = ? WHERE id = ?",
             [.integer(nextAttemptAt), .text(error), .integer(now), .integer(id)])
+    }
+
+    /// Waits without counting the attempt just made (quiet hours).
+    public func postpone(id: Int64, until: Int64, now: Int64) throws(StorageError) {
+        try connection.execute(
+            """
+            UPDATE outbox SET state = 'pending', attempts = max(attempts - 1, 0), next_attempt_at = ?, updated_at = ?
+            WHERE id = ?
+            """,
+            [.integer(until), .integer(now), .integer(id)])
     }
 
     public func markDead(id: Int64, error: String, now: Int64) throws(StorageError) {

@@ -20,6 +20,8 @@ import Testing
             attempts.withLock { $0.append(item.id) }
             return script.withLock { $0.isEmpty ? .delivered : $0.removeFirst() }
         }
+
+        func gaveUp(_ item: OutboxItem, error: String) async {}
     }
 
     let directory: TemporaryDirectory

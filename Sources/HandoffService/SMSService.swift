@@ -1,0 +1,210 @@
+import Foundation
+import Gateway
+import HandoffCore
+import Storage
+
+/// Outbound SMS: queueing a text with the change that causes it, delivering it through the
+/// gateway (suppression and quiet hours checked again at send time), and following the
+/// gateway's delivery reports. Every status change is a `message_status` event on the widget's
+/// stream and a `message.status` business webhook.
+final class SMSService: Sendable {
+    /// Decides whether a proactive text must wait (quiet hours, the inbound issue); nil sends now.
+    typealias QuietHours = @Sendable (_ message: MessageRecord, _ now: Int64) -> Int64?
+
+    private let database: Database
+    private let events: EventHub
+    private let webhooks: EventWebhooks
+    private let gateway: any SMSGateway
+    private let statusCallbackURL: String
+    private let limiter: AsyncLimiter
+    private let quietHours: QuietHours
+    private let now: @Sendable () -> Int64
+
+    init(
+        database: Database, events: EventHub, webhooks: EventWebhooks, gateway: any SMSGateway,
+        statusCallbackURL: String, maxInFlight: Int, quietHours: @escaping QuietHours = { _, _ in nil },
+        now: @escaping @Sendable () -> Int64 = ChatService.currentMilliseconds
+    ) {
+        self.database = database
+        self.events = events
+        self.webhooks = webhooks
+        self.gateway = gateway
+        self.statusCallbackURL = statusCallbackURL
+        self.limiter = AsyncLimiter(limit: maxInFlight)
+        self.quietHours = quietHours
+        self.now = now
+    }
+
+    /// Inside the caller's transaction: an outbound SMS message, its outbox row and its event.
+    /// `priority` 0 is a reply in a live conversation, 1 a proactive send.
+    static func enqueue(
+        conversationID: String, to phone: String, body: String, author: String, priority: Int,
+        connection: Connection, webhooks: EventWebhooks, now: Int64
+    ) throws -> (MessageRecord, ConversationEventRecord) {
+        let chat = ChatRepository(connection)
+        let message = try chat.insert(
+            MessageRecord(
+                id: Identifiers.make("msg"), conversationID: conversationID, direction: "outbound", channel: "sms",
+                author: author, body: body, status: DeliveryStatus.queued.rawValue,
+                segments: SMSSegments(body: body).count, toE164: phone, createdAt: now, updatedAt: now),
+            clientKey: nil)
+        let json = MessageJSON(message)
+        let event = try chat.appendEvent(
+            conversationID: conversationID, type: "message",
+            payload: String(decoding: try JSONBody.encode(json), as: UTF8.self),
+            now: now)
+        try OutboxRepository(connection).enqueue(
+            kind: "sms", payload: #"{"message_id":"\#(message.id)"}"#, messageID: message.id, priority: priority,
+            now: now)
+        try webhooks.record("message.created", json, connection: connection, now: now)
+        return (message, event)
+    }
+
+    // MARK: Delivery
+
+    /// One attempt at an `sms` outbox row.
+    func deliver(_ item: OutboxItem) async -> OutboxDispatcher.Outcome {
+        guard let messageID = item.messageID else { return .failed("sms row without a message") }
+        do {
+            let now = now()
+            let (message, suppressed) = try await database.read { connection -> (MessageRecord?, Bool) in
+                let chat = ChatRepository(connection)
+                guard let message = try chat.message(id: messageID) else { return (nil, false) }
+                return (message, try chat.isSuppressed(message.toE164 ?? ""))
+            }
+            guard let message, let phone = message.toE164 else { return .failed("message \(messageID) is gone") }
+            if suppressed {
+                try await record(messageID, .suppressed, errorCode: nil)
+                return .delivered
+            }
+            if let until = quietHours(message, now) {
+                try await record(messageID, .deferred, errorCode: nil)
+                return .deferred(until: until)
+            }
+            try await record(messageID, .sending, errorCode: nil)
+            let receipt = try await limiter.run {
+                try await gateway.send(
+                    OutboundSMS(to: phone, body: message.body, statusCallbackURL: statusCallbackURL))
+            }
+            try await record(
+                messageID, .sent, errorCode: nil, providerMessageID: receipt.providerMessageID,
+                segments: receipt.segments)
+            return .delivered
+        } catch let error as GatewayError {
+            return await settleRefusal(error, messageID: messageID)
+        } catch {
+            return .retry("\(error)", retryAfter: nil)
+        }
+    }
+
+    /// A refusal from the gateway: suppress on opt-out, fail for good, or try again later.
+    private func settleRefusal(_ error: GatewayError, messageID: String) async -> OutboxDispatcher.Outcome {
+        if error.isRetryable { return .retry(error.code, retryAfter: error.retryAfter) }
+        do {
+            try await record(
+                messageID, .failed, errorCode: error.providerCode, suppressRecipient: error.kind == .recipientOptedOut)
+        } catch {
+            return .retry("could not record the failure: \(error)", retryAfter: nil)
+        }
+        return .failed(error.code)
+    }
+
+    /// The last retry failed: the message failed.
+    func gaveUp(_ item: OutboxItem) async {
+        guard let messageID = item.messageID else { return }
+        try? await record(messageID, .failed, errorCode: nil)
+    }
+
+    // MARK: Delivery reports
+
+    /// A delivery report from the gateway: applied only when it moves the message forward.
+    /// Reports for unknown messages are acknowledged and ignored; an opt-out code suppresses the number.
+    func apply(_ report: DeliveryReport) async throws {
+        guard let status = DeliveryStatus(gatewayStatus: report.status) else { return }
+        let now = now()
+        let webhooks = webhooks
+        let event = try await database.write { connection -> ConversationEventRecord? in
+            let chat = ChatRepository(connection)
+            guard let message = try chat.message(providerMessageID: report.providerMessageID) else { return nil }
+            if report.errorCode == 21610, let phone = message.toE164 ?? report.to {
+                try chat.suppress(phone, reason: "carrier_opt_out", source: report.providerMessageID, now: now)
+            }
+            return try Self.advance(
+                message, to: status, errorCode: report.errorCode, connection: connection, webhooks: webhooks, now: now)
+        }
+        if let event { events.publish([event]) }
+    }
+
+    private func record(
+        _ messageID: String, _ status: DeliveryStatus, errorCode: Int?, providerMessageID: String? = nil,
+        segments: Int? = nil, suppressRecipient: Bool = false
+    ) async throws {
+        let now = now()
+        let webhooks = webhooks
+        let event = try await database.write { connection -> ConversationEventRecord? in
+            let chat = ChatRepository(connection)
+            guard var message = try chat.message(id: messageID) else { return nil }
+            if let providerMessageID { message.providerMessageID = providerMessageID }
+            if let segments { message.segments = segments }
+            if suppressRecipient, let phone = message.toE164 {
+                try chat.suppress(phone, reason: "carrier_opt_out", source: messageID, now: now)
+            }
+            return try Self.advance(
+                message, to: status, errorCode: errorCode, connection: connection, webhooks: webhooks, now: now,
+                force: status == .sending || status == .deferred)
+        }
+        if let event { events.publish([event]) }
+    }
+
+    /// Writes `status` when it moves the message forward (or `force`, for our own pre-send steps),
+    /// with its event and webhook; returns the event, or nil when nothing changed.
+    private static func advance(
+        _ message: MessageRecord, to status: DeliveryStatus, errorCode: Int?, connection: Connection,
+        webhooks: EventWebhooks, now: Int64, force: Bool = false
+    ) throws -> ConversationEventRecord? {
+        var message = message
+        let current = DeliveryStatus(rawValue: message.status) ?? .queued
+        guard force ? !current.isTerminal : current.canAdvance(to: status) else {
+            if message.providerMessageID != nil { try ChatRepository(connection).updateDelivery(message) }
+            return nil
+        }
+        message.status = status.rawValue
+        message.errorCode = errorCode ?? message.errorCode
+        message.updatedAt = now
+        let chat = ChatRepository(connection)
+        try chat.updateDelivery(message)
+        let update = MessageStatusJSON(
+            id: message.id, conversationID: message.conversationID, status: message.status,
+            errorCode: message.errorCode,
+            segments: message.segments)
+        let payload = String(decoding: try JSONBody.encode(update), as: UTF8.self)
+        let event = try chat.appendEvent(
+            conversationID: message.conversationID, type: "message_status", payload: payload, now: now)
+        try webhooks.record("message.status", update, connection: connection, now: now)
+        return event
+    }
+}
+
+/// `message_status` events and `message.status` webhooks.
+struct MessageStatusJSON: Codable, Sendable {
+    var id: String
+    var conversationID: String
+    var status: String
+    var errorCode: Int?
+    var segments: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case id, status, segments
+        case conversationID = "conversation_id"
+        case errorCode = "error_code"
+    }
+}
+
+/// Delivers `sms` outbox rows through `SMSService`.
+struct SMSDeliveryHandler: OutboxDispatcher.Handler {
+    let sms: SMSService
+
+    func deliver(_ item: OutboxItem) async -> OutboxDispatcher.Outcome { await sms.deliver(item) }
+
+    func gaveUp(_ item: OutboxItem, error: String) async { await sms.gaveUp(item) }
+}

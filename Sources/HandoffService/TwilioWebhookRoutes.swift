@@ -1,0 +1,44 @@
+import Gateway
+import HTTPServer
+
+/// Twilio's webhooks (API.md "Gateway webhooks"): authenticated by `X-Twilio-Signature` over the
+/// public URL they were configured with; a bad or missing signature is 403 and changes nothing.
+struct TwilioWebhookRoutes {
+    let gateway: any SMSGateway
+    let sms: SMSService
+    /// HANDOFF_PUBLIC_URL: signatures are computed over it, never over the Host header.
+    let publicURL: String
+
+    static let statusPath = "/v1/webhooks/twilio/status"
+    static let inboundPath = "/v1/webhooks/twilio/inbound"
+
+    func register(in router: inout Router) {
+        router.post(Self.statusPath) { [gateway, sms, publicURL] request in
+            let form = try Self.authenticatedForm(request, gateway: gateway, publicURL: publicURL)
+            let report: DeliveryReport
+            do {
+                report = try gateway.parseDeliveryReport(form)
+            } catch let error as GatewayError {
+                throw HTTPError(.badRequest, code: error.code, message: error.message)
+            }
+            try await sms.apply(report)
+            return HTTPResponse(status: .ok, contentType: "text/plain; charset=utf-8", body: [])
+        }
+    }
+
+    /// The decoded form, when the signature over the public URL (and the query, if any) verifies.
+    static func authenticatedForm(
+        _ request: HTTPRequest, gateway: any SMSGateway, publicURL: String
+    ) throws -> URLEncodedForm {
+        let form: URLEncodedForm
+        do {
+            form = try URLEncodedForm(decoding: request.body)
+        } catch {
+            throw HTTPError(.badRequest, code: "invalid_form", message: error.message)
+        }
+        guard gateway.isAuthentic(url: publicURL + request.target, form: form, headers: request.headers) else {
+            throw HTTPError(.forbidden, code: "invalid_signature", message: "The request signature is not valid.")
+        }
+        return form
+    }
+}

@@ -1,0 +1,155 @@
+import Foundation
+import Gateway
+import HTTPServer
+import Logging
+import Storage
+import TestSupport
+import Testing
+
+@testable import HandoffService
+
+/// Outbound SMS end to end: outbox → dispatcher → Twilio adapter → simulator (over libcurl) →
+/// signed delivery reports back to our webhook.
+@Suite struct SMSDeliveryTests {
+    /// An application on a known port (its public URL must be right for signatures).
+    static func withApp(_ body: (HandoffApplication, HTTPTestClient, GatewaySimulator) async throws -> Void)
+        async throws
+    {
+        let directory = try TemporaryDirectory()
+        let port = freeLoopbackPort()
+        var configuration = HandoffApplicationTests.configuration(in: directory)
+        configuration.listen = ListenAddress(host: "127.0.0.1", port: port)
+        configuration.publicURL = "http://127.0.0.1:\(port)"
+        configuration.apiKeys = [ChatAPITests.apiKey]
+        configuration.cookieSecure = false
+        let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+        let application = try await HandoffApplication(configuration: configuration, logger: logger)
+        try await application.start()
+        let simulator = try #require(application.gatewaySetup.simulator)
+        do {
+            try await body(application, HTTPTestClient(port: port), simulator)
+        } catch {
+            await application.shutdown()
+            throw error
+        }
+        await application.shutdown()
+    }
+
+    /// Queues SMS to `phone` in a fresh conversation; returns the message ids.
+    static func queue(
+        _ bodies: [String], to phone: String, in application: HandoffApplication, client: HTTPTestClient
+    ) async throws -> [String] {
+        let (_, session) = try await ChatAPITests.startSession(client)
+        let conversationID = try #require(session["conversation_id"] as? String)
+        let ids = try await application.database.write { connection in
+            try bodies.map { body in
+                try SMSService.enqueue(
+                    conversationID: conversationID, to: phone, body: body, author: "agent", priority: 0,
+                    connection: connection, webhooks: EventWebhooks(isEnabled: false),
+                    now: ChatService.currentMilliseconds()
+                ).0.id
+            }
+        }
+        application.outboxChanged()
+        return ids
+    }
+
+    static func status(_ id: String, _ application: HandoffApplication) async throws -> String? {
+        try await application.database.read { try ChatRepository($0).message(id: id)?.status }
+    }
+
+    /// Polls until `condition` holds (at most `seconds`).
+    static func eventually(seconds: Double = 10, _ condition: () async throws -> Bool) async throws -> Bool {
+        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+        while ContinuousClock.now < deadline {
+            if try await condition() { return true }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return false
+    }
+
+    @Test func sendsAndFollowsDeliveryReports() async throws {
+        try await Self.withApp { application, client, simulator in
+            let ids = try await Self.queue(
+                ["Your order shipped 📦"], to: "+14155552671", in: application, client: client)
+            #expect(try await Self.eventually { try await Self.status(ids[0], application) == "delivered" })
+            let inbox = simulator.inbox(of: "+14155552671")
+            #expect(inbox.map(\.body) == ["Your order shipped 📦"])
+            let message = try await application.database.read { try ChatRepository($0).message(id: ids[0]) }
+            #expect(message?.providerMessageID == inbox.first?.sid)
+            #expect(message?.segments == 1)
+            let events = try await application.database.read { connection in
+                try ChatRepository(connection).events(
+                    conversationID: message?.conversationID ?? "", afterSeq: 0, limit: 50)
+            }
+            #expect(events.filter { $0.type == "message_status" }.count >= 3, "sending, sent, delivered")
+        }
+    }
+
+    @Test func drainsABurstWithoutLosingOrDoublingAText() async throws {
+        try await Self.withApp { application, client, simulator in
+            let bodies = (0..<1_000).map { "burst \($0)" }
+            let ids = try await Self.queue(bodies, to: "+14155550123", in: application, client: client)
+            #expect(
+                try await Self.eventually(seconds: 60) {
+                    simulator.inbox(of: "+14155550123").count >= bodies.count
+                })
+            try await Task.sleep(for: .milliseconds(300))
+            let received = simulator.inbox(of: "+14155550123").map(\.body)
+            #expect(received.count == bodies.count)
+            #expect(Set(received) == Set(bodies))
+            let statuses = try await application.database.read { connection in
+                try ids.map { try ChatRepository(connection).message(id: $0)?.status ?? "missing" }
+            }
+            #expect(statuses.allSatisfy { $0 == "sent" || $0 == "delivered" })
+        }
+    }
+
+    @Test func respectsSuppressionsAndCarrierOptOuts() async throws {
+        try await Self.withApp { application, client, simulator in
+            try await application.database.write {
+                try ChatRepository($0).suppress("+14155550001", reason: "stop_keyword", source: nil, now: 1)
+            }
+            let suppressed = try await Self.queue(["hello?"], to: "+14155550001", in: application, client: client)
+            #expect(try await Self.eventually { try await Self.status(suppressed[0], application) == "suppressed" })
+            #expect(simulator.inbox(of: "+14155550001").isEmpty)
+
+            simulator.fail(.optedOut)
+            let optedOut = try await Self.queue(["hi"], to: "+14155550002", in: application, client: client)
+            #expect(try await Self.eventually { try await Self.status(optedOut[0], application) == "failed" })
+            let message = try await application.database.read { try ChatRepository($0).message(id: optedOut[0]) }
+            #expect(message?.errorCode == 21610)
+            #expect(try await application.database.read { try ChatRepository($0).isSuppressed("+14155550002") })
+        }
+    }
+
+    @Test func retriesWhatTheGatewayCouldNotTakeNow() async throws {
+        try await Self.withApp { application, client, simulator in
+            simulator.fail(.serverError)
+            let ids = try await Self.queue(["eventually"], to: "+14155550003", in: application, client: client)
+            #expect(
+                try await Self.eventually(seconds: 15) { try await Self.status(ids[0], application) == "delivered" })
+            #expect(simulator.inbox(of: "+14155550003").count == 1)
+        }
+    }
+
+    @Test func refusesUnsignedReportsAndNeverMovesBackwards() async throws {
+        try await Self.withApp { application, client, simulator in
+            let ids = try await Self.queue(["hi"], to: "+14155550004", in: application, client: client)
+            #expect(try await Self.eventually { try await Self.status(ids[0], application) == "delivered" })
+            let sid = try #require(simulator.inbox(of: "+14155550004").first?.sid)
+            let form = URLEncodedForm([("MessageSid", sid), ("MessageStatus", "sent")])
+            let unsigned = try await client.request(
+                "POST", TwilioWebhookRoutes.statusPath,
+                headers: [("Content-Type", "application/x-www-form-urlencoded")],
+                body: String(decoding: form.encoded, as: UTF8.self))
+            #expect(unsigned.status == 403)
+            let forged = try await client.request(
+                "POST", TwilioWebhookRoutes.statusPath,
+                headers: [("Content-Type", "application/x-www-form-urlencoded"), ("X-Twilio-Signature", "AAAA")],
+                body: String(decoding: form.encoded, as: UTF8.self))
+            #expect(forged.status == 403)
+            #expect(try await Self.status(ids[0], application) == "delivered")
+        }
+    }
+}

@@ -226,9 +226,16 @@ import Testing
         try await Self.withServer(responder: router) { server in
             let client = try RawHTTPClient(port: server.port)
             try client.send("GET /firehose HTTP/1.1\r\nHost: t\r\n\r\n")
-            try await Task.sleep(for: .milliseconds(500))
-            let first = produced.load(ordering: .relaxed)
+            // Socket buffers fill first (a few MB on loopback); then the producer must stall.
+            var previous = -1
+            var stalled = produced.load(ordering: .relaxed)
+            for _ in 0..<50 where stalled != previous || stalled == 0 {
+                previous = stalled
+                try await Task.sleep(for: .milliseconds(200))
+                stalled = produced.load(ordering: .relaxed)
+            }
             try await Task.sleep(for: .milliseconds(300))
+            let first = stalled
             let second = produced.load(ordering: .relaxed)
             #expect(first > 0)
             #expect(first == second, "the producer is suspended while the client reads nothing")

@@ -52,11 +52,14 @@ struct SessionJSON: Codable, Sendable {
     var sessionID: String
     var conversationID: String
     var handoff: HandoffJSON
+    /// The consent disclosure the widget shows next to its checkbox (recorded as shown).
+    var consentText: String?
 
     enum CodingKeys: String, CodingKey {
         case handoff
         case sessionID = "session_id"
         case conversationID = "conversation_id"
+        case consentText = "consent_text"
     }
 }
 
@@ -82,14 +85,14 @@ struct ConversationJSON: Codable, Sendable {
         case closedAt = "closed_at"
     }
 
-    init(_ record: ConversationRecord, contact: ContactRecord?) {
+    init(_ record: ConversationRecord, contact: ContactRecord?, handoff: HandoffJSON = .none) {
         id = record.id
         state = record.state
         queue = record.queue
         escalationReason = record.escalationReason
         activeChannel = record.activeChannel
         self.contact = contact.map(ContactJSON.init)
-        handoff = .none
+        self.handoff = handoff
         createdAt = Timestamp(unixMilliseconds: record.createdAt).description
         updatedAt = Timestamp(unixMilliseconds: record.updatedAt).description
         closedAt = record.closedAt.map { Timestamp(unixMilliseconds: $0).description }
@@ -153,4 +156,51 @@ struct MessageEnvelopeJSON: Codable, Sendable {
 /// `{conversation}`.
 struct ConversationEnvelopeJSON: Codable, Sendable {
     var conversation: ConversationJSON
+}
+
+/// `{consents}`: a phone's ledger, oldest first.
+struct ConsentLedgerJSON: Codable, Sendable {
+    var consents: [ConsentJSON]
+}
+
+/// One ledger entry, as proof: what was shown, accepted or revoked, when, how and from where.
+struct ConsentJSON: Codable, Sendable {
+    var phone: String
+    var program: String
+    var event: String
+    var method: String
+    var sessionID: String?
+    var ipAddress: String?
+    var userAgent: String?
+    var pageURL: String?
+    var locale: String?
+    var disclosureText: String?
+    var disclosureVersion: String?
+    var createdAt: String
+
+    enum CodingKeys: String, CodingKey {
+        case phone, program, event, method, locale
+        case sessionID = "session_id"
+        case ipAddress = "ip_address"
+        case userAgent = "user_agent"
+        case pageURL = "page_url"
+        case disclosureText = "disclosure_text"
+        case disclosureVersion = "disclosure_version"
+        case createdAt = "created_at"
+    }
+
+    init(_ record: ConsentRecord) {
+        phone = record.phoneE164
+        program = record.program
+        event = record.event
+        method = record.method
+        sessionID = record.sessionID
+        ipAddress = record.ipAddress
+        userAgent = record.userAgent
+        pageURL = record.pageURL
+        locale = record.locale
+        disclosureText = record.disclosureText
+        disclosureVersion = record.disclosureVersion
+        createdAt = Timestamp(unixMilliseconds: record.createdAt).description
+    }
 }

@@ -1,9 +1,11 @@
 import HTTPServer
+import HandoffCore
 
 /// The bot and agent API (API.md "Bots and agents"), authenticated by bearer API keys.
 struct AgentRoutes {
     let chat: ChatService
     let authenticator: APIKeyAuthenticator
+    let defaultRegion: String
 
     func register(in router: inout Router) {
         route(&router, .get, "/v1/conversations") { chat, request in
@@ -35,6 +37,16 @@ struct AgentRoutes {
             let conversation = try await chat.escalate(
                 conversationID: Self.id(request), queue: input.queue, reason: input.reason)
             return try JSONBody.response(ConversationEnvelopeJSON(conversation: conversation))
+        }
+        route(&router, .get, "/v1/contacts/{phone}/consents") { [defaultRegion] chat, request in
+            let phone: String
+            do {
+                phone = try PhoneNumber(parsing: request.pathParameters["phone"] ?? "", defaultRegion: defaultRegion)
+                    .e164
+            } catch let error as HandoffCoreError {
+                throw HTTPError(.unprocessableEntity, code: error.code, message: error.message, field: "phone")
+            }
+            return try JSONBody.response(ConsentLedgerJSON(consents: try await chat.consents(phone: phone)))
         }
         route(&router, .post, "/v1/conversations/{id}/close") { chat, request in
             let conversation = try await chat.close(conversationID: Self.id(request))

@@ -163,11 +163,11 @@ final class ChatService: Sendable {
     ) async throws -> (MessageRecord, created: Bool) {
         let now = now()
         let webhooks = webhooks
-        let (message, created, event) = try await database.write {
-            connection -> (MessageRecord, Bool, ConversationEventRecord?) in
+        let (message, created, event, queuedSMS) = try await database.write {
+            connection -> (MessageRecord, Bool, ConversationEventRecord?, Bool) in
             let chat = ChatRepository(connection)
             if let clientKey, let existing = try chat.message(conversationID: conversationID, clientKey: clientKey) {
-                return (existing, false, nil)
+                return (existing, false, nil, false)
             }
             guard var conversation = try chat.conversation(id: conversationID) else {
                 throw HTTPError(.notFound, code: "conversation_not_found", message: "No such conversation.")
@@ -175,23 +175,33 @@ final class ChatService: Sendable {
             guard conversation.state != "closed" else {
                 throw HTTPError(.conflict, code: "conversation_closed", message: "The conversation is closed.")
             }
+            conversation.updatedAt = now
+            try chat.update(conversation)
+            // A reply in a conversation that continues by text goes to the phone (and still shows
+            // in any open widget, as the whole conversation does).
+            if direction == "outbound", conversation.activeChannel == "sms",
+                let phone = try chat.contact(id: conversation.contactID)?.phoneE164, !(try chat.isSuppressed(phone))
+            {
+                let (message, event) = try SMSService.enqueue(
+                    conversationID: conversationID, to: phone, body: body, author: author, priority: 0,
+                    connection: connection, webhooks: webhooks, now: now, clientKey: clientKey)
+                return (message, true, event, true)
+            }
             let message = try chat.insert(
                 MessageRecord(
                     id: Identifiers.make("msg"), conversationID: conversationID, direction: direction, channel: "web",
                     author: author, body: body, status: status, createdAt: now, updatedAt: now),
                 clientKey: clientKey)
-            conversation.updatedAt = now
-            try chat.update(conversation)
             let json = MessageJSON(message)
             let payload = String(decoding: try JSONBody.encode(json), as: UTF8.self)
             let event = try chat.appendEvent(
                 conversationID: conversationID, type: "message", payload: payload, now: now)
             try webhooks.record("message.created", json, connection: connection, now: now)
-            return (message, true, event)
+            return (message, true, event, false)
         }
         if let event {
             events.publish([event])
-            if webhooks.isEnabled { outboxChanged() }
+            if webhooks.isEnabled || queuedSMS { outboxChanged() }
         }
         return (message, created)
     }
@@ -215,8 +225,28 @@ final class ChatService: Sendable {
             guard let conversation = try chat.conversation(id: id) else {
                 throw HTTPError(.notFound, code: "conversation_not_found", message: "No such conversation.")
             }
-            return ConversationJSON(conversation, contact: try chat.contact(id: conversation.contactID))
+            let contact = try chat.contact(id: conversation.contactID)
+            return ConversationJSON(
+                conversation, contact: contact, handoff: try Self.handoff(conversation, contact, chat))
         }
+    }
+
+    /// The handoff of a conversation as agents see it: by text, stopped, or web only.
+    static func handoff(_ conversation: ConversationRecord, _ contact: ContactRecord?, _ chat: ChatRepository) throws
+        -> HandoffJSON
+    {
+        guard let phone = contact?.phoneE164 else { return .none }
+        let masked = HandoffFlow.mask(phone)
+        if try chat.isSuppressed(phone) { return HandoffJSON(state: "opted_out", phoneMasked: masked, expiresAt: nil) }
+        if conversation.activeChannel == "sms" {
+            return HandoffJSON(state: "active", phoneMasked: masked, expiresAt: nil)
+        }
+        return HandoffJSON(state: "none", phoneMasked: masked, expiresAt: nil)
+    }
+
+    /// A phone's consent ledger, oldest first.
+    func consents(phone: String) async throws -> [ConsentJSON] {
+        try await database.read { try HandoffRepository($0).consents(phone: phone).map(ConsentJSON.init) }
     }
 
     func conversations(state: String?, queue: String?, after: String?, limit: Int) async throws -> ConversationPageJSON

@@ -1,3 +1,5 @@
+import HandoffCore
+
 extension Configuration {
     /// Every setting, in the order `check-config` and the example config list them.
     public static let settings: [ConfigurationSetting] = [
@@ -175,6 +177,42 @@ extension Configuration {
         } current: {
             String($0.messagesPerMinutePerIP)
         },
+        text("brand_name", "Support", "Brand or program name used in texts and in the consent disclosure.") {
+            try nonEmpty($1)
+            $0.brandName = $1
+        } current: {
+            $0.brandName
+        },
+        text("consent_text", "(see example)", "Disclosure shown next to the consent checkbox ({{brand}}).") {
+            try template($1, allowed: ["brand"])
+            $0.consentText = $1
+        } current: {
+            $0.consentText
+        },
+        text("sms_confirmation_template", "(see example)", "First text after verification ({{brand}}).") {
+            try template($1, allowed: ["brand"])
+            $0.confirmationTemplate = $1
+        } current: {
+            $0.confirmationTemplate
+        },
+        text(
+            "sms_summary_template", "(see example)",
+            "Where the chat stands, texted after the confirmation ({{brand}}, {{question}}, {{answer}})."
+        ) {
+            try template($1, allowed: ["brand", "question", "answer"])
+            $0.summaryTemplate = $1
+        } current: {
+            $0.summaryTemplate
+        },
+        text("sms_countries", "the default region", "Comma-separated regions whose numbers may be texted.") {
+            let regions = list($1).map { $0.uppercased() }
+            for region in regions where !PhoneNumber.isKnownRegion(region) {
+                throw SettingProblem("\(region) is not a region code such as US or GB")
+            }
+            $0.smsCountries = regions
+        } current: {
+            $0.smsCountries.isEmpty ? $0.defaultRegion : $0.smsCountries.joined(separator: ",")
+        },
         text("sms_max_in_flight", "10", "Requests in flight to the SMS gateway at most.") {
             $0.smsMaxInFlight = try integer($1, in: 1...1000)
         } current: {
@@ -247,6 +285,22 @@ where Choice.RawValue == String {
         throw SettingProblem("expected one of " + Choice.allCases.map(\.rawValue).joined(separator: ", "))
     }
     return value
+}
+
+/// Checks that every `{{placeholder}}` in a template is one of `allowed`.
+private func template(_ text: String, allowed: Set<String>) throws(SettingProblem) {
+    var rest = text[...]
+    while let open = rest.range(of: "{{") {
+        guard let close = rest[open.upperBound...].range(of: "}}") else {
+            throw SettingProblem("a {{ is not closed")
+        }
+        let name = String(rest[open.upperBound..<close.lowerBound])
+        guard allowed.contains(name) else {
+            throw SettingProblem(
+                "unknown placeholder {{\(name)}}; use " + allowed.sorted().map { "{{\($0)}}" }.joined(separator: ", "))
+        }
+        rest = rest[close.upperBound...]
+    }
 }
 
 /// Parses `10`, `10s`, `500ms`, `2m`, `1h` into a duration of at least 1 ms and at most a day.

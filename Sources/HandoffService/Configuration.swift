@@ -67,6 +67,20 @@ public struct Configuration: Sendable, Equatable {
     /// Visitor messages allowed per minute from one session, and from one IP address.
     public var messagesPerMinutePerSession = 30
     public var messagesPerMinutePerIP = 120
+    /// The brand or program name texts and the consent disclosure name.
+    public var brandName = "Support"
+    /// The disclosure the widget shows next to the consent checkbox; `{{brand}}` is replaced.
+    public var consentText =
+        "I agree to receive text messages about this conversation from {{brand}}. Message frequency varies. "
+        + "Msg & data rates may apply. Reply HELP for help, STOP to cancel."
+    /// The first text after verification (`{{brand}}`).
+    public var confirmationTemplate =
+        "{{brand}}: you're all set to continue this chat by text. Msg frequency varies. Msg & data rates may apply. "
+        + "Reply HELP for help, STOP to cancel."
+    /// The context bridge (`{{brand}}`, `{{question}}`, `{{answer}}`).
+    public var summaryTemplate = "Where we left off - you asked: {{question}} / Our last reply: {{answer}}"
+    /// Regions whose numbers may be texted (SMS pumping defence); empty means the default region only.
+    public var smsCountries: [String] = []
     /// Requests in flight to the SMS gateway at most (Twilio answers 20429 beyond its own limit).
     public var smsMaxInFlight = 10
     /// Delivery attempts of an outbox row (SMS, event webhook) before it is dead-lettered.

@@ -73,4 +73,6 @@ struct EventWebhookHandler: OutboxDispatcher.Handler {
 
     /// Dead-lettered webhooks wait for `handoff webhooks replay`; nothing else to record.
     func gaveUp(_ item: OutboxItem, error: String) async {}
+    /// Webhooks carry their own timestamps and ids; they need no ordering.
+    func orderingKey(_ item: OutboxItem) -> String? { nil }
 }

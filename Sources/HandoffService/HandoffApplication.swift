@@ -51,6 +51,15 @@ public final class HandoffApplication: Sendable {
             database: database, events: hub, webhooks: webhooks, outboxChanged: { dispatcher.wake() },
             sessionLifetimeDays: configuration.sessionLifetimeDays,
             maxMessageCharacters: configuration.maxMessageCharacters)
+        let handoff = HandoffFlow(
+            database: database, events: hub, webhooks: webhooks,
+            settings: HandoffFlow.Settings(
+                brand: configuration.brandName, program: "chat", defaultRegion: configuration.defaultRegion,
+                allowedRegions: Set(
+                    configuration.smsCountries.isEmpty ? [configuration.defaultRegion] : configuration.smsCountries),
+                consentText: configuration.consentText, confirmationTemplate: configuration.confirmationTemplate,
+                summaryTemplate: configuration.summaryTemplate),
+            outboxChanged: { dispatcher.wake() })
         let cors = CORSPolicy(allowedOrigins: configuration.widgetOrigins)
         var router = Router()
         router.middleware = [AccessLogMiddleware(logger: logger, metrics: metrics), cors]
@@ -62,13 +71,16 @@ public final class HandoffApplication: Sendable {
             openEventStreams: { hub.subscriberCount }
         ).register(in: &router)
         WidgetRoutes(
-            chat: chat,
+            chat: chat, handoff: handoff, handoffLimiter: RateLimiter(perMinute: 10),
             cookie: SessionCookie(secure: configuration.cookieSecure, lifetimeDays: configuration.sessionLifetimeDays),
             sessionLimiter: RateLimiter(perMinute: configuration.messagesPerMinutePerSession),
             addressLimiter: RateLimiter(perMinute: configuration.messagesPerMinutePerIP),
             eventStream: EventStream(database: database, hub: hub, heartbeat: configuration.eventStreamHeartbeat)
         ).register(in: &router)
-        AgentRoutes(chat: chat, authenticator: APIKeyAuthenticator(keys: configuration.apiKeys)).register(in: &router)
+        AgentRoutes(
+            chat: chat, authenticator: APIKeyAuthenticator(keys: configuration.apiKeys),
+            defaultRegion: configuration.defaultRegion
+        ).register(in: &router)
         TwilioWebhookRoutes(gateway: gatewaySetup.gateway, sms: sms, publicURL: configuration.publicURL)
             .register(in: &router)
         if let simulator = gatewaySetup.simulator {

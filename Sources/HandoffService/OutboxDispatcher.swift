@@ -27,6 +27,9 @@ final class OutboxDispatcher: Sendable {
         func deliver(_ item: OutboxItem) async -> Outcome
         /// Told when a row is dead-lettered after its last retry, so it can record the failure.
         func gaveUp(_ item: OutboxItem, error: String) async
+        /// Rows with the same key are delivered one after another, in queue order (texts to one
+        /// phone arrive in the order they were written); nil: no ordering needed.
+        func orderingKey(_ item: OutboxItem) -> String?
     }
 
     private let database: Database
@@ -91,16 +94,33 @@ final class OutboxDispatcher: Sendable {
         }
         guard !items.isEmpty else { return 0 }
         let handlers = handlers
-        let outcomes = await withTaskGroup(of: (OutboxItem, Outcome).self) { group in
-            for item in items {
+        // One task per ordering key (a phone); rows without a key each get their own.
+        var lanes: [[OutboxItem]] = []
+        var laneOfKey: [String: Int] = [:]
+        for item in items {
+            let key = handlers[item.kind]?.orderingKey(item)
+            if let key, let lane = laneOfKey[key] {
+                lanes[lane].append(item)
+            } else {
+                if let key { laneOfKey[key] = lanes.count }
+                lanes.append([item])
+            }
+        }
+        let outcomes = await withTaskGroup(of: [(OutboxItem, Outcome)].self) { group in
+            for lane in lanes {
                 group.addTask {
-                    guard let handler = handlers[item.kind] else {
-                        return (item, .failed("no handler for \(item.kind)"))
+                    var results: [(OutboxItem, Outcome)] = []
+                    for item in lane {
+                        guard let handler = handlers[item.kind] else {
+                            results.append((item, .failed("no handler for \(item.kind)")))
+                            continue
+                        }
+                        results.append((item, await handler.deliver(item)))
                     }
-                    return (item, await handler.deliver(item))
+                    return results
                 }
             }
-            return await group.reduce(into: [(OutboxItem, Outcome)]()) { $0.append($1) }
+            return await group.reduce(into: [(OutboxItem, Outcome)]()) { $0 += $1 }
         }
         let settledAt = now()
         let maxAttempts = maxAttempts

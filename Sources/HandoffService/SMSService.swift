@@ -37,25 +37,30 @@ final class SMSService: Sendable {
 
     /// Inside the caller's transaction: an outbound SMS message, its outbox row and its event.
     /// `priority` 0 is a reply in a live conversation, 1 a proactive send.
+    /// `recordedBody` replaces the text in the conversation's history when the text itself must not
+    /// be kept there (a verification code); the SMS still carries `body`.
     static func enqueue(
         conversationID: String, to phone: String, body: String, author: String, priority: Int,
-        connection: Connection, webhooks: EventWebhooks, now: Int64
+        connection: Connection, webhooks: EventWebhooks, now: Int64, recordedBody: String? = nil,
+        clientKey: String? = nil
     ) throws -> (MessageRecord, ConversationEventRecord) {
         let chat = ChatRepository(connection)
         let message = try chat.insert(
             MessageRecord(
                 id: Identifiers.make("msg"), conversationID: conversationID, direction: "outbound", channel: "sms",
-                author: author, body: body, status: DeliveryStatus.queued.rawValue,
+                author: author, body: recordedBody ?? body, status: DeliveryStatus.queued.rawValue,
                 segments: SMSSegments(body: body).count, toE164: phone, createdAt: now, updatedAt: now),
-            clientKey: nil)
+            clientKey: clientKey)
         let json = MessageJSON(message)
         let event = try chat.appendEvent(
             conversationID: conversationID, type: "message",
             payload: String(decoding: try JSONBody.encode(json), as: UTF8.self),
             now: now)
+        // The text to send travels in the outbox row only when the history keeps another one.
+        let payload = String(
+            decoding: try JSONBody.encode(SMSPayload(to: phone, body: recordedBody == nil ? nil : body)), as: UTF8.self)
         try OutboxRepository(connection).enqueue(
-            kind: "sms", payload: #"{"message_id":"\#(message.id)"}"#, messageID: message.id, priority: priority,
-            now: now)
+            kind: "sms", payload: payload, messageID: message.id, priority: priority, now: now)
         try webhooks.record("message.created", json, connection: connection, now: now)
         return (message, event)
     }
@@ -82,9 +87,9 @@ final class SMSService: Sendable {
                 return .deferred(until: until)
             }
             try await record(messageID, .sending, errorCode: nil)
+            let text = (try? JSONDecoder().decode(SMSPayload.self, from: Data(item.payload.utf8)))?.body ?? message.body
             let receipt = try await limiter.run {
-                try await gateway.send(
-                    OutboundSMS(to: phone, body: message.body, statusCallbackURL: statusCallbackURL))
+                try await gateway.send(OutboundSMS(to: phone, body: text, statusCallbackURL: statusCallbackURL))
             }
             try await record(
                 messageID, .sent, errorCode: nil, providerMessageID: receipt.providerMessageID,
@@ -185,6 +190,14 @@ final class SMSService: Sendable {
     }
 }
 
+/// What an `sms` outbox row carries besides its message id: the text to send, when it differs
+/// from the one in the history (a verification code).
+struct SMSPayload: Codable, Sendable {
+    /// The recipient, for ordering texts to one phone.
+    var to: String?
+    var body: String?
+}
+
 /// `message_status` events and `message.status` webhooks.
 struct MessageStatusJSON: Codable, Sendable {
     var id: String
@@ -207,4 +220,9 @@ struct SMSDeliveryHandler: OutboxDispatcher.Handler {
     func deliver(_ item: OutboxItem) async -> OutboxDispatcher.Outcome { await sms.deliver(item) }
 
     func gaveUp(_ item: OutboxItem, error: String) async { await sms.gaveUp(item) }
+
+    /// Texts to one phone go out in the order they were written.
+    func orderingKey(_ item: OutboxItem) -> String? {
+        (try? JSONDecoder().decode(SMSPayload.self, from: Data(item.payload.utf8)))?.to
+    }
 }

@@ -4,24 +4,49 @@ import HTTPServer
 /// session cookie.
 struct WidgetRoutes {
     let chat: ChatService
+    let handoff: HandoffFlow
+    /// Limits handoff requests (codes) per IP address.
+    let handoffLimiter: RateLimiter
     let cookie: SessionCookie
     let sessionLimiter: RateLimiter
     let addressLimiter: RateLimiter
     let eventStream: EventStream
 
     func register(in router: inout Router) {
-        router.post("/v1/sessions") { [chat, cookie] request in
+        router.post("/v1/sessions") { [chat, cookie, handoff] request in
             let details = try JSONBody.decode(ChatService.SessionDetails.self, from: request)
             let started = try await chat.startSession(token: SessionCookie.token(in: request), details: details)
             var headers = HTTPHeaders()
             if let token = started.newToken { headers.add(name: "Set-Cookie", value: cookie.setCookie(token)) }
             headers.add(name: "Cache-Control", value: "no-store")
             return try JSONBody.response(
-                Self.session(started.context), status: started.newToken == nil ? .ok : .created, headers: headers)
+                try await Self.session(started.context, handoff), status: started.newToken == nil ? .ok : .created,
+                headers: headers)
         }
-        router.get("/v1/session") { [chat] request in
+        router.get("/v1/session") { [chat, handoff] request in
             let visitor = try await Self.visitor(request, chat)
-            return try JSONBody.response(Self.session(visitor), headers: ["Cache-Control": "no-store"])
+            return try JSONBody.response(
+                try await Self.session(visitor, handoff), headers: ["Cache-Control": "no-store"])
+        }
+        router.post("/v1/handoff") { [chat, handoff, handoffLimiter] request in
+            let visitor = try await Self.visitor(request, chat)
+            let input = try JSONBody.decode(HandoffRequest.self, from: request)
+            try handoffLimiter.take(request.remoteAddress)
+            let state = try await handoff.start(
+                phone: input.phone, consent: input.consent, program: input.program,
+                requester: Self.requester(visitor, request))
+            return try JSONBody.response(HandoffEnvelope(handoff: state), status: .accepted)
+        }
+        router.post("/v1/handoff/verify") { [chat, handoff] request in
+            let visitor = try await Self.visitor(request, chat)
+            let input = try JSONBody.decode(VerifyRequest.self, from: request)
+            let state = try await handoff.verify(code: input.code, requester: Self.requester(visitor, request))
+            return try JSONBody.response(HandoffEnvelope(handoff: state))
+        }
+        router.delete("/v1/handoff") { [chat, handoff] request in
+            let visitor = try await Self.visitor(request, chat)
+            let state = try await handoff.stop(requester: Self.requester(visitor, request))
+            return try JSONBody.response(HandoffEnvelope(handoff: state))
         }
         router.post("/v1/messages") { [chat, sessionLimiter, addressLimiter] request in
             let visitor = try await Self.visitor(request, chat)
@@ -65,7 +90,32 @@ struct WidgetRoutes {
         return visitor
     }
 
-    static func session(_ context: ChatService.VisitorContext) -> SessionJSON {
-        SessionJSON(sessionID: context.session.id, conversationID: context.conversationID, handoff: .none)
+    static func session(_ context: ChatService.VisitorContext, _ handoff: HandoffFlow) async throws -> SessionJSON {
+        SessionJSON(
+            sessionID: context.session.id, conversationID: context.conversationID,
+            handoff: try await handoff.state(of: context), consentText: handoff.disclosure)
+    }
+
+    static func requester(_ visitor: ChatService.VisitorContext, _ request: HTTPRequest) -> HandoffFlow.Requester {
+        HandoffFlow.Requester(
+            session: visitor.session, conversationID: visitor.conversationID, ipAddress: request.remoteAddress,
+            userAgent: request.headers["User-Agent"], locale: request.headers["Accept-Language"])
+    }
+
+    /// `{phone, consent, program?}`: consent must be literally `true`.
+    struct HandoffRequest: Decodable {
+        var phone: String
+        var consent: Bool
+        var program: String?
+    }
+
+    /// `{code}`.
+    struct VerifyRequest: Decodable {
+        var code: String
+    }
+
+    /// `{handoff}`.
+    struct HandoffEnvelope: Encodable {
+        var handoff: HandoffJSON
     }
 }

@@ -42,6 +42,10 @@ public struct ChatRepository {
         ).map(Self.session)
     }
 
+    public func sessionRecord(id: String) throws(StorageError) -> SessionRecord? {
+        try connection.queryOne("SELECT * FROM sessions WHERE id = ?", [.text(id)]).map(Self.session)
+    }
+
     /// Slides a session's expiry forward.
     public func touchSession(id: String, now: Int64, expiresAt: Int64) throws(StorageError) {
         try connection.execute(

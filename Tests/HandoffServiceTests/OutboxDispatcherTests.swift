@@ -22,6 +22,8 @@ import Testing
         }
 
         func gaveUp(_ item: OutboxItem, error: String) async {}
+
+        func orderingKey(_ item: OutboxItem) -> String? { nil }
     }
 
     let directory: TemporaryDirectory

@@ -1,0 +1,381 @@
+import Crypto
+import Foundation
+import HTTPServer
+import HandoffCore
+import Storage
+
+/// "Take this chat on the go": the double opt-in by code (or YES by SMS), the consent ledger,
+/// joining the session to the contact of the verified phone, the context bridge texts, and
+/// stopping texts from the web.
+final class HandoffFlow: Sendable {
+    /// Who asked, for the consent ledger.
+    struct Requester: Sendable {
+        var session: SessionRecord
+        var conversationID: String
+        var ipAddress: String
+        var userAgent: String?
+        var locale: String?
+    }
+
+    /// Settings of the flow, from the configuration.
+    struct Settings: Sendable {
+        var brand: String
+        var program: String
+        var defaultRegion: String
+        var allowedRegions: Set<String>
+        var consentText: String
+        var confirmationTemplate: String
+        var summaryTemplate: String
+        var codeLifetimeMilliseconds: Int64 = 10 * 60_000
+        var maxAttempts = 5
+        var maxCodesPerHour = 3
+    }
+
+    private let database: Database
+    private let events: EventHub
+    private let webhooks: EventWebhooks
+    private let settings: Settings
+    private let outboxChanged: @Sendable () -> Void
+    private let now: @Sendable () -> Int64
+
+    init(
+        database: Database, events: EventHub, webhooks: EventWebhooks, settings: Settings,
+        outboxChanged: @escaping @Sendable () -> Void,
+        now: @escaping @Sendable () -> Int64 = ChatService.currentMilliseconds
+    ) {
+        self.database = database
+        self.events = events
+        self.webhooks = webhooks
+        self.settings = settings
+        self.outboxChanged = outboxChanged
+        self.now = now
+    }
+
+    /// The disclosure the widget shows, exactly as it is recorded when the visitor accepts it.
+    var disclosure: String { settings.consentText.replacingOccurrences(of: "{{brand}}", with: settings.brand) }
+
+    static func disclosureVersion(_ text: String) -> String {
+        SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    // MARK: State
+
+    /// The handoff as the widget shows it.
+    func state(of visitor: ChatService.VisitorContext) async throws -> HandoffJSON {
+        let now = now()
+        return try await database.read { connection in
+            try Self.state(
+                sessionID: visitor.session.id, contactID: visitor.session.contactID,
+                conversationID: visitor.conversationID, connection: connection, now: now)
+        }
+    }
+
+    static func state(
+        sessionID: String, contactID: String, conversationID: String, connection: Connection, now: Int64
+    ) throws -> HandoffJSON {
+        let chat = ChatRepository(connection)
+        if let phone = try chat.contact(id: contactID)?.phoneE164 {
+            if try chat.isSuppressed(phone) {
+                return HandoffJSON(state: "opted_out", phoneMasked: mask(phone), expiresAt: nil)
+            }
+            if try chat.conversation(id: conversationID)?.activeChannel == "sms" {
+                return HandoffJSON(state: "active", phoneMasked: mask(phone), expiresAt: nil)
+            }
+        }
+        if let pending = try HandoffRepository(connection).latestVerification(sessionID: sessionID),
+            pending.state == "pending", pending.expiresAt > now
+        {
+            return HandoffJSON(
+                state: "pending_verification", phoneMasked: mask(pending.phoneE164),
+                expiresAt: Timestamp(unixMilliseconds: pending.expiresAt).description)
+        }
+        return .none
+    }
+
+    static func mask(_ e164: String) -> String {
+        (try? PhoneNumber(parsing: e164, defaultRegion: "US").masked) ?? ContactJSON.mask(e164)
+    }
+
+    // MARK: Opt-in
+
+    /// First opt-in: checks the number and the consent, records the request, texts a code.
+    func start(phone text: String, consent: Bool, program: String?, requester: Requester) async throws -> HandoffJSON {
+        guard consent else {
+            throw HTTPError(
+                .unprocessableEntity, code: "consent_required", message: "Tick the box to agree to receive texts.",
+                field: "consent")
+        }
+        let phone: PhoneNumber
+        do {
+            phone = try PhoneNumber(parsing: text, defaultRegion: settings.defaultRegion)
+        } catch {
+            throw HTTPError(.unprocessableEntity, code: error.code, message: error.message, field: "phone")
+        }
+        guard settings.allowedRegions.contains(phone.regionCode) else {
+            throw HTTPError(
+                .unprocessableEntity, code: "country_not_allowed", message: "We cannot text numbers in that country.",
+                field: "phone")
+        }
+        let code = Self.newCode()
+        let now = now()
+        let settings = settings
+        let disclosure = disclosure
+        let webhooks = webhooks
+        let verificationID = Identifiers.make("ver")
+        let expiresAt = now + settings.codeLifetimeMilliseconds
+        let event = try await database.write { connection -> ConversationEventRecord in
+            let chat = ChatRepository(connection)
+            let handoff = HandoffRepository(connection)
+            if try chat.isSuppressed(phone.e164) {
+                throw HTTPError(
+                    .conflict, code: "suppressed",
+                    message: "This number asked not to get texts. Text START to \(settings.brand) to allow them again.")
+            }
+            let sent = try handoff.codesSent(phone: phone.e164, sessionID: requester.session.id, since: now - 3_600_000)
+            guard sent.phone < settings.maxCodesPerHour, sent.session < settings.maxCodesPerHour else {
+                throw HTTPError(
+                    .tooManyRequests, code: "too_many_codes", message: "Too many codes requested; try again later.",
+                    headers: [("Retry-After", "3600")])
+            }
+            try handoff.replacePending(sessionID: requester.session.id)
+            try handoff.insert(
+                VerificationRecord(
+                    id: verificationID, sessionID: requester.session.id, phoneE164: phone.e164,
+                    program: program ?? settings.program, codeHash: Self.hash(code, verificationID: verificationID),
+                    attempts: 0, state: "pending", expiresAt: expiresAt, createdAt: now))
+            try handoff.append(
+                ConsentRecord(
+                    phoneE164: phone.e164, contactID: requester.session.contactID, program: program ?? settings.program,
+                    event: "opt_in_requested", method: "web", sessionID: requester.session.id,
+                    ipAddress: requester.ipAddress, userAgent: requester.userAgent, pageURL: requester.session.pageURL,
+                    locale: requester.locale, disclosureText: disclosure,
+                    disclosureVersion: Self.disclosureVersion(disclosure), createdAt: now))
+            let text =
+                "\(settings.brand): your code is \(code). Or reply YES to this text. Msg & data rates may apply. "
+                + "Reply STOP to cancel."
+            _ = try SMSService.enqueue(
+                conversationID: requester.conversationID, to: phone.e164, body: text, author: "system", priority: 0,
+                connection: connection, webhooks: webhooks, now: now,
+                recordedBody: "\(settings.brand): verification code sent.")
+            let state = HandoffJSON(
+                state: "pending_verification", phoneMasked: phone.masked,
+                expiresAt: Timestamp(unixMilliseconds: expiresAt).description)
+            return try chat.appendEvent(
+                conversationID: requester.conversationID, type: "handoff",
+                payload: String(decoding: try JSONBody.encode(state), as: UTF8.self), now: now)
+        }
+        events.publish([event])
+        outboxChanged()
+        return HandoffJSON(
+            state: "pending_verification", phoneMasked: phone.masked,
+            expiresAt: Timestamp(unixMilliseconds: expiresAt).description)
+    }
+
+    /// Second opt-in from the widget: the code. Wrong codes count; too many burn the verification.
+    func verify(code: String, requester: Requester) async throws -> HandoffJSON {
+        let now = now()
+        let outcome = try await database.write { connection -> VerifyOutcome in
+            let handoff = HandoffRepository(connection)
+            guard var pending = try handoff.latestVerification(sessionID: requester.session.id),
+                pending.state == "pending"
+            else { return .noPending }
+            guard pending.expiresAt > now else { return .expired }
+            let matches = Self.constantTimeEquals(Self.hash(code, verificationID: pending.id), pending.codeHash)
+            guard matches else {
+                pending.attempts += 1
+                if pending.attempts >= self.settings.maxAttempts { pending.state = "burned" }
+                try handoff.update(pending)
+                return pending.state == "burned" ? .burned : .wrong
+            }
+            return .confirmed(
+                try self.confirm(pending, method: "web_code", requester: requester, connection: connection, now: now))
+        }
+        switch outcome {
+        case .noPending:
+            throw HTTPError(.conflict, code: "no_pending_verification", message: "Ask for a code first.")
+        case .expired:
+            throw HTTPError(
+                .conflict, code: "verification_expired", message: "The code has expired; ask for a new one.")
+        case .burned:
+            throw HTTPError(
+                .conflict, code: "verification_burned", message: "Too many wrong codes; ask for a new one.")
+        case .wrong:
+            throw HTTPError(
+                .unprocessableEntity, code: "wrong_code", message: "That code is not right; check the text we sent.",
+                field: "code")
+        case .confirmed(let confirmed):
+            events.publish(confirmed.events)
+            outboxChanged()
+            return confirmed.state
+        }
+    }
+
+    private enum VerifyOutcome: Sendable {
+        case noPending, expired, burned, wrong
+        case confirmed(Confirmed)
+    }
+
+    struct Confirmed: Sendable {
+        var state: HandoffJSON
+        var events: [ConversationEventRecord]
+    }
+
+    /// Inside a transaction: records the consent, links the session to the phone's contact,
+    /// switches the conversation to SMS and queues the confirmation and the context bridge.
+    func confirm(
+        _ verification: VerificationRecord, method: String, requester: Requester?, connection: Connection, now: Int64
+    ) throws -> Confirmed {
+        var verification = verification
+        verification.state = "verified"
+        let handoff = HandoffRepository(connection)
+        let chat = ChatRepository(connection)
+        try handoff.update(verification)
+        guard let session = try chat.sessionRecord(id: verification.sessionID) else {
+            throw HTTPError(.conflict, code: "no_session", message: "The session of this verification is gone.")
+        }
+        let (contactID, linkedConversation) = try handoff.link(
+            sessionID: session.id, sessionContactID: session.contactID, phone: verification.phoneE164, now: now)
+        let conversationID: String
+        if let linkedConversation {
+            conversationID = linkedConversation
+        } else {
+            conversationID = try chat.insert(
+                ConversationRecord(
+                    id: Identifiers.make("conv"), contactID: contactID, state: "open", createdAt: now, updatedAt: now)
+            ).id
+        }
+        guard var conversation = try chat.conversation(id: conversationID) else {
+            throw HTTPError(.conflict, code: "conversation_not_found", message: "No conversation to continue.")
+        }
+        conversation.activeChannel = "sms"
+        conversation.updatedAt = now
+        try chat.update(conversation)
+        try handoff.append(
+            ConsentRecord(
+                phoneE164: verification.phoneE164, contactID: contactID, program: verification.program,
+                event: "opt_in_confirmed", method: method, sessionID: session.id, ipAddress: requester?.ipAddress,
+                userAgent: requester?.userAgent, pageURL: session.pageURL, locale: requester?.locale,
+                disclosureText: disclosure, disclosureVersion: Self.disclosureVersion(disclosure), createdAt: now))
+        var events: [ConversationEventRecord] = []
+        let brand = settings.brand
+        let confirmation = settings.confirmationTemplate.replacingOccurrences(of: "{{brand}}", with: brand)
+        events.append(
+            try SMSService.enqueue(
+                conversationID: conversationID, to: verification.phoneE164, body: confirmation, author: "system",
+                priority: 0, connection: connection, webhooks: webhooks, now: now
+            ).1)
+        if let summary = try summary(conversationID: conversationID, connection: connection) {
+            events.append(
+                try SMSService.enqueue(
+                    conversationID: conversationID, to: verification.phoneE164, body: summary, author: "system",
+                    priority: 0, connection: connection, webhooks: webhooks, now: now + 1
+                ).1)
+        }
+        let state = HandoffJSON(state: "active", phoneMasked: Self.mask(verification.phoneE164), expiresAt: nil)
+        events.append(
+            try chat.appendEvent(
+                conversationID: conversationID, type: "handoff",
+                payload: String(decoding: try JSONBody.encode(state), as: UTF8.self), now: now))
+        try webhooks.record(
+            "handoff.activated", HandoffWebhookJSON(conversationID: conversationID, phoneMasked: state.phoneMasked),
+            connection: connection, now: now)
+        return Confirmed(state: state, events: events)
+    }
+
+    /// The context bridge: the visitor's last open question and our last answer, trimmed so the
+    /// text stays within two segments. Nil when the chat has no question yet.
+    private func summary(conversationID: String, connection: Connection) throws -> String? {
+        let history = try ChatRepository(connection).messages(
+            conversationID: conversationID, afterSeq: 0, limit: 10_000
+        )
+        .filter { $0.channel == "web" }
+        guard let question = history.last(where: { $0.author == "visitor" }) else { return nil }
+        let answer = history.last { $0.seq > question.seq && ($0.author == "agent" || $0.author == "bot") }
+        var questionText = question.body
+        var answerText = answer?.body ?? "(not answered yet)"
+        func render() -> String {
+            settings.summaryTemplate.replacingOccurrences(of: "{{brand}}", with: settings.brand)
+                .replacingOccurrences(of: "{{question}}", with: questionText)
+                .replacingOccurrences(of: "{{answer}}", with: answerText)
+        }
+        while SMSSegments(body: render()).count > 2, questionText.count + answerText.count > 20 {
+            if answerText.count >= questionText.count {
+                answerText = String(answerText.prefix(answerText.count * 3 / 4)) + "…"
+            } else {
+                questionText = String(questionText.prefix(questionText.count * 3 / 4)) + "…"
+            }
+        }
+        return render()
+    }
+
+    // MARK: Opt-out from the web
+
+    /// The visitor stops texts from the widget: the number is suppressed, the ledger says so.
+    func stop(requester: Requester) async throws -> HandoffJSON {
+        let now = now()
+        let webhooks = webhooks
+        let program = settings.program
+        let event = try await database.write { connection -> ConversationEventRecord in
+            let chat = ChatRepository(connection)
+            guard let phone = try chat.contact(id: requester.session.contactID)?.phoneE164 else {
+                throw HTTPError(.conflict, code: "no_handoff", message: "This chat is not continuing by text.")
+            }
+            try chat.suppress(phone, reason: "web", source: requester.session.id, now: now)
+            try HandoffRepository(connection).append(
+                ConsentRecord(
+                    phoneE164: phone, contactID: requester.session.contactID, program: program, event: "opt_out",
+                    method: "web", sessionID: requester.session.id, ipAddress: requester.ipAddress,
+                    userAgent: requester.userAgent, pageURL: requester.session.pageURL, locale: requester.locale,
+                    disclosureText: nil, disclosureVersion: nil, createdAt: now))
+            if var conversation = try chat.conversation(id: requester.conversationID) {
+                conversation.activeChannel = "web"
+                conversation.updatedAt = now
+                try chat.update(conversation)
+            }
+            let state = HandoffJSON(state: "opted_out", phoneMasked: Self.mask(phone), expiresAt: nil)
+            try webhooks.record(
+                "handoff.opted_out",
+                HandoffWebhookJSON(conversationID: requester.conversationID, phoneMasked: state.phoneMasked),
+                connection: connection, now: now)
+            return try chat.appendEvent(
+                conversationID: requester.conversationID, type: "handoff",
+                payload: String(decoding: try JSONBody.encode(state), as: UTF8.self), now: now)
+        }
+        events.publish([event])
+        outboxChanged()
+        return HandoffJSON(state: "opted_out", phoneMasked: nil, expiresAt: nil)
+    }
+
+    // MARK: Codes
+
+    /// Six digits from the system CSPRNG.
+    static func newCode() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let value = UInt32.random(in: 0..<1_000_000, using: &generator)
+        let text = String(value)
+        return String(repeating: "0", count: 6 - text.count) + text
+    }
+
+    static func hash(_ code: String, verificationID: String) -> [UInt8] {
+        let normalized = code.filter(\.isNumber)
+        return Array(SHA256.hash(data: Data((verificationID + ":" + normalized).utf8)))
+    }
+
+    static func constantTimeEquals(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
+        guard lhs.count == rhs.count else { return false }
+        var difference: UInt8 = 0
+        for (a, b) in zip(lhs, rhs) { difference |= a ^ b }
+        return difference == 0
+    }
+}
+
+/// `handoff.activated` and `handoff.opted_out` webhooks.
+struct HandoffWebhookJSON: Codable, Sendable {
+    var conversationID: String
+    var phoneMasked: String?
+
+    enum CodingKeys: String, CodingKey {
+        case conversationID = "conversation_id"
+        case phoneMasked = "phone_masked"
+    }
+}

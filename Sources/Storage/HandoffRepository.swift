@@ -1,0 +1,228 @@
+/// A pending or finished phone verification.
+public struct VerificationRecord: Sendable, Equatable {
+    public var id: String
+    public var sessionID: String
+    public var phoneE164: String
+    public var program: String
+    public var codeHash: [UInt8]
+    public var attempts: Int
+    /// `pending`, `verified`, `burned` or `replaced`.
+    public var state: String
+    public var expiresAt: Int64
+    public var createdAt: Int64
+
+    public init(
+        id: String, sessionID: String, phoneE164: String, program: String, codeHash: [UInt8], attempts: Int,
+        state: String, expiresAt: Int64, createdAt: Int64
+    ) {
+        self.id = id
+        self.sessionID = sessionID
+        self.phoneE164 = phoneE164
+        self.program = program
+        self.codeHash = codeHash
+        self.attempts = attempts
+        self.state = state
+        self.expiresAt = expiresAt
+        self.createdAt = createdAt
+    }
+}
+
+/// One entry of the consent ledger.
+public struct ConsentRecord: Sendable, Equatable {
+    public var seq: Int64
+    public var phoneE164: String
+    public var contactID: String?
+    public var program: String
+    /// `opt_in_requested`, `opt_in_confirmed`, `opt_out` or `opt_in_again`.
+    public var event: String
+    public var method: String
+    public var sessionID: String?
+    public var ipAddress: String?
+    public var userAgent: String?
+    public var pageURL: String?
+    public var locale: String?
+    public var disclosureText: String?
+    public var disclosureVersion: String?
+    public var createdAt: Int64
+
+    public init(
+        seq: Int64 = 0, phoneE164: String, contactID: String?, program: String, event: String, method: String,
+        sessionID: String?, ipAddress: String?, userAgent: String?, pageURL: String?, locale: String?,
+        disclosureText: String?, disclosureVersion: String?, createdAt: Int64
+    ) {
+        self.seq = seq
+        self.phoneE164 = phoneE164
+        self.contactID = contactID
+        self.program = program
+        self.event = event
+        self.method = method
+        self.sessionID = sessionID
+        self.ipAddress = ipAddress
+        self.userAgent = userAgent
+        self.pageURL = pageURL
+        self.locale = locale
+        self.disclosureText = disclosureText
+        self.disclosureVersion = disclosureVersion
+        self.createdAt = createdAt
+    }
+}
+
+/// The SQL of the handoff: verifications, the consent ledger, and linking a session to the
+/// contact of a verified phone (merging their conversations into one thread).
+public struct HandoffRepository {
+    private let connection: Connection
+
+    public init(_ connection: Connection) { self.connection = connection }
+
+    // MARK: Verifications
+
+    public func insert(_ verification: VerificationRecord) throws(StorageError) {
+        try connection.execute(
+            """
+            INSERT INTO verifications (id, session_id, phone_e164, program, code_hash, attempts, state, expires_at,
+                created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                .text(verification.id), .text(verification.sessionID), .text(verification.phoneE164),
+                .text(verification.program), .blob(verification.codeHash), .int(verification.attempts),
+                .text(verification.state), .integer(verification.expiresAt), .integer(verification.createdAt),
+            ])
+    }
+
+    /// The session's newest verification, whatever its state.
+    public func latestVerification(sessionID: String) throws(StorageError) -> VerificationRecord? {
+        try connection.queryOne(
+            "SELECT * FROM verifications WHERE session_id = ? ORDER BY created_at DESC, rowid DESC LIMIT 1",
+            [.text(sessionID)]
+        ).map(Self.verification)
+    }
+
+    /// The newest pending verification of a phone (for a YES reply by SMS).
+    public func pendingVerification(phone: String, now: Int64) throws(StorageError) -> VerificationRecord? {
+        try connection.queryOne(
+            """
+            SELECT * FROM verifications WHERE phone_e164 = ? AND state = 'pending' AND expires_at > ?
+            ORDER BY created_at DESC, rowid DESC LIMIT 1
+            """,
+            [.text(phone), .integer(now)]
+        ).map(Self.verification)
+    }
+
+    /// Codes sent to `phone`, and codes asked for by `sessionID`, since `since`.
+    public func codesSent(phone: String, sessionID: String, since: Int64) throws(StorageError) -> (
+        phone: Int, session: Int
+    ) {
+        let row = try connection.queryOne(
+            """
+            SELECT (SELECT count(*) FROM verifications WHERE phone_e164 = ? AND created_at >= ?) AS by_phone,
+                   (SELECT count(*) FROM verifications WHERE session_id = ? AND created_at >= ?) AS by_session
+            """,
+            [.text(phone), .integer(since), .text(sessionID), .integer(since)])
+        return (row?.int("by_phone") ?? 0, row?.int("by_session") ?? 0)
+    }
+
+    public func update(_ verification: VerificationRecord) throws(StorageError) {
+        try connection.execute(
+            "UPDATE verifications SET attempts = ?, state = ? WHERE id = ?",
+            [.int(verification.attempts), .text(verification.state), .text(verification.id)])
+    }
+
+    /// Supersedes a session's pending verifications (a new code replaces the old one).
+    public func replacePending(sessionID: String) throws(StorageError) {
+        try connection.execute(
+            "UPDATE verifications SET state = 'replaced' WHERE session_id = ? AND state = 'pending'",
+            [.text(sessionID)])
+    }
+
+    // MARK: Consent ledger
+
+    public func append(_ consent: ConsentRecord) throws(StorageError) {
+        try connection.execute(
+            """
+            INSERT INTO consents (phone_e164, contact_id, program, event, method, session_id, ip_address, user_agent,
+                page_url, locale, disclosure_text, disclosure_version, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                .text(consent.phoneE164), .optionalText(consent.contactID), .text(consent.program),
+                .text(consent.event), .text(consent.method), .optionalText(consent.sessionID),
+                .optionalText(consent.ipAddress), .optionalText(consent.userAgent), .optionalText(consent.pageURL),
+                .optionalText(consent.locale), .optionalText(consent.disclosureText),
+                .optionalText(consent.disclosureVersion), .integer(consent.createdAt),
+            ])
+    }
+
+    /// A phone's ledger, oldest first.
+    public func consents(phone: String) throws(StorageError) -> [ConsentRecord] {
+        try connection.query("SELECT * FROM consents WHERE phone_e164 = ? ORDER BY seq", [.text(phone)]).map { row in
+            ConsentRecord(
+                seq: row.int64("seq") ?? 0, phoneE164: row.string("phone_e164") ?? "",
+                contactID: row.string("contact_id"),
+                program: row.string("program") ?? "", event: row.string("event") ?? "",
+                method: row.string("method") ?? "",
+                sessionID: row.string("session_id"), ipAddress: row.string("ip_address"),
+                userAgent: row.string("user_agent"), pageURL: row.string("page_url"), locale: row.string("locale"),
+                disclosureText: row.string("disclosure_text"), disclosureVersion: row.string("disclosure_version"),
+                createdAt: row.int64("created_at") ?? 0)
+        }
+    }
+
+    // MARK: Identity
+
+    /// The contact that owns a verified phone.
+    public func contact(phone: String) throws(StorageError) -> String? {
+        try connection.queryOne("SELECT id FROM contacts WHERE phone_e164 = ?", [.text(phone)])?.string("id")
+    }
+
+    /// Gives the session's contact the verified phone, or, when another contact already has it,
+    /// moves the session and its contact's conversations (history and events) to that contact,
+    /// folding them into its open conversation. Returns the contact and its open conversation id.
+    public func link(sessionID: String, sessionContactID: String, phone: String, now: Int64) throws(StorageError)
+        -> (contactID: String, conversationID: String?)
+    {
+        guard let owner = try contact(phone: phone), owner != sessionContactID else {
+            try connection.execute(
+                "UPDATE contacts SET phone_e164 = ? WHERE id = ?", [.text(phone), .text(sessionContactID)])
+            return (sessionContactID, try openConversation(contactID: sessionContactID))
+        }
+        try connection.execute(
+            "UPDATE sessions SET contact_id = ? WHERE contact_id = ?", [.text(owner), .text(sessionContactID)])
+        let target = try openConversation(contactID: owner)
+        let sources = try connection.query(
+            "SELECT id FROM conversations WHERE contact_id = ? AND state != 'closed'", [.text(sessionContactID)]
+        ).compactMap { $0.string("id") }
+        if let target {
+            for source in sources {
+                try connection.execute(
+                    "UPDATE messages SET conversation_id = ? WHERE conversation_id = ?", [.text(target), .text(source)])
+                try connection.execute(
+                    "UPDATE conversation_events SET conversation_id = ? WHERE conversation_id = ?",
+                    [.text(target), .text(source)])
+                try connection.execute(
+                    "UPDATE conversations SET state = 'closed', closed_at = ?, updated_at = ? WHERE id = ?",
+                    [.integer(now), .integer(now), .text(source)])
+            }
+        }
+        try connection.execute(
+            "UPDATE conversations SET contact_id = ? WHERE contact_id = ?", [.text(owner), .text(sessionContactID)])
+        return (owner, try openConversation(contactID: owner))
+    }
+
+    private func openConversation(contactID: String) throws(StorageError) -> String? {
+        try connection.queryOne(
+            "SELECT id FROM conversations WHERE contact_id = ? AND state != 'closed' ORDER BY seq DESC LIMIT 1",
+            [.text(contactID)]
+        )?.string("id")
+    }
+
+    private static func verification(_ row: Row) -> VerificationRecord {
+        VerificationRecord(
+            id: row.string("id") ?? "", sessionID: row.string("session_id") ?? "",
+            phoneE164: row.string("phone_e164") ?? "",
+            program: row.string("program") ?? "", codeHash: row.blob("code_hash") ?? [],
+            attempts: row.int("attempts") ?? 0,
+            state: row.string("state") ?? "", expiresAt: row.int64("expires_at") ?? 0,
+            createdAt: row.int64("created_at") ?? 0)
+    }
+}

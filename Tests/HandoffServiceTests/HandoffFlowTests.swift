@@ -1,0 +1,149 @@
+import Foundation
+import Gateway
+import Storage
+import TestSupport
+import Testing
+
+@testable import HandoffService
+
+/// The handoff end to end on a live server with the simulator.
+@Suite struct HandoffFlowTests {
+    static let phone = "+14155552671"
+
+    static func json(_ cookie: String) -> [(String, String)] {
+        [("Cookie", cookie), ("Content-Type", "application/json")]
+    }
+
+    /// The code in the `number`th code text the phone received (waiting for it to arrive).
+    static func code(_ simulator: GatewaySimulator, _ phone: String, number: Int = 1) async throws -> String {
+        var codes: [String] = []
+        _ = try await SMSDeliveryTests.eventually {
+            codes = simulator.inbox(of: phone).filter { $0.body.contains("code is") }.map {
+                String($0.body.split(separator: " ").first { $0.count == 7 && $0.hasSuffix(".") }?.dropLast() ?? "")
+            }
+            return codes.count >= number
+        }
+        try #require(codes.count >= number)
+        return codes[number - 1]
+    }
+
+    @Test func continuesTheChatByTextWithItsContext() async throws {
+        try await SMSDeliveryTests.withApp { application, client, simulator in
+            let (cookie, session) = try await ChatAPITests.startSession(client)
+            let conversationID = try #require(session["conversation_id"] as? String)
+            #expect((session["consent_text"] as? String)?.contains("Reply HELP for help") == true)
+            _ = try await client.request(
+                "POST", "/v1/messages", headers: Self.json(cookie), body: #"{"body":"Where is my order 1234?"}"#)
+            let auth = [("Authorization", "Bearer \(ChatAPITests.apiKey)"), ("Content-Type", "application/json")]
+            _ = try await client.request(
+                "POST", "/v1/conversations/\(conversationID)/messages", headers: auth,
+                body: #"{"body":"It left our warehouse today.","author":"agent"}"#)
+
+            let started = try await client.request(
+                "POST", "/v1/handoff", headers: Self.json(cookie), body: #"{"phone":"(415) 555-2671","consent":true}"#)
+            #expect(started.status == 202)
+            let pending = started.json?["handoff"] as? [String: Any]
+            #expect(pending?["state"] as? String == "pending_verification")
+            #expect(pending?["phone_masked"] as? String == "+1******2671")
+            let code = try await Self.code(simulator, Self.phone)
+
+            let verified = try await client.request(
+                "POST", "/v1/handoff/verify", headers: Self.json(cookie), body: #"{"code":"\#(code)"}"#)
+            #expect(verified.status == 200)
+            #expect((verified.json?["handoff"] as? [String: Any])?["state"] as? String == "active")
+            #expect(
+                try await SMSDeliveryTests.eventually { simulator.inbox(of: Self.phone).count >= 3 },
+                "code, confirmation, summary")
+            let texts = simulator.inbox(of: Self.phone).map(\.body)
+            #expect(texts[1].contains("all set") && texts[1].contains("STOP"))
+            #expect(texts[2].contains("Where is my order 1234?") && texts[2].contains("It left our warehouse today."))
+
+            _ = try await client.request(
+                "POST", "/v1/conversations/\(conversationID)/messages", headers: auth,
+                body: #"{"body":"Tracking: 1Z999","author":"agent"}"#)
+            #expect(
+                try await SMSDeliveryTests.eventually {
+                    simulator.inbox(of: Self.phone).last?.body == "Tracking: 1Z999"
+                })
+            let history = try await client.request("GET", "/v1/messages", headers: [("Cookie", cookie)])
+            let messages = try #require(history.json?["messages"] as? [[String: Any]])
+            #expect(messages.last?["channel"] as? String == "sms")
+            #expect(!messages.contains { ($0["body"] as? String)?.contains(code) == true }, "codes stay out of history")
+
+            // A second browser verifies the same number: one contact, one thread.
+            let (otherCookie, _) = try await ChatAPITests.startSession(client)
+            _ = try await client.request(
+                "POST", "/v1/handoff", headers: Self.json(otherCookie),
+                body: #"{"phone":"+14155552671","consent":true}"#)
+            let secondCode = try await Self.code(simulator, Self.phone, number: 2)
+            let joined = try await client.request(
+                "POST", "/v1/handoff/verify", headers: Self.json(otherCookie), body: #"{"code":"\#(secondCode)"}"#)
+            #expect(joined.status == 200)
+            let shared = try await client.request("GET", "/v1/messages?limit=200", headers: [("Cookie", otherCookie)])
+            let bodies = (shared.json?["messages"] as? [[String: Any]])?.compactMap { $0["body"] as? String } ?? []
+            #expect(bodies.contains("Where is my order 1234?") && bodies.contains("Tracking: 1Z999"))
+
+            let ledger = try await client.request(
+                "GET", "/v1/contacts/%2B14155552671/consents", headers: auth)
+            let events = (ledger.json?["consents"] as? [[String: Any]])?.compactMap { $0["event"] as? String }
+            #expect(events == ["opt_in_requested", "opt_in_confirmed", "opt_in_requested", "opt_in_confirmed"])
+            let first = (ledger.json?["consents"] as? [[String: Any]])?.first
+            #expect((first?["disclosure_text"] as? String) == session["consent_text"] as? String)
+
+            let stopped = try await client.request("DELETE", "/v1/handoff", headers: [("Cookie", cookie)])
+            #expect((stopped.json?["handoff"] as? [String: Any])?["state"] as? String == "opted_out")
+            let again = try await client.request(
+                "POST", "/v1/handoff", headers: Self.json(cookie), body: #"{"phone":"+14155552671","consent":true}"#)
+            #expect(again.status == 409)
+        }
+    }
+
+    @Test func refusesAbuseWithoutSendingAnything() async throws {
+        try await SMSDeliveryTests.withApp { application, client, simulator in
+            let (cookie, _) = try await ChatAPITests.startSession(client)
+            let cases: [(String, Int, String)] = [
+                (#"{"phone":"+14155550100","consent":false}"#, 422, "consent_required"),
+                (#"{"phone":"+14155550100"}"#, 422, "missing_field"),
+                (#"{"phone":"+14155550100","consent":"yes"}"#, 422, "invalid_field"),
+                (#"{"phone":"call me","consent":true}"#, 422, "invalid_phone_number"),
+                (#"{"phone":"+447911123456","consent":true}"#, 422, "country_not_allowed"),
+            ]
+            for (body, status, code) in cases {
+                let response = try await client.request("POST", "/v1/handoff", headers: Self.json(cookie), body: body)
+                #expect(response.status == status, "\(body)")
+                #expect((response.json?["error"] as? [String: Any])?["code"] as? String == code, "\(body)")
+            }
+            let noPending = try await client.request(
+                "POST", "/v1/handoff/verify", headers: Self.json(cookie), body: #"{"code":"123456"}"#)
+            #expect(noPending.status == 409)
+
+            _ = try await client.request(
+                "POST", "/v1/handoff", headers: Self.json(cookie), body: #"{"phone":"+14155550100","consent":true}"#)
+            let code = try await Self.code(simulator, "+14155550100")
+            let wrong = code == "000000" ? "111111" : "000000"
+            var statuses: [Int] = []
+            for _ in 0..<5 {
+                statuses.append(
+                    try await client.request(
+                        "POST", "/v1/handoff/verify", headers: Self.json(cookie), body: #"{"code":"\#(wrong)"}"#
+                    ).status)
+            }
+            #expect(statuses == [422, 422, 422, 422, 409], "the fifth wrong code burns the verification")
+            let late = try await client.request(
+                "POST", "/v1/handoff/verify", headers: Self.json(cookie), body: #"{"code":"\#(code)"}"#)
+            #expect(late.status == 409, "a burned code does not work even when right")
+
+            for _ in 0..<2 {
+                _ = try await client.request(
+                    "POST", "/v1/handoff", headers: Self.json(cookie), body: #"{"phone":"+14155550100","consent":true}"#
+                )
+            }
+            let limited = try await client.request(
+                "POST", "/v1/handoff", headers: Self.json(cookie), body: #"{"phone":"+14155550100","consent":true}"#)
+            #expect(limited.status == 429 && limited.header("Retry-After") != nil)
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(simulator.inbox(of: "+14155550100").count == 3, "three codes, no more")
+            #expect(simulator.inbox(of: "+447911123456").isEmpty)
+        }
+    }
+}

@@ -82,16 +82,19 @@ public final class GatewaySimulator: Sendable {
         failures.withLock { $0 += Array(repeating: failure, count: count) }
     }
 
-    /// The phone texts us: a signed inbound webhook, as Twilio would send it. Returns our reply's status.
+    /// The phone texts us: a signed inbound webhook, as Twilio would send it. Returns our answer.
+    /// Passing the `messageSID` of an earlier text delivers that text again, as Twilio sometimes does.
     @discardableResult
-    public func reply(from phone: String, to number: String, body: String) async throws(GatewayError) -> Int {
-        let sid = Self.newSID()
+    public func reply(
+        from phone: String, to number: String, body: String, messageSID: String? = nil
+    ) async throws(GatewayError) -> HTTPClientResponse {
+        let sid = messageSID ?? Self.newSID()
         let form = URLEncodedForm([
             ("ToCountry", "US"), ("SmsMessageSid", sid), ("NumMedia", "0"), ("SmsSid", sid), ("SmsStatus", "received"),
             ("Body", body), ("To", number), ("NumSegments", String(SMSSegments(body: body).count)),
             ("MessageSid", sid), ("AccountSid", accountSID), ("From", phone), ("ApiVersion", "2010-04-01"),
         ])
-        return try await post(form, to: inboundWebhookURL).status
+        return try await post(form, to: inboundWebhookURL)
     }
 
     // MARK: The Messages API

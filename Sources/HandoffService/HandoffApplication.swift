@@ -81,8 +81,13 @@ public final class HandoffApplication: Sendable {
             chat: chat, authenticator: APIKeyAuthenticator(keys: configuration.apiKeys),
             defaultRegion: configuration.defaultRegion
         ).register(in: &router)
-        TwilioWebhookRoutes(gateway: gatewaySetup.gateway, sms: sms, publicURL: configuration.publicURL)
-            .register(in: &router)
+        let inbound = InboundSMSService(
+            database: database, events: hub, webhooks: webhooks, handoff: handoff, brand: configuration.brandName,
+            program: "chat", outboxChanged: { dispatcher.wake() })
+        TwilioWebhookRoutes(
+            gateway: gatewaySetup.gateway, sms: sms, inbound: inbound, publicURL: configuration.publicURL
+        )
+        .register(in: &router)
         if let simulator = gatewaySetup.simulator {
             SimulatorRoutes(simulator: simulator, sender: gatewaySetup.sender).register(in: &router)
         }

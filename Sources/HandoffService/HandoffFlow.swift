@@ -218,6 +218,7 @@ final class HandoffFlow: Sendable {
     struct Confirmed: Sendable {
         var state: HandoffJSON
         var events: [ConversationEventRecord]
+        var conversationID: String
     }
 
     /// Inside a transaction: records the consent, links the session to the phone's contact,
@@ -279,7 +280,7 @@ final class HandoffFlow: Sendable {
         try webhooks.record(
             "handoff.activated", HandoffWebhookJSON(conversationID: conversationID, phoneMasked: state.phoneMasked),
             connection: connection, now: now)
-        return Confirmed(state: state, events: events)
+        return Confirmed(state: state, events: events, conversationID: conversationID)
     }
 
     /// The context bridge: the visitor's last open question and our last answer, trimmed so the

@@ -26,7 +26,7 @@ struct SimulatorRoutes {
             let reply = try JSONBody.decode(Reply.self, from: request)
             let status: Int
             do {
-                status = try await simulator.reply(from: phone, to: sender, body: reply.body)
+                status = try await simulator.reply(from: phone, to: sender, body: reply.body).status
             } catch let error as GatewayError {
                 throw HTTPError(.serviceUnavailable, code: "simulator_failed", message: error.message)
             }

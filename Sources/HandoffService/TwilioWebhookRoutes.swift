@@ -6,6 +6,7 @@ import HTTPServer
 struct TwilioWebhookRoutes {
     let gateway: any SMSGateway
     let sms: SMSService
+    let inbound: InboundSMSService
     /// HANDOFF_PUBLIC_URL: signatures are computed over it, never over the Host header.
     let publicURL: String
 
@@ -24,6 +25,38 @@ struct TwilioWebhookRoutes {
             try await sms.apply(report)
             return HTTPResponse(status: .ok, contentType: "text/plain; charset=utf-8", body: [])
         }
+        router.post(Self.inboundPath) { [gateway, inbound, publicURL] request in
+            let form = try Self.authenticatedForm(request, gateway: gateway, publicURL: publicURL)
+            let text: InboundSMS
+            do {
+                text = try gateway.parseInbound(form)
+            } catch let error as GatewayError {
+                throw HTTPError(.badRequest, code: error.code, message: error.message)
+            }
+            return Self.twiml(try await inbound.receive(text))
+        }
+    }
+
+    /// TwiML: `<Response/>`, or one `<Message>` with the XML-escaped text.
+    static func twiml(_ reply: String?) -> HTTPResponse {
+        var body = #"<?xml version="1.0" encoding="UTF-8"?>"#
+        if let reply {
+            var escaped = ""
+            for character in reply {
+                switch character {
+                case "&": escaped += "&amp;"
+                case "<": escaped += "&lt;"
+                case ">": escaped += "&gt;"
+                case "\"": escaped += "&quot;"
+                case "'": escaped += "&apos;"
+                default: escaped.append(character)
+                }
+            }
+            body += "<Response><Message>\(escaped)</Message></Response>"
+        } else {
+            body += "<Response/>"
+        }
+        return HTTPResponse(status: .ok, contentType: "text/xml; charset=utf-8", body: Array(body.utf8))
     }
 
     /// The decoded form, when the signature over the public URL (and the query, if any) verifies.

@@ -102,8 +102,8 @@ import Testing
 
     @Test func deliversSignedInboundTexts() async throws {
         try await Self.withSimulator { simulator, gateway, callbacks, base in
-            let status = try await simulator.reply(from: "+14155552671", to: "+15005550006", body: "STOP please")
-            #expect(status == 200)
+            let answer = try await simulator.reply(from: "+14155552671", to: "+15005550006", body: "STOP please")
+            #expect(answer.status == 200)
             let request = try #require(callbacks.all.first)
             let form = try URLEncodedForm(decoding: request.body)
             #expect(gateway.isAuthentic(url: base + "/inbound", form: form, headers: request.headers))

@@ -1,0 +1,48 @@
+/// What an inbound text asks for, by the compliance keywords (PROTOCOLS.md).
+public enum Keyword: String, Sendable, Equatable {
+    /// Stop all texts: STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT, REVOKE, OPTOUT, or a sentence a
+    /// reasonable person reads as "stop texting me" (FCC: revocation by any reasonable means).
+    case optOut
+    /// START, YES, UNSTOP: opt in (again), or confirm a pending verification.
+    case optIn
+    /// HELP, INFO.
+    case help
+
+    static let optOutWords: Set<String> = [
+        "STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT",
+    ]
+    static let optInWords: Set<String> = ["START", "YES", "UNSTOP"]
+    static let helpWords: Set<String> = ["HELP", "INFO"]
+    /// Phrases that revoke consent wherever they appear in a short message.
+    static let optOutPhrases = [
+        "stop texting", "stop messaging", "stop sending", "stop contacting", "don't text", "dont text", "do not text",
+        "no more texts", "no more messages", "remove me", "opt me out", "opt out", "unsubscribe me", "leave me alone",
+    ]
+
+    /// The keyword `body` is, if any: the whole message, trimmed, case-insensitive, without
+    /// trailing punctuation; or, for opt-out, a revoking phrase in a message of a few words.
+    public init?(classifying body: String) {
+        let trimmed = Self.trimmed(body)
+        var word = trimmed.uppercased()
+        while let last = word.last, last.isPunctuation || last.isWhitespace { word.removeLast() }
+        if Self.optOutWords.contains(word) {
+            self = .optOut
+        } else if Self.optInWords.contains(word) {
+            self = .optIn
+        } else if Self.helpWords.contains(word) {
+            self = .help
+        } else {
+            let lowered = String(trimmed.lowercased().map { $0 == "’" ? "'" : $0 })
+            let words = lowered.split(whereSeparator: { $0.isWhitespace }).count
+            guard words <= 12, Self.optOutPhrases.contains(where: { lowered.contains($0) }) else { return nil }
+            self = .optOut
+        }
+    }
+
+    private static func trimmed(_ text: String) -> Substring {
+        var text = text[...]
+        while let first = text.first, first.isWhitespace { text.removeFirst() }
+        while let last = text.last, last.isWhitespace { text.removeLast() }
+        return text
+    }
+}

@@ -1,0 +1,151 @@
+import Gateway
+import HandoffCore
+import Storage
+
+/// Texts from phones: compliance keywords first (STOP stops at once, everywhere; START/YES opt in
+/// or confirm a pending verification; HELP answers), everything else joins the sender's
+/// conversation. A repeated gateway message id is acknowledged and processed once.
+final class InboundSMSService: Sendable {
+    private let database: Database
+    private let events: EventHub
+    private let webhooks: EventWebhooks
+    private let handoff: HandoffFlow
+    private let brand: String
+    private let program: String
+    private let outboxChanged: @Sendable () -> Void
+    private let now: @Sendable () -> Int64
+
+    init(
+        database: Database, events: EventHub, webhooks: EventWebhooks, handoff: HandoffFlow, brand: String,
+        program: String, outboxChanged: @escaping @Sendable () -> Void,
+        now: @escaping @Sendable () -> Int64 = ChatService.currentMilliseconds
+    ) {
+        self.database = database
+        self.events = events
+        self.webhooks = webhooks
+        self.handoff = handoff
+        self.brand = brand
+        self.program = program
+        self.outboxChanged = outboxChanged
+        self.now = now
+    }
+
+    /// The keyword replies (PROTOCOLS.md: brand, what happens, HELP/STOP, rates).
+    var stopReply: String {
+        "\(brand): you are unsubscribed and will get no more texts from us. Reply START to resubscribe."
+    }
+    var startReply: String {
+        "\(brand): you are resubscribed. Msg frequency varies. Msg & data rates may apply. Reply HELP for help, STOP to cancel."
+    }
+    var helpReply: String {
+        "\(brand): this number continues your chat with us. Msg frequency varies. Msg & data rates may apply. "
+            + "Reply STOP to cancel."
+    }
+
+    /// Handles one inbound text; returns the text to answer with in the webhook response, if any.
+    func receive(_ inbound: InboundSMS) async throws -> String? {
+        let now = now()
+        let keyword = Keyword(classifying: inbound.body)
+        let result = try await database.write { connection -> (reply: String?, events: [ConversationEventRecord]) in
+            let chat = ChatRepository(connection)
+            if try chat.message(providerMessageID: inbound.providerMessageID) != nil { return (nil, []) }
+            let phone = inbound.from
+            if keyword == .optIn,
+                let pending = try HandoffRepository(connection).pendingVerification(phone: phone, now: now)
+            {
+                let confirmed = try self.handoff.confirm(
+                    pending, method: "sms_yes", requester: nil, connection: connection, now: now)
+                let (_, event) = try self.record(
+                    inbound, in: confirmed.conversationID, connection: connection, now: now)
+                return (nil, confirmed.events + [event])
+            }
+            let conversationID = try self.conversation(for: phone, connection: connection, now: now)
+            var events = [try self.record(inbound, in: conversationID, connection: connection, now: now).1]
+            switch keyword {
+            case .optOut:
+                try chat.suppress(phone, reason: "stop_keyword", source: inbound.providerMessageID, now: now)
+                try self.ledger(phone, event: "opt_out", connection: connection, now: now)
+                events += try self.switchToWeb(
+                    conversationID, phone: phone, state: "opted_out", connection: connection, now: now)
+                return (self.stopReply, events)
+            case .optIn where try chat.isSuppressed(phone):
+                try chat.unsuppress(phone)
+                try self.ledger(phone, event: "opt_in_again", connection: connection, now: now)
+                return (self.startReply, events)
+            case .help:
+                return (self.helpReply, events)
+            case .optIn, nil:
+                return (nil, events)
+            }
+        }
+        events.publish(result.events)
+        outboxChanged()
+        return result.reply
+    }
+
+    /// The sender's open conversation; a number we have never seen gets a contact and one.
+    private func conversation(for phone: String, connection: Connection, now: Int64) throws -> String {
+        let chat = ChatRepository(connection)
+        let contactID: String
+        if let owner = try HandoffRepository(connection).contact(phone: phone) {
+            contactID = owner
+        } else {
+            contactID = Identifiers.make("ct")
+            try chat.insert(ContactRecord(id: contactID, phoneE164: phone, locale: nil, timeZone: nil, createdAt: now))
+        }
+        if let open = try chat.openConversation(contactID: contactID) { return open.id }
+        return try chat.insert(
+            ConversationRecord(
+                id: Identifiers.make("conv"), contactID: contactID, state: "open", activeChannel: "sms", createdAt: now,
+                updatedAt: now)
+        ).id
+    }
+
+    /// Stores the text in the conversation, with its event and business webhook.
+    private func record(
+        _ inbound: InboundSMS, in conversationID: String, connection: Connection, now: Int64
+    ) throws -> (MessageRecord, ConversationEventRecord) {
+        let chat = ChatRepository(connection)
+        let message = try chat.insert(
+            MessageRecord(
+                id: Identifiers.make("msg"), conversationID: conversationID, direction: "inbound", channel: "sms",
+                author: "visitor", body: inbound.body, status: "received", segments: inbound.segments,
+                providerMessageID: inbound.providerMessageID, createdAt: now, updatedAt: now),
+            clientKey: nil)
+        let json = MessageJSON(message)
+        let event = try chat.appendEvent(
+            conversationID: conversationID, type: "message",
+            payload: String(decoding: try JSONBody.encode(json), as: UTF8.self), now: now)
+        try webhooks.record("message.created", json, connection: connection, now: now)
+        return (message, event)
+    }
+
+    private func ledger(_ phone: String, event: String, connection: Connection, now: Int64) throws {
+        try HandoffRepository(connection).append(
+            ConsentRecord(
+                phoneE164: phone, contactID: try HandoffRepository(connection).contact(phone: phone), program: program,
+                event: event, method: "sms_keyword", sessionID: nil, ipAddress: nil, userAgent: nil, pageURL: nil,
+                locale: nil, disclosureText: nil, disclosureVersion: nil, createdAt: now))
+    }
+
+    /// STOP: the conversation goes back to the web; widgets and the business hear of it.
+    private func switchToWeb(
+        _ conversationID: String, phone: String, state: String, connection: Connection, now: Int64
+    ) throws -> [ConversationEventRecord] {
+        let chat = ChatRepository(connection)
+        guard var conversation = try chat.conversation(id: conversationID) else { return [] }
+        conversation.activeChannel = "web"
+        conversation.updatedAt = now
+        try chat.update(conversation)
+        let handoffState = HandoffJSON(state: state, phoneMasked: HandoffFlow.mask(phone), expiresAt: nil)
+        try webhooks.record(
+            "handoff.opted_out",
+            HandoffWebhookJSON(conversationID: conversationID, phoneMasked: handoffState.phoneMasked),
+            connection: connection, now: now)
+        return [
+            try chat.appendEvent(
+                conversationID: conversationID, type: "handoff",
+                payload: String(decoding: try JSONBody.encode(handoffState), as: UTF8.self), now: now)
+        ]
+    }
+}

@@ -1,0 +1,24 @@
+import HandoffCore
+import Testing
+
+@Suite struct KeywordTests {
+    @Test(arguments: [
+        ("STOP", Keyword.optOut), (" stop ", .optOut), ("Stop.", .optOut), ("unsubscribe", .optOut),
+        ("STOPALL", .optOut), ("Quit!", .optOut), ("optout", .optOut), ("please stop texting me", .optOut),
+        ("Don’t text me anymore", .optOut), ("remove me from this list", .optOut),
+        ("START", .optIn), ("yes", .optIn), ("Yes!", .optIn), ("unstop", .optIn),
+        ("HELP", .help), ("info?", .help),
+    ])
+    func classifiesKeywords(body: String, keyword: Keyword) {
+        #expect(Keyword(classifying: body) == keyword)
+    }
+
+    @Test(arguments: [
+        "Stop by the store tomorrow?", "yes please, the blue one", "Where is my order?", "I need help with my order",
+        "",
+        "Can you tell me whether the store will stop selling this model next year because I would like to buy one more",
+    ])
+    func leavesConversationAlone(body: String) {
+        #expect(Keyword(classifying: body) == nil)
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import Gateway
+import HTTPServer
+import Storage
+import TestSupport
+import Testing
+
+@testable import HandoffService
+
+/// Texts from phones through signed webhooks from the simulator.
+@Suite struct InboundSMSTests {
+    static let sender = GatewaySetup.simulatorSender
+
+    /// A session whose handoff to `phone` is active.
+    static func activeSession(
+        _ phone: String, _ client: HTTPTestClient, _ simulator: GatewaySimulator
+    ) async throws -> (cookie: String, conversationID: String) {
+        let (cookie, session) = try await ChatAPITests.startSession(client)
+        _ = try await client.request(
+            "POST", "/v1/handoff", headers: HandoffFlowTests.json(cookie),
+            body: #"{"phone":"\#(phone)","consent":true}"#)
+        let code = try await HandoffFlowTests.code(simulator, phone)
+        let verified = try await client.request(
+            "POST", "/v1/handoff/verify", headers: HandoffFlowTests.json(cookie), body: #"{"code":"\#(code)"}"#)
+        #expect(verified.status == 200)
+        return (cookie, try #require(session["conversation_id"] as? String))
+    }
+
+    static func history(_ cookie: String, _ client: HTTPTestClient) async throws -> [[String: Any]] {
+        try #require(
+            try await client.request("GET", "/v1/messages?limit=200", headers: [("Cookie", cookie)]).json?["messages"]
+                as? [[String: Any]])
+    }
+
+    @Test func textsJoinTheConversationOnceEach() async throws {
+        try await SMSDeliveryTests.withApp { application, client, simulator in
+            let phone = "+14155550142"
+            let (cookie, _) = try await Self.activeSession(phone, client, simulator)
+            let first = try await simulator.reply(from: phone, to: Self.sender, body: "Is it here yet?")
+            #expect(first.status == 200 && first.header("Content-Type")?.hasPrefix("text/xml") == true)
+            #expect(String(decoding: first.body, as: UTF8.self).hasSuffix("<Response/>"))
+            let sid = try #require(
+                try await application.database.read { connection in
+                    try connection.queryOne(
+                        "SELECT provider_message_id FROM messages WHERE body = 'Is it here yet?'")?.string(
+                            "provider_message_id")
+                })
+            _ = try await simulator.reply(from: phone, to: Self.sender, body: "Is it here yet?", messageSID: sid)
+            let texts = try await Self.history(cookie, client).filter { $0["body"] as? String == "Is it here yet?" }
+            #expect(texts.count == 1)
+            #expect(texts.first?["channel"] as? String == "sms" && texts.first?["direction"] as? String == "inbound")
+        }
+    }
+
+    @Test func yesConfirmsAPendingVerification() async throws {
+        try await SMSDeliveryTests.withApp { _, client, simulator in
+            let phone = "+14155550143"
+            let (cookie, _) = try await ChatAPITests.startSession(client)
+            _ = try await client.request(
+                "POST", "/v1/handoff", headers: HandoffFlowTests.json(cookie),
+                body: #"{"phone":"\#(phone)","consent":true}"#)
+            _ = try await HandoffFlowTests.code(simulator, phone)
+            _ = try await simulator.reply(from: phone, to: Self.sender, body: "Yes")
+            let session = try await client.request("GET", "/v1/session", headers: [("Cookie", cookie)])
+            #expect((session.json?["handoff"] as? [String: Any])?["state"] as? String == "active")
+            #expect(try await SMSDeliveryTests.eventually { simulator.inbox(of: phone).count >= 2 }, "the confirmation")
+        }
+    }
+
+    @Test func stopStopsAtOnceAndStartResumes() async throws {
+        try await SMSDeliveryTests.withApp { application, client, simulator in
+            let phone = "+14155550144"
+            let (cookie, conversationID) = try await Self.activeSession(phone, client, simulator)
+            let stop = try await simulator.reply(from: phone, to: Self.sender, body: "STOP")
+            #expect(String(decoding: stop.body, as: UTF8.self).contains("unsubscribed"))
+            let session = try await client.request("GET", "/v1/session", headers: [("Cookie", cookie)])
+            #expect((session.json?["handoff"] as? [String: Any])?["state"] as? String == "opted_out")
+
+            let auth = [("Authorization", "Bearer \(ChatAPITests.apiKey)"), ("Content-Type", "application/json")]
+            let before = simulator.inbox(of: phone).count
+            let reply = try await client.request(
+                "POST", "/v1/conversations/\(conversationID)/messages", headers: auth,
+                body: #"{"body":"Are you still there?","author":"agent"}"#)
+            #expect((reply.json?["message"] as? [String: Any])?["channel"] as? String == "web")
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(simulator.inbox(of: phone).count == before, "nothing is texted after STOP")
+
+            let help = try await simulator.reply(from: phone, to: Self.sender, body: "help")
+            #expect(String(decoding: help.body, as: UTF8.self).contains("Reply STOP"))
+            let start = try await simulator.reply(from: phone, to: Self.sender, body: "START")
+            #expect(String(decoding: start.body, as: UTF8.self).contains("resubscribed"))
+            let ledger = try await application.database.read { try HandoffRepository($0).consents(phone: phone) }
+            #expect(ledger.map(\.event) == ["opt_in_requested", "opt_in_confirmed", "opt_out", "opt_in_again"])
+            #expect(ledger[2].method == "sms_keyword")
+        }
+    }
+
+    @Test func refusesUnsignedTexts() async throws {
+        try await SMSDeliveryTests.withApp { _, client, _ in
+            let form = URLEncodedForm([
+                ("MessageSid", "SM1"), ("From", "+14155550145"), ("To", Self.sender), ("Body", "hi"),
+            ])
+            let response = try await client.request(
+                "POST", TwilioWebhookRoutes.inboundPath,
+                headers: [("Content-Type", "application/x-www-form-urlencoded")],
+                body: String(decoding: form.encoded, as: UTF8.self))
+            #expect(response.status == 403)
+        }
+    }
+}

@@ -160,6 +160,8 @@
       timezone: (Intl.DateTimeFormat().resolvedOptions() || {}).timeZone,
       page_url: location.href
     }).then(function (session) {
+      // The server's disclosure is the one recorded when the visitor ticks the box.
+      if (session.consent_text) { consentText = session.consent_text; $(".consent-text").textContent = consentText; }
       showHandoff(session.handoff);
       listen();
       return loadHistory();
@@ -215,7 +217,7 @@
   $(".phone-form").addEventListener("submit", function (event) {
     event.preventDefault();
     var form = event.target;
-    request("POST", "/v1/handoff", { phone: form.phone.value, consent: form.consent.checked, consent_text: consentText })
+    request("POST", "/v1/handoff", { phone: form.phone.value, consent: form.consent.checked })
       .then(function (result) {
         $(".handoff.phone").hidden = true;
         showHandoff(result.handoff);
@@ -223,13 +225,13 @@
         $(".code-form input").focus();
       })
       .catch(function (error) {
-        say(error.status === 404 || error.status === 405 ? "Texting is not available yet — you can keep chatting here." : error.message);
+        say(error.message);
       });
   });
   $(".code-form").addEventListener("submit", function (event) {
     event.preventDefault();
     request("POST", "/v1/handoff/verify", { code: event.target.code.value })
-      .then(function (result) { showHandoff(result.handoff); })
+      .then(function (result) { $(".handoff.code").hidden = true; showHandoff(result.handoff); })
       .catch(function (error) { say(error.message); });
   });
 

@@ -11,12 +11,12 @@ import Testing
     @Test(
         .enabled(if: PythonOracle.isAvailable, "needs HANDOFF_TEST_PYTHON with selenium (make test sets it)"),
         .enabled(if: FileManager.default.isExecutableFile(atPath: chromedriver), "needs Debian's chromium-driver"))
-    func visitorChatsAndSeesTheAgentsReplyLive() async throws {
+    func visitorChatsSeesTheAgentLiveAndTakesTheChatOnTheGo() async throws {
         let screenshot = HandoffApplicationTests.repositoryRoot.appendingPathComponent(
             ".build/test-artifacts/widget-failure.png")
         try FileManager.default.createDirectory(
             at: screenshot.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try await ChatAPITests.withApp { client in
+        try await SMSDeliveryTests.withApp { _, client, _ in
             let output = try await offPool {
                 try PythonOracle.run(
                     script: "widget_check.py", input: Data(),
@@ -28,6 +28,9 @@ import Testing
             #expect(summary["phone_field_shown"] as? Bool == true)
             #expect((summary["mobile_panel_width"] as? Int ?? 999) <= 375, "full width on a phone-sized viewport")
             #expect((summary["reply_latency_ms"] as? Int ?? 99_999) < 2000)
+            #expect((summary["consent_text"] as? String)?.contains("Msg & data rates may apply") == true)
+            #expect(summary["code_received"] as? Bool == true)
+            #expect(summary["handoff_active"] as? Bool == true, "verified from the browser, texts continue")
         }
     }
 }

@@ -78,6 +78,8 @@ final class SMSService: Sendable {
                 return (message, try chat.isSuppressed(message.toE164 ?? ""))
             }
             guard let message, let phone = message.toE164 else { return .failed("message \(messageID) is gone") }
+            // Accepted by the gateway before a crash (its id is recorded): never send it again.
+            if message.providerMessageID != nil { return .delivered }
             if suppressed {
                 try await record(messageID, .suppressed, errorCode: nil)
                 return .delivered

@@ -39,19 +39,22 @@ final class ChatService: Sendable {
     let webhooks: EventWebhooks
     /// Called after a commit that added outbox rows (wakes the dispatcher).
     let outboxChanged: @Sendable () -> Void
+    let smsPolicy: SMSPolicy
     let sessionLifetimeMilliseconds: Int64
     let maxMessageCharacters: Int
     let now: @Sendable () -> Int64
 
     init(
         database: Database, events: EventHub, webhooks: EventWebhooks = EventWebhooks(isEnabled: false),
-        outboxChanged: @escaping @Sendable () -> Void = {}, sessionLifetimeDays: Int, maxMessageCharacters: Int,
+        outboxChanged: @escaping @Sendable () -> Void = {}, smsPolicy: SMSPolicy = .standard,
+        sessionLifetimeDays: Int, maxMessageCharacters: Int,
         now: @escaping @Sendable () -> Int64 = ChatService.currentMilliseconds
     ) {
         self.database = database
         self.events = events
         self.webhooks = webhooks
         self.outboxChanged = outboxChanged
+        self.smsPolicy = smsPolicy
         self.sessionLifetimeMilliseconds = Int64(sessionLifetimeDays) * 86_400_000
         self.maxMessageCharacters = maxMessageCharacters
         self.now = now
@@ -163,6 +166,7 @@ final class ChatService: Sendable {
     ) async throws -> (MessageRecord, created: Bool) {
         let now = now()
         let webhooks = webhooks
+        let smsPolicy = smsPolicy
         let (message, created, event, queuedSMS) = try await database.write {
             connection -> (MessageRecord, Bool, ConversationEventRecord?, Bool) in
             let chat = ChatRepository(connection)
@@ -184,7 +188,7 @@ final class ChatService: Sendable {
             {
                 let (message, event) = try SMSService.enqueue(
                     conversationID: conversationID, to: phone, body: body, author: author, priority: 0,
-                    connection: connection, webhooks: webhooks, now: now, clientKey: clientKey)
+                    connection: connection, webhooks: webhooks, now: now, clientKey: clientKey, policy: smsPolicy)
                 return (message, true, event, true)
             }
             let message = try chat.insert(

@@ -213,6 +213,21 @@ extension Configuration {
         } current: {
             $0.smsCountries.isEmpty ? $0.defaultRegion : $0.smsCountries.joined(separator: ",")
         },
+        text("sms_smart_encoding", "false", "Replace curly quotes, dashes and the like with GSM-7 look-alikes.") {
+            $0.smsSmartEncoding = try bool($1)
+        } current: {
+            String($0.smsSmartEncoding)
+        },
+        text("sms_max_segments", "10", "Most SMS segments one outbound text may need (422 beyond).") {
+            $0.smsMaxSegments = try integer($1, in: 1...20)
+        } current: {
+            String($0.smsMaxSegments)
+        },
+        text("sms_per_second", "0", "Sends per second from our number; 0 leaves pacing to the gateway.") {
+            $0.smsPerSecond = try integer($1, in: 0...1000)
+        } current: {
+            String($0.smsPerSecond)
+        },
         text("sms_max_in_flight", "10", "Requests in flight to the SMS gateway at most.") {
             $0.smsMaxInFlight = try integer($1, in: 1...1000)
         } current: {

@@ -81,6 +81,12 @@ public struct Configuration: Sendable, Equatable {
     public var summaryTemplate = "Where we left off - you asked: {{question}} / Our last reply: {{answer}}"
     /// Regions whose numbers may be texted (SMS pumping defence); empty means the default region only.
     public var smsCountries: [String] = []
+    /// Replace typographic characters with GSM-7 look-alikes before sending (fewer segments).
+    public var smsSmartEncoding = false
+    /// Most segments one outbound text may need (422 beyond).
+    public var smsMaxSegments = 10
+    /// Sends per second per sender number; 0 = no pacing (Twilio queues on its side).
+    public var smsPerSecond = 0
     /// Requests in flight to the SMS gateway at most (Twilio answers 20429 beyond its own limit).
     public var smsMaxInFlight = 10
     /// Delivery attempts of an outbox row (SMS, event webhook) before it is dead-lettered.

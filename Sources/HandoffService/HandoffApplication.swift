@@ -38,7 +38,7 @@ public final class HandoffApplication: Sendable {
         sms = SMSService(
             database: database, events: hub, webhooks: webhooks, gateway: gatewaySetup.gateway,
             statusCallbackURL: configuration.publicURL + TwilioWebhookRoutes.statusPath,
-            maxInFlight: configuration.smsMaxInFlight)
+            maxInFlight: configuration.smsMaxInFlight, perSecond: configuration.smsPerSecond)
         var handlers: [String: any OutboxDispatcher.Handler] = ["sms": SMSDeliveryHandler(sms: sms)]
         if let url = configuration.eventWebhookURL {
             handlers["webhook"] = EventWebhookHandler(
@@ -49,6 +49,8 @@ public final class HandoffApplication: Sendable {
         self.dispatcher = dispatcher
         let chat = ChatService(
             database: database, events: hub, webhooks: webhooks, outboxChanged: { dispatcher.wake() },
+            smsPolicy: SMSPolicy(
+                smartEncoding: configuration.smsSmartEncoding, maxSegments: configuration.smsMaxSegments),
             sessionLifetimeDays: configuration.sessionLifetimeDays,
             maxMessageCharacters: configuration.maxMessageCharacters)
         let handoff = HandoffFlow(

@@ -17,12 +17,14 @@ final class SMSService: Sendable {
     private let gateway: any SMSGateway
     private let statusCallbackURL: String
     private let limiter: AsyncLimiter
+    private let pacer: SendPacer
     private let quietHours: QuietHours
     private let now: @Sendable () -> Int64
 
     init(
         database: Database, events: EventHub, webhooks: EventWebhooks, gateway: any SMSGateway,
-        statusCallbackURL: String, maxInFlight: Int, quietHours: @escaping QuietHours = { _, _ in nil },
+        statusCallbackURL: String, maxInFlight: Int, perSecond: Int = 0,
+        quietHours: @escaping QuietHours = { _, _ in nil },
         now: @escaping @Sendable () -> Int64 = ChatService.currentMilliseconds
     ) {
         self.database = database
@@ -31,6 +33,7 @@ final class SMSService: Sendable {
         self.gateway = gateway
         self.statusCallbackURL = statusCallbackURL
         self.limiter = AsyncLimiter(limit: maxInFlight)
+        self.pacer = SendPacer(perSecond: perSecond)
         self.quietHours = quietHours
         self.now = now
     }
@@ -42,8 +45,9 @@ final class SMSService: Sendable {
     static func enqueue(
         conversationID: String, to phone: String, body: String, author: String, priority: Int,
         connection: Connection, webhooks: EventWebhooks, now: Int64, recordedBody: String? = nil,
-        clientKey: String? = nil
+        clientKey: String? = nil, policy: SMSPolicy = .standard
     ) throws -> (MessageRecord, ConversationEventRecord) {
+        let body = try policy.prepare(body)
         let chat = ChatRepository(connection)
         let message = try chat.insert(
             MessageRecord(
@@ -91,7 +95,8 @@ final class SMSService: Sendable {
             try await record(messageID, .sending, errorCode: nil)
             let text = (try? JSONDecoder().decode(SMSPayload.self, from: Data(item.payload.utf8)))?.body ?? message.body
             let receipt = try await limiter.run {
-                try await gateway.send(OutboundSMS(to: phone, body: text, statusCallbackURL: statusCallbackURL))
+                await pacer.wait()
+                return try await gateway.send(OutboundSMS(to: phone, body: text, statusCallbackURL: statusCallbackURL))
             }
             try await record(
                 messageID, .sent, errorCode: nil, providerMessageID: receipt.providerMessageID,

@@ -82,3 +82,14 @@ import Testing
         #expect(agreed == bodies.count)
     }
 }
+
+@Suite struct SMSSmartEncodingTests {
+    @Test func keepsTypographicTextInGSM7() {
+        let body = "We’ll call you “soon” – promise… see you\u{00A0}then"
+        #expect(SMSEncoding.of(body) == .ucs2)
+        let smart = SMSSmartEncoding.apply(body)
+        #expect(smart == "We'll call you \"soon\" - promise... see you then")
+        #expect(SMSEncoding.of(smart) == .gsm7)
+        #expect(SMSSmartEncoding.apply("Ça va? 👋") == "Ça va? 👋", "what has no look-alike stays")
+    }
+}

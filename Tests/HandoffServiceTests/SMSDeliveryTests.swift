@@ -12,9 +12,10 @@ import Testing
 /// signed delivery reports back to our webhook.
 @Suite struct SMSDeliveryTests {
     /// An application on a known port (its public URL must be right for signatures).
-    static func withApp(_ body: (HandoffApplication, HTTPTestClient, GatewaySimulator) async throws -> Void)
-        async throws
-    {
+    static func withApp(
+        _ adjust: (inout Configuration) -> Void = { _ in },
+        _ body: (HandoffApplication, HTTPTestClient, GatewaySimulator) async throws -> Void
+    ) async throws {
         let directory = try TemporaryDirectory()
         let port = freeLoopbackPort()
         var configuration = HandoffApplicationTests.configuration(in: directory)
@@ -22,6 +23,7 @@ import Testing
         configuration.publicURL = "http://127.0.0.1:\(port)"
         configuration.apiKeys = [ChatAPITests.apiKey]
         configuration.cookieSecure = false
+        adjust(&configuration)
         let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
         let application = try await HandoffApplication(configuration: configuration, logger: logger)
         try await application.start()
@@ -150,6 +152,40 @@ import Testing
                 body: String(decoding: form.encoded, as: UTF8.self))
             #expect(forged.status == 403)
             #expect(try await Self.status(ids[0], application) == "delivered")
+        }
+    }
+
+    @Test func capsSegmentsSmartensTextAndPacesSends() async throws {
+        try await Self.withApp({
+            $0.smsMaxSegments = 2
+            $0.smsSmartEncoding = true
+            $0.smsPerSecond = 20
+        }) { application, client, simulator in
+            let phone = "+14155550190"
+            let (_, conversationID) = try await InboundSMSTests.activeSession(phone, client, simulator)
+            let auth = [("Authorization", "Bearer \(ChatAPITests.apiKey)"), ("Content-Type", "application/json")]
+            let long = try await client.request(
+                "POST", "/v1/conversations/\(conversationID)/messages", headers: auth,
+                body: #"{"body":"\#(String(repeating: "ç", count: 150))","author":"agent"}"#)
+            #expect(long.status == 422)
+            #expect((long.json?["error"] as? [String: Any])?["code"] as? String == "too_many_segments")
+            let curly = try await client.request(
+                "POST", "/v1/conversations/\(conversationID)/messages", headers: auth,
+                body: #"{"body":"We’ll text you “soon” – promise…","author":"agent"}"#)
+            #expect(curly.status == 201)
+            #expect(
+                try await Self.eventually {
+                    simulator.inbox(of: phone).last?.body == "We'll text you \"soon\" - promise..."
+                })
+            let start = ContinuousClock.now
+            let before = simulator.inbox(of: phone).count
+            for index in 0..<10 {
+                _ = try await client.request(
+                    "POST", "/v1/conversations/\(conversationID)/messages", headers: auth,
+                    body: #"{"body":"paced \#(index)","author":"agent"}"#)
+            }
+            #expect(try await Self.eventually { simulator.inbox(of: phone).count >= before + 10 })
+            #expect(ContinuousClock.now - start >= .milliseconds(400), "20 a second: ten sends take at least 0.45 s")
         }
     }
 }

@@ -196,7 +196,7 @@ import Testing
     }
 
     @Test func closesIdleKeepAliveConnections() async throws {
-        let configuration = HTTPServerConfiguration(idleTimeout: .milliseconds(300))
+        let configuration = HTTPServerConfiguration(idleTimeout: .seconds(1))
         try await Self.withServer(configuration) { server in
             let client = try RawHTTPClient(port: server.port)
             try client.send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
@@ -206,7 +206,7 @@ import Testing
             let start = clock.now
             let rest = await client.readToEnd()
             #expect(rest == "")
-            #expect(clock.now - start < .seconds(2))
+            #expect(clock.now - start < .seconds(4), "closed by the idle timeout, not by the read timeout")
         }
     }
 

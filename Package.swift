@@ -82,6 +82,14 @@ let package = Package(
             swiftSettings: strictSettings
         ),
 
+        // Handoff's libcurl client against a C program on the same API, used by bench/curl.sh.
+        .executableTarget(
+            name: "CurlBench",
+            dependencies: ["Gateway"],
+            path: "bench/CurlBench",
+            swiftSettings: strictSettings
+        ),
+
         // Shared by the test targets: oracles, temporary directories, a live-server client.
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strictSettings),
         .testTarget(

@@ -177,6 +177,11 @@ extension Configuration {
         } current: {
             String($0.messagesPerMinutePerIP)
         },
+        text("handoffs_per_minute_per_ip", "10", "Handoff requests (codes texted) per minute from one IP address.") {
+            $0.handoffsPerMinutePerIP = try integer($1, in: 1...100_000)
+        } current: {
+            String($0.handoffsPerMinutePerIP)
+        },
         text("brand_name", "Support", "Brand or program name used in texts and in the consent disclosure.") {
             try nonEmpty($1)
             $0.brandName = $1

@@ -67,6 +67,8 @@ public struct Configuration: Sendable, Equatable {
     /// Visitor messages allowed per minute from one session, and from one IP address.
     public var messagesPerMinutePerSession = 30
     public var messagesPerMinutePerIP = 120
+    /// Handoff requests (verification codes) allowed per minute from one IP address.
+    public var handoffsPerMinutePerIP = 10
     /// The brand or program name texts and the consent disclosure name.
     public var brandName = "Support"
     /// The disclosure the widget shows next to the consent checkbox; `{{brand}}` is replaced.

@@ -73,7 +73,7 @@ public final class HandoffApplication: Sendable {
             openEventStreams: { hub.subscriberCount }
         ).register(in: &router)
         WidgetRoutes(
-            chat: chat, handoff: handoff, handoffLimiter: RateLimiter(perMinute: 10),
+            chat: chat, handoff: handoff, handoffLimiter: RateLimiter(perMinute: configuration.handoffsPerMinutePerIP),
             cookie: SessionCookie(secure: configuration.cookieSecure, lifetimeDays: configuration.sessionLifetimeDays),
             sessionLimiter: RateLimiter(perMinute: configuration.messagesPerMinutePerSession),
             addressLimiter: RateLimiter(perMinute: configuration.messagesPerMinutePerIP),

@@ -12,7 +12,9 @@ struct HandoffCommand: AsyncParsableCommand {
             environment variables (the environment wins). See config/handoff.example.yaml.
             """,
         version: HandoffApplication.version,
-        subcommands: [ServeCommand.self, MigrateCommand.self, CheckConfigCommand.self, WebhooksCommand.self],
+        subcommands: [
+            ServeCommand.self, MigrateCommand.self, CheckConfigCommand.self, WebhooksCommand.self, ConsentsCommand.self,
+        ],
         defaultSubcommand: nil
     )
 }

@@ -90,6 +90,11 @@ import Testing
             let first = (ledger.json?["consents"] as? [[String: Any]])?.first
             #expect((first?["disclosure_text"] as? String) == session["consent_text"] as? String)
 
+            let export = try ConsentExport.json(application.configuration, phone: "(415) 555-2671")
+            let exported = try #require(try JSONSerialization.jsonObject(with: export) as? [String: Any])
+            #expect(exported["phone"] as? String == Self.phone)
+            #expect((exported["consents"] as? [[String: Any]])?.count == 4, "handoff consents export --phone")
+
             let stopped = try await client.request("DELETE", "/v1/handoff", headers: [("Cookie", cookie)])
             #expect((stopped.json?["handoff"] as? [String: Any])?["state"] as? String == "opted_out")
             let again = try await client.request(

@@ -71,12 +71,12 @@ final class Transfer: @unchecked Sendable {
         self.configuration = configuration
     }
 
+    /// Reports the outcome and frees the header list; the engine keeps the easy handle for reuse.
     func finish(_ result: Result<HTTPClientResponse, GatewayError>) {
         continuation?.resume(returning: result)
         continuation = nil
         if let headerList { curl_slist_free_all(headerList) }
         headerList = nil
-        if let handle { curl_easy_cleanup(handle) }
         handle = nil
     }
 }
@@ -88,8 +88,19 @@ private final class CurlEngine: @unchecked Sendable {
     private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
 
     private let multi: UnsafeMutableRawPointer
-    private let pending = Mutex<(transfers: [Transfer], running: Bool, thread: Bool)>(([], true, false))
+    private struct Pending {
+        var transfers: [Transfer] = []
+        var running = true
+        var threadStarted = false
+        /// The engine is (about to be) blocked in curl_multi_poll: a submission must wake it.
+        var sleeping = false
+    }
+
+    private let pending = Mutex(Pending())
     private var active: [UnsafeMutableRawPointer: Transfer] = [:]
+    /// Finished easy handles, reset and ready for the next transfer (cheaper than a new one).
+    private var idleHandles: [UnsafeMutableRawPointer] = []
+    private static let maxIdleHandles = 64
 
     init() {
         _ = Self.globalInit
@@ -97,12 +108,14 @@ private final class CurlEngine: @unchecked Sendable {
         handoff_curl_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, 32)
     }
 
+    deinit { curl_multi_cleanup(multi) }
+
     func submit(_ transfer: Transfer) {
-        let (accepted, startThread) = pending.withLock { state -> (Bool, Bool) in
-            guard state.running else { return (false, false) }
+        let (accepted, startThread, wake) = pending.withLock { state -> (Bool, Bool, Bool) in
+            guard state.running else { return (false, false, false) }
             state.transfers.append(transfer)
-            defer { state.thread = true }
-            return (true, !state.thread)
+            defer { state.threadStarted = true }
+            return (true, !state.threadStarted, state.sleeping)
         }
         guard accepted else {
             return transfer.finish(
@@ -112,7 +125,9 @@ private final class CurlEngine: @unchecked Sendable {
             let thread = Thread { [self] in run() }
             thread.name = "handoff.curl"
             thread.start()
-        } else {
+        } else if wake {
+            // Only a sleeping engine needs the eventfd write; a busy one picks the transfer up
+            // on its next turn.
             curl_multi_wakeup(multi)
         }
     }
@@ -137,18 +152,29 @@ private final class CurlEngine: @unchecked Sendable {
                     transfer.finish(
                         .failure(GatewayError(.transport, code: "client_stopped", message: "The HTTP client stopped.")))
                 }
+                for handle in active.keys {
+                    curl_multi_remove_handle(multi, handle)
+                    curl_easy_cleanup(handle)
+                }
                 active = [:]
+                for handle in idleHandles { curl_easy_cleanup(handle) }
+                idleHandles = []
                 return
             }
             for transfer in newTransfers { start(transfer) }
             curl_multi_perform(multi, &stillRunning)
             collectFinished()
-            curl_multi_poll(multi, nil, 0, 1000, nil)
+            let idle = pending.withLock { state -> Bool in
+                state.sleeping = state.transfers.isEmpty && state.running
+                return state.sleeping
+            }
+            curl_multi_poll(multi, nil, 0, idle ? 1000 : 0, nil)
+            pending.withLock { $0.sleeping = false }
         }
     }
 
     private func start(_ transfer: Transfer) {
-        guard let handle = curl_easy_init() else {
+        guard let handle = idleHandles.popLast() ?? curl_easy_init() else {
             return transfer.finish(
                 .failure(
                     GatewayError(.transport, code: "curl_init_failed", message: "libcurl could not start a transfer.")))
@@ -206,6 +232,7 @@ private final class CurlEngine: @unchecked Sendable {
             curl_multi_remove_handle(multi, handle)
             var status = 0
             handoff_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+            defer { recycle(handle) }
             if transfer.overflowed {
                 transfer.finish(
                     .failure(
@@ -219,6 +246,16 @@ private final class CurlEngine: @unchecked Sendable {
             } else {
                 transfer.finish(.failure(Self.error(for: code)))
             }
+        }
+    }
+
+    /// Keeps a finished handle for reuse (reset to defaults), or frees it past the pool's size.
+    private func recycle(_ handle: UnsafeMutableRawPointer) {
+        if idleHandles.count < Self.maxIdleHandles {
+            curl_easy_reset(handle)
+            idleHandles.append(handle)
+        } else {
+            curl_easy_cleanup(handle)
         }
     }
 

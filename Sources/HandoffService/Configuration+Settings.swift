@@ -177,6 +177,22 @@ extension Configuration {
         } current: {
             String($0.messagesPerMinutePerIP)
         },
+        text("quiet_hours", "08:00-21:00", "Recipient-local window for proactive texts (replies are not deferred).") {
+            guard let window = QuietHours(parsing: $1) else {
+                throw SettingProblem("expected HH:MM-HH:MM with the start before the end, such as 08:00-21:00")
+            }
+            $0.quietHours = window
+        } current: {
+            $0.quietHours.description
+        },
+        text(
+            "reply_window", "24h",
+            "A text answers the customer (and is never deferred) within this long of their last message."
+        ) {
+            $0.replyWindow = try duration($1)
+        } current: {
+            seconds($0.replyWindow)
+        },
         text("handoffs_per_minute_per_ip", "10", "Handoff requests (codes texted) per minute from one IP address.") {
             $0.handoffsPerMinutePerIP = try integer($1, in: 1...100_000)
         } current: {

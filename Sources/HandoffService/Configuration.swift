@@ -1,3 +1,5 @@
+public import HandoffCore
+
 /// The effective configuration of a Handoff process: embedded defaults, then the config file,
 /// then `HANDOFF_*` environment variables (the environment wins).
 ///
@@ -67,6 +69,10 @@ public struct Configuration: Sendable, Equatable {
     /// Visitor messages allowed per minute from one session, and from one IP address.
     public var messagesPerMinutePerSession = 30
     public var messagesPerMinutePerIP = 120
+    /// The daily window (recipient's local time) for proactive texts.
+    public var quietHours = QuietHours.federalUS
+    /// A text is a reply, not proactive, when the customer wrote within this long.
+    public var replyWindow = Duration.seconds(24 * 3600)
     /// Handoff requests (verification codes) allowed per minute from one IP address.
     public var handoffsPerMinutePerIP = 10
     /// The brand or program name texts and the consent disclosure name.

@@ -38,7 +38,10 @@ public final class HandoffApplication: Sendable {
         sms = SMSService(
             database: database, events: hub, webhooks: webhooks, gateway: gatewaySetup.gateway,
             statusCallbackURL: configuration.publicURL + TwilioWebhookRoutes.statusPath,
-            maxInFlight: configuration.smsMaxInFlight, perSecond: configuration.smsPerSecond)
+            maxInFlight: configuration.smsMaxInFlight, perSecond: configuration.smsPerSecond,
+            quietHours: QuietHoursPolicy(
+                window: configuration.quietHours,
+                replyWindowMilliseconds: configuration.replyWindow.components.seconds * 1000))
         var handlers: [String: any OutboxDispatcher.Handler] = ["sms": SMSDeliveryHandler(sms: sms)]
         if let url = configuration.eventWebhookURL {
             handlers["webhook"] = EventWebhookHandler(

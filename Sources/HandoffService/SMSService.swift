@@ -8,9 +8,6 @@ import Storage
 /// gateway's delivery reports. Every status change is a `message_status` event on the widget's
 /// stream and a `message.status` business webhook.
 final class SMSService: Sendable {
-    /// Decides whether a proactive text must wait (quiet hours, the inbound issue); nil sends now.
-    typealias QuietHours = @Sendable (_ message: MessageRecord, _ now: Int64) -> Int64?
-
     private let database: Database
     private let events: EventHub
     private let webhooks: EventWebhooks
@@ -18,13 +15,13 @@ final class SMSService: Sendable {
     private let statusCallbackURL: String
     private let limiter: AsyncLimiter
     private let pacer: SendPacer
-    private let quietHours: QuietHours
+    private let quietHours: QuietHoursPolicy?
     private let now: @Sendable () -> Int64
 
     init(
         database: Database, events: EventHub, webhooks: EventWebhooks, gateway: any SMSGateway,
         statusCallbackURL: String, maxInFlight: Int, perSecond: Int = 0,
-        quietHours: @escaping QuietHours = { _, _ in nil },
+        quietHours: QuietHoursPolicy? = nil,
         now: @escaping @Sendable () -> Int64 = ChatService.currentMilliseconds
     ) {
         self.database = database
@@ -76,10 +73,15 @@ final class SMSService: Sendable {
         guard let messageID = item.messageID else { return .failed("sms row without a message") }
         do {
             let now = now()
-            let (message, suppressed) = try await database.read { connection -> (MessageRecord?, Bool) in
+            let quietHours = quietHours
+            let (message, suppressed, deferUntil) = try await database.read {
+                connection -> (MessageRecord?, Bool, Int64?) in
                 let chat = ChatRepository(connection)
-                guard let message = try chat.message(id: messageID) else { return (nil, false) }
-                return (message, try chat.isSuppressed(message.toE164 ?? ""))
+                guard let message = try chat.message(id: messageID) else { return (nil, false, nil) }
+                return (
+                    message, try chat.isSuppressed(message.toE164 ?? ""),
+                    try quietHours?.deferral(for: message, connection: connection, now: now)
+                )
             }
             guard let message, let phone = message.toE164 else { return .failed("message \(messageID) is gone") }
             // Accepted by the gateway before a crash (its id is recorded): never send it again.
@@ -88,7 +90,7 @@ final class SMSService: Sendable {
                 try await record(messageID, .suppressed, errorCode: nil)
                 return .delivered
             }
-            if let until = quietHours(message, now) {
+            if let until = deferUntil {
                 try await record(messageID, .deferred, errorCode: nil)
                 return .deferred(until: until)
             }

@@ -1,0 +1,58 @@
+import Foundation
+import HandoffCore
+import Storage
+
+/// Defers proactive texts to the recipient's allowed hours (PROTOCOLS.md "Quiet hours").
+///
+/// A text is a reply, sent at once, when the customer wrote within `replyWindow`, or when it is
+/// one of our own transactional texts (codes, confirmations). Otherwise it is proactive and waits
+/// until the local time is inside the window in every zone the recipient may be in: the zone
+/// the widget reported, else the zones of the number's country (the continental US zones for
+/// +1: one area code can span several). A country we have no zone for is not deferred.
+struct QuietHoursPolicy: Sendable {
+    var window: QuietHours
+    var replyWindowMilliseconds: Int64
+
+    /// Representative zones by calling code, where the number alone must decide.
+    static let zonesByCallingCode: [Int: [String]] = [
+        1: ["America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles"],
+        44: ["Europe/London"], 49: ["Europe/Berlin"], 33: ["Europe/Paris"], 39: ["Europe/Rome"], 34: ["Europe/Madrid"],
+        31: ["Europe/Amsterdam"], 32: ["Europe/Brussels"], 41: ["Europe/Zurich"], 43: ["Europe/Vienna"],
+        46: ["Europe/Stockholm"], 47: ["Europe/Oslo"], 45: ["Europe/Copenhagen"], 353: ["Europe/Dublin"],
+        351: ["Europe/Lisbon"], 48: ["Europe/Warsaw"], 91: ["Asia/Kolkata"], 81: ["Asia/Tokyo"], 82: ["Asia/Seoul"],
+        65: ["Asia/Singapore"], 27: ["Africa/Johannesburg"], 234: ["Africa/Lagos"], 972: ["Asia/Jerusalem"],
+        971: ["Asia/Dubai"], 966: ["Asia/Riyadh"], 90: ["Europe/Istanbul"],
+    ]
+
+    /// When `message` may go out (Unix ms), or nil for now.
+    func deferral(for message: MessageRecord, connection: Connection, now: Int64) throws -> Int64? {
+        if message.author == "system" { return nil }
+        let lastInbound = try connection.queryOne(
+            "SELECT max(created_at) AS at FROM messages WHERE conversation_id = ? AND direction = 'inbound'",
+            [.text(message.conversationID)])?.int64("at")
+        if let lastInbound, now - lastInbound <= replyWindowMilliseconds { return nil }
+        let zones = try zones(for: message, connection: connection)
+        guard !zones.isEmpty else { return nil }
+        let date = Date(timeIntervalSince1970: Double(now) / 1000)
+        let minuteOfDay = Int((now / 60_000) % 1440)
+        let localMinutes = zones.map { zone in
+            ((minuteOfDay + zone.secondsFromGMT(for: date) / 60) % 1440 + 1440) % 1440
+        }
+        guard let wait = window.minutesUntilAllowed(localMinutes: localMinutes), wait > 0 else { return nil }
+        return now - now % 60_000 + Int64(wait) * 60_000
+    }
+
+    private func zones(for message: MessageRecord, connection: Connection) throws -> [TimeZone] {
+        let chat = ChatRepository(connection)
+        if let conversation = try chat.conversation(id: message.conversationID),
+            let reported = try chat.contact(id: conversation.contactID)?.timeZone,
+            let zone = TimeZone(identifier: reported)
+        {
+            return [zone]
+        }
+        guard let phone = message.toE164, let number = try? PhoneNumber(parsing: phone, defaultRegion: "US") else {
+            return []
+        }
+        return (Self.zonesByCallingCode[number.countryCallingCode] ?? []).compactMap(TimeZone.init(identifier:))
+    }
+}

@@ -1,0 +1,23 @@
+import HandoffCore
+import Testing
+
+@Suite struct QuietHoursTests {
+    @Test func parsesAndChecksTheWindow() throws {
+        let window = try #require(QuietHours(parsing: "08:00-21:00"))
+        #expect(window == .federalUS)
+        #expect(window.allows(localMinute: 8 * 60))
+        #expect(!window.allows(localMinute: 21 * 60))
+        #expect(!window.allows(localMinute: 7 * 60 + 59))
+        #expect(QuietHours(parsing: "21:00-08:00") == nil)
+        #expect(QuietHours(parsing: "8-21") == nil)
+    }
+
+    @Test func waitsUntilEveryPossibleZoneIsAwake() {
+        let window = QuietHours.federalUS
+        #expect(window.minutesUntilAllowed(localMinutes: [12 * 60]) == 0)
+        #expect(window.minutesUntilAllowed(localMinutes: [22 * 60]) == 10 * 60, "22:00 waits until 08:00")
+        // 09:00 in New York is 06:00 in Los Angeles: wait two hours, until 08:00 there.
+        #expect(window.minutesUntilAllowed(localMinutes: [9 * 60, 8 * 60, 7 * 60, 6 * 60]) == 120)
+        #expect(QuietHours(start: 600, end: 660).minutesUntilAllowed(localMinutes: [0, 720]) == nil)
+    }
+}

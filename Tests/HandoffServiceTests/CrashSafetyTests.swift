@@ -49,6 +49,7 @@ import Testing
             "HANDOFF_TWILIO_AUTH_TOKEN": "crash-test-token", "HANDOFF_TWILIO_FROM": "+15005550006",
             "HANDOFF_TWILIO_API_BASE": "http://127.0.0.1:\(twilio)", "HANDOFF_API_KEYS": ChatAPITests.apiKey,
             "HANDOFF_COOKIE_SECURE": "false", "HANDOFF_LOG_LEVEL": "warning", "HANDOFF_SMS_MAX_IN_FLIGHT": "4",
+            "HANDOFF_QUIET_HOURS": "00:00-24:00",
         ]
         process.standardError = FileHandle.nullDevice
         try process.run()

@@ -1,5 +1,6 @@
 import Foundation
 import Gateway
+import HandoffCore
 import HTTPServer
 import Logging
 import Storage
@@ -23,6 +24,8 @@ import Testing
         configuration.publicURL = "http://127.0.0.1:\(port)"
         configuration.apiKeys = [ChatAPITests.apiKey]
         configuration.cookieSecure = false
+        // Tests send at any hour: quiet hours have tests of their own.
+        configuration.quietHours = QuietHours(start: 0, end: 24 * 60)
         adjust(&configuration)
         let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
         let application = try await HandoffApplication(configuration: configuration, logger: logger)

@@ -86,14 +86,18 @@ public final class GatewaySimulator: Sendable {
     /// Passing the `messageSID` of an earlier text delivers that text again, as Twilio sometimes does.
     @discardableResult
     public func reply(
-        from phone: String, to number: String, body: String, messageSID: String? = nil
+        from phone: String, to number: String, body: String, messageSID: String? = nil, media: [String] = []
     ) async throws(GatewayError) -> HTTPClientResponse {
         let sid = messageSID ?? Self.newSID()
-        let form = URLEncodedForm([
-            ("ToCountry", "US"), ("SmsMessageSid", sid), ("NumMedia", "0"), ("SmsSid", sid), ("SmsStatus", "received"),
+        var form = URLEncodedForm([
+            ("ToCountry", "US"), ("SmsMessageSid", sid), ("NumMedia", String(media.count)), ("SmsSid", sid),
+            ("SmsStatus", "received"),
             ("Body", body), ("To", number), ("NumSegments", String(SMSSegments(body: body).count)),
             ("MessageSid", sid), ("AccountSid", accountSID), ("From", phone), ("ApiVersion", "2010-04-01"),
         ])
+        for (index, url) in media.enumerated() {
+            form.fields += [("MediaUrl\(index)", url), ("MediaContentType\(index)", "image/jpeg")]
+        }
         return try await post(form, to: inboundWebhookURL)
     }
 

@@ -38,9 +38,12 @@ public struct InboundSMS: Sendable, Equatable {
     public var segments: Int?
     /// The gateway's own keyword handling, when it did any (`STOP`, `START`, `HELP`).
     public var optOutType: String?
+    /// MMS media URLs, in order (references only: nothing is fetched).
+    public var mediaURLs: [String]
 
     public init(
-        providerMessageID: String, from: String, to: String, body: String, segments: Int?, optOutType: String?
+        providerMessageID: String, from: String, to: String, body: String, segments: Int?, optOutType: String?,
+        mediaURLs: [String] = []
     ) {
         self.providerMessageID = providerMessageID
         self.from = from
@@ -48,6 +51,7 @@ public struct InboundSMS: Sendable, Equatable {
         self.body = body
         self.segments = segments
         self.optOutType = optOutType
+        self.mediaURLs = mediaURLs
     }
 }
 

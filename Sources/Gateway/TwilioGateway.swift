@@ -91,9 +91,11 @@ public struct TwilioGateway: SMSGateway {
             throw GatewayError(
                 .malformedWebhook, code: "twilio_inbound_fields", message: "MessageSid, From and To are required.")
         }
+        let mediaCount = min(form["NumMedia"].flatMap(Int.init) ?? 0, 10)
         return InboundSMS(
             providerMessageID: sid, from: from, to: to, body: form["Body"] ?? "",
-            segments: form["NumSegments"].flatMap(Int.init), optOutType: form["OptOutType"])
+            segments: form["NumSegments"].flatMap(Int.init), optOutType: form["OptOutType"],
+            mediaURLs: (0..<max(mediaCount, 0)).compactMap { form["MediaUrl\($0)"] })
     }
 
     public func parseDeliveryReport(_ form: URLEncodedForm) throws(GatewayError) -> DeliveryReport {

@@ -1,3 +1,4 @@
+import Foundation
 import HandoffCore
 import Storage
 
@@ -11,10 +12,12 @@ struct MessageJSON: Codable, Sendable, Equatable {
     var body: String
     var status: String
     var segments: Int?
+    /// MMS media URLs (references; never fetched by us).
+    var media: [String]?
     var createdAt: String
 
     enum CodingKeys: String, CodingKey {
-        case id, direction, channel, author, body, status, segments
+        case id, direction, channel, author, body, status, segments, media
         case conversationID = "conversation_id"
         case createdAt = "created_at"
     }
@@ -28,6 +31,7 @@ struct MessageJSON: Codable, Sendable, Equatable {
         body = record.body
         status = record.status
         segments = record.segments
+        media = record.media.flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) }
         createdAt = Timestamp(unixMilliseconds: record.createdAt).description
     }
 }

@@ -42,13 +42,17 @@ final class InboundSMSService: Sendable {
             + "Reply STOP to cancel."
     }
 
-    /// Handles one inbound text; returns the text to answer with in the webhook response, if any.
-    func receive(_ inbound: InboundSMS) async throws -> String? {
+    /// Handles one inbound text (`raw` is the webhook body, kept for audit); returns the text to
+    /// answer with in the webhook response, if any.
+    func receive(_ inbound: InboundSMS, raw: String) async throws -> String? {
         let now = now()
         let keyword = Keyword(classifying: inbound.body)
         let result = try await database.write { connection -> (reply: String?, events: [ConversationEventRecord]) in
             let chat = ChatRepository(connection)
-            if try chat.message(providerMessageID: inbound.providerMessageID) != nil { return (nil, []) }
+            guard
+                try chat.recordInboundEvent(
+                    id: inbound.providerMessageID, gateway: "twilio", kind: "message", raw: raw, now: now)
+            else { return (nil, []) }
             let phone = inbound.from
             if keyword == .optIn,
                 let pending = try HandoffRepository(connection).pendingVerification(phone: phone, now: now)
@@ -94,10 +98,11 @@ final class InboundSMSService: Sendable {
             try chat.insert(ContactRecord(id: contactID, phoneE164: phone, locale: nil, timeZone: nil, createdAt: now))
         }
         if let open = try chat.openConversation(contactID: contactID) { return open.id }
+        // A number with no open conversation: a new one, waiting in the `unlinked` queue for a human.
         return try chat.insert(
             ConversationRecord(
-                id: Identifiers.make("conv"), contactID: contactID, state: "open", activeChannel: "sms", createdAt: now,
-                updatedAt: now)
+                id: Identifiers.make("conv"), contactID: contactID, state: "open", queue: "unlinked",
+                activeChannel: "sms", createdAt: now, updatedAt: now)
         ).id
     }
 
@@ -110,7 +115,10 @@ final class InboundSMSService: Sendable {
             MessageRecord(
                 id: Identifiers.make("msg"), conversationID: conversationID, direction: "inbound", channel: "sms",
                 author: "visitor", body: inbound.body, status: "received", segments: inbound.segments,
-                providerMessageID: inbound.providerMessageID, createdAt: now, updatedAt: now),
+                providerMessageID: inbound.providerMessageID,
+                media: inbound.mediaURLs.isEmpty
+                    ? nil : String(decoding: try JSONBody.encode(inbound.mediaURLs), as: UTF8.self),
+                createdAt: now, updatedAt: now),
             clientKey: nil)
         let json = MessageJSON(message)
         let event = try chat.appendEvent(

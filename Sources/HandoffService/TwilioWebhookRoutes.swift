@@ -33,7 +33,7 @@ struct TwilioWebhookRoutes {
             } catch let error as GatewayError {
                 throw HTTPError(.badRequest, code: error.code, message: error.message)
             }
-            return Self.twiml(try await inbound.receive(text))
+            return Self.twiml(try await inbound.receive(text, raw: String(decoding: request.body, as: UTF8.self)))
         }
     }
 

@@ -89,13 +89,15 @@ public struct MessageRecord: Sendable, Equatable {
     public var errorCode: Int?
     /// The E.164 recipient of an outbound SMS.
     public var toE164: String?
+    /// MMS media URLs (JSON array), for inbound texts with pictures.
+    public var media: String?
     public var createdAt: Int64
     public var updatedAt: Int64
 
     public init(
         seq: Int64 = 0, id: String, conversationID: String, direction: String, channel: String, author: String,
         body: String, status: String, segments: Int? = nil, providerMessageID: String? = nil, errorCode: Int? = nil,
-        toE164: String? = nil, createdAt: Int64, updatedAt: Int64
+        toE164: String? = nil, media: String? = nil, createdAt: Int64, updatedAt: Int64
     ) {
         self.seq = seq
         self.id = id
@@ -109,6 +111,7 @@ public struct MessageRecord: Sendable, Equatable {
         self.providerMessageID = providerMessageID
         self.errorCode = errorCode
         self.toE164 = toE164
+        self.media = media
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }

@@ -123,14 +123,15 @@ public struct ChatRepository {
         try connection.execute(
             """
             INSERT INTO messages (id, conversation_id, direction, channel, author, body, status, segments,
-                provider_message_id, client_key, error_code, to_e164, created_at, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                provider_message_id, client_key, error_code, to_e164, media, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [
                 .text(message.id), .text(message.conversationID), .text(message.direction), .text(message.channel),
                 .text(message.author), .text(message.body), .text(message.status), .optionalInt(message.segments),
                 .optionalText(message.providerMessageID), .optionalText(clientKey), .optionalInt(message.errorCode),
-                .optionalText(message.toE164), .integer(message.createdAt), .integer(message.updatedAt),
+                .optionalText(message.toE164), .optionalText(message.media), .integer(message.createdAt),
+                .integer(message.updatedAt),
             ])
         var inserted = message
         inserted.seq = connection.lastInsertRowID
@@ -175,6 +176,20 @@ public struct ChatRepository {
                 .text(message.status), .optionalText(message.providerMessageID), .optionalInt(message.segments),
                 .optionalInt(message.errorCode), .integer(message.updatedAt), .text(message.id),
             ])
+    }
+
+    // MARK: Inbound events
+
+    /// Records a gateway event once; false when this provider id was already recorded.
+    public func recordInboundEvent(
+        id: String, gateway: String, kind: String, raw: String, now: Int64
+    ) throws(StorageError) -> Bool {
+        try connection.execute(
+            """
+            INSERT OR IGNORE INTO inbound_events (provider_event_id, gateway, kind, raw, received_at)
+            VALUES (?, ?, ?, ?, ?)
+            """,
+            [.text(id), .text(gateway), .text(kind), .text(raw), .integer(now)]) == 1
     }
 
     // MARK: Suppressions
@@ -269,7 +284,8 @@ public struct ChatRepository {
             direction: row.string("direction") ?? "", channel: row.string("channel") ?? "",
             author: row.string("author") ?? "", body: row.string("body") ?? "", status: row.string("status") ?? "",
             segments: row.int("segments"), providerMessageID: row.string("provider_message_id"),
-            errorCode: row.int("error_code"), toE164: row.string("to_e164"), createdAt: row.int64("created_at") ?? 0,
+            errorCode: row.int("error_code"), toE164: row.string("to_e164"), media: row.string("media"),
+            createdAt: row.int64("created_at") ?? 0,
             updatedAt: row.int64("updated_at") ?? 0)
     }
 }

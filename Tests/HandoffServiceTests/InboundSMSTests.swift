@@ -95,6 +95,26 @@ import Testing
         }
     }
 
+    @Test func aStrangersPictureOpensAnUnlinkedConversation() async throws {
+        try await SMSDeliveryTests.withApp { application, client, simulator in
+            let stranger = "+14155550146"
+            let picture = "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1"
+            _ = try await simulator.reply(from: stranger, to: Self.sender, body: "Is this yours?", media: [picture])
+            let auth = [("Authorization", "Bearer \(ChatAPITests.apiKey)")]
+            let unlinked = try await client.request("GET", "/v1/conversations?queue=unlinked", headers: auth)
+            let conversation = try #require((unlinked.json?["conversations"] as? [[String: Any]])?.first)
+            #expect(conversation["active_channel"] as? String == "sms")
+            let id = try #require(conversation["id"] as? String)
+            let history = try await client.request("GET", "/v1/conversations/\(id)/messages", headers: auth)
+            let message = try #require((history.json?["messages"] as? [[String: Any]])?.first)
+            #expect(message["media"] as? [String] == [picture])
+            let raw = try await application.database.read { connection in
+                try connection.queryOne("SELECT raw FROM inbound_events")?.string("raw")
+            }
+            #expect(raw?.contains("MediaUrl0=") == true, "the raw webhook is kept")
+        }
+    }
+
     @Test func refusesUnsignedTexts() async throws {
         try await SMSDeliveryTests.withApp { _, client, _ in
             let form = URLEncodedForm([

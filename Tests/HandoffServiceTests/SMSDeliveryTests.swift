@@ -1,7 +1,7 @@
 import Foundation
 import Gateway
-import HandoffCore
 import HTTPServer
+import HandoffCore
 import Logging
 import Storage
 import TestSupport

@@ -40,13 +40,15 @@ final class ChatService: Sendable {
     /// Called after a commit that added outbox rows (wakes the dispatcher).
     let outboxChanged: @Sendable () -> Void
     let smsPolicy: SMSPolicy
+    /// Routes customers' messages (escalation to humans); nil in tests that do not need it.
+    let routing: Routing?
     let sessionLifetimeMilliseconds: Int64
     let maxMessageCharacters: Int
     let now: @Sendable () -> Int64
 
     init(
         database: Database, events: EventHub, webhooks: EventWebhooks = EventWebhooks(isEnabled: false),
-        outboxChanged: @escaping @Sendable () -> Void = {}, smsPolicy: SMSPolicy = .standard,
+        outboxChanged: @escaping @Sendable () -> Void = {}, smsPolicy: SMSPolicy = .standard, routing: Routing? = nil,
         sessionLifetimeDays: Int, maxMessageCharacters: Int,
         now: @escaping @Sendable () -> Int64 = ChatService.currentMilliseconds
     ) {
@@ -55,6 +57,7 @@ final class ChatService: Sendable {
         self.webhooks = webhooks
         self.outboxChanged = outboxChanged
         self.smsPolicy = smsPolicy
+        self.routing = routing
         self.sessionLifetimeMilliseconds = Int64(sessionLifetimeDays) * 86_400_000
         self.maxMessageCharacters = maxMessageCharacters
         self.now = now
@@ -167,17 +170,23 @@ final class ChatService: Sendable {
         let now = now()
         let webhooks = webhooks
         let smsPolicy = smsPolicy
-        let (message, created, event, queuedSMS) = try await database.write {
-            connection -> (MessageRecord, Bool, ConversationEventRecord?, Bool) in
+        let routing = routing
+        let (message, created, newEvents, queuedSMS) = try await database.write {
+            connection -> (MessageRecord, Bool, [ConversationEventRecord], Bool) in
             let chat = ChatRepository(connection)
             if let clientKey, let existing = try chat.message(conversationID: conversationID, clientKey: clientKey) {
-                return (existing, false, nil, false)
+                return (existing, false, [], false)
             }
             guard var conversation = try chat.conversation(id: conversationID) else {
                 throw HTTPError(.notFound, code: "conversation_not_found", message: "No such conversation.")
             }
             guard conversation.state != "closed" else {
                 throw HTTPError(.conflict, code: "conversation_closed", message: "The conversation is closed.")
+            }
+            if author == "bot", conversation.state == "escalated" {
+                throw HTTPError(
+                    .conflict, code: "human_owns_conversation",
+                    message: "A human took this conversation over; bot replies are paused.")
             }
             conversation.updatedAt = now
             try chat.update(conversation)
@@ -189,7 +198,7 @@ final class ChatService: Sendable {
                 let (message, event) = try SMSService.enqueue(
                     conversationID: conversationID, to: phone, body: body, author: author, priority: 0,
                     connection: connection, webhooks: webhooks, now: now, clientKey: clientKey, policy: smsPolicy)
-                return (message, true, event, true)
+                return (message, true, [event], true)
             }
             let message = try chat.insert(
                 MessageRecord(
@@ -201,10 +210,12 @@ final class ChatService: Sendable {
             let event = try chat.appendEvent(
                 conversationID: conversationID, type: "message", payload: payload, now: now)
             try webhooks.record("message.created", json, connection: connection, now: now)
-            return (message, true, event, false)
+            let routed =
+                direction == "inbound" ? try routing?.route(message, connection: connection, now: now) ?? [] : []
+            return (message, true, [event] + routed, !routed.isEmpty)
         }
-        if let event {
-            events.publish([event])
+        if !newEvents.isEmpty {
+            events.publish(newEvents)
             if webhooks.isEnabled || queuedSMS { outboxChanged() }
         }
         return (message, created)

@@ -50,11 +50,14 @@ public final class HandoffApplication: Sendable {
         let dispatcher = OutboxDispatcher(
             database: database, handlers: handlers, maxAttempts: configuration.outboxMaxAttempts, logger: logger)
         self.dispatcher = dispatcher
+        let routing = Routing(
+            webhooks: webhooks,
+            holdingText: "\(configuration.brandName): thanks - a member of our team will reply shortly.")
         let chat = ChatService(
             database: database, events: hub, webhooks: webhooks, outboxChanged: { dispatcher.wake() },
             smsPolicy: SMSPolicy(
                 smartEncoding: configuration.smsSmartEncoding, maxSegments: configuration.smsMaxSegments),
-            sessionLifetimeDays: configuration.sessionLifetimeDays,
+            routing: routing, sessionLifetimeDays: configuration.sessionLifetimeDays,
             maxMessageCharacters: configuration.maxMessageCharacters)
         let handoff = HandoffFlow(
             database: database, events: hub, webhooks: webhooks,
@@ -87,7 +90,8 @@ public final class HandoffApplication: Sendable {
             defaultRegion: configuration.defaultRegion
         ).register(in: &router)
         let inbound = InboundSMSService(
-            database: database, events: hub, webhooks: webhooks, handoff: handoff, brand: configuration.brandName,
+            database: database, events: hub, webhooks: webhooks, handoff: handoff, routing: routing,
+            brand: configuration.brandName,
             program: "chat", outboxChanged: { dispatcher.wake() })
         TwilioWebhookRoutes(
             gateway: gatewaySetup.gateway, sms: sms, inbound: inbound, publicURL: configuration.publicURL

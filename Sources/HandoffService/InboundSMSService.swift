@@ -10,20 +10,22 @@ final class InboundSMSService: Sendable {
     private let events: EventHub
     private let webhooks: EventWebhooks
     private let handoff: HandoffFlow
+    private let routing: Routing
     private let brand: String
     private let program: String
     private let outboxChanged: @Sendable () -> Void
     private let now: @Sendable () -> Int64
 
     init(
-        database: Database, events: EventHub, webhooks: EventWebhooks, handoff: HandoffFlow, brand: String,
-        program: String, outboxChanged: @escaping @Sendable () -> Void,
+        database: Database, events: EventHub, webhooks: EventWebhooks, handoff: HandoffFlow, routing: Routing,
+        brand: String, program: String, outboxChanged: @escaping @Sendable () -> Void,
         now: @escaping @Sendable () -> Int64 = ChatService.currentMilliseconds
     ) {
         self.database = database
         self.events = events
         self.webhooks = webhooks
         self.handoff = handoff
+        self.routing = routing
         self.brand = brand
         self.program = program
         self.outboxChanged = outboxChanged
@@ -64,7 +66,8 @@ final class InboundSMSService: Sendable {
                 return (nil, confirmed.events + [event])
             }
             let conversationID = try self.conversation(for: phone, connection: connection, now: now)
-            var events = [try self.record(inbound, in: conversationID, connection: connection, now: now).1]
+            let (message, event) = try self.record(inbound, in: conversationID, connection: connection, now: now)
+            var events = [event]
             switch keyword {
             case .optOut:
                 try chat.suppress(phone, reason: "stop_keyword", source: inbound.providerMessageID, now: now)
@@ -79,7 +82,7 @@ final class InboundSMSService: Sendable {
             case .help:
                 return (self.helpReply, events)
             case .optIn, nil:
-                return (nil, events)
+                return (nil, events + (try self.routing.route(message, connection: connection, now: now)))
             }
         }
         events.publish(result.events)

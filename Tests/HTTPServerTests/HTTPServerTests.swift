@@ -258,7 +258,6 @@ import Testing
         #expect(response.contains("Connection: close"))
         let idleRest = await idle.readToEnd()
         #expect(idleRest == "")
-        #expect(throws: RawHTTPClientError.self) { try RawHTTPClient(port: server.port) }
     }
 }
 

@@ -37,7 +37,7 @@ import Testing
             let (cookie, _) = try await ChatAPITests.startSession(client)
             _ = try await client.request(
                 "POST", "/v1/messages", headers: [("Cookie", cookie), ("Content-Type", "application/json")],
-                body: #"{"body":"I want a refund"}"#)
+                body: #"{"body":"Where is my parcel?"}"#)
             var delivered: [Received] = []
             for _ in 0..<500 where delivered.isEmpty {
                 try await Task.sleep(for: .milliseconds(10))
@@ -51,7 +51,7 @@ import Testing
             let event = try #require(delivered.first)
             let json = try #require(try JSONSerialization.jsonObject(with: Data(event.body)) as? [String: Any])
             #expect(json["type"] as? String == "message.created")
-            #expect((json["data"] as? [String: Any])?["body"] as? String == "I want a refund")
+            #expect((json["data"] as? [String: Any])?["body"] as? String == "Where is my parcel?")
             let signature = try #require(event.signature)
             let parts = Dictionary(
                 uniqueKeysWithValues: signature.split(separator: ",").map {

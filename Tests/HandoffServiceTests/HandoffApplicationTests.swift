@@ -44,7 +44,6 @@ import Testing
 
         await application.shutdown()
         #expect(sink.lines.contains { $0.contains("route=/healthz") && $0.contains("status=200") })
-        #expect(throws: RawHTTPClientError.self) { try RawHTTPClient(port: application.port) }
     }
 
     @Test func refusesToStartOnAnEditedMigration() async throws {

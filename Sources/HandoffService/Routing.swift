@@ -1,0 +1,95 @@
+import HandoffCore
+import Storage
+
+/// Routing of customers' messages: a human request, a high-risk message (refund, lawyer, anger)
+/// or the same question asked twice moves an open conversation to the human queue, tells the
+/// customer a person will answer, and emits `conversation.escalated`; "wrong number" on SMS stops
+/// texts to that number.
+struct Routing: Sendable {
+    let webhooks: EventWebhooks
+    /// What the customer is told when a human takes over (`{{brand}}` filled in).
+    let holdingText: String
+    static let humanQueue = "humans"
+
+    /// `conversation.escalated` data.
+    struct Escalation: Codable, Sendable {
+        var conversation: ConversationJSON
+        var reason: String
+        /// The customer's last messages, oldest first, for the agent picking it up.
+        var summary: [String]
+    }
+
+    /// Inside the transaction that stored `message` (a customer's): routes the conversation.
+    /// Returns the events to publish after the commit.
+    func route(_ message: MessageRecord, connection: Connection, now: Int64) throws -> [ConversationEventRecord] {
+        let chat = ChatRepository(connection)
+        guard var conversation = try chat.conversation(id: message.conversationID) else { return [] }
+        let intents = Intent.classify(message.body)
+        var events: [ConversationEventRecord] = []
+        if intents.contains(.wrongNumber), message.channel == "sms",
+            let phone = try chat.contact(id: conversation.contactID)?.phoneE164
+        {
+            try chat.suppress(phone, reason: "wrong_number", source: message.id, now: now)
+            try HandoffRepository(connection).append(
+                ConsentRecord(
+                    phoneE164: phone, contactID: conversation.contactID, program: "chat", event: "opt_out",
+                    method: "wrong_number", sessionID: nil, ipAddress: nil, userAgent: nil, pageURL: nil, locale: nil,
+                    disclosureText: nil, disclosureVersion: nil, createdAt: now))
+            conversation.activeChannel = "web"
+            conversation.updatedAt = now
+            try chat.update(conversation)
+            return []
+        }
+        guard conversation.state == "open" else { return [] }
+        let history = try chat.messages(conversationID: conversation.id, afterSeq: 0, limit: 10_000)
+            .filter { $0.author == "visitor" }
+        let reason: String
+        if let urgent = intents.first(where: \.needsHuman) {
+            reason = urgent.rawValue
+        } else if history.count >= 2, Self.sameQuestion(history[history.count - 2].body, message.body) {
+            reason = "repeated_question"
+        } else {
+            return []
+        }
+        conversation.state = "escalated"
+        conversation.queue = Self.humanQueue
+        conversation.escalationReason = reason
+        conversation.updatedAt = now
+        try chat.update(conversation)
+        let json = ConversationJSON(conversation, contact: try chat.contact(id: conversation.contactID))
+        try webhooks.record(
+            "conversation.escalated",
+            Escalation(conversation: json, reason: reason, summary: history.suffix(3).map(\.body)),
+            connection: connection, now: now)
+        if conversation.activeChannel == "sms", let phone = try chat.contact(id: conversation.contactID)?.phoneE164,
+            !(try chat.isSuppressed(phone))
+        {
+            events.append(
+                try SMSService.enqueue(
+                    conversationID: conversation.id, to: phone, body: holdingText, author: "system", priority: 0,
+                    connection: connection, webhooks: webhooks, now: now
+                ).1)
+        } else {
+            let notice = try chat.insert(
+                MessageRecord(
+                    id: Identifiers.make("msg"), conversationID: conversation.id, direction: "outbound", channel: "web",
+                    author: "system", body: holdingText, status: "delivered", createdAt: now, updatedAt: now),
+                clientKey: nil)
+            events.append(
+                try chat.appendEvent(
+                    conversationID: conversation.id, type: "message",
+                    payload: String(decoding: try JSONBody.encode(MessageJSON(notice)), as: UTF8.self), now: now))
+        }
+        return events
+    }
+
+    /// The same question again: equal once case, spacing and punctuation are set aside.
+    static func sameQuestion(_ lhs: String, _ rhs: String) -> Bool {
+        func normalized(_ text: String) -> String {
+            String(text.lowercased().filter { $0.isLetter || $0.isNumber || $0 == " " }).split(separator: " ")
+                .joined(separator: " ")
+        }
+        let a = normalized(lhs)
+        return a.count >= 8 && a == normalized(rhs)
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import Gateway
+import Storage
+import TestSupport
+import Testing
+
+@testable import HandoffService
+
+/// Escalation to humans on the customer's words, on the web and by SMS.
+@Suite struct RoutingTests {
+    static let auth = [("Authorization", "Bearer \(ChatAPITests.apiKey)"), ("Content-Type", "application/json")]
+
+    static func conversation(_ id: String, _ client: HTTPTestClient) async throws -> [String: Any] {
+        try #require(try await client.request("GET", "/v1/conversations/\(id)", headers: auth).json)
+    }
+
+    @Test func aRefundRequestGoesToAHumanAndPausesTheBot() async throws {
+        try await SMSDeliveryTests.withApp { _, client, _ in
+            let (cookie, session) = try await ChatAPITests.startSession(client)
+            let id = try #require(session["conversation_id"] as? String)
+            _ = try await client.request(
+                "POST", "/v1/messages", headers: HandoffFlowTests.json(cookie), body: #"{"body":"I want a refund"}"#)
+            let conversation = try await Self.conversation(id, client)
+            #expect(conversation["state"] as? String == "escalated")
+            #expect(conversation["queue"] as? String == "humans")
+            #expect(conversation["escalation_reason"] as? String == "high_risk")
+            let history = try await InboundSMSTests.history(cookie, client)
+            #expect(history.last?["author"] as? String == "system")
+            let bot = try await client.request(
+                "POST", "/v1/conversations/\(id)/messages", headers: Self.auth, body: #"{"body":"Hi!","author":"bot"}"#)
+            #expect(bot.status == 409)
+            let agent = try await client.request(
+                "POST", "/v1/conversations/\(id)/messages", headers: Self.auth,
+                body: #"{"body":"On it.","author":"agent"}"#)
+            #expect(agent.status == 201)
+        }
+    }
+
+    @Test func theSameQuestionTwiceEscalates() async throws {
+        try await SMSDeliveryTests.withApp { _, client, _ in
+            let (cookie, session) = try await ChatAPITests.startSession(client)
+            let id = try #require(session["conversation_id"] as? String)
+            for _ in 0..<2 {
+                _ = try await client.request(
+                    "POST", "/v1/messages", headers: HandoffFlowTests.json(cookie),
+                    body: #"{"body":"Where is my parcel?"}"#)
+            }
+            #expect(try await Self.conversation(id, client)["escalation_reason"] as? String == "repeated_question")
+        }
+    }
+
+    @Test func byTextAHumanRequestEscalatesAndAWrongNumberStops() async throws {
+        try await SMSDeliveryTests.withApp { application, client, simulator in
+            let phone = "+14155550147"
+            let (_, id) = try await InboundSMSTests.activeSession(phone, client, simulator)
+            _ = try await simulator.reply(from: phone, to: InboundSMSTests.sender, body: "can I talk to a human")
+            #expect(try await Self.conversation(id, client)["state"] as? String == "escalated")
+            #expect(
+                try await SMSDeliveryTests.eventually {
+                    simulator.inbox(of: phone).last?.body.contains("member of our team") == true
+                })
+
+            let other = "+14155550148"
+            _ = try await InboundSMSTests.activeSession(other, client, simulator)
+            _ = try await simulator.reply(from: other, to: InboundSMSTests.sender, body: "Wrong number, who is this?")
+            let suppressed = try await application.database.read {
+                try connectionIsSuppressed($0, other)
+            }
+            #expect(suppressed)
+        }
+    }
+}
+
+private func connectionIsSuppressed(_ connection: Storage.Connection, _ phone: String) throws -> Bool {
+    try Storage.ChatRepository(connection).isSuppressed(phone)
+}

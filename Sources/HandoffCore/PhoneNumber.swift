@@ -75,8 +75,16 @@ public struct PhoneNumber: Sendable, Hashable, CustomStringConvertible {
         return "+" + code + String(repeating: "*", count: hidden) + String(nationalNumber.suffix(4))
     }
 
-    /// The main region of the number's calling code (`US` for every +1 number).
-    public var regionCode: String { PhoneNumberMetadata.callingCodes[countryCallingCode]?.region ?? "" }
+    /// The region of the number: by area code for +1 (`CA`, `JM`, ... or `US`), else the main
+    /// region of its calling code.
+    public var regionCode: String {
+        if countryCallingCode == 1, let area = Int(nationalNumber.prefix(3)),
+            let region = PhoneNumberMetadata.nanpAreaCodes[area]
+        {
+            return region
+        }
+        return PhoneNumberMetadata.callingCodes[countryCallingCode]?.region ?? ""
+    }
 
     public var description: String { masked }
 

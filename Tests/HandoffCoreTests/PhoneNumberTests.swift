@@ -30,6 +30,13 @@ import Testing
         #expect(throws: HandoffCoreError.self) { try PhoneNumber(parsing: input, defaultRegion: region) }
     }
 
+    @Test func tellsNANPCountriesApartByAreaCode() throws {
+        #expect(try PhoneNumber(parsing: "+1 415 555 2671", defaultRegion: "US").regionCode == "US")
+        #expect(try PhoneNumber(parsing: "+1 416 555 0199", defaultRegion: "US").regionCode == "CA")
+        #expect(try PhoneNumber(parsing: "+1 876 555 0199", defaultRegion: "US").regionCode == "JM")
+        #expect(try PhoneNumber(parsing: "+44 7911 123456", defaultRegion: "US").regionCode == "GB")
+    }
+
     @Test func masksAllButTheCountryCodeAndLastFour() throws {
         #expect(try PhoneNumber(parsing: "+14155552671", defaultRegion: "US").masked == "+1******2671")
         #expect(try PhoneNumber(parsing: "+447911123456", defaultRegion: "US").masked == "+44******3456")

@@ -112,6 +112,7 @@ import Testing
                 (#"{"phone":"+14155550100","consent":"yes"}"#, 422, "invalid_field"),
                 (#"{"phone":"call me","consent":true}"#, 422, "invalid_phone_number"),
                 (#"{"phone":"+447911123456","consent":true}"#, 422, "country_not_allowed"),
+                (#"{"phone":"+1 876 555 0100","consent":true}"#, 422, "country_not_allowed"),
             ]
             for (body, status, code) in cases {
                 let response = try await client.request("POST", "/v1/handoff", headers: Self.json(cookie), body: body)

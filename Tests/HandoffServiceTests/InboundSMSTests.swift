@@ -24,7 +24,9 @@ import Testing
             "POST", "/v1/handoff/verify", headers: HandoffFlowTests.json(cookie), body: #"{"code":"\#(code)"}"#)
         #expect(verified.status == 200)
         #expect(
-            try await SMSDeliveryTests.eventually { simulator.inbox(of: phone).contains { $0.body.contains("all set") } },
+            try await SMSDeliveryTests.eventually {
+                simulator.inbox(of: phone).contains { $0.body.contains("all set") }
+            },
             "the confirmation arrived")
         return (cookie, try #require(session["conversation_id"] as? String))
     }

@@ -31,6 +31,22 @@ for region in sorted(phonenumbers.SUPPORTED_REGIONS):
     prefix = m.national_prefix
     w('        "%s": (%d, %s),' % (region, m.country_code, '"%s"' % prefix if prefix else "nil"))
 w("    ]")
+w("")
+w("    /// NANP area codes outside the United States (Canada, the Caribbean, the Pacific territories):")
+w("    /// +1 numbers are told apart by area code, which matters for the allow-list of countries.")
+w("    static let nanpAreaCodes: [Int: String] = [")
+samples = ["2345678", "5551234", "4567890", "7654321", "3216549", "8881234", "2001234", "6001234"]
+for npa in range(200, 1000):
+    votes = {}
+    for sub in samples:
+        region = phonenumbers.region_code_for_number(phonenumbers.parse("+1%d%s" % (npa, sub)))
+        if region:
+            votes[region] = votes.get(region, 0) + 1
+    if votes:
+        region = max(votes, key=votes.get)
+        if region != "US":
+            w('        %d: "%s",' % (npa, region))
+w("    ]")
 w("}")
 path = pathlib.Path(__file__).resolve().parents[2] / "Sources/HandoffCore/PhoneNumberMetadata.swift"
 path.write_text("\n".join(out) + "\n")

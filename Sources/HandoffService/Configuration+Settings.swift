@@ -193,6 +193,11 @@ extension Configuration {
         } current: {
             seconds($0.replyWindow)
         },
+        text("answer_sla", "2m", "A customer waiting this long for an answer gets a human (escalation).") {
+            $0.answerSLA = try duration($1)
+        } current: {
+            seconds($0.answerSLA)
+        },
         text("handoffs_per_minute_per_ip", "10", "Handoff requests (codes texted) per minute from one IP address.") {
             $0.handoffsPerMinutePerIP = try integer($1, in: 1...100_000)
         } current: {

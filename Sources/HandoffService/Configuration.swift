@@ -73,6 +73,8 @@ public struct Configuration: Sendable, Equatable {
     public var quietHours = QuietHours.federalUS
     /// A text is a reply, not proactive, when the customer wrote within this long.
     public var replyWindow = Duration.seconds(24 * 3600)
+    /// A conversation whose customer waited this long for an answer goes to the human queue.
+    public var answerSLA = Duration.seconds(120)
     /// Handoff requests (verification codes) allowed per minute from one IP address.
     public var handoffsPerMinutePerIP = 10
     /// The brand or program name texts and the consent disclosure name.

@@ -12,6 +12,7 @@ public final class HandoffApplication: Sendable {
     let database: Database
     private let server: HTTPServer
     private let dispatcher: OutboxDispatcher
+    private let answerDeadline: AnswerDeadline
     private let httpClient: HTTPClient
     /// The gateway in use, and the simulator when it is the simulator.
     let gatewaySetup: GatewaySetup
@@ -53,6 +54,9 @@ public final class HandoffApplication: Sendable {
         let routing = Routing(
             webhooks: webhooks,
             holdingText: "\(configuration.brandName): thanks - a member of our team will reply shortly.")
+        answerDeadline = AnswerDeadline(
+            database: database, routing: routing, events: hub, sla: configuration.answerSLA,
+            outboxChanged: { dispatcher.wake() })
         let chat = ChatService(
             database: database, events: hub, webhooks: webhooks, outboxChanged: { dispatcher.wake() },
             smsPolicy: SMSPolicy(
@@ -131,6 +135,7 @@ public final class HandoffApplication: Sendable {
     /// Binds the listen address and starts serving.
     public func start() async throws {
         try await dispatcher.start()
+        answerDeadline.start()
         try server.start()
         logger.info(
             "listening",
@@ -149,6 +154,7 @@ public final class HandoffApplication: Sendable {
     public func shutdown() async {
         logger.info("draining", metadata: ["timeout_s": "\(configuration.drainTimeout.components.seconds)"])
         await server.shutdown(gracePeriod: configuration.drainTimeout)
+        await answerDeadline.stop()
         await dispatcher.stop()
         await gatewaySetup.simulator?.shutdown()
         httpClient.shutdown()

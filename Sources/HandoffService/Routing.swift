@@ -25,7 +25,6 @@ struct Routing: Sendable {
         let chat = ChatRepository(connection)
         guard var conversation = try chat.conversation(id: message.conversationID) else { return [] }
         let intents = Intent.classify(message.body)
-        var events: [ConversationEventRecord] = []
         if intents.contains(.wrongNumber), message.channel == "sms",
             let phone = try chat.contact(id: conversation.contactID)?.phoneE164
         {
@@ -51,6 +50,17 @@ struct Routing: Sendable {
         } else {
             return []
         }
+        return try escalate(conversation, reason: reason, history: history, connection: connection, now: now)
+    }
+
+    /// Moves an open conversation to the human queue, tells the customer, emits
+    /// `conversation.escalated`; returns the events to publish.
+    func escalate(
+        _ conversation: ConversationRecord, reason: String, history: [MessageRecord], connection: Connection, now: Int64
+    ) throws -> [ConversationEventRecord] {
+        let chat = ChatRepository(connection)
+        var conversation = conversation
+        var events: [ConversationEventRecord] = []
         conversation.state = "escalated"
         conversation.queue = Self.humanQueue
         conversation.escalationReason = reason
@@ -79,6 +89,19 @@ struct Routing: Sendable {
                 try chat.appendEvent(
                     conversationID: conversation.id, type: "message",
                     payload: String(decoding: try JSONBody.encode(MessageJSON(notice)), as: UTF8.self), now: now))
+        }
+        return events
+    }
+
+    /// Escalates open conversations whose customer has waited longer than `sla` for an answer.
+    func escalateUnanswered(sla: Int64, connection: Connection, now: Int64) throws -> [ConversationEventRecord] {
+        let chat = ChatRepository(connection)
+        var events: [ConversationEventRecord] = []
+        for conversation in try chat.unansweredConversations(before: now - sla, limit: 100) {
+            let history = try chat.messages(conversationID: conversation.id, afterSeq: 0, limit: 10_000)
+                .filter { $0.author == "visitor" }
+            events += try escalate(
+                conversation, reason: "no_answer", history: history, connection: connection, now: now)
         }
         return events
     }

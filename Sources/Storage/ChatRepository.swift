@@ -116,6 +116,20 @@ public struct ChatRepository {
             ])
     }
 
+    /// Open conversations whose newest message is the visitor's and older than `before`: nobody
+    /// has answered them in time.
+    public func unansweredConversations(before: Int64, limit: Int) throws(StorageError) -> [ConversationRecord] {
+        try connection.query(
+            """
+            SELECT c.* FROM conversations c
+            JOIN messages m ON m.seq = (SELECT max(seq) FROM messages WHERE conversation_id = c.id)
+            WHERE c.state = 'open' AND m.author = 'visitor' AND m.created_at < ?
+            ORDER BY c.seq LIMIT ?
+            """,
+            [.integer(before), .int(limit)]
+        ).map(Self.conversation)
+    }
+
     // MARK: Messages
 
     /// Inserts a message; `clientKey` makes retries idempotent (see `message(conversationID:clientKey:)`).

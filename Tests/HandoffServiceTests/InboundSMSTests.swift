@@ -100,6 +100,56 @@ import Testing
         }
     }
 
+    @Test func aHundredSimultaneousDeliveriesOfOneTextMakeOneMessage() async throws {
+        try await SMSDeliveryTests.withApp { application, client, simulator in
+            let phone = "+14155550149"
+            let (cookie, _) = try await Self.activeSession(phone, client, simulator)
+            let sid = "SM" + String(repeating: "7", count: 32)
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<100 {
+                    group.addTask {
+                        try await simulator.reply(from: phone, to: Self.sender, body: "once only", messageSID: sid)
+                            .status
+                    }
+                }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+            #expect(statuses.count == 100 && statuses.allSatisfy { $0 == 200 }, "every delivery is acknowledged")
+            let copies = try await Self.history(cookie, client).filter { $0["body"] as? String == "once only" }
+            #expect(copies.count == 1)
+        }
+    }
+
+    @Test func stopWhileTextsAreQueuedSendsNoneOfThem() async throws {
+        try await SMSDeliveryTests.withApp({
+            $0.smsPerSecond = 10
+            $0.smsMaxInFlight = 1
+        }) { application, client, simulator in
+            let phone = "+14155550150"
+            let (_, conversationID) = try await Self.activeSession(phone, client, simulator)
+            _ = try await simulator.reply(from: phone, to: Self.sender, body: "ok")
+            let auth = [("Authorization", "Bearer \(ChatAPITests.apiKey)"), ("Content-Type", "application/json")]
+            var ids: [String] = []
+            for index in 0..<50 {
+                let reply = try await client.request(
+                    "POST", "/v1/conversations/\(conversationID)/messages", headers: auth,
+                    body: #"{"body":"queued \#(index)","author":"agent"}"#)
+                ids.append(try #require((reply.json?["message"] as? [String: Any])?["id"] as? String))
+            }
+            _ = try await simulator.reply(from: phone, to: Self.sender, body: "STOP")
+            let sentBeforeStop = simulator.inbox(of: phone).filter { $0.body.hasPrefix("queued ") }.count
+            try await Task.sleep(for: .seconds(1))
+            let sentInAll = simulator.inbox(of: phone).filter { $0.body.hasPrefix("queued ") }.count
+            #expect(sentInAll - sentBeforeStop <= 1, "at most the one already at the gateway")
+            #expect(sentInAll < 10, "paced at 10 a second, STOP came first")
+            let queued = ids
+            let statuses = try await application.database.read { connection in
+                try queued.map { try ChatRepository(connection).message(id: $0)?.status ?? "" }
+            }
+            #expect(statuses.filter { $0 == "suppressed" }.count >= 50 - sentInAll - 1)
+        }
+    }
+
     @Test func aStrangersPictureOpensAnUnlinkedConversation() async throws {
         try await SMSDeliveryTests.withApp { application, client, simulator in
             let stranger = "+14155550146"

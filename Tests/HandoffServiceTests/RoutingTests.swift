@@ -69,6 +69,28 @@ import Testing
             #expect(suppressed)
         }
     }
+
+    @Test func anUnansweredCustomerGetsAHumanAfterTheSLA() async throws {
+        try await SMSDeliveryTests.withApp({ $0.answerSLA = .milliseconds(300) }) { _, client, _ in
+            let (cookie, session) = try await ChatAPITests.startSession(client)
+            let id = try #require(session["conversation_id"] as? String)
+            _ = try await client.request(
+                "POST", "/v1/messages", headers: HandoffFlowTests.json(cookie), body: #"{"body":"Hello?"}"#)
+            let (answeredCookie, answered) = try await ChatAPITests.startSession(client)
+            let answeredID = try #require(answered["conversation_id"] as? String)
+            _ = try await client.request(
+                "POST", "/v1/messages", headers: HandoffFlowTests.json(answeredCookie), body: #"{"body":"Hi there"}"#)
+            _ = try await client.request(
+                "POST", "/v1/conversations/\(answeredID)/messages", headers: Self.auth,
+                body: #"{"body":"Hello! How can I help?","author":"bot"}"#)
+            #expect(
+                try await SMSDeliveryTests.eventually(seconds: 5) {
+                    try await Self.conversation(id, client)["escalation_reason"] as? String == "no_answer"
+                })
+            #expect(try await Self.conversation(answeredID, client)["state"] as? String == "open")
+        }
+    }
+
 }
 
 private func connectionIsSuppressed(_ connection: Storage.Connection, _ phone: String) throws -> Bool {

@@ -141,7 +141,7 @@ import Testing
             try await Task.sleep(for: .seconds(1))
             let sentInAll = simulator.inbox(of: phone).filter { $0.body.hasPrefix("queued ") }.count
             #expect(sentInAll - sentBeforeStop <= 1, "at most the one already at the gateway")
-            #expect(sentInAll < 10, "paced at 10 a second, STOP came first")
+            #expect(sentInAll < 50, "paced at 10 a second: STOP arrived while texts were still queued")
             let queued = ids
             let statuses = try await application.database.read { connection in
                 try queued.map { try ChatRepository(connection).message(id: $0)?.status ?? "" }

@@ -63,7 +63,7 @@ final class Transfer: @unchecked Sendable {
     var handle: UnsafeMutableRawPointer?
     var headerList: UnsafeMutablePointer<curl_slist>?
     var responseBody: [UInt8] = []
-    var responseHeaders: [(name: String, value: String)] = []
+    var responseHeaders: [UInt8] = []
     var overflowed = false
 
     init(request: HTTPClientRequest, configuration: HTTPClient.Configuration) {
@@ -242,7 +242,7 @@ private final class CurlEngine: @unchecked Sendable {
                 transfer.finish(
                     .success(
                         HTTPClientResponse(
-                            status: status, headers: transfer.responseHeaders, body: transfer.responseBody)))
+                            status: status, rawHeaders: transfer.responseHeaders, body: transfer.responseBody)))
             } else {
                 transfer.finish(.failure(Self.error(for: code)))
             }
@@ -294,20 +294,18 @@ private func curlWriteBody(
     return length
 }
 
-/// libcurl's header callback: keeps the fields of the last response (after redirects or 100s).
+/// libcurl's header callback: keeps the header lines of the last response (after redirects or 100s).
 private func curlWriteHeader(
     _ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ context: UnsafeMutableRawPointer?
 ) -> Int {
     guard let data, let context else { return 0 }
     let transfer = Unmanaged<Transfer>.fromOpaque(context).takeUnretainedValue()
     let length = size * count
-    let line = String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self)
-    if line.hasPrefix("HTTP/") {
-        transfer.responseHeaders = []
-    } else if let colon = line.firstIndex(of: ":") {
-        let name = String(line[..<colon])
-        let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
-        transfer.responseHeaders.append((name, value))
+    let line = UnsafeRawBufferPointer(start: data, count: length)
+    if line.starts(with: "HTTP/".utf8) {
+        transfer.responseHeaders.removeAll(keepingCapacity: true)
+    } else {
+        transfer.responseHeaders.append(contentsOf: line)
     }
     return length
 }

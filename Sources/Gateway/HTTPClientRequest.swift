@@ -27,14 +27,24 @@ public struct HTTPClientRequest: Sendable, Equatable {
 /// What the server answered.
 public struct HTTPClientResponse: Sendable {
     public var status: Int
-    /// Header fields of the final response, in order.
-    public var headers: [(name: String, value: String)]
+    /// The header lines of the final response as received; parsed only when asked for, since
+    /// most callers never look at them.
+    public var rawHeaders: [UInt8]
     public var body: [UInt8]
 
-    public init(status: Int, headers: [(name: String, value: String)], body: [UInt8]) {
+    public init(status: Int, rawHeaders: [UInt8], body: [UInt8]) {
         self.status = status
-        self.headers = headers
+        self.rawHeaders = rawHeaders
         self.body = body
+    }
+
+    /// Header fields of the final response, in order.
+    public var headers: [(name: String, value: String)] {
+        String(decoding: rawHeaders, as: UTF8.self).split(whereSeparator: \.isNewline).compactMap { line in
+            guard let colon = line.firstIndex(of: ":") else { return nil }
+            let value = line[line.index(after: colon)...].drop { $0 == " " || $0 == "\t" }
+            return (String(line[..<colon]), String(value.reversed().drop { $0 == " " || $0 == "\t" }.reversed()))
+        }
     }
 
     /// The first value of header `name` (case-insensitive).

@@ -56,10 +56,18 @@ import Testing
         return process
     }
 
-    static func waitUntilUp(_ client: HTTPTestClient) async throws {
-        for _ in 0..<200 {
-            if (try? await client.request("GET", "/readyz"))?.status == 200 { return }
-            try await Task.sleep(for: .milliseconds(25))
+    /// Starts the daemon on a free port and waits until it is ready; another test may take the
+    /// port between the probe and the bind, so a daemon that exits at once is tried again.
+    static func startDaemon(twilio: Int, directory: TemporaryDirectory) async throws -> (Process, HTTPTestClient) {
+        for _ in 0..<5 {
+            let port = freeLoopbackPort()
+            let process = try daemon(port: port, twilio: twilio, directory: directory)
+            let client = HTTPTestClient(port: port)
+            for _ in 0..<400 where process.isRunning {
+                if (try? await client.request("GET", "/readyz"))?.status == 200 { return (process, client) }
+                try await Task.sleep(for: .milliseconds(25))
+            }
+            process.terminate()
         }
         throw RawHTTPClientError(message: "the daemon did not start")
     }
@@ -71,10 +79,7 @@ import Testing
         try fake.server.start()
         defer { Task { await fake.server.shutdown(gracePeriod: .zero) } }
         let directory = try TemporaryDirectory()
-        let port = freeLoopbackPort()
-        let client = HTTPTestClient(port: port)
-        let first = try Self.daemon(port: port, twilio: fake.server.port, directory: directory)
-        try await Self.waitUntilUp(client)
+        let (first, client) = try await Self.startDaemon(twilio: fake.server.port, directory: directory)
 
         let (cookie, session) = try await ChatAPITests.startSession(client)
         let conversationID = try #require(session["conversation_id"] as? String)
@@ -109,9 +114,8 @@ import Testing
         let sentBeforeRestart = fake.all.filter { $0.hasPrefix("reply ") }.count
         #expect(sentBeforeRestart < acknowledged.count, "the kill interrupted the sending")
 
-        let second = try Self.daemon(port: port, twilio: fake.server.port, directory: directory)
+        let (second, _) = try await Self.startDaemon(twilio: fake.server.port, directory: directory)
         defer { second.terminate() }
-        try await Self.waitUntilUp(client)
         for _ in 0..<1000 where !acknowledged.allSatisfy({ fake.count($0) >= 1 }) {
             try await Task.sleep(for: .milliseconds(20))
         }

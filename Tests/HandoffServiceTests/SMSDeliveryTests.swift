@@ -18,18 +18,29 @@ import Testing
         _ body: (HandoffApplication, HTTPTestClient, GatewaySimulator) async throws -> Void
     ) async throws {
         let directory = try TemporaryDirectory()
-        let port = freeLoopbackPort()
-        var configuration = HandoffApplicationTests.configuration(in: directory)
-        configuration.listen = ListenAddress(host: "127.0.0.1", port: port)
-        configuration.publicURL = "http://127.0.0.1:\(port)"
-        configuration.apiKeys = [ChatAPITests.apiKey]
-        configuration.cookieSecure = false
-        // Tests send at any hour: quiet hours have tests of their own.
-        configuration.quietHours = QuietHours(start: 0, end: 24 * 60)
-        adjust(&configuration)
-        let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
-        let application = try await HandoffApplication(configuration: configuration, logger: logger)
-        try await application.start()
+        // The port must be known before start (signatures cover the public URL); another test may
+        // take a port between our probe and our bind, so try a few.
+        var started: (HandoffApplication, Int)?
+        for _ in 0..<5 where started == nil {
+            let port = freeLoopbackPort()
+            var configuration = HandoffApplicationTests.configuration(in: directory)
+            configuration.listen = ListenAddress(host: "127.0.0.1", port: port)
+            configuration.publicURL = "http://127.0.0.1:\(port)"
+            configuration.apiKeys = [ChatAPITests.apiKey]
+            configuration.cookieSecure = false
+            // Tests send at any hour: quiet hours have tests of their own.
+            configuration.quietHours = QuietHours(start: 0, end: 24 * 60)
+            adjust(&configuration)
+            let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+            let application = try await HandoffApplication(configuration: configuration, logger: logger)
+            do {
+                try await application.start()
+                started = (application, port)
+            } catch let error as HTTPServerError where error.code == "bind_failed" {
+                await application.shutdown()
+            }
+        }
+        let (application, port) = try #require(started)
         let simulator = try #require(application.gatewaySetup.simulator)
         do {
             try await body(application, HTTPTestClient(port: port), simulator)

@@ -195,10 +195,18 @@ final class ChatService: Sendable {
             if direction == "outbound", conversation.activeChannel == "sms",
                 let phone = try chat.contact(id: conversation.contactID)?.phoneE164, !(try chat.isSuppressed(phone))
             {
+                // Replies to a customer who wrote recently go before proactive texts.
+                let priority = try Self.customerWroteRecently(conversationID, connection: connection, now: now) ? 0 : 1
                 let (message, event) = try SMSService.enqueue(
-                    conversationID: conversationID, to: phone, body: body, author: author, priority: 0,
+                    conversationID: conversationID, to: phone, body: body, author: author, priority: priority,
                     connection: connection, webhooks: webhooks, now: now, clientKey: clientKey, policy: smsPolicy)
                 return (message, true, [event], true)
+            }
+            // The channel follows the customer: writing in the widget brings the conversation back
+            // to the web (texting again takes it back to SMS).
+            if direction == "inbound", conversation.activeChannel == "sms" {
+                conversation.activeChannel = "web"
+                try chat.update(conversation)
             }
             let message = try chat.insert(
                 MessageRecord(
@@ -219,6 +227,14 @@ final class ChatService: Sendable {
             if webhooks.isEnabled || queuedSMS { outboxChanged() }
         }
         return (message, created)
+    }
+
+    /// Whether the customer wrote in the last 24 hours (a reply, not a proactive text).
+    static func customerWroteRecently(_ conversationID: String, connection: Connection, now: Int64) throws -> Bool {
+        let last = try connection.queryOne(
+            "SELECT max(created_at) AS at FROM messages WHERE conversation_id = ? AND direction = 'inbound'",
+            [.text(conversationID)])?.int64("at")
+        return last.map { now - $0 <= 86_400_000 } ?? false
     }
 
     /// A page of a conversation's history, oldest first; `after` is the previous page's cursor.

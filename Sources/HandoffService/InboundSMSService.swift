@@ -114,6 +114,14 @@ final class InboundSMSService: Sendable {
         _ inbound: InboundSMS, in conversationID: String, connection: Connection, now: Int64
     ) throws -> (MessageRecord, ConversationEventRecord) {
         let chat = ChatRepository(connection)
+        // The channel follows the customer: a text takes the conversation (back) to SMS.
+        if var conversation = try chat.conversation(id: conversationID), conversation.activeChannel != "sms",
+            !(try chat.isSuppressed(inbound.from))
+        {
+            conversation.activeChannel = "sms"
+            conversation.updatedAt = now
+            try chat.update(conversation)
+        }
         let message = try chat.insert(
             MessageRecord(
                 id: Identifiers.make("msg"), conversationID: conversationID, direction: "inbound", channel: "sms",

@@ -150,6 +150,25 @@ import Testing
         }
     }
 
+    @Test func theChannelFollowsTheCustomer() async throws {
+        try await SMSDeliveryTests.withApp { _, client, simulator in
+            let phone = "+14155550151"
+            let (cookie, conversationID) = try await Self.activeSession(phone, client, simulator)
+            let auth = [("Authorization", "Bearer \(ChatAPITests.apiKey)"), ("Content-Type", "application/json")]
+            func reply(_ body: String) async throws -> String? {
+                let response = try await client.request(
+                    "POST", "/v1/conversations/\(conversationID)/messages", headers: auth,
+                    body: #"{"body":"\#(body)","author":"agent"}"#)
+                return (response.json?["message"] as? [String: Any])?["channel"] as? String
+            }
+            _ = try await client.request(
+                "POST", "/v1/messages", headers: HandoffFlowTests.json(cookie), body: #"{"body":"Back at my desk"}"#)
+            #expect(try await reply("Welcome back") == "web")
+            _ = try await simulator.reply(from: phone, to: Self.sender, body: "On the train now")
+            #expect(try await reply("Texting you then") == "sms")
+        }
+    }
+
     @Test func aStrangersPictureOpensAnUnlinkedConversation() async throws {
         try await SMSDeliveryTests.withApp { application, client, simulator in
             let stranger = "+14155550146"

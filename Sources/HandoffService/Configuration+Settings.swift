@@ -223,9 +223,9 @@ extension Configuration {
         },
         text(
             "sms_summary_template", "(see example)",
-            "Where the chat stands, texted after the confirmation ({{brand}}, {{question}}, {{answer}})."
+            "Where the chat stands, texted after the confirmation ({{brand}}, {{question}}, {{answer}}, {{link}})."
         ) {
-            try template($1, allowed: ["brand", "question", "answer"])
+            try template($1, allowed: ["brand", "question", "answer", "link"])
             $0.summaryTemplate = $1
         } current: {
             $0.summaryTemplate

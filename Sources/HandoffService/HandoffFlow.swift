@@ -265,7 +265,7 @@ final class HandoffFlow: Sendable {
                 conversationID: conversationID, to: verification.phoneE164, body: confirmation, author: "system",
                 priority: 0, connection: connection, webhooks: webhooks, now: now
             ).1)
-        if let summary = try summary(conversationID: conversationID, connection: connection) {
+        if let summary = try summary(conversationID: conversationID, pageURL: session.pageURL, connection: connection) {
             events.append(
                 try SMSService.enqueue(
                     conversationID: conversationID, to: verification.phoneE164, body: summary, author: "system",
@@ -285,7 +285,8 @@ final class HandoffFlow: Sendable {
 
     /// The context bridge: the visitor's last open question and our last answer, trimmed so the
     /// text stays within two segments. Nil when the chat has no question yet.
-    private func summary(conversationID: String, connection: Connection) throws -> String? {
+    /// `{{link}}` is the page the visitor chatted on (the widget resumes there), when known.
+    private func summary(conversationID: String, pageURL: String?, connection: Connection) throws -> String? {
         let history = try ChatRepository(connection).messages(
             conversationID: conversationID, afterSeq: 0, limit: 10_000
         )
@@ -298,12 +299,14 @@ final class HandoffFlow: Sendable {
             settings.summaryTemplate.replacingOccurrences(of: "{{brand}}", with: settings.brand)
                 .replacingOccurrences(of: "{{question}}", with: questionText)
                 .replacingOccurrences(of: "{{answer}}", with: answerText)
+                .replacingOccurrences(of: "{{link}}", with: pageURL ?? "")
         }
         while SMSSegments(body: render()).count > 2, questionText.count + answerText.count > 20 {
             if answerText.count >= questionText.count {
-                answerText = String(answerText.prefix(answerText.count * 3 / 4)) + "…"
+                // "..." rather than an ellipsis character, which would force UCS-2.
+                answerText = String(answerText.prefix(answerText.count * 3 / 4)) + "..."
             } else {
-                questionText = String(questionText.prefix(questionText.count * 3 / 4)) + "…"
+                questionText = String(questionText.prefix(questionText.count * 3 / 4)) + "..."
             }
         }
         return render()

@@ -1,5 +1,6 @@
 import Foundation
 import Gateway
+import HandoffCore
 import Storage
 import TestSupport
 import Testing
@@ -150,6 +151,40 @@ import Testing
             try await Task.sleep(for: .milliseconds(300))
             #expect(simulator.inbox(of: "+14155550100").count == 3, "three codes, no more")
             #expect(simulator.inbox(of: "+447911123456").isEmpty)
+        }
+    }
+}
+
+/// The context bridge's summary text.
+@Suite struct ContextBridgeTests {
+    @Test func keepsTheSummaryShortGSMAndLinkedBack() async throws {
+        try await SMSDeliveryTests.withApp({
+            $0.summaryTemplate = "Last Q: {{question}} / A: {{answer}} {{link}}"
+        }) { _, client, simulator in
+            let response = try await client.request(
+                "POST", "/v1/sessions", headers: [("Content-Type", "application/json")],
+                body: #"{"page_url":"https://shop.example/orders"}"#)
+            let cookie = try #require(response.header("Set-Cookie")?.split(separator: ";").first.map(String.init))
+            let id = try #require(response.json?["conversation_id"] as? String)
+            let question = String(repeating: "Where is the parcel I ordered last week? ", count: 8)
+            _ = try await client.request(
+                "POST", "/v1/messages", headers: HandoffFlowTests.json(cookie), body: #"{"body":"\#(question)"}"#)
+            _ = try await client.request(
+                "POST", "/v1/conversations/\(id)/messages", headers: RoutingTests.auth,
+                body: #"{"body":"\#(String(repeating: "It is on its way to you. ", count: 10))","author":"agent"}"#)
+            let phone = "+14155550152"
+            _ = try await client.request(
+                "POST", "/v1/handoff", headers: HandoffFlowTests.json(cookie),
+                body: #"{"phone":"\#(phone)","consent":true}"#)
+            let code = try await HandoffFlowTests.code(simulator, phone)
+            _ = try await client.request(
+                "POST", "/v1/handoff/verify", headers: HandoffFlowTests.json(cookie), body: #"{"code":"\#(code)"}"#)
+            #expect(try await SMSDeliveryTests.eventually { simulator.inbox(of: phone).count >= 3 })
+            let summary = try #require(simulator.inbox(of: phone).last)
+            #expect(summary.body.hasPrefix("Last Q: Where is the parcel"))
+            #expect(summary.body.hasSuffix("https://shop.example/orders"))
+            #expect(summary.segments <= 2)
+            #expect(SMSEncoding.of(summary.body) == .gsm7)
         }
     }
 }

@@ -1,4 +1,6 @@
+import Foundation
 import HandoffCore
+import Yams
 
 extension Configuration {
     /// Every setting, in the order `check-config` and the example config list them.
@@ -215,6 +217,17 @@ extension Configuration {
         } current: {
             $0.consentText
         },
+        text("consent_texts", "", "YAML file of disclosures per program and locale (es, alerts/es, ...).") {
+            guard let path = try optional($1) else {
+                $0.consentTexts = [:]
+                $0.consentTextsFile = nil
+                return
+            }
+            $0.consentTexts = try disclosures(fromFile: path)
+            $0.consentTextsFile = path
+        } current: {
+            $0.consentTextsFile
+        },
         text("sms_confirmation_template", "(see example)", "First text after verification ({{brand}}).") {
             try template($1, allowed: ["brand"])
             $0.confirmationTemplate = $1
@@ -326,6 +339,25 @@ where Choice.RawValue == String {
         throw SettingProblem("expected one of " + Choice.allCases.map(\.rawValue).joined(separator: ", "))
     }
     return value
+}
+
+/// Reads a `key: disclosure` YAML mapping; every text may use `{{brand}}` only.
+private func disclosures(fromFile path: String) throws(SettingProblem) -> [String: String] {
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+        throw SettingProblem("cannot read \(path)")
+    }
+    guard let node = try? Yams.compose(yaml: text), case .mapping(let mapping) = node else {
+        throw SettingProblem("\(path) must be a YAML mapping of locale or program/locale: text")
+    }
+    var texts: [String: String] = [:]
+    for (key, value) in mapping {
+        guard let name = key.string, let disclosure = value.string, !disclosure.isEmpty else {
+            throw SettingProblem("\(path): every entry must be key: text")
+        }
+        try template(disclosure, allowed: ["brand"])
+        texts[name.lowercased()] = disclosure
+    }
+    return texts
 }
 
 /// Checks that every `{{placeholder}}` in a template is one of `allowed`.

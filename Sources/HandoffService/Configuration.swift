@@ -83,6 +83,10 @@ public struct Configuration: Sendable, Equatable {
     public var consentText =
         "I agree to receive text messages about this conversation from {{brand}}. Message frequency varies. "
         + "Msg & data rates may apply. Reply HELP for help, STOP to cancel."
+    /// Disclosures per program and locale (keys `es`, `es-MX`, `alerts`, `alerts/es`), from the YAML
+    /// file named by `consent_texts`; `consentText` is the fallback.
+    public var consentTexts: [String: String] = [:]
+    public var consentTextsFile: String?
     /// The first text after verification (`{{brand}}`).
     public var confirmationTemplate =
         "{{brand}}: you're all set to continue this chat by text. Msg frequency varies. Msg & data rates may apply. "

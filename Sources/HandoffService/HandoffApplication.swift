@@ -69,7 +69,8 @@ public final class HandoffApplication: Sendable {
                 brand: configuration.brandName, program: "chat", defaultRegion: configuration.defaultRegion,
                 allowedRegions: Set(
                     configuration.smsCountries.isEmpty ? [configuration.defaultRegion] : configuration.smsCountries),
-                consentText: configuration.consentText, confirmationTemplate: configuration.confirmationTemplate,
+                consentText: configuration.consentText, consentTexts: configuration.consentTexts,
+                confirmationTemplate: configuration.confirmationTemplate,
                 summaryTemplate: configuration.summaryTemplate),
             outboxChanged: { dispatcher.wake() })
         let cors = CORSPolicy(allowedOrigins: configuration.widgetOrigins)

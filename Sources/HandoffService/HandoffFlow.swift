@@ -24,6 +24,8 @@ final class HandoffFlow: Sendable {
         var defaultRegion: String
         var allowedRegions: Set<String>
         var consentText: String
+        /// Disclosures per program and locale (see `Configuration.consentTexts`).
+        var consentTexts: [String: String] = [:]
         var confirmationTemplate: String
         var summaryTemplate: String
         var codeLifetimeMilliseconds: Int64 = 10 * 60_000
@@ -51,8 +53,21 @@ final class HandoffFlow: Sendable {
         self.now = now
     }
 
-    /// The disclosure the widget shows, exactly as it is recorded when the visitor accepts it.
-    var disclosure: String { settings.consentText.replacingOccurrences(of: "{{brand}}", with: settings.brand) }
+    /// The disclosure the widget shows for a program and locale, exactly as it is recorded when
+    /// the visitor accepts it: `program/es-mx`, `program/es`, `program`, `es-mx`, `es`, then the default.
+    func disclosure(program: String? = nil, locale: String? = nil) -> String {
+        let language =
+            (locale ?? "").split(separator: ",").first.map { $0.split(separator: ";")[0] }
+            .map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        let base = language.split(separator: "-").first.map(String.init) ?? ""
+        var keys: [String] = []
+        if let program {
+            keys += [program + "/" + language, program + "/" + base, program].map { $0.lowercased() }
+        }
+        keys += [language, base]
+        let text = keys.lazy.compactMap { self.settings.consentTexts[$0] }.first ?? settings.consentText
+        return text.replacingOccurrences(of: "{{brand}}", with: settings.brand)
+    }
 
     static func disclosureVersion(_ text: String) -> String {
         SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
@@ -119,7 +134,7 @@ final class HandoffFlow: Sendable {
         let code = Self.newCode()
         let now = now()
         let settings = settings
-        let disclosure = disclosure
+        let disclosure = disclosure(program: program, locale: requester.locale)
         let webhooks = webhooks
         let verificationID = Identifiers.make("ver")
         let expiresAt = now + settings.codeLifetimeMilliseconds
@@ -234,6 +249,8 @@ final class HandoffFlow: Sendable {
         guard let session = try chat.sessionRecord(id: verification.sessionID) else {
             throw HTTPError(.conflict, code: "no_session", message: "The session of this verification is gone.")
         }
+        // The confirmation records the disclosure the visitor accepted with the request.
+        let shown = try handoff.latestRequestDisclosure(phone: verification.phoneE164) ?? disclosure()
         let (contactID, linkedConversation) = try handoff.link(
             sessionID: session.id, sessionContactID: session.contactID, phone: verification.phoneE164, now: now)
         let conversationID: String
@@ -256,7 +273,7 @@ final class HandoffFlow: Sendable {
                 phoneE164: verification.phoneE164, contactID: contactID, program: verification.program,
                 event: "opt_in_confirmed", method: method, sessionID: session.id, ipAddress: requester?.ipAddress,
                 userAgent: requester?.userAgent, pageURL: session.pageURL, locale: requester?.locale,
-                disclosureText: disclosure, disclosureVersion: Self.disclosureVersion(disclosure), createdAt: now))
+                disclosureText: shown, disclosureVersion: Self.disclosureVersion(shown), createdAt: now))
         var events: [ConversationEventRecord] = []
         let brand = settings.brand
         let confirmation = settings.confirmationTemplate.replacingOccurrences(of: "{{brand}}", with: brand)

@@ -20,13 +20,14 @@ struct WidgetRoutes {
             if let token = started.newToken { headers.add(name: "Set-Cookie", value: cookie.setCookie(token)) }
             headers.add(name: "Cache-Control", value: "no-store")
             return try JSONBody.response(
-                try await Self.session(started.context, handoff), status: started.newToken == nil ? .ok : .created,
+                try await Self.session(started.context, handoff, request),
+                status: started.newToken == nil ? .ok : .created,
                 headers: headers)
         }
         router.get("/v1/session") { [chat, handoff] request in
             let visitor = try await Self.visitor(request, chat)
             return try JSONBody.response(
-                try await Self.session(visitor, handoff), headers: ["Cache-Control": "no-store"])
+                try await Self.session(visitor, handoff, request), headers: ["Cache-Control": "no-store"])
         }
         router.post("/v1/handoff") { [chat, handoff, handoffLimiter] request in
             let visitor = try await Self.visitor(request, chat)
@@ -90,10 +91,13 @@ struct WidgetRoutes {
         return visitor
     }
 
-    static func session(_ context: ChatService.VisitorContext, _ handoff: HandoffFlow) async throws -> SessionJSON {
+    static func session(
+        _ context: ChatService.VisitorContext, _ handoff: HandoffFlow, _ request: HTTPRequest
+    ) async throws -> SessionJSON {
         SessionJSON(
             sessionID: context.session.id, conversationID: context.conversationID,
-            handoff: try await handoff.state(of: context), consentText: handoff.disclosure)
+            handoff: try await handoff.state(of: context),
+            consentText: handoff.disclosure(locale: request.headers["Accept-Language"]))
     }
 
     static func requester(_ visitor: ChatService.VisitorContext, _ request: HTTPRequest) -> HandoffFlow.Requester {

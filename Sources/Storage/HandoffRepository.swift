@@ -153,6 +153,17 @@ public struct HandoffRepository {
             ])
     }
 
+    /// The disclosure shown with the newest opt-in request of a phone.
+    public func latestRequestDisclosure(phone: String) throws(StorageError) -> String? {
+        try connection.queryOne(
+            """
+            SELECT disclosure_text FROM consents WHERE phone_e164 = ? AND event = 'opt_in_requested'
+            ORDER BY seq DESC LIMIT 1
+            """,
+            [.text(phone)]
+        )?.string("disclosure_text")
+    }
+
     /// A phone's ledger, oldest first.
     public func consents(phone: String) throws(StorageError) -> [ConsentRecord] {
         try connection.query("SELECT * FROM consents WHERE phone_e164 = ? ORDER BY seq", [.text(phone)]).map { row in

@@ -153,6 +153,17 @@ import Testing
         #expect(loaded.configuration == Configuration.defaultsResolved)
     }
 
+    @Test func theExampleDisclosuresLoad() throws {
+        let path = Self.examplePath.deletingLastPathComponent().appendingPathComponent("consent-texts.example.yaml")
+            .path
+        let loaded = try ConfigurationLoader(environment: ["HANDOFF_CONSENT_TEXTS": path]).load(configPath: nil)
+        #expect(loaded.configuration.consentTexts["es"]?.hasPrefix("Acepto") == true)
+        #expect(loaded.configuration.consentTexts["fr"] != nil)
+        #expect(throws: HandoffServiceError.self) {
+            try ConfigurationLoader(environment: ["HANDOFF_CONSENT_TEXTS": "/nonexistent.yaml"]).load(configPath: nil)
+        }
+    }
+
     @Test func theExampleDocumentsEverySetting() throws {
         let text = try String(contentsOf: Self.examplePath, encoding: .utf8)
         for setting in Configuration.settings {

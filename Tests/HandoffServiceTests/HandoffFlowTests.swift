@@ -188,3 +188,40 @@ import Testing
         }
     }
 }
+
+/// Disclosures per locale and program: what the widget shows is what the ledger keeps.
+@Suite struct DisclosureTests {
+    @Test func showsAndRecordsTheVisitorsLanguage() async throws {
+        try await SMSDeliveryTests.withApp({
+            $0.consentTexts = ["es": "Acepto mensajes de {{brand}}.", "alerts/es": "Alertas de {{brand}}."]
+        }) { application, client, simulator in
+            let spanish = [("Accept-Language", "es-MX,es;q=0.9,en;q=0.5")]
+            let response = try await client.request("POST", "/v1/sessions", headers: spanish)
+            #expect(response.json?["consent_text"] as? String == "Acepto mensajes de Support.")
+            let cookie = try #require(response.header("Set-Cookie")?.split(separator: ";").first.map(String.init))
+            let phone = "+14155550153"
+            _ = try await client.request(
+                "POST", "/v1/handoff", headers: HandoffFlowTests.json(cookie) + spanish,
+                body: #"{"phone":"\#(phone)","consent":true}"#)
+            let code = try await HandoffFlowTests.code(simulator, phone)
+            _ = try await client.request(
+                "POST", "/v1/handoff/verify", headers: HandoffFlowTests.json(cookie) + spanish,
+                body: #"{"code":"\#(code)"}"#)
+            let ledger = try await client.request(
+                "GET", "/v1/contacts/%2B14155550153/consents", headers: RoutingTests.auth)
+            let texts = (ledger.json?["consents"] as? [[String: Any]])?.compactMap { $0["disclosure_text"] as? String }
+            #expect(texts == ["Acepto mensajes de Support.", "Acepto mensajes de Support."])
+            let flow = HandoffFlow(
+                database: application.database, events: EventHub(), webhooks: EventWebhooks(isEnabled: false),
+                settings: HandoffFlow.Settings(
+                    brand: "Acme", program: "chat", defaultRegion: "US", allowedRegions: ["US"],
+                    consentText: "Default {{brand}}",
+                    consentTexts: ["es": "Es {{brand}}", "alerts/es": "Alertas {{brand}}"],
+                    confirmationTemplate: "", summaryTemplate: ""),
+                outboxChanged: {})
+            #expect(flow.disclosure(program: "alerts", locale: "es-ES") == "Alertas Acme")
+            #expect(flow.disclosure(program: "chat", locale: "es") == "Es Acme")
+            #expect(flow.disclosure(locale: "de-DE") == "Default Acme")
+        }
+    }
+}

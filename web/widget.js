@@ -47,6 +47,7 @@
     '<div class="notice" role="alert" hidden></div>' +
     '<div class="log" role="log" aria-live="polite" aria-label="Conversation"></div>' +
     '<button type="button" class="link go">Take this chat on the go?</button>' +
+    '<button type="button" class="link stop" hidden>Stop texting me</button>' +
     '<div class="handoff phone" hidden><form class="phone-form">' +
     '<div style="flex:1;display:flex;flex-direction:column;gap:8px">' +
     '<label>Mobile number<input type="tel" name="phone" autocomplete="tel" required></label>' +
@@ -150,7 +151,9 @@
     var state = handoff && handoff.state;
     $(".go").hidden = state === "active" || state === "pending_verification";
     $(".handoff.code").hidden = state !== "pending_verification";
+    $(".stop").hidden = state !== "active";
     if (state === "active") say("This chat continues by text at " + (handoff.phone_masked || "your phone") + ".");
+    if (state === "opted_out") say("Texts are stopped. You can keep chatting here.");
   }
 
   function start() {
@@ -213,6 +216,11 @@
     var phone = $(".handoff.phone");
     phone.hidden = !phone.hidden;
     if (!phone.hidden) phone.querySelector("input[type=tel]").focus();
+  });
+  $(".stop").addEventListener("click", function () {
+    request("DELETE", "/v1/handoff")
+      .then(function (result) { showHandoff(result.handoff); })
+      .catch(function (error) { say(error.message); });
   });
   $(".phone-form").addEventListener("submit", function (event) {
     event.preventDefault();

@@ -31,6 +31,7 @@ import Testing
             #expect((summary["consent_text"] as? String)?.contains("Msg & data rates may apply") == true)
             #expect(summary["code_received"] as? Bool == true)
             #expect(summary["handoff_active"] as? Bool == true, "verified from the browser, texts continue")
+            #expect(summary["stopped_from_widget"] as? Bool == true, "and stopped from the widget")
         }
     }
 }

@@ -85,6 +85,11 @@ try:
     shadow.find_element(By.CSS_SELECTOR, ".code-form button[type=submit]").click()
     wait.until(lambda d: "continues by text" in shadow.find_element(By.CSS_SELECTOR, ".notice").text)
     summary["handoff_active"] = True
+    stop = shadow.find_element(By.CSS_SELECTOR, ".stop")
+    wait.until(lambda d: stop.is_displayed())
+    stop.click()
+    wait.until(lambda d: "Texts are stopped" in shadow.find_element(By.CSS_SELECTOR, ".notice").text)
+    summary["stopped_from_widget"] = True
     print(json.dumps(summary))
 except Exception as error:  # report, screenshot, fail
     driver.save_screenshot(screenshot)

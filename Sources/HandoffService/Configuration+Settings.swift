@@ -195,6 +195,16 @@ extension Configuration {
         } current: {
             seconds($0.replyWindow)
         },
+        text("unknown_sender_reply", "", "Answer to a text from an unknown number (empty: none; {{brand}}).") {
+            guard let text = try optional($1) else {
+                $0.unknownSenderReply = nil
+                return
+            }
+            try template(text, allowed: ["brand"])
+            $0.unknownSenderReply = text
+        } current: {
+            $0.unknownSenderReply
+        },
         text("answer_sla", "2m", "A customer waiting this long for an answer gets a human (escalation).") {
             $0.answerSLA = try duration($1)
         } current: {

@@ -73,6 +73,9 @@ public struct Configuration: Sendable, Equatable {
     public var quietHours = QuietHours.federalUS
     /// A text is a reply, not proactive, when the customer wrote within this long.
     public var replyWindow = Duration.seconds(24 * 3600)
+    /// Answer to a text from a number we do not know (nil: no answer; the conversation waits in
+    /// the `unlinked` queue either way).
+    public var unknownSenderReply: String?
     /// A conversation whose customer waited this long for an answer goes to the human queue.
     public var answerSLA = Duration.seconds(120)
     /// Handoff requests (verification codes) allowed per minute from one IP address.

@@ -96,10 +96,11 @@ public final class HandoffApplication: Sendable {
         ).register(in: &router)
         let inbound = InboundSMSService(
             database: database, events: hub, webhooks: webhooks, handoff: handoff, routing: routing,
-            brand: configuration.brandName,
-            program: "chat", outboxChanged: { dispatcher.wake() })
+            brand: configuration.brandName, program: "chat", unknownSenderReply: configuration.unknownSenderReply,
+            outboxChanged: { dispatcher.wake() })
         TwilioWebhookRoutes(
-            gateway: gatewaySetup.gateway, sms: sms, inbound: inbound, publicURL: configuration.publicURL
+            logger: logger, gateway: gatewaySetup.gateway, sms: sms, inbound: inbound,
+            publicURL: configuration.publicURL
         )
         .register(in: &router)
         if let simulator = gatewaySetup.simulator {

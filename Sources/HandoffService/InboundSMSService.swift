@@ -12,13 +12,15 @@ final class InboundSMSService: Sendable {
     private let handoff: HandoffFlow
     private let routing: Routing
     private let brand: String
+    private let unknownSenderReply: String?
     private let program: String
     private let outboxChanged: @Sendable () -> Void
     private let now: @Sendable () -> Int64
 
     init(
         database: Database, events: EventHub, webhooks: EventWebhooks, handoff: HandoffFlow, routing: Routing,
-        brand: String, program: String, outboxChanged: @escaping @Sendable () -> Void,
+        brand: String, program: String, unknownSenderReply: String? = nil,
+        outboxChanged: @escaping @Sendable () -> Void,
         now: @escaping @Sendable () -> Int64 = ChatService.currentMilliseconds
     ) {
         self.database = database
@@ -27,6 +29,7 @@ final class InboundSMSService: Sendable {
         self.handoff = handoff
         self.routing = routing
         self.brand = brand
+        self.unknownSenderReply = unknownSenderReply?.replacingOccurrences(of: "{{brand}}", with: brand)
         self.program = program
         self.outboxChanged = outboxChanged
         self.now = now
@@ -65,6 +68,7 @@ final class InboundSMSService: Sendable {
                     inbound, in: confirmed.conversationID, connection: connection, now: now)
                 return (nil, confirmed.events + [event])
             }
+            let known = try HandoffRepository(connection).contact(phone: phone) != nil
             let conversationID = try self.conversation(for: phone, connection: connection, now: now)
             let (message, event) = try self.record(inbound, in: conversationID, connection: connection, now: now)
             var events = [event]
@@ -82,7 +86,8 @@ final class InboundSMSService: Sendable {
             case .help:
                 return (self.helpReply, events)
             case .optIn, nil:
-                return (nil, events + (try self.routing.route(message, connection: connection, now: now)))
+                let routed = try self.routing.route(message, connection: connection, now: now)
+                return (known ? nil : self.unknownSenderReply, events + routed)
             }
         }
         events.publish(result.events)

@@ -1,9 +1,11 @@
 import Gateway
 import HTTPServer
+import Logging
 
 /// Twilio's webhooks (API.md "Gateway webhooks"): authenticated by `X-Twilio-Signature` over the
 /// public URL they were configured with; a bad or missing signature is 403 and changes nothing.
 struct TwilioWebhookRoutes {
+    let logger: Logger
     let gateway: any SMSGateway
     let sms: SMSService
     let inbound: InboundSMSService
@@ -14,8 +16,8 @@ struct TwilioWebhookRoutes {
     static let inboundPath = "/v1/webhooks/twilio/inbound"
 
     func register(in router: inout Router) {
-        router.post(Self.statusPath) { [gateway, sms, publicURL] request in
-            let form = try Self.authenticatedForm(request, gateway: gateway, publicURL: publicURL)
+        router.post(Self.statusPath) { [gateway, sms, publicURL, logger] request in
+            let form = try Self.authenticatedForm(request, gateway: gateway, publicURL: publicURL, logger: logger)
             let report: DeliveryReport
             do {
                 report = try gateway.parseDeliveryReport(form)
@@ -25,8 +27,8 @@ struct TwilioWebhookRoutes {
             try await sms.apply(report)
             return HTTPResponse(status: .ok, contentType: "text/plain; charset=utf-8", body: [])
         }
-        router.post(Self.inboundPath) { [gateway, inbound, publicURL] request in
-            let form = try Self.authenticatedForm(request, gateway: gateway, publicURL: publicURL)
+        router.post(Self.inboundPath) { [gateway, inbound, publicURL, logger] request in
+            let form = try Self.authenticatedForm(request, gateway: gateway, publicURL: publicURL, logger: logger)
             let text: InboundSMS
             do {
                 text = try gateway.parseInbound(form)
@@ -60,16 +62,28 @@ struct TwilioWebhookRoutes {
     }
 
     /// The decoded form, when the signature over the public URL (and the query, if any) verifies.
+    /// Logs why a webhook was refused (never its body, which may hold a message or a number).
     static func authenticatedForm(
-        _ request: HTTPRequest, gateway: any SMSGateway, publicURL: String
+        _ request: HTTPRequest, gateway: any SMSGateway, publicURL: String, logger: Logger
     ) throws -> URLEncodedForm {
         let form: URLEncodedForm
         do {
             form = try URLEncodedForm(decoding: request.body)
         } catch {
+            logger.warning(
+                "webhook refused",
+                metadata: [
+                    "route": "\(request.path)", "reason": "malformed form", "request_id": "\(request.requestID)",
+                ])
             throw HTTPError(.badRequest, code: "invalid_form", message: error.message)
         }
         guard gateway.isAuthentic(url: publicURL + request.target, form: form, headers: request.headers) else {
+            let reason =
+                request.headers["X-Twilio-Signature"] == nil
+                ? "no X-Twilio-Signature header" : "signature does not match \(publicURL)\(request.path)"
+            logger.warning(
+                "webhook refused",
+                metadata: ["route": "\(request.path)", "reason": "\(reason)", "request_id": "\(request.requestID)"])
             throw HTTPError(.forbidden, code: "invalid_signature", message: "The request signature is not valid.")
         }
         return form

@@ -170,10 +170,17 @@ import Testing
     }
 
     @Test func aStrangersPictureOpensAnUnlinkedConversation() async throws {
-        try await SMSDeliveryTests.withApp { application, client, simulator in
+        try await SMSDeliveryTests.withApp({ $0.unknownSenderReply = "{{brand}}: we got your text." }) {
+            application, client, simulator in
             let stranger = "+14155550146"
             let picture = "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1"
-            _ = try await simulator.reply(from: stranger, to: Self.sender, body: "Is this yours?", media: [picture])
+            let answer = try await simulator.reply(
+                from: stranger, to: Self.sender, body: "Is this yours?", media: [picture])
+            #expect(
+                String(decoding: answer.body, as: UTF8.self).contains("<Message>Support: we got your text.</Message>"))
+            let again = try await simulator.reply(from: stranger, to: Self.sender, body: "Hello?")
+            #expect(
+                String(decoding: again.body, as: UTF8.self).hasSuffix("<Response/>"), "answered once, not every time")
             let auth = [("Authorization", "Bearer \(ChatAPITests.apiKey)")]
             let unlinked = try await client.request("GET", "/v1/conversations?queue=unlinked", headers: auth)
             let conversation = try #require((unlinked.json?["conversations"] as? [[String: Any]])?.first)

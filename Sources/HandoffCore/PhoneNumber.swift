@@ -88,6 +88,12 @@ public struct PhoneNumber: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { masked }
 
+    /// The time zones the number may be in, when its area code tells (NANP); empty otherwise.
+    public var timeZoneIdentifiers: [String] {
+        guard countryCallingCode == 1, let area = Int(nationalNumber.prefix(3)) else { return [] }
+        return PhoneNumberMetadata.nanpTimeZones[area] ?? []
+    }
+
     /// Whether `region` is a known ISO 3166 region with a calling code.
     public static func isKnownRegion(_ region: String) -> Bool {
         PhoneNumberMetadata.regions[region.uppercased()] != nil

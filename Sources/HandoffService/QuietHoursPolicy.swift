@@ -7,8 +7,9 @@ import Storage
 /// A text is a reply, sent at once, when the customer wrote within `replyWindow`, or when it is
 /// one of our own transactional texts (codes, confirmations). Otherwise it is proactive and waits
 /// until the local time is inside the window in every zone the recipient may be in: the zone
-/// the widget reported, else the zones of the number's country (the continental US zones for
-/// +1: one area code can span several). A country we have no zone for is not deferred.
+/// the widget reported, else the zones of the number's area code (NANP, several when it spans
+/// several: the intersection of their windows decides), else of its country (all continental US
+/// zones for an unknown +1 area code). A country we have no zone for is not deferred.
 struct QuietHoursPolicy: Sendable {
     var window: QuietHours
     var replyWindowMilliseconds: Int64
@@ -53,6 +54,9 @@ struct QuietHoursPolicy: Sendable {
         guard let phone = message.toE164, let number = try? PhoneNumber(parsing: phone, defaultRegion: "US") else {
             return []
         }
-        return (Self.zonesByCallingCode[number.countryCallingCode] ?? []).compactMap(TimeZone.init(identifier:))
+        let identifiers =
+            number.timeZoneIdentifiers.isEmpty
+            ? Self.zonesByCallingCode[number.countryCallingCode] ?? [] : number.timeZoneIdentifiers
+        return identifiers.compactMap(TimeZone.init(identifier:))
     }
 }

@@ -37,6 +37,28 @@ import Testing
         #expect(try PhoneNumber(parsing: "+44 7911 123456", defaultRegion: "US").regionCode == "GB")
     }
 
+    @Test(.enabled(if: PythonOracle.isAvailable, "needs HANDOFF_TEST_PYTHON with phonenumbers (make test sets it)"))
+    func findsNANPTimeZonesLikeLibphonenumber() async throws {
+        var generator = SplitMix64(seed: 11)
+        let numbers = (0..<400).map { _ in
+            "+1\(Int.random(in: 201...989, using: &generator))\(Int.random(in: 2_000_000...9_999_999, using: &generator))"
+        }
+        let expected = try await offPool {
+            try PythonOracle.runJSON(script: "phone_timezones.py", input: numbers, as: [[String]].self)
+        }
+        var compared = 0
+        for (text, known) in zip(numbers, expected) {
+            let zones = known.filter { $0 != "Etc/Unknown" }
+            guard (1...4).contains(zones.count),
+                let number = try? PhoneNumber(parsing: text, defaultRegion: "US"), !number.timeZoneIdentifiers.isEmpty
+            else { continue }
+            compared += 1
+            // Ours holds every zone of the area code: the number's own zones are among them.
+            #expect(Set(number.timeZoneIdentifiers).isSuperset(of: zones), "\(text)")
+        }
+        #expect(compared > 200)
+    }
+
     @Test func masksAllButTheCountryCodeAndLastFour() throws {
         #expect(try PhoneNumber(parsing: "+14155552671", defaultRegion: "US").masked == "+1******2671")
         #expect(try PhoneNumber(parsing: "+447911123456", defaultRegion: "US").masked == "+44******3456")

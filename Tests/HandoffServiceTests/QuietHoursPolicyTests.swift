@@ -59,10 +59,11 @@ import Testing
         #expect(try await deferral(message, at: Self.utc(15)) == nil, "10:00 in New York")
     }
 
-    @Test func usesEveryContinentalZoneWhenOnlyTheNumberIsKnown() async throws {
+    @Test func usesTheAreaCodesZoneWhenOnlyTheNumberIsKnown() async throws {
         let message = try await scenario(timeZone: nil)
-        // 14:00 UTC is 09:00 in New York but 06:00 in Los Angeles: wait until 08:00 there, 16:00 UTC.
+        // +1 415 is San Francisco: 14:00 UTC is 06:00 there; wait until 08:00, 16:00 UTC.
         #expect(try await deferral(message, at: Self.utc(14)) == Self.utc(16))
+        #expect(try await deferral(message, at: Self.utc(17)) == nil, "09:00 in San Francisco")
     }
 
     @Test func neverDefersRepliesOrOurOwnTexts() async throws {

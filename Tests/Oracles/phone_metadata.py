@@ -47,6 +47,22 @@ for npa in range(200, 1000):
         if region != "US":
             w('        %d: "%s",' % (npa, region))
 w("    ]")
+w("")
+w("    /// Time zones of NANP area codes (libphonenumber's geocoding data), for quiet hours when the")
+w("    /// visitor's own zone is unknown: every zone any exchange of the area code is in (quiet hours")
+w("    /// then need all of them awake); area codes spanning more than four zones are left out.")
+w("    static let nanpTimeZones: [Int: [String]] = [")
+from phonenumbers import timezone as phone_timezone
+exchanges = ["200", "234", "310", "321", "410", "456", "520", "555", "600", "650", "700", "765", "810", "888", "900", "950"]
+for npa in range(200, 1000):
+    zones = set()
+    for exchange in exchanges:
+        found = phone_timezone.time_zones_for_number(phonenumbers.parse("+1%d%s5678" % (npa, exchange)))
+        zones |= {z for z in found if z != "Etc/Unknown"}
+    zones = sorted(zones)
+    if 0 < len(zones) <= 4:
+        w('        %d: [%s],' % (npa, ", ".join('"%s"' % z for z in zones)))
+w("    ]")
 w("}")
 path = pathlib.Path(__file__).resolve().parents[2] / "Sources/HandoffCore/PhoneNumberMetadata.swift"
 path.write_text("\n".join(out) + "\n")

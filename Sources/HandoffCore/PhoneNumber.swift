@@ -88,6 +88,14 @@ public struct PhoneNumber: Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { masked }
 
+    /// The ISO 3166-2 subdivision when the number tells it (`US-FL` from a Florida area code).
+    public var subdivision: String? {
+        guard countryCallingCode == 1, let area = Int(nationalNumber.prefix(3)),
+            let state = PhoneNumberMetadata.nanpStates[area]
+        else { return nil }
+        return "US-" + state
+    }
+
     /// The time zones the number may be in, when its area code tells (NANP); empty otherwise.
     public var timeZoneIdentifiers: [String] {
         guard countryCallingCode == 1, let area = Int(nationalNumber.prefix(3)) else { return [] }

@@ -35,6 +35,20 @@ public struct QuietHours: Sendable, Equatable {
         return nil
     }
 
+    /// The same over a week, skipping `quietDays` (0 = Sunday ... 6 = Saturday): `localMinutesOfWeek`
+    /// are the recipients' possible local times as minutes since Sunday 00:00.
+    public func minutesUntilAllowed(localMinutesOfWeek: [Int], quietDays: Set<Int>) -> Int? {
+        let week = 7 * 1440
+        for wait in 0..<week
+        where localMinutesOfWeek.allSatisfy({
+            let minute = ($0 + wait) % week
+            return allows(localMinute: minute % 1440) && !quietDays.contains(minute / 1440)
+        }) {
+            return wait
+        }
+        return nil
+    }
+
     public var description: String { "\(Self.clock(start))-\(Self.clock(end))" }
 
     private static func minute(_ text: Substring) -> Int? {

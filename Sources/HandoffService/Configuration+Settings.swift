@@ -188,6 +188,40 @@ extension Configuration {
             $0.quietHours.description
         },
         text(
+            "quiet_hours_by_region", "",
+            "Stricter windows: comma-separated REGION=HH:MM-HH:MM, REGION a country (GB) or US state (US-FL)."
+        ) {
+            var windows: [String: QuietHours] = [:]
+            for entry in list($1) {
+                let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
+                guard parts.count == 2, let window = QuietHours(parsing: parts[1]) else {
+                    throw SettingProblem("expected REGION=HH:MM-HH:MM entries such as US-FL=08:00-20:00")
+                }
+                windows[parts[0].uppercased()] = window
+            }
+            $0.quietHoursByRegion = windows
+        } current: {
+            $0.quietHoursByRegion.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.description)" }
+                .joined(separator: ",")
+        },
+        text("quiet_days", "", "Days without proactive texts: comma-separated sun, mon, ... sat.") {
+            var days: Set<Int> = []
+            for name in list($1) {
+                guard let day = weekdayNames.firstIndex(of: name.lowercased()) else {
+                    throw SettingProblem("expected day names sun, mon, tue, wed, thu, fri, sat")
+                }
+                days.insert(day)
+            }
+            $0.quietDays = days
+        } current: {
+            $0.quietDays.sorted().map { weekdayNames[$0] }.joined(separator: ",")
+        },
+        text("proactive_per_day", "0", "Proactive texts per number per 24 hours at most (0: no cap).") {
+            $0.proactivePerDay = try integer($1, in: 0...100)
+        } current: {
+            String($0.proactivePerDay)
+        },
+        text(
             "reply_window", "24h",
             "A text answers the customer (and is never deferred) within this long of their last message."
         ) {
@@ -369,6 +403,8 @@ private func disclosures(fromFile path: String) throws(SettingProblem) -> [Strin
     }
     return texts
 }
+
+private let weekdayNames = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
 
 /// Checks that every `{{placeholder}}` in a template is one of `allowed`.
 private func template(_ text: String, allowed: Set<String>) throws(SettingProblem) {

@@ -71,6 +71,12 @@ public struct Configuration: Sendable, Equatable {
     public var messagesPerMinutePerIP = 120
     /// The daily window (recipient's local time) for proactive texts.
     public var quietHours = QuietHours.federalUS
+    /// Stricter windows by region or US state (`US-FL`, `GB`).
+    public var quietHoursByRegion: [String: QuietHours] = [:]
+    /// Days without proactive texts (0 = Sunday ... 6 = Saturday).
+    public var quietDays: Set<Int> = []
+    /// Proactive texts per number per 24 hours at most (0: no cap).
+    public var proactivePerDay = 0
     /// A text is a reply, not proactive, when the customer wrote within this long.
     public var replyWindow = Duration.seconds(24 * 3600)
     /// Answer to a text from a number we do not know (nil: no answer; the conversation waits in

@@ -42,7 +42,9 @@ public final class HandoffApplication: Sendable {
             maxInFlight: configuration.smsMaxInFlight, perSecond: configuration.smsPerSecond,
             quietHours: QuietHoursPolicy(
                 window: configuration.quietHours,
-                replyWindowMilliseconds: configuration.replyWindow.components.seconds * 1000))
+                replyWindowMilliseconds: configuration.replyWindow.components.seconds * 1000,
+                windowsByRegion: configuration.quietHoursByRegion, quietDays: configuration.quietDays,
+                proactivePerDay: configuration.proactivePerDay))
         var handlers: [String: any OutboxDispatcher.Handler] = ["sms": SMSDeliveryHandler(sms: sms)]
         if let url = configuration.eventWebhookURL {
             handlers["webhook"] = EventWebhookHandler(

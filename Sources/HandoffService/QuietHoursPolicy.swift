@@ -13,6 +13,12 @@ import Storage
 struct QuietHoursPolicy: Sendable {
     var window: QuietHours
     var replyWindowMilliseconds: Int64
+    /// Stricter windows by region or subdivision (`US-FL`, `GB`), where the number tells.
+    var windowsByRegion: [String: QuietHours] = [:]
+    /// Days with no proactive texts (0 = Sunday ... 6 = Saturday), in the recipient's time.
+    var quietDays: Set<Int> = []
+    /// Proactive texts per number per 24 hours at most; 0 = no cap.
+    var proactivePerDay = 0
 
     /// Representative zones by calling code, where the number alone must decide.
     static let zonesByCallingCode: [Int: [String]] = [
@@ -33,14 +39,38 @@ struct QuietHoursPolicy: Sendable {
             [.text(message.conversationID)])?.int64("at")
         if let lastInbound, now - lastInbound <= replyWindowMilliseconds { return nil }
         let zones = try zones(for: message, connection: connection)
-        guard !zones.isEmpty else { return nil }
-        let date = Date(timeIntervalSince1970: Double(now) / 1000)
-        let minuteOfDay = Int((now / 60_000) % 1440)
-        let localMinutes = zones.map { zone in
-            ((minuteOfDay + zone.secondsFromGMT(for: date) / 60) % 1440 + 1440) % 1440
+        var until = now
+        if proactivePerDay > 0, let phone = message.toE164 {
+            let sent = try connection.query(
+                """
+                SELECT m.updated_at AS at FROM messages m JOIN outbox o ON o.message_id = m.id
+                WHERE m.to_e164 = ? AND o.priority = 1 AND o.state = 'done' AND m.updated_at > ?
+                ORDER BY m.updated_at
+                """,
+                [.text(phone), .integer(now - 86_400_000)]
+            ).compactMap { $0.int64("at") }
+            if sent.count >= proactivePerDay { until = sent[sent.count - proactivePerDay] + 86_400_000 }
         }
-        guard let wait = window.minutesUntilAllowed(localMinutes: localMinutes), wait > 0 else { return nil }
-        return now - now % 60_000 + Int64(wait) * 60_000
+        guard !zones.isEmpty else { return until > now ? until : nil }
+        let window = applicableWindow(for: message)
+        let date = Date(timeIntervalSince1970: Double(until) / 1000)
+        // 1970-01-01 was a Thursday: minutes since then, shifted by 4 days, count from a Sunday.
+        let minutesSinceSunday = Int(until / 60_000) + 4 * 1440
+        let localMinutesOfWeek = zones.map { zone in
+            ((minutesSinceSunday + zone.secondsFromGMT(for: date) / 60) % (7 * 1440) + 7 * 1440) % (7 * 1440)
+        }
+        guard let wait = window.minutesUntilAllowed(localMinutesOfWeek: localMinutesOfWeek, quietDays: quietDays)
+        else { return until > now ? until : nil }
+        if wait == 0 { return until > now ? until : nil }
+        return until - until % 60_000 + Int64(wait) * 60_000
+    }
+
+    /// The window of the number's subdivision or country when one is configured, else the default.
+    private func applicableWindow(for message: MessageRecord) -> QuietHours {
+        guard let phone = message.toE164, let number = try? PhoneNumber(parsing: phone, defaultRegion: "US") else {
+            return window
+        }
+        return number.subdivision.flatMap { windowsByRegion[$0] } ?? windowsByRegion[number.regionCode] ?? window
     }
 
     private func zones(for message: MessageRecord, connection: Connection) throws -> [TimeZone] {

@@ -20,4 +20,15 @@ import Testing
         #expect(window.minutesUntilAllowed(localMinutes: [9 * 60, 8 * 60, 7 * 60, 6 * 60]) == 120)
         #expect(QuietHours(start: 600, end: 660).minutesUntilAllowed(localMinutes: [0, 720]) == nil)
     }
+
+    @Test func skipsQuietDays() {
+        let window = QuietHours.federalUS
+        let saturdayNoon = 6 * 1440 + 12 * 60
+        #expect(window.minutesUntilAllowed(localMinutesOfWeek: [saturdayNoon], quietDays: [0]) == 0)
+        let sundayNoon = 12 * 60
+        #expect(
+            window.minutesUntilAllowed(localMinutesOfWeek: [sundayNoon], quietDays: [0]) == 20 * 60,
+            "Sunday noon waits until Monday 08:00")
+        #expect(window.minutesUntilAllowed(localMinutesOfWeek: [sundayNoon], quietDays: Set(0..<7)) == nil)
+    }
 }

@@ -26,7 +26,9 @@ import Testing
     }
 
     /// A conversation with an outbound text; returns the message.
-    func scenario(timeZone: String?, author: String = "agent", inboundAt: Int64? = nil) async throws -> MessageRecord {
+    func scenario(
+        timeZone: String?, author: String = "agent", inboundAt: Int64? = nil, phone: String = "+14155552671"
+    ) async throws -> MessageRecord {
         try await database.write { connection in
             let chat = ChatRepository(connection)
             try chat.insert(
@@ -43,13 +45,51 @@ import Testing
             return try chat.insert(
                 MessageRecord(
                     id: "out", conversationID: "conv", direction: "outbound", channel: "sms", author: author,
-                    body: "Reminder", status: "queued", toE164: "+14155552671", createdAt: 0, updatedAt: 0),
+                    body: "Reminder", status: "queued", toE164: phone, createdAt: 0, updatedAt: 0),
                 clientKey: nil)
         }
     }
 
-    func deferral(_ message: MessageRecord, at now: Int64) async throws -> Int64? {
-        try await database.read { try policy.deferral(for: message, connection: $0, now: now) }
+    func deferral(_ message: MessageRecord, at now: Int64, policy: QuietHoursPolicy? = nil) async throws -> Int64? {
+        let policy = policy ?? self.policy
+        return try await database.read { try policy.deferral(for: message, connection: $0, now: now) }
+    }
+
+    @Test func capsProactiveTextsPerDay() async throws {
+        let message = try await scenario(timeZone: "America/New_York")
+        let sentAt = [Self.utc(15), Self.utc(16)]
+        try await database.write { connection in
+            for (index, at) in sentAt.enumerated() {
+                _ = try ChatRepository(connection).insert(
+                    MessageRecord(
+                        id: "old\(index)", conversationID: "conv", direction: "outbound", channel: "sms", author: "bot",
+                        body: "Earlier", status: "delivered", toE164: "+14155552671", createdAt: at, updatedAt: at),
+                    clientKey: nil)
+                let outbox = OutboxRepository(connection)
+                let id = try outbox.enqueue(kind: "sms", payload: "{}", messageID: "old\(index)", priority: 1, now: at)
+                try outbox.markDone(id: id, now: at)
+            }
+        }
+        var capped = policy
+        capped.proactivePerDay = 2
+        // Two proactive texts since 15:00 UTC: the next waits until 24 h after the first.
+        #expect(try await deferral(message, at: Self.utc(18), policy: capped) == Self.utc(15 + 24))
+        capped.proactivePerDay = 3
+        #expect(try await deferral(message, at: Self.utc(18), policy: capped) == nil)
+    }
+
+    @Test func appliesStateWindowsAndQuietDays() async throws {
+        let florida = try await scenario(timeZone: nil, phone: "+13055550123")
+        var strict = policy
+        strict.windowsByRegion = ["US-FL": QuietHours(start: 8 * 60, end: 20 * 60)]
+        // 01:30 UTC Tuesday is 20:30 Monday in Miami: past Florida's 20:00, wait until 08:00.
+        let mondayEvening = Self.utc(25, 30)
+        #expect(try await deferral(florida, at: mondayEvening) == nil, "the federal window still allows 20:30")
+        #expect(try await deferral(florida, at: mondayEvening, policy: strict) == Self.utc(13 + 24))
+        var sundays = policy
+        sundays.quietDays = [2]
+        // Tuesday (day 2) in Miami all day: wait until Wednesday 08:00 local, 13:00 UTC Wednesday.
+        #expect(try await deferral(florida, at: Self.utc(15 + 24), policy: sundays) == Self.utc(13 + 48))
     }
 
     @Test func defersProactiveTextsToTheMorningInTheReportedZone() async throws {

@@ -63,6 +63,30 @@ for npa in range(200, 1000):
     if 0 < len(zones) <= 4:
         w('        %d: [%s],' % (npa, ", ".join('"%s"' % z for z in zones)))
 w("    ]")
+w("")
+w("    /// US states of NANP area codes (libphonenumber's geocoder), for state quiet-hour rules.")
+w("    static let nanpStates: [Int: String] = [")
+from phonenumbers import geocoder
+states = {"Alabama": "AL", "Alaska": "AK", "Arizona": "AZ", "Arkansas": "AR", "California": "CA", "Colorado": "CO",
+          "Connecticut": "CT", "Delaware": "DE", "Florida": "FL", "Georgia": "GA", "Hawaii": "HI", "Idaho": "ID",
+          "Illinois": "IL", "Indiana": "IN", "Iowa": "IA", "Kansas": "KS", "Kentucky": "KY", "Louisiana": "LA",
+          "Maine": "ME", "Maryland": "MD", "Massachusetts": "MA", "Michigan": "MI", "Minnesota": "MN",
+          "Mississippi": "MS", "Missouri": "MO", "Montana": "MT", "Nebraska": "NE", "Nevada": "NV",
+          "New Hampshire": "NH", "New Jersey": "NJ", "New Mexico": "NM", "New York": "NY", "North Carolina": "NC",
+          "North Dakota": "ND", "Ohio": "OH", "Oklahoma": "OK", "Oregon": "OR", "Pennsylvania": "PA",
+          "Rhode Island": "RI", "South Carolina": "SC", "South Dakota": "SD", "Tennessee": "TN", "Texas": "TX",
+          "Utah": "UT", "Vermont": "VT", "Virginia": "VA", "Washington": "WA", "West Virginia": "WV",
+          "Wisconsin": "WI", "Wyoming": "WY", "Washington D.C.": "DC"}
+codes = set(states.values())
+for npa in range(200, 1000):
+    number = phonenumbers.parse("+1%d2345678" % npa)
+    if phonenumbers.region_code_for_number(number) not in (None, "US"):
+        continue
+    description = geocoder.description_for_number(number, "en")
+    state = states.get(description) or (description.rsplit(", ", 1)[-1] if ", " in description else None)
+    if state in codes:
+        w('        %d: "%s",' % (npa, state))
+w("    ]")
 w("}")
 path = pathlib.Path(__file__).resolve().parents[2] / "Sources/HandoffCore/PhoneNumberMetadata.swift"
 path.write_text("\n".join(out) + "\n")

@@ -21,21 +21,43 @@ public enum Keyword: String, Sendable, Equatable {
 
     /// The keyword `body` is, if any: the whole message, trimmed, case-insensitive, without
     /// trailing punctuation; or, for opt-out, a revoking phrase in a message of a few words.
-    public init?(classifying body: String) {
+    /// `vocabulary` adds words and phrases (other languages, the business's own wording) to the
+    /// standard ones, which always apply.
+    public init?(classifying body: String, vocabulary: Vocabulary = Vocabulary()) {
         let trimmed = Self.trimmed(body)
         var word = trimmed.uppercased()
         while let last = word.last, last.isPunctuation || last.isWhitespace { word.removeLast() }
-        if Self.optOutWords.contains(word) {
+        if Self.optOutWords.contains(word) || vocabulary.optOutWords.contains(word) {
             self = .optOut
-        } else if Self.optInWords.contains(word) {
+        } else if Self.optInWords.contains(word) || vocabulary.optInWords.contains(word) {
             self = .optIn
-        } else if Self.helpWords.contains(word) {
+        } else if Self.helpWords.contains(word) || vocabulary.helpWords.contains(word) {
             self = .help
         } else {
             let lowered = String(trimmed.lowercased().map { $0 == "’" ? "'" : $0 })
             let words = lowered.split(whereSeparator: { $0.isWhitespace }).count
-            guard words <= 12, Self.optOutPhrases.contains(where: { lowered.contains($0) }) else { return nil }
+            guard words <= 12,
+                (Self.optOutPhrases + vocabulary.optOutPhrases).contains(where: { lowered.contains($0) })
+            else { return nil }
             self = .optOut
+        }
+    }
+
+    /// Extra keywords (uppercased single words) and opt-out phrases (lowercased), from configuration.
+    public struct Vocabulary: Sendable, Equatable {
+        public var optOutWords: Set<String>
+        public var optInWords: Set<String>
+        public var helpWords: Set<String>
+        public var optOutPhrases: [String]
+
+        public init(
+            optOutWords: [String] = [], optInWords: [String] = [], helpWords: [String] = [],
+            optOutPhrases: [String] = []
+        ) {
+            self.optOutWords = Set(optOutWords.map { $0.uppercased() })
+            self.optInWords = Set(optInWords.map { $0.uppercased() })
+            self.helpWords = Set(helpWords.map { $0.uppercased() })
+            self.optOutPhrases = optOutPhrases.map { $0.lowercased() }
         }
     }
 

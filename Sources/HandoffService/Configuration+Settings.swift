@@ -239,6 +239,32 @@ extension Configuration {
         } current: {
             $0.unknownSenderReply
         },
+        text("stop_words", "", "Extra single-word opt-outs beyond STOP & co. (comma-separated, e.g. BAJA,ARRET).") {
+            $0.keywordVocabulary.optOutWords = Set(list($1).map { $0.uppercased() })
+        } current: {
+            $0.keywordVocabulary.optOutWords.sorted().joined(separator: ",")
+        },
+        text("start_words", "", "Extra single-word opt-ins beyond START, YES, UNSTOP (comma-separated).") {
+            $0.keywordVocabulary.optInWords = Set(list($1).map { $0.uppercased() })
+        } current: {
+            $0.keywordVocabulary.optInWords.sorted().joined(separator: ",")
+        },
+        text("help_words", "", "Extra help words beyond HELP, INFO (comma-separated, e.g. AYUDA,AIDE).") {
+            $0.keywordVocabulary.helpWords = Set(list($1).map { $0.uppercased() })
+        } current: {
+            $0.keywordVocabulary.helpWords.sorted().joined(separator: ",")
+        },
+        text("stop_phrases", "", "Extra phrases read as \"stop texting me\" (comma-separated, lowercase).") {
+            $0.keywordVocabulary.optOutPhrases = list($1).map { $0.lowercased() }
+        } current: {
+            $0.keywordVocabulary.optOutPhrases.joined(separator: ",")
+        },
+        text("escalation_reply", "(see example)", "What the customer is told when a human takes over ({{brand}}).") {
+            try template($1, allowed: ["brand"])
+            $0.escalationReply = $1
+        } current: {
+            $0.escalationReply
+        },
         text("answer_sla", "2m", "A customer waiting this long for an answer gets a human (escalation).") {
             $0.answerSLA = try duration($1)
         } current: {

@@ -82,6 +82,10 @@ public struct Configuration: Sendable, Equatable {
     /// Answer to a text from a number we do not know (nil: no answer; the conversation waits in
     /// the `unlinked` queue either way).
     public var unknownSenderReply: String?
+    /// Extra compliance vocabulary (other languages): single words and opt-out phrases.
+    public var keywordVocabulary = Keyword.Vocabulary()
+    /// What the customer is told when a human takes over (`{{brand}}`).
+    public var escalationReply = "{{brand}}: thanks - a member of our team will reply shortly."
     /// A conversation whose customer waited this long for an answer goes to the human queue.
     public var answerSLA = Duration.seconds(120)
     /// Handoff requests (verification codes) allowed per minute from one IP address.

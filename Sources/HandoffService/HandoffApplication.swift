@@ -55,7 +55,8 @@ public final class HandoffApplication: Sendable {
         self.dispatcher = dispatcher
         let routing = Routing(
             webhooks: webhooks,
-            holdingText: "\(configuration.brandName): thanks - a member of our team will reply shortly.")
+            holdingText: configuration.escalationReply.replacingOccurrences(
+                of: "{{brand}}", with: configuration.brandName))
         answerDeadline = AnswerDeadline(
             database: database, routing: routing, events: hub, sla: configuration.answerSLA,
             outboxChanged: { dispatcher.wake() })
@@ -99,6 +100,7 @@ public final class HandoffApplication: Sendable {
         let inbound = InboundSMSService(
             database: database, events: hub, webhooks: webhooks, handoff: handoff, routing: routing,
             brand: configuration.brandName, program: "chat", unknownSenderReply: configuration.unknownSenderReply,
+            vocabulary: configuration.keywordVocabulary,
             outboxChanged: { dispatcher.wake() })
         TwilioWebhookRoutes(
             logger: logger, gateway: gatewaySetup.gateway, sms: sms, inbound: inbound,

@@ -13,6 +13,7 @@ final class InboundSMSService: Sendable {
     private let routing: Routing
     private let brand: String
     private let unknownSenderReply: String?
+    private let vocabulary: Keyword.Vocabulary
     private let program: String
     private let outboxChanged: @Sendable () -> Void
     private let now: @Sendable () -> Int64
@@ -20,7 +21,7 @@ final class InboundSMSService: Sendable {
     init(
         database: Database, events: EventHub, webhooks: EventWebhooks, handoff: HandoffFlow, routing: Routing,
         brand: String, program: String, unknownSenderReply: String? = nil,
-        outboxChanged: @escaping @Sendable () -> Void,
+        vocabulary: Keyword.Vocabulary = Keyword.Vocabulary(), outboxChanged: @escaping @Sendable () -> Void,
         now: @escaping @Sendable () -> Int64 = ChatService.currentMilliseconds
     ) {
         self.database = database
@@ -31,6 +32,7 @@ final class InboundSMSService: Sendable {
         self.brand = brand
         self.unknownSenderReply = unknownSenderReply?.replacingOccurrences(of: "{{brand}}", with: brand)
         self.program = program
+        self.vocabulary = vocabulary
         self.outboxChanged = outboxChanged
         self.now = now
     }
@@ -51,7 +53,7 @@ final class InboundSMSService: Sendable {
     /// answer with in the webhook response, if any.
     func receive(_ inbound: InboundSMS, raw: String) async throws -> String? {
         let now = now()
-        let keyword = Keyword(classifying: inbound.body)
+        let keyword = Keyword(classifying: inbound.body, vocabulary: vocabulary)
         let result = try await database.write { connection -> (reply: String?, events: [ConversationEventRecord]) in
             let chat = ChatRepository(connection)
             guard
@@ -79,7 +81,7 @@ final class InboundSMSService: Sendable {
                 events += try self.switchToWeb(
                     conversationID, phone: phone, state: "opted_out", connection: connection, now: now)
                 return (self.stopReply, events)
-            case .optIn where try chat.isSuppressed(phone):
+            case .optIn where try chat.isSuppressed(phone) && self.optedInBefore(phone, connection: connection):
                 try chat.unsuppress(phone)
                 try self.ledger(phone, event: "opt_in_again", connection: connection, now: now)
                 return (self.startReply, events)
@@ -93,6 +95,11 @@ final class InboundSMSService: Sendable {
         events.publish(result.events)
         outboxChanged()
         return result.reply
+    }
+
+    /// Whether the number ever confirmed an opt-in: START re-subscribes only such numbers.
+    private func optedInBefore(_ phone: String, connection: Connection) throws -> Bool {
+        try HandoffRepository(connection).consents(phone: phone).contains { $0.event == "opt_in_confirmed" }
     }
 
     /// The sender's open conversation; a number we have never seen gets a contact and one.

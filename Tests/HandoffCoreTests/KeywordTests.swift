@@ -21,4 +21,16 @@ import Testing
     func leavesConversationAlone(body: String) {
         #expect(Keyword(classifying: body) == nil)
     }
+
+    @Test func learnsOtherLanguagesFromConfiguration() {
+        let spanish = Keyword.Vocabulary(
+            optOutWords: ["baja", "parar"], optInWords: ["alta"], helpWords: ["ayuda"],
+            optOutPhrases: ["no me escribas"])
+        #expect(Keyword(classifying: "BAJA", vocabulary: spanish) == .optOut)
+        #expect(Keyword(classifying: "alta", vocabulary: spanish) == .optIn)
+        #expect(Keyword(classifying: "Ayuda!", vocabulary: spanish) == .help)
+        #expect(Keyword(classifying: "Por favor no me escribas más", vocabulary: spanish) == .optOut)
+        #expect(Keyword(classifying: "STOP", vocabulary: spanish) == .optOut, "the standard words always apply")
+        #expect(Keyword(classifying: "BAJA") == nil)
+    }
 }

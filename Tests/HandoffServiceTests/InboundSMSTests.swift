@@ -1,6 +1,7 @@
 import Foundation
 import Gateway
 import HTTPServer
+import HandoffCore
 import Storage
 import TestSupport
 import Testing
@@ -147,6 +148,28 @@ import Testing
                 try queued.map { try ChatRepository(connection).message(id: $0)?.status ?? "" }
             }
             #expect(statuses.filter { $0 == "suppressed" }.count >= 50 - sentInAll - 1)
+        }
+    }
+
+    @Test func configuredWordsStopAndStartOnlyResubscribesTheOptedIn() async throws {
+        try await SMSDeliveryTests.withApp({
+            $0.keywordVocabulary = Keyword.Vocabulary(optOutWords: ["BAJA"])
+        }) { application, client, simulator in
+            let phone = "+14155550154"
+            _ = try await Self.activeSession(phone, client, simulator)
+            let stop = try await simulator.reply(from: phone, to: Self.sender, body: "Baja")
+            #expect(String(decoding: stop.body, as: UTF8.self).contains("unsubscribed"))
+            #expect(try await application.database.read { try ChatRepository($0).isSuppressed(phone) })
+
+            let stranger = "+14155550155"
+            try await application.database.write {
+                try ChatRepository($0).suppress(stranger, reason: "carrier_opt_out", source: nil, now: 1)
+            }
+            let start = try await simulator.reply(from: stranger, to: Self.sender, body: "START")
+            #expect(!String(decoding: start.body, as: UTF8.self).contains("resubscribed"))
+            #expect(
+                try await application.database.read { try ChatRepository($0).isSuppressed(stranger) },
+                "never opted in: START does not subscribe it")
         }
     }
 

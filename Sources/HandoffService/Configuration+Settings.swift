@@ -259,6 +259,16 @@ extension Configuration {
         } current: {
             $0.keywordVocabulary.optOutPhrases.joined(separator: ",")
         },
+        text("human_request_phrases", "", "Extra phrases asking for a human (comma-separated); they escalate.") {
+            $0.humanRequestPhrases = list($1).map { $0.lowercased() }
+        } current: {
+            $0.humanRequestPhrases.joined(separator: ",")
+        },
+        text("high_risk_phrases", "", "Extra high-risk phrases (refund-like, angry; comma-separated); they escalate.") {
+            $0.highRiskPhrases = list($1).map { $0.lowercased() }
+        } current: {
+            $0.highRiskPhrases.joined(separator: ",")
+        },
         text("escalation_reply", "(see example)", "What the customer is told when a human takes over ({{brand}}).") {
             try template($1, allowed: ["brand"])
             $0.escalationReply = $1

@@ -84,6 +84,9 @@ public struct Configuration: Sendable, Equatable {
     public var unknownSenderReply: String?
     /// Extra compliance vocabulary (other languages): single words and opt-out phrases.
     public var keywordVocabulary = Keyword.Vocabulary()
+    /// Extra phrases that ask for a human, and that flag a high-risk message (both escalate).
+    public var humanRequestPhrases: [String] = []
+    public var highRiskPhrases: [String] = []
     /// What the customer is told when a human takes over (`{{brand}}`).
     public var escalationReply = "{{brand}}: thanks - a member of our team will reply shortly."
     /// A conversation whose customer waited this long for an answer goes to the human queue.

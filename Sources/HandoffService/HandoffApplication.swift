@@ -1,5 +1,6 @@
 import Gateway
 import HTTPServer
+import HandoffCore
 public import Logging
 import Storage
 
@@ -53,8 +54,11 @@ public final class HandoffApplication: Sendable {
         let dispatcher = OutboxDispatcher(
             database: database, handlers: handlers, maxAttempts: configuration.outboxMaxAttempts, logger: logger)
         self.dispatcher = dispatcher
+        var phrases = Intent.defaultPhrases
+        phrases[.humanRequest, default: []] += configuration.humanRequestPhrases
+        phrases[.highRisk, default: []] += configuration.highRiskPhrases
         let routing = Routing(
-            webhooks: webhooks,
+            webhooks: webhooks, phrases: phrases,
             holdingText: configuration.escalationReply.replacingOccurrences(
                 of: "{{brand}}", with: configuration.brandName))
         answerDeadline = AnswerDeadline(

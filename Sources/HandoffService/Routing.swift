@@ -7,6 +7,8 @@ import Storage
 /// texts to that number.
 struct Routing: Sendable {
     let webhooks: EventWebhooks
+    /// The phrase sets intents are read from (the defaults plus configured ones).
+    var phrases: [Intent: [String]] = Intent.defaultPhrases
     /// What the customer is told when a human takes over (`{{brand}}` filled in).
     let holdingText: String
     static let humanQueue = "humans"
@@ -24,7 +26,7 @@ struct Routing: Sendable {
     func route(_ message: MessageRecord, connection: Connection, now: Int64) throws -> [ConversationEventRecord] {
         let chat = ChatRepository(connection)
         guard var conversation = try chat.conversation(id: message.conversationID) else { return [] }
-        let intents = Intent.classify(message.body)
+        let intents = Intent.classify(message.body, phrases: phrases)
         if intents.contains(.wrongNumber), message.channel == "sms",
             let phone = try chat.contact(id: conversation.contactID)?.phoneE164
         {
@@ -37,6 +39,8 @@ struct Routing: Sendable {
             conversation.activeChannel = "web"
             conversation.updatedAt = now
             try chat.update(conversation)
+            // The person who texted is not our contact: the number no longer belongs to it.
+            try chat.unlinkPhone(contactID: conversation.contactID)
             return []
         }
         guard conversation.state == "open" else { return [] }

@@ -192,6 +192,11 @@ public struct ChatRepository {
             ])
     }
 
+    /// Takes the phone away from a contact (a wrong number); suppression stays with the number.
+    public func unlinkPhone(contactID: String) throws(StorageError) {
+        try connection.execute("UPDATE contacts SET phone_e164 = NULL WHERE id = ?", [.text(contactID)])
+    }
+
     // MARK: Inbound events
 
     /// Records a gateway event once; false when this provider id was already recorded.

@@ -61,12 +61,26 @@ import Testing
                 })
 
             let other = "+14155550148"
-            _ = try await InboundSMSTests.activeSession(other, client, simulator)
+            let (otherCookie, _) = try await InboundSMSTests.activeSession(other, client, simulator)
             _ = try await simulator.reply(from: other, to: InboundSMSTests.sender, body: "Wrong number, who is this?")
             let suppressed = try await application.database.read {
                 try connectionIsSuppressed($0, other)
             }
             #expect(suppressed)
+            let session = try await client.request("GET", "/v1/session", headers: [("Cookie", otherCookie)])
+            #expect(
+                (session.json?["handoff"] as? [String: Any])?["state"] as? String == "none", "the number is unlinked")
+        }
+    }
+
+    @Test func configuredPhrasesEscalateToo() async throws {
+        try await SMSDeliveryTests.withApp({ $0.highRiskPhrases = ["cancel everything"] }) { _, client, _ in
+            let (cookie, session) = try await ChatAPITests.startSession(client)
+            let id = try #require(session["conversation_id"] as? String)
+            _ = try await client.request(
+                "POST", "/v1/messages", headers: HandoffFlowTests.json(cookie),
+                body: #"{"body":"Cancel everything now"}"#)
+            #expect(try await Self.conversation(id, client)["escalation_reason"] as? String == "high_risk")
         }
     }
 

@@ -123,3 +123,24 @@ public final class Connection {
             resultCode: extended != 0 ? extended : status, message: String(cString: sqlite3_errmsg(handle)), sql: sql)
     }
 }
+
+extension Connection {
+    /// Copies this database into a new file at `path` with SQLite's online backup API, a few
+    /// pages at a time, so writers are only briefly held up; the copy is a consistent snapshot.
+    public func backup(to path: String, pagesPerStep: Int32 = 256) throws(StorageError) {
+        let destination = try Connection(path: path, synchronous: .full)
+        guard let backup = sqlite3_backup_init(destination.handle, "main", handle, "main") else {
+            throw destination.error(sqlite3_errcode(destination.handle), sql: nil)
+        }
+        var status: Int32 = SQLITE_OK
+        repeat {
+            status = sqlite3_backup_step(backup, pagesPerStep)
+            if status == SQLITE_BUSY || status == SQLITE_LOCKED { sqlite3_sleep(5) }
+        } while status == SQLITE_OK || status == SQLITE_BUSY || status == SQLITE_LOCKED
+        let finished = sqlite3_backup_finish(backup)
+        guard status == SQLITE_DONE, finished == SQLITE_OK else {
+            throw StorageError(
+                resultCode: status == SQLITE_DONE ? finished : status, message: "backup to \(path) failed", sql: nil)
+        }
+    }
+}

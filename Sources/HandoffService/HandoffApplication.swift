@@ -32,6 +32,7 @@ public final class HandoffApplication: Sendable {
         for migration in applied { logger.info("migration applied", metadata: ["migration": "\(migration.name)"]) }
 
         let metrics = HTTPMetrics()
+        let counters = ServiceCounters()
         let serverBox = ServerReference()
         let hub = EventHub()
         httpClient = HTTPClient(configuration: HTTPClient.Configuration(userAgent: "handoff/\(Self.version)"))
@@ -45,7 +46,7 @@ public final class HandoffApplication: Sendable {
                 window: configuration.quietHours,
                 replyWindowMilliseconds: configuration.replyWindow.components.seconds * 1000,
                 windowsByRegion: configuration.quietHoursByRegion, quietDays: configuration.quietDays,
-                proactivePerDay: configuration.proactivePerDay))
+                proactivePerDay: configuration.proactivePerDay), counters: counters)
         var handlers: [String: any OutboxDispatcher.Handler] = ["sms": SMSDeliveryHandler(sms: sms)]
         if let url = configuration.eventWebhookURL {
             handlers["webhook"] = EventWebhookHandler(
@@ -58,7 +59,7 @@ public final class HandoffApplication: Sendable {
         phrases[.humanRequest, default: []] += configuration.humanRequestPhrases
         phrases[.highRisk, default: []] += configuration.highRiskPhrases
         let routing = Routing(
-            webhooks: webhooks, phrases: phrases,
+            webhooks: webhooks, phrases: phrases, counters: counters,
             holdingText: configuration.escalationReply.replacingOccurrences(
                 of: "{{brand}}", with: configuration.brandName))
         answerDeadline = AnswerDeadline(
@@ -79,7 +80,7 @@ public final class HandoffApplication: Sendable {
                 consentText: configuration.consentText, consentTexts: configuration.consentTexts,
                 confirmationTemplate: configuration.confirmationTemplate,
                 summaryTemplate: configuration.summaryTemplate),
-            outboxChanged: { dispatcher.wake() })
+            counters: counters, outboxChanged: { dispatcher.wake() })
         let cors = CORSPolicy(allowedOrigins: configuration.widgetOrigins)
         var router = Router()
         router.middleware = [AccessLogMiddleware(logger: logger, metrics: metrics), cors]
@@ -88,7 +89,7 @@ public final class HandoffApplication: Sendable {
             database: database, migrator: migrator, metrics: metrics,
             isDraining: { serverBox.server?.isDraining ?? true },
             openConnections: { serverBox.server?.connectionCount ?? 0 },
-            openEventStreams: { hub.subscriberCount }
+            openEventStreams: { hub.subscriberCount }, counters: counters
         ).register(in: &router)
         WidgetRoutes(
             chat: chat, handoff: handoff, handoffLimiter: RateLimiter(perMinute: configuration.handoffsPerMinutePerIP),
@@ -104,10 +105,10 @@ public final class HandoffApplication: Sendable {
         let inbound = InboundSMSService(
             database: database, events: hub, webhooks: webhooks, handoff: handoff, routing: routing,
             brand: configuration.brandName, program: "chat", unknownSenderReply: configuration.unknownSenderReply,
-            vocabulary: configuration.keywordVocabulary,
+            vocabulary: configuration.keywordVocabulary, counters: counters,
             outboxChanged: { dispatcher.wake() })
         TwilioWebhookRoutes(
-            logger: logger, gateway: gatewaySetup.gateway, sms: sms, inbound: inbound,
+            logger: logger, counters: counters, gateway: gatewaySetup.gateway, sms: sms, inbound: inbound,
             publicURL: configuration.publicURL
         )
         .register(in: &router)

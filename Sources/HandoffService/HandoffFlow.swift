@@ -38,11 +38,12 @@ final class HandoffFlow: Sendable {
     private let webhooks: EventWebhooks
     private let settings: Settings
     private let outboxChanged: @Sendable () -> Void
+    private let counters: ServiceCounters
     private let now: @Sendable () -> Int64
 
     init(
         database: Database, events: EventHub, webhooks: EventWebhooks, settings: Settings,
-        outboxChanged: @escaping @Sendable () -> Void,
+        counters: ServiceCounters = ServiceCounters(), outboxChanged: @escaping @Sendable () -> Void,
         now: @escaping @Sendable () -> Int64 = ChatService.currentMilliseconds
     ) {
         self.database = database
@@ -50,6 +51,7 @@ final class HandoffFlow: Sendable {
         self.webhooks = webhooks
         self.settings = settings
         self.outboxChanged = outboxChanged
+        self.counters = counters
         self.now = now
     }
 
@@ -181,6 +183,8 @@ final class HandoffFlow: Sendable {
         }
         events.publish([event])
         outboxChanged()
+        counters.increment("handoff_optins_total", [("step", "requested"), ("method", "web")])
+        counters.increment("handoff_funnel_total", [("stage", "offered")])
         return HandoffJSON(
             state: "pending_verification", phoneMasked: phone.masked,
             expiresAt: Timestamp(unixMilliseconds: expiresAt).description)
@@ -219,6 +223,8 @@ final class HandoffFlow: Sendable {
                 .unprocessableEntity, code: "wrong_code", message: "That code is not right; check the text we sent.",
                 field: "code")
         case .confirmed(let confirmed):
+            counters.increment("handoff_optins_total", [("step", "confirmed"), ("method", "web_code")])
+            counters.increment("handoff_funnel_total", [("stage", "verified")])
             events.publish(confirmed.events)
             outboxChanged()
             return confirmed.state
@@ -364,6 +370,7 @@ final class HandoffFlow: Sendable {
         }
         events.publish([event])
         outboxChanged()
+        counters.increment("handoff_optouts_total", [("method", "web")])
         return HandoffJSON(state: "opted_out", phoneMasked: nil, expiresAt: nil)
     }
 

@@ -14,6 +14,7 @@ final class InboundSMSService: Sendable {
     private let brand: String
     private let unknownSenderReply: String?
     private let vocabulary: Keyword.Vocabulary
+    private let counters: ServiceCounters
     private let program: String
     private let outboxChanged: @Sendable () -> Void
     private let now: @Sendable () -> Int64
@@ -21,7 +22,8 @@ final class InboundSMSService: Sendable {
     init(
         database: Database, events: EventHub, webhooks: EventWebhooks, handoff: HandoffFlow, routing: Routing,
         brand: String, program: String, unknownSenderReply: String? = nil,
-        vocabulary: Keyword.Vocabulary = Keyword.Vocabulary(), outboxChanged: @escaping @Sendable () -> Void,
+        vocabulary: Keyword.Vocabulary = Keyword.Vocabulary(), counters: ServiceCounters = ServiceCounters(),
+        outboxChanged: @escaping @Sendable () -> Void,
         now: @escaping @Sendable () -> Int64 = ChatService.currentMilliseconds
     ) {
         self.database = database
@@ -33,6 +35,7 @@ final class InboundSMSService: Sendable {
         self.unknownSenderReply = unknownSenderReply?.replacingOccurrences(of: "{{brand}}", with: brand)
         self.program = program
         self.vocabulary = vocabulary
+        self.counters = counters
         self.outboxChanged = outboxChanged
         self.now = now
     }
@@ -59,13 +62,18 @@ final class InboundSMSService: Sendable {
             guard
                 try chat.recordInboundEvent(
                     id: inbound.providerMessageID, gateway: "twilio", kind: "message", raw: raw, now: now)
-            else { return (nil, []) }
+            else {
+                self.counters.increment("handoff_inbound_duplicates_total")
+                return (nil, [])
+            }
             let phone = inbound.from
             if keyword == .optIn,
                 let pending = try HandoffRepository(connection).pendingVerification(phone: phone, now: now)
             {
                 let confirmed = try self.handoff.confirm(
                     pending, method: "sms_yes", requester: nil, connection: connection, now: now)
+                self.counters.increment("handoff_optins_total", [("step", "confirmed"), ("method", "sms_yes")])
+                self.counters.increment("handoff_funnel_total", [("stage", "verified")])
                 let (_, event) = try self.record(
                     inbound, in: confirmed.conversationID, connection: connection, now: now)
                 return (nil, confirmed.events + [event])
@@ -77,6 +85,7 @@ final class InboundSMSService: Sendable {
             switch keyword {
             case .optOut:
                 try chat.suppress(phone, reason: "stop_keyword", source: inbound.providerMessageID, now: now)
+                self.counters.increment("handoff_optouts_total", [("method", "sms_keyword")])
                 try self.ledger(phone, event: "opt_out", connection: connection, now: now)
                 events += try self.switchToWeb(
                     conversationID, phone: phone, state: "opted_out", connection: connection, now: now)
@@ -143,6 +152,10 @@ final class InboundSMSService: Sendable {
                     ? nil : String(decoding: try JSONBody.encode(inbound.mediaURLs), as: UTF8.self),
                 createdAt: now, updatedAt: now),
             clientKey: nil)
+        let smsReplies = try connection.queryOne(
+            "SELECT count(*) AS n FROM messages WHERE conversation_id = ? AND direction = 'inbound' AND channel = 'sms'",
+            [.text(conversationID)])?.int("n")
+        if smsReplies == 1 { counters.increment("handoff_funnel_total", [("stage", "first_sms_reply")]) }
         let json = MessageJSON(message)
         let event = try chat.appendEvent(
             conversationID: conversationID, type: "message",

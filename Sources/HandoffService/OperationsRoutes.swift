@@ -10,6 +10,7 @@ struct OperationsRoutes {
     let isDraining: @Sendable () -> Bool
     let openConnections: @Sendable () -> Int
     let openEventStreams: @Sendable () -> Int
+    let counters: ServiceCounters
 
     func register(in router: inout Router) {
         router.get("/healthz") { _ in Self.health("ok", .ok) }
@@ -19,7 +20,7 @@ struct OperationsRoutes {
             guard migrated else { return Self.health("not_ready", .serviceUnavailable, database: "not migrated") }
             return Self.health("ready", .ok)
         }
-        router.get("/metrics") { [metrics, openConnections, openEventStreams] _ in
+        router.get("/metrics") { [metrics, openConnections, openEventStreams, counters, database] _ in
             let gauges = [
                 (
                     name: "handoff_http_connections_open", help: "Open HTTP connections.",
@@ -30,13 +31,41 @@ struct OperationsRoutes {
                     value: Double(openEventStreams())
                 ),
             ]
+            let outbox = try await Self.outboxGauges(database)
             return HTTPResponse(
                 contentType: "text/plain; version=0.0.4; charset=utf-8",
-                body: Array(metrics.render(gauges: gauges).utf8))
+                body: Array((metrics.render(gauges: gauges) + counters.render() + outbox).utf8))
         }
         if let openAPI = StaticAsset(path: "openapi.yaml", contentType: "application/yaml; charset=utf-8") {
             router.get("/openapi.yaml") { _ in openAPI.response }
         }
+    }
+
+    /// Outbox depth, oldest pending age and dead letters by kind, read from the database at scrape time.
+    private static func outboxGauges(_ database: Database) async throws -> String {
+        let now = ChatService.currentMilliseconds()
+        let rows = try await database.read { connection in
+            try connection.query(
+                """
+                SELECT kind, sum(state IN ('pending', 'sending')) AS depth, sum(state = 'dead') AS dead,
+                    min(CASE WHEN state = 'pending' THEN created_at END) AS oldest
+                FROM outbox GROUP BY kind ORDER BY kind
+                """)
+        }
+        var text = "# HELP handoff_outbox_depth Outbox rows waiting or in flight, by kind.\n"
+        text += "# TYPE handoff_outbox_depth gauge\n"
+        var oldest = "# HELP handoff_outbox_oldest_age_seconds Age of the oldest waiting outbox row, by kind.\n"
+        oldest += "# TYPE handoff_outbox_oldest_age_seconds gauge\n"
+        var dead = "# HELP handoff_outbox_dead_letters Outbox rows given up on, by kind.\n"
+        dead += "# TYPE handoff_outbox_dead_letters gauge\n"
+        for row in rows {
+            let kind = row.string("kind") ?? "unknown"
+            text += "handoff_outbox_depth{kind=\"\(kind)\"} \(row.int("depth") ?? 0)\n"
+            let age = row.int64("oldest").map { Double(max(0, now - $0)) / 1000 } ?? 0
+            oldest += "handoff_outbox_oldest_age_seconds{kind=\"\(kind)\"} \(age)\n"
+            dead += "handoff_outbox_dead_letters{kind=\"\(kind)\"} \(row.int("dead") ?? 0)\n"
+        }
+        return text + oldest + dead
     }
 
     /// `{"status": ..., "checks": {"database": ...}}`, never cached; 503s carry Retry-After.

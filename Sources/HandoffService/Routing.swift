@@ -9,6 +9,7 @@ struct Routing: Sendable {
     let webhooks: EventWebhooks
     /// The phrase sets intents are read from (the defaults plus configured ones).
     var phrases: [Intent: [String]] = Intent.defaultPhrases
+    var counters = ServiceCounters()
     /// What the customer is told when a human takes over (`{{brand}}` filled in).
     let holdingText: String
     static let humanQueue = "humans"
@@ -65,6 +66,7 @@ struct Routing: Sendable {
         let chat = ChatRepository(connection)
         var conversation = conversation
         var events: [ConversationEventRecord] = []
+        counters.increment("handoff_escalations_total", [("reason", reason)])
         conversation.state = "escalated"
         conversation.queue = Self.humanQueue
         conversation.escalationReason = reason

@@ -14,6 +14,7 @@ final class SMSService: Sendable {
     private let gateway: any SMSGateway
     private let statusCallbackURL: String
     private let limiter: AsyncLimiter
+    private let counters: ServiceCounters
     private let pacer: SendPacer
     private let quietHours: QuietHoursPolicy?
     private let now: @Sendable () -> Int64
@@ -21,7 +22,7 @@ final class SMSService: Sendable {
     init(
         database: Database, events: EventHub, webhooks: EventWebhooks, gateway: any SMSGateway,
         statusCallbackURL: String, maxInFlight: Int, perSecond: Int = 0,
-        quietHours: QuietHoursPolicy? = nil,
+        quietHours: QuietHoursPolicy? = nil, counters: ServiceCounters = ServiceCounters(),
         now: @escaping @Sendable () -> Int64 = ChatService.currentMilliseconds
     ) {
         self.database = database
@@ -30,6 +31,7 @@ final class SMSService: Sendable {
         self.gateway = gateway
         self.statusCallbackURL = statusCallbackURL
         self.limiter = AsyncLimiter(limit: maxInFlight)
+        self.counters = counters
         self.pacer = SendPacer(perSecond: perSecond)
         self.quietHours = quietHours
         self.now = now
@@ -87,10 +89,12 @@ final class SMSService: Sendable {
             // Accepted by the gateway before a crash (its id is recorded): never send it again.
             if message.providerMessageID != nil { return .delivered }
             if suppressed {
+                counters.increment("handoff_sms_suppressed_total")
                 try await record(messageID, .suppressed, errorCode: nil)
                 return .delivered
             }
             if let until = deferUntil {
+                counters.increment("handoff_sms_deferred_total")
                 try await record(messageID, .deferred, errorCode: nil)
                 return .deferred(until: until)
             }
@@ -100,6 +104,7 @@ final class SMSService: Sendable {
                 await pacer.wait()
                 return try await gateway.send(OutboundSMS(to: phone, body: text, statusCallbackURL: statusCallbackURL))
             }
+            counters.increment("handoff_sms_sent_total")
             try await record(
                 messageID, .sent, errorCode: nil, providerMessageID: receipt.providerMessageID,
                 segments: receipt.segments)
@@ -114,6 +119,10 @@ final class SMSService: Sendable {
     /// A refusal from the gateway: suppress on opt-out, fail for good, or try again later.
     private func settleRefusal(_ error: GatewayError, messageID: String) async -> OutboxDispatcher.Outcome {
         if error.isRetryable { return .retry(error.code, retryAfter: error.retryAfter) }
+        counters.increment("handoff_sms_failed_total", [("class", "\(error.kind)")])
+        if error.kind == .recipientOptedOut {
+            counters.increment("handoff_optouts_total", [("method", "gateway_error_21610")])
+        }
         do {
             try await record(
                 messageID, .failed, errorCode: error.providerCode, suppressRecipient: error.kind == .recipientOptedOut)
@@ -126,6 +135,7 @@ final class SMSService: Sendable {
     /// The last retry failed: the message failed.
     func gaveUp(_ item: OutboxItem) async {
         guard let messageID = item.messageID else { return }
+        counters.increment("handoff_sms_failed_total", [("class", "gave_up")])
         try? await record(messageID, .failed, errorCode: nil)
     }
 

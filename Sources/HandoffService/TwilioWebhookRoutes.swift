@@ -6,6 +6,7 @@ import Logging
 /// public URL they were configured with; a bad or missing signature is 403 and changes nothing.
 struct TwilioWebhookRoutes {
     let logger: Logger
+    let counters: ServiceCounters
     let gateway: any SMSGateway
     let sms: SMSService
     let inbound: InboundSMSService
@@ -16,8 +17,9 @@ struct TwilioWebhookRoutes {
     static let inboundPath = "/v1/webhooks/twilio/inbound"
 
     func register(in router: inout Router) {
-        router.post(Self.statusPath) { [gateway, sms, publicURL, logger] request in
-            let form = try Self.authenticatedForm(request, gateway: gateway, publicURL: publicURL, logger: logger)
+        router.post(Self.statusPath) { [gateway, sms, publicURL, logger, counters] request in
+            let form = try Self.authenticatedForm(
+                request, gateway: gateway, publicURL: publicURL, logger: logger, counters: counters)
             let report: DeliveryReport
             do {
                 report = try gateway.parseDeliveryReport(form)
@@ -27,8 +29,9 @@ struct TwilioWebhookRoutes {
             try await sms.apply(report)
             return HTTPResponse(status: .ok, contentType: "text/plain; charset=utf-8", body: [])
         }
-        router.post(Self.inboundPath) { [gateway, inbound, publicURL, logger] request in
-            let form = try Self.authenticatedForm(request, gateway: gateway, publicURL: publicURL, logger: logger)
+        router.post(Self.inboundPath) { [gateway, inbound, publicURL, logger, counters] request in
+            let form = try Self.authenticatedForm(
+                request, gateway: gateway, publicURL: publicURL, logger: logger, counters: counters)
             let text: InboundSMS
             do {
                 text = try gateway.parseInbound(form)
@@ -64,7 +67,7 @@ struct TwilioWebhookRoutes {
     /// The decoded form, when the signature over the public URL (and the query, if any) verifies.
     /// Logs why a webhook was refused (never its body, which may hold a message or a number).
     static func authenticatedForm(
-        _ request: HTTPRequest, gateway: any SMSGateway, publicURL: String, logger: Logger
+        _ request: HTTPRequest, gateway: any SMSGateway, publicURL: String, logger: Logger, counters: ServiceCounters
     ) throws -> URLEncodedForm {
         let form: URLEncodedForm
         do {
@@ -81,6 +84,7 @@ struct TwilioWebhookRoutes {
             let reason =
                 request.headers["X-Twilio-Signature"] == nil
                 ? "no X-Twilio-Signature header" : "signature does not match \(publicURL)\(request.path)"
+            counters.increment("handoff_webhook_signature_failures_total", [("route", "\(request.path)")])
             logger.warning(
                 "webhook refused",
                 metadata: ["route": "\(request.path)", "reason": "\(reason)", "request_id": "\(request.requestID)"])

@@ -1,0 +1,41 @@
+import Synchronization
+
+/// Business counters for `/metrics`: what happened to texts, consents and conversations.
+/// Each name is declared once with its help text; labels are small, fixed sets (never a phone
+/// number or an id).
+final class ServiceCounters: Sendable {
+    /// Every counter, with its help text.
+    static let descriptions: [String: String] = [
+        "handoff_sms_sent_total": "Texts the gateway accepted.",
+        "handoff_sms_failed_total": "Texts the gateway refused or that were given up on, by error class.",
+        "handoff_sms_suppressed_total": "Texts not sent because the number is suppressed.",
+        "handoff_sms_deferred_total": "Texts deferred by quiet hours or the daily cap.",
+        "handoff_webhook_signature_failures_total": "Gateway webhooks refused for their signature, by route.",
+        "handoff_inbound_duplicates_total": "Inbound gateway events dropped as repeats of a MessageSid.",
+        "handoff_optins_total": "Opt-in steps, by step (requested, confirmed) and method.",
+        "handoff_optouts_total": "Opt-outs, by method.",
+        "handoff_escalations_total": "Conversations handed to humans, by reason.",
+        "handoff_funnel_total": "The handoff funnel: offered (code asked), verified, first SMS reply.",
+    ]
+
+    private let values = Mutex([String: Int]())
+
+    /// Adds one to `name` with `labels` (label values are short words from the code).
+    func increment(_ name: String, _ labels: [(String, String)] = []) {
+        let key = name + (labels.isEmpty ? "" : "{" + labels.map { "\($0.0)=\"\($0.1)\"" }.joined(separator: ",") + "}")
+        values.withLock { $0[key, default: 0] += 1 }
+    }
+
+    /// The Prometheus text of every declared counter (zero when nothing happened yet).
+    func render() -> String {
+        let snapshot = values.withLock { $0 }
+        var text = ""
+        for (name, help) in Self.descriptions.sorted(by: { $0.key < $1.key }) {
+            text += "# HELP \(name) \(help)\n# TYPE \(name) counter\n"
+            let series = snapshot.filter { $0.key == name || $0.key.hasPrefix(name + "{") }.sorted { $0.key < $1.key }
+            if series.isEmpty { text += "\(name) 0\n" }
+            for (key, value) in series { text += "\(key) \(value)\n" }
+        }
+        return text
+    }
+}

@@ -1,0 +1,35 @@
+import Foundation
+import TestSupport
+import Testing
+
+@testable import HandoffService
+
+/// `/metrics` after real traffic, parsed by the Prometheus client's own parser.
+@Suite struct MetricsTests {
+    @Test(.enabled(if: PythonOracle.isAvailable, "needs HANDOFF_TEST_PYTHON with prometheus-client"))
+    func exposesTheFunnelTheOutboxAndRefusalsInValidPrometheusText() async throws {
+        try await SMSDeliveryTests.withApp { _, client, simulator in
+            let phone = "+14155550156"
+            _ = try await InboundSMSTests.activeSession(phone, client, simulator)
+            _ = try await simulator.reply(from: phone, to: InboundSMSTests.sender, body: "Thanks!")
+            _ = try await client.request(
+                "POST", TwilioWebhookRoutes.inboundPath,
+                headers: [("Content-Type", "application/x-www-form-urlencoded")],
+                body: "MessageSid=SM1&From=%2B14155550156&To=%2B15005550006&Body=forged")
+            let text = try await client.request("GET", "/metrics").body
+            let output = try await offPool {
+                try PythonOracle.run(script: "prometheus_parse.py", input: Data(text.utf8))
+            }
+            let samples = try JSONDecoder().decode([String: Double].self, from: output)
+            #expect(samples[#"handoff_funnel_total{stage="offered"}"#] == 1)
+            #expect(samples[#"handoff_funnel_total{stage="verified"}"#] == 1)
+            #expect(samples[#"handoff_funnel_total{stage="first_sms_reply"}"#] == 1)
+            #expect(samples[#"handoff_optins_total{method="web_code",step="confirmed"}"#] == 1)
+            #expect((samples[#"handoff_sms_sent_total"#] ?? 0) >= 2)
+            #expect(
+                samples[#"handoff_webhook_signature_failures_total{route="/v1/webhooks/twilio/inbound"}"#] == 1)
+            #expect(samples[#"handoff_outbox_depth{kind="sms"}"#] != nil)
+            #expect(samples[#"handoff_http_requests_total{method="POST",route="/v1/handoff",status="202"}"#] == 1)
+        }
+    }
+}

@@ -213,9 +213,12 @@ public struct ChatRepository {
 
     // MARK: Suppressions
 
-    /// Whether `phone` must not be texted.
+    /// Whether `phone` must not be texted (also after its data was erased: the suppression then
+    /// survives in hashed form).
     public func isSuppressed(_ phone: String) throws(StorageError) -> Bool {
-        try connection.queryOne("SELECT 1 AS hit FROM suppressions WHERE phone_e164 = ?", [.text(phone)]) != nil
+        try connection.queryOne(
+            "SELECT 1 AS hit FROM suppressions WHERE phone_e164 IN (?, ?)",
+            [.text(phone), .text(PersonalDataRepository.hashedPhone(phone))]) != nil
     }
 
     /// Suppresses `phone` (keeps the first reason when it already is).

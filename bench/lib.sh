@@ -69,3 +69,19 @@ wrk_run() {
     if grep -q "Socket errors" "$OUT/$name.wrk.txt"; then echo "warning: $name had socket errors" >&2; fi
     echo "$rps $p99"
 }
+
+# start_handoff NAME PORT [VAR=VALUE...]: builds the release daemon, starts it on 127.0.0.1:PORT
+# with a fresh database bench/.out/NAME.sqlite, warning-level logs and the given extra settings;
+# sets HANDOFF_PID and stops it on exit.
+start_handoff() {
+    local name=$1 port=$2
+    shift 2
+    swift build -c release --product handoff >/dev/null
+    local db="$OUT/$name.sqlite"
+    rm -f "$db"*
+    env HANDOFF_DATABASE="$db" HANDOFF_LISTEN="127.0.0.1:$port" HANDOFF_PUBLIC_URL="http://127.0.0.1:$port" \
+        HANDOFF_LOG_LEVEL=warning HANDOFF_COOKIE_SECURE=false "$@" .build/release/handoff serve &
+    HANDOFF_PID=$!
+    trap 'kill $HANDOFF_PID 2>/dev/null || true' EXIT
+    wait_port "$port"
+}

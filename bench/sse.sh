@@ -4,13 +4,7 @@
 #   bench/sse.sh [STREAMS] [REPLIES]
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
-swift build -c release --product handoff >/dev/null
-db="$OUT/sse-bench.sqlite"; rm -f "$db"*
 key="bench-key-0123456789"
-HANDOFF_DATABASE="$db" HANDOFF_LISTEN=127.0.0.1:18083 HANDOFF_LOG_LEVEL=warning HANDOFF_API_KEYS="$key" \
-    HANDOFF_COOKIE_SECURE=false HANDOFF_MESSAGES_PER_MINUTE_PER_IP=1000000 .build/release/handoff serve &
-PID=$!
-trap 'kill $PID 2>/dev/null || true' EXIT
-wait_port 18083
+start_handoff sse-bench 18083 HANDOFF_API_KEYS="$key" HANDOFF_MESSAGES_PER_MINUTE_PER_IP=1000000
 ulimit -n 65536 2>/dev/null || true
-python3 bench/sse_streams.py 18083 "$PID" "$key" "${1:-5000}" "${2:-500}"
+python3 bench/sse_streams.py 18083 "$HANDOFF_PID" "$key" "${1:-5000}" "${2:-500}"

@@ -93,6 +93,12 @@ final class InboundSMSService: Sendable {
             case .optIn where try chat.isSuppressed(phone) && self.optedInBefore(phone, connection: connection):
                 try chat.unsuppress(phone)
                 try self.ledger(phone, event: "opt_in_again", connection: connection, now: now)
+                // Back on: the conversation continues by text again.
+                if var conversation = try chat.conversation(id: conversationID) {
+                    conversation.activeChannel = "sms"
+                    conversation.updatedAt = now
+                    try chat.update(conversation)
+                }
                 return (self.startReply, events)
             case .help:
                 return (self.helpReply, events)

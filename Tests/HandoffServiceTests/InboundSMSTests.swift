@@ -95,6 +95,14 @@ import Testing
             #expect(String(decoding: help.body, as: UTF8.self).contains("Reply STOP"))
             let start = try await simulator.reply(from: phone, to: Self.sender, body: "START")
             #expect(String(decoding: start.body, as: UTF8.self).contains("resubscribed"))
+            _ = try await client.request(
+                "POST", "/v1/conversations/\(conversationID)/messages", headers: auth,
+                body: #"{"body":"Welcome back by text","author":"agent"}"#)
+            #expect(
+                try await SMSDeliveryTests.eventually {
+                    simulator.inbox(of: phone).last?.body == "Welcome back by text"
+                },
+                "after START, texts flow again")
             let ledger = try await application.database.read { try HandoffRepository($0).consents(phone: phone) }
             #expect(ledger.map(\.event) == ["opt_in_requested", "opt_in_confirmed", "opt_out", "opt_in_again"])
             #expect(ledger[2].method == "sms_keyword")

@@ -37,12 +37,14 @@ public final class RawHTTPClient: @unchecked Sendable {
             }
         }
         guard status == 0 else {
-            close(fd)
+            // No close here: a class whose initializer throws after setting every property is
+            // deinitialized, and `deinit` closes the socket. Closing it twice could close a
+            // descriptor another test (or server) has just been given the same number for.
             throw RawHTTPClientError(message: "connect failed: errno \(errno)")
         }
     }
 
-    deinit { close(fd) }
+    deinit { if fd >= 0 { close(fd) } }
 
     /// Sends all of `text`.
     public func send(_ text: String) throws {

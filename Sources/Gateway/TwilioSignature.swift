@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HandoffCore
 
 /// Twilio's `X-Twilio-Signature` (PROTOCOLS.md): base64 HMAC-SHA1, keyed with the auth token,
 /// of the configured public URL followed by every form parameter's name and value, names in
@@ -30,7 +31,9 @@ public enum TwilioSignature {
         var valid = false
         for candidate in urlVariants(url) {
             valid =
-                constantTimeEquals(compute(url: candidate, parameters: parameters, authToken: authToken), signature)
+                ConstantTime.equals(
+                    Array(compute(url: candidate, parameters: parameters, authToken: authToken).utf8),
+                    Array(signature.utf8))
                 || valid
         }
         return valid
@@ -52,14 +55,5 @@ public enum TwilioSignature {
         }
         if authority.contains(":") && !authority.hasSuffix("]") { return [url] }
         return [url, String(prefix + authority + defaultPort + tail)]
-    }
-
-    private static func constantTimeEquals(_ lhs: String, _ rhs: String) -> Bool {
-        let a = Array(lhs.utf8)
-        let b = Array(rhs.utf8)
-        guard a.count == b.count else { return false }
-        var difference: UInt8 = 0
-        for (x, y) in zip(a, b) { difference |= x ^ y }
-        return difference == 0
     }
 }

@@ -75,6 +75,13 @@ public struct PhoneNumber: Sendable, Hashable, CustomStringConvertible {
         return "+" + code + String(repeating: "*", count: hidden) + String(nationalNumber.suffix(4))
     }
 
+    /// The mask of a stored E.164 number; a value that does not parse keeps only its last four
+    /// characters, so no number ever leaks whole.
+    public static func mask(e164: String) -> String {
+        (try? PhoneNumber(parsing: e164, defaultRegion: "US").masked)
+            ?? String(repeating: "*", count: max(0, e164.count - 4)) + String(e164.suffix(4))
+    }
+
     /// The region of the number: by area code for +1 (`CA`, `JM`, ... or `US`), else the main
     /// region of its calling code.
     public var regionCode: String {

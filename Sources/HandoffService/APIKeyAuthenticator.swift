@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import HTTPServer
+import HandoffCore
 
 /// Checks `Authorization: Bearer <key>` against the configured API keys in constant time.
 ///
@@ -22,11 +23,7 @@ struct APIKeyAuthenticator: Sendable {
         }
         let presented = Array(SHA256.hash(data: Data(header.dropFirst(7).utf8)))
         var matched: UInt8 = 0
-        for digest in digests {
-            var difference: UInt8 = 0
-            for (a, b) in zip(digest, presented) { difference |= a ^ b }
-            matched |= difference == 0 ? 1 : 0
-        }
+        for digest in digests { matched |= ConstantTime.equals(digest, presented) ? 1 : 0 }
         guard matched == 1 else { throw Self.unauthorized("The API key is not valid.") }
     }
 

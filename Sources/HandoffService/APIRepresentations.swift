@@ -118,15 +118,9 @@ struct ContactJSON: Codable, Sendable {
 
     init(_ record: ContactRecord) {
         id = record.id
-        phoneMasked = record.phoneE164.map(Self.mask)
+        phoneMasked = record.phoneE164.map { PhoneNumber.mask(e164: $0) }
         locale = record.locale
         timeZone = record.timeZone
-    }
-
-    /// `+1******2671`: country code and last four digits.
-    static func mask(_ e164: String) -> String {
-        guard e164.count > 6 else { return String(repeating: "*", count: e164.count) }
-        return String(e164.prefix(2)) + String(repeating: "*", count: e164.count - 6) + String(e164.suffix(4))
     }
 }
 

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import HTTPServer
+import HandoffCore
 import Storage
 
 /// The web chat's use cases: sessions, visitor messages, bot and agent replies, escalation,
@@ -231,9 +232,7 @@ final class ChatService: Sendable {
 
     /// Whether the customer wrote in the last 24 hours (a reply, not a proactive text).
     static func customerWroteRecently(_ conversationID: String, connection: Connection, now: Int64) throws -> Bool {
-        let last = try connection.queryOne(
-            "SELECT max(created_at) AS at FROM messages WHERE conversation_id = ? AND direction = 'inbound'",
-            [.text(conversationID)])?.int64("at")
+        let last = try ChatRepository(connection).lastInboundAt(conversationID: conversationID)
         return last.map { now - $0 <= 86_400_000 } ?? false
     }
 
@@ -267,7 +266,7 @@ final class ChatService: Sendable {
         -> HandoffJSON
     {
         guard let phone = contact?.phoneE164 else { return .none }
-        let masked = HandoffFlow.mask(phone)
+        let masked = PhoneNumber.mask(e164: phone)
         if try chat.isSuppressed(phone) { return HandoffJSON(state: "opted_out", phoneMasked: masked, expiresAt: nil) }
         if conversation.activeChannel == "sms" {
             return HandoffJSON(state: "active", phoneMasked: masked, expiresAt: nil)

@@ -93,24 +93,20 @@ final class HandoffFlow: Sendable {
         let chat = ChatRepository(connection)
         if let phone = try chat.contact(id: contactID)?.phoneE164 {
             if try chat.isSuppressed(phone) {
-                return HandoffJSON(state: "opted_out", phoneMasked: mask(phone), expiresAt: nil)
+                return HandoffJSON(state: "opted_out", phoneMasked: PhoneNumber.mask(e164: phone), expiresAt: nil)
             }
             if try chat.conversation(id: conversationID)?.activeChannel == "sms" {
-                return HandoffJSON(state: "active", phoneMasked: mask(phone), expiresAt: nil)
+                return HandoffJSON(state: "active", phoneMasked: PhoneNumber.mask(e164: phone), expiresAt: nil)
             }
         }
         if let pending = try HandoffRepository(connection).latestVerification(sessionID: sessionID),
             pending.state == "pending", pending.expiresAt > now
         {
             return HandoffJSON(
-                state: "pending_verification", phoneMasked: mask(pending.phoneE164),
+                state: "pending_verification", phoneMasked: PhoneNumber.mask(e164: pending.phoneE164),
                 expiresAt: Timestamp(unixMilliseconds: pending.expiresAt).description)
         }
         return .none
-    }
-
-    static func mask(_ e164: String) -> String {
-        (try? PhoneNumber(parsing: e164, defaultRegion: "US").masked) ?? ContactJSON.mask(e164)
     }
 
     // MARK: Opt-in
@@ -199,7 +195,7 @@ final class HandoffFlow: Sendable {
                 pending.state == "pending"
             else { return .noPending }
             guard pending.expiresAt > now else { return .expired }
-            let matches = Self.constantTimeEquals(Self.hash(code, verificationID: pending.id), pending.codeHash)
+            let matches = ConstantTime.equals(Self.hash(code, verificationID: pending.id), pending.codeHash)
             guard matches else {
                 pending.attempts += 1
                 if pending.attempts >= self.settings.maxAttempts { pending.state = "burned" }
@@ -295,7 +291,8 @@ final class HandoffFlow: Sendable {
                     priority: 0, connection: connection, webhooks: webhooks, now: now + 1
                 ).1)
         }
-        let state = HandoffJSON(state: "active", phoneMasked: Self.mask(verification.phoneE164), expiresAt: nil)
+        let state = HandoffJSON(
+            state: "active", phoneMasked: PhoneNumber.mask(e164: verification.phoneE164), expiresAt: nil)
         events.append(
             try chat.appendEvent(
                 conversationID: conversationID, type: "handoff",
@@ -359,7 +356,7 @@ final class HandoffFlow: Sendable {
                 conversation.updatedAt = now
                 try chat.update(conversation)
             }
-            let state = HandoffJSON(state: "opted_out", phoneMasked: Self.mask(phone), expiresAt: nil)
+            let state = HandoffJSON(state: "opted_out", phoneMasked: PhoneNumber.mask(e164: phone), expiresAt: nil)
             try webhooks.record(
                 "handoff.opted_out",
                 HandoffWebhookJSON(conversationID: requester.conversationID, phoneMasked: state.phoneMasked),
@@ -387,13 +384,6 @@ final class HandoffFlow: Sendable {
     static func hash(_ code: String, verificationID: String) -> [UInt8] {
         let normalized = code.filter(\.isNumber)
         return Array(SHA256.hash(data: Data((verificationID + ":" + normalized).utf8)))
-    }
-
-    static func constantTimeEquals(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
-        guard lhs.count == rhs.count else { return false }
-        var difference: UInt8 = 0
-        for (a, b) in zip(lhs, rhs) { difference |= a ^ b }
-        return difference == 0
     }
 }
 

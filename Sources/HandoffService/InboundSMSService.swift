@@ -187,7 +187,7 @@ final class InboundSMSService: Sendable {
         conversation.activeChannel = "web"
         conversation.updatedAt = now
         try chat.update(conversation)
-        let handoffState = HandoffJSON(state: state, phoneMasked: HandoffFlow.mask(phone), expiresAt: nil)
+        let handoffState = HandoffJSON(state: state, phoneMasked: PhoneNumber.mask(e164: phone), expiresAt: nil)
         try webhooks.record(
             "handoff.opted_out",
             HandoffWebhookJSON(conversationID: conversationID, phoneMasked: handoffState.phoneMasked),

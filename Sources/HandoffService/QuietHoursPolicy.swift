@@ -34,9 +34,7 @@ struct QuietHoursPolicy: Sendable {
     /// When `message` may go out (Unix ms), or nil for now.
     func deferral(for message: MessageRecord, connection: Connection, now: Int64) throws -> Int64? {
         if message.author == "system" { return nil }
-        let lastInbound = try connection.queryOne(
-            "SELECT max(created_at) AS at FROM messages WHERE conversation_id = ? AND direction = 'inbound'",
-            [.text(message.conversationID)])?.int64("at")
+        let lastInbound = try ChatRepository(connection).lastInboundAt(conversationID: message.conversationID)
         if let lastInbound, now - lastInbound <= replyWindowMilliseconds { return nil }
         let zones = try zones(for: message, connection: connection)
         var until = now

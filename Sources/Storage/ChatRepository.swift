@@ -240,6 +240,14 @@ public struct ChatRepository {
         )?.int64("seq")
     }
 
+    /// When the customer last wrote in a conversation (any channel), if ever.
+    public func lastInboundAt(conversationID: String) throws(StorageError) -> Int64? {
+        try connection.queryOne(
+            "SELECT max(created_at) AS at FROM messages WHERE conversation_id = ? AND direction = 'inbound'",
+            [.text(conversationID)]
+        )?.int64("at")
+    }
+
     /// The newest message of a conversation, if any.
     public func lastMessage(conversationID: String) throws(StorageError) -> MessageRecord? {
         try connection.queryOne(

@@ -62,6 +62,8 @@ import Testing
     @Test func masksAllButTheCountryCodeAndLastFour() throws {
         #expect(try PhoneNumber(parsing: "+14155552671", defaultRegion: "US").masked == "+1******2671")
         #expect(try PhoneNumber(parsing: "+447911123456", defaultRegion: "US").masked == "+44******3456")
+        #expect(PhoneNumber.mask(e164: "+447911123456") == "+44******3456")
+        #expect(PhoneNumber.mask(e164: "garbage1234") == "*******1234", "unparsable values keep only four")
     }
 
     struct OracleEntry: Decodable {

@@ -1,0 +1,11 @@
+import HandoffCore
+import Testing
+
+@Suite struct ConstantTimeTests {
+    @Test func comparesBytesAndLengths() {
+        #expect(ConstantTime.equals([1, 2, 3], [1, 2, 3]))
+        #expect(!ConstantTime.equals([1, 2, 3], [1, 2, 4]))
+        #expect(!ConstantTime.equals([1, 2, 3], [1, 2]))
+        #expect(ConstantTime.equals([], []))
+    }
+}

@@ -1,11 +1,13 @@
 import HTTPServer
 import Logging
+import Storage
 
 /// Logs one line per request (method, route, status, bytes, latency, request id) and records metrics.
 ///
 /// The path is logged as its route pattern, so ids and phone numbers in paths stay out of logs.
 /// Errors thrown by handlers are turned into their responses here, so they are logged with the
-/// status the client sees; every response carries `X-Request-Id`.
+/// status the client sees; every response carries `X-Request-Id`. The handler runs with the id as
+/// its `WriteOrigin`, so outbox work it queues logs (and signs its webhooks) under the same id.
 struct AccessLogMiddleware: HTTPMiddleware {
     let logger: Logger
     let metrics: HTTPMetrics
@@ -16,7 +18,9 @@ struct AccessLogMiddleware: HTTPMiddleware {
         var response: HTTPResponse
         var failure: (any Error)?
         do {
-            response = try await next.respond(to: request)
+            response = try await WriteOrigin.$requestID.withValue(request.requestID) {
+                try await next.respond(to: request)
+            }
         } catch let error as HTTPError {
             response = error.response
         } catch {
@@ -26,7 +30,7 @@ struct AccessLogMiddleware: HTTPMiddleware {
                 .response
         }
         let elapsed = clock.now - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed.inSeconds
         let route = request.routePattern ?? "unmatched"
         metrics.record(method: request.method, route: route, status: response.status.code, seconds: seconds)
         response.headers.replaceOrAdd(name: "X-Request-Id", value: request.requestID)

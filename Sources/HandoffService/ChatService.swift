@@ -40,11 +40,18 @@ final class ChatService: Sendable {
     let webhooks: EventWebhooks
     /// Called after a commit that added outbox rows (wakes the dispatcher).
     let outboxChanged: @Sendable () -> Void
-    let smsPolicy: SMSPolicy
+    private let limits: Reloadable<Limits>
+    var smsPolicy: SMSPolicy { limits.value.smsPolicy }
     /// Routes customers' messages (escalation to humans); nil in tests that do not need it.
     let routing: Routing?
     let sessionLifetimeMilliseconds: Int64
-    let maxMessageCharacters: Int
+    var maxMessageCharacters: Int { limits.value.maxMessageCharacters }
+
+    /// What SIGHUP can change: how texts are encoded and capped, and the longest message.
+    struct Limits: Sendable {
+        var smsPolicy: SMSPolicy
+        var maxMessageCharacters: Int
+    }
     let now: @Sendable () -> Int64
 
     init(
@@ -57,12 +64,14 @@ final class ChatService: Sendable {
         self.events = events
         self.webhooks = webhooks
         self.outboxChanged = outboxChanged
-        self.smsPolicy = smsPolicy
+        self.limits = Reloadable(Limits(smsPolicy: smsPolicy, maxMessageCharacters: maxMessageCharacters))
         self.routing = routing
         self.sessionLifetimeMilliseconds = Int64(sessionLifetimeDays) * 86_400_000
-        self.maxMessageCharacters = maxMessageCharacters
         self.now = now
     }
+
+    /// Takes new limits (SIGHUP).
+    func reload(_ limits: Limits) { self.limits.replace(with: limits) }
 
     static func currentMilliseconds() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
 
@@ -194,7 +203,8 @@ final class ChatService: Sendable {
             // A reply in a conversation that continues by text goes to the phone (and still shows
             // in any open widget, as the whole conversation does).
             if direction == "outbound", conversation.activeChannel == "sms",
-                let phone = try chat.contact(id: conversation.contactID)?.phoneE164, !(try chat.isSuppressed(phone))
+                let phone = try chat.contact(id: conversation.contactID)?.phoneE164,
+                !(try SuppressionRepository(connection).isSuppressed(phone))
             {
                 // Replies to a customer who wrote recently go before proactive texts.
                 let priority = try Self.customerWroteRecently(conversationID, connection: connection, now: now) ? 0 : 1
@@ -257,17 +267,22 @@ final class ChatService: Sendable {
             }
             let contact = try chat.contact(id: conversation.contactID)
             return ConversationJSON(
-                conversation, contact: contact, handoff: try Self.handoff(conversation, contact, chat))
+                conversation, contact: contact,
+                handoff: try Self.handoff(conversation, contact, SuppressionRepository(connection)))
         }
     }
 
     /// The handoff of a conversation as agents see it: by text, stopped, or web only.
-    static func handoff(_ conversation: ConversationRecord, _ contact: ContactRecord?, _ chat: ChatRepository) throws
+    static func handoff(
+        _ conversation: ConversationRecord, _ contact: ContactRecord?, _ suppressions: SuppressionRepository
+    ) throws
         -> HandoffJSON
     {
         guard let phone = contact?.phoneE164 else { return .none }
         let masked = PhoneNumber.mask(e164: phone)
-        if try chat.isSuppressed(phone) { return HandoffJSON(state: "opted_out", phoneMasked: masked, expiresAt: nil) }
+        if try suppressions.isSuppressed(phone) {
+            return HandoffJSON(state: "opted_out", phoneMasked: masked, expiresAt: nil)
+        }
         if conversation.activeChannel == "sms" {
             return HandoffJSON(state: "active", phoneMasked: masked, expiresAt: nil)
         }

@@ -71,6 +71,14 @@ extension Configuration {
         } current: {
             $0.apiKeys.isEmpty ? nil : $0.apiKeys.joined(separator: ",")
         },
+        secret("admin_api_keys", "Comma-separated bearer keys for the admin API (/v1/admin/...).") {
+            $0.adminAPIKeys = list($1)
+            if $0.adminAPIKeys.contains(where: { $0.count < 16 }) {
+                throw SettingProblem("every admin key must be at least 16 characters long")
+            }
+        } current: {
+            $0.adminAPIKeys.isEmpty ? nil : $0.adminAPIKeys.joined(separator: ",")
+        },
         text("widget_origins", "the public URL's origin", "Comma-separated origins allowed to use the widget API.") {
             $0.widgetOrigins = try list($1).map(origin)
         } current: {
@@ -356,6 +364,14 @@ extension Configuration {
             $0.outboxMaxAttempts = try integer($1, in: 1...100)
         } current: {
             String($0.outboxMaxAttempts)
+        },
+        text(
+            "message_retention_days", "0",
+            "Days message bodies are kept (0: for ever); consents and suppressions are always kept."
+        ) {
+            $0.messageRetentionDays = try integer($1, in: 0...36_500)
+        } current: {
+            String($0.messageRetentionDays)
         },
         text("event_stream_heartbeat", "15s", "Idle live-event streams get a comment line this often.") {
             $0.eventStreamHeartbeat = try duration($1)

@@ -45,6 +45,7 @@ public struct Configuration: Sendable, Equatable {
     public var twilioMessagingServiceSID: String?
     public var twilioAPIBase = "https://api.twilio.com"
     public var apiKeys: [String] = []
+    public var adminAPIKeys: [String] = []
     public var widgetOrigins: [String] = []
     public var cookieSecure = true
     public var eventWebhookURL: String?
@@ -52,6 +53,8 @@ public struct Configuration: Sendable, Equatable {
     public var defaultRegion = "US"
     public var databaseSynchronous = Synchronous.full
     public var databaseReaders = 4
+    /// Days message bodies are kept; 0 keeps them for ever.
+    public var messageRetentionDays = 0
     public var logLevel = LogLevel.info
     public var logFormat = LogFormat.logfmt
     public var maxBodyBytes = 1 << 20

@@ -55,6 +55,7 @@ struct EventWebhookHandler: OutboxDispatcher.Handler {
         var headers: [(name: String, value: String)] = [
             ("Content-Type", "application/json"), ("X-Handoff-Delivery", "\(item.id)"),
         ]
+        if let requestID = item.requestID { headers.append(("X-Request-Id", requestID)) }
         if let secret {
             let timestamp = Int(Date().timeIntervalSince1970)
             headers.append(

@@ -19,12 +19,18 @@ public final class HandoffApplication: Sendable {
     let gatewaySetup: GatewaySetup
     /// Outbound SMS (tests reach it through `@testable import`).
     let sms: SMSService
+    /// Held while the application lives: no second daemon, no restore under our feet.
+    private let lock: DatabaseLock
+    private let retention: RetentionPurge?
+    /// Hands a reloaded configuration's texts, keywords, limits and keys to the parts that use them.
+    private let applyReloadable: @Sendable (Configuration) -> Void
 
     /// Opens the database and applies pending migrations; throws when either fails.
     public init(configuration: Configuration, logger: Logger) async throws {
         self.configuration = configuration
         self.logger = logger
         let migrator = try Migrator(directory: configuration.migrationsDirectory)
+        lock = try DatabaseLock(databasePath: configuration.databasePath)
         database = try Database(
             path: configuration.databasePath, readers: configuration.databaseReaders,
             synchronous: configuration.databaseSynchronous == .full ? .full : .normal)
@@ -42,11 +48,7 @@ public final class HandoffApplication: Sendable {
             database: database, events: hub, webhooks: webhooks, gateway: gatewaySetup.gateway,
             statusCallbackURL: configuration.publicURL + TwilioWebhookRoutes.statusPath,
             maxInFlight: configuration.smsMaxInFlight, perSecond: configuration.smsPerSecond,
-            quietHours: QuietHoursPolicy(
-                window: configuration.quietHours,
-                replyWindowMilliseconds: configuration.replyWindow.components.seconds * 1000,
-                windowsByRegion: configuration.quietHoursByRegion, quietDays: configuration.quietDays,
-                proactivePerDay: configuration.proactivePerDay), counters: counters)
+            quietHours: Self.quietHours(configuration), counters: counters)
         var handlers: [String: any OutboxDispatcher.Handler] = ["sms": SMSDeliveryHandler(sms: sms)]
         if let url = configuration.eventWebhookURL {
             handlers["webhook"] = EventWebhookHandler(
@@ -55,32 +57,21 @@ public final class HandoffApplication: Sendable {
         let dispatcher = OutboxDispatcher(
             database: database, handlers: handlers, maxAttempts: configuration.outboxMaxAttempts, logger: logger)
         self.dispatcher = dispatcher
-        var phrases = Intent.defaultPhrases
-        phrases[.humanRequest, default: []] += configuration.humanRequestPhrases
-        phrases[.highRisk, default: []] += configuration.highRiskPhrases
+        let routingTexts = Self.routingTexts(configuration)
         let routing = Routing(
-            webhooks: webhooks, phrases: phrases, counters: counters,
-            holdingText: configuration.escalationReply.replacingOccurrences(
-                of: "{{brand}}", with: configuration.brandName))
+            webhooks: webhooks, phrases: routingTexts.phrases, counters: counters,
+            holdingText: routingTexts.holdingText)
         answerDeadline = AnswerDeadline(
             database: database, routing: routing, events: hub, sla: configuration.answerSLA,
             outboxChanged: { dispatcher.wake() })
         let chat = ChatService(
             database: database, events: hub, webhooks: webhooks, outboxChanged: { dispatcher.wake() },
-            smsPolicy: SMSPolicy(
-                smartEncoding: configuration.smsSmartEncoding, maxSegments: configuration.smsMaxSegments),
-            routing: routing, sessionLifetimeDays: configuration.sessionLifetimeDays,
+            smsPolicy: Self.chatLimits(configuration).smsPolicy, routing: routing,
+            sessionLifetimeDays: configuration.sessionLifetimeDays,
             maxMessageCharacters: configuration.maxMessageCharacters)
         let handoff = HandoffFlow(
             database: database, events: hub, webhooks: webhooks,
-            settings: HandoffFlow.Settings(
-                brand: configuration.brandName, program: "chat", defaultRegion: configuration.defaultRegion,
-                allowedRegions: Set(
-                    configuration.smsCountries.isEmpty ? [configuration.defaultRegion] : configuration.smsCountries),
-                consentText: configuration.consentText, consentTexts: configuration.consentTexts,
-                confirmationTemplate: configuration.confirmationTemplate,
-                summaryTemplate: configuration.summaryTemplate),
-            counters: counters, outboxChanged: { dispatcher.wake() })
+            settings: Self.handoffSettings(configuration), counters: counters, outboxChanged: { dispatcher.wake() })
         let cors = CORSPolicy(allowedOrigins: configuration.widgetOrigins)
         var router = Router()
         router.middleware = [AccessLogMiddleware(logger: logger, metrics: metrics), cors]
@@ -91,16 +82,28 @@ public final class HandoffApplication: Sendable {
             openConnections: { serverBox.server?.connectionCount ?? 0 },
             openEventStreams: { hub.subscriberCount }, counters: counters
         ).register(in: &router)
+        let limiters = (
+            handoff: RateLimiter(perMinute: configuration.handoffsPerMinutePerIP),
+            session: RateLimiter(perMinute: configuration.messagesPerMinutePerSession),
+            address: RateLimiter(perMinute: configuration.messagesPerMinutePerIP)
+        )
+        let agentKeys = APIKeyAuthenticator(keys: configuration.apiKeys)
+        let adminKeys = APIKeyAuthenticator(keys: configuration.adminAPIKeys)
         WidgetRoutes(
-            chat: chat, handoff: handoff, handoffLimiter: RateLimiter(perMinute: configuration.handoffsPerMinutePerIP),
+            chat: chat, handoff: handoff, handoffLimiter: limiters.handoff,
             cookie: SessionCookie(secure: configuration.cookieSecure, lifetimeDays: configuration.sessionLifetimeDays),
-            sessionLimiter: RateLimiter(perMinute: configuration.messagesPerMinutePerSession),
-            addressLimiter: RateLimiter(perMinute: configuration.messagesPerMinutePerIP),
+            sessionLimiter: limiters.session, addressLimiter: limiters.address,
             eventStream: EventStream(database: database, hub: hub, heartbeat: configuration.eventStreamHeartbeat)
         ).register(in: &router)
         AgentRoutes(
-            chat: chat, authenticator: APIKeyAuthenticator(keys: configuration.apiKeys),
+            chat: chat, authenticator: agentKeys,
             defaultRegion: configuration.defaultRegion
+        ).register(in: &router)
+        AdminRoutes(
+            administration: Administration(
+                database: database, webhooks: webhooks, defaultRegion: configuration.defaultRegion, events: hub,
+                outboxChanged: { dispatcher.wake() }),
+            authenticator: adminKeys
         ).register(in: &router)
         let inbound = InboundSMSService(
             database: database, events: hub, webhooks: webhooks, handoff: handoff, routing: routing,
@@ -131,6 +134,79 @@ public final class HandoffApplication: Sendable {
                 "unhandled error", metadata: ["error": "\(error)", "request_id": "\(request?.requestID ?? "-")"])
         }
         serverBox.server = server
+        let sms = sms
+        applyReloadable = { configuration in
+            handoff.reload(Self.handoffSettings(configuration))
+            routing.reload(Self.routingTexts(configuration))
+            chat.reload(Self.chatLimits(configuration))
+            sms.reload(quietHours: Self.quietHours(configuration))
+            inbound.reload(
+                InboundSMSService.Texts(
+                    brand: configuration.brandName, unknownSenderReply: configuration.unknownSenderReply,
+                    vocabulary: configuration.keywordVocabulary))
+            limiters.handoff.setLimit(perMinute: configuration.handoffsPerMinutePerIP)
+            limiters.session.setLimit(perMinute: configuration.messagesPerMinutePerSession)
+            limiters.address.setLimit(perMinute: configuration.messagesPerMinutePerIP)
+            agentKeys.reload(keys: configuration.apiKeys)
+            adminKeys.reload(keys: configuration.adminAPIKeys)
+        }
+        retention =
+            configuration.messageRetentionDays > 0
+            ? RetentionPurge(database: database, days: configuration.messageRetentionDays, logger: logger) : nil
+    }
+
+    /// Settings SIGHUP applies without a restart: texts and templates, keyword and phrase sets,
+    /// rate and size limits, quiet hours, API keys. Changes to any other take a restart.
+    public static let reloadableSettings: Set<String> = [
+        "brand_name", "consent_text", "consent_texts", "sms_confirmation_template", "sms_summary_template",
+        "escalation_reply", "unknown_sender_reply", "sms_countries", "stop_words", "start_words", "help_words",
+        "stop_phrases", "human_request_phrases", "high_risk_phrases", "messages_per_minute_per_session",
+        "messages_per_minute_per_ip", "handoffs_per_minute_per_ip", "max_message_chars", "sms_smart_encoding",
+        "sms_max_segments", "quiet_hours", "quiet_hours_by_region", "quiet_days", "proactive_per_day",
+        "reply_window", "api_keys", "admin_api_keys",
+    ]
+
+    /// Applies what can change while serving (`reloadableSettings`) from a configuration that has
+    /// already been validated. Returns the other settings that differ: they wait for a restart.
+    public func reload(_ new: Configuration) -> [String] {
+        applyReloadable(new)
+        return Configuration.settings.filter { setting in
+            !Self.reloadableSettings.contains(setting.key) && setting.current(configuration) != setting.current(new)
+        }.map(\.key)
+    }
+
+    private static func handoffSettings(_ configuration: Configuration) -> HandoffFlow.Settings {
+        HandoffFlow.Settings(
+            brand: configuration.brandName, program: "chat", defaultRegion: configuration.defaultRegion,
+            allowedRegions: Set(
+                configuration.smsCountries.isEmpty ? [configuration.defaultRegion] : configuration.smsCountries),
+            consentText: configuration.consentText, consentTexts: configuration.consentTexts,
+            confirmationTemplate: configuration.confirmationTemplate, summaryTemplate: configuration.summaryTemplate)
+    }
+
+    private static func routingTexts(_ configuration: Configuration) -> Routing.Texts {
+        var phrases = Intent.defaultPhrases
+        phrases[.humanRequest, default: []] += configuration.humanRequestPhrases
+        phrases[.highRisk, default: []] += configuration.highRiskPhrases
+        return Routing.Texts(
+            phrases: phrases,
+            holdingText: configuration.escalationReply.replacingOccurrences(
+                of: "{{brand}}", with: configuration.brandName))
+    }
+
+    private static func chatLimits(_ configuration: Configuration) -> ChatService.Limits {
+        ChatService.Limits(
+            smsPolicy: SMSPolicy(
+                smartEncoding: configuration.smsSmartEncoding, maxSegments: configuration.smsMaxSegments),
+            maxMessageCharacters: configuration.maxMessageCharacters)
+    }
+
+    private static func quietHours(_ configuration: Configuration) -> QuietHoursPolicy {
+        QuietHoursPolicy(
+            window: configuration.quietHours,
+            replyWindowMilliseconds: configuration.replyWindow.components.seconds * 1000,
+            windowsByRegion: configuration.quietHoursByRegion, quietDays: configuration.quietDays,
+            proactivePerDay: configuration.proactivePerDay)
     }
 
     /// Applies pending migrations to the configured database and returns the names of those applied.
@@ -147,6 +223,7 @@ public final class HandoffApplication: Sendable {
     public func start() async throws {
         try await dispatcher.start()
         answerDeadline.start()
+        retention?.start()
         try server.start()
         logger.info(
             "listening",
@@ -166,9 +243,11 @@ public final class HandoffApplication: Sendable {
         logger.info("draining", metadata: ["timeout_s": "\(configuration.drainTimeout.components.seconds)"])
         await server.shutdown(gracePeriod: configuration.drainTimeout)
         await answerDeadline.stop()
+        await retention?.stop()
         await dispatcher.stop()
         await gatewaySetup.simulator?.shutdown()
         httpClient.shutdown()
+        lock.release()
         logger.info("stopped")
     }
 }

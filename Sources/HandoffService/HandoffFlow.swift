@@ -36,7 +36,8 @@ final class HandoffFlow: Sendable {
     private let database: Database
     private let events: EventHub
     private let webhooks: EventWebhooks
-    private let settings: Settings
+    private let currentSettings: Reloadable<Settings>
+    private var settings: Settings { currentSettings.value }
     private let outboxChanged: @Sendable () -> Void
     private let counters: ServiceCounters
     private let now: @Sendable () -> Int64
@@ -49,11 +50,14 @@ final class HandoffFlow: Sendable {
         self.database = database
         self.events = events
         self.webhooks = webhooks
-        self.settings = settings
+        self.currentSettings = Reloadable(settings)
         self.outboxChanged = outboxChanged
         self.counters = counters
         self.now = now
     }
+
+    /// Takes new texts and limits (SIGHUP); flows under way finish with either.
+    func reload(_ settings: Settings) { currentSettings.replace(with: settings) }
 
     /// The disclosure the widget shows for a program and locale, exactly as it is recorded when
     /// the visitor accepts it: `program/es-mx`, `program/es`, `program`, `es-mx`, `es`, then the default.
@@ -92,7 +96,7 @@ final class HandoffFlow: Sendable {
     ) throws -> HandoffJSON {
         let chat = ChatRepository(connection)
         if let phone = try chat.contact(id: contactID)?.phoneE164 {
-            if try chat.isSuppressed(phone) {
+            if try SuppressionRepository(connection).isSuppressed(phone) {
                 return HandoffJSON(state: "opted_out", phoneMasked: PhoneNumber.mask(e164: phone), expiresAt: nil)
             }
             if try chat.conversation(id: conversationID)?.activeChannel == "sms" {
@@ -139,7 +143,7 @@ final class HandoffFlow: Sendable {
         let event = try await database.write { connection -> ConversationEventRecord in
             let chat = ChatRepository(connection)
             let handoff = HandoffRepository(connection)
-            if try chat.isSuppressed(phone.e164) {
+            if try SuppressionRepository(connection).isSuppressed(phone.e164) {
                 throw HTTPError(
                     .conflict, code: "suppressed",
                     message: "This number asked not to get texts. Text START to \(settings.brand) to allow them again.")
@@ -344,7 +348,8 @@ final class HandoffFlow: Sendable {
             guard let phone = try chat.contact(id: requester.session.contactID)?.phoneE164 else {
                 throw HTTPError(.conflict, code: "no_handoff", message: "This chat is not continuing by text.")
             }
-            try chat.suppress(phone, reason: "web", source: requester.session.id, now: now)
+            try SuppressionRepository(connection).add(
+                phone, reason: "web", source: requester.session.id, actor: "customer", now: now)
             try HandoffRepository(connection).append(
                 ConsentRecord(
                     phoneE164: phone, contactID: requester.session.contactID, program: program, event: "opt_out",

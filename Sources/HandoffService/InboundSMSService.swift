@@ -11,9 +11,17 @@ final class InboundSMSService: Sendable {
     private let webhooks: EventWebhooks
     private let handoff: HandoffFlow
     private let routing: Routing
-    private let brand: String
-    private let unknownSenderReply: String?
-    private let vocabulary: Keyword.Vocabulary
+    private let texts: Reloadable<Texts>
+    private var brand: String { texts.value.brand }
+    private var unknownSenderReply: String? { texts.value.unknownSenderReply }
+    private var vocabulary: Keyword.Vocabulary { texts.value.vocabulary }
+
+    /// What SIGHUP can change: the brand in replies, the reply to strangers, the keyword words.
+    struct Texts: Sendable {
+        var brand: String
+        var unknownSenderReply: String?
+        var vocabulary: Keyword.Vocabulary
+    }
     private let counters: ServiceCounters
     private let program: String
     private let outboxChanged: @Sendable () -> Void
@@ -31,14 +39,16 @@ final class InboundSMSService: Sendable {
         self.webhooks = webhooks
         self.handoff = handoff
         self.routing = routing
-        self.brand = brand
-        self.unknownSenderReply = unknownSenderReply?.replacingOccurrences(of: "{{brand}}", with: brand)
+        self.texts = Reloadable(
+            Texts(brand: brand, unknownSenderReply: unknownSenderReply, vocabulary: vocabulary).filled())
         self.program = program
-        self.vocabulary = vocabulary
         self.counters = counters
         self.outboxChanged = outboxChanged
         self.now = now
     }
+
+    /// Takes new texts and keyword words (SIGHUP).
+    func reload(_ texts: Texts) { self.texts.replace(with: texts.filled()) }
 
     /// The keyword replies (PROTOCOLS.md: brand, what happens, HELP/STOP, rates).
     var stopReply: String {
@@ -84,14 +94,18 @@ final class InboundSMSService: Sendable {
             var events = [event]
             switch keyword {
             case .optOut:
-                try chat.suppress(phone, reason: "stop_keyword", source: inbound.providerMessageID, now: now)
+                try SuppressionRepository(connection).add(
+                    phone, reason: "stop_keyword", source: inbound.providerMessageID, actor: "customer", now: now)
                 self.counters.increment("handoff_optouts_total", [("method", "sms_keyword")])
                 try self.ledger(phone, event: "opt_out", connection: connection, now: now)
                 events += try self.switchToWeb(
                     conversationID, phone: phone, state: "opted_out", connection: connection, now: now)
                 return (self.stopReply, events)
-            case .optIn where try chat.isSuppressed(phone) && self.optedInBefore(phone, connection: connection):
-                try chat.unsuppress(phone)
+            case .optIn
+            where try SuppressionRepository(connection).isSuppressed(phone)
+                && self.optedInBefore(phone, connection: connection):
+                try SuppressionRepository(connection).remove(
+                    phone, reason: "start_keyword", actor: "customer", now: now)
                 try self.ledger(phone, event: "opt_in_again", connection: connection, now: now)
                 // Back on: the conversation continues by text again.
                 if var conversation = try chat.conversation(id: conversationID) {
@@ -143,7 +157,7 @@ final class InboundSMSService: Sendable {
         let chat = ChatRepository(connection)
         // The channel follows the customer: a text takes the conversation (back) to SMS.
         if var conversation = try chat.conversation(id: conversationID), conversation.activeChannel != "sms",
-            !(try chat.isSuppressed(inbound.from))
+            !(try SuppressionRepository(connection).isSuppressed(inbound.from))
         {
             conversation.activeChannel = "sms"
             conversation.updatedAt = now
@@ -197,5 +211,14 @@ final class InboundSMSService: Sendable {
                 conversationID: conversationID, type: "handoff",
                 payload: String(decoding: try JSONBody.encode(handoffState), as: UTF8.self), now: now)
         ]
+    }
+}
+
+extension InboundSMSService.Texts {
+    /// With `{{brand}}` filled in.
+    fileprivate func filled() -> Self {
+        var texts = self
+        texts.unknownSenderReply = unknownSenderReply?.replacingOccurrences(of: "{{brand}}", with: brand)
+        return texts
     }
 }

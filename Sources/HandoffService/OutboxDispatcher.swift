@@ -115,7 +115,11 @@ final class OutboxDispatcher: Sendable {
                             results.append((item, .failed("no handler for \(item.kind)")))
                             continue
                         }
-                        results.append((item, await handler.deliver(item)))
+                        // Writes the delivery makes (status events, webhooks) carry the request that queued it.
+                        let outcome = await WriteOrigin.$requestID.withValue(item.requestID) {
+                            await handler.deliver(item)
+                        }
+                        results.append((item, outcome))
                     }
                     return results
                 }
@@ -149,13 +153,20 @@ final class OutboxDispatcher: Sendable {
             }
             return exhausted
         }
-        for (item, reason) in exhausted { await handlers[item.kind]?.gaveUp(item, error: reason) }
-        for (item, outcome) in outcomes where outcome != .delivered && !outcome.isDeferral {
-            logger.warning(
-                "outbox delivery failed",
+        for (item, reason) in exhausted {
+            await WriteOrigin.$requestID.withValue(item.requestID) {
+                await handlers[item.kind]?.gaveUp(item, error: reason)
+            }
+        }
+        for (item, outcome) in outcomes {
+            let delivered = outcome == .delivered
+            let level: Logger.Level = delivered || outcome.isDeferral ? .debug : .warning
+            guard logger.logLevel <= level else { continue }
+            logger.log(
+                level: level, delivered ? "outbox delivered" : "outbox delivery not done",
                 metadata: [
                     "outbox_id": "\(item.id)", "kind": "\(item.kind)", "attempt": "\(item.attempts)",
-                    "outcome": "\(outcome)",
+                    "outcome": "\(outcome)", "request_id": "\(item.requestID ?? "-")",
                 ])
         }
         return items.count

@@ -9,12 +9,16 @@ final class RateLimiter: Sendable {
         var updatedAt: ContinuousClock.Instant
     }
 
-    private let perMinute: Double
+    private let limit: Atomic<Int>
+    private var perMinute: Double { Double(limit.load(ordering: .relaxed)) }
     private let buckets = Mutex([String: Bucket]())
     /// Buckets kept before full (idle) ones are swept out.
     private static let sweepThreshold = 10_000
 
-    init(perMinute: Int) { self.perMinute = Double(perMinute) }
+    init(perMinute: Int) { limit = Atomic(perMinute) }
+
+    /// Changes the limit (SIGHUP); buckets refill toward the new one.
+    func setLimit(perMinute: Int) { limit.store(perMinute, ordering: .relaxed) }
 
     /// Takes one token for `key`, or throws 429 saying when the next one is available.
     func take(_ key: String, now: ContinuousClock.Instant = .now) throws(HTTPError) {
@@ -32,14 +36,23 @@ final class RateLimiter: Sendable {
         }
         if let wait {
             throw HTTPError(
-                .tooManyRequests, code: "rate_limited", message: "Too many messages; wait a moment.",
+                .tooManyRequests, code: "rate_limited", message: "Too many requests; wait a moment.",
                 headers: [("Retry-After", String(max(1, Int(wait.rounded(.up)))))])
+        }
+    }
+
+    /// Whether `key` has no token left (without taking one).
+    func isExhausted(_ key: String, now: ContinuousClock.Instant = .now) -> Bool {
+        let perMinute = perMinute
+        return buckets.withLock { buckets in
+            guard let bucket = buckets[key] else { return false }
+            return Self.refilled(bucket, now: now, perMinute: perMinute).tokens < 1
         }
     }
 
     private static func refilled(_ bucket: Bucket, now: ContinuousClock.Instant, perMinute: Double) -> Bucket {
         let elapsed = now - bucket.updatedAt
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed.inSeconds
         return Bucket(tokens: min(perMinute, bucket.tokens + seconds * perMinute / 60), updatedAt: now)
     }
 }

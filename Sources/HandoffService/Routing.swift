@@ -7,11 +7,30 @@ import Storage
 /// texts to that number.
 struct Routing: Sendable {
     let webhooks: EventWebhooks
+    let counters: ServiceCounters
+    private let texts: Reloadable<Texts>
     /// The phrase sets intents are read from (the defaults plus configured ones).
-    var phrases: [Intent: [String]] = Intent.defaultPhrases
-    var counters = ServiceCounters()
+    var phrases: [Intent: [String]] { texts.value.phrases }
     /// What the customer is told when a human takes over (`{{brand}}` filled in).
-    let holdingText: String
+    var holdingText: String { texts.value.holdingText }
+
+    /// What SIGHUP can change.
+    struct Texts: Sendable {
+        var phrases: [Intent: [String]]
+        var holdingText: String
+    }
+
+    init(
+        webhooks: EventWebhooks, phrases: [Intent: [String]] = Intent.defaultPhrases,
+        counters: ServiceCounters = ServiceCounters(), holdingText: String
+    ) {
+        self.webhooks = webhooks
+        self.counters = counters
+        texts = Reloadable(Texts(phrases: phrases, holdingText: holdingText))
+    }
+
+    /// Takes new phrases and texts (SIGHUP); copies of this value share them.
+    func reload(_ texts: Texts) { self.texts.replace(with: texts) }
     static let humanQueue = "humans"
 
     /// `conversation.escalated` data.
@@ -31,7 +50,8 @@ struct Routing: Sendable {
         if intents.contains(.wrongNumber), message.channel == "sms",
             let phone = try chat.contact(id: conversation.contactID)?.phoneE164
         {
-            try chat.suppress(phone, reason: "wrong_number", source: message.id, now: now)
+            try SuppressionRepository(connection).add(
+                phone, reason: "wrong_number", source: message.id, actor: "customer", now: now)
             try HandoffRepository(connection).append(
                 ConsentRecord(
                     phoneE164: phone, contactID: conversation.contactID, program: "chat", event: "opt_out",
@@ -78,7 +98,7 @@ struct Routing: Sendable {
             Escalation(conversation: json, reason: reason, summary: history.suffix(3).map(\.body)),
             connection: connection, now: now)
         if conversation.activeChannel == "sms", let phone = try chat.contact(id: conversation.contactID)?.phoneE164,
-            !(try chat.isSuppressed(phone))
+            !(try SuppressionRepository(connection).isSuppressed(phone))
         {
             events.append(
                 try SMSService.enqueue(

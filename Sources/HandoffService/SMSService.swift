@@ -16,7 +16,8 @@ final class SMSService: Sendable {
     private let limiter: AsyncLimiter
     private let counters: ServiceCounters
     private let pacer: SendPacer
-    private let quietHours: QuietHoursPolicy?
+    private let currentQuietHours: Reloadable<QuietHoursPolicy?>
+    private var quietHours: QuietHoursPolicy? { currentQuietHours.value }
     private let now: @Sendable () -> Int64
 
     init(
@@ -33,7 +34,7 @@ final class SMSService: Sendable {
         self.limiter = AsyncLimiter(limit: maxInFlight)
         self.counters = counters
         self.pacer = SendPacer(perSecond: perSecond)
-        self.quietHours = quietHours
+        self.currentQuietHours = Reloadable(quietHours)
         self.now = now
     }
 
@@ -71,6 +72,9 @@ final class SMSService: Sendable {
     // MARK: Delivery
 
     /// One attempt at an `sms` outbox row.
+    /// Takes new quiet hours and caps (SIGHUP); texts already deferred are checked again when due.
+    func reload(quietHours: QuietHoursPolicy?) { currentQuietHours.replace(with: quietHours) }
+
     func deliver(_ item: OutboxItem) async -> OutboxDispatcher.Outcome {
         guard let messageID = item.messageID else { return .failed("sms row without a message") }
         do {
@@ -81,7 +85,7 @@ final class SMSService: Sendable {
                 let chat = ChatRepository(connection)
                 guard let message = try chat.message(id: messageID) else { return (nil, false, nil) }
                 return (
-                    message, try chat.isSuppressed(message.toE164 ?? ""),
+                    message, try SuppressionRepository(connection).isSuppressed(message.toE164 ?? ""),
                     try quietHours?.deferral(for: message, connection: connection, now: now)
                 )
             }
@@ -102,7 +106,7 @@ final class SMSService: Sendable {
             let text = (try? JSONDecoder().decode(SMSPayload.self, from: Data(item.payload.utf8)))?.body ?? message.body
             let receipt = try await limiter.run {
                 await pacer.wait()
-                return try await gateway.send(OutboundSMS(to: phone, body: text, statusCallbackURL: statusCallbackURL))
+                return try await timedSend(OutboundSMS(to: phone, body: text, statusCallbackURL: statusCallbackURL))
             }
             counters.increment("handoff_sms_sent_total")
             try await record(
@@ -113,6 +117,20 @@ final class SMSService: Sendable {
             return await settleRefusal(error, messageID: messageID)
         } catch {
             return .retry("\(error)", retryAfter: nil)
+        }
+    }
+
+    /// Sends through the gateway, recording how long it took by result.
+    private func timedSend(_ sms: OutboundSMS) async throws(GatewayError) -> SendReceipt {
+        let clock = ContinuousClock()
+        let start = clock.now
+        do {
+            let receipt = try await gateway.send(sms)
+            counters.gatewaySendDuration.observe("sent", seconds: (clock.now - start).inSeconds)
+            return receipt
+        } catch {
+            counters.gatewaySendDuration.observe("\(error.kind)", seconds: (clock.now - start).inSeconds)
+            throw error
         }
     }
 
@@ -151,7 +169,8 @@ final class SMSService: Sendable {
             let chat = ChatRepository(connection)
             guard let message = try chat.message(providerMessageID: report.providerMessageID) else { return nil }
             if report.errorCode == 21610, let phone = message.toE164 ?? report.to {
-                try chat.suppress(phone, reason: "carrier_opt_out", source: report.providerMessageID, now: now)
+                try SuppressionRepository(connection).add(
+                    phone, reason: "carrier_opt_out", source: report.providerMessageID, actor: "gateway", now: now)
             }
             return try Self.advance(
                 message, to: status, errorCode: report.errorCode, connection: connection, webhooks: webhooks, now: now)
@@ -171,7 +190,8 @@ final class SMSService: Sendable {
             if let providerMessageID { message.providerMessageID = providerMessageID }
             if let segments { message.segments = segments }
             if suppressRecipient, let phone = message.toE164 {
-                try chat.suppress(phone, reason: "carrier_opt_out", source: messageID, now: now)
+                try SuppressionRepository(connection).add(
+                    phone, reason: "carrier_opt_out", source: messageID, actor: "gateway", now: now)
             }
             return try Self.advance(
                 message, to: status, errorCode: errorCode, connection: connection, webhooks: webhooks, now: now,
@@ -182,7 +202,7 @@ final class SMSService: Sendable {
 
     /// Writes `status` when it moves the message forward (or `force`, for our own pre-send steps),
     /// with its event and webhook; returns the event, or nil when nothing changed.
-    private static func advance(
+    static func advance(
         _ message: MessageRecord, to status: DeliveryStatus, errorCode: Int?, connection: Connection,
         webhooks: EventWebhooks, now: Int64, force: Bool = false
     ) throws -> ConversationEventRecord? {

@@ -1,6 +1,7 @@
 import Synchronization
 
-/// Business counters for `/metrics`: what happened to texts, consents and conversations.
+/// Business counters for `/metrics`: what happened to texts, consents and conversations, and
+/// how long the gateway takes.
 /// Each name is declared once with its help text; labels are small, fixed sets (never a phone
 /// number or an id).
 final class ServiceCounters: Sendable {
@@ -19,6 +20,10 @@ final class ServiceCounters: Sendable {
     ]
 
     private let values = Mutex([String: Int]())
+    /// How long the gateway took to answer a send, by result (`sent` or the refusal's class).
+    let gatewaySendDuration = LatencyHistogram(
+        name: "handoff_gateway_send_duration_seconds", help: "Time the SMS gateway took to answer a send, by result.",
+        label: "result")
 
     /// Adds one to `name` with `labels` (label values are short words from the code).
     func increment(_ name: String, _ labels: [(String, String)] = []) {
@@ -36,6 +41,6 @@ final class ServiceCounters: Sendable {
             if series.isEmpty { text += "\(name) 0\n" }
             for (key, value) in series { text += "\(key) \(value)\n" }
         }
-        return text
+        return text + gatewaySendDuration.render()
     }
 }

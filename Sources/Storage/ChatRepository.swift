@@ -211,28 +211,6 @@ public struct ChatRepository {
             [.text(id), .text(gateway), .text(kind), .text(raw), .integer(now)]) == 1
     }
 
-    // MARK: Suppressions
-
-    /// Whether `phone` must not be texted (also after its data was erased: the suppression then
-    /// survives in hashed form).
-    public func isSuppressed(_ phone: String) throws(StorageError) -> Bool {
-        try connection.queryOne(
-            "SELECT 1 AS hit FROM suppressions WHERE phone_e164 IN (?, ?)",
-            [.text(phone), .text(PersonalDataRepository.hashedPhone(phone))]) != nil
-    }
-
-    /// Suppresses `phone` (keeps the first reason when it already is).
-    public func suppress(_ phone: String, reason: String, source: String?, now: Int64) throws(StorageError) {
-        try connection.execute(
-            "INSERT OR IGNORE INTO suppressions (phone_e164, reason, source, created_at) VALUES (?, ?, ?, ?)",
-            [.text(phone), .text(reason), .optionalText(source), .integer(now)])
-    }
-
-    /// Lifts a suppression (an explicit opt-in again).
-    public func unsuppress(_ phone: String) throws(StorageError) {
-        try connection.execute("DELETE FROM suppressions WHERE phone_e164 = ?", [.text(phone)])
-    }
-
     /// The seq of the message with `id` in the conversation: resolves a message-id cursor.
     public func messageSeq(conversationID: String, id: String) throws(StorageError) -> Int64? {
         try connection.queryOne(

@@ -41,7 +41,7 @@ public final class Database: Sendable {
     @discardableResult
     public func write<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            let job = TypedWriteJob(body: body, continuation: continuation)
+            let job = TypedWriteJob(body: body, origin: WriteOrigin.requestID, continuation: continuation)
             let startDrain = pending.withLock { state -> Bool in
                 state.jobs.append(job)
                 if state.draining { return false }
@@ -69,7 +69,11 @@ public final class Database: Sendable {
     @discardableResult
     public func withWriter<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            writerQueue.async { continuation.resume(with: Result { try body(self.writer.connection) }) }
+            let origin = WriteOrigin.requestID
+            writerQueue.async {
+                continuation.resume(
+                    with: Result { try WriteOrigin.$requestID.withValue(origin) { try body(self.writer.connection) } })
+            }
         }
     }
 
@@ -112,6 +116,13 @@ public final class Database: Sendable {
     }
 }
 
+/// The request on whose behalf the writes of a task run. `Database.write` carries it to the writer
+/// queue, so the rows a write adds (outbox work, audit entries) can record it and the work done
+/// later logs under the same id.
+public enum WriteOrigin {
+    @TaskLocal public static var requestID: String?
+}
+
 /// A connection used by exactly one queue.
 // @unchecked Sendable: the connection is only touched on the one queue it belongs to.
 private final class ConnectionBox: @unchecked Sendable {
@@ -131,16 +142,23 @@ private protocol WriteJob: AnyObject, Sendable {
 // @unchecked Sendable: `outcome` is written and read only on the writer queue.
 private final class TypedWriteJob<T: Sendable>: WriteJob, @unchecked Sendable {
     let body: @Sendable (Connection) throws -> T
+    let origin: String?
     let continuation: CheckedContinuation<T, any Error>
     var outcome: Result<T, any Error>?
 
-    init(body: @escaping @Sendable (Connection) throws -> T, continuation: CheckedContinuation<T, any Error>) {
+    init(
+        body: @escaping @Sendable (Connection) throws -> T, origin: String?,
+        continuation: CheckedContinuation<T, any Error>
+    ) {
         self.body = body
+        self.origin = origin
         self.continuation = continuation
     }
 
     func run(on connection: Connection) {
-        outcome = Result { try connection.savepoint { try body(connection) } }
+        outcome = Result {
+            try WriteOrigin.$requestID.withValue(origin) { try connection.savepoint { try body(connection) } }
+        }
     }
 
     func finish(commitError: (any Error)?) {

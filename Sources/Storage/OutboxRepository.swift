@@ -6,13 +6,15 @@ public struct OutboxItem: Sendable, Equatable {
     /// The work's JSON description.
     public var payload: String
     public var messageID: String?
-    /// `pending`, `sending`, `done` or `dead`.
+    /// `pending`, `sending`, `done`, `dead` or `discarded`.
     public var state: String
     public var attempts: Int
     public var nextAttemptAt: Int64
     public var lastError: String?
     public var createdAt: Int64
     public var updatedAt: Int64
+    /// The request that queued the work (see `WriteOrigin`).
+    public var requestID: String?
 }
 
 /// The SQL of the outbox: enqueue inside a use case's transaction, claim due rows, record
@@ -22,7 +24,7 @@ public struct OutboxRepository {
 
     public init(_ connection: Connection) { self.connection = connection }
 
-    /// Adds work due at `now`; returns its id.
+    /// Adds work due at `now`, recording the current `WriteOrigin`; returns its id.
     @discardableResult
     public func enqueue(
         kind: String, payload: String, messageID: String?, priority: Int = 0, now: Int64
@@ -30,12 +32,12 @@ public struct OutboxRepository {
         try connection.execute(
             """
             INSERT INTO outbox (kind, payload, message_id, state, attempts, next_attempt_at, priority, created_at,
-                updated_at)
-            VALUES (?, ?, ?, 'pending', 0, ?, ?, ?, ?)
+                updated_at, request_id)
+            VALUES (?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?)
             """,
             [
                 .text(kind), .text(payload), .optionalText(messageID), .integer(now), .int(priority), .integer(now),
-                .integer(now),
+                .integer(now), .optionalText(WriteOrigin.requestID),
             ])
         return connection.lastInsertRowID
     }
@@ -106,10 +108,15 @@ public struct OutboxRepository {
             [.integer(now), .integer(now)])
     }
 
-    /// Dead-lettered rows, oldest first.
-    public func deadLetters(limit: Int = 1000) throws(StorageError) -> [OutboxItem] {
-        try connection.query("SELECT * FROM outbox WHERE state = 'dead' ORDER BY id LIMIT ?", [.int(limit)]).map(
-            Self.item)
+    /// Rows in `state` (every state when nil) of `kind` (every kind when nil), by id, after `afterID`.
+    public func list(state: String?, kind: String?, afterID: Int64, limit: Int) throws(StorageError) -> [OutboxItem] {
+        try connection.query(
+            """
+            SELECT * FROM outbox WHERE id > ?1 AND (?2 IS NULL OR state = ?2) AND (?3 IS NULL OR kind = ?3)
+            ORDER BY id LIMIT ?4
+            """,
+            [.integer(afterID), .optionalText(state), .optionalText(kind), .int(limit)]
+        ).map(Self.item)
     }
 
     public func item(id: Int64) throws(StorageError) -> OutboxItem? {
@@ -126,11 +133,33 @@ public struct OutboxRepository {
             [.integer(now), .integer(now), .integer(id)]) == 1
     }
 
+    /// Gives up on a pending or dead-lettered row for good. False when `id` is in neither state.
+    public func discard(id: Int64, reason: String, now: Int64) throws(StorageError) -> Bool {
+        try connection.execute(
+            """
+            UPDATE outbox SET state = 'discarded', last_error = ?, updated_at = ?
+            WHERE id = ? AND state IN ('pending', 'dead')
+            """,
+            [.text(reason), .integer(now), .integer(id)]) == 1
+    }
+
+    /// Deletes finished rows (done or discarded) last touched before `cutoff`; returns how many.
+    @discardableResult
+    public func purgeFinished(before cutoff: Int64, limit: Int) throws(StorageError) -> Int {
+        try connection.execute(
+            """
+            DELETE FROM outbox WHERE id IN (
+                SELECT id FROM outbox WHERE state IN ('done', 'discarded') AND updated_at < ? LIMIT ?)
+            """,
+            [.integer(cutoff), .int(limit)])
+    }
+
     private static func item(_ row: Row) -> OutboxItem {
         OutboxItem(
             id: row.int64("id") ?? 0, kind: row.string("kind") ?? "", payload: row.string("payload") ?? "{}",
             messageID: row.string("message_id"), state: row.string("state") ?? "", attempts: row.int("attempts") ?? 0,
             nextAttemptAt: row.int64("next_attempt_at") ?? 0, lastError: row.string("last_error"),
-            createdAt: row.int64("created_at") ?? 0, updatedAt: row.int64("updated_at") ?? 0)
+            createdAt: row.int64("created_at") ?? 0, updatedAt: row.int64("updated_at") ?? 0,
+            requestID: row.string("request_id"))
     }
 }

@@ -44,6 +44,9 @@ public struct PersonalDataRepository {
         result["consents"] = try rows("SELECT * FROM consents WHERE phone_e164 = ? ORDER BY seq", [.text(phone)])
         result["suppressions"] = try rows(
             "SELECT * FROM suppressions WHERE phone_e164 IN (?, ?)", [.text(phone), .text(Self.hashedPhone(phone))])
+        result["suppression_changes"] = try rows(
+            "SELECT * FROM suppression_changes WHERE phone_e164 IN (?, ?) ORDER BY seq",
+            [.text(phone), .text(Self.hashedPhone(phone))])
         return result
     }
 
@@ -77,9 +80,7 @@ public struct PersonalDataRepository {
             removed += try connection.execute("DELETE FROM contacts WHERE id = ?", [.text(id)])
         }
         removed += try connection.execute("DELETE FROM verifications WHERE phone_e164 = ?", [.text(phone)])
-        try connection.execute(
-            "UPDATE suppressions SET phone_e164 = ?, source = NULL WHERE phone_e164 = ?",
-            [.text(Self.hashedPhone(phone)), .text(phone)])
+        try SuppressionRepository(connection).pseudonymize(phone)
         return removed
     }
 

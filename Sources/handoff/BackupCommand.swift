@@ -5,11 +5,7 @@ import HandoffService
 struct BackupCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "backup",
-        abstract: "Copy the database to FILE with SQLite's online backup API, while the daemon serves.",
-        discussion: """
-            To restore: stop the daemon, move the database file (and its -wal and -shm files) aside, \
-            copy FILE to HANDOFF_DATABASE, start the daemon.
-            """
+        abstract: "Copy the database to FILE with SQLite's online backup API, while the daemon serves."
     )
 
     @OptionGroup var options: ConfigOptions
@@ -22,6 +18,34 @@ struct BackupCommand: ParsableCommand {
             print("backed up \(configuration.databasePath) to \(file)")
         } catch {
             printError("backup failed: \(error)")
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// `handoff restore FILE`: put a backup in place of the database (the daemon must be stopped).
+struct RestoreCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "restore",
+        abstract: "Replace the database with a backup made by `handoff backup` (stop the daemon first).",
+        discussion: """
+            The backup is checked before anything changes; the database it replaces is kept beside \
+            it as <database>.before-restore-<time>. Start the daemon afterwards: it applies any newer \
+            migrations.
+            """
+    )
+
+    @OptionGroup var options: ConfigOptions
+    @Argument(help: "The backup file.") var file: String
+
+    func run() throws {
+        let configuration = try loadConfiguration(options).configuration
+        do {
+            let aside = try DatabaseBackup.restore(configuration, from: file)
+            print("restored \(file) to \(configuration.databasePath)")
+            if let aside { print("the previous database is kept as \(aside)") }
+        } catch {
+            printError("restore failed: \(error)")
             throw ExitCode(1)
         }
     }

@@ -28,9 +28,44 @@ struct ServeCommand: AsyncParsableCommand {
             logger.critical("cannot start", metadata: ["error": "\(error)"])
             throw ExitCode(1)
         }
+        let reloads = ReloadSignal.install { reload(application, logger: logger) }
         let signal = await TerminationSignal.wait()
+        reloads.cancel()
         logger.info("signal received", metadata: ["signal": "\(signal)"])
         await application.shutdown()
+    }
+
+    /// SIGHUP: reads the configuration again the way start-up did; applies texts, keywords, limits
+    /// and keys if it is valid, keeps the running configuration (and says why) if not.
+    private func reload(_ application: HandoffApplication, logger: Logger) {
+        let loaded: ConfigurationLoader.Loaded
+        do {
+            loaded = try ConfigurationLoader(environment: ProcessInfo.processInfo.environment).load(
+                configPath: options.config)
+        } catch {
+            logger.error(
+                "configuration reload rejected; the running configuration is kept",
+                metadata: ["error": "\(error.message)"])
+            return
+        }
+        let waiting = application.reload(loaded.configuration)
+        logger.info("configuration reloaded", metadata: ["file": "\(options.config ?? "-")"])
+        if !waiting.isEmpty {
+            logger.warning(
+                "changed settings that take effect only after a restart",
+                metadata: ["settings": "\(waiting.joined(separator: ","))"])
+        }
+    }
+}
+
+/// Calls `handler` on each SIGHUP (whose default action, exiting, is disabled).
+enum ReloadSignal {
+    static func install(_ handler: @escaping @Sendable () -> Void) -> any DispatchSourceSignal {
+        signal(SIGHUP, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: DispatchQueue(label: "handoff.reload"))
+        source.setEventHandler(handler: handler)
+        source.resume()
+        return source
     }
 }
 

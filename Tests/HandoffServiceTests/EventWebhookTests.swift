@@ -11,6 +11,7 @@ import Testing
     struct Received: Sendable {
         var body: [UInt8]
         var signature: String?
+        var requestID: String?
     }
 
     @Test func deliversSignedEventsAfterRetrying() async throws {
@@ -22,7 +23,10 @@ import Testing
                 throw HTTPError(.serviceUnavailable, code: "busy", message: "later", headers: [("Retry-After", "0")])
             }
             received.withLock {
-                $0.append(Received(body: request.body, signature: request.headers["X-Handoff-Signature"]))
+                $0.append(
+                    Received(
+                        body: request.body, signature: request.headers["X-Handoff-Signature"],
+                        requestID: request.headers["X-Request-Id"]))
             }
             return HTTPResponse(status: .noContent)
         }
@@ -35,7 +39,7 @@ import Testing
             $0.eventWebhookSecret = secret
         }) { client in
             let (cookie, _) = try await ChatAPITests.startSession(client)
-            _ = try await client.request(
+            let posted = try await client.request(
                 "POST", "/v1/messages", headers: [("Cookie", cookie), ("Content-Type", "application/json")],
                 body: #"{"body":"Where is my parcel?"}"#)
             var delivered: [Received] = []
@@ -62,6 +66,8 @@ import Testing
             let expected = HMAC<SHA256>.authenticationCode(
                 for: Array("\(timestamp).".utf8) + event.body, using: SymmetricKey(data: Data(secret.utf8)))
             #expect(parts["v1"] == expected.map { String(format: "%02x", $0) }.joined())
+            #expect(
+                event.requestID != nil && event.requestID == posted.header("X-Request-Id"), "traceable to its request")
             #expect(abs((Int(timestamp) ?? 0) - Int(Date().timeIntervalSince1970)) < 60)
         }
     }

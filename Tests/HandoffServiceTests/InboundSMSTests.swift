@@ -167,16 +167,17 @@ import Testing
             _ = try await Self.activeSession(phone, client, simulator)
             let stop = try await simulator.reply(from: phone, to: Self.sender, body: "Baja")
             #expect(String(decoding: stop.body, as: UTF8.self).contains("unsubscribed"))
-            #expect(try await application.database.read { try ChatRepository($0).isSuppressed(phone) })
+            #expect(try await application.database.read { try SuppressionRepository($0).isSuppressed(phone) })
 
             let stranger = "+14155550155"
             try await application.database.write {
-                try ChatRepository($0).suppress(stranger, reason: "carrier_opt_out", source: nil, now: 1)
+                try SuppressionRepository($0).add(
+                    stranger, reason: "carrier_opt_out", source: nil, actor: "test", now: 1)
             }
             let start = try await simulator.reply(from: stranger, to: Self.sender, body: "START")
             #expect(!String(decoding: start.body, as: UTF8.self).contains("resubscribed"))
             #expect(
-                try await application.database.read { try ChatRepository($0).isSuppressed(stranger) },
+                try await application.database.read { try SuppressionRepository($0).isSuppressed(stranger) },
                 "never opted in: START does not subscribe it")
         }
     }

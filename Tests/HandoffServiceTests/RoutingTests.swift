@@ -108,5 +108,5 @@ import Testing
 }
 
 private func connectionIsSuppressed(_ connection: Storage.Connection, _ phone: String) throws -> Bool {
-    try Storage.ChatRepository(connection).isSuppressed(phone)
+    try Storage.SuppressionRepository(connection).isSuppressed(phone)
 }

@@ -124,7 +124,8 @@ import Testing
     @Test func respectsSuppressionsAndCarrierOptOuts() async throws {
         try await Self.withApp { application, client, simulator in
             try await application.database.write {
-                try ChatRepository($0).suppress("+14155550001", reason: "stop_keyword", source: nil, now: 1)
+                try SuppressionRepository($0).add(
+                    "+14155550001", reason: "stop_keyword", source: nil, actor: "test", now: 1)
             }
             let suppressed = try await Self.queue(["hello?"], to: "+14155550001", in: application, client: client)
             #expect(try await Self.eventually { try await Self.status(suppressed[0], application) == "suppressed" })
@@ -135,7 +136,7 @@ import Testing
             #expect(try await Self.eventually { try await Self.status(optedOut[0], application) == "failed" })
             let message = try await application.database.read { try ChatRepository($0).message(id: optedOut[0]) }
             #expect(message?.errorCode == 21610)
-            #expect(try await application.database.read { try ChatRepository($0).isSuppressed("+14155550002") })
+            #expect(try await application.database.read { try SuppressionRepository($0).isSuppressed("+14155550002") })
         }
     }
 

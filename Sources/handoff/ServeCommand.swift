@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import HandoffService
 import Logging
+import Synchronization
 
 /// `handoff serve`: migrate, listen, and run until SIGTERM or SIGINT, then drain and exit 0.
 struct ServeCommand: AsyncParsableCommand {
@@ -20,15 +21,21 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = Logger(label: "handoff")
         for warning in loaded.warnings { logger.warning("configuration", metadata: ["warning": "\(warning)"]) }
         raiseOpenFileLimit(logger: logger)
+        // SIGHUP is handled from before the first log line, so none is lost (or fatal) at start-up.
+        let running = Mutex<HandoffApplication?>(nil)
+        let reloads = ReloadSignal.install {
+            guard let application = running.withLock({ $0 }) else { return }
+            reload(application, logger: logger)
+        }
         let application: HandoffApplication
         do {
             application = try await HandoffApplication(configuration: configuration, logger: logger)
+            running.withLock { $0 = application }
             try await application.start()
         } catch {
             logger.critical("cannot start", metadata: ["error": "\(error)"])
             throw ExitCode(1)
         }
-        let reloads = ReloadSignal.install { reload(application, logger: logger) }
         let signal = await TerminationSignal.wait()
         reloads.cancel()
         logger.info("signal received", metadata: ["signal": "\(signal)"])

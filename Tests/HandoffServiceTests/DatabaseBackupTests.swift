@@ -6,7 +6,8 @@ import Synchronization
 import TestSupport
 import Testing
 
-/// `handoff backup` while the service is writing: a consistent copy with everything acknowledged before it.
+/// `handoff backup` while the service is writing: a consistent copy with everything acknowledged
+/// before it; `handoff restore` puts it back in place.
 @Suite struct DatabaseBackupTests {
     @Test func backsUpWhileServingAndTheCopyRestores() async throws {
         let home = try TemporaryDirectory()
@@ -15,7 +16,6 @@ import Testing
         let application = try await HandoffApplication(
             configuration: configuration, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
         try await application.start()
-        defer { Task { await application.shutdown() } }
         let client = HTTPTestClient(port: application.port)
         do {
             let (cookie, _) = try await ChatAPITests.startSession(client)
@@ -49,6 +49,25 @@ import Testing
             #expect(throws: (any Error).self, "never overwrites a file") {
                 try DatabaseBackup.run(configuration, to: file)
             }
+
+            // Restore: the daemon stops, the backup replaces the database, the daemon starts again.
+            await application.shutdown()
+            let garbage = directory.file("not-a-database.sqlite").path
+            try Data(repeating: 0x42, count: 8192).write(to: URL(fileURLWithPath: garbage))
+            #expect(throws: (any Error).self, "a file that is not a sound database is refused") {
+                try DatabaseBackup.restore(configuration, from: garbage)
+            }
+            let aside = try #require(try DatabaseBackup.restore(configuration, from: file))
+            #expect(FileManager.default.fileExists(atPath: aside), "the replaced database is kept")
+            let restarted = try await HandoffApplication(
+                configuration: configuration, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+            try await restarted.start()
+            let history = try await HTTPTestClient(port: restarted.port).request(
+                "GET", "/v1/messages?limit=200", headers: [("Cookie", cookie)])
+            let shown = Set(
+                (history.json?["messages"] as? [[String: Any]])?.compactMap { $0["body"] as? String } ?? [])
+            #expect(acknowledged.allSatisfy { shown.contains($0) }, "every message acknowledged before the backup")
+            await restarted.shutdown()
         }
     }
 }

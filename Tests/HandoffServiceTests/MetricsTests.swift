@@ -29,6 +29,8 @@ import Testing
             #expect(
                 samples[#"handoff_webhook_signature_failures_total{route="/v1/webhooks/twilio/inbound"}"#] == 1)
             #expect(samples[#"handoff_outbox_depth{kind="sms"}"#] != nil)
+            #expect((samples[#"handoff_gateway_send_duration_seconds_count{result="sent"}"#] ?? 0) >= 2)
+            #expect(samples[#"handoff_gateway_send_duration_seconds_bucket{le="+Inf",result="sent"}"#] != nil)
             #expect(samples[#"handoff_http_requests_total{method="POST",route="/v1/handoff",status="202"}"#] == 1)
         }
     }

@@ -10,7 +10,7 @@ examples="${3:-25}"
 work="$(mktemp -d)"
 port="$("$venv/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 key="contract-check-key-$RANDOM$RANDOM"
-HANDOFF_DATABASE="$work/handoff.sqlite" HANDOFF_LISTEN="127.0.0.1:$port" HANDOFF_API_KEYS="$key" \
+HANDOFF_DATABASE="$work/handoff.sqlite" HANDOFF_LISTEN="127.0.0.1:$port" HANDOFF_API_KEYS="$key" HANDOFF_ADMIN_API_KEYS="$key" \
     HANDOFF_COOKIE_SECURE=false HANDOFF_LOG_LEVEL=warning "$binary" serve 2>"$work/server.log" &
 server=$!
 trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; rm -rf "$work"' EXIT

@@ -33,7 +33,7 @@ let package = Package(
         .target(
             name: "Storage",
             dependencies: [
-                "CSQLite",
+                "CSQLite", "HandoffCore",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings

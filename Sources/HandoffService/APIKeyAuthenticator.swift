@@ -40,7 +40,7 @@ struct APIKeyAuthenticator: Sendable {
             try failures.take(request.remoteAddress)
             throw Self.unauthorized("The API key is not valid.")
         }
-        return presented.prefix(4).map { String(format: "%02x", $0) }.joined()
+        return presented.prefix(4).hexString
     }
 
     private static func unauthorized(_ message: String) -> HTTPError {

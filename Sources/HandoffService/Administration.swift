@@ -46,12 +46,13 @@ public struct Administration: Sendable {
         if let kind, !["sms", "webhook"].contains(kind) {
             throw Self.invalid("kind must be sms or webhook.", field: "kind")
         }
-        let afterID: Int64 = try after.map { text in
-            guard let id = Int64(text), id >= 0 else {
-                throw Self.invalid("after is not a cursor from this list.", field: "after")
-            }
-            return id
-        } ?? 0
+        let afterID: Int64 =
+            try after.map { text in
+                guard let id = Int64(text), id >= 0 else {
+                    throw Self.invalid("after is not a cursor from this list.", field: "after")
+                }
+                return id
+            } ?? 0
         let items = try await database.read {
             try OutboxRepository($0).list(state: state, kind: kind, afterID: afterID, limit: limit + 1)
         }

@@ -29,10 +29,8 @@ struct EventStream: Sendable {
                 if let lastEventID {
                     start = lastEventID
                 } else {
-                    start = try await database.read { connection in
-                        try connection.queryOne(
-                            "SELECT coalesce(max(seq), 0) AS seq FROM conversation_events WHERE conversation_id = ?",
-                            [.text(conversationID)])?.int64("seq") ?? 0
+                    start = try await database.read {
+                        try ChatRepository($0).lastEventSeq(conversationID: conversationID)
                     }
                 }
                 try await writer.write(Array("retry: 2000\n: connected\n\n".utf8))

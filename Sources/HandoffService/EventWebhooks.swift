@@ -40,7 +40,7 @@ struct EventWebhooks: Sendable {
         var signed = Array("\(timestamp).".utf8)
         signed += body
         let mac = HMAC<SHA256>.authenticationCode(for: signed, using: key)
-        return "t=\(timestamp),v1=" + mac.map { String(format: "%02x", $0) }.joined()
+        return "t=\(timestamp),v1=" + mac.hexString
     }
 }
 

@@ -76,7 +76,7 @@ final class HandoffFlow: Sendable {
     }
 
     static func disclosureVersion(_ text: String) -> String {
-        SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: Data(text.utf8)).hexString
     }
 
     // MARK: State

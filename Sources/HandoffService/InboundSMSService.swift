@@ -172,10 +172,9 @@ final class InboundSMSService: Sendable {
                     ? nil : String(decoding: try JSONBody.encode(inbound.mediaURLs), as: UTF8.self),
                 createdAt: now, updatedAt: now),
             clientKey: nil)
-        let smsReplies = try connection.queryOne(
-            "SELECT count(*) AS n FROM messages WHERE conversation_id = ? AND direction = 'inbound' AND channel = 'sms'",
-            [.text(conversationID)])?.int("n")
-        if smsReplies == 1 { counters.increment("handoff_funnel_total", [("stage", "first_sms_reply")]) }
+        if try chat.inboundSMSCount(conversationID: conversationID, upTo: 2) == 1 {
+            counters.increment("handoff_funnel_total", [("stage", "first_sms_reply")])
+        }
         let json = MessageJSON(message)
         let event = try chat.appendEvent(
             conversationID: conversationID, type: "message",

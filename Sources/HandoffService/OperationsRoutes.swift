@@ -44,26 +44,19 @@ struct OperationsRoutes {
     /// Outbox depth, oldest pending age and dead letters by kind, read from the database at scrape time.
     private static func outboxGauges(_ database: Database) async throws -> String {
         let now = ChatService.currentMilliseconds()
-        let rows = try await database.read { connection in
-            try connection.query(
-                """
-                SELECT kind, sum(state IN ('pending', 'sending')) AS depth, sum(state = 'dead') AS dead,
-                    min(CASE WHEN state = 'pending' THEN created_at END) AS oldest
-                FROM outbox GROUP BY kind ORDER BY kind
-                """)
-        }
+        let gauges = try await database.read { try OutboxRepository($0).gauges() }
         var text = "# HELP handoff_outbox_depth Outbox rows waiting or in flight, by kind.\n"
         text += "# TYPE handoff_outbox_depth gauge\n"
         var oldest = "# HELP handoff_outbox_oldest_age_seconds Age of the oldest waiting outbox row, by kind.\n"
         oldest += "# TYPE handoff_outbox_oldest_age_seconds gauge\n"
         var dead = "# HELP handoff_outbox_dead_letters Outbox rows given up on, by kind.\n"
         dead += "# TYPE handoff_outbox_dead_letters gauge\n"
-        for row in rows {
-            let kind = row.string("kind") ?? "unknown"
-            text += "handoff_outbox_depth{kind=\"\(kind)\"} \(row.int("depth") ?? 0)\n"
-            let age = row.int64("oldest").map { Double(max(0, now - $0)) / 1000 } ?? 0
+        for gauge in gauges {
+            let kind = gauge.kind
+            text += "handoff_outbox_depth{kind=\"\(kind)\"} \(gauge.depth)\n"
+            let age = gauge.oldestPendingAt.map { Double(max(0, now - $0)) / 1000 } ?? 0
             oldest += "handoff_outbox_oldest_age_seconds{kind=\"\(kind)\"} \(age)\n"
-            dead += "handoff_outbox_dead_letters{kind=\"\(kind)\"} \(row.int("dead") ?? 0)\n"
+            dead += "handoff_outbox_dead_letters{kind=\"\(kind)\"} \(gauge.dead)\n"
         }
         return text + oldest + dead
     }

@@ -39,14 +39,7 @@ struct QuietHoursPolicy: Sendable {
         let zones = try zones(for: message, connection: connection)
         var until = now
         if proactivePerDay > 0, let phone = message.toE164 {
-            let sent = try connection.query(
-                """
-                SELECT m.updated_at AS at FROM messages m JOIN outbox o ON o.message_id = m.id
-                WHERE m.to_e164 = ? AND o.priority = 1 AND o.state = 'done' AND m.updated_at > ?
-                ORDER BY m.updated_at
-                """,
-                [.text(phone), .integer(now - 86_400_000)]
-            ).compactMap { $0.int64("at") }
+            let sent = try OutboxRepository(connection).proactiveSendTimes(to: phone, since: now - 86_400_000)
             if sent.count >= proactivePerDay { until = sent[sent.count - proactivePerDay] + 86_400_000 }
         }
         guard !zones.isEmpty else { return until > now ? until : nil }

@@ -211,6 +211,23 @@ public struct ChatRepository {
             [.text(id), .text(gateway), .text(kind), .text(raw), .integer(now)]) == 1
     }
 
+    /// The newest event's seq in a conversation (0 when none): where a fresh live stream starts.
+    public func lastEventSeq(conversationID: String) throws(StorageError) -> Int64 {
+        try connection.queryOne(
+            "SELECT coalesce(max(seq), 0) AS seq FROM conversation_events WHERE conversation_id = ?",
+            [.text(conversationID)])?.int64("seq") ?? 0
+    }
+
+    /// How many texts the customer sent in the conversation, counting no further than `limit`.
+    public func inboundSMSCount(conversationID: String, upTo limit: Int) throws(StorageError) -> Int {
+        try connection.queryOne(
+            """
+            SELECT count(*) AS n FROM (
+                SELECT 1 FROM messages WHERE conversation_id = ? AND direction = 'inbound' AND channel = 'sms' LIMIT ?)
+            """,
+            [.text(conversationID), .int(limit)])?.int("n") ?? 0
+    }
+
     /// The seq of the message with `id` in the conversation: resolves a message-id cursor.
     public func messageSeq(conversationID: String, id: String) throws(StorageError) -> Int64? {
         try connection.queryOne(

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HandoffCore
 
 /// Applies the plain-SQL migrations of a folder (`0001_init.sql`, `0002_chat.sql`, ...) in order,
 /// each in its own transaction, and records each in `schema_migrations` with its SHA-256.
@@ -41,7 +42,7 @@ public struct Migrator: Sendable {
             else {
                 throw StorageError(code: "migrations_unreadable", message: "cannot read \(name) as UTF-8")
             }
-            let checksum = SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+            let checksum = SHA256.hash(data: data).hexString
             migrations.append(Migration(version: version, name: name, sql: sql, checksum: checksum))
         }
         migrations.sort { $0.version < $1.version }

@@ -154,6 +154,36 @@ public struct OutboxRepository {
             [.integer(cutoff), .int(limit)])
     }
 
+    /// Depth (pending or in flight), dead letters and the oldest pending row's creation time, per
+    /// kind (every kind is listed, zero when empty). Reads only unfinished rows, through the index.
+    public func gauges() throws(StorageError) -> [(kind: String, depth: Int, dead: Int, oldestPendingAt: Int64?)] {
+        let rows = try connection.query(
+            """
+            SELECT kind, state, count(*) AS n, min(created_at) AS oldest FROM outbox
+            WHERE state IN ('pending', 'sending', 'dead') GROUP BY kind, state
+            """)
+        return ["sms", "webhook"].map { kind in
+            let ofKind = rows.filter { $0.string("kind") == kind }
+            func count(_ state: String) -> Int { ofKind.first { $0.string("state") == state }?.int("n") ?? 0 }
+            return (
+                kind, count("pending") + count("sending"), count("dead"),
+                ofKind.first { $0.string("state") == "pending" }?.int64("oldest")
+            )
+        }
+    }
+
+    /// When proactive texts (priority 1) to `phone` were sent since `since`, oldest first.
+    public func proactiveSendTimes(to phone: String, since: Int64) throws(StorageError) -> [Int64] {
+        try connection.query(
+            """
+            SELECT m.updated_at AS at FROM messages m JOIN outbox o ON o.message_id = m.id
+            WHERE m.to_e164 = ? AND o.priority = 1 AND o.state = 'done' AND m.updated_at > ?
+            ORDER BY m.updated_at
+            """,
+            [.text(phone), .integer(since)]
+        ).compactMap { $0.int64("at") }
+    }
+
     private static func item(_ row: Row) -> OutboxItem {
         OutboxItem(
             id: row.int64("id") ?? 0, kind: row.string("kind") ?? "", payload: row.string("payload") ?? "{}",

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import HandoffCore
 
 /// Data subject requests for one phone number: everything we hold about it, and erasing it.
 ///
@@ -13,7 +14,7 @@ public struct PersonalDataRepository {
 
     /// The hashed form a suppression takes after erasure: `sha256:` and the hex digest.
     public static func hashedPhone(_ phone: String) -> String {
-        "sha256:" + SHA256.hash(data: Data(phone.utf8)).map { String(format: "%02x", $0) }.joined()
+        "sha256:" + SHA256.hash(data: Data(phone.utf8)).hexString
     }
 
     /// Every row about `phone`, grouped by table, as column → value.

@@ -9,6 +9,7 @@ APT_PACKAGES := libsqlite3-dev libcurl4-openssl-dev curl python3-venv chromium c
 VENV := .venv
 PYTHON := $(CURDIR)/$(VENV)/bin/python
 FUZZ_SECONDS ?= 45
+FUZZ_RUNS ?= 1000000
 SWIFT_FORMAT_PATHS := Package.swift Sources Tests bench Fuzz Plugins
 
 .PHONY: help deps venv build release lint format run migrate test unit contract fuzz fuzz-smoke bench clean
@@ -16,7 +17,7 @@ SWIFT_FORMAT_PATHS := Package.swift Sources Tests bench Fuzz Plugins
 help:
 	@echo "make run         build and serve on 127.0.0.1:8080 with ./data/handoff.sqlite and the simulator gateway"
 	@echo "make test        lint, build without warnings, run all tests, fuzz each target briefly"
-	@echo "make fuzz        run every libFuzzer target for FUZZ_SECONDS (default $(FUZZ_SECONDS))"
+	@echo "make fuzz        run every libFuzzer target for FUZZ_RUNS executions (default $(FUZZ_RUNS))"
 	@echo "make bench       run the benchmarks in bench/ (needs nginx and wrk; installed when root)"
 	@echo "make format      rewrite sources with swift-format"
 
@@ -70,7 +71,7 @@ fuzz-smoke:
 	Fuzz/run-all.sh $(FUZZ_SECONDS)
 
 fuzz:
-	Fuzz/run-all.sh $(FUZZ_SECONDS)
+	Fuzz/run-all.sh 0 $(FUZZ_RUNS)
 
 test: deps lint unit contract fuzz-smoke
 

@@ -18,7 +18,7 @@ struct AdminRoutes {
             try JSONBody.response(try await administration.replay(id: request.pathParameters["id"] ?? ""))
         }
         route(&router, .post, "/v1/admin/outbox/{id}/discard") { administration, request, _ in
-            let input = try JSONBody.decode(Reason.self, from: request)
+            let input = try JSONBody.decode(ReasonRequest.self, from: request)
             return try JSONBody.response(
                 try await administration.discard(id: request.pathParameters["id"] ?? "", reason: input.reason))
         }
@@ -37,7 +37,7 @@ struct AdminRoutes {
             try JSONBody.response(try await administration.suppression(phone: Self.phone(request)))
         }
         route(&router, .delete, "/v1/admin/suppressions/{phone}") { administration, request, actor in
-            let input = try JSONBody.decode(Reason.self, from: request)
+            let input = try JSONBody.decode(ReasonRequest.self, from: request)
             let query = try QueryParameters(request)
             let reason = input.reason ?? query["reason"]
             return try JSONBody.response(
@@ -66,17 +66,6 @@ struct AdminRoutes {
     }
 
     private static func phone(_ request: HTTPRequest) -> String { request.pathParameters["phone"] ?? "" }
-
-    /// `{reason?}`.
-    struct Reason: Decodable {
-        var reason: String?
-    }
-
-    /// `{phone, reason}`.
-    struct NewSuppression: Decodable {
-        var phone: String
-        var reason: String?
-    }
 
     /// `{erased_rows}`.
     struct Erasure: Encodable {

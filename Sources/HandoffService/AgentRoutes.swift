@@ -25,7 +25,7 @@ struct AgentRoutes {
                 try await chat.messages(conversationID: id, after: query["after"], limit: try query.limit()))
         }
         route(&router, .post, "/v1/conversations/{id}/messages") { chat, request in
-            let input = try JSONBody.decode(Reply.self, from: request)
+            let input = try JSONBody.decode(AgentReply.self, from: request)
             let key = input.clientID ?? request.headers["Idempotency-Key"]
             let (message, created) = try await chat.postReply(
                 conversationID: Self.id(request), author: input.author, body: input.body, clientKey: key)
@@ -33,7 +33,7 @@ struct AgentRoutes {
                 MessageEnvelopeJSON(message: MessageJSON(message)), status: created ? .created : .ok)
         }
         route(&router, .post, "/v1/conversations/{id}/escalate") { chat, request in
-            let input = try JSONBody.decode(Escalation.self, from: request)
+            let input = try JSONBody.decode(EscalationRequest.self, from: request)
             let conversation = try await chat.escalate(
                 conversationID: Self.id(request), queue: input.queue, reason: input.reason)
             return try JSONBody.response(ConversationEnvelopeJSON(conversation: conversation))
@@ -67,21 +67,4 @@ struct AgentRoutes {
 
     private static func id(_ request: HTTPRequest) -> String { request.pathParameters["id"] ?? "" }
 
-    /// `{body, author, client_id?}`.
-    struct Reply: Decodable {
-        var body: String
-        var author: String
-        var clientID: String?
-
-        enum CodingKeys: String, CodingKey {
-            case body, author
-            case clientID = "client_id"
-        }
-    }
-
-    /// `{queue?, reason?}`.
-    struct Escalation: Decodable {
-        var queue: String?
-        var reason: String?
-    }
 }

@@ -21,20 +21,6 @@ final class ChatService: Sendable {
         let newToken: String?
     }
 
-    /// Details a widget may send when it starts a session.
-    struct SessionDetails: Decodable, Sendable {
-        var locale: String?
-        var timezone: String?
-        var pageURL: String?
-        var displayName: String?
-
-        enum CodingKeys: String, CodingKey {
-            case locale, timezone
-            case pageURL = "page_url"
-            case displayName = "display_name"
-        }
-    }
-
     let database: Database
     let events: EventHub
     let webhooks: EventWebhooks

@@ -13,17 +13,13 @@ struct SimulatorRoutes {
         var messages: [GatewaySimulator.Received]
     }
 
-    struct Reply: Decodable {
-        var body: String
-    }
-
     func register(in router: inout Router) {
         router.get("/sim/phones/{phone}/messages") { [simulator] request in
             try JSONBody.response(Inbox(messages: simulator.inbox(of: try Self.phone(request))))
         }
         router.post("/sim/phones/{phone}/reply") { [simulator, sender] request in
             let phone = try Self.phone(request)
-            let reply = try JSONBody.decode(Reply.self, from: request)
+            let reply = try JSONBody.decode(SimulatedReply.self, from: request)
             let status: Int
             do {
                 status = try await simulator.reply(from: phone, to: sender, body: reply.body).status

@@ -14,7 +14,7 @@ struct WidgetRoutes {
 
     func register(in router: inout Router) {
         router.post("/v1/sessions") { [chat, cookie, handoff] request in
-            let details = try JSONBody.decode(ChatService.SessionDetails.self, from: request)
+            let details = try JSONBody.decode(SessionDetails.self, from: request)
             let started = try await chat.startSession(token: SessionCookie.token(in: request), details: details)
             var headers = HTTPHeaders()
             if let token = started.newToken { headers.add(name: "Set-Cookie", value: cookie.setCookie(token)) }
@@ -72,17 +72,6 @@ struct WidgetRoutes {
         }
     }
 
-    /// `{body, client_id?}` from the widget.
-    struct NewMessage: Decodable {
-        var body: String
-        var clientID: String?
-
-        enum CodingKeys: String, CodingKey {
-            case body
-            case clientID = "client_id"
-        }
-    }
-
     static func visitor(_ request: HTTPRequest, _ chat: ChatService) async throws -> ChatService.VisitorContext {
         guard let token = SessionCookie.token(in: request), let visitor = try await chat.visitor(token: token) else {
             throw HTTPError(
@@ -104,18 +93,6 @@ struct WidgetRoutes {
         HandoffFlow.Requester(
             session: visitor.session, conversationID: visitor.conversationID, ipAddress: request.remoteAddress,
             userAgent: request.headers["User-Agent"], locale: request.headers["Accept-Language"])
-    }
-
-    /// `{phone, consent, program?}`: consent must be literally `true`.
-    struct HandoffRequest: Decodable {
-        var phone: String
-        var consent: Bool
-        var program: String?
-    }
-
-    /// `{code}`.
-    struct VerifyRequest: Decodable {
-        var code: String
     }
 
     /// `{handoff}`.

@@ -38,11 +38,15 @@ struct WidgetRoutes {
                 requester: Self.requester(visitor, request))
             return try JSONBody.response(HandoffEnvelope(handoff: state), status: .accepted)
         }
-        router.post("/v1/handoff/verify") { [chat, handoff] request in
+        router.post("/v1/handoff/verify") { [chat, handoff, cookie] request in
             let visitor = try await Self.visitor(request, chat)
             let input = try JSONBody.decode(VerifyRequest.self, from: request)
             let state = try await handoff.verify(code: input.code, requester: Self.requester(visitor, request))
-            return try JSONBody.response(HandoffEnvelope(handoff: state))
+            // The session now reaches a verified phone's history: a new token, so a cookie planted
+            // before (session fixation) opens nothing.
+            let token = try await chat.rotateToken(sessionID: visitor.session.id)
+            return try JSONBody.response(
+                HandoffEnvelope(handoff: state), headers: ["Set-Cookie": cookie.setCookie(token)])
         }
         router.delete("/v1/handoff") { [chat, handoff] request in
             let visitor = try await Self.visitor(request, chat)

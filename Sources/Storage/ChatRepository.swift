@@ -46,6 +46,12 @@ public struct ChatRepository {
         try connection.queryOne("SELECT * FROM sessions WHERE id = ?", [.text(id)]).map(Self.session)
     }
 
+    /// Gives a session a new token hash (the old token stops working).
+    public func replaceToken(sessionID: String, tokenHash: [UInt8]) throws(StorageError) {
+        try connection.execute(
+            "UPDATE sessions SET token_hash = ? WHERE id = ?", [.blob(tokenHash), .text(sessionID)])
+    }
+
     /// Slides a session's expiry forward.
     public func touchSession(id: String, now: Int64, expiresAt: Int64) throws(StorageError) {
         try connection.execute(

@@ -16,6 +16,11 @@ import Testing
     }
 
     /// The code in the `number`th code text the phone received (waiting for it to arrive).
+    /// The new session cookie a successful verification sets.
+    static func rotatedCookie(_ response: HTTPTestClient.Response) throws -> String {
+        try #require(response.header("Set-Cookie")?.split(separator: ";").first.map(String.init))
+    }
+
     static func code(_ simulator: GatewaySimulator, _ phone: String, number: Int = 1) async throws -> String {
         var codes: [String] = []
         _ = try await SMSDeliveryTests.eventually {
@@ -30,7 +35,7 @@ import Testing
 
     @Test func continuesTheChatByTextWithItsContext() async throws {
         try await SMSDeliveryTests.withApp { application, client, simulator in
-            let (cookie, session) = try await ChatAPITests.startSession(client)
+            var (cookie, session) = try await ChatAPITests.startSession(client)
             let conversationID = try #require(session["conversation_id"] as? String)
             #expect((session["consent_text"] as? String)?.contains("Reply HELP for help") == true)
             _ = try await client.request(
@@ -52,6 +57,11 @@ import Testing
                 "POST", "/v1/handoff/verify", headers: Self.json(cookie), body: #"{"code":"\#(code)"}"#)
             #expect(verified.status == 200)
             #expect((verified.json?["handoff"] as? [String: Any])?["state"] as? String == "active")
+            let planted = cookie
+            cookie = try Self.rotatedCookie(verified)
+            #expect(cookie != planted)
+            let fixated = try await client.request("GET", "/v1/messages", headers: [("Cookie", planted)])
+            #expect(fixated.status == 401, "a cookie from before verification (session fixation) opens nothing")
             #expect(
                 try await SMSDeliveryTests.eventually { simulator.inbox(of: Self.phone).count >= 3 },
                 "code, confirmation, summary")
@@ -80,7 +90,8 @@ import Testing
             let joined = try await client.request(
                 "POST", "/v1/handoff/verify", headers: Self.json(otherCookie), body: #"{"code":"\#(secondCode)"}"#)
             #expect(joined.status == 200)
-            let shared = try await client.request("GET", "/v1/messages?limit=200", headers: [("Cookie", otherCookie)])
+            let shared = try await client.request(
+                "GET", "/v1/messages?limit=200", headers: [("Cookie", try Self.rotatedCookie(joined))])
             let bodies = (shared.json?["messages"] as? [[String: Any]])?.compactMap { $0["body"] as? String } ?? []
             #expect(bodies.contains("Where is my order 1234?") && bodies.contains("Tracking: 1Z999"))
 

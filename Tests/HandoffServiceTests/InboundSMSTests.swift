@@ -29,7 +29,7 @@ import Testing
                 simulator.inbox(of: phone).contains { $0.body.contains("all set") }
             },
             "the confirmation arrived")
-        return (cookie, try #require(session["conversation_id"] as? String))
+        return (try HandoffFlowTests.rotatedCookie(verified), try #require(session["conversation_id"] as? String))
     }
 
     static func history(_ cookie: String, _ client: HTTPTestClient) async throws -> [[String: Any]] {

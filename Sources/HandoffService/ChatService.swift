@@ -137,7 +137,7 @@ final class ChatService: Sendable {
     func postVisitorMessage(
         _ visitor: VisitorContext, body: String, clientKey: String?
     ) async throws -> (MessageRecord, created: Bool) {
-        try validate(body)
+        try validate(body, clientKey: clientKey)
         return try await appendMessage(
             conversationID: visitor.conversationID, direction: "inbound", author: "visitor", body: body,
             status: "received", clientKey: clientKey.map { "visitor:" + $0 })
@@ -151,15 +151,34 @@ final class ChatService: Sendable {
             throw HTTPError(
                 .unprocessableEntity, code: "invalid_field", message: "author must be bot or agent.", field: "author")
         }
-        try validate(body)
+        try validate(body, clientKey: clientKey)
         return try await appendMessage(
             conversationID: conversationID, direction: "outbound", author: author, body: body, status: "delivered",
             clientKey: clientKey.map { author + ":" + $0 })
     }
 
-    private func validate(_ body: String) throws {
+    /// Longest idempotency key (`client_id` or `Idempotency-Key`).
+    static let maxClientKeyLength = 200
+
+    private func validate(_ body: String, clientKey: String?) throws {
         guard !body.allSatisfy(\.isWhitespace) else {
             throw HTTPError(.unprocessableEntity, code: "empty_body", message: "The message is empty.", field: "body")
+        }
+        // Control characters (NUL, escapes, ...) have no place in a chat or a text; tab and line breaks do.
+        guard
+            !body.unicodeScalars.contains(where: {
+                ($0.value < 0x20 && $0 != "\t" && $0 != "\n" && $0 != "\r") || (0x7F...0x9F).contains($0.value)
+            })
+        else {
+            throw HTTPError(
+                .unprocessableEntity, code: "invalid_characters", message: "The message contains control characters.",
+                field: "body")
+        }
+        if let clientKey, clientKey.isEmpty || clientKey.utf8.count > Self.maxClientKeyLength {
+            throw HTTPError(
+                .unprocessableEntity, code: "invalid_field",
+                message: "client_id (or Idempotency-Key) must be 1 to \(Self.maxClientKeyLength) bytes.",
+                field: "client_id")
         }
         guard body.count <= maxMessageCharacters else {
             throw HTTPError(

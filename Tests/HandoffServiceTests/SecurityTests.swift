@@ -1,0 +1,183 @@
+import Foundation
+import Storage
+import TestSupport
+import Testing
+
+@testable import HandoffService
+
+/// The security pass: what an attacker would try against the widget, agent and admin APIs, each
+/// answered with the contract's error, nothing stored that should not be, never a 5xx. (Guessing
+/// verification codes: `HandoffFlowTests.refusesAbuseWithoutSendingAnything`; admin keys and
+/// session fixation: `AdministrationTests`, `HandoffFlowTests`.)
+@Suite struct SecurityTests {
+    @Test func aTamperedOrMalformedCookieOpensNothing() async throws {
+        try await ChatAPITests.withApp { client in
+            let (cookie, _) = try await ChatAPITests.startSession(client)
+            #expect(try await client.request("GET", "/v1/session", headers: [("Cookie", cookie)]).status == 200)
+            let value = cookie.dropFirst("handoff_session=".count)
+            let flipped =
+                String(value.prefix(10)) + (value.dropFirst(10).first == "A" ? "B" : "A") + value.dropFirst(11)
+            let variants = [
+                "handoff_session=" + flipped,
+                "handoff_session=" + value.dropLast(),
+                cookie + "A",
+                "handoff_session=" + value.prefix(42) + "=",
+                "handoff_session=' OR '1'='1",
+                "handoff_session=../../etc/passwd",
+                "HANDOFF_SESSION=" + value,
+            ]
+            for variant in variants {
+                let response = try await client.request("GET", "/v1/session", headers: [("Cookie", variant)])
+                #expect(response.status == 401, "\(variant)")
+            }
+        }
+    }
+
+    @Test func foreignOriginsCannotChangeStateWithTheVisitorsCookie() async throws {
+        try await ChatAPITests.withApp { client in
+            let (cookie, _) = try await ChatAPITests.startSession(client)
+            for origin in ["https://evil.example", "null", "https://shop.example.evil.example"] {
+                let response = try await client.request(
+                    "POST", "/v1/messages",
+                    headers: [("Cookie", cookie), ("Content-Type", "application/json"), ("Origin", origin)],
+                    body: #"{"body":"sent by another site"}"#)
+                #expect(response.status == 403, "\(origin)")
+                #expect(response.header("Access-Control-Allow-Origin") == nil)
+                let handoff = try await client.request(
+                    "POST", "/v1/handoff",
+                    headers: [("Cookie", cookie), ("Content-Type", "application/json"), ("Origin", origin)],
+                    body: #"{"phone":"+14155550100","consent":true}"#)
+                #expect(handoff.status == 403)
+            }
+            // A form post (what a page can send without a preflight) is refused by its type.
+            let form = try await client.request(
+                "POST", "/v1/messages",
+                headers: [("Cookie", cookie), ("Content-Type", "application/x-www-form-urlencoded")],
+                body: "body=hello")
+            #expect(form.status == 415)
+            let history = try await client.request("GET", "/v1/messages", headers: [("Cookie", cookie)])
+            #expect((history.json?["messages"] as? [[String: Any]])?.isEmpty == true, "nothing was stored")
+        }
+    }
+
+    @Test func guessingAgentKeysIsRateLimited() async throws {
+        try await ChatAPITests.withApp { client in
+            var statuses: [Int] = []
+            for attempt in 0..<22 {
+                statuses.append(
+                    try await client.request(
+                        "GET", "/v1/conversations", headers: [("Authorization", "Bearer guess-\(attempt)-0000000000")]
+                    ).status)
+            }
+            #expect(statuses.prefix(20).allSatisfy { $0 == 401 })
+            #expect(statuses.suffix(2).allSatisfy { $0 == 429 })
+        }
+    }
+
+    @Test func injectionShapesAreStoredAsTextAndNeverBreakAQuery() async throws {
+        let shapes = [
+            "' OR '1'='1", "'; DROP TABLE messages; --", "\" OR \"\"=\"", "1; SELECT * FROM sessions",
+            "%' AND 1=0 UNION SELECT token_hash FROM sessions --", "\\'; --", "$(rm -rf /)", "{{brand}}",
+            "<script>alert(1)</script>", "\u{0}", "line\r\nX-Injected: 1",
+        ]
+        try await ChatAPITests.withApp({ $0.handoffsPerMinutePerIP = 1000 }) { client in
+            var seen: [Int] = []
+            for (index, shape) in shapes.enumerated() {
+                let escaped = String(decoding: try JSONEncoder().encode(shape), as: UTF8.self)
+                let details = #"{"locale":\#(escaped),"page_url":\#(escaped),"display_name":\#(escaped)}"#
+                let session = try await client.request(
+                    "POST", "/v1/sessions", headers: [("Content-Type", "application/json")], body: details)
+                seen.append(session.status)
+                let cookie = try #require(session.header("Set-Cookie")?.split(separator: ";").first.map(String.init))
+                let headers = [("Cookie", cookie), ("Content-Type", "application/json")]
+                let posted = try await client.request(
+                    "POST", "/v1/messages", headers: headers + [("Idempotency-Key", "key-\(index)")],
+                    body: #"{"body":\#(escaped) ,"client_id":\#(escaped)}"#)
+                seen.append(posted.status)
+                if shape == "\u{0}" {
+                    #expect(posted.status == 422)
+                } else {
+                    #expect(posted.status == 201, "\(shape)")
+                    #expect((posted.json?["message"] as? [String: Any])?["body"] as? String == shape, "stored as is")
+                }
+                let query = shape.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+                for target in [
+                    "/v1/messages?after=\(query)", "/v1/messages?limit=\(query)",
+                ] {
+                    seen.append(try await client.request("GET", target, headers: headers).status)
+                }
+                for target in [
+                    "/v1/conversations?state=\(query)", "/v1/conversations?queue=\(query)",
+                    "/v1/conversations?after=\(query)", "/v1/conversations/\(query)",
+                    "/v1/conversations/\(query)/messages", "/v1/contacts/\(query)/consents",
+                ] {
+                    seen.append(try await client.request("GET", target, headers: RoutingTests.auth).status)
+                }
+                let handoff = try await client.request(
+                    "POST", "/v1/handoff", headers: headers, body: #"{"phone":\#(escaped),"consent":true}"#)
+                #expect(handoff.status == 422, "\(shape) is not a phone number")
+                seen.append(handoff.status)
+            }
+            #expect(seen.allSatisfy { $0 < 500 }, "\(seen)")
+            let all = try await client.request("GET", "/v1/conversations?limit=200", headers: RoutingTests.auth)
+            #expect((all.json?["conversations"] as? [[String: Any]])?.count == shapes.count, "every table still there")
+        }
+    }
+
+    @Test func nothingAClientSendsIsEchoedIntoAHeader() async throws {
+        try await ChatAPITests.withApp { client in
+            let raw = try RawHTTPClient(port: client.port)
+            try raw.send(
+                "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Request-Id: abc%0d%0aSet-Cookie:%20x=1\r\nConnection: close\r\n\r\n"
+            )
+            let response = try HTTPTestClient.parse(await raw.readToEnd())
+            #expect(response.header("X-Request-Id") != "abc%0d%0aSet-Cookie:%20x=1", "an unsafe id is replaced")
+            #expect(response.header("Set-Cookie") == nil)
+            let plain = try await client.request("GET", "/healthz", headers: [("X-Request-Id", "trace-42")])
+            #expect(plain.header("X-Request-Id") == "trace-42", "a plain id is kept for tracing")
+            // A bare CR or an obsolete line fold inside a header value is refused, not passed on.
+            for injected in ["X-Request-Id: a\rSet-Cookie: x=1\r\n", "X-Request-Id: a\r\n Set-Cookie: x=1\r\n"] {
+                let raw = try RawHTTPClient(port: client.port)
+                try raw.send("GET /healthz HTTP/1.1\r\nHost: x\r\n" + injected + "Connection: close\r\n\r\n")
+                let refused = try HTTPTestClient.parse(await raw.readToEnd())
+                #expect(refused.status == 400)
+                #expect(refused.header("Set-Cookie") == nil)
+            }
+            let origin = try await client.request(
+                "POST", "/v1/sessions", headers: [("Origin", "https://evil.example\r\nX: 1")])
+            #expect(origin.header("Access-Control-Allow-Origin") == nil)
+        }
+    }
+
+    @Test func oversizedInputsGetTheirStatusAndTheServerStaysUp() async throws {
+        try await ChatAPITests.withApp({ $0.maxBodyBytes = 64 * 1024 }) { client in
+            let (cookie, _) = try await ChatAPITests.startSession(client)
+            let headers = [("Cookie", cookie), ("Content-Type", "application/json")]
+            let huge = String(repeating: "a", count: 70 * 1024)
+            let tooBig = try await client.request(
+                "POST", "/v1/messages", headers: headers, body: #"{"body":"\#(huge)"}"#)
+            #expect(tooBig.status == 413)
+            let long = String(repeating: "b", count: 3000)
+            let tooLong = try await client.request(
+                "POST", "/v1/messages", headers: headers, body: #"{"body":"\#(long)"}"#)
+            #expect(tooLong.status == 422)
+            let nested = String(repeating: "[", count: 20_000) + String(repeating: "]", count: 20_000)
+            let deep = try await client.request("POST", "/v1/messages", headers: headers, body: nested)
+            #expect(deep.status == 400, "deep nesting is malformed input, not a crash")
+            let deepObject = String(repeating: #"{"a":"#, count: 10_000) + "1" + String(repeating: "}", count: 10_000)
+            #expect(try await client.request("POST", "/v1/messages", headers: headers, body: deepObject).status == 400)
+            let target = "/v1/messages?after=" + String(repeating: "9", count: 20_000)
+            #expect(try await client.request("GET", target, headers: headers).status == 414)
+            let bigHeader = try await client.request(
+                "GET", "/healthz", headers: [("X-Big", String(repeating: "h", count: 40_000))])
+            #expect(bigHeader.status == 431)
+            let many = (0..<500).map { ("X-H\($0)", "v") }
+            #expect(try await client.request("GET", "/healthz", headers: many).status == 431)
+            let hugeKey = String(repeating: "k", count: 5000)
+            let key = try await client.request(
+                "POST", "/v1/messages", headers: headers, body: #"{"body":"hi","client_id":"\#(hugeKey)"}"#)
+            #expect(key.status == 422, "idempotency keys have a length limit")
+            #expect(try await client.request("GET", "/healthz").status == 200, "still serving")
+        }
+    }
+}

@@ -5,7 +5,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
 
-APT_PACKAGES := libsqlite3-dev libcurl4-openssl-dev curl python3-venv chromium chromium-driver
+APT_PACKAGES := libsqlite3-dev libcurl4-openssl-dev curl python3-venv chromium chromium-driver sqlite3
 VENV := .venv
 PYTHON := $(CURDIR)/$(VENV)/bin/python
 FUZZ_SECONDS ?= 45

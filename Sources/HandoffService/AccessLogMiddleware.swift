@@ -23,6 +23,16 @@ struct AccessLogMiddleware: HTTPMiddleware {
             }
         } catch let error as HTTPError {
             response = error.response
+        } catch let error as StorageError where error.isTemporary {
+            // Busy (another process holds the lock), disk full, I/O: nothing was stored, and the
+            // client (a browser, a bot, the gateway) is told to retry.
+            failure = error
+            response =
+                HTTPError(
+                    .serviceUnavailable, code: "storage_unavailable",
+                    message: "The service cannot store this right now; retry shortly.",
+                    headers: [("Retry-After", error.code == "busy" ? "1" : "5")]
+                ).response
         } catch {
             failure = error
             response =
@@ -34,7 +44,7 @@ struct AccessLogMiddleware: HTTPMiddleware {
         let route = request.routePattern ?? "unmatched"
         metrics.record(method: request.method, route: route, status: response.status.code, seconds: seconds)
         response.headers.replaceOrAdd(name: "X-Request-Id", value: request.requestID)
-        let level: Logger.Level = failure == nil ? .info : .error
+        let level: Logger.Level = failure == nil ? .info : response.status == .serviceUnavailable ? .warning : .error
         // Metadata is built only when the line will be written: this runs on every request.
         guard logger.logLevel <= level else { return response }
         var metadata: Logger.Metadata = [

@@ -2,7 +2,7 @@ internal import CSQLite
 
 /// The one error type of Storage: what SQLite (or the migrator) refused, and why.
 public struct StorageError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// A stable snake_case code: `constraint`, `busy`, `io`, `corrupt`, `sqlite_error`, or a migrator
+    /// A stable snake_case code: `constraint`, `busy`, `full`, `io`, `corrupt`, `sqlite_error`, or a migrator
     /// code such as `migration_checksum_mismatch`.
     public var code: String
     public var message: String
@@ -23,6 +23,10 @@ public struct StorageError: Error, Sendable, Equatable, CustomStringConvertible 
         resultCode == Self.constraintUnique || resultCode == Self.constraintPrimaryKey
     }
 
+    /// True when the storage could not take the write now but may later (locked by another
+    /// process, disk full, I/O error): the request should be retried, nothing was stored.
+    public var isTemporary: Bool { code == "busy" || code == "full" || code == "io" }
+
     /// SQLITE_CONSTRAINT_UNIQUE and SQLITE_CONSTRAINT_PRIMARYKEY: macros Swift does not import.
     static let constraintUnique: Int32 = 2067
     static let constraintPrimaryKey: Int32 = 1555
@@ -39,7 +43,8 @@ public struct StorageError: Error, Sendable, Equatable, CustomStringConvertible 
         switch resultCode & 0xFF {
         case SQLITE_CONSTRAINT: code = "constraint"
         case SQLITE_BUSY, SQLITE_LOCKED: code = "busy"
-        case SQLITE_IOERR, SQLITE_FULL: code = "io"
+        case SQLITE_FULL: code = "full"
+        case SQLITE_IOERR: code = "io"
         case SQLITE_CORRUPT, SQLITE_NOTADB: code = "corrupt"
         case SQLITE_CANTOPEN: code = "cannot_open"
         case SQLITE_READONLY: code = "read_only"

@@ -8,6 +8,10 @@ import Testing
 /// more than twice. The daemon talks to a Twilio stand-in that lives in the test process, so what
 /// reached "the gateway" survives the kill.
 @Suite struct CrashSafetyTests {
+    /// Replies queued before the kill: 100 in `make test`, 1,000 in `make test-faults`
+    /// (HANDOFF_FAULT_OUTBOUND).
+    static let queued = Int(ProcessInfo.processInfo.environment["HANDOFF_FAULT_OUTBOUND"] ?? "") ?? 100
+
     /// The Messages API stand-in: records every accepted text.
     final class FakeTwilio: Sendable {
         /// Bodies received, in order.
@@ -100,14 +104,14 @@ import Testing
 
         let auth = [("Authorization", "Bearer \(ChatAPITests.apiKey)"), ("Content-Type", "application/json")]
         var acknowledged: [String] = []
-        for index in 0..<150 {
+        for index in 0..<(Self.queued + 50) {
             let body = "reply \(index)"
             let response = try await client.request(
                 "POST", "/v1/conversations/\(conversationID)/messages", headers: auth,
                 body: #"{"body":"\#(body)","author":"agent"}"#)
             if response.status == 201 { acknowledged.append(body) }
-            if index == 100 { kill(first.processIdentifier, SIGKILL) }
-            if index >= 100 { break }
+            if index == Self.queued { kill(first.processIdentifier, SIGKILL) }
+            if index >= Self.queued { break }
         }
         try await offPool { first.waitUntilExit() }
         #expect(first.terminationReason == .uncaughtSignal)
@@ -116,7 +120,7 @@ import Testing
 
         let (second, _) = try await Self.startDaemon(twilio: fake.server.port, directory: directory)
         defer { second.terminate() }
-        for _ in 0..<1000 where !acknowledged.allSatisfy({ fake.count($0) >= 1 }) {
+        for _ in 0..<3000 where !acknowledged.allSatisfy({ fake.count($0) >= 1 }) {
             try await Task.sleep(for: .milliseconds(20))
         }
         let counts = acknowledged.map { fake.count($0) }

@@ -15,7 +15,7 @@ lines=$((seconds * 40000))
 requests="$OUT/inbound-$lines.tsv"
 url="http://127.0.0.1:18092/v1/webhooks/twilio/inbound"
 [ -f "$requests" ] || .venv/bin/python bench/inbound_requests.py "$url" bench-auth-token "$lines" "$requests"
-(cd bench/peers/hummingbird-sqlite && swift build -c release --scratch-path "$ROOT/.build-peer" >/dev/null)
+(cd bench/peers/hummingbird-sqlite && swift build -c release --scratch-path "$ROOT/.build-peer" >/dev/null 2>&1)
 trap 'stop_nginx; kill ${HANDOFF_PID:-} ${PEER_PID:-} 2>/dev/null || true' EXIT
 export WRK_ARGS="-t2 -c64 -d${seconds}s"
 
@@ -59,5 +59,6 @@ echo "| Hummingbird 2 + SQLite peer, synchronous=normal | $hbn_rps | $hbn_p99 | 
 echo "| Hummingbird 2 + SQLite peer, synchronous=full | $hbf_rps | $hbf_p99 | $(ratio "$hbf_rps" "$ng_rps") | $(ratio "$hbf_rps" "$hbn_rps") |"
 echo
 echo "handoff: $hd_requests requests, $hd_failed not 200; inbound_events rows: $stored; inbound messages: $messages"
-[ "$hd_failed" = 0 ] && [ "$stored" = "$hd_requests" ] && [ "$messages" = "$hd_requests" ] \
-    || { echo "MISMATCH: every 200 must be stored exactly once" >&2; exit 1; }
+# wrk stops counting with requests still in flight (at most 64), which the server did store.
+[ "$hd_failed" = 0 ] && [ "$stored" -ge "$hd_requests" ] && [ "$stored" -le $((hd_requests + 64)) ] \
+    && [ "$messages" = "$stored" ] || { echo "MISMATCH: every 200 must be stored exactly once" >&2; exit 1; }

@@ -9,14 +9,15 @@ public enum TwilioSignature {
     /// The signature Twilio sends for a form POST to `url` with `parameters`.
     public static func compute(url: String, parameters: [(name: String, value: String)], authToken: String) -> String {
         var data = Array(url.utf8)
+        // Byte order of the UTF-8 forms (what Twilio's validator sorts by), compared in place.
         let sorted = parameters.sorted { lhs, rhs in
             lhs.name == rhs.name
-                ? Array(lhs.value.utf8).lexicographicallyPrecedes(Array(rhs.value.utf8))
-                : Array(lhs.name.utf8).lexicographicallyPrecedes(Array(rhs.name.utf8))
+                ? lhs.value.utf8.lexicographicallyPrecedes(rhs.value.utf8)
+                : lhs.name.utf8.lexicographicallyPrecedes(rhs.name.utf8)
         }
         for parameter in sorted {
-            data += Array(parameter.name.utf8)
-            data += Array(parameter.value.utf8)
+            data.append(contentsOf: parameter.name.utf8)
+            data.append(contentsOf: parameter.value.utf8)
         }
         let mac = HMAC<Insecure.SHA1>.authenticationCode(for: data, using: SymmetricKey(data: Data(authToken.utf8)))
         return Data(mac).base64EncodedString()

@@ -27,23 +27,68 @@ public enum Intent: String, Sendable, Equatable, CaseIterable {
 
     /// Every intent `body` matches, in declaration order.
     public static func classify(_ body: String, phrases: [Intent: [String]] = defaultPhrases) -> [Intent] {
-        let words = normalizedWords(body)
-        return allCases.filter { intent in
-            (phrases[intent] ?? []).contains { phrase in contains(words, normalizedWords(phrase)) }
-        }
+        Matcher(phrases).classify(body)
     }
 
     /// Whether a human should own a conversation that received this message.
     public var needsHuman: Bool { self == .humanRequest || self == .highRisk }
 
-    private static func normalizedWords(_ text: String) -> [Substring] {
-        let lowered = String(text.lowercased().map { $0 == "’" ? "'" : $0 })
-        return lowered.split { !($0.isLetter || $0.isNumber || $0 == "'") }
+    /// Phrase sets prepared once (each phrase split into its normalized words), so classifying a
+    /// message costs one pass over it plus the comparisons.
+    public struct Matcher: Sendable {
+        private let phrases: [(intent: Intent, phrases: [[String]])]
+
+        public init(_ phrases: [Intent: [String]] = Intent.defaultPhrases) {
+            self.phrases = Intent.allCases.map { intent in
+                (intent, (phrases[intent] ?? []).map(Intent.normalizedWords).filter { !$0.isEmpty })
+            }
+        }
+
+        /// Every intent `body` matches, in declaration order.
+        public func classify(_ body: String) -> [Intent] {
+            let words = Intent.normalizedWords(body)
+            return phrases.filter { entry in entry.phrases.contains { Intent.contains(words, $0) } }.map(\.intent)
+        }
     }
 
-    private static func contains(_ words: [Substring], _ phrase: [Substring]) -> Bool {
+    /// Lowercased words: runs of letters, digits and apostrophes (’ read as ').
+    static func normalizedWords(_ text: String) -> [String] {
+        var words: [String] = []
+        var current = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            let isWordScalar: Bool
+            if scalar.isASCII {
+                let value = scalar.value
+                isWordScalar =
+                    (0x61...0x7A).contains(value) || (0x41...0x5A).contains(value) || (0x30...0x39).contains(value)
+                    || scalar == "'"
+            } else {
+                isWordScalar =
+                    scalar == "’" || scalar.properties.isAlphabetic || scalar.properties.numericType != nil
+                    || scalar.properties.generalCategory == .nonspacingMark
+            }
+            if isWordScalar {
+                if scalar == "’" {
+                    current.append("'")
+                } else if scalar.isASCII, (0x41...0x5A).contains(scalar.value) {
+                    current.append(Unicode.Scalar(scalar.value + 0x20)!)
+                } else if scalar.isASCII {
+                    current.append(scalar)
+                } else {
+                    current.append(contentsOf: scalar.properties.lowercaseMapping.unicodeScalars)
+                }
+            } else if !current.isEmpty {
+                words.append(String(current))
+                current = String.UnicodeScalarView()
+            }
+        }
+        if !current.isEmpty { words.append(String(current)) }
+        return words
+    }
+
+    private static func contains(_ words: [String], _ phrase: [String]) -> Bool {
         guard !phrase.isEmpty, words.count >= phrase.count else { return false }
-        for start in 0...(words.count - phrase.count) where Array(words[start..<start + phrase.count]) == phrase {
+        for start in 0...(words.count - phrase.count) where words[start..<start + phrase.count].elementsEqual(phrase) {
             return true
         }
         return false

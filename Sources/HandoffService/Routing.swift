@@ -16,8 +16,18 @@ struct Routing: Sendable {
 
     /// What SIGHUP can change.
     struct Texts: Sendable {
-        var phrases: [Intent: [String]]
+        var phrases: [Intent: [String]] {
+            didSet { matcher = Intent.Matcher(phrases) }
+        }
         var holdingText: String
+        /// The phrases, prepared for matching.
+        private(set) var matcher: Intent.Matcher
+
+        init(phrases: [Intent: [String]], holdingText: String) {
+            self.phrases = phrases
+            self.holdingText = holdingText
+            matcher = Intent.Matcher(phrases)
+        }
     }
 
     init(
@@ -46,7 +56,7 @@ struct Routing: Sendable {
     func route(_ message: MessageRecord, connection: Connection, now: Int64) throws -> [ConversationEventRecord] {
         let chat = ChatRepository(connection)
         guard var conversation = try chat.conversation(id: message.conversationID) else { return [] }
-        let intents = Intent.classify(message.body, phrases: phrases)
+        let intents = texts.value.matcher.classify(message.body)
         if intents.contains(.wrongNumber), message.channel == "sms",
             let phone = try chat.contact(id: conversation.contactID)?.phoneE164
         {

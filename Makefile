@@ -12,11 +12,12 @@ FUZZ_SECONDS ?= 45
 FUZZ_RUNS ?= 1000000
 SWIFT_FORMAT_PATHS := Package.swift Sources Tests bench Fuzz Plugins
 
-.PHONY: help deps venv build release lint format run migrate test unit contract fuzz fuzz-smoke bench clean
+.PHONY: help deps venv build release lint format run migrate test unit contract fuzz fuzz-smoke test-faults bench clean
 
 help:
 	@echo "make run         build and serve on 127.0.0.1:8080 with ./data/handoff.sqlite and the simulator gateway"
 	@echo "make test        lint, build without warnings, run all tests, fuzz each target briefly"
+	@echo "make test-faults kill -9 under load, locked database, full disk, gateway faults, slow clients"
 	@echo "make fuzz        run every libFuzzer target for FUZZ_RUNS executions (default $(FUZZ_RUNS))"
 	@echo "make bench       run the benchmarks in bench/ (needs nginx and wrk; installed when root)"
 	@echo "make format      rewrite sources with swift-format"
@@ -72,6 +73,13 @@ fuzz-smoke:
 
 fuzz:
 	Fuzz/run-all.sh 0 $(FUZZ_RUNS)
+
+# Faults at full size: kill -9 under 30 s of inbound load, kill -9 with 1,000 texts queued, the
+# database locked and the disk full, gateway failures; then slow clients against a release build.
+test-faults: build venv
+	HANDOFF_FAULT_SECONDS=30 HANDOFF_FAULT_OUTBOUND=1000 HANDOFF_TEST_PYTHON=$(CURDIR)/$(VENV)/bin/python \
+		swift test --skip-build --filter 'FaultTests|CrashSafetyTests|SMSDeliveryTests|OutboxDispatcherTests'
+	bench/slow-clients.sh
 
 test: deps lint unit contract fuzz-smoke
 

@@ -25,8 +25,9 @@ FROM outbox;
 DROP TABLE outbox;
 ALTER TABLE outbox_new RENAME TO outbox;
 CREATE INDEX outbox_due ON outbox (state, priority, next_attempt_at);
--- The retention purge finds finished rows by age.
+-- The retention purge finds finished rows by age; /metrics counts unfinished rows by kind.
 CREATE INDEX outbox_finished ON outbox (state, updated_at);
+CREATE INDEX outbox_state_kind ON outbox (state, kind, created_at);
 
 CREATE TABLE suppression_changes (
     seq         INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -23,6 +23,9 @@ public final class Connection {
 
     let handle: OpaquePointer
     private var statements: [String: Statement] = [:]
+    /// Rows stepped through by full table scans, per statement, since the connection opened (or
+    /// since this was emptied): how tests prove the hot paths use indexes.
+    public var fullScanSteps: [String: Int] = [:]
 
     /// Opens (creating when `readOnly` is false) the database at `path`; `:memory:` works too.
     public init(path: String, readOnly: Bool = false, synchronous: Synchronous = .full) throws(StorageError) {

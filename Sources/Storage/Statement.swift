@@ -122,6 +122,8 @@ public final class Statement {
     }
 
     private func reset() {
+        let scanned = sqlite3_stmt_status(handle, SQLITE_STMTSTATUS_FULLSCAN_STEP, 1)
+        if scanned > 0 { connection.fullScanSteps[sql, default: 0] += Int(scanned) }
         sqlite3_reset(handle)
         sqlite3_clear_bindings(handle)
     }

@@ -99,7 +99,13 @@ import Testing
             try holder.run()
             input.fileHandleForWriting.write(Data("BEGIN IMMEDIATE;\nSELECT 1;\n".utf8))
             try await Task.sleep(for: .milliseconds(300))
-            let refused = try await client.request("POST", "/v1/messages", headers: headers, body: #"{"body":"x"}"#)
+            // The writer waits out SQLite's busy timeout (5 s) first: read with a longer timeout.
+            let raw = try RawHTTPClient(port: client.port, receiveTimeout: 20)
+            try raw.send(
+                "POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: \(cookie)\r\n"
+                    + "Content-Type: application/json\r\nContent-Length: 12\r\nConnection: close\r\n\r\n"
+                    + #"{"body":"x"}"#)
+            let refused = try HTTPTestClient.parse(await raw.readToEnd())
             #expect(refused.status == 503)
             #expect(refused.header("Retry-After") == "1")
             #expect((refused.json?["error"] as? [String: Any])?["code"] as? String == "storage_unavailable")

@@ -64,18 +64,12 @@ extension Configuration {
             $0.twilioAPIBase
         },
         secret("api_keys", "Comma-separated bearer keys for the bot/agent API.") {
-            $0.apiKeys = list($1)
-            if $0.apiKeys.contains(where: { $0.count < 16 }) {
-                throw SettingProblem("every API key must be at least 16 characters long")
-            }
+            $0.apiKeys = try bearerKeys($1, kind: "API")
         } current: {
             $0.apiKeys.isEmpty ? nil : $0.apiKeys.joined(separator: ",")
         },
         secret("admin_api_keys", "Comma-separated bearer keys for the admin API (/v1/admin/...).") {
-            $0.adminAPIKeys = list($1)
-            if $0.adminAPIKeys.contains(where: { $0.count < 16 }) {
-                throw SettingProblem("every admin key must be at least 16 characters long")
-            }
+            $0.adminAPIKeys = try bearerKeys($1, kind: "admin")
         } current: {
             $0.adminAPIKeys.isEmpty ? nil : $0.adminAPIKeys.joined(separator: ",")
         },
@@ -412,6 +406,15 @@ private func optional(_ text: String) throws(SettingProblem) -> String? {
 
 private func list(_ text: String) -> [String] {
     text.split(separator: ",").map { String($0.trimmingCharacters(in: " \t")) }.filter { !$0.isEmpty }
+}
+
+/// A comma-separated list of bearer keys, each long enough not to be guessed.
+private func bearerKeys(_ text: String, kind: String) throws(SettingProblem) -> [String] {
+    let keys = list(text)
+    if keys.contains(where: { $0.count < 16 }) {
+        throw SettingProblem("every \(kind) key must be at least 16 characters long")
+    }
+    return keys
 }
 
 private func bool(_ text: String) throws(SettingProblem) -> Bool {

@@ -125,6 +125,12 @@ public struct SuppressionDetailJSON: Encodable, Sendable {
     public var isSuppressed: Bool { suppression != nil }
 }
 
+/// `handoff consents export`: `{phone, consents}`, oldest first.
+public struct ConsentExportJSON: Encodable, Sendable {
+    var phone: String
+    var consents: [ConsentJSON]
+}
+
 extension Administration {
     /// Pretty, key-sorted JSON for the command line.
     public static func prettyJSON(_ value: some Encodable) throws -> Data {

@@ -160,6 +160,13 @@ public struct Administration: Sendable {
 
     // MARK: Data subject requests
 
+    /// A number's consent ledger, oldest first, as proof (`handoff consents export`).
+    public func consentLedger(phone text: String) async throws -> ConsentExportJSON {
+        let phone = try parsePhone(text)
+        let consents = try await database.read { try HandoffRepository($0).consents(phone: phone) }
+        return ConsentExportJSON(phone: phone, consents: consents.map(ConsentJSON.init))
+    }
+
     /// Everything held about a number, as JSON grouped by table.
     public func exportContact(phone text: String) async throws -> Data {
         let phone = try parsePhone(text)

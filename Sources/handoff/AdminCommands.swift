@@ -162,7 +162,7 @@ struct ContactsCommand: AsyncParsableCommand {
 }
 
 /// Runs one operator action on the configured database and prints its JSON, or the failure (exit 1).
-private func administer(_ options: ConfigOptions, _ action: (Administration) async throws -> Data) async throws {
+func administer(_ options: ConfigOptions, _ action: (Administration) async throws -> Data) async throws {
     let configuration = try loadConfiguration(options).configuration
     do {
         let output = try await action(try Administration(configuration))

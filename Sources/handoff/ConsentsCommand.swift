@@ -1,9 +1,8 @@
 import ArgumentParser
-import Foundation
 import HandoffService
 
 /// `handoff consents export --phone NUMBER`: a number's consent ledger as JSON, for proof.
-struct ConsentsCommand: ParsableCommand {
+struct ConsentsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "consents",
         abstract: "The consent ledger: every opt-in and opt-out, with the disclosure shown.",
@@ -11,22 +10,15 @@ struct ConsentsCommand: ParsableCommand {
     )
 
     /// `handoff consents export`.
-    struct Export: ParsableCommand {
+    struct Export: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "export", abstract: "Print one number's ledger as JSON, oldest first.")
 
         @OptionGroup var options: ConfigOptions
         @Option(help: "The phone number (E.164, or national for the default region).") var phone: String
 
-        func run() throws {
-            let configuration = try loadConfiguration(options).configuration
-            do {
-                let json = try ConsentExport.json(configuration, phone: phone)
-                FileHandle.standardOutput.write(json + Data("\n".utf8))
-            } catch {
-                printError("cannot export: \(error)")
-                throw ExitCode(1)
-            }
+        func run() async throws {
+            try await administer(options) { try Administration.prettyJSON(try await $0.consentLedger(phone: phone)) }
         }
     }
 }

@@ -102,7 +102,8 @@ import Testing
             let first = (ledger.json?["consents"] as? [[String: Any]])?.first
             #expect((first?["disclosure_text"] as? String) == session["consent_text"] as? String)
 
-            let export = try ConsentExport.json(application.configuration, phone: "(415) 555-2671")
+            let export = try Administration.prettyJSON(
+                try await Administration(application.configuration).consentLedger(phone: "(415) 555-2671"))
             let exported = try #require(try JSONSerialization.jsonObject(with: export) as? [String: Any])
             #expect(exported["phone"] as? String == Self.phone)
             #expect((exported["consents"] as? [[String: Any]])?.count == 4, "handoff consents export --phone")

@@ -52,7 +52,7 @@ public enum Intent: String, Sendable, Equatable, CaseIterable {
     }
 
     /// Lowercased words: runs of letters, digits and apostrophes (’ read as ').
-    static func normalizedWords(_ text: String) -> [String] {
+    public static func normalizedWords(_ text: String) -> [String] {
         var words: [String] = []
         var current = String.UnicodeScalarView()
         for scalar in text.unicodeScalars {

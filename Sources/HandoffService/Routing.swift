@@ -75,8 +75,7 @@ struct Routing: Sendable {
             return []
         }
         guard conversation.state == "open" else { return [] }
-        let history = try chat.messages(conversationID: conversation.id, afterSeq: 0, limit: 10_000)
-            .filter { $0.author == "visitor" }
+        let history = try Self.recentQuestions(conversation.id, chat: chat)
         let reason: String
         if let urgent = intents.first(where: \.needsHuman) {
             reason = urgent.rawValue
@@ -134,21 +133,22 @@ struct Routing: Sendable {
         let chat = ChatRepository(connection)
         var events: [ConversationEventRecord] = []
         for conversation in try chat.unansweredConversations(before: now - sla, limit: 100) {
-            let history = try chat.messages(conversationID: conversation.id, afterSeq: 0, limit: 10_000)
-                .filter { $0.author == "visitor" }
+            let history = try Self.recentQuestions(conversation.id, chat: chat)
             events += try escalate(
                 conversation, reason: "no_answer", history: history, connection: connection, now: now)
         }
         return events
     }
 
-    /// The same question again: equal once case, spacing and punctuation are set aside.
+    /// The customer's last messages, oldest first: enough for the repeated-question check and
+    /// the escalation summary (`Escalation.summary`).
+    private static func recentQuestions(_ conversationID: String, chat: ChatRepository) throws -> [MessageRecord] {
+        try chat.latestMessages(conversationID: conversationID, author: "visitor", limit: 3).reversed()
+    }
+
+    /// The same question again: the same words once case, spacing and punctuation are set aside.
     static func sameQuestion(_ lhs: String, _ rhs: String) -> Bool {
-        func normalized(_ text: String) -> String {
-            String(text.lowercased().filter { $0.isLetter || $0.isNumber || $0 == " " }).split(separator: " ")
-                .joined(separator: " ")
-        }
-        let a = normalized(lhs)
-        return a.count >= 8 && a == normalized(rhs)
+        let words = Intent.normalizedWords(lhs)
+        return words.reduce(words.count - 1) { $0 + $1.count } >= 8 && words == Intent.normalizedWords(rhs)
     }
 }

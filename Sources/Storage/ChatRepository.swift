@@ -178,6 +178,17 @@ public struct ChatRepository {
         ).map(Self.message)
     }
 
+    /// The conversation's newest messages by `author`, newest first: what routing and summaries
+    /// need, read backwards through the conversation's index however long its history.
+    public func latestMessages(
+        conversationID: String, author: String, limit: Int
+    ) throws(StorageError) -> [MessageRecord] {
+        try connection.query(
+            "SELECT * FROM messages WHERE conversation_id = ? AND author = ? ORDER BY seq DESC LIMIT ?",
+            [.text(conversationID), .text(author), .int(limit)]
+        ).map(Self.message)
+    }
+
     /// The message the gateway knows as `providerMessageID`.
     public func message(providerMessageID: String) throws(StorageError) -> MessageRecord? {
         try connection.queryOne(

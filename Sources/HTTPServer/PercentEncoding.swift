@@ -3,30 +3,34 @@ public enum PercentEncoding {
     /// Decodes `%XX` escapes (and `+` as space when `plusIsSpace`); nil when an escape is malformed
     /// or the result is not valid UTF-8.
     public static func decode(_ text: Substring, plusIsSpace: Bool = false) -> String? {
-        let utf8 = text.utf8
-        guard utf8.contains(UInt8(ascii: "%")) || (plusIsSpace && utf8.contains(UInt8(ascii: "+"))) else {
-            return String(text)
+        decode(bytes: text.utf8, plusIsSpace: plusIsSpace)
+    }
+
+    /// `decode` over raw bytes, which must be UTF-8 once decoded.
+    static func decode<Bytes: Collection<UInt8>>(bytes: Bytes, plusIsSpace: Bool) -> String? {
+        guard bytes.contains(where: { $0 == UInt8(ascii: "%") || (plusIsSpace && $0 == UInt8(ascii: "+")) }) else {
+            return String(validating: bytes, as: UTF8.self)
         }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(utf8.count)
-        var index = utf8.startIndex
-        while index < utf8.endIndex {
-            let byte = utf8[index]
+        var decoded: [UInt8] = []
+        decoded.reserveCapacity(bytes.count)
+        var index = bytes.startIndex
+        while index < bytes.endIndex {
+            let byte = bytes[index]
             if byte == UInt8(ascii: "%") {
-                let high = utf8.index(after: index)
-                guard high < utf8.endIndex else { return nil }
-                let low = utf8.index(after: high)
-                guard low < utf8.endIndex, let h = hexValue(utf8[high]), let l = hexValue(utf8[low]) else {
+                let high = bytes.index(after: index)
+                guard high < bytes.endIndex else { return nil }
+                let low = bytes.index(after: high)
+                guard low < bytes.endIndex, let h = hexValue(bytes[high]), let l = hexValue(bytes[low]) else {
                     return nil
                 }
-                bytes.append(h << 4 | l)
-                index = utf8.index(after: low)
+                decoded.append(h << 4 | l)
+                index = bytes.index(after: low)
                 continue
             }
-            bytes.append(plusIsSpace && byte == UInt8(ascii: "+") ? UInt8(ascii: " ") : byte)
-            index = utf8.index(after: index)
+            decoded.append(plusIsSpace && byte == UInt8(ascii: "+") ? UInt8(ascii: " ") : byte)
+            index = bytes.index(after: index)
         }
-        return String(validating: bytes, as: UTF8.self)
+        return String(validating: decoded, as: UTF8.self)
     }
 
     private static func hexValue(_ byte: UInt8) -> UInt8? {

@@ -8,18 +8,24 @@ public struct URLEncodedForm: Sendable, Equatable {
     /// never silently replaced (a signature is computed over what was meant).
     public init(decoding body: [UInt8]) throws(URLEncodedFormError) {
         fields = []
-        let text = String(decoding: body, as: UTF8.self)
-        guard Array(text.utf8) == body else { throw URLEncodedFormError(message: "The form body is not UTF-8.") }
-        guard !text.isEmpty else { return }
-        for pair in text.split(separator: "&", omittingEmptySubsequences: true) {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let name = PercentEncoding.decode(parts[0], plusIsSpace: true),
-                let value = PercentEncoding.decode(parts.count > 1 ? parts[1] : "", plusIsSpace: true)
-            else {
-                throw URLEncodedFormError(message: "The form body has a malformed escape.")
+        // The separators are ASCII, so every pair is UTF-8 exactly when the whole body is.
+        for pair in body.split(separator: UInt8(ascii: "&")) {
+            let equals = pair.firstIndex(of: UInt8(ascii: "=")) ?? pair.endIndex
+            let value = equals == pair.endIndex ? pair[equals...] : pair[(equals + 1)...]
+            guard let name = PercentEncoding.decode(bytes: pair[..<equals], plusIsSpace: true) else {
+                throw Self.malformed(pair[..<equals])
+            }
+            guard let value = PercentEncoding.decode(bytes: value, plusIsSpace: true) else {
+                throw Self.malformed(value)
             }
             fields.append((name, value))
         }
+    }
+
+    private static func malformed(_ part: ArraySlice<UInt8>) -> URLEncodedFormError {
+        URLEncodedFormError(
+            message: String(validating: part, as: UTF8.self) == nil || !part.contains(UInt8(ascii: "%"))
+                ? "The form body is not UTF-8." : "The form body has a malformed escape.")
     }
 
     /// The first value of `name`.

@@ -6,15 +6,10 @@ struct QueryParameters {
 
     init(_ request: HTTPRequest) throws {
         guard let query = request.query else { return }
-        for pair in query.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let name = PercentEncoding.decode(parts[0], plusIsSpace: true),
-                let value = PercentEncoding.decode(parts.count > 1 ? parts[1] : "", plusIsSpace: true)
-            else {
-                throw HTTPError(.badRequest, code: "invalid_query", message: "The query string is malformed.")
-            }
-            if values[name] == nil { values[name] = value }
+        guard let form = try? URLEncodedForm(decoding: Array(query.utf8)) else {
+            throw HTTPError(.badRequest, code: "invalid_query", message: "The query string is malformed.")
         }
+        for (name, value) in form.fields where values[name] == nil { values[name] = value }
     }
 
     subscript(name: String) -> String? { values[name].flatMap { $0.isEmpty ? nil : $0 } }

@@ -122,15 +122,14 @@ public struct ChatRepository {
             ])
     }
 
-    /// Open conversations whose newest message is the visitor's and older than `before`: nobody
-    /// has answered them in time.
+    /// Open conversations whose customer has waited for a bot or agent answer since before
+    /// `before`, longest wait first (`awaiting_reply_since`, kept by triggers on messages).
     public func unansweredConversations(before: Int64, limit: Int) throws(StorageError) -> [ConversationRecord] {
         try connection.query(
             """
-            SELECT c.* FROM conversations c
-            JOIN messages m ON m.seq = (SELECT max(seq) FROM messages WHERE conversation_id = c.id)
-            WHERE c.state = 'open' AND m.author = 'visitor' AND m.created_at < ?
-            ORDER BY c.seq LIMIT ?
+            SELECT * FROM conversations
+            WHERE state = 'open' AND awaiting_reply_since < ?
+            ORDER BY awaiting_reply_since LIMIT ?
             """,
             [.integer(before), .int(limit)]
         ).map(Self.conversation)

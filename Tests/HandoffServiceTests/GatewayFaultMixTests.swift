@@ -1,0 +1,176 @@
+import Foundation
+import Gateway
+import HTTPServer
+import Logging
+import Storage
+import Synchronization
+import TestSupport
+import Testing
+
+@testable import HandoffService
+
+/// Every way the gateway fails, at once, against the real send path (outbox, dispatcher, SMS
+/// service, Twilio client over loopback HTTP to the simulator) with a clock the test moves: 5xx
+/// bursts, 429 with Retry-After, refused connections, answers slower than the client's timeout,
+/// carrier opt-outs (21610), and a number that never gets through. Nothing may be lost, retries
+/// must back off, and what never gets through is dead-lettered after the attempt limit.
+@Suite struct GatewayFaultMixTests {
+    static let texts = 40
+    static let maxAttempts = 4
+    /// Its sends always meet a refused connection.
+    static let unreachable = "+14155559999"
+
+    /// Sends through `reachable`, except the first `refusals` sends and every send to
+    /// `GatewayFaultMixTests.unreachable`, which go to a port nothing listens on.
+    final class RefusingGateway: SMSGateway {
+        let reachable: TwilioGateway
+        let refusing: TwilioGateway
+        let refusals: Atomic<Int>
+        let refused = Atomic<Int>(0)
+
+        init(reachable: TwilioGateway, refusing: TwilioGateway, refusals: Int) {
+            self.reachable = reachable
+            self.refusing = refusing
+            self.refusals = Atomic(refusals)
+        }
+
+        func send(_ sms: OutboundSMS) async throws(GatewayError) -> SendReceipt {
+            if sms.to == GatewayFaultMixTests.unreachable || refusals.subtract(1, ordering: .relaxed).newValue >= 0 {
+                refused.add(1, ordering: .relaxed)
+                return try await refusing.send(sms)
+            }
+            return try await reachable.send(sms)
+        }
+
+        func isAuthentic(url: String, form: URLEncodedForm, headers: HTTPHeaders) -> Bool { false }
+        func parseInbound(_ form: URLEncodedForm) throws(GatewayError) -> InboundSMS {
+            try reachable.parseInbound(form)
+        }
+        func parseDeliveryReport(_ form: URLEncodedForm) throws(GatewayError) -> DeliveryReport {
+            try reachable.parseDeliveryReport(form)
+        }
+    }
+
+    @Test func nothingIsLostWhenTheGatewayFailsInEveryWay() async throws {
+        let directory = try TemporaryDirectory()
+        let database = try Database(path: directory.file("db.sqlite").path, readers: 2)
+        let migrator = try Migrator(
+            directory: HandoffApplicationTests.repositoryRoot.appendingPathComponent("migrations").path)
+        try await database.withWriter { try migrator.migrate($0) }
+        let clock = OutboxDispatcherTests.TestClock()
+
+        let client = HTTPClient(configuration: HTTPClient.Configuration(totalTimeout: .milliseconds(500)))
+        let simulator = GatewaySimulator(
+            accountSID: "AC" + String(repeating: "1", count: 32), authToken: "token",
+            inboundWebhookURL: "http://127.0.0.1:9/inbound", client: client)
+        try simulator.start()
+        func twilio(_ apiBase: String) -> TwilioGateway {
+            TwilioGateway(
+                accountSID: simulator.accountSID, authToken: "token", sender: .number("+15005550006"),
+                apiBase: apiBase, client: client)
+        }
+        let gateway = RefusingGateway(
+            reachable: twilio(simulator.apiBase), refusing: twilio("http://127.0.0.1:\(freeLoopbackPort())"),
+            refusals: 4)
+        let sms = SMSService(
+            database: database, events: EventHub(), webhooks: EventWebhooks(isEnabled: false), gateway: gateway,
+            statusCallbackURL: "http://127.0.0.1:9/status", maxInFlight: 4, now: { clock.now })
+        let dispatcher = OutboxDispatcher(
+            database: database, handlers: ["sms": SMSDeliveryHandler(sms: sms)], maxAttempts: Self.maxAttempts,
+            logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, now: { clock.now })
+
+        // The simulator answers the sends that reach it, in order: a 5xx burst, rate limits asking
+        // for 30 s, answers slower than the client waits, carrier opt-outs; then it accepts.
+        simulator.fail(.serverError, count: 6)
+        simulator.fail(.rateLimited(retryAfterSeconds: 30), count: 3)
+        simulator.fail(.slow(.seconds(1)), count: 2)
+        simulator.fail(.optedOut, count: 2)
+        let phones = (0..<Self.texts - 1).map { "+1415555\(String(format: "%04d", $0))" } + [Self.unreachable]
+        let now = clock.now
+        let messageIDs = try await database.write { connection in
+            let chat = ChatRepository(connection)
+            try chat.insert(ContactRecord(id: "ct1", phoneE164: nil, locale: nil, timeZone: nil, createdAt: now))
+            let conversation = try chat.insert(
+                ConversationRecord(
+                    id: "conv1", contactID: "ct1", state: "open", queue: nil, activeChannel: "sms", createdAt: now,
+                    updatedAt: now))
+            return try phones.map { phone in
+                try SMSService.enqueue(
+                    conversationID: conversation.id, to: phone, body: "For \(phone)", author: "agent", priority: 0,
+                    connection: connection, webhooks: EventWebhooks(isEnabled: false), now: now
+                ).0.id
+            }
+        }
+
+        try await dispatcher.start()
+        /// The wait the dispatcher chose after each failed attempt, by row and attempt.
+        var waits: [String: (error: String, attempts: Int, delay: Int64)] = [:]
+        for _ in 0..<50 {
+            dispatcher.wake()
+            // Let every due row settle, then read what is left and jump to the next due time.
+            var rows: [Row] = []
+            for _ in 0..<300 {
+                try await Task.sleep(for: .milliseconds(20))
+                rows = try await database.read { try $0.query("SELECT * FROM outbox WHERE state != 'done'") }
+                let busy = rows.contains { row in
+                    row.string("state") == "sending"
+                        || (row.string("state") == "pending" && row.int64("next_attempt_at")! <= clock.now)
+                }
+                if !busy { break }
+            }
+            let pending = rows.filter { $0.string("state") == "pending" }
+            if pending.isEmpty { break }
+            for row in pending {
+                let attempts = row.int("attempts") ?? 0
+                let key = "\(row.int64("id") ?? 0)/\(attempts)"
+                if waits[key] == nil {
+                    waits[key] = (row.string("last_error") ?? "", attempts, row.int64("next_attempt_at")! - clock.now)
+                }
+            }
+            clock.advance(by: pending.compactMap { $0.int64("next_attempt_at") }.min()! - clock.now)
+        }
+        await dispatcher.stop()
+        await simulator.shutdown()
+
+        let (outbox, messages, suppressed) = try await database.read { connection in
+            (
+                try connection.query("SELECT * FROM outbox ORDER BY id"),
+                try messageIDs.map { try #require(try ChatRepository(connection).message(id: $0)) },
+                try phones.filter { try SuppressionRepository(connection).isSuppressed($0) }
+            )
+        }
+        // Nothing lost: every text ended, either sent or failed for a reason recorded on it.
+        #expect(outbox.allSatisfy { ["done", "dead"].contains($0.string("state")) })
+        let sent = messages.filter { $0.status == "sent" }
+        let failed = messages.filter { $0.status == "failed" }
+        #expect(sent.count + failed.count == Self.texts, "statuses: \(messages.map(\.status))")
+        // Each sent text reached its phone; only a send the client gave up on while the gateway
+        // was still accepting it can arrive twice (a timeout is ambiguous), never more.
+        var duplicates = 0
+        for message in sent {
+            let received = simulator.inbox(of: try #require(message.toE164)).count
+            #expect((1...2).contains(received), "\(message.toE164 ?? "") received \(received)")
+            duplicates += received - 1
+        }
+        #expect(duplicates <= 2, "duplicates: \(duplicates) (only the two slow answers may cause one)")
+        // Carrier opt-outs fail at once, suppress the number and are not retried.
+        let optedOut = failed.filter { $0.errorCode == 21610 }
+        #expect(optedOut.count == 2)
+        #expect(Set(suppressed) == Set(optedOut.compactMap(\.toE164)))
+        // The number that never got through was tried `maxAttempts` times, then dead-lettered.
+        let unreachable = try #require(messages.first { $0.toE164 == Self.unreachable })
+        #expect(unreachable.status == "failed")
+        let deadLetter = try #require(outbox.first { $0.string("message_id") == unreachable.id })
+        #expect(deadLetter.string("state") == "dead" && deadLetter.int("attempts") == Self.maxAttempts)
+        #expect(deadLetter.string("last_error")?.contains("gave up after \(Self.maxAttempts) attempts") == true)
+        #expect(failed.count == 3, "two opt-outs and the unreachable number")
+        // Backoff: Retry-After is honoured; otherwise waits double per attempt, with jitter.
+        let limited = waits.values.filter { $0.error.contains("429") }
+        #expect(limited.count == 3 && limited.allSatisfy { $0.delay >= 30_000 }, "\(limited)")
+        for wait in waits.values where !wait.error.contains("429") {
+            let full = Int64(2_000 << (wait.attempts - 1))
+            #expect((full / 2...full).contains(wait.delay), "attempt \(wait.attempts) waited \(wait.delay) ms")
+        }
+        #expect(gateway.refused.load(ordering: .relaxed) >= 4 + Self.maxAttempts)
+    }
+}

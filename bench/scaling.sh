@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Cost per operation as the database grows: for each size, a fresh database seeded with that many
+# conversations (bench/seed-conversations.sql: contact, verified phone, four messages, events and
+# webhooks each), then on the release daemon (synchronous=full)
+#   agent reads: GET /v1/conversations/{id}/messages of random conversations (wrk, 64 connections),
+#   inbound: signed Twilio webhooks from 1,000 of the seeded customers (wrk, 64 connections),
+# and the answer-SLA check timed through the sqlite3 C library, beside the query it replaced
+# (which joined every open conversation's last message).
+#   bench/scaling.sh [SECONDS] [SIZES...]      default: 5 s; 1000 10000 100000 1000000
+source "$(dirname "$0")/lib.sh"
+need_tools wrk sqlite3
+cd "$ROOT"
+make venv >/dev/null
+seconds="${1:-5}"
+shift || true
+sizes=("${@:-1000 10000 100000 1000000}")
+read -r -a sizes <<<"${sizes[*]}"
+key="bench-key-0123456789"
+url="http://127.0.0.1:18095/v1/webhooks/twilio/inbound"
+requests="$OUT/scaling-inbound.tsv"
+[ -f "$requests" ] || .venv/bin/python bench/inbound_requests.py "$url" bench-auth-token 200000 "$requests" "+1628%07d"
+swift build -c release --product handoff >/dev/null
+db="$OUT/scaling.sqlite"
+
+# sla_ms: the SLA check and the query it replaced, each timed through Python's sqlite3 module
+# (the C library underneath) as the best of five rounds, in milliseconds per query.
+sla_ms() {
+    python3 - "$db" <<'PY'
+import sqlite3, sys, time
+connection = sqlite3.connect(sys.argv[1])
+check = """SELECT * FROM conversations WHERE state = 'open' AND awaiting_reply_since < 1
+    ORDER BY awaiting_reply_since LIMIT 1"""
+replaced = """SELECT c.* FROM conversations c
+    JOIN messages m ON m.seq = (SELECT max(seq) FROM messages WHERE conversation_id = c.id)
+    WHERE c.state = 'open' AND m.author = 'visitor' AND m.created_at < 1 ORDER BY c.seq LIMIT 1"""
+def best(sql, rounds):
+    times = []
+    for _ in range(5):
+        start = time.perf_counter()
+        for _ in range(rounds):
+            connection.execute(sql).fetchall()
+        times.append((time.perf_counter() - start) / rounds)
+    return min(times) * 1000
+print("%.4f %.1f" % (best(check, 1000), best(replaced, 1)))
+PY
+}
+
+echo "| conversations | database | agent reads/s | read p99 (ms) | inbound webhooks/s | inbound p99 (ms) | SLA check (ms) | replaced SLA query (ms) |"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|"
+for n in "${sizes[@]}"; do
+    rm -f "$db"*
+    HANDOFF_DATABASE="$db" .build/release/handoff migrate >/dev/null
+    sqlite3 -cmd ".parameter set :n $n" "$db" <bench/seed-conversations.sql
+    size=$(du -m "$db" | cut -f1)
+    read -r sla old < <(sla_ms)
+    env HANDOFF_DATABASE="$db" HANDOFF_LISTEN=127.0.0.1:18095 HANDOFF_PUBLIC_URL=http://127.0.0.1:18095 \
+        HANDOFF_LOG_LEVEL=error HANDOFF_API_KEYS="$key" HANDOFF_GATEWAY=twilio \
+        HANDOFF_TWILIO_ACCOUNT_SID="AC$(printf '1%.0s' {1..32})" HANDOFF_TWILIO_AUTH_TOKEN=bench-auth-token \
+        HANDOFF_TWILIO_FROM=+15005550006 HANDOFF_TWILIO_API_BASE=http://127.0.0.1:9 HANDOFF_DB_SYNCHRONOUS=full \
+        .build/release/handoff serve >/dev/null 2>&1 &
+    HANDOFF_PID=$!
+    trap 'kill $HANDOFF_PID 2>/dev/null || true' EXIT
+    wait_port 18095
+    read -r rd_rps rd_p99 < <(wrk -t2 -c64 -d"${seconds}s" -s bench/agent-read.lua http://127.0.0.1:18095 \
+        -- "$key" "$n" | awk '/^RESULT/ { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+            print v["rps"], v["p99_ms"] }')
+    read -r in_rps in_p99 < <(wrk -t2 -c64 -d"${seconds}s" -s bench/inbound-replay.lua http://127.0.0.1:18095 \
+        -- "$requests" 2 | awk '/^RESULT/ { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+            if (v["non200"] != 0) print "non-200 answers" > "/dev/stderr"; print v["rps"], v["p99_ms"] }')
+    kill "$HANDOFF_PID"; wait "$HANDOFF_PID" 2>/dev/null || true
+    printf '| %s | %s MB | %s | %s | %s | %s | %s | %s |\n' "$n" "$size" "$rd_rps" "$rd_p99" "$in_rps" "$in_p99" "$sla" "$old"
+done

@@ -26,6 +26,8 @@ public final class Connection {
     /// Rows stepped through by full table scans, per statement, since the connection opened (or
     /// since this was emptied): how tests prove the hot paths use indexes.
     public var fullScanSteps: [String: Int] = [:]
+    /// Set by `onCommittedToLog`; SQLite holds only an unretained pointer to it.
+    fileprivate var commitHook: CommitHook?
 
     /// Opens (creating when `readOnly` is false) the database at `path`; `:memory:` works too.
     public init(path: String, readOnly: Bool = false, synchronous: Synchronous = .full) throws(StorageError) {
@@ -146,4 +148,38 @@ extension Connection {
                 resultCode: status == SQLITE_DONE ? finished : status, message: "backup to \(path) failed", sql: nil)
         }
     }
+}
+
+extension Connection {
+    /// Copies committed pages from the write-ahead log into the database file, as far as readers
+    /// allow, without waiting for or blocking anyone (a PASSIVE checkpoint). Returns the frames in
+    /// the log and how many of them are now in the database file.
+    @discardableResult
+    public func checkpoint() throws(StorageError) -> (logFrames: Int, checkpointed: Int) {
+        var logFrames: Int32 = 0
+        var checkpointed: Int32 = 0
+        let status = sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_PASSIVE, &logFrames, &checkpointed)
+        guard status == SQLITE_OK else { throw error(status, sql: "checkpoint") }
+        return (Int(logFrames), Int(checkpointed))
+    }
+
+    /// Calls `body` after every commit with the number of frames in the write-ahead log, in place
+    /// of SQLite's automatic checkpoint (which would copy the log inside the committing call).
+    func onCommittedToLog(_ body: @escaping (Int) -> Void) {
+        let hook = CommitHook(body)
+        commitHook = hook
+        sqlite3_wal_hook(
+            handle,
+            { context, _, _, frames in
+                Unmanaged<CommitHook>.fromOpaque(context!).takeUnretainedValue().body(Int(frames))
+                return SQLITE_OK
+            }, Unmanaged.passUnretained(hook).toOpaque())
+    }
+}
+
+/// The closure `Connection.onCommittedToLog` installed, kept alive by its connection.
+final class CommitHook {
+    let body: (Int) -> Void
+
+    init(_ body: @escaping (Int) -> Void) { self.body = body }
 }

@@ -9,12 +9,17 @@ import Synchronization
 /// Writes are group-committed: writes that arrive while a commit is under way are run together in
 /// the next transaction, each inside its own savepoint (a failing write rolls back only itself),
 /// and all of them return only after the shared COMMIT, so a returned write is durable.
+///
+/// The write-ahead log is copied back into the database file by a `Checkpointer` on its own
+/// connection, not inside a commit: on a large database that copy took long enough to hold every
+/// waiting write for hundreds of milliseconds.
 public final class Database: Sendable {
     private let writer: ConnectionBox
     private let writerQueue = DispatchQueue(label: "handoff.storage.writer")
     private let readers: [(connection: ConnectionBox, queue: DispatchQueue)]
     private let nextReader = Atomic<Int>(0)
     private let pending = Mutex(PendingWrites())
+    private let checkpointer: Checkpointer
     /// Most writes run in one group commit.
     static let maxGroupSize = 64
 
@@ -28,6 +33,9 @@ public final class Database: Sendable {
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         writer = ConnectionBox(try Connection(path: path, synchronous: synchronous))
+        let checkpointer = Checkpointer(try Connection(path: path, synchronous: synchronous))
+        writer.connection.onCommittedToLog { frames in checkpointer.logGrew(to: frames) }
+        self.checkpointer = checkpointer
         self.readers = try (0..<max(1, readers)).map { index in
             (
                 ConnectionBox(try Connection(path: path, synchronous: synchronous)),
@@ -98,6 +106,7 @@ public final class Database: Sendable {
 
     private func commit(_ batch: [any WriteJob]) {
         let connection = writer.connection
+        if checkpointer.takeCatchUp() { _ = try? connection.checkpoint() }
         do {
             try connection.execute("BEGIN IMMEDIATE")
         } catch {
@@ -114,6 +123,37 @@ public final class Database: Sendable {
         }
         for job in batch { job.finish(commitError: commitError) }
     }
+}
+
+/// Keeps the write-ahead log short without making commits wait: once the log passes
+/// `backgroundFrames`, a PASSIVE checkpoint copies it into the database file on the checkpointer's
+/// own connection and queue while writes go on. The frames committed meanwhile are copied by a
+/// short catch-up on the writer before its next commit, so the log is fully copied and SQLite
+/// starts it over instead of growing it. Past `writerFrames` (the background copy is behind) the
+/// writer catches up by itself.
+private final class Checkpointer: Sendable {
+    static let backgroundFrames = 1_000
+    static let writerFrames = 16_000
+    private let connection: ConnectionBox
+    private let queue = DispatchQueue(label: "handoff.storage.checkpoint", qos: .utility)
+    private let running = Atomic<Bool>(false)
+    private let catchUpDue = Atomic<Bool>(false)
+
+    init(_ connection: Connection) { self.connection = ConnectionBox(connection) }
+
+    /// After a commit (on the writer queue): the log now holds `frames` frames.
+    func logGrew(to frames: Int) {
+        if frames >= Self.writerFrames { catchUpDue.store(true, ordering: .relaxed) }
+        guard frames >= Self.backgroundFrames, !running.exchange(true, ordering: .acquiring) else { return }
+        queue.async { [self] in
+            _ = try? connection.connection.checkpoint()
+            catchUpDue.store(true, ordering: .relaxed)
+            running.store(false, ordering: .releasing)
+        }
+    }
+
+    /// Whether the writer should run a catch-up checkpoint now (clears the request).
+    func takeCatchUp() -> Bool { catchUpDue.exchange(false, ordering: .relaxed) }
 }
 
 /// The request on whose behalf the writes of a task run. `Database.write` carries it to the writer

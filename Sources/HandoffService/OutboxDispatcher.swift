@@ -10,6 +10,9 @@ import Synchronization
 /// Rows are claimed (`sending`) in one transaction and settled in another; a crash in between
 /// leaves them `sending`, and `start` puts those back in the queue: an attempt that reached the
 /// other side just before a crash is made once more, never lost.
+///
+/// Each kind of row has its own loop: a business webhook receiver that answers slowly (or
+/// not at all, until the timeout) never holds up texts to customers.
 final class OutboxDispatcher: Sendable {
     /// What one delivery attempt came to.
     enum Outcome: Sendable, Equatable {
@@ -37,11 +40,12 @@ final class OutboxDispatcher: Sendable {
     private let maxAttempts: Int
     private let logger: Logger
     private let now: @Sendable () -> Int64
-    private let signal = WakeSignal()
-    private let running = Mutex<Task<Void, Never>?>(nil)
+    /// One per handler kind: wakes that kind's loop.
+    private let signals: [String: WakeSignal]
+    private let running = Mutex<[Task<Void, Never>]>([])
     private let stopping = Atomic<Bool>(false)
     /// Rows claimed per round, and the longest sleep between rounds when nothing wakes us.
-    static let batchSize = 32
+    static let batchSize = 64
     static let idlePoll = Duration.seconds(5)
 
     init(
@@ -50,6 +54,7 @@ final class OutboxDispatcher: Sendable {
     ) {
         self.database = database
         self.handlers = handlers
+        signals = handlers.mapValues { _ in WakeSignal() }
         self.maxAttempts = maxAttempts
         self.logger = logger
         self.now = now
@@ -60,37 +65,40 @@ final class OutboxDispatcher: Sendable {
         let now = now()
         let recovered = try await database.write { try OutboxRepository($0).recoverInterrupted(now: now) }
         if recovered > 0 { logger.warning("outbox rows resumed after a restart", metadata: ["count": "\(recovered)"]) }
-        let task = Task { await self.loop() }
-        running.withLock { $0 = task }
+        let tasks = signals.map { kind, signal in Task { await self.loop(kind, signal) } }
+        running.withLock { $0 = tasks }
     }
 
     /// Asks for a round now: called after a commit that enqueued something.
-    func wake() { signal.signal() }
-
-    /// Finishes the round under way and stops.
-    func stop() async {
-        stopping.store(true, ordering: .relaxed)
-        signal.signal()
-        await running.withLock { $0 }?.value
+    func wake() {
+        for signal in signals.values { signal.signal() }
     }
 
-    private func loop() async {
+    /// Finishes the rounds under way and stops.
+    func stop() async {
+        stopping.store(true, ordering: .relaxed)
+        wake()
+        for task in running.withLock({ $0 }) { await task.value }
+    }
+
+    private func loop(_ kind: String, _ signal: WakeSignal) async {
         while !stopping.load(ordering: .relaxed) {
             do {
-                let delivered = try await round()
-                if delivered == 0 { await signal.wait(timeout: try await sleepTime()) }
+                let delivered = try await round(kind)
+                if delivered == 0 { await signal.wait(timeout: try await sleepTime(kind)) }
             } catch {
-                logger.error("outbox round failed", metadata: ["error": "\(error)"])
+                logger.error("outbox round failed", metadata: ["kind": "\(kind)", "error": "\(error)"])
                 await signal.wait(timeout: .seconds(1))
             }
         }
     }
 
-    /// Claims due rows, delivers them concurrently, records the outcomes; returns how many it tried.
-    private func round() async throws -> Int {
+    /// Claims due rows of `kind`, delivers them concurrently, records the outcomes; returns how
+    /// many it tried.
+    private func round(_ kind: String) async throws -> Int {
         let claimedAt = now()
         let items = try await database.write {
-            try OutboxRepository($0).claimDue(now: claimedAt, limit: Self.batchSize)
+            try OutboxRepository($0).claimDue(kind: kind, now: claimedAt, limit: Self.batchSize)
         }
         guard !items.isEmpty else { return 0 }
         let handlers = handlers
@@ -172,8 +180,8 @@ final class OutboxDispatcher: Sendable {
         return items.count
     }
 
-    private func sleepTime() async throws -> Duration {
-        let next = try await database.read { try OutboxRepository($0).nextDueTime() }
+    private func sleepTime(_ kind: String) async throws -> Duration {
+        let next = try await database.read { try OutboxRepository($0).nextDueTime(kind: kind) }
         guard let next else { return Self.idlePoll }
         return .milliseconds(max(0, min(next - now(), 5_000)))
     }

@@ -42,15 +42,15 @@ public struct OutboxRepository {
         return connection.lastInsertRowID
     }
 
-    /// Marks up to `limit` due rows as `sending` and returns them: replies (priority 0) before
-    /// proactive sends, then oldest first.
-    public func claimDue(now: Int64, limit: Int) throws(StorageError) -> [OutboxItem] {
+    /// Marks up to `limit` due rows of `kind` as `sending` and returns them: replies (priority 0)
+    /// before proactive sends, then oldest first.
+    public func claimDue(kind: String, now: Int64, limit: Int) throws(StorageError) -> [OutboxItem] {
         let rows = try connection.query(
             """
-            SELECT * FROM outbox WHERE state = 'pending' AND next_attempt_at <= ?
+            SELECT * FROM outbox WHERE state = 'pending' AND kind = ? AND next_attempt_at <= ?
             ORDER BY priority, next_attempt_at, id LIMIT ?
             """,
-            [.integer(now), .int(limit)]
+            [.text(kind), .integer(now), .int(limit)]
         ).map(Self.item)
         for row in rows {
             try connection.execute(
@@ -65,9 +65,11 @@ public struct OutboxRepository {
         }
     }
 
-    /// The earliest time a pending row falls due, if any.
-    public func nextDueTime() throws(StorageError) -> Int64? {
-        try connection.queryOne("SELECT min(next_attempt_at) AS due FROM outbox WHERE state = 'pending'")?.int64("due")
+    /// The earliest time a pending row of `kind` falls due, if any.
+    public func nextDueTime(kind: String) throws(StorageError) -> Int64? {
+        try connection.queryOne(
+            "SELECT min(next_attempt_at) AS due FROM outbox WHERE state = 'pending' AND kind = ?", [.text(kind)]
+        )?.int64("due")
     }
 
     public func markDone(id: Int64, now: Int64) throws(StorageError) {
@@ -177,7 +179,7 @@ public struct OutboxRepository {
         try connection.query(
             """
             SELECT m.updated_at AS at FROM messages m JOIN outbox o ON o.message_id = m.id
-            WHERE m.to_e164 = ? AND o.priority = 1 AND o.state = 'done' AND m.updated_at > ?
+            WHERE m.to_e164 = ? AND o.state = 'done' AND o.kind = 'sms' AND o.priority = 1 AND m.updated_at > ?
             ORDER BY m.updated_at
             """,
             [.text(phone), .integer(since)]

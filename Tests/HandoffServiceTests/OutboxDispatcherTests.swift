@@ -130,13 +130,48 @@ import Testing
     @Test func resumesRowsACrashLeftInFlight() async throws {
         let id = try await enqueue()
         let now = clock.now
-        _ = try await database.write { try OutboxRepository($0).claimDue(now: now, limit: 10) }
+        _ = try await database.write { try OutboxRepository($0).claimDue(kind: "webhook", now: now, limit: 10) }
         #expect(try await item(id)?.state == "sending")
         let handler = ScriptedHandler([])
         let dispatcher = dispatcher(handler)
         try await dispatcher.start()
         #expect(try await eventually { try await item(id)?.state == "done" })
         #expect(try await item(id)?.attempts == 2, "the interrupted attempt counts")
+        await dispatcher.stop()
+    }
+
+    /// A webhook receiver that does not answer: held until the test lets it go.
+    final class StalledHandler: OutboxDispatcher.Handler {
+        let released = WakeSignal()
+
+        func deliver(_ item: OutboxItem) async -> OutboxDispatcher.Outcome {
+            await released.wait(timeout: .seconds(30))
+            return .delivered
+        }
+
+        func gaveUp(_ item: OutboxItem, error: String) async {}
+
+        func orderingKey(_ item: OutboxItem) -> String? { nil }
+    }
+
+    @Test func aStalledWebhookReceiverDoesNotHoldUpTexts() async throws {
+        let stalled = StalledHandler()
+        let texts = ScriptedHandler([])
+        let clock = clock
+        let dispatcher = OutboxDispatcher(
+            database: database, handlers: ["webhook": stalled, "sms": texts], maxAttempts: 5,
+            logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, now: { clock.now })
+        try await dispatcher.start()
+        let webhook = try await enqueue()
+        let now = clock.now
+        let text = try await database.write {
+            try OutboxRepository($0).enqueue(kind: "sms", payload: "{}", messageID: nil, now: now)
+        }
+        dispatcher.wake()
+        #expect(try await eventually { try await item(text)?.state == "done" })
+        #expect(try await item(webhook)?.state == "sending")
+        stalled.released.signal()
+        #expect(try await eventually { try await item(webhook)?.state == "done" })
         await dispatcher.stop()
     }
 }

@@ -84,13 +84,15 @@ final class InboundSMSService: Sendable {
                     pending, method: "sms_yes", requester: nil, connection: connection, now: now)
                 self.counters.increment("handoff_optins_total", [("step", "confirmed"), ("method", "sms_yes")])
                 self.counters.increment("handoff_funnel_total", [("stage", "verified")])
-                let (_, event) = try self.record(
-                    inbound, in: confirmed.conversationID, connection: connection, now: now)
+                guard let conversation = try chat.conversation(id: confirmed.conversationID) else {
+                    return (nil, confirmed.events)
+                }
+                let (_, event) = try self.record(inbound, in: conversation, connection: connection, now: now)
                 return (nil, confirmed.events + [event])
             }
-            let known = try HandoffRepository(connection).contact(phone: phone) != nil
-            let conversationID = try self.conversation(for: phone, connection: connection, now: now)
-            let (message, event) = try self.record(inbound, in: conversationID, connection: connection, now: now)
+            let (conversation, known) = try self.conversation(for: phone, connection: connection, now: now)
+            let conversationID = conversation.id
+            let (message, event) = try self.record(inbound, in: conversation, connection: connection, now: now)
             var events = [event]
             switch keyword {
             case .optOut:
@@ -131,34 +133,35 @@ final class InboundSMSService: Sendable {
         try HandoffRepository(connection).consents(phone: phone).contains { $0.event == "opt_in_confirmed" }
     }
 
-    /// The sender's open conversation; a number we have never seen gets a contact and one.
-    private func conversation(for phone: String, connection: Connection, now: Int64) throws -> String {
+    /// The sender's open conversation, and whether the number was known; a number we have never
+    /// seen gets a contact and a conversation.
+    private func conversation(
+        for phone: String, connection: Connection, now: Int64
+    ) throws -> (ConversationRecord, known: Bool) {
         let chat = ChatRepository(connection)
-        let contactID: String
-        if let owner = try HandoffRepository(connection).contact(phone: phone) {
-            contactID = owner
-        } else {
-            contactID = Identifiers.make("ct")
+        let owner = try HandoffRepository(connection).contact(phone: phone)
+        let contactID = owner ?? Identifiers.make("ct")
+        if owner == nil {
             try chat.insert(ContactRecord(id: contactID, phoneE164: phone, locale: nil, timeZone: nil, createdAt: now))
         }
-        if let open = try chat.openConversation(contactID: contactID) { return open.id }
+        if let open = try chat.openConversation(contactID: contactID) { return (open, owner != nil) }
         // A number with no open conversation: a new one, waiting in the `unlinked` queue for a human.
-        return try chat.insert(
+        let opened = try chat.insert(
             ConversationRecord(
                 id: Identifiers.make("conv"), contactID: contactID, state: "open", queue: "unlinked",
-                activeChannel: "sms", createdAt: now, updatedAt: now)
-        ).id
+                activeChannel: "sms", createdAt: now, updatedAt: now))
+        return (opened, owner != nil)
     }
 
     /// Stores the text in the conversation, with its event and business webhook.
     private func record(
-        _ inbound: InboundSMS, in conversationID: String, connection: Connection, now: Int64
+        _ inbound: InboundSMS, in conversation: ConversationRecord, connection: Connection, now: Int64
     ) throws -> (MessageRecord, ConversationEventRecord) {
         let chat = ChatRepository(connection)
+        let conversationID = conversation.id
         // The channel follows the customer: a text takes the conversation (back) to SMS.
-        if var conversation = try chat.conversation(id: conversationID), conversation.activeChannel != "sms",
-            !(try SuppressionRepository(connection).isSuppressed(inbound.from))
-        {
+        if conversation.activeChannel != "sms", !(try SuppressionRepository(connection).isSuppressed(inbound.from)) {
+            var conversation = conversation
             conversation.activeChannel = "sms"
             conversation.updatedAt = now
             try chat.update(conversation)

@@ -51,6 +51,7 @@ for n in "${sizes[@]}"; do
     rm -f "$db"*
     HANDOFF_DATABASE="$db" .build/release/handoff migrate >/dev/null
     sqlite3 -cmd ".parameter set :n $n" "$db" <bench/seed-conversations.sql
+    sync # the seeding wrote without syncing: flush it now, not in the first measured checkpoint
     size=$(du -m "$db" | cut -f1)
     read -r sla old < <(sla_ms)
     env HANDOFF_DATABASE="$db" HANDOFF_LISTEN=127.0.0.1:18095 HANDOFF_PUBLIC_URL=http://127.0.0.1:18095 \

@@ -78,7 +78,7 @@ fuzz:
 # database locked and the disk full, gateway failures; then slow clients against a release build.
 test-faults: build venv
 	HANDOFF_FAULT_SECONDS=30 HANDOFF_FAULT_OUTBOUND=1000 HANDOFF_TEST_PYTHON=$(CURDIR)/$(VENV)/bin/python \
-		swift test --skip-build --filter 'FaultTests|CrashSafetyTests|SMSDeliveryTests|OutboxDispatcherTests'
+		swift test --skip-build --filter 'FaultTests|CrashSafetyTests|SMSDeliveryTests|OutboxDispatcherTests|GatewayFaultMixTests'
 	bench/slow-clients.sh
 
 test: deps lint unit contract fuzz-smoke

@@ -311,12 +311,15 @@ final class HandoffFlow: Sendable {
     /// text stays within two segments. Nil when the chat has no question yet.
     /// `{{link}}` is the page the visitor chatted on (the widget resumes there), when known.
     private func summary(conversationID: String, pageURL: String?, connection: Connection) throws -> String? {
-        let history = try ChatRepository(connection).messages(
-            conversationID: conversationID, afterSeq: 0, limit: 10_000
-        )
-        .filter { $0.channel == "web" }
-        guard let question = history.last(where: { $0.author == "visitor" }) else { return nil }
-        let answer = history.last { $0.seq > question.seq && ($0.author == "agent" || $0.author == "bot") }
+        let chat = ChatRepository(connection)
+        guard
+            let question = try chat.latestMessages(
+                conversationID: conversationID, authors: ["visitor"], channel: "web", limit: 1
+            ).first
+        else { return nil }
+        let answer = try chat.latestMessages(
+            conversationID: conversationID, authors: ["agent", "bot"], channel: "web", afterSeq: question.seq, limit: 1
+        ).first
         var questionText = question.body
         var answerText = answer?.body ?? "(not answered yet)"
         func render() -> String {

@@ -143,7 +143,7 @@ struct Routing: Sendable {
     /// The customer's last messages, oldest first: enough for the repeated-question check and
     /// the escalation summary (`Escalation.summary`).
     private static func recentQuestions(_ conversationID: String, chat: ChatRepository) throws -> [MessageRecord] {
-        try chat.latestMessages(conversationID: conversationID, author: "visitor", limit: 3).reversed()
+        try chat.latestMessages(conversationID: conversationID, authors: ["visitor"], limit: 3).reversed()
     }
 
     /// The same question again: the same words once case, spacing and punctuation are set aside.

@@ -177,14 +177,21 @@ public struct ChatRepository {
         ).map(Self.message)
     }
 
-    /// The conversation's newest messages by `author`, newest first: what routing and summaries
-    /// need, read backwards through the conversation's index however long its history.
+    /// The conversation's newest messages by one of `authors` (on `channel`, when given; after
+    /// `afterSeq`), newest first: what routing and summaries need, read backwards through the
+    /// conversation's index however long its history.
     public func latestMessages(
-        conversationID: String, author: String, limit: Int
+        conversationID: String, authors: [String], channel: String? = nil, afterSeq: Int64 = 0, limit: Int
     ) throws(StorageError) -> [MessageRecord] {
-        try connection.query(
-            "SELECT * FROM messages WHERE conversation_id = ? AND author = ? ORDER BY seq DESC LIMIT ?",
-            [.text(conversationID), .text(author), .int(limit)]
+        let placeholders = Array(repeating: "?", count: authors.count).joined(separator: ", ")
+        return try connection.query(
+            """
+            SELECT * FROM messages
+            WHERE conversation_id = ? AND seq > ? AND author IN (\(placeholders)) AND (? IS NULL OR channel = ?)
+            ORDER BY seq DESC LIMIT ?
+            """,
+            [.text(conversationID), .integer(afterSeq)] + authors.map { .text($0) }
+                + [.optionalText(channel), .optionalText(channel), .int(limit)]
         ).map(Self.message)
     }
 

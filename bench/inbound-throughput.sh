@@ -12,7 +12,7 @@ cd "$ROOT"
 make venv >/dev/null
 seconds="${1:-8}"
 lines=$((seconds * 40000))
-requests="$OUT/inbound-$lines.tsv"
+requests="$OUT/inbound-random-sids-$lines.tsv"
 url="http://127.0.0.1:18092/v1/webhooks/twilio/inbound"
 [ -f "$requests" ] || .venv/bin/python bench/inbound_requests.py "$url" bench-auth-token "$lines" "$requests"
 (cd bench/peers/hummingbird-sqlite && swift build -c release --scratch-path "$ROOT/.build-peer" >/dev/null 2>&1)

@@ -17,7 +17,7 @@ sizes=("${@:-1000 10000 100000 1000000}")
 read -r -a sizes <<<"${sizes[*]}"
 key="bench-key-0123456789"
 url="http://127.0.0.1:18095/v1/webhooks/twilio/inbound"
-requests="$OUT/scaling-inbound.tsv"
+requests="$OUT/scaling-inbound-random-sids.tsv"
 [ -f "$requests" ] || .venv/bin/python bench/inbound_requests.py "$url" bench-auth-token 200000 "$requests" "+1628%07d"
 swift build -c release --product handoff >/dev/null
 db="$OUT/scaling.sqlite"

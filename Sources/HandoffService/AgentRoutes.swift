@@ -6,6 +6,7 @@ struct AgentRoutes {
     let chat: ChatService
     let authenticator: APIKeyAuthenticator
     let defaultRegion: String
+    let eventStream: EventStream
 
     func register(in router: inout Router) {
         route(&router, .get, "/v1/conversations") { chat, request in
@@ -47,6 +48,9 @@ struct AgentRoutes {
                 throw HTTPError(.unprocessableEntity, code: error.code, message: error.message, field: "phone")
             }
             return try JSONBody.response(ConsentLedgerJSON(consents: try await chat.consents(phone: phone)))
+        }
+        route(&router, .get, "/v1/agent/events") { [eventStream] _, request in
+            try eventStream.response(for: nil, request: request)
         }
         route(&router, .post, "/v1/conversations/{id}/close") { chat, request in
             let conversation = try await chat.close(conversationID: Self.id(request))

@@ -1,7 +1,8 @@
 import HTTPServer
 import Storage
 
-/// `GET /v1/events`: a conversation's events as Server-Sent Events.
+/// `GET /v1/events`: a conversation's events as Server-Sent Events; `GET /v1/agent/events`: every
+/// conversation's, each event's data wrapped as `{"conversation_id": ..., "data": <event data>}`.
 ///
 /// The stream subscribes first, then replays from the database everything after `Last-Event-ID`
 /// (or nothing, for a fresh stream), then sends each new event as the hub signals it, reading it
@@ -14,7 +15,8 @@ struct EventStream: Sendable {
     /// Events read per database round trip.
     static let batchSize = 200
 
-    func response(for conversationID: String, request: HTTPRequest) throws -> HTTPResponse {
+    /// The stream of one conversation, or of every conversation when `conversationID` is nil.
+    func response(for conversationID: String?, request: HTTPRequest) throws -> HTTPResponse {
         let lastEventID = try Self.lastEventID(request)
         let headers: HTTPHeaders = [
             "Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-store",
@@ -62,7 +64,7 @@ struct EventStream: Sendable {
 
     /// Sends every logged event after `after`; returns the id of the last one sent.
     private static func sendEvents(
-        after: Int64, of conversationID: String, database: Database, writer: any HTTPBodyWriter
+        after: Int64, of conversationID: String?, database: Database, writer: any HTTPBodyWriter
     ) async throws -> Int64 {
         var last = after
         while true {
@@ -73,7 +75,11 @@ struct EventStream: Sendable {
             guard !events.isEmpty else { return last }
             var bytes: [UInt8] = []
             for event in events {
-                bytes += Array("id: \(event.seq)\nevent: \(event.type)\ndata: \(event.payload)\n\n".utf8)
+                // Our conversation ids are letters, digits and `_`: nothing to escape.
+                let data =
+                    conversationID == nil
+                    ? #"{"conversation_id":"\#(event.conversationID)","data":\#(event.payload)}"# : event.payload
+                bytes += Array("id: \(event.seq)\nevent: \(event.type)\ndata: \(data)\n\n".utf8)
             }
             try await writer.write(bytes)
             last = events.last!.seq

@@ -89,15 +89,14 @@ public final class HandoffApplication: Sendable {
         )
         let agentKeys = APIKeyAuthenticator(keys: configuration.apiKeys)
         let adminKeys = APIKeyAuthenticator(keys: configuration.adminAPIKeys)
+        let eventStream = EventStream(database: database, hub: hub, heartbeat: configuration.eventStreamHeartbeat)
         WidgetRoutes(
             chat: chat, handoff: handoff, handoffLimiter: limiters.handoff,
             cookie: SessionCookie(secure: configuration.cookieSecure, lifetimeDays: configuration.sessionLifetimeDays),
-            sessionLimiter: limiters.session, addressLimiter: limiters.address,
-            eventStream: EventStream(database: database, hub: hub, heartbeat: configuration.eventStreamHeartbeat)
+            sessionLimiter: limiters.session, addressLimiter: limiters.address, eventStream: eventStream
         ).register(in: &router)
         AgentRoutes(
-            chat: chat, authenticator: agentKeys,
-            defaultRegion: configuration.defaultRegion
+            chat: chat, authenticator: agentKeys, defaultRegion: configuration.defaultRegion, eventStream: eventStream
         ).register(in: &router)
         AdminRoutes(
             administration: Administration(

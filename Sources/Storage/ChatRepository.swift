@@ -234,9 +234,14 @@ public struct ChatRepository {
             [.text(id), .text(gateway), .text(kind), .text(raw), .integer(now)]) == 1
     }
 
-    /// The newest event's seq in a conversation (0 when none): where a fresh live stream starts.
-    public func lastEventSeq(conversationID: String) throws(StorageError) -> Int64 {
-        try connection.queryOne(
+    /// The newest event's seq in a conversation (in any, when nil; 0 when none): where a fresh live
+    /// stream starts.
+    public func lastEventSeq(conversationID: String?) throws(StorageError) -> Int64 {
+        guard let conversationID else {
+            return try connection.queryOne("SELECT coalesce(max(seq), 0) AS seq FROM conversation_events")?
+                .int64("seq") ?? 0
+        }
+        return try connection.queryOne(
             "SELECT coalesce(max(seq), 0) AS seq FROM conversation_events WHERE conversation_id = ?",
             [.text(conversationID)])?.int64("seq") ?? 0
     }
@@ -287,14 +292,21 @@ public struct ChatRepository {
             createdAt: now)
     }
 
-    /// The events of a conversation after `afterSeq`, oldest first.
-    public func events(conversationID: String, afterSeq: Int64, limit: Int) throws(StorageError)
+    /// The events of a conversation (of every conversation when nil) after `afterSeq`, oldest first.
+    public func events(conversationID: String?, afterSeq: Int64, limit: Int) throws(StorageError)
         -> [ConversationEventRecord]
     {
-        try connection.query(
-            "SELECT * FROM conversation_events WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?",
-            [.text(conversationID), .integer(afterSeq), .int(limit)]
-        ).map {
+        let rows =
+            if let conversationID {
+                try connection.query(
+                    "SELECT * FROM conversation_events WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+                    [.text(conversationID), .integer(afterSeq), .int(limit)])
+            } else {
+                try connection.query(
+                    "SELECT * FROM conversation_events WHERE seq > ? ORDER BY seq LIMIT ?",
+                    [.integer(afterSeq), .int(limit)])
+            }
+        return rows.map {
             ConversationEventRecord(
                 seq: $0.int64("seq") ?? 0, conversationID: $0.string("conversation_id") ?? "",
                 type: $0.string("type") ?? "", payload: $0.string("payload") ?? "{}",

@@ -239,4 +239,39 @@ import Testing
             #expect(!replayed.contains("live one"), "events up to Last-Event-ID are not sent again")
         }
     }
+
+    /// Agents' consoles follow every conversation on one stream: each event names its conversation,
+    /// a reconnect with Last-Event-ID replays what it missed, and the stream needs an API key.
+    @Test func agentsFollowEveryConversationOnOneStream() async throws {
+        try await Self.withApp { client in
+            let unauthorized = try await client.request("GET", "/v1/agent/events")
+            #expect(unauthorized.status == 401)
+            let stream = try RawHTTPClient(port: client.port)
+            try stream.send("GET /v1/agent/events HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(Self.apiKey)\r\n\r\n")
+            let opening = await stream.read(until: ": connected")
+            #expect(opening.contains("Content-Type: text/event-stream"))
+
+            let (firstCookie, first) = try await Self.startSession(client)
+            let (secondCookie, second) = try await Self.startSession(client)
+            let json = { (cookie: String) in [("Cookie", cookie), ("Content-Type", "application/json")] }
+            _ = try await client.request(
+                "POST", "/v1/messages", headers: json(firstCookie), body: #"{"body":"from one"}"#)
+            _ = try await client.request(
+                "POST", "/v1/messages", headers: json(secondCookie), body: #"{"body":"from two"}"#)
+            let live = await stream.read(until: "from two")
+            let firstID = try #require(first["conversation_id"] as? String)
+            let secondID = try #require(second["conversation_id"] as? String)
+            #expect(live.contains(#"data: {"conversation_id":"\#(firstID)","data":{"#))
+            #expect(live.contains(#"data: {"conversation_id":"\#(secondID)","data":{"#))
+            let ids = live.split(whereSeparator: \.isNewline).filter { $0.hasPrefix("id: ") }.map { $0.dropFirst(4) }
+            let firstEventID = try #require(ids.first)
+
+            let replay = try RawHTTPClient(port: client.port)
+            try replay.send(
+                "GET /v1/agent/events HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(Self.apiKey)\r\n"
+                    + "Last-Event-ID: \(firstEventID)\r\n\r\n")
+            let replayed = await replay.read(until: "from two")
+            #expect(replayed.contains("from two") && !replayed.contains("from one"))
+        }
+    }
 }

@@ -1,8 +1,8 @@
 """Message latency under load, against a running handoff whose Twilio API base and event webhook
 URL point at this program (a stand-in Twilio Messages API and a business webhook receiver, both
 on loopback). Two phases, each an open loop at RATE messages per second for SECONDS:
-  widget: visitor POST /v1/messages -> the `message.created` webhook reaches the business
-          (how agents' tools learn of a new message),
+  widget: visitor POST /v1/messages -> the message on the agents' event stream
+          (GET /v1/agent/events), and -> the `message.created` webhook at the business,
   reply:  agent POST /v1/conversations/{id}/messages on a conversation continued by SMS
           -> the send request reaches the gateway.
 Then, with STREAMS idle widget event streams open, chat traffic at CHAT_RATE requests per second
@@ -19,8 +19,8 @@ import urllib.parse
 PORT, PID, KEY, GATEWAY_PORT = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
 RATE, SECONDS, STREAMS, CHAT_RATE = (int(value) for value in sys.argv[5:9])
 CONVERSATIONS = 200
-# marker -> perf_counter() when the gateway ("gateway") or the webhook receiver ("webhook") first saw it
-arrivals = {"gateway": {}, "webhook": {}}
+# marker -> perf_counter() when the gateway, the webhook receiver or the agents' stream first saw it
+arrivals = {"gateway": {}, "webhook": {}, "stream": {}}
 codes = {}  # phone -> verification code sent to it
 MARKER = re.compile(rb"(?:widget|reply)-\d+-\d+")
 
@@ -124,13 +124,35 @@ async def phase(name, seen_by, clients, targets, rate, seconds, send_one):
         return marker, sent
 
     sent = await open_loop(clients, rate, seconds, send)
-    deadline = time.perf_counter() + 10
-    seen = arrivals[seen_by]
+    await arrived(sent, arrivals[seen_by])
+    return dict(summary(sent, arrivals[seen_by]), latencies=sent)
+
+
+async def arrived(sent, seen, seconds=10):
+    """Waits (up to `seconds`) until every marker sent has been seen."""
+    deadline = time.perf_counter() + seconds
     while time.perf_counter() < deadline and any(marker not in seen for marker, _ in sent):
         await asyncio.sleep(0.05)
+
+
+def summary(sent, seen):
+    """p50/p99/max from each (marker, sent at) to its arrival in `seen`."""
     latencies = [seen[marker] - at for marker, at in sent if marker in seen]
     return {"sent": len(sent), "arrived": len(latencies), "p50_ms": percentile(latencies, 0.5),
             "p99_ms": percentile(latencies, 0.99), "max_ms": percentile(latencies, 1.0)}
+
+
+async def follow_agent_stream():
+    """Reads the agents' event stream, noting when each marker arrives."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", PORT)
+    writer.write(("GET /v1/agent/events HTTP/1.1\r\nHost: b\r\nAuthorization: Bearer %s\r\n\r\n" % KEY).encode())
+    while True:
+        chunk = await reader.read(65536)
+        if not chunk:
+            return
+        now = time.perf_counter()
+        for marker in MARKER.findall(chunk):
+            arrivals["stream"].setdefault(marker.decode(), now)
 
 
 async def open_stream(cookie):
@@ -158,10 +180,17 @@ async def main():
         await client.call("POST", "/v1/conversations/%s/messages" % target[1],
                           {"body": "It ships today. " + marker, "author": "agent"}, key=KEY)
 
-    result = {"rate_per_s": RATE, "seconds": SECONDS,
-              "widget_to_webhook": await phase("widget", "webhook", clients, web, RATE, SECONDS, visitor_says)}
+    agent_stream = asyncio.ensure_future(follow_agent_stream())
+    await asyncio.sleep(0.5)
+    widget = await phase("widget", "stream", clients, web, RATE, SECONDS, visitor_says)
+    await arrived(widget["latencies"], arrivals["webhook"])
+    result = {"rate_per_s": RATE, "seconds": SECONDS, "widget_to_agent_stream": widget,
+              "widget_to_webhook": summary(widget.pop("latencies"), arrivals["webhook"])}
     await asyncio.sleep(2)
-    result["reply_to_gateway"] = await phase("reply", "gateway", clients, sms, RATE, SECONDS, agent_replies)
+    reply = await phase("reply", "gateway", clients, sms, RATE, SECONDS, agent_replies)
+    reply.pop("latencies")
+    result["reply_to_gateway"] = reply
+    agent_stream.cancel()
 
     if STREAMS == 0:
         print(json.dumps(result))

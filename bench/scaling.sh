@@ -3,6 +3,7 @@
 # conversations (bench/seed-conversations.sql: contact, verified phone, four messages, events and
 # webhooks each), then on the release daemon (synchronous=full)
 #   agent reads: GET /v1/conversations/{id}/messages of random conversations (wrk, 64 connections),
+#   agent replies: POST /v1/conversations/{id}/messages to random conversations (the same),
 #   inbound: signed Twilio webhooks from 1,000 of the seeded customers (wrk, 64 connections),
 # and the answer-SLA check timed through the sqlite3 C library, beside the query it replaced
 # (which joined every open conversation's last message).
@@ -45,8 +46,17 @@ print("%.4f %.1f" % (best(check, 1000), best(replaced, 1)))
 PY
 }
 
-echo "| conversations | database | agent reads/s | read p99 (ms) | inbound webhooks/s | inbound p99 (ms) | SLA check (ms) | replaced SLA query (ms) |"
-echo "|---:|---:|---:|---:|---:|---:|---:|---:|"
+# agent MODE: wrk with bench/agent-requests.lua against random conversations; prints "rps p99_ms".
+agent() {
+    wrk -t2 -c64 -d"${seconds}s" -s bench/agent-requests.lua http://127.0.0.1:18095 -- "$key" "$n" "$1" \
+        >"$OUT/scaling-agent-$1.wrk.txt"
+    if grep -q "Non-2xx" "$OUT/scaling-agent-$1.wrk.txt"; then echo "warning: agent $1 had non-2xx answers" >&2; fi
+    awk '/^RESULT/ { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+        print v["rps"], v["p99_ms"] }' "$OUT/scaling-agent-$1.wrk.txt"
+}
+
+echo "| conversations | database | agent reads/s | read p99 (ms) | agent replies/s | reply p99 (ms) | inbound webhooks/s | inbound p99 (ms) | SLA check (ms) | replaced SLA query (ms) |"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 for n in "${sizes[@]}"; do
     rm -f "$db"*
     HANDOFF_DATABASE="$db" .build/release/handoff migrate >/dev/null
@@ -62,12 +72,12 @@ for n in "${sizes[@]}"; do
     HANDOFF_PID=$!
     trap 'kill $HANDOFF_PID 2>/dev/null || true' EXIT
     wait_port 18095
-    read -r rd_rps rd_p99 < <(wrk -t2 -c64 -d"${seconds}s" -s bench/agent-read.lua http://127.0.0.1:18095 \
-        -- "$key" "$n" | awk '/^RESULT/ { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-            print v["rps"], v["p99_ms"] }')
+    read -r rd_rps rd_p99 < <(agent read)
+    read -r rp_rps rp_p99 < <(agent reply)
     read -r in_rps in_p99 < <(wrk -t2 -c64 -d"${seconds}s" -s bench/inbound-replay.lua http://127.0.0.1:18095 \
         -- "$requests" 2 | awk '/^RESULT/ { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
             if (v["non200"] != 0) print "non-200 answers" > "/dev/stderr"; print v["rps"], v["p99_ms"] }')
     kill "$HANDOFF_PID"; wait "$HANDOFF_PID" 2>/dev/null || true
-    printf '| %s | %s MB | %s | %s | %s | %s | %s | %s |\n' "$n" "$size" "$rd_rps" "$rd_p99" "$in_rps" "$in_p99" "$sla" "$old"
+    printf '| %s | %s MB | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$n" "$size" "$rd_rps" "$rd_p99" "$rp_rps" "$rp_p99" \
+        "$in_rps" "$in_p99" "$sla" "$old"
 done

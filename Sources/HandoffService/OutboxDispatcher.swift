@@ -25,6 +25,13 @@ final class OutboxDispatcher: Sendable {
         case deferred(until: Int64)
     }
 
+    /// A kind of outbox row (`sms`, `webhook`) with its handler and its loop's wake-up signal.
+    private struct Kind: Sendable {
+        let name: String
+        let handler: any Handler
+        let signal: WakeSignal
+    }
+
     /// Delivers one kind of outbox row (`sms`, `webhook`).
     protocol Handler: Sendable {
         func deliver(_ item: OutboxItem) async -> Outcome
@@ -36,12 +43,11 @@ final class OutboxDispatcher: Sendable {
     }
 
     private let database: Database
-    private let handlers: [String: any Handler]
+    /// One per handler: the kind of row it delivers, and the signal that wakes its loop.
+    private let kinds: [Kind]
     private let maxAttempts: Int
     private let logger: Logger
     private let now: @Sendable () -> Int64
-    /// One per handler kind: wakes that kind's loop.
-    private let signals: [String: WakeSignal]
     private let running = Mutex<[Task<Void, Never>]>([])
     private let stopping = Atomic<Bool>(false)
     /// Rows claimed per round, and the longest sleep between rounds when nothing wakes us.
@@ -53,8 +59,7 @@ final class OutboxDispatcher: Sendable {
         now: @escaping @Sendable () -> Int64 = ChatService.currentMilliseconds
     ) {
         self.database = database
-        self.handlers = handlers
-        signals = handlers.mapValues { _ in WakeSignal() }
+        kinds = handlers.map { Kind(name: $0.key, handler: $0.value, signal: WakeSignal()) }
         self.maxAttempts = maxAttempts
         self.logger = logger
         self.now = now
@@ -65,13 +70,13 @@ final class OutboxDispatcher: Sendable {
         let now = now()
         let recovered = try await database.write { try OutboxRepository($0).recoverInterrupted(now: now) }
         if recovered > 0 { logger.warning("outbox rows resumed after a restart", metadata: ["count": "\(recovered)"]) }
-        let tasks = signals.map { kind, signal in Task { await self.loop(kind, signal) } }
+        let tasks = kinds.map { kind in Task { await self.loop(kind) } }
         running.withLock { $0 = tasks }
     }
 
     /// Asks for a round now: called after a commit that enqueued something.
     func wake() {
-        for signal in signals.values { signal.signal() }
+        for kind in kinds { kind.signal.signal() }
     }
 
     /// Finishes the rounds under way and stops.
@@ -81,32 +86,32 @@ final class OutboxDispatcher: Sendable {
         for task in running.withLock({ $0 }) { await task.value }
     }
 
-    private func loop(_ kind: String, _ signal: WakeSignal) async {
+    private func loop(_ kind: Kind) async {
         while !stopping.load(ordering: .relaxed) {
             do {
                 let delivered = try await round(kind)
-                if delivered == 0 { await signal.wait(timeout: try await sleepTime(kind)) }
+                if delivered == 0 { await kind.signal.wait(timeout: try await sleepTime(kind.name)) }
             } catch {
-                logger.error("outbox round failed", metadata: ["kind": "\(kind)", "error": "\(error)"])
-                await signal.wait(timeout: .seconds(1))
+                logger.error("outbox round failed", metadata: ["kind": "\(kind.name)", "error": "\(error)"])
+                await kind.signal.wait(timeout: .seconds(1))
             }
         }
     }
 
     /// Claims due rows of `kind`, delivers them concurrently, records the outcomes; returns how
     /// many it tried.
-    private func round(_ kind: String) async throws -> Int {
+    private func round(_ kind: Kind) async throws -> Int {
         let claimedAt = now()
         let items = try await database.write {
-            try OutboxRepository($0).claimDue(kind: kind, now: claimedAt, limit: Self.batchSize)
+            try OutboxRepository($0).claimDue(kind: kind.name, now: claimedAt, limit: Self.batchSize)
         }
         guard !items.isEmpty else { return 0 }
-        let handlers = handlers
+        let handler = kind.handler
         // One task per ordering key (a phone); rows without a key each get their own.
         var lanes: [[OutboxItem]] = []
         var laneOfKey: [String: Int] = [:]
         for item in items {
-            let key = handlers[item.kind]?.orderingKey(item)
+            let key = handler.orderingKey(item)
             if let key, let lane = laneOfKey[key] {
                 lanes[lane].append(item)
             } else {
@@ -119,10 +124,6 @@ final class OutboxDispatcher: Sendable {
                 group.addTask {
                     var results: [(OutboxItem, Outcome)] = []
                     for item in lane {
-                        guard let handler = handlers[item.kind] else {
-                            results.append((item, .failed("no handler for \(item.kind)")))
-                            continue
-                        }
                         // Writes the delivery makes (status events, webhooks) carry the request that queued it.
                         let outcome = await WriteOrigin.$requestID.withValue(item.requestID) {
                             await handler.deliver(item)
@@ -163,7 +164,7 @@ final class OutboxDispatcher: Sendable {
         }
         for (item, reason) in exhausted {
             await WriteOrigin.$requestID.withValue(item.requestID) {
-                await handlers[item.kind]?.gaveUp(item, error: reason)
+                await handler.gaveUp(item, error: reason)
             }
         }
         for (item, outcome) in outcomes {

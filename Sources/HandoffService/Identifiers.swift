@@ -3,9 +3,9 @@ enum Identifiers {
     /// `prefix_` followed by 32 lowercase hex digits, e.g. `msg_019a4f…`: the creation time in
     /// Unix milliseconds (12 digits) then 80 random bits. Ids made later sort later, so new rows
     /// land at the end of the id indexes instead of on a random page of each.
-    static func make(_ prefix: String, now: Int64 = ChatService.currentMilliseconds()) -> String {
+    static func make(_ prefix: String) -> String {
         var generator = SystemRandomNumberGenerator()
-        let time = UInt64(clamping: now) & 0xFFFF_FFFF_FFFF
+        let time = UInt64(clamping: ChatService.currentMilliseconds()) & 0xFFFF_FFFF_FFFF
         let high = time << 16 | (generator.next() as UInt64) >> 48
         let low = generator.next() as UInt64
         var text = Array(prefix.utf8)

@@ -22,9 +22,11 @@ public struct URLEncodedForm: Sendable, Equatable {
         }
     }
 
+    /// Why `part` did not decode: its raw bytes are not UTF-8, or an escape in it is malformed
+    /// (or decodes to bytes that are not UTF-8).
     private static func malformed(_ part: ArraySlice<UInt8>) -> URLEncodedFormError {
         URLEncodedFormError(
-            message: String(validating: part, as: UTF8.self) == nil || !part.contains(UInt8(ascii: "%"))
+            message: String(validating: part, as: UTF8.self) == nil
                 ? "The form body is not UTF-8." : "The form body has a malformed escape.")
     }
 

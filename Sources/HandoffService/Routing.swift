@@ -149,6 +149,6 @@ struct Routing: Sendable {
     /// The same question again: the same words once case, spacing and punctuation are set aside.
     static func sameQuestion(_ lhs: String, _ rhs: String) -> Bool {
         let words = Intent.normalizedWords(lhs)
-        return words.reduce(words.count - 1) { $0 + $1.count } >= 8 && words == Intent.normalizedWords(rhs)
+        return words.joined(separator: " ").count >= 8 && words == Intent.normalizedWords(rhs)
     }
 }

@@ -45,6 +45,9 @@ public final class Connection {
         sqlite3_busy_timeout(handle, 5000)
         if !readOnly { try execute("PRAGMA journal_mode = WAL") }
         try execute("PRAGMA foreign_keys = ON; PRAGMA synchronous = \(synchronous.rawValue.uppercased())")
+        // Savepoint journals stay in memory: in a temporary file (SQLite's default once one passes
+        // 64 KiB) every page a grouped write first touched was copied there with a `pwrite`.
+        try execute("PRAGMA temp_store = MEMORY")
     }
 
     deinit {
@@ -96,10 +99,10 @@ public final class Connection {
     /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
     @discardableResult
     public func transaction<T>(_ kind: TransactionKind = .immediate, _ body: () throws -> T) throws -> T {
-        try execute("BEGIN \(kind.rawValue)")
+        try prepare("BEGIN \(kind.rawValue)").execute()
         do {
             let result = try body()
-            try execute("COMMIT")
+            try prepare("COMMIT").execute()
             return result
         } catch {
             if isInTransaction { try? execute("ROLLBACK") }
@@ -110,10 +113,10 @@ public final class Connection {
     /// Runs `body` inside a savepoint: released when it returns, rolled back (alone) when it throws.
     @discardableResult
     public func savepoint<T>(_ body: () throws -> T) throws -> T {
-        try execute("SAVEPOINT handoff_write")
+        try prepare("SAVEPOINT handoff_write").execute()
         do {
             let result = try body()
-            try execute("RELEASE handoff_write")
+            try prepare("RELEASE handoff_write").execute()
             return result
         } catch {
             try? execute("ROLLBACK TO handoff_write; RELEASE handoff_write")

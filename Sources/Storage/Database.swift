@@ -108,7 +108,7 @@ public final class Database: Sendable {
         let connection = writer.connection
         if checkpointer.takeCatchUp() { _ = try? connection.checkpoint() }
         do {
-            try connection.execute("BEGIN IMMEDIATE")
+            try connection.prepare("BEGIN IMMEDIATE").execute()
         } catch {
             for job in batch { job.finish(commitError: error) }
             return
@@ -116,7 +116,7 @@ public final class Database: Sendable {
         for job in batch { job.run(on: connection) }
         var commitError: (any Error)?
         do {
-            try connection.execute("COMMIT")
+            try connection.prepare("COMMIT").execute()
         } catch {
             commitError = error
             if connection.isInTransaction { try? connection.execute("ROLLBACK") }

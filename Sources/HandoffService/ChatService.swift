@@ -193,7 +193,8 @@ final class ChatService: Sendable {
         let now = now()
         let webhooks = webhooks
         let smsPolicy = smsPolicy
-        let routing = routing
+        let routing = direction == "inbound" ? routing : nil
+        let intents = routing?.intents(of: body) ?? []
         let (message, created, newEvents, queuedSMS) = try await database.write {
             connection -> (MessageRecord, Bool, [ConversationEventRecord], Bool) in
             let chat = ChatRepository(connection)
@@ -243,7 +244,7 @@ final class ChatService: Sendable {
                 conversationID: conversationID, type: "message", payload: payload, now: now)
             try webhooks.record("message.created", json, connection: connection, now: now)
             let routed =
-                direction == "inbound" ? try routing?.route(message, connection: connection, now: now) ?? [] : []
+                try routing?.route(message, intents: intents, in: conversation, connection: connection, now: now) ?? []
             return (message, true, [event] + routed, !routed.isEmpty)
         }
         if !newEvents.isEmpty {

@@ -67,6 +67,7 @@ final class InboundSMSService: Sendable {
     func receive(_ inbound: InboundSMS, raw: String) async throws -> String? {
         let now = now()
         let keyword = Keyword(classifying: inbound.body, vocabulary: vocabulary)
+        let intents = routing.intents(of: inbound.body)
         let result = try await database.write { connection -> (reply: String?, events: [ConversationEventRecord]) in
             let chat = ChatRepository(connection)
             guard
@@ -87,12 +88,12 @@ final class InboundSMSService: Sendable {
                 guard let conversation = try chat.conversation(id: confirmed.conversationID) else {
                     return (nil, confirmed.events)
                 }
-                let (_, event) = try self.record(inbound, in: conversation, connection: connection, now: now)
+                let (_, _, event) = try self.record(inbound, in: conversation, connection: connection, now: now)
                 return (nil, confirmed.events + [event])
             }
-            let (conversation, known) = try self.conversation(for: phone, connection: connection, now: now)
-            let conversationID = conversation.id
-            let (message, event) = try self.record(inbound, in: conversation, connection: connection, now: now)
+            let (found, known) = try self.conversation(for: phone, connection: connection, now: now)
+            let conversationID = found.id
+            let (message, conversation, event) = try self.record(inbound, in: found, connection: connection, now: now)
             var events = [event]
             switch keyword {
             case .optOut:
@@ -119,7 +120,8 @@ final class InboundSMSService: Sendable {
             case .help:
                 return (self.helpReply, events)
             case .optIn, nil:
-                let routed = try self.routing.route(message, connection: connection, now: now)
+                let routed = try self.routing.route(
+                    message, intents: intents, in: conversation, connection: connection, now: now)
                 return (known ? nil : self.unknownSenderReply, events + routed)
             }
         }
@@ -153,15 +155,16 @@ final class InboundSMSService: Sendable {
         return (opened, owner != nil)
     }
 
-    /// Stores the text in the conversation, with its event and business webhook.
+    /// Stores the text in the conversation, with its event and business webhook; returns the
+    /// conversation as it now is.
     private func record(
         _ inbound: InboundSMS, in conversation: ConversationRecord, connection: Connection, now: Int64
-    ) throws -> (MessageRecord, ConversationEventRecord) {
+    ) throws -> (MessageRecord, ConversationRecord, ConversationEventRecord) {
         let chat = ChatRepository(connection)
         let conversationID = conversation.id
+        var conversation = conversation
         // The channel follows the customer: a text takes the conversation (back) to SMS.
         if conversation.activeChannel != "sms", !(try SuppressionRepository(connection).isSuppressed(inbound.from)) {
-            var conversation = conversation
             conversation.activeChannel = "sms"
             conversation.updatedAt = now
             try chat.update(conversation)
@@ -183,7 +186,7 @@ final class InboundSMSService: Sendable {
             conversationID: conversationID, type: "message",
             payload: String(decoding: try JSONBody.encode(json), as: UTF8.self), now: now)
         try webhooks.record("message.created", json, connection: connection, now: now)
-        return (message, event)
+        return (message, conversation, event)
     }
 
     private func ledger(_ phone: String, event: String, connection: Connection, now: Int64) throws {

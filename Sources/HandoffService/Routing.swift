@@ -51,12 +51,19 @@ struct Routing: Sendable {
         var summary: [String]
     }
 
-    /// Inside the transaction that stored `message` (a customer's): routes the conversation.
-    /// Returns the events to publish after the commit.
-    func route(_ message: MessageRecord, connection: Connection, now: Int64) throws -> [ConversationEventRecord] {
+    /// What a customer's message is about: classified before the write transaction, so the one
+    /// writer does not spend its time on it.
+    func intents(of body: String) -> [Intent] { texts.value.matcher.classify(body) }
+
+    /// Inside the transaction that stored `message` (a customer's, with its `intents`) in
+    /// `conversation` (as stored): routes the conversation. Returns the events to publish after
+    /// the commit.
+    func route(
+        _ message: MessageRecord, intents: [Intent], in conversation: ConversationRecord, connection: Connection,
+        now: Int64
+    ) throws -> [ConversationEventRecord] {
         let chat = ChatRepository(connection)
-        guard var conversation = try chat.conversation(id: message.conversationID) else { return [] }
-        let intents = texts.value.matcher.classify(message.body)
+        var conversation = conversation
         if intents.contains(.wrongNumber), message.channel == "sms",
             let phone = try chat.contact(id: conversation.contactID)?.phoneE164
         {

@@ -8,7 +8,9 @@ import Synchronization
 ///
 /// Writes are group-committed: writes that arrive while a commit is under way are run together in
 /// the next transaction, each inside its own savepoint (a failing write rolls back only itself),
-/// and all of them return only after the shared COMMIT, so a returned write is durable.
+/// and all of them return only after the shared COMMIT, so a returned write is durable. At
+/// `synchronous: .full` the disk flush that makes it so is a `LogSync`, off the writer queue: the
+/// writer runs the next group while the last one is being flushed.
 ///
 /// The write-ahead log is copied back into the database file by a `Checkpointer` on its own
 /// connection, not inside a commit: on a large database that copy took long enough to hold every
@@ -20,6 +22,8 @@ public final class Database: Sendable {
     private let nextReader = Atomic<Int>(0)
     private let pending = Mutex(PendingWrites())
     private let checkpointer: Checkpointer
+    /// Flushes the log after commits at `synchronous: .full`; nil at `.normal`.
+    private let logSync: LogSync?
     /// Most writes run in one group commit.
     static let maxGroupSize = 64
 
@@ -29,9 +33,19 @@ public final class Database: Sendable {
     }
 
     /// Opens the database at `path` (creating it and its folder) with `readers` reader connections.
-    public init(path: String, readers: Int = 4, synchronous: Connection.Synchronous = .full) throws {
+    /// At `.full`, a write returns once it would survive power loss; at `.normal`, a process crash.
+    public convenience init(path: String, readers: Int = 4, synchronous: Connection.Synchronous = .full) throws {
+        try self.init(
+            path: path, readers: readers, logSync: synchronous == .full ? LogSync(databasePath: path) : nil)
+    }
+
+    /// Opens the database with `logSync` making commits durable (none: `synchronous = NORMAL`).
+    init(path: String, readers: Int, logSync: LogSync?) throws {
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        // Commits only write the log; `logSync` (when durability is asked for) flushes it.
+        let synchronous = Connection.Synchronous.normal
+        self.logSync = logSync
         writer = ConnectionBox(try Connection(path: path, synchronous: synchronous))
         let checkpointer = Checkpointer(try Connection(path: path, synchronous: synchronous))
         writer.connection.onCommittedToLog { frames in checkpointer.logGrew(to: frames) }
@@ -73,21 +87,31 @@ public final class Database: Sendable {
     }
 
     /// Runs `body` on the writer connection with no transaction around it (migrations manage
-    /// their own), after the writes queued before it.
+    /// their own), after the writes queued before it; returns once what it committed is durable.
     @discardableResult
     public func withWriter<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             let origin = WriteOrigin.requestID
             writerQueue.async {
                 continuation.resume(
-                    with: Result { try WriteOrigin.$requestID.withValue(origin) { try body(self.writer.connection) } })
+                    with: Result {
+                        try WriteOrigin.$requestID.withValue(origin) { try self.durably(body, self.writer.connection) }
+                    })
             }
         }
     }
 
     /// `withWriter` for synchronous callers (command-line tools); blocks the calling thread.
     public func withWriterSync<T>(_ body: (Connection) throws -> T) throws -> T {
-        try writerQueue.sync { try body(writer.connection) }
+        try writerQueue.sync { try durably(body, writer.connection) }
+    }
+
+    /// `body`'s result, once the log it wrote to is flushed (at `.full`).
+    private func durably<T>(_ body: (Connection) throws -> T, _ connection: Connection) throws -> T {
+        if let failure = logSync?.failure { throw failure }
+        let result = try body(connection)
+        try logSync?.flushNow()
+        return result
     }
 
     /// Runs the queued writes in group commits until none are left.
@@ -105,6 +129,10 @@ public final class Database: Sendable {
     }
 
     private func commit(_ batch: [any WriteJob]) {
+        if let failure = logSync?.failure {
+            for job in batch { job.finish(commitError: failure) }
+            return
+        }
         let connection = writer.connection
         if checkpointer.takeCatchUp() { _ = try? connection.checkpoint() }
         do {
@@ -121,7 +149,11 @@ public final class Database: Sendable {
             commitError = error
             if connection.isInTransaction { try? connection.execute("ROLLBACK") }
         }
-        for job in batch { job.finish(commitError: commitError) }
+        if commitError == nil, let logSync {
+            logSync.finishWhenDurable(batch)
+        } else {
+            for job in batch { job.finish(commitError: commitError) }
+        }
     }
 }
 
@@ -172,14 +204,15 @@ private final class ConnectionBox: @unchecked Sendable {
 }
 
 /// A queued write, type-erased so writes of different result types share one batch.
-private protocol WriteJob: AnyObject, Sendable {
+protocol WriteJob: AnyObject, Sendable {
     /// Runs the write inside its own savepoint of the open transaction, keeping the outcome.
     func run(on connection: Connection)
     /// Reports the outcome, or `commitError` when the shared COMMIT failed.
     func finish(commitError: (any Error)?)
 }
 
-// @unchecked Sendable: `outcome` is written and read only on the writer queue.
+// @unchecked Sendable: `outcome` is written on the writer queue before the job is handed on (to
+// `finish` there, or through `LogSync`'s lock to its queue), and read only in `finish`.
 private final class TypedWriteJob<T: Sendable>: WriteJob, @unchecked Sendable {
     let body: @Sendable (Connection) throws -> T
     let origin: String?

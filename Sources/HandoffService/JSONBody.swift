@@ -52,9 +52,12 @@ enum JSONBody {
     }
 
     /// Compact JSON with slashes unescaped.
-    static func encode<T: Encodable>(_ value: T) throws -> Data {
+    static func encode<T: Encodable>(_ value: T) throws -> Data { try encoder.encode(value) }
+
+    /// Configured once: `encode(_:)` runs inside the write transaction of every message.
+    private static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
-        return try encoder.encode(value)
-    }
+        return encoder
+    }()
 }

@@ -82,15 +82,18 @@ struct Routing: Sendable {
             return []
         }
         guard conversation.state == "open" else { return [] }
-        let history = try Self.recentQuestions(conversation.id, chat: chat)
         let reason: String
         if let urgent = intents.first(where: \.needsHuman) {
             reason = urgent.rawValue
-        } else if history.count >= 2, Self.sameQuestion(history[history.count - 2].body, message.body) {
+        } else if let previous = try chat.previousBody(
+            conversationID: conversation.id, author: "visitor", beforeSeq: message.seq),
+            Self.sameQuestion(previous, message.body)
+        {
             reason = "repeated_question"
         } else {
             return []
         }
+        let history = try Self.recentQuestions(conversation.id, chat: chat)
         return try escalate(conversation, reason: reason, history: history, connection: connection, now: now)
     }
 

@@ -96,6 +96,7 @@ import Testing
         _ = try chat.inboundSMSCount(conversationID: target, upTo: 2)
         _ = try chat.conversations(state: "open", queue: nil, afterSeq: 100, limit: 50)
         _ = try chat.latestMessages(conversationID: target, authors: ["visitor"], limit: 3)
+        _ = try chat.previousBody(conversationID: target, author: "visitor", beforeSeq: Int64.max)
         _ = try chat.latestMessages(
             conversationID: target, authors: ["agent", "bot"], channel: "web", afterSeq: 2, limit: 1)
         #expect(try chat.unansweredConversations(before: Int64(Self.conversations * 5), limit: 100).count == 100)

@@ -119,9 +119,9 @@ import Testing
     }
 
     @Test func deadLettersAreListedReplayedAndDiscarded() async throws {
-        let closedPort = freeLoopbackPort()
+        let closedPort = RefusingLoopbackPort()
         try await Self.withAdminApp({
-            $0.eventWebhookURL = "http://127.0.0.1:\(closedPort)/hooks"
+            $0.eventWebhookURL = "http://127.0.0.1:\(closedPort.port)/hooks"
             $0.outboxMaxAttempts = 1
         }) { _, client, _ in
             let (cookie, _) = try await ChatAPITests.startSession(client)
@@ -169,5 +169,6 @@ import Testing
             let badState = try await client.request("GET", "/v1/admin/outbox?state=lost", headers: Self.admin)
             #expect(badState.status == 422)
         }
+        withExtendedLifetime(closedPort) {}
     }
 }

@@ -69,8 +69,9 @@ import Testing
                 accountSID: simulator.accountSID, authToken: "token", sender: .number("+15005550006"),
                 apiBase: apiBase, client: client)
         }
+        let refusingPort = RefusingLoopbackPort()
         let gateway = RefusingGateway(
-            reachable: twilio(simulator.apiBase), refusing: twilio("http://127.0.0.1:\(freeLoopbackPort())"),
+            reachable: twilio(simulator.apiBase), refusing: twilio("http://127.0.0.1:\(refusingPort.port)"),
             refusals: 4)
         let sms = SMSService(
             database: database, events: EventHub(), webhooks: EventWebhooks(isEnabled: false), gateway: gateway,
@@ -163,7 +164,14 @@ import Testing
         let deadLetter = try #require(outbox.first { $0.string("message_id") == unreachable.id })
         #expect(deadLetter.string("state") == "dead" && deadLetter.int("attempts") == Self.maxAttempts)
         #expect(deadLetter.string("last_error")?.contains("gave up after \(Self.maxAttempts) attempts") == true)
-        #expect(failed.count == 3, "two opt-outs and the unreachable number")
+        #expect(
+            failed.count == 3,
+            """
+            two opt-outs and the unreachable number; failed: \(failed.map { message in
+                "\(message.toE164 ?? "") \(message.errorCode.map(String.init) ?? "-") "
+                    + (outbox.first { $0.string("message_id") == message.id }?.string("last_error") ?? "")
+            })
+            """)
         // Backoff: Retry-After is honoured; otherwise waits double per attempt, with jitter.
         let limited = waits.values.filter { $0.error.contains("429") }
         #expect(limited.count == 3 && limited.allSatisfy { $0.delay >= 30_000 }, "\(limited)")
@@ -172,5 +180,6 @@ import Testing
             #expect((full / 2...full).contains(wait.delay), "attempt \(wait.attempts) waited \(wait.delay) ms")
         }
         #expect(gateway.refused.load(ordering: .relaxed) >= 4 + Self.maxAttempts)
+        withExtendedLifetime(refusingPort) {}
     }
 }

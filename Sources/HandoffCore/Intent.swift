@@ -33,21 +33,33 @@ public enum Intent: String, Sendable, Equatable, CaseIterable {
     /// Whether a human should own a conversation that received this message.
     public var needsHuman: Bool { self == .humanRequest || self == .highRisk }
 
-    /// Phrase sets prepared once (each phrase split into its normalized words), so classifying a
-    /// message costs one pass over it plus the comparisons.
+    /// Phrase sets prepared once (each phrase split into its normalized words and filed under its
+    /// first word), so classifying a message costs one pass over it and one lookup per word.
     public struct Matcher: Sendable {
-        private let phrases: [(intent: Intent, phrases: [[String]])]
+        /// By first word: the rest of each phrase starting with it, and the phrase's intent.
+        private let phrasesByFirstWord: [String: [(rest: ArraySlice<String>, intent: Intent)]]
 
         public init(_ phrases: [Intent: [String]] = Intent.defaultPhrases) {
-            self.phrases = Intent.allCases.map { intent in
-                (intent, (phrases[intent] ?? []).map(Intent.normalizedWords).filter { !$0.isEmpty })
+            var byFirstWord: [String: [(rest: ArraySlice<String>, intent: Intent)]] = [:]
+            for intent in Intent.allCases {
+                for words in (phrases[intent] ?? []).map(Intent.normalizedWords) where !words.isEmpty {
+                    byFirstWord[words[0], default: []].append((words.dropFirst(), intent))
+                }
             }
+            phrasesByFirstWord = byFirstWord
         }
 
         /// Every intent `body` matches, in declaration order.
         public func classify(_ body: String) -> [Intent] {
             let words = Intent.normalizedWords(body)
-            return phrases.filter { entry in entry.phrases.contains { Intent.contains(words, $0) } }.map(\.intent)
+            var found = Set<Intent>()
+            for (index, word) in words.enumerated() {
+                for phrase in phrasesByFirstWord[word] ?? []
+                where words[(index + 1)...].starts(with: phrase.rest) {
+                    found.insert(phrase.intent)
+                }
+            }
+            return Intent.allCases.filter(found.contains)
         }
     }
 
@@ -84,13 +96,5 @@ public enum Intent: String, Sendable, Equatable, CaseIterable {
         }
         if !current.isEmpty { words.append(String(current)) }
         return words
-    }
-
-    private static func contains(_ words: [String], _ phrase: [String]) -> Bool {
-        guard !phrase.isEmpty, words.count >= phrase.count else { return false }
-        for start in 0...(words.count - phrase.count) where words[start..<start + phrase.count].elementsEqual(phrase) {
-            return true
-        }
-        return false
     }
 }

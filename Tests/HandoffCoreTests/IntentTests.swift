@@ -13,6 +13,10 @@ import Testing
         ("Thanks, see you soon", []),
         ("The agency sent it", []),
         ("I asked my humanities teacher", []),
+        ("Refund it or let me talk to a person", [.humanRequest, .highRisk]),
+        ("I would like to talk to", []),
+        ("cancel order", [.cancellation]),
+        ("Not me. Cancel the order", [.cancellation, .wrongNumber]),
     ])
     func classifiesOnWholeWords(body: String, intents: [Intent]) {
         #expect(Intent.classify(body) == intents)

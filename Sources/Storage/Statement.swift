@@ -8,6 +8,9 @@ public final class Statement {
     private let handle: OpaquePointer
     private unowned let connection: Connection
     public let sql: String
+    /// The result's column names, read once (every row shares them) and again after SQLite
+    /// re-prepared the statement for a schema change (`preparedCount`).
+    private var names: (columns: [String], preparedCount: Int32)?
 
     init(connection: Connection, sql: String) throws(StorageError) {
         var handle: OpaquePointer?
@@ -45,19 +48,25 @@ public final class Statement {
     public func query(_ values: [DatabaseValue] = []) throws(StorageError) -> [Row] {
         try bind(values)
         defer { reset() }
-        var rows: [Row] = []
-        let names = columnNames()
-        while try step() { rows.append(Row(columns: names, values: currentValues())) }
-        return rows
+        return try rows()
     }
 
     /// Every row the statement returns for named values.
     public func query(named values: [String: DatabaseValue]) throws(StorageError) -> [Row] {
         try bind(named: values)
         defer { reset() }
+        return try rows()
+    }
+
+    /// Steps through the bound statement. Column names are read after the first step, once
+    /// SQLite has re-prepared the statement if the schema changed.
+    private func rows() throws(StorageError) -> [Row] {
         var rows: [Row] = []
-        let names = columnNames()
-        while try step() { rows.append(Row(columns: names, values: currentValues())) }
+        var names: [String] = []
+        while try step() {
+            if rows.isEmpty { names = columnNames() }
+            rows.append(Row(columns: names, values: currentValues()))
+        }
         return rows
     }
 
@@ -129,7 +138,11 @@ public final class Statement {
     }
 
     private func columnNames() -> [String] {
-        (0..<sqlite3_column_count(handle)).map { String(cString: sqlite3_column_name(handle, $0)) }
+        let preparedCount = sqlite3_stmt_status(handle, SQLITE_STMTSTATUS_REPREPARE, 0)
+        if let names, names.preparedCount == preparedCount { return names.columns }
+        let columns = (0..<sqlite3_column_count(handle)).map { String(cString: sqlite3_column_name(handle, $0)) }
+        names = (columns, preparedCount)
+        return columns
     }
 
     private func currentValues() -> [DatabaseValue] {

@@ -27,6 +27,15 @@ import Testing
         #expect(rows[1].isNull("name") && rows[1].isNull("score"))
     }
 
+    @Test func aCachedQueryNamesTheColumnsAsTheSchemaNowHasThem() throws {
+        try connection.execute("INSERT INTO t (name) VALUES ('a')")
+        #expect(try connection.queryOne("SELECT * FROM t")?.string("name") == "a")
+        try connection.execute("ALTER TABLE t RENAME COLUMN name TO label")
+        let row = try connection.queryOne("SELECT * FROM t")
+        #expect(row?.string("label") == "a")
+        #expect(row?.isNull("name") == true)
+    }
+
     @Test func bindsNamedParameters() throws {
         try connection.prepare("INSERT INTO t (name, score) VALUES (:name, :score)")
             .execute(named: ["name": "a", "score": 1.0])

@@ -34,10 +34,9 @@ public enum Keyword: String, Sendable, Equatable {
         } else if Self.helpWords.contains(word) || vocabulary.helpWords.contains(word) {
             self = .help
         } else {
+            guard !Self.hasMoreWords(than: 12, trimmed) else { return nil }
             let lowered = String(trimmed.lowercased().map { $0 == "’" ? "'" : $0 })
-            let words = lowered.split(whereSeparator: { $0.isWhitespace }).count
-            guard words <= 12,
-                (Self.optOutPhrases + vocabulary.optOutPhrases).contains(where: { lowered.contains($0) })
+            guard (Self.optOutPhrases + vocabulary.optOutPhrases).contains(where: { lowered.contains($0) })
             else { return nil }
             self = .optOut
         }
@@ -59,6 +58,24 @@ public enum Keyword: String, Sendable, Equatable {
             self.helpWords = Set(helpWords.map { $0.uppercased() })
             self.optOutPhrases = optOutPhrases.map { $0.lowercased() }
         }
+    }
+
+    /// Whether `text` has more than `limit` whitespace-separated words; stops counting there.
+    private static func hasMoreWords(than limit: Int, _ text: Substring) -> Bool {
+        var words = 0
+        var inWord = false
+        for scalar in text.unicodeScalars {
+            let isSpace =
+                scalar.isASCII ? scalar == " " || (0x09...0x0D).contains(scalar.value) : scalar.properties.isWhitespace
+            if isSpace {
+                inWord = false
+            } else if !inWord {
+                inWord = true
+                words += 1
+                if words > limit { return true }
+            }
+        }
+        return false
     }
 
     private static func trimmed(_ text: String) -> Substring {

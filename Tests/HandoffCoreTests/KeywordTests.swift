@@ -8,6 +8,8 @@ import Testing
         ("Don’t text me anymore", .optOut), ("remove me from this list", .optOut),
         ("START", .optIn), ("yes", .optIn), ("Yes!", .optIn), ("unstop", .optIn),
         ("HELP", .help), ("info?", .help),
+        ("one two three four five six seven eight nine ten stop texting", .optOut),
+        ("one\ttwo\nthree\u{2003}four five six seven eight nine ten stop texting", .optOut),
     ])
     func classifiesKeywords(body: String, keyword: Keyword) {
         #expect(Keyword(classifying: body) == keyword)
@@ -17,6 +19,8 @@ import Testing
         "Stop by the store tomorrow?", "yes please, the blue one", "Where is my order?", "I need help with my order",
         "",
         "Can you tell me whether the store will stop selling this model next year because I would like to buy one more",
+        "one two three four five six seven eight nine ten eleven stop texting",
+        "one\ttwo\nthree\u{2003}four\u{00A0}five six seven eight nine ten eleven stop texting",
     ])
     func leavesConversationAlone(body: String) {
         #expect(Keyword(classifying: body) == nil)

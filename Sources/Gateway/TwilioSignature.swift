@@ -8,19 +8,7 @@ import HandoffCore
 public enum TwilioSignature {
     /// The signature Twilio sends for a form POST to `url` with `parameters`.
     public static func compute(url: String, parameters: [(name: String, value: String)], authToken: String) -> String {
-        var data = Array(url.utf8)
-        // Byte order of the UTF-8 forms (what Twilio's validator sorts by), compared in place.
-        let sorted = parameters.sorted { lhs, rhs in
-            lhs.name == rhs.name
-                ? lhs.value.utf8.lexicographicallyPrecedes(rhs.value.utf8)
-                : lhs.name.utf8.lexicographicallyPrecedes(rhs.name.utf8)
-        }
-        for parameter in sorted {
-            data.append(contentsOf: parameter.name.utf8)
-            data.append(contentsOf: parameter.value.utf8)
-        }
-        let mac = HMAC<Insecure.SHA1>.authenticationCode(for: data, using: SymmetricKey(data: Data(authToken.utf8)))
-        return Data(mac).base64EncodedString()
+        sign(Array(url.utf8) + signedParameters(parameters), key: SymmetricKey(data: Data(authToken.utf8)))
     }
 
     /// Whether `signature` is valid for the request, compared in constant time. Like Twilio's
@@ -29,15 +17,33 @@ public enum TwilioSignature {
         _ signature: String?, url: String, parameters: [(name: String, value: String)], authToken: String
     ) -> Bool {
         guard let signature, !signature.isEmpty else { return false }
-        var valid = false
-        for candidate in urlVariants(url) {
-            valid =
-                ConstantTime.equals(
-                    Array(compute(url: candidate, parameters: parameters, authToken: authToken).utf8),
-                    Array(signature.utf8))
-                || valid
+        let expected = Array(signature.utf8)
+        let parameters = signedParameters(parameters)
+        let key = SymmetricKey(data: Data(authToken.utf8))
+        return urlVariants(url).contains { candidate in
+            ConstantTime.equals(Array(sign(Array(candidate.utf8) + parameters, key: key).utf8), expected)
         }
-        return valid
+    }
+
+    /// Every parameter's name and value, names in byte order of their UTF-8 forms (what Twilio's
+    /// validator sorts by) and a repeated name's values sorted the same way.
+    private static func signedParameters(_ parameters: [(name: String, value: String)]) -> [UInt8] {
+        let sorted = parameters.sorted { lhs, rhs in
+            lhs.name == rhs.name
+                ? lhs.value.utf8.lexicographicallyPrecedes(rhs.value.utf8)
+                : lhs.name.utf8.lexicographicallyPrecedes(rhs.name.utf8)
+        }
+        var data: [UInt8] = []
+        for parameter in sorted {
+            data.append(contentsOf: parameter.name.utf8)
+            data.append(contentsOf: parameter.value.utf8)
+        }
+        return data
+    }
+
+    /// Base64 HMAC-SHA1 of `data`.
+    private static func sign(_ data: [UInt8], key: SymmetricKey) -> String {
+        Data(HMAC<Insecure.SHA1>.authenticationCode(for: data, using: key)).base64EncodedString()
     }
 
     /// The URL as given, plus the same URL with the scheme's default port toggled.

@@ -79,7 +79,13 @@ final class LogSync: Sendable {
     /// One flush of the log (on `queue`); the error, sticky, when it failed.
     private func flushLog() -> StorageError? {
         if let failure { return failure }
-        let status = log.descriptor(path: logPath, directory: directoryPath, flush: flush).map(flush) ?? -1
+        let status: Int32
+        switch log.open(path: logPath, directory: directoryPath, flush: flush) {
+        case .file(let descriptor): status = flush(descriptor)
+        // No log: nothing was committed since SQLite last folded it into the database.
+        case .absent: status = 0
+        case nil: status = -1
+        }
         guard status != 0 else { return nil }
         let failure = StorageError(
             code: "io",
@@ -97,24 +103,30 @@ private final class LogFile: @unchecked Sendable {
     private var file: Int32 = -1
     private var identity: (device: UInt, inode: UInt)?
 
+    /// What there is to flush.
+    enum Target {
+        case file(Int32)
+        case absent
+    }
+
     deinit { if file >= 0 { close(file) } }
 
-    /// The open log, or nil when it cannot be opened. A newly seen log file also gets its
-    /// directory flushed, so that the file itself survives power loss.
-    func descriptor(path: String, directory: String, flush: LogSync.Flush) -> Int32? {
+    /// The open log, `.absent` when there is no log file, nil when it cannot be opened. A newly
+    /// seen log file also gets its directory flushed, so that the file itself survives power loss.
+    func open(path: String, directory: String, flush: LogSync.Flush) -> Target? {
         var status = stat()
-        guard stat(path, &status) == 0 else { return nil }
+        guard stat(path, &status) == 0 else { return errno == ENOENT ? .absent : nil }
         let current = (device: UInt(status.st_dev), inode: UInt(status.st_ino))
-        if let identity, identity == current { return file }
+        if let identity, identity == current { return .file(file) }
         if file >= 0 {
             close(file)
             file = -1
             identity = nil
         }
-        let folder = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        let folder = Glibc.open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard folder >= 0 else { return nil }
         defer { close(folder) }
-        let opened = open(path, O_RDWR | O_CLOEXEC)
+        let opened = Glibc.open(path, O_RDWR | O_CLOEXEC)
         guard opened >= 0 else { return nil }
         guard flush(folder) == 0 else {
             close(opened)
@@ -122,6 +134,6 @@ private final class LogFile: @unchecked Sendable {
         }
         file = opened
         identity = current
-        return file
+        return .file(file)
     }
 }

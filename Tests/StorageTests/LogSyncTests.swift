@@ -69,6 +69,15 @@ import Testing
         #expect(returned.withLock { $0 })
     }
 
+    @Test func withoutALogThereIsNothingToFlush() throws {
+        let flushes = flushes
+        let sync = LogSync(databasePath: directory.file("never-opened.sqlite").path, flush: { flushes.flush($0) })
+        let before = flushes.calls
+        try sync.flushNow()
+        #expect(flushes.calls == before)
+        #expect(sync.failure == nil)
+    }
+
     @Test func aFailedFlushRefusesThatWriteAndEveryLaterOne() async throws {
         flushes.fail()
         await #expect(throws: StorageError.self) {

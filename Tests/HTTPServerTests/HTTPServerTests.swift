@@ -201,12 +201,12 @@ import Testing
             let client = try RawHTTPClient(port: server.port)
             try client.send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
             _ = await client.read(until: "hello")
-            #expect(server.connectionCount == 1)
-            let clock = ContinuousClock()
-            let start = clock.now
             let rest = await client.readToEnd()
             #expect(rest == "")
-            #expect(clock.now - start < .seconds(4), "closed by the idle timeout, not by the read timeout")
+            // Both times are taken on the client's reading thread, so a busy test pool cannot skew them.
+            let open = try #require(client.closedAt) - (try #require(client.lastReceivedAt))
+            #expect(open >= .milliseconds(900), "kept alive after the response")
+            #expect(open < .seconds(4), "closed by the idle timeout, not by the read timeout")
         }
     }
 
@@ -244,20 +244,41 @@ import Testing
     }
 
     @Test func drainsInFlightRequestsOnShutdown() async throws {
-        let server = HTTPServer(configuration: HTTPServerConfiguration(port: 0), responder: Self.makeRouter())
+        let (started, handlerStarted) = AsyncStream<Void>.makeStream()
+        let (released, releaseHandler) = AsyncStream<Void>.makeStream()
+        var router = Self.makeRouter()
+        router.get("/held") { _ in
+            handlerStarted.yield()
+            for await _ in released { break }
+            return HTTPResponse(contentType: "text/plain", body: Array("held".utf8))
+        }
+        let server = HTTPServer(configuration: HTTPServerConfiguration(port: 0), responder: router)
         try server.start()
         let client = try RawHTTPClient(port: server.port)
-        try client.send("GET /slow HTTP/1.1\r\nHost: t\r\n\r\n")
-        try await Task.sleep(for: .milliseconds(50))
+        try client.send("GET /held HTTP/1.1\r\nHost: t\r\n\r\n")
+        for await _ in started { break }
         let idle = try RawHTTPClient(port: server.port)
-        try await Task.sleep(for: .milliseconds(50))
-        await server.shutdown(gracePeriod: .seconds(2))
+        try await Self.waitUntil { server.connectionCount == 2 }
+        async let drained: Void = server.shutdown(gracePeriod: .seconds(5))
+        // The idle connection closes at once; the busy one waits for its response.
+        try await Self.waitUntil { server.connectionCount == 1 }
         #expect(server.isDraining)
+        releaseHandler.yield()
+        await drained
         let response = await client.readToEnd()
-        #expect(response.hasPrefix("HTTP/1.1 200 OK") && response.hasSuffix("slow"))
+        #expect(response.hasPrefix("HTTP/1.1 200 OK") && response.hasSuffix("held"))
         #expect(response.contains("Connection: close"))
         let idleRest = await idle.readToEnd()
         #expect(idleRest == "")
+    }
+
+    /// Polls `condition` every 5 ms; fails after 5 s.
+    static func waitUntil(_ condition: () -> Bool) async throws {
+        let deadline = ContinuousClock.now + .seconds(5)
+        while !condition() {
+            guard ContinuousClock.now < deadline else { throw RawHTTPClientError(message: "condition not met in 5 s") }
+            try await Task.sleep(for: .milliseconds(5))
+        }
     }
 }
 

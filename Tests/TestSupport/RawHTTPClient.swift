@@ -6,6 +6,9 @@ import Foundation
 // @unchecked Sendable: a test uses one client from one task at a time.
 public final class RawHTTPClient: @unchecked Sendable {
     private let fd: Int32
+    /// When bytes last arrived, and when the server's close was seen; taken on the reading thread.
+    public private(set) var lastReceivedAt: ContinuousClock.Instant?
+    public private(set) var closedAt: ContinuousClock.Instant?
 
     /// Connects to `127.0.0.1:port` (or `::1` when `ipv6`); throws when the connection is refused.
     public init(port: Int, ipv6: Bool = false, receiveTimeout: Double = 5) throws {
@@ -92,7 +95,9 @@ public final class RawHTTPClient: @unchecked Sendable {
     private func readChunk() -> [UInt8]? {
         var buffer = [UInt8](repeating: 0, count: 65536)
         let count = recv(fd, &buffer, buffer.count, 0)
+        if count == 0 { closedAt = .now }
         guard count > 0 else { return nil }
+        lastReceivedAt = .now
         return Array(buffer[..<count])
     }
 

@@ -31,6 +31,7 @@ public final class Connection {
 
     /// Opens (creating when `readOnly` is false) the database at `path`; `:memory:` works too.
     public init(path: String, readOnly: Bool = false, synchronous: Synchronous = .full) throws(StorageError) {
+        Self.configureLibrary
         var handle: OpaquePointer?
         let flags =
             SQLITE_OPEN_NOMUTEX | (readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE))
@@ -49,6 +50,11 @@ public final class Connection {
         // 64 KiB) every page a grouped write first touched was copied there with a `pwrite`.
         try execute("PRAGMA temp_store = MEMORY")
     }
+
+    /// Process-wide SQLite settings, applied once before the first connection opens.
+    private static let configureLibrary: Void = {
+        _ = handoff_sqlite_disable_memory_statistics()
+    }()
 
     deinit {
         statements.removeAll()

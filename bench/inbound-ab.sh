@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# A/B of a change on the inbound webhook path: builds the release daemon at REF (default HEAD) in
+# a scratch worktree and the working tree as it is, then alternates the two on the same signed
+# replay as bench/inbound-throughput.sh (64 connections, synchronous=full, fresh database each
+# run). Prints req/s, p99 and the server's CPU per webhook for every run, then the means.
+# One run against another measured minutes apart differs by up to 15% on this machine, so only
+# interleaved runs decide whether a change helped.   bench/inbound-ab.sh [REF] [ROUNDS] [SECONDS]
+source "$(dirname "$0")/lib.sh"
+need_tools wrk
+cd "$ROOT"
+ref="${1:-HEAD}"
+rounds="${2:-4}"
+seconds="${3:-8}"
+lines=$((seconds * 40000))
+requests="$OUT/inbound-random-sids-$lines.tsv"
+make venv >/dev/null
+[ -f "$requests" ] ||
+    .venv/bin/python bench/inbound_requests.py http://127.0.0.1:18092/v1/webhooks/twilio/inbound \
+        bench-auth-token "$lines" "$requests"
+
+baseline="$ROOT/.build-ab"
+rm -rf "$baseline"
+git worktree add -q --detach "$baseline" "$ref"
+trap 'kill ${SERVER_PID:-} 2>/dev/null || true; git worktree remove --force "$baseline"' EXIT
+(cd "$baseline" && swift build -c release --product handoff >/dev/null)
+swift build -c release --product handoff >/dev/null
+
+# run LABEL BINARY: one replay against a fresh database; prints "LABEL rps p99_ms cpu_us_per_request".
+run() {
+    local db="$OUT/inbound-ab.sqlite"
+    rm -f "$db"*
+    env HANDOFF_DATABASE="$db" HANDOFF_LISTEN=127.0.0.1:18092 HANDOFF_PUBLIC_URL=http://127.0.0.1:18092 \
+        HANDOFF_COOKIE_SECURE=false HANDOFF_LOG_LEVEL=error HANDOFF_DB_SYNCHRONOUS=full \
+        HANDOFF_GATEWAY=twilio HANDOFF_TWILIO_ACCOUNT_SID="AC$(printf '1%.0s' {1..32})" \
+        HANDOFF_TWILIO_AUTH_TOKEN=bench-auth-token HANDOFF_TWILIO_FROM=+15005550006 \
+        HANDOFF_TWILIO_API_BASE=http://127.0.0.1:9 "$2" serve &
+    SERVER_PID=$!
+    wait_port 18092
+    local ticks_before ticks_after result
+    ticks_before=$(awk '{ print $14 + $15 }' "/proc/$SERVER_PID/stat")
+    result=$(wrk -t2 -c64 -d"${seconds}s" --latency -s bench/inbound-replay.lua http://127.0.0.1:18092 -- "$requests" 2 |
+        grep '^RESULT')
+    ticks_after=$(awk '{ print $14 + $15 }' "/proc/$SERVER_PID/stat")
+    kill "$SERVER_PID"
+    wait "$SERVER_PID" 2>/dev/null || true
+    echo "$result" | awk -v label="$1" -v ticks=$((ticks_after - ticks_before)) -v hz="$(getconf CLK_TCK)" '{
+        for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+        if (v["non200"] != 0) { print "non-200 answers: " v["non200"] > "/dev/stderr"; exit 1 }
+        printf "%s %d %.2f %.0f\n", label, v["rps"], v["p99_ms"], 1e6 * ticks / hz / v["requests"] }'
+}
+
+echo "| run | build | req/s | p99 (ms) | server CPU per webhook (µs) |"
+echo "|---|---|---:|---:|---:|"
+results=()
+for round in $(seq "$rounds"); do
+    for side in A B; do
+        binary="$ROOT/.build/release/handoff"
+        [ "$side" = A ] && binary="$baseline/.build/release/handoff"
+        line=$(run "$side" "$binary")
+        results+=("$line")
+        read -r label rps p99 cpu <<<"$line"
+        echo "| $round | $label | $rps | $p99 | $cpu |"
+    done
+done
+printf '%s\n' "${results[@]}" | awk -v ref="$ref" '
+    { rps[$1] += $2; cpu[$1] += $4; n[$1]++ }
+    END {
+        printf "\nA = %s, B = working tree: mean req/s %d → %d (%+.1f%%), CPU per webhook %.0f → %.0f µs (%+.1f%%)\n",
+            ref, rps["A"] / n["A"], rps["B"] / n["B"], 100 * (rps["B"] / rps["A"] - 1),
+            cpu["A"] / n["A"], cpu["B"] / n["B"], 100 * (cpu["B"] / cpu["A"] - 1) }'

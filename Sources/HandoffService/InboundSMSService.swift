@@ -178,7 +178,7 @@ final class InboundSMSService: Sendable {
                     ? nil : String(decoding: try JSONBody.encode(inbound.mediaURLs), as: UTF8.self),
                 createdAt: now, updatedAt: now),
             clientKey: nil)
-        if try chat.inboundSMSCount(conversationID: conversationID, upTo: 2) == 1 {
+        if !(try chat.hasInboundSMS(conversationID: conversationID, beforeSeq: message.seq)) {
             counters.increment("handoff_funnel_total", [("stage", "first_sms_reply")])
         }
         let json = MessageJSON(message)

@@ -258,14 +258,17 @@ public struct ChatRepository {
             [.text(conversationID)])?.int64("seq") ?? 0
     }
 
-    /// How many texts the customer sent in the conversation, counting no further than `limit`.
-    public func inboundSMSCount(conversationID: String, upTo limit: Int) throws(StorageError) -> Int {
+    /// Whether the customer texted in the conversation before message `beforeSeq`. The walk goes
+    /// back from there, so in a conversation already on SMS it stops at the last text; only a
+    /// conversation's first text walks its whole web history.
+    public func hasInboundSMS(conversationID: String, beforeSeq: Int64) throws(StorageError) -> Bool {
         try connection.queryOne(
             """
-            SELECT count(*) AS n FROM (
-                SELECT 1 FROM messages WHERE conversation_id = ? AND direction = 'inbound' AND channel = 'sms' LIMIT ?)
+            SELECT 1 AS found FROM messages
+            WHERE conversation_id = ? AND seq < ? AND direction = 'inbound' AND channel = 'sms'
+            ORDER BY seq DESC LIMIT 1
             """,
-            [.text(conversationID), .int(limit)])?.int("n") ?? 0
+            [.text(conversationID), .integer(beforeSeq)]) != nil
     }
 
     /// The seq of the message with `id` in the conversation: resolves a message-id cursor.

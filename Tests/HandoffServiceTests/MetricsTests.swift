@@ -12,6 +12,7 @@ import Testing
             let phone = "+14155550156"
             _ = try await InboundSMSTests.activeSession(phone, client, simulator)
             _ = try await simulator.reply(from: phone, to: InboundSMSTests.sender, body: "Thanks!")
+            _ = try await simulator.reply(from: phone, to: InboundSMSTests.sender, body: "One more thing.")
             _ = try await client.request(
                 "POST", TwilioWebhookRoutes.inboundPath,
                 headers: [("Content-Type", "application/x-www-form-urlencoded")],
@@ -23,7 +24,7 @@ import Testing
             let samples = try JSONDecoder().decode([String: Double].self, from: output)
             #expect(samples[#"handoff_funnel_total{stage="offered"}"#] == 1)
             #expect(samples[#"handoff_funnel_total{stage="verified"}"#] == 1)
-            #expect(samples[#"handoff_funnel_total{stage="first_sms_reply"}"#] == 1)
+            #expect(samples[#"handoff_funnel_total{stage="first_sms_reply"}"#] == 1, "the second text is not a first")
             #expect(samples[#"handoff_optins_total{method="web_code",step="confirmed"}"#] == 1)
             #expect((samples[#"handoff_sms_sent_total"#] ?? 0) >= 2)
             #expect(

@@ -93,7 +93,7 @@ import Testing
         _ = try chat.lastMessage(conversationID: target)
         _ = try chat.lastInboundAt(conversationID: target)
         _ = try chat.lastEventSeq(conversationID: target)
-        _ = try chat.inboundSMSCount(conversationID: target, upTo: 2)
+        _ = try chat.hasInboundSMS(conversationID: target, beforeSeq: Int64.max)
         _ = try chat.conversations(state: "open", queue: nil, afterSeq: 100, limit: 50)
         _ = try chat.latestMessages(conversationID: target, authors: ["visitor"], limit: 3)
         _ = try chat.previousBody(conversationID: target, author: "visitor", beforeSeq: Int64.max)

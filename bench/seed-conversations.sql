@@ -14,15 +14,16 @@ INSERT INTO messages (id, conversation_id, direction, channel, author, body, sta
 SELECT printf('msg_%030x%02d', i, t), printf('conv_%032x', i), CASE t % 2 WHEN 0 THEN 'inbound' ELSE 'outbound' END,
     'sms', CASE t % 2 WHEN 0 THEN 'visitor' ELSE 'bot' END,
     CASE t % 2 WHEN 0 THEN 'Where is my order? It was due on Friday.' ELSE 'It left the warehouse today.' END,
-    CASE t % 2 WHEN 0 THEN 'received' ELSE 'delivered' END, printf('SMseed%026x%02d', i, t), i * 10 + t, i * 10 + t
+    CASE t % 2 WHEN 0 THEN 'received' ELSE 'delivered' END,
+    CASE t % 2 WHEN 1 THEN printf('SM%030x%02d', i, t) END, i * 10 + t, i * 10 + t
 FROM seq, (SELECT 0 AS t UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3)
 ORDER BY i, t;
 INSERT INTO conversation_events (conversation_id, type, payload, created_at)
 SELECT conversation_id, 'message', '{"id":"' || id || '","body":"' || body || '"}', created_at FROM messages
 ORDER BY seq;
-INSERT INTO inbound_events (provider_event_id, gateway, kind, raw, received_at)
-SELECT provider_message_id, 'twilio', 'message', 'MessageSid=' || provider_message_id || '&Body=Where+is+my+order',
-    created_at
+INSERT INTO inbound_events (provider_event_id, gateway, kind, raw, message_id, received_at)
+SELECT 'SM' || substr(id, 5), 'twilio', 'message', 'MessageSid=SM' || substr(id, 5) || '&Body=Where+is+my+order',
+    id, created_at
 FROM messages WHERE author = 'visitor';
 COMMIT;
 ANALYZE;

@@ -68,11 +68,13 @@ final class InboundSMSService: Sendable {
         let now = now()
         let keyword = Keyword(classifying: inbound.body, vocabulary: vocabulary)
         let intents = routing.intents(of: inbound.body)
+        let messageID = Identifiers.make("msg")
         let result = try await database.write { connection -> (reply: String?, events: [ConversationEventRecord]) in
             let chat = ChatRepository(connection)
             guard
                 try chat.recordInboundEvent(
-                    id: inbound.providerMessageID, gateway: "twilio", kind: "message", raw: raw, now: now)
+                    id: inbound.providerMessageID, gateway: "twilio", kind: "message", raw: raw, messageID: messageID,
+                    now: now)
             else {
                 self.counters.increment("handoff_inbound_duplicates_total")
                 return (nil, [])
@@ -88,12 +90,14 @@ final class InboundSMSService: Sendable {
                 guard let conversation = try chat.conversation(id: confirmed.conversationID) else {
                     return (nil, confirmed.events)
                 }
-                let (_, _, event) = try self.record(inbound, in: conversation, connection: connection, now: now)
+                let (_, _, event) = try self.record(
+                    inbound, as: messageID, in: conversation, connection: connection, now: now)
                 return (nil, confirmed.events + [event])
             }
             let (found, known) = try self.conversation(for: phone, connection: connection, now: now)
             let conversationID = found.id
-            let (message, conversation, event) = try self.record(inbound, in: found, connection: connection, now: now)
+            let (message, conversation, event) = try self.record(
+                inbound, as: messageID, in: found, connection: connection, now: now)
             var events = [event]
             switch keyword {
             case .optOut:
@@ -158,7 +162,8 @@ final class InboundSMSService: Sendable {
     /// Stores the text in the conversation, with its event and business webhook; returns the
     /// conversation as it now is.
     private func record(
-        _ inbound: InboundSMS, in conversation: ConversationRecord, connection: Connection, now: Int64
+        _ inbound: InboundSMS, as messageID: String, in conversation: ConversationRecord, connection: Connection,
+        now: Int64
     ) throws -> (MessageRecord, ConversationRecord, ConversationEventRecord) {
         let chat = ChatRepository(connection)
         let conversationID = conversation.id
@@ -171,9 +176,10 @@ final class InboundSMSService: Sendable {
         }
         let message = try chat.insert(
             MessageRecord(
-                id: Identifiers.make("msg"), conversationID: conversationID, direction: "inbound", channel: "sms",
+                id: messageID, conversationID: conversationID, direction: "inbound", channel: "sms",
                 author: "visitor", body: inbound.body, status: "received", segments: inbound.segments,
-                providerMessageID: inbound.providerMessageID,
+                // The MessageSid stays with the raw webhook (`inbound_events`), which links here.
+                providerMessageID: nil,
                 media: inbound.mediaURLs.isEmpty
                     ? nil : String(decoding: try JSONBody.encode(inbound.mediaURLs), as: UTF8.self),
                 createdAt: now, updatedAt: now),

@@ -234,16 +234,17 @@ public struct ChatRepository {
 
     // MARK: Inbound events
 
-    /// Records a gateway event once; false when this provider id was already recorded.
+    /// Records a gateway event once, with the id of the message it becomes; false when this
+    /// provider id was already recorded.
     public func recordInboundEvent(
-        id: String, gateway: String, kind: String, raw: String, now: Int64
+        id: String, gateway: String, kind: String, raw: String, messageID: String, now: Int64
     ) throws(StorageError) -> Bool {
         try connection.execute(
             """
-            INSERT OR IGNORE INTO inbound_events (provider_event_id, gateway, kind, raw, received_at)
-            VALUES (?, ?, ?, ?, ?)
+            INSERT OR IGNORE INTO inbound_events (provider_event_id, gateway, kind, raw, message_id, received_at)
+            VALUES (?, ?, ?, ?, ?, ?)
             """,
-            [.text(id), .text(gateway), .text(kind), .text(raw), .integer(now)]) == 1
+            [.text(id), .text(gateway), .text(kind), .text(raw), .text(messageID), .integer(now)]) == 1
     }
 
     /// The newest event's seq in a conversation (in any, when nil; 0 when none): where a fresh live

@@ -36,12 +36,15 @@ public struct PersonalDataRepository {
             conversations += try rows("SELECT * FROM conversations WHERE id = ?", [.text(id)])
         }
         var messages: [[String: DatabaseValue]] = []
+        var webhooks: [[String: DatabaseValue]] = []
         for id in scope.messages {
             messages += try rows("SELECT * FROM messages WHERE id = ?", [.text(id)])
+            webhooks += try rows("SELECT * FROM inbound_events WHERE message_id = ?", [.text(id)])
         }
         result["sessions"] = sessions
         result["conversations"] = conversations
         result["messages"] = messages
+        result["inbound_webhooks"] = webhooks
         result["consents"] = try rows("SELECT * FROM consents WHERE phone_e164 = ? ORDER BY seq", [.text(phone)])
         result["suppressions"] = try rows(
             "SELECT * FROM suppressions WHERE phone_e164 IN (?, ?)", [.text(phone), .text(Self.hashedPhone(phone))])
@@ -58,12 +61,7 @@ public struct PersonalDataRepository {
         var removed = 0
         for id in scope.messages {
             removed += try connection.execute("DELETE FROM outbox WHERE message_id = ?", [.text(id)])
-            if let provider = try connection.queryOne(
-                "SELECT provider_message_id FROM messages WHERE id = ?", [.text(id)])?.string("provider_message_id")
-            {
-                removed += try connection.execute(
-                    "DELETE FROM inbound_events WHERE provider_event_id = ?", [.text(provider)])
-            }
+            removed += try connection.execute("DELETE FROM inbound_events WHERE message_id = ?", [.text(id)])
             removed += try connection.execute("DELETE FROM messages WHERE id = ?", [.text(id)])
         }
         for id in scope.conversations {

@@ -56,6 +56,8 @@ import Testing
             let json = try #require(export.json)
             let messages = (json["messages"] as? [[String: Any]])?.compactMap { $0["body"] as? String } ?? []
             #expect(messages.contains("My address is 1 Main St"))
+            let webhooks = (json["inbound_webhooks"] as? [[String: Any]])?.compactMap { $0["raw"] as? String } ?? []
+            #expect(webhooks.count == 2 && webhooks.allSatisfy { $0.contains("From=%2B14155550157") })
             #expect((json["consents"] as? [[String: Any]])?.count == 3)
             #expect((json["sessions"] as? [[String: Any]])?.isEmpty == false)
             #expect((json["suppression_changes"] as? [[String: Any]])?.first?["actor"] as? String == "customer")
@@ -65,9 +67,11 @@ import Testing
             let erased = try await client.request("DELETE", "/v1/admin/contacts/%2B14155550157", headers: Self.admin)
             #expect(erased.status == 200)
             #expect((erased.json?["erased_rows"] as? Int ?? 0) > 0)
-            let (left, ledger, suppressed, audit) = try await application.database.read { connection in
+            let (left, rawLeft, ledger, suppressed, audit) = try await application.database.read { connection in
                 (
                     try connection.queryOne("SELECT count(*) AS n FROM messages WHERE body LIKE '%Main St%'")?.int("n"),
+                    try connection.queryOne("SELECT count(*) AS n FROM inbound_events WHERE raw LIKE '%Main+St%'")?.int(
+                        "n"),
                     try HandoffRepository(connection).consents(phone: phone).count,
                     try SuppressionRepository(connection).isSuppressed(phone),
                     try connection.queryOne(
@@ -78,6 +82,7 @@ import Testing
                 )
             }
             #expect(left == 0, "the messages are gone")
+            #expect(rawLeft == 0, "and so are their raw webhooks")
             #expect(ledger == 3, "the consent ledger stays as proof")
             #expect(suppressed, "STOP is still honoured, through the hashed suppression")
             #expect(audit == 0, "the audit keeps the hash, not the number")

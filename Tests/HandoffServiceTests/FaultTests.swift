@@ -78,7 +78,10 @@ import Testing
             #expect(try await Self.inbound(again, sid: sid) == 200)
         }
         let rows = try database.queryOne(
-            "SELECT count(*) AS n, count(DISTINCT provider_message_id) AS d FROM messages WHERE direction = 'inbound'")
+            """
+            SELECT count(*) AS n, count(DISTINCT provider_event_id) AS d
+            FROM messages JOIN inbound_events ON inbound_events.message_id = messages.id WHERE direction = 'inbound'
+            """)
         #expect(rows?.int("n") == attempted.count, "one message per MessageSid sent")
         #expect(rows?.int("n") == rows?.int("d"), "none twice")
         print("inbound kill -9: \(attempted.count) sent, \(acked.count) acknowledged before the kill, all stored once")

@@ -48,8 +48,10 @@ import Testing
             let sid = try #require(
                 try await application.database.read { connection in
                     try connection.queryOne(
-                        "SELECT provider_message_id FROM messages WHERE body = 'Is it here yet?'")?.string(
-                            "provider_message_id")
+                        """
+                        SELECT provider_event_id FROM inbound_events
+                        JOIN messages ON messages.id = inbound_events.message_id WHERE body = 'Is it here yet?'
+                        """)?.string("provider_event_id")
                 })
             _ = try await simulator.reply(from: phone, to: Self.sender, body: "Is it here yet?", messageSID: sid)
             let texts = try await Self.history(cookie, client).filter { $0["body"] as? String == "Is it here yet?" }

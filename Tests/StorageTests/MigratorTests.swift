@@ -73,12 +73,48 @@ import Testing
         #expect(try connection.query("SELECT version FROM schema_migrations").count == 2)
     }
 
+    static let projectMigrations = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("migrations")
+
     @Test func appliesTheProjectsOwnMigrations() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        let project = try Migrator(directory: root.appendingPathComponent("migrations").path)
+        let project = try Migrator(directory: Self.projectMigrations.path)
         #expect(!project.migrations.isEmpty)
         try project.migrate(connection)
         #expect(project.isUpToDate(connection))
+    }
+
+    /// 0009 moves a customer's MessageSid off the message row: the raw webhook links to the message.
+    @Test func linksExistingRawWebhooksToTheirMessages() throws {
+        let staged = directory.file("project")
+        try FileManager.default.createDirectory(at: staged, withIntermediateDirectories: true)
+        let files = try FileManager.default.contentsOfDirectory(atPath: Self.projectMigrations.path).sorted()
+        func stage(_ names: [String]) throws {
+            for name in names {
+                try FileManager.default.copyItem(
+                    at: Self.projectMigrations.appendingPathComponent(name), to: staged.appendingPathComponent(name))
+            }
+        }
+        try stage(files.filter { $0 < "0009" })
+        let database = try Connection(path: directory.file("upgraded.sqlite").path)
+        try Migrator(directory: staged.path).migrate(database)
+        try database.execute(
+            """
+            INSERT INTO contacts (id, phone_e164, created_at) VALUES ('ct1', '+14155550100', 1);
+            INSERT INTO conversations (id, contact_id, state, created_at, updated_at) VALUES ('conv1', 'ct1', 'open', 1, 1);
+            INSERT INTO messages (id, conversation_id, direction, channel, author, body, status, provider_message_id,
+                created_at, updated_at)
+            VALUES ('msg_in', 'conv1', 'inbound', 'sms', 'visitor', 'hi', 'received', 'SMin', 1, 1),
+                ('msg_out', 'conv1', 'outbound', 'sms', 'agent', 'hello', 'sent', 'SMout', 2, 2);
+            INSERT INTO inbound_events (provider_event_id, gateway, kind, raw, received_at)
+            VALUES ('SMin', 'twilio', 'message', 'Body=hi', 1);
+            """)
+        try stage(files.filter { $0 >= "0009" })
+        try Migrator(directory: staged.path).migrate(database)
+        let link = try database.queryOne("SELECT message_id FROM inbound_events WHERE provider_event_id = 'SMin'")
+        #expect(link?.string("message_id") == "msg_in")
+        let ids = try database.query("SELECT id, provider_message_id FROM messages ORDER BY seq").map {
+            [$0.string("id") ?? "", $0.string("provider_message_id") ?? "-"]
+        }
+        #expect(ids == [["msg_in", "-"], ["msg_out", "SMout"]], "only our own texts keep the gateway's id")
     }
 }

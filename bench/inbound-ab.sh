@@ -30,10 +30,8 @@ run() {
     local db="$OUT/inbound-ab.sqlite"
     rm -f "$db"*
     env HANDOFF_DATABASE="$db" HANDOFF_LISTEN=127.0.0.1:18092 HANDOFF_PUBLIC_URL=http://127.0.0.1:18092 \
-        HANDOFF_COOKIE_SECURE=false HANDOFF_LOG_LEVEL=error HANDOFF_DB_SYNCHRONOUS=full \
-        HANDOFF_GATEWAY=twilio HANDOFF_TWILIO_ACCOUNT_SID="AC$(printf '1%.0s' {1..32})" \
-        HANDOFF_TWILIO_AUTH_TOKEN=bench-auth-token HANDOFF_TWILIO_FROM=+15005550006 \
-        HANDOFF_TWILIO_API_BASE=http://127.0.0.1:9 "$2" serve &
+        HANDOFF_COOKIE_SECURE=false HANDOFF_LOG_LEVEL=error HANDOFF_DB_SYNCHRONOUS=full "${BENCH_TWILIO[@]}" \
+        "$2" serve &
     SERVER_PID=$!
     wait_port 18092
     local ticks_before ticks_after result

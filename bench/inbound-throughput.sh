@@ -31,9 +31,7 @@ start_nginx 18091
 read -r ng_rps ng_p99 < <(wrk_run inbound-nginx http://127.0.0.1:18091/v1/webhooks/twilio/inbound bench/form-post.lua)
 stop_nginx
 
-start_handoff inbound-throughput 18092 HANDOFF_GATEWAY=twilio HANDOFF_TWILIO_ACCOUNT_SID="AC$(printf '1%.0s' {1..32})" \
-    HANDOFF_TWILIO_AUTH_TOKEN=bench-auth-token HANDOFF_TWILIO_FROM=+15005550006 \
-    HANDOFF_TWILIO_API_BASE=http://127.0.0.1:9 HANDOFF_DB_SYNCHRONOUS=full
+start_handoff inbound-throughput 18092 "${BENCH_TWILIO[@]}" HANDOFF_DB_SYNCHRONOUS=full
 read -r hd_rps hd_p99 hd_requests hd_failed < <(replay inbound-handoff 18092)
 kill "$HANDOFF_PID"; wait "$HANDOFF_PID" 2>/dev/null || true
 stored=$(sqlite3 "$OUT/inbound-throughput.sqlite" "SELECT count(*) FROM inbound_events")

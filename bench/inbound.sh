@@ -4,6 +4,5 @@
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 make venv >/dev/null
-start_handoff inbound-bench 18086 HANDOFF_GATEWAY=twilio HANDOFF_TWILIO_ACCOUNT_SID="AC$(printf '1%.0s' {1..32})" \
-    HANDOFF_TWILIO_AUTH_TOKEN=bench-auth-token HANDOFF_TWILIO_FROM=+15005550006 HANDOFF_TWILIO_API_BASE=http://127.0.0.1:9
+start_handoff inbound-bench 18086 "${BENCH_TWILIO[@]}"
 .venv/bin/python bench/inbound_latency.py 18086 bench-auth-token "${1:-1000}"

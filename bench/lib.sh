@@ -70,6 +70,13 @@ wrk_run() {
     echo "$rps $p99"
 }
 
+# Settings for a daemon that takes the signed webhooks of bench/inbound_requests.py (Twilio test
+# account, token `bench-auth-token`); its texts go to a closed port unless a later
+# HANDOFF_TWILIO_API_BASE says otherwise, so nothing leaves the machine.
+BENCH_TWILIO=(HANDOFF_GATEWAY=twilio "HANDOFF_TWILIO_ACCOUNT_SID=AC$(printf '1%.0s' {1..32})"
+    HANDOFF_TWILIO_AUTH_TOKEN=bench-auth-token HANDOFF_TWILIO_FROM=+15005550006
+    HANDOFF_TWILIO_API_BASE=http://127.0.0.1:9)
+
 # start_handoff NAME PORT [VAR=VALUE...]: builds the release daemon, starts it on 127.0.0.1:PORT
 # with a fresh database bench/.out/NAME.sqlite, warning-level logs and the given extra settings;
 # sets HANDOFF_PID and stops it on exit.

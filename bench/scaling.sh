@@ -65,9 +65,7 @@ for n in "${sizes[@]}"; do
     size=$(du -m "$db" | cut -f1)
     read -r sla old < <(sla_ms)
     env HANDOFF_DATABASE="$db" HANDOFF_LISTEN=127.0.0.1:18095 HANDOFF_PUBLIC_URL=http://127.0.0.1:18095 \
-        HANDOFF_LOG_LEVEL=error HANDOFF_API_KEYS="$key" HANDOFF_GATEWAY=twilio \
-        HANDOFF_TWILIO_ACCOUNT_SID="AC$(printf '1%.0s' {1..32})" HANDOFF_TWILIO_AUTH_TOKEN=bench-auth-token \
-        HANDOFF_TWILIO_FROM=+15005550006 HANDOFF_TWILIO_API_BASE=http://127.0.0.1:9 HANDOFF_DB_SYNCHRONOUS=full \
+        HANDOFF_LOG_LEVEL=error HANDOFF_API_KEYS="$key" "${BENCH_TWILIO[@]}" HANDOFF_DB_SYNCHRONOUS=full \
         .build/release/handoff serve >/dev/null 2>&1 &
     HANDOFF_PID=$!
     trap 'kill $HANDOFF_PID 2>/dev/null || true' EXIT

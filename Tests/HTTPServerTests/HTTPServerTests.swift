@@ -258,10 +258,10 @@ import Testing
         try client.send("GET /held HTTP/1.1\r\nHost: t\r\n\r\n")
         for await _ in started { break }
         let idle = try RawHTTPClient(port: server.port)
-        try await Self.waitUntil { server.connectionCount == 2 }
+        try #require(try await eventually(seconds: 5) { server.connectionCount == 2 })
         async let drained: Void = server.shutdown(gracePeriod: .seconds(5))
         // The idle connection closes at once; the busy one waits for its response.
-        try await Self.waitUntil { server.connectionCount == 1 }
+        try #require(try await eventually(seconds: 5) { server.connectionCount == 1 })
         #expect(server.isDraining)
         releaseHandler.yield()
         await drained
@@ -270,15 +270,6 @@ import Testing
         #expect(response.contains("Connection: close"))
         let idleRest = await idle.readToEnd()
         #expect(idleRest == "")
-    }
-
-    /// Polls `condition` every 5 ms; fails after 5 s.
-    static func waitUntil(_ condition: () -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(5)
-        while !condition() {
-            guard ContinuousClock.now < deadline else { throw RawHTTPClientError(message: "condition not met in 5 s") }
-            try await Task.sleep(for: .milliseconds(5))
-        }
     }
 }
 

@@ -23,7 +23,7 @@ import Testing
 
     static func code(_ simulator: GatewaySimulator, _ phone: String, number: Int = 1) async throws -> String {
         var codes: [String] = []
-        _ = try await SMSDeliveryTests.eventually {
+        _ = try await eventually {
             codes = simulator.inbox(of: phone).filter { $0.body.contains("code is") }.map {
                 String($0.body.split(separator: " ").first { $0.count == 7 && $0.hasSuffix(".") }?.dropLast() ?? "")
             }
@@ -63,7 +63,7 @@ import Testing
             let fixated = try await client.request("GET", "/v1/messages", headers: [("Cookie", planted)])
             #expect(fixated.status == 401, "a cookie from before verification (session fixation) opens nothing")
             #expect(
-                try await SMSDeliveryTests.eventually { simulator.inbox(of: Self.phone).count >= 3 },
+                try await eventually { simulator.inbox(of: Self.phone).count >= 3 },
                 "code, confirmation, summary")
             let texts = simulator.inbox(of: Self.phone).map(\.body)
             #expect(texts[1].contains("all set") && texts[1].contains("STOP"))
@@ -73,7 +73,7 @@ import Testing
                 "POST", "/v1/conversations/\(conversationID)/messages", headers: auth,
                 body: #"{"body":"Tracking: 1Z999","author":"agent"}"#)
             #expect(
-                try await SMSDeliveryTests.eventually {
+                try await eventually {
                     simulator.inbox(of: Self.phone).last?.body == "Tracking: 1Z999"
                 })
             let history = try await client.request("GET", "/v1/messages", headers: [("Cookie", cookie)])
@@ -191,7 +191,7 @@ import Testing
             let code = try await HandoffFlowTests.code(simulator, phone)
             _ = try await client.request(
                 "POST", "/v1/handoff/verify", headers: HandoffFlowTests.json(cookie), body: #"{"code":"\#(code)"}"#)
-            #expect(try await SMSDeliveryTests.eventually { simulator.inbox(of: phone).count >= 3 })
+            #expect(try await eventually { simulator.inbox(of: phone).count >= 3 })
             let summary = try #require(simulator.inbox(of: phone).last)
             #expect(summary.body.hasPrefix("Last Q: Where is the parcel"))
             #expect(summary.body.hasSuffix("https://shop.example/orders"))

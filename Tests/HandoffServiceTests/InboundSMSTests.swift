@@ -25,7 +25,7 @@ import Testing
             "POST", "/v1/handoff/verify", headers: HandoffFlowTests.json(cookie), body: #"{"code":"\#(code)"}"#)
         #expect(verified.status == 200)
         #expect(
-            try await SMSDeliveryTests.eventually {
+            try await eventually {
                 simulator.inbox(of: phone).contains { $0.body.contains("all set") }
             },
             "the confirmation arrived")
@@ -71,7 +71,7 @@ import Testing
             _ = try await simulator.reply(from: phone, to: Self.sender, body: "Yes")
             let session = try await client.request("GET", "/v1/session", headers: [("Cookie", cookie)])
             #expect((session.json?["handoff"] as? [String: Any])?["state"] as? String == "active")
-            #expect(try await SMSDeliveryTests.eventually { simulator.inbox(of: phone).count >= 2 }, "the confirmation")
+            #expect(try await eventually { simulator.inbox(of: phone).count >= 2 }, "the confirmation")
         }
     }
 
@@ -101,7 +101,7 @@ import Testing
                 "POST", "/v1/conversations/\(conversationID)/messages", headers: auth,
                 body: #"{"body":"Welcome back by text","author":"agent"}"#)
             #expect(
-                try await SMSDeliveryTests.eventually {
+                try await eventually {
                     simulator.inbox(of: phone).last?.body == "Welcome back by text"
                 },
                 "after START, texts flow again")

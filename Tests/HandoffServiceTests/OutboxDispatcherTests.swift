@@ -63,22 +63,13 @@ import Testing
         try await database.read { try OutboxRepository($0).item(id: id) }
     }
 
-    /// Polls until `condition` holds (at most 5 s).
-    func eventually(_ condition: () async throws -> Bool) async throws -> Bool {
-        for _ in 0..<500 {
-            if try await condition() { return true }
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        return false
-    }
-
     @Test func deliversAsSoonAsWoken() async throws {
         let handler = ScriptedHandler([])
         let dispatcher = dispatcher(handler)
         try await dispatcher.start()
         let id = try await enqueue()
         dispatcher.wake()
-        #expect(try await eventually { try await item(id)?.state == "done" })
+        #expect(try await eventually(seconds: 5) { try await item(id)?.state == "done" })
         await dispatcher.stop()
     }
 
@@ -91,7 +82,7 @@ import Testing
         let id = try await enqueue()
         dispatcher.wake()
         #expect(
-            try await eventually {
+            try await eventually(seconds: 5) {
                 let row = try await item(id)
                 return row?.attempts == 1 && row?.state == "pending"
             })
@@ -101,7 +92,7 @@ import Testing
         #expect(first.lastError == "HTTP 500")
         clock.advance(by: delay)
         dispatcher.wake()
-        #expect(try await eventually { try await item(id)?.state == "dead" })
+        #expect(try await eventually(seconds: 5) { try await item(id)?.state == "dead" })
         #expect(try await item(id)?.lastError?.contains("gave up after 2 attempts") == true)
 
         let replayed = try await database.write {
@@ -109,7 +100,7 @@ import Testing
         }
         #expect(replayed)
         dispatcher.wake()
-        #expect(try await eventually { try await item(id)?.state == "done" })
+        #expect(try await eventually(seconds: 5) { try await item(id)?.state == "done" })
         await dispatcher.stop()
     }
 
@@ -122,7 +113,7 @@ import Testing
         try await dispatcher.start()
         let id = try await enqueue()
         dispatcher.wake()
-        #expect(try await eventually { try await item(id)?.state == "dead" })
+        #expect(try await eventually(seconds: 5) { try await item(id)?.state == "dead" })
         #expect(handler.attempts.withLock { $0 } == [id])
         await dispatcher.stop()
     }
@@ -135,7 +126,7 @@ import Testing
         let handler = ScriptedHandler([])
         let dispatcher = dispatcher(handler)
         try await dispatcher.start()
-        #expect(try await eventually { try await item(id)?.state == "done" })
+        #expect(try await eventually(seconds: 5) { try await item(id)?.state == "done" })
         #expect(try await item(id)?.attempts == 2, "the interrupted attempt counts")
         await dispatcher.stop()
     }
@@ -168,10 +159,10 @@ import Testing
             try OutboxRepository($0).enqueue(kind: "sms", payload: "{}", messageID: nil, now: now)
         }
         dispatcher.wake()
-        #expect(try await eventually { try await item(text)?.state == "done" })
+        #expect(try await eventually(seconds: 5) { try await item(text)?.state == "done" })
         #expect(try await item(webhook)?.state == "sending")
         stalled.released.signal()
-        #expect(try await eventually { try await item(webhook)?.state == "done" })
+        #expect(try await eventually(seconds: 5) { try await item(webhook)?.state == "done" })
         await dispatcher.stop()
     }
 }

@@ -56,7 +56,7 @@ import Testing
             _ = try await simulator.reply(from: phone, to: InboundSMSTests.sender, body: "can I talk to a human")
             #expect(try await Self.conversation(id, client)["state"] as? String == "escalated")
             #expect(
-                try await SMSDeliveryTests.eventually {
+                try await eventually {
                     simulator.inbox(of: phone).last?.body.contains("member of our team") == true
                 })
 
@@ -98,7 +98,7 @@ import Testing
                 "POST", "/v1/conversations/\(answeredID)/messages", headers: Self.auth,
                 body: #"{"body":"Hello! How can I help?","author":"bot"}"#)
             #expect(
-                try await SMSDeliveryTests.eventually(seconds: 5) {
+                try await eventually(seconds: 5) {
                     try await Self.conversation(id, client)["escalation_reason"] as? String == "no_answer"
                 })
             #expect(try await Self.conversation(answeredID, client)["state"] as? String == "open")

@@ -74,21 +74,11 @@ import Testing
         try await application.database.read { try ChatRepository($0).message(id: id)?.status }
     }
 
-    /// Polls until `condition` holds (at most `seconds`).
-    static func eventually(seconds: Double = 10, _ condition: () async throws -> Bool) async throws -> Bool {
-        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
-        while ContinuousClock.now < deadline {
-            if try await condition() { return true }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        return false
-    }
-
     @Test func sendsAndFollowsDeliveryReports() async throws {
         try await Self.withApp { application, client, simulator in
             let ids = try await Self.queue(
                 ["Your order shipped 📦"], to: "+14155552671", in: application, client: client)
-            #expect(try await Self.eventually { try await Self.status(ids[0], application) == "delivered" })
+            #expect(try await eventually { try await Self.status(ids[0], application) == "delivered" })
             let inbox = simulator.inbox(of: "+14155552671")
             #expect(inbox.map(\.body) == ["Your order shipped 📦"])
             let message = try await application.database.read { try ChatRepository($0).message(id: ids[0]) }
@@ -107,7 +97,7 @@ import Testing
             let bodies = (0..<1_000).map { "burst \($0)" }
             let ids = try await Self.queue(bodies, to: "+14155550123", in: application, client: client)
             #expect(
-                try await Self.eventually(seconds: 60) {
+                try await eventually(seconds: 60) {
                     simulator.inbox(of: "+14155550123").count >= bodies.count
                 })
             try await Task.sleep(for: .milliseconds(300))
@@ -128,12 +118,12 @@ import Testing
                     "+14155550001", reason: "stop_keyword", source: nil, actor: "test", now: 1)
             }
             let suppressed = try await Self.queue(["hello?"], to: "+14155550001", in: application, client: client)
-            #expect(try await Self.eventually { try await Self.status(suppressed[0], application) == "suppressed" })
+            #expect(try await eventually { try await Self.status(suppressed[0], application) == "suppressed" })
             #expect(simulator.inbox(of: "+14155550001").isEmpty)
 
             simulator.fail(.optedOut)
             let optedOut = try await Self.queue(["hi"], to: "+14155550002", in: application, client: client)
-            #expect(try await Self.eventually { try await Self.status(optedOut[0], application) == "failed" })
+            #expect(try await eventually { try await Self.status(optedOut[0], application) == "failed" })
             let message = try await application.database.read { try ChatRepository($0).message(id: optedOut[0]) }
             #expect(message?.errorCode == 21610)
             #expect(try await application.database.read { try SuppressionRepository($0).isSuppressed("+14155550002") })
@@ -145,7 +135,7 @@ import Testing
             simulator.fail(.serverError)
             let ids = try await Self.queue(["eventually"], to: "+14155550003", in: application, client: client)
             #expect(
-                try await Self.eventually(seconds: 15) { try await Self.status(ids[0], application) == "delivered" })
+                try await eventually(seconds: 15) { try await Self.status(ids[0], application) == "delivered" })
             #expect(simulator.inbox(of: "+14155550003").count == 1)
         }
     }
@@ -153,7 +143,7 @@ import Testing
     @Test func refusesUnsignedReportsAndNeverMovesBackwards() async throws {
         try await Self.withApp { application, client, simulator in
             let ids = try await Self.queue(["hi"], to: "+14155550004", in: application, client: client)
-            #expect(try await Self.eventually { try await Self.status(ids[0], application) == "delivered" })
+            #expect(try await eventually { try await Self.status(ids[0], application) == "delivered" })
             let sid = try #require(simulator.inbox(of: "+14155550004").first?.sid)
             let form = URLEncodedForm([("MessageSid", sid), ("MessageStatus", "sent")])
             let unsigned = try await client.request(
@@ -189,7 +179,7 @@ import Testing
                 body: #"{"body":"We’ll text you “soon” – promise…","author":"agent"}"#)
             #expect(curly.status == 201)
             #expect(
-                try await Self.eventually {
+                try await eventually {
                     simulator.inbox(of: phone).last?.body == "We'll text you \"soon\" - promise..."
                 })
             let start = ContinuousClock.now
@@ -199,7 +189,7 @@ import Testing
                     "POST", "/v1/conversations/\(conversationID)/messages", headers: auth,
                     body: #"{"body":"paced \#(index)","author":"agent"}"#)
             }
-            #expect(try await Self.eventually { simulator.inbox(of: phone).count >= before + 10 })
+            #expect(try await eventually { simulator.inbox(of: phone).count >= before + 10 })
             #expect(ContinuousClock.now - start >= .milliseconds(400), "20 a second: ten sends take at least 0.45 s")
         }
     }

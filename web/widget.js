@@ -154,6 +154,7 @@
     $(".stop").hidden = state !== "active";
     if (state === "active") say("This chat continues by text at " + (handoff.phone_masked || "your phone") + ".");
     if (state === "opted_out") say("Texts are stopped. You can keep chatting here.");
+    if (handoff && handoff.notice === "use_code") say("To continue by text, type the code we texted you.");
   }
 
   function start() {
@@ -229,7 +230,8 @@
       .then(function (result) {
         $(".handoff.phone").hidden = true;
         showHandoff(result.handoff);
-        say("We texted a code to " + result.handoff.phone_masked + ". Type it below, or reply YES to that text.");
+        say("We texted a code to " + result.handoff.phone_masked + ". Type it below" +
+          (result.handoff.confirm_by_reply ? ", or reply YES to that text." : "."));
         $(".code-form input").focus();
       })
       .catch(function (error) {

@@ -41,11 +41,17 @@ struct HandoffJSON: Codable, Sendable, Equatable {
     var state: String
     var phoneMasked: String?
     var expiresAt: String?
+    /// While pending: whether a YES to the code text can confirm it (otherwise only the code can).
+    var confirmByReply: Bool? = nil
+    /// `use_code`: a YES came from the phone but could not confirm this session; type the code.
+    var notice: String? = nil
 
     enum CodingKeys: String, CodingKey {
         case state
         case phoneMasked = "phone_masked"
         case expiresAt = "expires_at"
+        case confirmByReply = "confirm_by_reply"
+        case notice
     }
 
     static let none = HandoffJSON(state: "none", phoneMasked: nil, expiresAt: nil)

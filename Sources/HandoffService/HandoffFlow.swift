@@ -140,7 +140,7 @@ final class HandoffFlow: Sendable {
         let webhooks = webhooks
         let verificationID = Identifiers.make("ver")
         let expiresAt = now + settings.codeLifetimeMilliseconds
-        let event = try await database.write { connection -> ConversationEventRecord in
+        let (event, state) = try await database.write { connection -> (ConversationEventRecord, HandoffJSON) in
             let chat = ChatRepository(connection)
             let handoff = HandoffRepository(connection)
             if try SuppressionRepository(connection).isSuppressed(phone.e164) {
@@ -155,6 +155,11 @@ final class HandoffFlow: Sendable {
                     headers: [("Retry-After", "3600")])
             }
             try handoff.replacePending(sessionID: requester.session.id)
+            // The text invites a YES only when a YES could confirm it (`answer(toReplyFrom:)`).
+            let invitesReply =
+                try handoff.pendingVerifications(phone: phone.e164, now: now).isEmpty
+                && !(try Self.belongsToAnotherContact(
+                    phone: phone.e164, sessionContactID: requester.session.contactID, connection: connection))
             try handoff.insert(
                 VerificationRecord(
                     id: verificationID, sessionID: requester.session.id, phoneE164: phone.e164,
@@ -168,26 +173,26 @@ final class HandoffFlow: Sendable {
                     locale: requester.locale, disclosureText: disclosure,
                     disclosureVersion: Self.disclosureVersion(disclosure), createdAt: now))
             let text =
-                "\(settings.brand): your code is \(code). Or reply YES to this text. Msg & data rates may apply. "
-                + "Reply STOP to cancel."
+                "\(settings.brand): your code is \(code). "
+                + (invitesReply ? "Or reply YES to this text. " : "Type it in the chat to continue. ")
+                + "Msg & data rates may apply. Reply STOP to cancel."
             _ = try SMSService.enqueue(
                 conversationID: requester.conversationID, to: phone.e164, body: text, author: "system", priority: 0,
                 connection: connection, webhooks: webhooks, now: now,
                 recordedBody: "\(settings.brand): verification code sent.")
             let state = HandoffJSON(
                 state: "pending_verification", phoneMasked: phone.masked,
-                expiresAt: Timestamp(unixMilliseconds: expiresAt).description)
-            return try chat.appendEvent(
+                expiresAt: Timestamp(unixMilliseconds: expiresAt).description, confirmByReply: invitesReply)
+            let event = try chat.appendEvent(
                 conversationID: requester.conversationID, type: "handoff",
                 payload: String(decoding: try JSONBody.encode(state), as: UTF8.self), now: now)
+            return (event, state)
         }
         events.publish([event])
         outboxChanged()
         counters.increment("handoff_optins_total", [("step", "requested"), ("method", "web")])
         counters.increment("handoff_funnel_total", [("stage", "offered")])
-        return HandoffJSON(
-            state: "pending_verification", phoneMasked: phone.masked,
-            expiresAt: Timestamp(unixMilliseconds: expiresAt).description)
+        return state
     }
 
     /// Second opt-in from the widget: the code. Wrong codes count; too many burn the verification.
@@ -240,6 +245,70 @@ final class HandoffFlow: Sendable {
         var state: HandoffJSON
         var events: [ConversationEventRecord]
         var conversationID: String
+    }
+
+    // MARK: A YES by text
+
+    /// What a YES from a phone does to the verifications pending for it.
+    enum ReplyAnswer: Sendable {
+        /// The YES answers this verification's own text: it confirms it.
+        case confirms(VerificationRecord)
+        /// The YES proves nothing about these sessions: each must type its code.
+        case codeRequired([VerificationRecord], reason: String)
+    }
+
+    /// A YES by text is consent to receive texts; it never proves that a web session belongs to
+    /// the phone's owner. So it confirms a verification only when that cannot join a stranger's
+    /// session to anyone: exactly one verification is pending for the number, its code was the
+    /// last text we sent there, and no other contact has the number (a known number's session
+    /// must type its code). Nil when nothing is pending.
+    static func answer(
+        toReplyFrom phone: String, connection: Connection, now: Int64
+    ) throws -> ReplyAnswer? {
+        let handoff = HandoffRepository(connection)
+        let pending = try handoff.pendingVerifications(phone: phone, now: now)
+        guard let verification = pending.first else { return nil }
+        guard pending.count == 1 else { return .codeRequired(pending, reason: "several_pending") }
+        guard try handoff.latestVerification(phone: phone)?.id == verification.id else {
+            return .codeRequired(pending, reason: "not_latest")
+        }
+        guard let session = try ChatRepository(connection).sessionRecord(id: verification.sessionID),
+            !(try belongsToAnotherContact(phone: phone, sessionContactID: session.contactID, connection: connection)),
+            !(try handoff.textedContact(session.contactID, phone: phone, after: verification.createdAt))
+        else { return .codeRequired(pending, reason: "known_number") }
+        return .confirms(verification)
+    }
+
+    /// Whether the number belongs to a contact other than the session's: only a code typed into
+    /// the session may join it to that contact.
+    static func belongsToAnotherContact(
+        phone: String, sessionContactID: String, connection: Connection
+    ) throws -> Bool {
+        guard let owner = try HandoffRepository(connection).contact(phone: phone) else { return false }
+        return owner != sessionContactID
+    }
+
+    /// Tells each session whose verification a YES could not confirm to type its code (a
+    /// `handoff` event with the notice `use_code`).
+    func askForCode(
+        _ verifications: [VerificationRecord], connection: Connection, now: Int64
+    ) throws -> [ConversationEventRecord] {
+        let chat = ChatRepository(connection)
+        var events: [ConversationEventRecord] = []
+        for verification in verifications {
+            guard let session = try chat.sessionRecord(id: verification.sessionID),
+                let conversation = try chat.openConversation(contactID: session.contactID)
+            else { continue }
+            let state = HandoffJSON(
+                state: "pending_verification", phoneMasked: PhoneNumber.mask(e164: verification.phoneE164),
+                expiresAt: Timestamp(unixMilliseconds: verification.expiresAt).description, confirmByReply: false,
+                notice: "use_code")
+            events.append(
+                try chat.appendEvent(
+                    conversationID: conversation.id, type: "handoff",
+                    payload: String(decoding: try JSONBody.encode(state), as: UTF8.self), now: now))
+        }
+        return events
     }
 
     /// Inside a transaction: records the consent, links the session to the phone's contact,

@@ -80,25 +80,34 @@ final class InboundSMSService: Sendable {
                 return (nil, [])
             }
             let phone = inbound.from
+            // A YES confirms a pending verification only when it answers that verification's own
+            // text; otherwise it is an ordinary message and each pending session must type its code.
+            var codeRequests: [ConversationEventRecord] = []
             if keyword == .optIn,
-                let pending = try HandoffRepository(connection).pendingVerification(phone: phone, now: now)
+                let answer = try HandoffFlow.answer(toReplyFrom: phone, connection: connection, now: now)
             {
-                let confirmed = try self.handoff.confirm(
-                    pending, method: "sms_yes", requester: nil, connection: connection, now: now)
-                self.counters.increment("handoff_optins_total", [("step", "confirmed"), ("method", "sms_yes")])
-                self.counters.increment("handoff_funnel_total", [("stage", "verified")])
-                guard let conversation = try chat.conversation(id: confirmed.conversationID) else {
-                    return (nil, confirmed.events)
+                switch answer {
+                case .confirms(let pending):
+                    let confirmed = try self.handoff.confirm(
+                        pending, method: "sms_yes", requester: nil, connection: connection, now: now)
+                    self.counters.increment("handoff_optins_total", [("step", "confirmed"), ("method", "sms_yes")])
+                    self.counters.increment("handoff_funnel_total", [("stage", "verified")])
+                    guard let conversation = try chat.conversation(id: confirmed.conversationID) else {
+                        return (nil, confirmed.events)
+                    }
+                    let (_, _, event) = try self.record(
+                        inbound, as: messageID, in: conversation, connection: connection, now: now)
+                    return (nil, confirmed.events + [event])
+                case .codeRequired(let pending, let reason):
+                    self.counters.increment("handoff_reply_confirmations_refused_total", [("reason", reason)])
+                    codeRequests = try self.handoff.askForCode(pending, connection: connection, now: now)
                 }
-                let (_, _, event) = try self.record(
-                    inbound, as: messageID, in: conversation, connection: connection, now: now)
-                return (nil, confirmed.events + [event])
             }
             let (found, known) = try self.conversation(for: phone, connection: connection, now: now)
             let conversationID = found.id
             let (message, conversation, event) = try self.record(
                 inbound, as: messageID, in: found, connection: connection, now: now)
-            var events = [event]
+            var events = codeRequests + [event]
             switch keyword {
             case .optOut:
                 try SuppressionRepository(connection).add(

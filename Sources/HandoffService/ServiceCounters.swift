@@ -15,6 +15,8 @@ final class ServiceCounters: Sendable {
         "handoff_inbound_duplicates_total": "Inbound gateway events dropped as repeats of a MessageSid.",
         "handoff_optins_total": "Opt-in steps, by step (requested, confirmed) and method.",
         "handoff_optouts_total": "Opt-outs, by method.",
+        "handoff_reply_confirmations_refused_total":
+            "YES replies that confirmed no verification (its session must type the code), by reason.",
         "handoff_escalations_total": "Conversations handed to humans, by reason.",
         "handoff_funnel_total": "The handoff funnel: offered (code asked), verified, first SMS reply.",
     ]

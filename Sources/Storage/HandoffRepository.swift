@@ -98,15 +98,36 @@ public struct HandoffRepository {
         ).map(Self.verification)
     }
 
-    /// The newest pending verification of a phone (for a YES reply by SMS).
-    public func pendingVerification(phone: String, now: Int64) throws(StorageError) -> VerificationRecord? {
-        try connection.queryOne(
+    /// A phone's pending, unexpired verifications, newest first.
+    public func pendingVerifications(phone: String, now: Int64) throws(StorageError) -> [VerificationRecord] {
+        try connection.query(
             """
             SELECT * FROM verifications WHERE phone_e164 = ? AND state = 'pending' AND expires_at > ?
-            ORDER BY created_at DESC, rowid DESC LIMIT 1
+            ORDER BY created_at DESC, rowid DESC
             """,
             [.text(phone), .integer(now)]
         ).map(Self.verification)
+    }
+
+    /// The newest verification of a phone, whatever its state: its code was the last one texted
+    /// to that number.
+    public func latestVerification(phone: String) throws(StorageError) -> VerificationRecord? {
+        try connection.queryOne(
+            "SELECT * FROM verifications WHERE phone_e164 = ? ORDER BY created_at DESC, rowid DESC LIMIT 1",
+            [.text(phone)]
+        ).map(Self.verification)
+    }
+
+    /// Whether a text went to `phone` in any of the contact's conversations after `since`.
+    public func textedContact(_ contactID: String, phone: String, after since: Int64) throws(StorageError) -> Bool {
+        try connection.queryOne(
+            """
+            SELECT 1 AS found FROM conversations c JOIN messages m ON m.conversation_id = c.id
+            WHERE c.contact_id = ? AND m.direction = 'outbound' AND m.channel = 'sms' AND m.to_e164 = ?
+                AND m.created_at > ?
+            LIMIT 1
+            """,
+            [.text(contactID), .text(phone), .integer(since)]) != nil
     }
 
     /// Codes sent to `phone`, and codes asked for by `sessionID`, since `since`.

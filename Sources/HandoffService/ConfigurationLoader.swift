@@ -167,8 +167,22 @@ public struct ConfigurationLoader: Sendable {
 
     /// Cross-setting rules that no single setting can check.
     private func validate(_ configuration: Configuration) throws(HandoffServiceError) {
-        guard configuration.gateway == .twilio else { return }
         let setting = { (key: String) in Configuration.settings.first { $0.key == key }! }
+        if configuration.eventWebhookURL != nil && configuration.eventWebhookSecret == nil {
+            throw .invalidSetting(
+                setting("event_webhook_secret"),
+                "required when event_webhook_url is set: business events are always signed", source: "—")
+        }
+        // The simulator shows every code and fakes signed texts from any number (`/sim`): it,
+        // and the demo page that drives it, never face a network.
+        if configuration.gateway == .simulator && !configuration.listen.isLoopback {
+            throw .invalidSetting(
+                setting("gateway"),
+                "the built-in simulator runs only on a loopback listen address, not \(configuration.listen); "
+                    + "set gateway: twilio with its credentials to serve on a network",
+                source: "—")
+        }
+        guard configuration.gateway == .twilio else { return }
         if configuration.twilioAccountSID == nil {
             throw .invalidSetting(setting("twilio_account_sid"), "required when gateway is twilio", source: "—")
         }

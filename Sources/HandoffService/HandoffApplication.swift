@@ -114,10 +114,13 @@ public final class HandoffApplication: Sendable {
             publicURL: configuration.publicURL
         )
         .register(in: &router)
-        if let simulator = gatewaySetup.simulator {
+        // The simulator and the demo that drives it run on loopback only (`ConfigurationLoader`
+        // refuses the simulator elsewhere; a configuration built in code is held to it here).
+        let simulator = configuration.listen.isLoopback ? gatewaySetup.simulator : nil
+        if let simulator {
             SimulatorRoutes(simulator: simulator, sender: gatewaySetup.sender).register(in: &router)
         }
-        StaticAsset.registerWidget(in: &router)
+        StaticAsset.registerWidget(in: &router, withDemo: simulator != nil)
 
         let listen = configuration.listen
         let serverConfiguration = HTTPServerConfiguration(

@@ -22,12 +22,13 @@ struct StaticAsset: Sendable {
 }
 
 extension StaticAsset {
-    /// `GET /widget.js` and `GET /demo`, when the build embedded them.
-    static func registerWidget(in router: inout Router) {
+    /// `GET /widget.js`, and `GET /demo` with `withDemo` (only beside the simulator, on loopback),
+    /// when the build embedded them.
+    static func registerWidget(in router: inout Router, withDemo: Bool) {
         if let script = StaticAsset(path: "web/widget.js", contentType: "text/javascript; charset=utf-8") {
             router.get("/widget.js") { _ in script.response }
         }
-        if let demo = StaticAsset(path: "web/demo.html", contentType: "text/html; charset=utf-8") {
+        if withDemo, let demo = StaticAsset(path: "web/demo.html", contentType: "text/html; charset=utf-8") {
             router.get("/demo") { _ in demo.response }
         }
     }

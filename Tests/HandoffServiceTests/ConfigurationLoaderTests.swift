@@ -120,6 +120,30 @@ import Testing
         #expect(try load(env: withSender).configuration.gateway == .twilio)
     }
 
+    @Test func theSimulatorServesOnLoopbackOnly() throws {
+        let exposed = failure(env: ["HANDOFF_LISTEN": "0.0.0.0:8080", "HANDOFF_PUBLIC_URL": "https://chat.example.com"])
+        #expect(exposed?.field == "HANDOFF_GATEWAY")
+        #expect(exposed?.message.contains("loopback") == true && exposed?.message.contains("twilio") == true)
+        #expect(failure(env: ["HANDOFF_LISTEN": "[::]:8080"])?.field == "HANDOFF_GATEWAY")
+        for loopback in ["127.0.0.1:8080", "127.0.1.1:8080", "[::1]:8080", "localhost:8080"] {
+            #expect(try load(env: ["HANDOFF_LISTEN": loopback]).configuration.gateway == .simulator)
+        }
+        let twilio = [
+            "HANDOFF_LISTEN": "0.0.0.0:8080", "HANDOFF_GATEWAY": "twilio", "HANDOFF_TWILIO_ACCOUNT_SID": "AC1",
+            "HANDOFF_TWILIO_AUTH_TOKEN": "t", "HANDOFF_TWILIO_FROM": "+15005550006",
+        ]
+        #expect(try load(env: twilio).configuration.listen.host == "0.0.0.0")
+    }
+
+    @Test func eventWebhooksAreNeverUnsigned() throws {
+        let unsigned = failure(env: ["HANDOFF_EVENT_WEBHOOK_URL": "https://crm.example.com/hooks"])
+        #expect(unsigned?.field == "HANDOFF_EVENT_WEBHOOK_SECRET")
+        let signed = try load(env: [
+            "HANDOFF_EVENT_WEBHOOK_URL": "https://crm.example.com/hooks", "HANDOFF_EVENT_WEBHOOK_SECRET": "s3cret",
+        ])
+        #expect(signed.configuration.eventWebhookSecret == "s3cret")
+    }
+
     @Test func durationsAcceptUnits() throws {
         let config = try load(file: "header_timeout: 500ms\nbody_timeout: 2m\nidle_timeout: 15\n").configuration
         #expect(config.headerTimeout == .milliseconds(500))

@@ -22,6 +22,19 @@ import Testing
     }
 
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: binary.path), "needs `swift build` first"))
+    func refusesToServeTheSimulatorOnANetworkAddress() async throws {
+        let directory = try TemporaryDirectory()
+        let exposed = [
+            "HANDOFF_LISTEN": "0.0.0.0:\(freeLoopbackPort())", "HANDOFF_PUBLIC_URL": "https://chat.example.com",
+        ]
+        for command in ["serve", "check-config"] {
+            let (status, _, error) = try await Self.run(directory, [command], environment: exposed)
+            #expect(status != 0, "\(command)")
+            #expect(error.contains("HANDOFF_GATEWAY") && error.contains("loopback"), "\(command): \(error)")
+        }
+    }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: binary.path), "needs `swift build` first"))
     func reloadsOnSIGHUPAndKeepsTheOldSettingsWhenTheNewOnesAreInvalid() async throws {
         let directory = try TemporaryDirectory()
         let config = directory.file("handoff.yaml")
@@ -119,14 +132,14 @@ import Testing
     }
 
     /// Runs one `handoff` command on the directory's database and collects its output.
-    static func run(_ directory: TemporaryDirectory, _ arguments: [String]) async throws -> (
-        status: Int32, output: String, error: String
-    ) {
+    static func run(
+        _ directory: TemporaryDirectory, _ arguments: [String], environment extra: [String: String] = [:]
+    ) async throws -> (status: Int32, output: String, error: String) {
         try await offPool {
             let process = Process()
             process.executableURL = binary
             process.arguments = arguments
-            process.environment = environment(directory)
+            process.environment = environment(directory).merging(extra) { $1 }
             let output = Pipe()
             let error = Pipe()
             process.standardOutput = output

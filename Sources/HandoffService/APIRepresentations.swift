@@ -208,3 +208,34 @@ struct ConsentJSON: Codable, Sendable {
         createdAt = Timestamp(unixMilliseconds: record.createdAt).description
     }
 }
+
+/// A handoff offer ("Can we text you the answer?"), in answers and as the `handoff_offer` event.
+struct OfferJSON: Codable, Sendable, Equatable {
+    var id: String
+    var conversationID: String
+    var reason: String
+    var state: String
+    var questionID: String?
+    var createdAt: String
+
+    enum CodingKeys: String, CodingKey {
+        case id, reason, state
+        case conversationID = "conversation_id"
+        case questionID = "question_id"
+        case createdAt = "created_at"
+    }
+
+    init(_ record: OfferRecord) {
+        id = record.id
+        conversationID = record.conversationID
+        reason = record.reason
+        state = record.state
+        questionID = record.questionMessageID
+        createdAt = Timestamp(unixMilliseconds: record.createdAt).description
+    }
+}
+
+/// `{offer}`.
+struct OfferEnvelopeJSON: Encodable, Sendable {
+    var offer: OfferJSON
+}

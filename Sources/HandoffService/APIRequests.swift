@@ -73,3 +73,14 @@ struct NewSuppression: Decodable, Sendable {
 struct SimulatedReply: Decodable, Sendable {
     var body: String
 }
+
+/// `{reason, question_id?}`: the widget offers the handoff by itself.
+struct WidgetOfferRequest: Decodable, Sendable {
+    var reason: String
+    var questionID: String?
+
+    enum CodingKeys: String, CodingKey {
+        case reason
+        case questionID = "question_id"
+    }
+}

@@ -98,6 +98,10 @@ public final class HandoffApplication: Sendable {
         AgentRoutes(
             chat: chat, authenticator: agentKeys, defaultRegion: configuration.defaultRegion, eventStream: eventStream
         ).register(in: &router)
+        OfferRoutes(
+            chat: chat, offers: HandoffOffers(database: database, events: hub, counters: counters),
+            authenticator: agentKeys
+        ).register(in: &router)
         AdminRoutes(
             administration: Administration(
                 database: database, webhooks: webhooks, defaultRegion: configuration.defaultRegion, events: hub,

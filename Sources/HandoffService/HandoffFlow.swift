@@ -230,6 +230,7 @@ final class HandoffFlow: Sendable {
         case .confirmed(let confirmed):
             counters.increment("handoff_optins_total", [("step", "confirmed"), ("method", "web_code")])
             counters.increment("handoff_funnel_total", [("stage", "verified")])
+            HandoffOffers.measureVerification(of: confirmed.offer, at: now, counters: counters)
             events.publish(confirmed.events)
             outboxChanged()
             return confirmed.state
@@ -245,6 +246,8 @@ final class HandoffFlow: Sendable {
         var state: HandoffJSON
         var events: [ConversationEventRecord]
         var conversationID: String
+        /// The offer the verification answered, if one was shown.
+        var offer: OfferRecord?
     }
 
     // MARK: A YES by text
@@ -326,6 +329,10 @@ final class HandoffFlow: Sendable {
         }
         // The confirmation records the disclosure the visitor accepted with the request.
         let shown = try handoff.latestRequestDisclosure(phone: verification.phoneE164) ?? disclosure()
+        // The newest offer shown in the session's chat is the one this verification answers.
+        let answeredOffer = try chat.openConversation(contactID: session.contactID).flatMap {
+            try OfferRepository(connection).acceptLatest(conversationID: $0.id, now: now)
+        }
         let (contactID, linkedConversation) = try handoff.link(
             sessionID: session.id, sessionContactID: session.contactID, phone: verification.phoneE164, now: now)
         let conversationID: String
@@ -373,7 +380,7 @@ final class HandoffFlow: Sendable {
         try webhooks.record(
             "handoff.activated", HandoffWebhookJSON(conversationID: conversationID, phoneMasked: state.phoneMasked),
             connection: connection, now: now)
-        return Confirmed(state: state, events: events, conversationID: conversationID)
+        return Confirmed(state: state, events: events, conversationID: conversationID, offer: answeredOffer)
     }
 
     /// The context bridge: the visitor's last open question and our last answer, trimmed so the

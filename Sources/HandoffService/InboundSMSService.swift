@@ -92,6 +92,7 @@ final class InboundSMSService: Sendable {
                         pending, method: "sms_yes", requester: nil, connection: connection, now: now)
                     self.counters.increment("handoff_optins_total", [("step", "confirmed"), ("method", "sms_yes")])
                     self.counters.increment("handoff_funnel_total", [("stage", "verified")])
+                    HandoffOffers.measureVerification(of: confirmed.offer, at: now, counters: self.counters)
                     guard let conversation = try chat.conversation(id: confirmed.conversationID) else {
                         return (nil, confirmed.events)
                     }

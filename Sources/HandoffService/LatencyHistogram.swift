@@ -1,33 +1,36 @@
 import Synchronization
 
 /// A Prometheus histogram of durations with one label (route, result, ...): cumulative buckets
-/// from a millisecond to five seconds, a sum and a count per label value.
+/// (by default from a millisecond to five seconds), a sum and a count per label value.
 final class LatencyHistogram: Sendable {
     private struct Series {
-        var buckets = Array(repeating: 0, count: LatencyHistogram.bucketBounds.count)
+        var buckets: [Int]
         var count = 0
         var sum = 0.0
     }
 
-    /// Upper bounds of the buckets, in seconds.
-    static let bucketBounds: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]
+    /// Upper bounds of the buckets of request and gateway latencies, in seconds.
+    static let requestBounds: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]
 
     let name: String
     let help: String
     let label: String
+    /// Upper bounds of the buckets, in seconds, ascending.
+    let bucketBounds: [Double]
     private let series = Mutex([String: Series]())
 
-    init(name: String, help: String, label: String) {
+    init(name: String, help: String, label: String, bucketBounds: [Double] = LatencyHistogram.requestBounds) {
         self.name = name
         self.help = help
         self.label = label
+        self.bucketBounds = bucketBounds
     }
 
     /// Records one duration under `value` of the label.
     func observe(_ value: String, seconds: Double) {
         series.withLock { all in
-            var entry = all[value] ?? Series()
-            for (index, bound) in Self.bucketBounds.enumerated() where seconds <= bound { entry.buckets[index] += 1 }
+            var entry = all[value] ?? Series(buckets: Array(repeating: 0, count: bucketBounds.count))
+            for (index, bound) in bucketBounds.enumerated() where seconds <= bound { entry.buckets[index] += 1 }
             entry.count += 1
             entry.sum += seconds
             all[value] = entry
@@ -39,7 +42,7 @@ final class LatencyHistogram: Sendable {
         var text = "# HELP \(name) \(help)\n# TYPE \(name) histogram\n"
         for (value, entry) in series.withLock({ $0 }).sorted(by: { $0.key < $1.key }) {
             let labels = "\(label)=\"\(Self.escape(value))\""
-            for (index, bound) in Self.bucketBounds.enumerated() {
+            for (index, bound) in bucketBounds.enumerated() {
                 text += "\(name)_bucket{\(labels),le=\"\(bound)\"} \(entry.buckets[index])\n"
             }
             text += "\(name)_bucket{\(labels),le=\"+Inf\"} \(entry.count)\n"

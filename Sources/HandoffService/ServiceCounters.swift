@@ -19,6 +19,9 @@ final class ServiceCounters: Sendable {
             "YES replies that confirmed no verification (its session must type the code), by reason.",
         "handoff_escalations_total": "Conversations handed to humans, by reason.",
         "handoff_funnel_total": "The handoff funnel: offered (code asked), verified, first SMS reply.",
+        "handoff_offers_total": "Handoff offers shown (\"Can we text you the answer?\"), by reason.",
+        "handoff_offers_declined_total": "Handoff offers the visitor answered with \"No thanks\".",
+        "handoff_offers_verified_within_90s_total": "Phones verified within 90 seconds of the offer, by its reason.",
     ]
 
     private let values = Mutex([String: Int]())
@@ -26,6 +29,10 @@ final class ServiceCounters: Sendable {
     let gatewaySendDuration = LatencyHistogram(
         name: "handoff_gateway_send_duration_seconds", help: "Time the SMS gateway took to answer a send, by result.",
         label: "result")
+    /// How long after an offer the visitor's phone was verified, by the offer's reason.
+    let offerToVerify = LatencyHistogram(
+        name: "handoff_offer_to_verify_seconds", help: "Time from a handoff offer to the verified phone, by reason.",
+        label: "reason", bucketBounds: [5, 10, 20, 30, 45, 60, 90, 120, 300, 600, 1800])
 
     /// Adds one to `name` with `labels` (label values are short words from the code).
     func increment(_ name: String, _ labels: [(String, String)] = []) {
@@ -43,6 +50,6 @@ final class ServiceCounters: Sendable {
             if series.isEmpty { text += "\(name) 0\n" }
             for (key, value) in series { text += "\(key) \(value)\n" }
         }
-        return text + gatewaySendDuration.render()
+        return text + gatewaySendDuration.render() + offerToVerify.render()
     }
 }

@@ -66,6 +66,7 @@ public struct PersonalDataRepository {
         }
         for id in scope.conversations {
             removed += try connection.execute("DELETE FROM conversation_events WHERE conversation_id = ?", [.text(id)])
+            removed += try connection.execute("DELETE FROM handoff_offers WHERE conversation_id = ?", [.text(id)])
             removed += try connection.execute("DELETE FROM messages WHERE conversation_id = ?", [.text(id)])
             removed += try connection.execute("DELETE FROM conversations WHERE id = ?", [.text(id)])
         }
@@ -74,6 +75,7 @@ public struct PersonalDataRepository {
                 .compactMap { $0.string("id") }
             for session in sessions {
                 removed += try connection.execute("DELETE FROM verifications WHERE session_id = ?", [.text(session)])
+                removed += try connection.execute("DELETE FROM handoff_offers WHERE session_id = ?", [.text(session)])
             }
             removed += try connection.execute("DELETE FROM sessions WHERE contact_id = ?", [.text(id)])
             removed += try connection.execute("DELETE FROM contacts WHERE id = ?", [.text(id)])

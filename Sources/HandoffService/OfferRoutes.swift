@@ -1,0 +1,29 @@
+import HTTPServer
+
+/// The handoff offer (API.md "The handoff offer"): bots and agents offer with an API key; the
+/// widget stores its own offers and the visitor's "No thanks" with the session cookie.
+struct OfferRoutes {
+    let chat: ChatService
+    let offers: HandoffOffers
+    let authenticator: APIKeyAuthenticator
+
+    func register(in router: inout Router) {
+        router.post("/v1/conversations/{id}/offer") { [offers, authenticator] request in
+            try authenticator.authenticate(request)
+            let input = try JSONBody.decode(ReasonRequest.self, from: request)
+            let offer = try await offers.offer(conversationID: request.pathParameters["id"] ?? "", reason: input.reason)
+            return try JSONBody.response(OfferEnvelopeJSON(offer: offer))
+        }
+        router.post("/v1/handoff/offers") { [chat, offers] request in
+            let visitor = try await WidgetRoutes.visitor(request, chat)
+            let input = try JSONBody.decode(WidgetOfferRequest.self, from: request)
+            let offer = try await offers.offer(visitor, reason: input.reason, questionID: input.questionID)
+            return try JSONBody.response(OfferEnvelopeJSON(offer: offer), status: .created)
+        }
+        router.post("/v1/handoff/offers/{id}/decline") { [chat, offers] request in
+            let visitor = try await WidgetRoutes.visitor(request, chat)
+            let offer = try await offers.decline(visitor, offerID: request.pathParameters["id"] ?? "")
+            return try JSONBody.response(OfferEnvelopeJSON(offer: offer))
+        }
+    }
+}

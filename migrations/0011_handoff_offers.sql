@@ -1,4 +1,4 @@
--- 0010: the handoff offer ("Can we text you the answer?"). Every offer shown, with why and when,
+-- 0011: the handoff offer ("Can we text you the answer?"). Every offer shown, with why and when,
 -- so the time from offer to verified phone can be measured; the widget's own offers name the
 -- visitor's question they answer (at most one offer per question) and a refusal keeps the
 -- widget from offering again in that session. Live streams gain the `handoff_offer` event:

@@ -17,6 +17,8 @@ final class ServiceCounters: Sendable {
         "handoff_optouts_total": "Opt-outs, by method.",
         "handoff_escalations_total": "Conversations handed to humans, by reason.",
         "handoff_funnel_total": "The handoff funnel: offered (code asked), verified, first SMS reply.",
+        "handoff_code_caps_reached_total": "Code requests refused (429) by a cap on codes texted, by cap.",
+        "handoff_unsupported_numbers_total": "Code requests refused (422) for the kind of number (toll_free, ...).",
     ]
 
     private let values = Mutex([String: Int]())

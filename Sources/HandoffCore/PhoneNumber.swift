@@ -103,10 +103,43 @@ public struct PhoneNumber: Sendable, Hashable, CustomStringConvertible {
         return "US-" + state
     }
 
+    /// `+1` and the area code of a NANP number (`+1415`); nil for other countries.
+    public var areaCode: String? {
+        countryCallingCode == 1 ? "+1" + nationalNumber.prefix(3) : nil
+    }
+
     /// The time zones the number may be in, when its area code tells (NANP); empty otherwise.
     public var timeZoneIdentifiers: [String] {
         guard countryCallingCode == 1, let area = Int(nationalNumber.prefix(3)) else { return [] }
         return PhoneNumberMetadata.nanpTimeZones[area] ?? []
+    }
+
+    /// The kind of line the number is, by libphonenumber's patterns (`phonenumbers.number_type`):
+    /// `.unknown` when no pattern of its country matches (the metadata cannot tell).
+    public var kind: Kind {
+        guard let plans = PhoneNumberMetadata.numberPlans[countryCallingCode] else { return .unknown }
+        // Like `phonenumbers.region_code_for_number`: a calling code's only region, or the first
+        // whose leading digits (or, without them, whose patterns) fit the number.
+        let national = nationalNumber
+        let plan = plans.count == 1 ? plans.first : plans.first(where: { $0.fits(national) })
+        return plan?.kind(of: national) ?? .unknown
+    }
+
+    /// Kinds of phone line, as libphonenumber names them.
+    public enum Kind: String, Sendable, CaseIterable {
+        case fixedLine = "fixed_line", mobile, fixedLineOrMobile = "fixed_line_or_mobile", tollFree = "toll_free"
+        case premiumRate = "premium_rate", sharedCost = "shared_cost", voip, personalNumber = "personal_number"
+        case pager, uan, voicemail, unknown
+
+        /// Whether a text to this kind can reach a person's phone at a normal price: mobiles, the
+        /// numbers the metadata cannot tell from mobiles (all of NANP's), and those it cannot type.
+        public var receivesTexts: Bool {
+            switch self {
+            case .mobile, .fixedLineOrMobile, .unknown: true
+            case .fixedLine, .tollFree, .premiumRate, .sharedCost, .voip, .personalNumber, .pager, .uan, .voicemail:
+                false
+            }
+        }
     }
 
     /// Whether `region` is a known ISO 3166 region with a calling code.
@@ -166,5 +199,56 @@ public struct PhoneNumber: Sendable, Hashable, CustomStringConvertible {
 
     private static func invalid(_ message: String) -> HandoffCoreError {
         HandoffCoreError(code: "invalid_phone_number", message: message, field: "phone")
+    }
+}
+
+/// One region's numbering plan (libphonenumber's metadata): the pattern every national number
+/// matches, then one per kind of line, in the order `phonenumbers` tries them.
+struct NumberPlan: Sendable {
+    /// A pattern and the national lengths it applies to (empty: any length).
+    struct Description: Sendable {
+        let kind: PhoneNumber.Kind
+        let lengths: Set<Int>
+        let pattern: String
+
+        init(_ kind: PhoneNumber.Kind, _ lengths: Set<Int>, _ pattern: String) {
+            self.kind = kind
+            self.lengths = lengths
+            self.pattern = pattern
+        }
+
+        func matches(_ national: String) -> Bool {
+            guard lengths.isEmpty || lengths.contains(national.count), let regex = try? Regex(pattern) else {
+                return false
+            }
+            return national.wholeMatch(of: regex) != nil
+        }
+    }
+
+    let region: String
+    /// How national numbers of this region start, when several regions share a calling code.
+    let leadingDigits: String?
+    let sameMobileAndFixedLinePattern: Bool
+    let general: Description
+    let kinds: [Description]
+
+    /// Whether a number of the calling code belongs to this region.
+    func fits(_ national: String) -> Bool {
+        guard let leadingDigits else { return kind(of: national) != .unknown }
+        guard let regex = try? Regex(leadingDigits) else { return false }
+        return national.prefixMatch(of: regex) != nil
+    }
+
+    /// `phonenumbers`' `_number_type_helper`: the first special kind that matches, else fixed
+    /// line, mobile or both.
+    func kind(of national: String) -> PhoneNumber.Kind {
+        guard general.matches(national) else { return .unknown }
+        let special = kinds.filter { $0.kind != .fixedLine && $0.kind != .mobile }
+        if let match = special.first(where: { $0.matches(national) }) { return match.kind }
+        let mobile = kinds.first { $0.kind == .mobile }
+        if let fixed = kinds.first(where: { $0.kind == .fixedLine }), fixed.matches(national) {
+            return sameMobileAndFixedLinePattern || mobile?.matches(national) == true ? .fixedLineOrMobile : .fixedLine
+        }
+        return !sameMobileAndFixedLinePattern && mobile?.matches(national) == true ? .mobile : .unknown
     }
 }

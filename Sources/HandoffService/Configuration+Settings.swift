@@ -287,6 +287,44 @@ extension Configuration {
         } current: {
             String($0.handoffsPerMinutePerIP)
         },
+        text(
+            "codes_per_number_per_requester_per_hour", "3",
+            "Codes texted to one number per hour for one requester (its session or address); others keep theirs."
+        ) {
+            $0.codesPerNumberPerRequesterPerHour = try integer($1, in: 1...1000)
+        } current: {
+            String($0.codesPerNumberPerRequesterPerHour)
+        },
+        text("codes_per_number_per_hour", "10", "Codes texted to one number per hour, whoever asks (the ceiling).") {
+            $0.codesPerNumberPerHour = try integer($1, in: 1...10_000)
+        } current: {
+            String($0.codesPerNumberPerHour)
+        },
+        text("codes_per_session_per_hour", "3", "Codes one widget session may ask for per hour, to any numbers.") {
+            $0.codesPerSessionPerHour = try integer($1, in: 1...1000)
+        } current: {
+            String($0.codesPerSessionPerHour)
+        },
+        text("codes_per_address_per_day", "20", "Codes asked for from one client address per 24 hours.") {
+            $0.codesPerAddressPerDay = try integer($1, in: 1...1_000_000)
+        } current: {
+            String($0.codesPerAddressPerDay)
+        },
+        text("codes_per_country_per_hour", "500", "Codes texted to the numbers of one country per hour.") {
+            $0.codesPerCountryPerHour = try integer($1, in: 1...1_000_000)
+        } current: {
+            String($0.codesPerCountryPerHour)
+        },
+        text("codes_per_area_code_per_hour", "100", "Codes texted to the numbers of one +1 area code per hour.") {
+            $0.codesPerAreaCodePerHour = try integer($1, in: 1...1_000_000)
+        } current: {
+            String($0.codesPerAreaCodePerHour)
+        },
+        text("codes_per_hour", "1000", "Codes texted per hour in all (the global cap).") {
+            $0.codesPerHour = try integer($1, in: 1...10_000_000)
+        } current: {
+            String($0.codesPerHour)
+        },
         text("brand_name", "Support", "Brand or program name used in texts and in the consent disclosure.") {
             try nonEmpty($1)
             $0.brandName = $1

@@ -96,6 +96,14 @@ public struct Configuration: Sendable, Equatable {
     public var answerSLA = Duration.seconds(120)
     /// Handoff requests (verification codes) allowed per minute from one IP address.
     public var handoffsPerMinutePerIP = 10
+    /// Caps on verification codes texted (SMS pumping), see `HandoffFlow.CodeCaps`.
+    public var codesPerNumberPerRequesterPerHour = 3
+    public var codesPerNumberPerHour = 10
+    public var codesPerSessionPerHour = 3
+    public var codesPerAddressPerDay = 20
+    public var codesPerCountryPerHour = 500
+    public var codesPerAreaCodePerHour = 100
+    public var codesPerHour = 1000
     /// The brand or program name texts and the consent disclosure name.
     public var brandName = "Support"
     /// The disclosure the widget shows next to the consent checkbox; `{{brand}}` is replaced.

@@ -80,7 +80,7 @@ public final class HandoffApplication: Sendable {
             database: database, migrator: migrator, metrics: metrics,
             isDraining: { serverBox.server?.isDraining ?? true },
             openConnections: { serverBox.server?.connectionCount ?? 0 },
-            openEventStreams: { hub.subscriberCount }, counters: counters
+            openEventStreams: { hub.subscriberCount }, counters: counters, handoff: handoff
         ).register(in: &router)
         let limiters = (
             handoff: RateLimiter(perMinute: configuration.handoffsPerMinutePerIP),
@@ -167,7 +167,10 @@ public final class HandoffApplication: Sendable {
         "brand_name", "consent_text", "consent_texts", "sms_confirmation_template", "sms_summary_template",
         "escalation_reply", "unknown_sender_reply", "sms_countries", "stop_words", "start_words", "help_words",
         "stop_phrases", "human_request_phrases", "high_risk_phrases", "messages_per_minute_per_session",
-        "messages_per_minute_per_ip", "handoffs_per_minute_per_ip", "max_message_chars", "sms_smart_encoding",
+        "messages_per_minute_per_ip", "handoffs_per_minute_per_ip", "codes_per_number_per_requester_per_hour",
+        "codes_per_number_per_hour", "codes_per_session_per_hour", "codes_per_address_per_day",
+        "codes_per_country_per_hour", "codes_per_area_code_per_hour", "codes_per_hour", "max_message_chars",
+        "sms_smart_encoding",
         "sms_max_segments", "quiet_hours", "quiet_hours_by_region", "quiet_days", "proactive_per_day",
         "reply_window", "api_keys", "admin_api_keys",
     ]
@@ -187,7 +190,14 @@ public final class HandoffApplication: Sendable {
             allowedRegions: Set(
                 configuration.smsCountries.isEmpty ? [configuration.defaultRegion] : configuration.smsCountries),
             consentText: configuration.consentText, consentTexts: configuration.consentTexts,
-            confirmationTemplate: configuration.confirmationTemplate, summaryTemplate: configuration.summaryTemplate)
+            confirmationTemplate: configuration.confirmationTemplate, summaryTemplate: configuration.summaryTemplate,
+            caps: HandoffFlow.CodeCaps(
+                perNumberPerRequesterPerHour: configuration.codesPerNumberPerRequesterPerHour,
+                perNumberPerHour: configuration.codesPerNumberPerHour,
+                perSessionPerHour: configuration.codesPerSessionPerHour,
+                perAddressPerDay: configuration.codesPerAddressPerDay,
+                perCountryPerHour: configuration.codesPerCountryPerHour,
+                perAreaCodePerHour: configuration.codesPerAreaCodePerHour, perHour: configuration.codesPerHour))
     }
 
     private static func routingTexts(_ configuration: Configuration) -> Routing.Texts {

@@ -30,7 +30,58 @@ final class HandoffFlow: Sendable {
         var summaryTemplate: String
         var codeLifetimeMilliseconds: Int64 = 10 * 60_000
         var maxAttempts = 5
-        var maxCodesPerHour = 3
+        var caps = CodeCaps()
+    }
+
+    /// Caps on the codes we text (SMS pumping), each over a sliding window of durable rows.
+    struct CodeCaps: Sendable, Equatable {
+        /// To one number from one requester (its session, or its address) per hour: a stranger
+        /// cannot spend the number owner's allowance.
+        var perNumberPerRequesterPerHour = 3
+        /// To one number from everyone per hour: the ceiling that stops flooding one phone.
+        var perNumberPerHour = 10
+        /// Asked for by one session per hour, to any numbers.
+        var perSessionPerHour = 3
+        /// Asked for from one client address per day.
+        var perAddressPerDay = 20
+        /// To the numbers of one country per hour.
+        var perCountryPerHour = 500
+        /// To the numbers of one NANP area code per hour.
+        var perAreaCodePerHour = 100
+        /// Every code, per hour.
+        var perHour = 1000
+
+        /// Each cap's `/metrics` label, window and limit, for the numbers and requester of a request.
+        func windows(
+            phone: PhoneNumber, sessionID: String, ipAddress: String
+        ) -> [(cap: String, scope: CodeScope, window: Int64, limit: Int)] {
+            let hour: Int64 = 3_600_000
+            var windows: [(cap: String, scope: CodeScope, window: Int64, limit: Int)] = [
+                (
+                    "number_requester_hour",
+                    .phoneFromRequester(phone: phone.e164, sessionID: sessionID, ipAddress: ipAddress), hour,
+                    perNumberPerRequesterPerHour
+                ),
+                ("number_hour", .phone(phone.e164), hour, perNumberPerHour),
+                ("session_hour", .session(sessionID), hour, perSessionPerHour),
+                ("address_day", .address(ipAddress), 24 * hour, perAddressPerDay),
+                ("country_hour", .region(phone.regionCode), hour, perCountryPerHour),
+                ("global_hour", .all, hour, perHour),
+            ]
+            if let areaCode = phone.areaCode {
+                windows.append(("area_code_hour", .areaCode(areaCode), hour, perAreaCodePerHour))
+            }
+            return windows
+        }
+
+        /// Every cap by its `/metrics` label.
+        var labelled: [(cap: String, limit: Int)] {
+            [
+                ("number_requester_hour", perNumberPerRequesterPerHour), ("number_hour", perNumberPerHour),
+                ("session_hour", perSessionPerHour), ("address_day", perAddressPerDay),
+                ("country_hour", perCountryPerHour), ("area_code_hour", perAreaCodePerHour), ("global_hour", perHour),
+            ]
+        }
     }
 
     private let database: Database
@@ -133,7 +184,16 @@ final class HandoffFlow: Sendable {
                 .unprocessableEntity, code: "country_not_allowed", message: "We cannot text numbers in that country.",
                 field: "phone")
         }
+        let kind = phone.kind
+        guard kind.receivesTexts else {
+            counters.increment("handoff_unsupported_numbers_total", [("kind", kind.rawValue)])
+            throw HTTPError(
+                .unprocessableEntity, code: "unsupported_number",
+                message: "We can only text mobile numbers; this one is not (toll-free, premium rate, landline...).",
+                field: "phone")
+        }
         let code = Self.newCode()
+        let counters = counters
         let now = now()
         let settings = settings
         let disclosure = disclosure(program: program, locale: requester.locale)
@@ -148,11 +208,21 @@ final class HandoffFlow: Sendable {
                     .conflict, code: "suppressed",
                     message: "This number asked not to get texts. Text START to \(settings.brand) to allow them again.")
             }
-            let sent = try handoff.codesSent(phone: phone.e164, sessionID: requester.session.id, since: now - 3_600_000)
-            guard sent.phone < settings.maxCodesPerHour, sent.session < settings.maxCodesPerHour else {
+            var nextAllowed: Int64?
+            for cap in settings.caps.windows(
+                phone: phone, sessionID: requester.session.id, ipAddress: requester.ipAddress)
+            {
+                guard let reached = try handoff.capReachedAt(cap.scope, since: now - cap.window, limit: cap.limit)
+                else { continue }
+                counters.increment("handoff_code_caps_reached_total", [("cap", cap.cap)])
+                nextAllowed = max(nextAllowed ?? 0, reached + cap.window + 1)
+            }
+            if let nextAllowed {
+                // The real wait: until every cap reached has let its oldest counted code go.
+                let seconds = max(1, (nextAllowed - now + 999) / 1000)
                 throw HTTPError(
                     .tooManyRequests, code: "too_many_codes", message: "Too many codes requested; try again later.",
-                    headers: [("Retry-After", "3600")])
+                    headers: [("Retry-After", String(seconds))])
             }
             try handoff.replacePending(sessionID: requester.session.id)
             // The text invites a YES only when a YES could confirm it (`answer(toReplyFrom:)`).
@@ -164,7 +234,8 @@ final class HandoffFlow: Sendable {
                 VerificationRecord(
                     id: verificationID, sessionID: requester.session.id, phoneE164: phone.e164,
                     program: program ?? settings.program, codeHash: Self.hash(code, verificationID: verificationID),
-                    attempts: 0, state: "pending", expiresAt: expiresAt, createdAt: now))
+                    attempts: 0, state: "pending", expiresAt: expiresAt, createdAt: now,
+                    ipAddress: requester.ipAddress, region: phone.regionCode, areaCode: phone.areaCode))
             try handoff.append(
                 ConsentRecord(
                     phoneE164: phone.e164, contactID: requester.session.contactID, program: program ?? settings.program,
@@ -456,6 +527,19 @@ final class HandoffFlow: Sendable {
     }
 
     // MARK: Codes
+
+    /// `/metrics` gauges of the code caps: each configured cap, and the codes texted in the last
+    /// hour (read from the database at scrape time) to set against `global_hour`.
+    func capGauges() async throws -> String {
+        let since = now() - 3_600_000
+        let sent = try await database.read { try HandoffRepository($0).codesSent(since: since) }
+        var text = "# HELP handoff_code_cap Configured caps on codes texted, by cap (per hour; address_day per day).\n"
+        text += "# TYPE handoff_code_cap gauge\n"
+        for (cap, limit) in settings.caps.labelled { text += "handoff_code_cap{cap=\"\(cap)\"} \(limit)\n" }
+        text += "# HELP handoff_codes_sent_last_hour Verification codes texted in the last hour, to every number.\n"
+        text += "# TYPE handoff_codes_sent_last_hour gauge\nhandoff_codes_sent_last_hour \(sent)\n"
+        return text
+    }
 
     /// Six digits from the system CSPRNG.
     static func newCode() -> String {

@@ -11,6 +11,7 @@ struct OperationsRoutes {
     let openConnections: @Sendable () -> Int
     let openEventStreams: @Sendable () -> Int
     let counters: ServiceCounters
+    let handoff: HandoffFlow
 
     func register(in router: inout Router) {
         router.get("/healthz") { _ in Self.health("ok", .ok) }
@@ -20,7 +21,7 @@ struct OperationsRoutes {
             guard migrated else { return Self.health("not_ready", .serviceUnavailable, database: "not migrated") }
             return Self.health("ready", .ok)
         }
-        router.get("/metrics") { [metrics, openConnections, openEventStreams, counters, database] _ in
+        router.get("/metrics") { [metrics, openConnections, openEventStreams, counters, database, handoff] _ in
             let gauges = [
                 (
                     name: "handoff_http_connections_open", help: "Open HTTP connections.",
@@ -32,9 +33,10 @@ struct OperationsRoutes {
                 ),
             ]
             let outbox = try await Self.outboxGauges(database)
+            let caps = try await handoff.capGauges()
             return HTTPResponse(
                 contentType: "text/plain; version=0.0.4; charset=utf-8",
-                body: Array((metrics.render(gauges: gauges) + counters.render() + outbox).utf8))
+                body: Array((metrics.render(gauges: gauges) + counters.render() + outbox + caps).utf8))
         }
         if let openAPI = StaticAsset(path: "openapi.yaml", contentType: "application/yaml; charset=utf-8") {
             router.get("/openapi.yaml") { _ in openAPI.response }

@@ -22,6 +22,8 @@ final class ServiceCounters: Sendable {
         "handoff_offers_total": "Handoff offers shown (\"Can we text you the answer?\"), by reason.",
         "handoff_offers_declined_total": "Handoff offers the visitor answered with \"No thanks\".",
         "handoff_offers_verified_within_90s_total": "Phones verified within 90 seconds of the offer, by its reason.",
+        "handoff_code_caps_reached_total": "Code requests refused (429) by a cap on codes texted, by cap.",
+        "handoff_unsupported_numbers_total": "Code requests refused (422) for the kind of number (toll_free, ...).",
     ]
 
     private let values = Mutex([String: Int]())

@@ -10,10 +10,16 @@ public struct VerificationRecord: Sendable, Equatable {
     public var state: String
     public var expiresAt: Int64
     public var createdAt: Int64
+    /// The client address that asked for the code.
+    public var ipAddress: String?
+    /// The number's region (ISO 3166 alpha-2) and, for +1 numbers, its area code (`+1415`).
+    public var region: String?
+    public var areaCode: String?
 
     public init(
         id: String, sessionID: String, phoneE164: String, program: String, codeHash: [UInt8], attempts: Int,
-        state: String, expiresAt: Int64, createdAt: Int64
+        state: String, expiresAt: Int64, createdAt: Int64, ipAddress: String? = nil, region: String? = nil,
+        areaCode: String? = nil
     ) {
         self.id = id
         self.sessionID = sessionID
@@ -24,7 +30,28 @@ public struct VerificationRecord: Sendable, Equatable {
         self.state = state
         self.expiresAt = expiresAt
         self.createdAt = createdAt
+        self.ipAddress = ipAddress
+        self.region = region
+        self.areaCode = areaCode
     }
+}
+
+/// The codes a cap counts (`HandoffRepository.capReachedAt`).
+public enum CodeScope: Sendable, Equatable {
+    /// Codes to a number, whoever asked.
+    case phone(String)
+    /// Codes to a number asked for by a session, or from an address.
+    case phoneFromRequester(phone: String, sessionID: String, ipAddress: String)
+    /// Codes asked for by a session, to any number.
+    case session(String)
+    /// Codes asked for from a client address.
+    case address(String)
+    /// Codes to numbers of a region (ISO 3166 alpha-2).
+    case region(String)
+    /// Codes to numbers of a NANP area code (`+1415`).
+    case areaCode(String)
+    /// Every code.
+    case all
 }
 
 /// One entry of the consent ledger.
@@ -80,13 +107,15 @@ public struct HandoffRepository {
         try connection.execute(
             """
             INSERT INTO verifications (id, session_id, phone_e164, program, code_hash, attempts, state, expires_at,
-                created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                created_at, ip_address, region, area_code)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [
                 .text(verification.id), .text(verification.sessionID), .text(verification.phoneE164),
                 .text(verification.program), .blob(verification.codeHash), .int(verification.attempts),
                 .text(verification.state), .integer(verification.expiresAt), .integer(verification.createdAt),
+                .optionalText(verification.ipAddress), .optionalText(verification.region),
+                .optionalText(verification.areaCode),
             ])
     }
 
@@ -130,17 +159,38 @@ public struct HandoffRepository {
             [.text(contactID), .text(phone), .integer(since)]) != nil
     }
 
-    /// Codes sent to `phone`, and codes asked for by `sessionID`, since `since`.
-    public func codesSent(phone: String, sessionID: String, since: Int64) throws(StorageError) -> (
-        phone: Int, session: Int
-    ) {
-        let row = try connection.queryOne(
+    /// When the `limit`-th newest code of `scope` created at or after `since` was created, or nil
+    /// when there are fewer: a cap of `limit` codes per window is reached until that code leaves
+    /// the window. Reads at most `limit` rows, through an index.
+    public func capReachedAt(_ scope: CodeScope, since: Int64, limit: Int) throws(StorageError) -> Int64? {
+        let (condition, values): (String, [DatabaseValue])
+        switch scope {
+        case .phone(let phone): (condition, values) = ("phone_e164 = ?", [.text(phone)])
+        case .phoneFromRequester(let phone, let sessionID, let ipAddress):
+            (condition, values) = (
+                "phone_e164 = ? AND (session_id = ? OR ip_address = ?)",
+                [.text(phone), .text(sessionID), .text(ipAddress)]
+            )
+        case .session(let sessionID): (condition, values) = ("session_id = ?", [.text(sessionID)])
+        case .address(let ipAddress): (condition, values) = ("ip_address = ?", [.text(ipAddress)])
+        case .region(let region): (condition, values) = ("region = ?", [.text(region)])
+        case .areaCode(let areaCode): (condition, values) = ("area_code = ?", [.text(areaCode)])
+        case .all: (condition, values) = ("1", [])
+        }
+        return try connection.queryOne(
             """
-            SELECT (SELECT count(*) FROM verifications WHERE phone_e164 = ? AND created_at >= ?) AS by_phone,
-                   (SELECT count(*) FROM verifications WHERE session_id = ? AND created_at >= ?) AS by_session
+            SELECT created_at FROM verifications WHERE \(condition) AND created_at >= ?
+            ORDER BY created_at DESC LIMIT 1 OFFSET ?
             """,
-            [.text(phone), .integer(since), .text(sessionID), .integer(since)])
-        return (row?.int("by_phone") ?? 0, row?.int("by_session") ?? 0)
+            values + [.integer(since), .int(max(0, limit - 1))]
+        )?.int64("created_at")
+    }
+
+    /// Codes created at or after `since`, of every number.
+    public func codesSent(since: Int64) throws(StorageError) -> Int {
+        try connection.queryOne(
+            "SELECT count(*) AS sent FROM verifications WHERE created_at >= ?", [.integer(since)]
+        )?.int("sent") ?? 0
     }
 
     public func update(_ verification: VerificationRecord) throws(StorageError) {
@@ -255,6 +305,7 @@ public struct HandoffRepository {
             program: row.string("program") ?? "", codeHash: row.blob("code_hash") ?? [],
             attempts: row.int("attempts") ?? 0,
             state: row.string("state") ?? "", expiresAt: row.int64("expires_at") ?? 0,
-            createdAt: row.int64("created_at") ?? 0)
+            createdAt: row.int64("created_at") ?? 0, ipAddress: row.string("ip_address"), region: row.string("region"),
+            areaCode: row.string("area_code"))
     }
 }

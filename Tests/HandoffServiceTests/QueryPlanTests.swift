@@ -68,6 +68,11 @@ import Testing
                     INSERT INTO consents (phone_e164, program, event, method, created_at)
                     VALUES (?, 'chat', 'opt_in_confirmed', 'web_code', ?)
                     """, [.text(phone), .int(index)])
+                try HandoffRepository(connection).insert(
+                    VerificationRecord(
+                        id: "ver\(index)", sessionID: "ses\(index)", phoneE164: phone, program: "chat", codeHash: [],
+                        attempts: 0, state: "replaced", expiresAt: Int64(index), createdAt: Int64(index),
+                        ipAddress: "10.0.\(index % 256).\(index / 256)", region: "US", areaCode: "+1415"))
                 if index % 10 == 0 {
                     try SuppressionRepository(connection).add(
                         phone, reason: "stop_keyword", source: nil, actor: "customer", now: Int64(index))
@@ -105,6 +110,14 @@ import Testing
         _ = try HandoffRepository(connection).contact(phone: phone)
         _ = try HandoffRepository(connection).consents(phone: phone)
         _ = try HandoffRepository(connection).latestVerification(sessionID: "ses42")
+        let since = Int64(Self.conversations - 100)
+        for scope: CodeScope in [
+            .phone(phone), .phoneFromRequester(phone: phone, sessionID: "ses42", ipAddress: "10.0.42.0"),
+            .session("ses42"), .address("10.0.42.0"), .region("US"), .areaCode("+1415"), .all,
+        ] {
+            _ = try HandoffRepository(connection).capReachedAt(scope, since: since, limit: 50)
+        }
+        #expect(try HandoffRepository(connection).codesSent(since: since) == 100)
         let outbox = OutboxRepository(connection)
         _ = try outbox.claimDue(kind: "sms", now: 1, limit: 32)
         _ = try outbox.nextDueTime(kind: "sms")

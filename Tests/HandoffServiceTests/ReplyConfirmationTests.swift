@@ -46,9 +46,7 @@ import Testing
         try await SMSDeliveryTests.withApp { application, client, simulator in
             let phone = "+14155550161"
             let (ownerCookie, ownerConversation) = try await InboundSMSTests.activeSession(phone, client, simulator)
-            _ = try await client.request(
-                "POST", "/v1/messages", headers: HandoffFlowTests.json(ownerCookie),
-                body: #"{"body":"My account number is 99-1234"}"#)
+            _ = try await simulator.reply(from: phone, to: Self.sender, body: "My account number is 99-1234")
 
             let (strangerCookie, strangerSession) = try await ChatAPITests.startSession(client)
             let strangerConversation = try #require(strangerSession["conversation_id"] as? String)
@@ -61,7 +59,9 @@ import Testing
             _ = try await client.request(
                 "POST", "/v1/conversations/\(ownerConversation)/messages", headers: Self.auth,
                 body: #"{"body":"Shall I book Friday at 10?","author":"agent"}"#)
-            #expect(try await eventually { simulator.inbox(of: phone).last?.body == "Shall I book Friday at 10?" })
+            #expect(
+                try await eventually { simulator.inbox(of: phone).last?.body == "Shall I book Friday at 10?" },
+                "\(simulator.inbox(of: phone).map(\.body))")
             let answer = try await simulator.reply(from: phone, to: Self.sender, body: "Yes")
             #expect(answer.status == 200)
 

@@ -11,7 +11,9 @@ public final class RawHTTPClient: @unchecked Sendable {
     public private(set) var closedAt: ContinuousClock.Instant?
 
     /// Connects to `127.0.0.1:port` (or `::1` when `ipv6`); throws when the connection is refused.
-    public init(port: Int, ipv6: Bool = false, receiveTimeout: Double = 5) throws {
+    /// `source` (IPv4 only) is the last byte of the loopback address to connect from, `127.0.0.<source>`,
+    /// so one test can be several clients.
+    public init(port: Int, ipv6: Bool = false, receiveTimeout: Double = 5, source: UInt8? = nil) throws {
         fd = socket(ipv6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw RawHTTPClientError(message: "socket failed") }
         var timeout = timeval(
@@ -29,6 +31,17 @@ public final class RawHTTPClient: @unchecked Sendable {
                 }
             }
         } else {
+            if let source {
+                var local = sockaddr_in()
+                local.sin_family = sa_family_t(AF_INET)
+                local.sin_addr.s_addr = (UInt32(0x7F00_0000) | UInt32(source)).bigEndian
+                let bound = withUnsafePointer(to: &local) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                        bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                    }
+                }
+                guard bound == 0 else { throw RawHTTPClientError(message: "bind failed: errno \(errno)") }
+            }
             var address = sockaddr_in()
             address.sin_family = sa_family_t(AF_INET)
             address.sin_port = UInt16(port).bigEndian

@@ -3,13 +3,20 @@
  *           data-brand="Acme Support" defer></script>
  * Talks to the Handoff API with the session cookie (credentials: include), shows live replies over
  * Server-Sent Events (the browser reconnects with Last-Event-ID), and offers
- * "Take this chat on the go?" (phone number + consent, then the code sent by SMS). */
+ * "Take this chat on the go?" (phone number + consent, then the code sent by SMS).
+ * The golden window: when a question waits longer than data-offer-after seconds (default 45;
+ * "off" turns it off) for a bot or an agent, or the visitor hides the tab with a question
+ * unanswered (data-offer-on-hide="false" turns it off), the conversation itself asks
+ * "Can we text you the answer?"; agents can offer the same through the API. */
 (function () {
   "use strict";
   var script = document.currentScript;
   var api = ((script && script.getAttribute("data-api")) || (script ? new URL(script.src).origin : "")).replace(/\/$/, "");
   var brand = (script && script.getAttribute("data-brand")) || "Chat";
   var openAtStart = script && script.getAttribute("data-open") === "true";
+  var offerAfterAttribute = script && script.getAttribute("data-offer-after");
+  var offerAfterSeconds = offerAfterAttribute === "off" ? 0 : Number(offerAfterAttribute || 45) || 0;
+  var offerOnHide = !(script && script.getAttribute("data-offer-on-hide") === "false");
   var consentText = (script && script.getAttribute("data-consent")) ||
     "I agree to receive text messages about this conversation from " + brand +
     ". Message frequency varies. Msg & data rates may apply. Reply STOP to opt out, HELP for help.";
@@ -38,6 +45,10 @@
     ".handoff input[type=tel],.handoff input[type=text]{border:1px solid #b9c0cc;border-radius:8px;padding:8px}" +
     ".consent{display:flex;flex-direction:row!important;gap:8px;align-items:flex-start;font-size:12px!important;color:#444}" +
     ".notice{font-size:13px;padding:6px 14px;color:#7a4b00;background:#fff4e0}.notice[hidden]{display:none}" +
+    ".offer{align-self:stretch;border:1px solid #1f4fd1;border-radius:12px;padding:10px;background:#f5f8ff;display:flex;flex-direction:column;gap:6px}" +
+    ".offer p{margin:0}.offer .offer-title{font-weight:600}.offer form{padding:0;border:0;flex-direction:column;align-items:stretch}" +
+    ".offer label{display:flex;flex-direction:column;gap:4px;font-size:14px}.offer input[type=tel]{border:1px solid #b9c0cc;border-radius:8px;padding:8px}" +
+    ".offer .actions{display:flex;gap:8px;align-items:center}" +
     ".sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}" +
     "@media (max-width:480px){.panel{right:0;bottom:0;width:100vw;max-height:100vh;height:100vh;border-radius:0}}" +
     "</style>" +
@@ -68,6 +79,9 @@
   $(".consent-text").textContent = consentText;
   var shown = {};
   var started = null;
+  // The golden window: the visitor's newest question, whether it was answered, and the offers.
+  var question = null, offerTimer = null, offerDeclined = false, handoffState = "none";
+  var offeredQuestions = {}, offerCards = {};
 
   function escapeHTML(text) {
     return String(text).replace(/[&<>"']/g, function (c) {
@@ -101,7 +115,8 @@
     notice.hidden = !text;
   }
 
-  function render(message) {
+  function render(message, fromHistory) {
+    noteQuestion(message, fromHistory === true);
     var node = shown[message.id];
     if (!node) {
       node = document.createElement("div");
@@ -122,7 +137,7 @@
   function loadHistory(after) {
     return request("GET", "/v1/messages?limit=200" + (after ? "&after=" + encodeURIComponent(after) : ""))
       .then(function (page) {
-        page.messages.forEach(render);
+        page.messages.forEach(function (message) { render(message, true); });
         if (page.next_after) return loadHistory(page.next_after);
       });
   }
@@ -143,12 +158,17 @@
     events.addEventListener("handoff", function (event) {
       try { showHandoff(JSON.parse(event.data)); } catch (e) { /* ignore */ }
     });
+    events.addEventListener("handoff_offer", function (event) {
+      try { showOffer(JSON.parse(event.data)); } catch (e) { /* ignore */ }
+    });
     events.onopen = function () { say(""); };
     events.onerror = function () { say("Reconnecting…"); };
   }
 
   function showHandoff(handoff) {
     var state = handoff && handoff.state;
+    handoffState = state || "none";
+    if (state === "active" || state === "pending_verification" || state === "opted_out") removeOffers();
     $(".go").hidden = state === "active" || state === "pending_verification";
     $(".handoff.code").hidden = state !== "pending_verification";
     $(".stop").hidden = state !== "active";
@@ -223,10 +243,9 @@
       .then(function (result) { showHandoff(result.handoff); })
       .catch(function (error) { say(error.message); });
   });
-  $(".phone-form").addEventListener("submit", function (event) {
-    event.preventDefault();
-    var form = event.target;
-    request("POST", "/v1/handoff", { phone: form.phone.value, consent: form.consent.checked })
+  // Phone number and consent, from the link's form or an offer card: the code goes out.
+  function requestTexts(form) {
+    return request("POST", "/v1/handoff", { phone: form.phone.value, consent: form.consent.checked })
       .then(function (result) {
         $(".handoff.phone").hidden = true;
         showHandoff(result.handoff);
@@ -237,7 +256,83 @@
       .catch(function (error) {
         say(error.message);
       });
+  }
+  $(".phone-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    requestTexts(event.target);
   });
+
+  // The golden window. A visitor's message is a question until a bot or an agent answers it.
+  function noteQuestion(message, fromHistory) {
+    if (!message.id || String(message.id).indexOf("pending-") === 0) return;
+    if (message.author === "visitor") {
+      if (question && question.id === message.id) return;
+      var at = fromHistory ? Date.parse(message.created_at) || Date.now() : Date.now();
+      question = { id: message.id, at: Math.min(at, Date.now()), answered: false };
+      scheduleOffer();
+    } else if ((message.author === "agent" || message.author === "bot") && question && !question.answered) {
+      if (Date.parse(message.created_at) < question.at - 5000) return;
+      question.answered = true;
+      clearTimeout(offerTimer);
+    }
+  }
+  function scheduleOffer() {
+    clearTimeout(offerTimer);
+    if (!offerAfterSeconds || !question) return;
+    var wait = Math.max(0, question.at + offerAfterSeconds * 1000 - Date.now());
+    offerTimer = setTimeout(function () { offer("slow_answer"); }, wait);
+  }
+  function mayOffer() {
+    return question && !question.answered && !offerDeclined && !offeredQuestions[question.id] &&
+      handoffState !== "active" && handoffState !== "pending_verification" && handoffState !== "opted_out";
+  }
+  // The server stores the offer (once per question, never after "No thanks"); the card shows once it did.
+  function offer(reason) {
+    if (!mayOffer()) return;
+    offeredQuestions[question.id] = true;
+    request("POST", "/v1/handoff/offers", { reason: reason, question_id: question.id })
+      .then(function (result) { showOffer(result.offer); })
+      .catch(function (error) { if (error.code === "offer_declined") offerDeclined = true; });
+  }
+  document.addEventListener("visibilitychange", function () {
+    if (offerOnHide && document.visibilityState === "hidden") offer("tab_hidden");
+  });
+  function showOffer(offer) {
+    if (!offer || offer.state !== "shown" || offerCards[offer.id]) return;
+    if (handoffState === "active" || handoffState === "pending_verification" || handoffState === "opted_out") return;
+    var card = document.createElement("div");
+    card.className = "offer";
+    card.setAttribute("role", "status");
+    card.setAttribute("aria-live", "polite");
+    card.setAttribute("data-offer-id", offer.id);
+    card.innerHTML =
+      '<p class="offer-title">Can we text you the answer?</p>' +
+      "<p>Leave if you need to: the answer comes to your phone, and you can reply by text.</p>" +
+      '<form class="offer-form"><label>Mobile number<input type="tel" name="phone" autocomplete="tel" required></label>' +
+      '<label class="consent"><input type="checkbox" name="consent" required><span></span></label>' +
+      '<div class="actions"><button class="primary" type="submit">Text me</button>' +
+      '<button class="link decline" type="button">No thanks</button></div></form>';
+    card.querySelector(".consent span").textContent = consentText;
+    card.querySelector("form").addEventListener("submit", function (event) {
+      event.preventDefault();
+      requestTexts(event.target);
+    });
+    card.querySelector(".decline").addEventListener("click", function () {
+      offerDeclined = true;
+      card.remove();
+      delete offerCards[offer.id];
+      request("POST", "/v1/handoff/offers/" + encodeURIComponent(offer.id) + "/decline")
+        .then(function () { say("No problem: we will keep chatting here."); })
+        .catch(function (error) { say(error.message); });
+    });
+    offerCards[offer.id] = card;
+    log.appendChild(card);
+    log.scrollTop = log.scrollHeight;
+    if (panel.hidden) { panel.hidden = false; launcher.setAttribute("aria-expanded", "true"); }
+  }
+  function removeOffers() {
+    Object.keys(offerCards).forEach(function (id) { offerCards[id].remove(); delete offerCards[id]; });
+  }
   $(".code-form").addEventListener("submit", function (event) {
     event.preventDefault();
     request("POST", "/v1/handoff/verify", { code: event.target.code.value })

@@ -4,5 +4,6 @@
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 key="bench-key-0123456789"
-start_handoff handoff-bench 18084 HANDOFF_API_KEYS="$key" HANDOFF_HANDOFFS_PER_MINUTE_PER_IP=100000
+start_handoff handoff-bench 18084 HANDOFF_API_KEYS="$key" HANDOFF_HANDOFFS_PER_MINUTE_PER_IP=100000 \
+    HANDOFF_SESSIONS_PER_MINUTE_PER_IP=1000000
 python3 bench/handoff_latency.py 18084 "$key" "${1:-100}"

@@ -6,6 +6,6 @@ source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 key="bench-key-0123456789"
 start_handoff sse-bench 18083 HANDOFF_API_KEYS="$key" HANDOFF_MESSAGES_PER_MINUTE_PER_IP=1000000 \
-    HANDOFF_MAX_CONNECTIONS=20000
+    HANDOFF_SESSIONS_PER_MINUTE_PER_IP=1000000 HANDOFF_MAX_CONNECTIONS=20000
 ulimit -n 65536 2>/dev/null || true
 python3 bench/sse_streams.py 18083 "$HANDOFF_PID" "$key" "${1:-5000}" "${2:-500}"

@@ -182,7 +182,8 @@
     started = request("POST", "/v1/sessions", {
       locale: navigator.language,
       timezone: (Intl.DateTimeFormat().resolvedOptions() || {}).timeZone,
-      page_url: location.href
+      // The server keeps at most 2048 characters of the page; a longer address loses its query.
+      page_url: location.href.length <= 2048 ? location.href : (location.origin + location.pathname).slice(0, 2048)
     }).then(function (session) {
       // The server's disclosure is the one recorded when the visitor ticks the box.
       if (session.consent_text) { consentText = session.consent_text; $(".consent-text").textContent = consentText; }

@@ -11,6 +11,13 @@ public struct HTTPRequest: Sendable, Equatable {
     public var trailers: HTTPHeaders
     /// The peer address, e.g. `127.0.0.1` or `::1`; empty when unknown.
     public var remoteAddress: String
+    /// The client's address as the application determined it (a trusted proxy's forwarded-for
+    /// address); the peer address until something sets it.
+    public var clientAddress: String {
+        get { forwardedClientAddress ?? remoteAddress }
+        set { forwardedClientAddress = newValue }
+    }
+    private var forwardedClientAddress: String?
     /// Set by the server: the incoming `X-Request-Id` when it is sane, else a fresh id.
     public var requestID: String
     /// Named parameters captured by the router, e.g. `id` for `/v1/conversations/{id}`.

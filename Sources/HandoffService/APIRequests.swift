@@ -1,8 +1,44 @@
 import Foundation
 
 // The JSON bodies clients send, in one place: each is decoded by `JSONBody.decode`, whose errors
-// (400 not JSON, 422 naming the field) are the API's. Foundation only, so the JSON fuzz target
-// compiles them as they are.
+// (400 not JSON, 422 naming the field) are the API's, and its free-text fields are checked against
+// `FieldLimits` there. Foundation only, so the JSON fuzz target compiles them as they are.
+
+/// Longest accepted values, in Unicode scalars, of the free-text fields clients send. Message
+/// bodies are limited by `max_message_chars`, idempotency keys by `ChatService.maxClientKeyLength`.
+enum FieldLimits {
+    static let pageURL = 2048
+    /// BCP 47 tags fit in 35 characters.
+    static let locale = 35
+    static let timezone = 64
+    static let displayName = 100
+    static let phone = 64
+    static let code = 32
+    static let program = 64
+    static let queue = 64
+    static let reason = 500
+    /// Request headers recorded in the consent ledger are cut to these lengths, not refused.
+    static let userAgent = 512
+    static let acceptLanguage = 128
+}
+
+/// A field of a decoded body that is too long or malformed: a 422 naming it.
+struct FieldProblem: Error, Sendable {
+    let field: String
+    let code: String
+    let message: String
+
+    /// `too_long` when `value` has more than `limit` Unicode scalars.
+    static func length(_ value: String?, _ field: String, _ limit: Int) -> FieldProblem? {
+        guard let value, value.unicodeScalars.count > limit else { return nil }
+        return FieldProblem(field: field, code: "too_long", message: "\(field) must be at most \(limit) characters.")
+    }
+}
+
+/// A body with fields to check after decoding; `JSONBody.decode` refuses it with the first problem.
+protocol LimitedFields {
+    var problems: [FieldProblem?] { get }
+}
 
 /// Details a widget may send when it starts a session.
 struct SessionDetails: Decodable, Sendable {
@@ -18,6 +54,30 @@ struct SessionDetails: Decodable, Sendable {
     }
 }
 
+extension SessionDetails: LimitedFields {
+    var problems: [FieldProblem?] {
+        [
+            .length(locale, "locale", FieldLimits.locale), .length(timezone, "timezone", FieldLimits.timezone),
+            .length(displayName, "display_name", FieldLimits.displayName),
+            .length(pageURL, "page_url", FieldLimits.pageURL) ?? pageURL.flatMap(Self.urlProblem),
+        ]
+    }
+
+    /// The page the widget is on: an absolute http(s) URL with a host, without spaces or controls.
+    private static func urlProblem(_ url: String) -> FieldProblem? {
+        let lower = url.lowercased()
+        let rest = lower.hasPrefix("https://") ? url.dropFirst(8) : lower.hasPrefix("http://") ? url.dropFirst(7) : nil
+        let host = rest?.prefix { $0 != "/" && $0 != "?" && $0 != "#" }.split(separator: "@").last ?? ""
+        guard !host.isEmpty, host.first != ":",
+            !url.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F })
+        else {
+            return FieldProblem(
+                field: "page_url", code: "invalid_url", message: "page_url must be an absolute http or https URL.")
+        }
+        return nil
+    }
+}
+
 /// `{body, client_id?}` from the widget.
 struct NewMessage: Decodable, Sendable {
     var body: String
@@ -30,15 +90,21 @@ struct NewMessage: Decodable, Sendable {
 }
 
 /// `{phone, consent, program?}`: consent must be literally `true`.
-struct HandoffRequest: Decodable, Sendable {
+struct HandoffRequest: Decodable, Sendable, LimitedFields {
     var phone: String
     var consent: Bool
     var program: String?
+
+    var problems: [FieldProblem?] {
+        [.length(phone, "phone", FieldLimits.phone), .length(program, "program", FieldLimits.program)]
+    }
 }
 
 /// `{code}`.
-struct VerifyRequest: Decodable, Sendable {
+struct VerifyRequest: Decodable, Sendable, LimitedFields {
     var code: String
+
+    var problems: [FieldProblem?] { [.length(code, "code", FieldLimits.code)] }
 }
 
 /// `{body, author, client_id?}`.
@@ -54,20 +120,30 @@ struct AgentReply: Decodable, Sendable {
 }
 
 /// `{queue?, reason?}`.
-struct EscalationRequest: Decodable, Sendable {
+struct EscalationRequest: Decodable, Sendable, LimitedFields {
     var queue: String?
     var reason: String?
+
+    var problems: [FieldProblem?] {
+        [.length(queue, "queue", FieldLimits.queue), .length(reason, "reason", FieldLimits.reason)]
+    }
 }
 
 /// `{reason?}`.
-struct ReasonRequest: Decodable, Sendable {
+struct ReasonRequest: Decodable, Sendable, LimitedFields {
     var reason: String?
+
+    var problems: [FieldProblem?] { [.length(reason, "reason", FieldLimits.reason)] }
 }
 
 /// `{phone, reason}`.
-struct NewSuppression: Decodable, Sendable {
+struct NewSuppression: Decodable, Sendable, LimitedFields {
     var phone: String
     var reason: String?
+
+    var problems: [FieldProblem?] {
+        [.length(phone, "phone", FieldLimits.phone), .length(reason, "reason", FieldLimits.reason)]
+    }
 }
 
 struct SimulatedReply: Decodable, Sendable {

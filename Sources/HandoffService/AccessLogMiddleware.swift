@@ -51,7 +51,7 @@ struct AccessLogMiddleware: HTTPMiddleware {
             "method": "\(request.method)", "route": "\(route)", "status": "\(response.status.code)",
             "bytes": "\(response.bodyByteCount.map(String.init) ?? "stream")",
             "duration_ms": "\(String(format3: seconds * 1000))", "request_id": "\(request.requestID)",
-            "remote": "\(request.remoteAddress)",
+            "remote": "\(request.clientAddress)",
         ]
         if let failure { metadata["error"] = "\(failure)" }
         logger.log(level: level, failure == nil ? "request" : "request failed", metadata: metadata)

@@ -8,15 +8,17 @@ struct CORSPolicy: HTTPMiddleware {
     static let widgetPaths = ["/v1/sessions", "/v1/session", "/v1/messages", "/v1/events", "/v1/handoff"]
     static let allowedHeaders = "Content-Type, Idempotency-Key, Last-Event-ID"
 
+    /// `allowedOrigins` are the configured widget origins and our own (the public URL's, for the
+    /// demo page); an `Origin` must equal one of them, scheme and port included.
     init(allowedOrigins: [String]) {
-        self.allowedOrigins = Set(allowedOrigins.map { $0.lowercased() })
+        self.allowedOrigins = Set(allowedOrigins.map(Self.normalized))
     }
 
     func respond(to request: HTTPRequest, next: any HTTPResponder) async throws -> HTTPResponse {
         guard Self.isWidgetPath(request.path), let origin = request.headers["Origin"] else {
             return try await next.respond(to: request)
         }
-        let allowed = allowedOrigins.contains(origin.lowercased()) || Self.isSameOrigin(origin, request)
+        let allowed = allowedOrigins.contains(origin.lowercased())
         if !allowed, request.method != .get, request.method != .head {
             throw HTTPError(
                 .forbidden, code: "forbidden_origin", message: "This origin may not use the widget API.")
@@ -45,11 +47,13 @@ struct CORSPolicy: HTTPMiddleware {
         return HTTPResponse(status: .noContent, headers: headers)
     }
 
-    /// A page served by this server calling it (the demo page): the Origin names our own Host.
-    static func isSameOrigin(_ origin: String, _ request: HTTPRequest) -> Bool {
-        guard let host = request.headers["Host"]?.lowercased() else { return false }
+    /// An origin as browsers send it: lowercased, without the scheme's default port.
+    static func normalized(_ origin: String) -> String {
         let origin = origin.lowercased()
-        return origin == "http://" + host || origin == "https://" + host
+        for (scheme, port) in [("http://", ":80"), ("https://", ":443")] where origin.hasPrefix(scheme) {
+            if origin.hasSuffix(port) { return String(origin.dropLast(port.count)) }
+        }
+        return origin
     }
 
     static func isWidgetPath(_ path: Substring) -> Bool {

@@ -14,13 +14,6 @@ final class ChatService: Sendable {
         let conversationID: String
     }
 
-    /// What `startSession` did.
-    struct StartedSession: Sendable {
-        let context: VisitorContext
-        /// The new cookie token; nil when an existing session was resumed.
-        let newToken: String?
-    }
-
     let database: Database
     let events: EventHub
     let webhooks: EventWebhooks
@@ -65,12 +58,8 @@ final class ChatService: Sendable {
 
     // MARK: Sessions
 
-    /// Resumes the session of `token` when it is valid, else starts a new one (new contact and
-    /// conversation). Never fails because of a stale or forged cookie.
-    func startSession(token: String?, details: SessionDetails) async throws -> StartedSession {
-        if let token, let context = try await visitor(token: token) {
-            return StartedSession(context: context, newToken: nil)
-        }
+    /// Starts a new session (new contact and conversation); returns it and its cookie token.
+    func startSession(details: SessionDetails) async throws -> (context: VisitorContext, token: String) {
         let token = Identifiers.sessionToken()
         let hash = Self.tokenHash(token)
         let now = now()
@@ -90,7 +79,7 @@ final class ChatService: Sendable {
                     id: Identifiers.make("conv"), contactID: contact.id, state: "open", createdAt: now, updatedAt: now))
             return VisitorContext(session: session, conversationID: conversation.id)
         }
-        return StartedSession(context: context, newToken: token)
+        return (context, token)
     }
 
     /// Gives the session a new token (the old one stops working at once) and returns it.

@@ -83,6 +83,18 @@ extension Configuration {
         } current: {
             String($0.cookieSecure)
         },
+        text(
+            "trusted_proxies", "",
+            "Comma-separated proxy addresses or CIDR blocks whose X-Forwarded-For names the client (empty: none)."
+        ) {
+            switch TrustedProxies.parse(list($1)) {
+            case .success(let proxies): $0.trustedProxies = proxies
+            case .failure(let invalid):
+                throw SettingProblem("\(invalid.entry) is not an IP address or CIDR block such as 10.0.0.0/8 or ::1")
+            }
+        } current: {
+            $0.trustedProxies.description
+        },
         text("event_webhook_url", "", "Where business events (message.created, ...) are POSTed.") {
             $0.eventWebhookURL = try optional($1).map(httpURL)
         } current: {
@@ -180,6 +192,11 @@ extension Configuration {
             $0.messagesPerMinutePerIP = try integer($1, in: 1...1_000_000)
         } current: {
             String($0.messagesPerMinutePerIP)
+        },
+        text("sessions_per_minute_per_ip", "30", "New widget sessions allowed per minute per client address.") {
+            $0.sessionsPerMinutePerIP = try integer($1, in: 1...1_000_000)
+        } current: {
+            String($0.sessionsPerMinutePerIP)
         },
         text("quiet_hours", "08:00-21:00", "Recipient-local window for proactive texts (replies are not deferred).") {
             guard let window = QuietHours(parsing: $1) else {

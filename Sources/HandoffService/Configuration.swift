@@ -48,6 +48,8 @@ public struct Configuration: Sendable, Equatable {
     public var adminAPIKeys: [String] = []
     public var widgetOrigins: [String] = []
     public var cookieSecure = true
+    /// Proxies (addresses, CIDR blocks) whose `X-Forwarded-For` names the client; empty: none.
+    var trustedProxies = TrustedProxies(blocks: [])
     public var eventWebhookURL: String?
     public var eventWebhookSecret: String?
     public var defaultRegion = "US"
@@ -72,6 +74,8 @@ public struct Configuration: Sendable, Equatable {
     /// Visitor messages allowed per minute from one session, and from one IP address.
     public var messagesPerMinutePerSession = 30
     public var messagesPerMinutePerIP = 120
+    /// New widget sessions per minute from one client address.
+    public var sessionsPerMinutePerIP = 30
     /// The daily window (recipient's local time) for proactive texts.
     public var quietHours = QuietHours.federalUS
     /// Stricter windows by region or US state (`US-FL`, `GB`).

@@ -72,9 +72,13 @@ public final class HandoffApplication: Sendable {
         let handoff = HandoffFlow(
             database: database, events: hub, webhooks: webhooks,
             settings: Self.handoffSettings(configuration), counters: counters, outboxChanged: { dispatcher.wake() })
-        let cors = CORSPolicy(allowedOrigins: configuration.widgetOrigins)
+        let cors = CORSPolicy(
+            allowedOrigins: configuration.widgetOrigins + [ConfigurationLoader.origin(of: configuration.publicURL)])
         var router = Router()
-        router.middleware = [AccessLogMiddleware(logger: logger, metrics: metrics), cors]
+        router.middleware = [
+            ClientAddressMiddleware(trustedProxies: configuration.trustedProxies),
+            AccessLogMiddleware(logger: logger, metrics: metrics), cors,
+        ]
         router.optionsHandler = { request, allowed in cors.preflight(request, allowed: allowed) }
         OperationsRoutes(
             database: database, migrator: migrator, metrics: metrics,
@@ -85,22 +89,25 @@ public final class HandoffApplication: Sendable {
         let limiters = (
             handoff: RateLimiter(perMinute: configuration.handoffsPerMinutePerIP),
             session: RateLimiter(perMinute: configuration.messagesPerMinutePerSession),
-            address: RateLimiter(perMinute: configuration.messagesPerMinutePerIP)
+            address: RateLimiter(perMinute: configuration.messagesPerMinutePerIP),
+            sessions: RateLimiter(perMinute: configuration.sessionsPerMinutePerIP)
         )
         let agentKeys = APIKeyAuthenticator(keys: configuration.apiKeys)
         let adminKeys = APIKeyAuthenticator(keys: configuration.adminAPIKeys)
         let eventStream = EventStream(database: database, hub: hub, heartbeat: configuration.eventStreamHeartbeat)
+        let sessionCookie = SessionCookie(
+            secure: configuration.cookieSecure, lifetimeDays: configuration.sessionLifetimeDays)
         WidgetRoutes(
-            chat: chat, handoff: handoff, handoffLimiter: limiters.handoff,
-            cookie: SessionCookie(secure: configuration.cookieSecure, lifetimeDays: configuration.sessionLifetimeDays),
-            sessionLimiter: limiters.session, addressLimiter: limiters.address, eventStream: eventStream
+            chat: chat, handoff: handoff, handoffLimiter: limiters.handoff, cookie: sessionCookie,
+            sessionLimiter: limiters.session, addressLimiter: limiters.address,
+            sessionCreationLimiter: limiters.sessions, eventStream: eventStream
         ).register(in: &router)
         AgentRoutes(
             chat: chat, authenticator: agentKeys, defaultRegion: configuration.defaultRegion, eventStream: eventStream
         ).register(in: &router)
         OfferRoutes(
             chat: chat, offers: HandoffOffers(database: database, events: hub, counters: counters),
-            authenticator: agentKeys
+            authenticator: agentKeys, cookie: sessionCookie
         ).register(in: &router)
         AdminRoutes(
             administration: Administration(
@@ -153,6 +160,7 @@ public final class HandoffApplication: Sendable {
             limiters.handoff.setLimit(perMinute: configuration.handoffsPerMinutePerIP)
             limiters.session.setLimit(perMinute: configuration.messagesPerMinutePerSession)
             limiters.address.setLimit(perMinute: configuration.messagesPerMinutePerIP)
+            limiters.sessions.setLimit(perMinute: configuration.sessionsPerMinutePerIP)
             agentKeys.reload(keys: configuration.apiKeys)
             adminKeys.reload(keys: configuration.adminAPIKeys)
         }
@@ -167,12 +175,11 @@ public final class HandoffApplication: Sendable {
         "brand_name", "consent_text", "consent_texts", "sms_confirmation_template", "sms_summary_template",
         "escalation_reply", "unknown_sender_reply", "sms_countries", "stop_words", "start_words", "help_words",
         "stop_phrases", "human_request_phrases", "high_risk_phrases", "messages_per_minute_per_session",
-        "messages_per_minute_per_ip", "handoffs_per_minute_per_ip", "codes_per_number_per_requester_per_hour",
-        "codes_per_number_per_hour", "codes_per_session_per_hour", "codes_per_address_per_day",
-        "codes_per_country_per_hour", "codes_per_area_code_per_hour", "codes_per_hour", "max_message_chars",
-        "sms_smart_encoding",
-        "sms_max_segments", "quiet_hours", "quiet_hours_by_region", "quiet_days", "proactive_per_day",
-        "reply_window", "api_keys", "admin_api_keys",
+        "messages_per_minute_per_ip", "sessions_per_minute_per_ip", "handoffs_per_minute_per_ip",
+        "codes_per_number_per_requester_per_hour", "codes_per_number_per_hour", "codes_per_session_per_hour",
+        "codes_per_address_per_day", "codes_per_country_per_hour", "codes_per_area_code_per_hour", "codes_per_hour",
+        "max_message_chars", "sms_smart_encoding", "sms_max_segments", "quiet_hours", "quiet_hours_by_region",
+        "quiet_days", "proactive_per_day", "reply_window", "api_keys", "admin_api_keys",
     ]
 
     /// Applies what can change while serving (`reloadableSettings`) from a configuration that has

@@ -110,6 +110,16 @@ final class HandoffFlow: Sendable {
     /// Takes new texts and limits (SIGHUP); flows under way finish with either.
     func reload(_ settings: Settings) { currentSettings.replace(with: settings) }
 
+    /// Refuses a program other than the one this server runs (422 `unknown_program`), before
+    /// anything is recorded: only the built-in `chat` exists until programs are configurable.
+    func checkProgram(_ program: String?) throws(HTTPError) {
+        guard let program, program != settings.program else { return }
+        throw HTTPError(
+            .unprocessableEntity, code: "unknown_program",
+            message: "Unknown program; the one program here is \(settings.program).",
+            field: "program")
+    }
+
     /// The disclosure the widget shows for a program and locale, exactly as it is recorded when
     /// the visitor accepts it: `program/es-mx`, `program/es`, `program`, `es-mx`, `es`, then the default.
     func disclosure(program: String? = nil, locale: String? = nil) -> String {

@@ -6,6 +6,7 @@ struct OfferRoutes {
     let chat: ChatService
     let offers: HandoffOffers
     let authenticator: APIKeyAuthenticator
+    let cookie: SessionCookie
 
     func register(in router: inout Router) {
         router.post("/v1/conversations/{id}/offer") { [offers, authenticator] request in
@@ -14,14 +15,14 @@ struct OfferRoutes {
             let offer = try await offers.offer(conversationID: request.pathParameters["id"] ?? "", reason: input.reason)
             return try JSONBody.response(OfferEnvelopeJSON(offer: offer))
         }
-        router.post("/v1/handoff/offers") { [chat, offers] request in
-            let visitor = try await WidgetRoutes.visitor(request, chat)
+        router.post("/v1/handoff/offers") { [chat, offers, cookie] request in
+            let visitor = try await WidgetRoutes.visitor(request, chat, cookie)
             let input = try JSONBody.decode(WidgetOfferRequest.self, from: request)
             let offer = try await offers.offer(visitor, reason: input.reason, questionID: input.questionID)
             return try JSONBody.response(OfferEnvelopeJSON(offer: offer), status: .created)
         }
-        router.post("/v1/handoff/offers/{id}/decline") { [chat, offers] request in
-            let visitor = try await WidgetRoutes.visitor(request, chat)
+        router.post("/v1/handoff/offers/{id}/decline") { [chat, offers, cookie] request in
+            let visitor = try await WidgetRoutes.visitor(request, chat, cookie)
             let offer = try await offers.decline(visitor, offerID: request.pathParameters["id"] ?? "")
             return try JSONBody.response(OfferEnvelopeJSON(offer: offer))
         }

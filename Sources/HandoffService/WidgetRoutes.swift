@@ -10,36 +10,40 @@ struct WidgetRoutes {
     let cookie: SessionCookie
     let sessionLimiter: RateLimiter
     let addressLimiter: RateLimiter
+    /// Limits new sessions per client address (a resumed one is not counted).
+    let sessionCreationLimiter: RateLimiter
     let eventStream: EventStream
 
     func register(in router: inout Router) {
-        router.post("/v1/sessions") { [chat, cookie, handoff] request in
+        router.post("/v1/sessions") { [chat, cookie, handoff, sessionCreationLimiter] request in
             let details = try JSONBody.decode(SessionDetails.self, from: request)
-            let started = try await chat.startSession(token: SessionCookie.token(in: request), details: details)
-            var headers = HTTPHeaders()
-            if let token = started.newToken { headers.add(name: "Set-Cookie", value: cookie.setCookie(token)) }
-            headers.add(name: "Cache-Control", value: "no-store")
+            var headers: HTTPHeaders = ["Cache-Control": "no-store"]
+            if let visitor = try await Self.existingVisitor(request, chat, cookie) {
+                return try JSONBody.response(try await Self.session(visitor, handoff, request), headers: headers)
+            }
+            try sessionCreationLimiter.take(request.clientAddress)
+            let (context, token) = try await chat.startSession(details: details)
+            headers.add(name: "Set-Cookie", value: cookie.setCookie(token))
             return try JSONBody.response(
-                try await Self.session(started.context, handoff, request),
-                status: started.newToken == nil ? .ok : .created,
-                headers: headers)
+                try await Self.session(context, handoff, request), status: .created, headers: headers)
         }
-        router.get("/v1/session") { [chat, handoff] request in
-            let visitor = try await Self.visitor(request, chat)
+        router.get("/v1/session") { [chat, handoff, cookie] request in
+            let visitor = try await Self.visitor(request, chat, cookie)
             return try JSONBody.response(
                 try await Self.session(visitor, handoff, request), headers: ["Cache-Control": "no-store"])
         }
-        router.post("/v1/handoff") { [chat, handoff, handoffLimiter] request in
-            let visitor = try await Self.visitor(request, chat)
+        router.post("/v1/handoff") { [chat, handoff, handoffLimiter, cookie] request in
+            let visitor = try await Self.visitor(request, chat, cookie)
             let input = try JSONBody.decode(HandoffRequest.self, from: request)
-            try handoffLimiter.take(request.remoteAddress)
+            try handoff.checkProgram(input.program)
+            try handoffLimiter.take(request.clientAddress)
             let state = try await handoff.start(
                 phone: input.phone, consent: input.consent, program: input.program,
                 requester: Self.requester(visitor, request))
             return try JSONBody.response(HandoffEnvelope(handoff: state), status: .accepted)
         }
         router.post("/v1/handoff/verify") { [chat, handoff, cookie] request in
-            let visitor = try await Self.visitor(request, chat)
+            let visitor = try await Self.visitor(request, chat, cookie)
             let input = try JSONBody.decode(VerifyRequest.self, from: request)
             let state = try await handoff.verify(code: input.code, requester: Self.requester(visitor, request))
             // The session now reaches a verified phone's history: a new token, so a cookie planted
@@ -48,40 +52,52 @@ struct WidgetRoutes {
             return try JSONBody.response(
                 HandoffEnvelope(handoff: state), headers: ["Set-Cookie": cookie.setCookie(token)])
         }
-        router.delete("/v1/handoff") { [chat, handoff] request in
-            let visitor = try await Self.visitor(request, chat)
+        router.delete("/v1/handoff") { [chat, handoff, cookie] request in
+            let visitor = try await Self.visitor(request, chat, cookie)
             let state = try await handoff.stop(requester: Self.requester(visitor, request))
             return try JSONBody.response(HandoffEnvelope(handoff: state))
         }
-        router.post("/v1/messages") { [chat, sessionLimiter, addressLimiter] request in
-            let visitor = try await Self.visitor(request, chat)
+        router.post("/v1/messages") { [chat, sessionLimiter, addressLimiter, cookie] request in
+            let visitor = try await Self.visitor(request, chat, cookie)
             let input = try JSONBody.decode(NewMessage.self, from: request)
             try sessionLimiter.take(visitor.session.id)
-            try addressLimiter.take(request.remoteAddress)
+            try addressLimiter.take(request.clientAddress)
             let key = input.clientID ?? request.headers["Idempotency-Key"]
             let (message, created) = try await chat.postVisitorMessage(visitor, body: input.body, clientKey: key)
             return try JSONBody.response(
                 MessageEnvelopeJSON(message: MessageJSON(message)), status: created ? .created : .ok)
         }
-        router.get("/v1/messages") { [chat] request in
-            let visitor = try await Self.visitor(request, chat)
+        router.get("/v1/messages") { [chat, cookie] request in
+            let visitor = try await Self.visitor(request, chat, cookie)
             let query = try QueryParameters(request)
             let page = try await chat.messages(
                 conversationID: visitor.conversationID, after: query["after"], limit: try query.limit())
             return try JSONBody.response(page, headers: ["Cache-Control": "no-store"])
         }
-        router.get("/v1/events") { [chat, eventStream] request in
-            let visitor = try await Self.visitor(request, chat)
+        router.get("/v1/events") { [chat, eventStream, cookie] request in
+            let visitor = try await Self.visitor(request, chat, cookie)
             return try eventStream.response(for: visitor.conversationID, request: request)
         }
     }
 
-    static func visitor(_ request: HTTPRequest, _ chat: ChatService) async throws -> ChatService.VisitorContext {
-        guard let token = SessionCookie.token(in: request), let visitor = try await chat.visitor(token: token) else {
+    static func visitor(
+        _ request: HTTPRequest, _ chat: ChatService, _ cookie: SessionCookie
+    ) async throws -> ChatService.VisitorContext {
+        guard let visitor = try await existingVisitor(request, chat, cookie) else {
             throw HTTPError(
                 .unauthorized, code: "no_session", message: "Start a session with POST /v1/sessions first.")
         }
         return visitor
+    }
+
+    /// The session of the first of the request's cookies that opens one.
+    static func existingVisitor(
+        _ request: HTTPRequest, _ chat: ChatService, _ cookie: SessionCookie
+    ) async throws -> ChatService.VisitorContext? {
+        for token in cookie.tokens(in: request) {
+            if let visitor = try await chat.visitor(token: token) { return visitor }
+        }
+        return nil
     }
 
     static func session(
@@ -93,10 +109,13 @@ struct WidgetRoutes {
             consentText: handoff.disclosure(locale: request.headers["Accept-Language"]))
     }
 
+    /// Who asks, for the consent ledger: the client address, and the User-Agent and
+    /// Accept-Language headers cut to their recorded lengths (`FieldLimits`).
     static func requester(_ visitor: ChatService.VisitorContext, _ request: HTTPRequest) -> HandoffFlow.Requester {
         HandoffFlow.Requester(
-            session: visitor.session, conversationID: visitor.conversationID, ipAddress: request.remoteAddress,
-            userAgent: request.headers["User-Agent"], locale: request.headers["Accept-Language"])
+            session: visitor.session, conversationID: visitor.conversationID, ipAddress: request.clientAddress,
+            userAgent: request.headers["User-Agent"].map { String($0.prefix(FieldLimits.userAgent)) },
+            locale: request.headers["Accept-Language"].map { String($0.prefix(FieldLimits.acceptLanguage)) })
     }
 
     /// `{handoff}`.

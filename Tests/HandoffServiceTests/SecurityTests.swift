@@ -83,8 +83,14 @@ import Testing
         try await ChatAPITests.withApp({ $0.handoffsPerMinutePerIP = 1000 }) { client in
             var seen: [Int] = []
             for (index, shape) in shapes.enumerated() {
-                let escaped = String(decoding: try JSONEncoder().encode(shape), as: UTF8.self)
-                let details = #"{"locale":\#(escaped),"page_url":\#(escaped),"display_name":\#(escaped)}"#
+                let encode = { (text: String) in String(decoding: try JSONEncoder().encode(text), as: UTF8.self) }
+                let escaped = try encode(shape)
+                // The locale has a length limit and the page must be a URL: the shape goes where each allows.
+                let locale = try encode(String(shape.prefix(FieldLimits.locale)))
+                let page = try encode(
+                    "https://shop.example/?q="
+                        + (shape.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""))
+                let details = #"{"locale":\#(locale),"page_url":\#(page),"display_name":\#(escaped)}"#
                 let session = try await client.request(
                     "POST", "/v1/sessions", headers: [("Content-Type", "application/json")], body: details)
                 seen.append(session.status)

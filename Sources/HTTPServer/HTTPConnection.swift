@@ -170,7 +170,7 @@ final class HTTPConnection: @unchecked Sendable {
             let response: HTTPResponse
             do {
                 response = try await responder.respond(to: request)
-            } catch let error as HTTPError {
+            } catch let error as any HTTPResponseError {
                 response = error.response
             } catch {
                 onError(error, request)

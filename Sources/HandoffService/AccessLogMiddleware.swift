@@ -21,7 +21,7 @@ struct AccessLogMiddleware: HTTPMiddleware {
             response = try await WriteOrigin.$requestID.withValue(request.requestID) {
                 try await next.respond(to: request)
             }
-        } catch let error as HTTPError {
+        } catch let error as any HTTPResponseError {
             response = error.response
         } catch let error as StorageError where error.isTemporary {
             // Busy (another process holds the lock), disk full, I/O: nothing was stored, and the

@@ -1,12 +1,11 @@
 public import Foundation
-import HTTPServer
 import HandoffCore
 import Storage
 
 /// What operators do, shared by the admin API (`/v1/admin/...`) and the command line: the outbox
 /// and its dead letters (list, replay, discard), suppressions (list, add, remove, each audited), and
-/// data subject requests (export, erase). Failures are `HTTPError`s: the API answers them as they
-/// are, the command line prints their message.
+/// data subject requests (export, erase). Failures are `UseCaseError`s: the API answers them as
+/// API.md says, the command line prints their message.
 public struct Administration: Sendable {
     let database: Database
     let webhooks: EventWebhooks
@@ -69,7 +68,7 @@ public struct Administration: Sendable {
             let outbox = OutboxRepository(connection)
             guard try outbox.item(id: id) != nil else { return nil }
             guard try outbox.replay(id: id, now: now) else {
-                throw HTTPError(
+                throw UseCaseError(
                     .conflict, code: "not_dead_lettered", message: "Only a dead-lettered row can be replayed.")
             }
             return try outbox.item(id: id)
@@ -91,7 +90,7 @@ public struct Administration: Sendable {
                 try outbox.discard(
                     id: id, reason: "discarded by an operator: " + (reason ?? "no reason given"), now: now)
             else {
-                throw HTTPError(
+                throw UseCaseError(
                     .conflict, code: "not_discardable", message: "Only a pending or dead-lettered row can be discarded."
                 )
             }
@@ -153,7 +152,7 @@ public struct Administration: Sendable {
             try SuppressionRepository($0).remove(phone, reason: reason, actor: actor, now: now)
         }
         guard removed else {
-            throw HTTPError(.notFound, code: "not_suppressed", message: "That number is not suppressed.")
+            throw UseCaseError(.notFound, code: "not_suppressed", message: "That number is not suppressed.")
         }
         return try await suppression(phone: phone)
     }
@@ -186,7 +185,7 @@ public struct Administration: Sendable {
 
     /// The sentence to show for a failure on the command line.
     public static func describe(_ error: any Error) -> String {
-        (error as? HTTPError)?.message ?? "\(error)"
+        (error as? UseCaseError)?.message ?? "\(error)"
     }
 
     // MARK: Input
@@ -195,7 +194,7 @@ public struct Administration: Sendable {
         do {
             return try PhoneNumber(parsing: text, defaultRegion: defaultRegion).e164
         } catch {
-            throw HTTPError(.unprocessableEntity, code: error.code, message: error.message, field: "phone")
+            throw UseCaseError(.invalid, code: error.code, message: error.message, field: "phone")
         }
     }
 
@@ -225,11 +224,11 @@ public struct Administration: Sendable {
         return (createdAt, String(parts[1]))
     }
 
-    private static let outboxNotFound = HTTPError(
+    private static let outboxNotFound = UseCaseError(
         .notFound, code: "outbox_item_not_found", message: "No such outbox row.")
 
-    private static func invalid(_ message: String, field: String) -> HTTPError {
-        HTTPError(.unprocessableEntity, code: "invalid_field", message: message, field: field)
+    private static func invalid(_ message: String, field: String) -> UseCaseError {
+        UseCaseError(.invalid, code: "invalid_field", message: message, field: field)
     }
 
     private static func json(_ value: DatabaseValue) -> Any {

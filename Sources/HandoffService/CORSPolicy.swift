@@ -26,7 +26,7 @@ struct CORSPolicy: HTTPMiddleware {
         var response: HTTPResponse
         do {
             response = try await next.respond(to: request)
-        } catch let error as HTTPError {
+        } catch let error as any HTTPResponseError {
             response = error.response
         }
         guard allowed else { return response }

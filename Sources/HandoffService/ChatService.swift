@@ -1,6 +1,5 @@
 import Crypto
 import Foundation
-import HTTPServer
 import HandoffCore
 import Storage
 
@@ -137,8 +136,8 @@ final class ChatService: Sendable {
         conversationID: String, author: String, body: String, clientKey: String?
     ) async throws -> (MessageRecord, created: Bool) {
         guard author == "bot" || author == "agent" else {
-            throw HTTPError(
-                .unprocessableEntity, code: "invalid_field", message: "author must be bot or agent.", field: "author")
+            throw UseCaseError(
+                .invalid, code: "invalid_field", message: "author must be bot or agent.", field: "author")
         }
         try validate(body, clientKey: clientKey)
         return try await appendMessage(
@@ -151,7 +150,7 @@ final class ChatService: Sendable {
 
     private func validate(_ body: String, clientKey: String?) throws {
         guard !body.allSatisfy(\.isWhitespace) else {
-            throw HTTPError(.unprocessableEntity, code: "empty_body", message: "The message is empty.", field: "body")
+            throw UseCaseError(.invalid, code: "empty_body", message: "The message is empty.", field: "body")
         }
         // Control characters (NUL, escapes, ...) have no place in a chat or a text; tab and line breaks do.
         guard
@@ -159,19 +158,19 @@ final class ChatService: Sendable {
                 ($0.value < 0x20 && $0 != "\t" && $0 != "\n" && $0 != "\r") || (0x7F...0x9F).contains($0.value)
             })
         else {
-            throw HTTPError(
-                .unprocessableEntity, code: "invalid_characters", message: "The message contains control characters.",
+            throw UseCaseError(
+                .invalid, code: "invalid_characters", message: "The message contains control characters.",
                 field: "body")
         }
         if let clientKey, clientKey.isEmpty || clientKey.utf8.count > Self.maxClientKeyLength {
-            throw HTTPError(
-                .unprocessableEntity, code: "invalid_field",
+            throw UseCaseError(
+                .invalid, code: "invalid_field",
                 message: "client_id (or Idempotency-Key) must be 1 to \(Self.maxClientKeyLength) bytes.",
                 field: "client_id")
         }
         guard body.count <= maxMessageCharacters else {
-            throw HTTPError(
-                .unprocessableEntity, code: "body_too_long",
+            throw UseCaseError(
+                .invalid, code: "body_too_long",
                 message: "The message is longer than \(maxMessageCharacters) characters.", field: "body")
         }
     }
@@ -191,13 +190,13 @@ final class ChatService: Sendable {
                 return (existing, false, [], false)
             }
             guard var conversation = try chat.conversation(id: conversationID) else {
-                throw HTTPError(.notFound, code: "conversation_not_found", message: "No such conversation.")
+                throw UseCaseError(.notFound, code: "conversation_not_found", message: "No such conversation.")
             }
             guard conversation.state != "closed" else {
-                throw HTTPError(.conflict, code: "conversation_closed", message: "The conversation is closed.")
+                throw UseCaseError(.conflict, code: "conversation_closed", message: "The conversation is closed.")
             }
             if author == "bot", conversation.state == "escalated" {
-                throw HTTPError(
+                throw UseCaseError(
                     .conflict, code: "human_owns_conversation",
                     message: "A human took this conversation over; bot replies are paused.")
             }
@@ -228,7 +227,7 @@ final class ChatService: Sendable {
                     author: author, body: body, status: status, createdAt: now, updatedAt: now),
                 clientKey: clientKey)
             let json = MessageJSON(message)
-            let payload = String(decoding: try JSONBody.encode(json), as: UTF8.self)
+            let payload = try JSONPayload.string(json)
             let event = try chat.appendEvent(
                 conversationID: conversationID, type: "message", payload: payload, now: now)
             try webhooks.record("message.created", json, connection: connection, now: now)
@@ -266,7 +265,7 @@ final class ChatService: Sendable {
         try await database.read { connection in
             let chat = ChatRepository(connection)
             guard let conversation = try chat.conversation(id: id) else {
-                throw HTTPError(.notFound, code: "conversation_not_found", message: "No such conversation.")
+                throw UseCaseError(.notFound, code: "conversation_not_found", message: "No such conversation.")
             }
             let contact = try chat.contact(id: conversation.contactID)
             return ConversationJSON(
@@ -300,8 +299,8 @@ final class ChatService: Sendable {
     func conversations(state: String?, queue: String?, after: String?, limit: Int) async throws -> ConversationPageJSON
     {
         if let state, !["open", "escalated", "closed"].contains(state) {
-            throw HTTPError(
-                .unprocessableEntity, code: "invalid_field", message: "state must be open, escalated or closed.",
+            throw UseCaseError(
+                .invalid, code: "invalid_field", message: "state must be open, escalated or closed.",
                 field: "state")
         }
         let afterSeq = try Cursor.decode(after)
@@ -320,7 +319,7 @@ final class ChatService: Sendable {
     func escalate(conversationID: String, queue: String?, reason: String?) async throws -> ConversationJSON {
         try await changeConversation(conversationID, event: "conversation.escalated") { conversation, now in
             guard conversation.state != "closed" else {
-                throw HTTPError(.conflict, code: "conversation_closed", message: "The conversation is closed.")
+                throw UseCaseError(.conflict, code: "conversation_closed", message: "The conversation is closed.")
             }
             conversation.state = "escalated"
             conversation.queue = queue ?? "default"
@@ -346,7 +345,7 @@ final class ChatService: Sendable {
         let (json, changed) = try await database.write { connection in
             let chat = ChatRepository(connection)
             guard var conversation = try chat.conversation(id: id) else {
-                throw HTTPError(.notFound, code: "conversation_not_found", message: "No such conversation.")
+                throw UseCaseError(.notFound, code: "conversation_not_found", message: "No such conversation.")
             }
             let before = conversation
             try change(&conversation, now)
@@ -369,7 +368,7 @@ enum Cursor {
     static func decode(_ text: String?) throws -> Int64 {
         guard let text, !text.isEmpty else { return 0 }
         guard let seq = Int64(text), seq >= 0 else {
-            throw HTTPError(.badRequest, code: "invalid_cursor", message: "The after cursor is not one we issued.")
+            throw UseCaseError(.malformed, code: "invalid_cursor", message: "The after cursor is not one we issued.")
         }
         return seq
     }

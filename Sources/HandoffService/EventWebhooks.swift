@@ -30,7 +30,7 @@ struct EventWebhooks: Sendable {
         let envelope = Envelope(
             id: Identifiers.make("evt"), type: type, createdAt: Timestamp(unixMilliseconds: now).description, data: data
         )
-        let payload = String(decoding: try JSONBody.encode(envelope), as: UTF8.self)
+        let payload = try JSONPayload.string(envelope)
         try OutboxRepository(connection).enqueue(kind: "webhook", payload: payload, messageID: nil, now: now)
     }
 

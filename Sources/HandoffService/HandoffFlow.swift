@@ -1,6 +1,5 @@
 import Crypto
 import Foundation
-import HTTPServer
 import HandoffCore
 import Storage
 
@@ -112,10 +111,10 @@ final class HandoffFlow: Sendable {
 
     /// Refuses a program other than the one this server runs (422 `unknown_program`), before
     /// anything is recorded: only the built-in `chat` exists until programs are configurable.
-    func checkProgram(_ program: String?) throws(HTTPError) {
+    func checkProgram(_ program: String?) throws(UseCaseError) {
         guard let program, program != settings.program else { return }
-        throw HTTPError(
-            .unprocessableEntity, code: "unknown_program",
+        throw UseCaseError(
+            .invalid, code: "unknown_program",
             message: "Unknown program; the one program here is \(settings.program).",
             field: "program")
     }
@@ -179,26 +178,26 @@ final class HandoffFlow: Sendable {
     /// First opt-in: checks the number and the consent, records the request, texts a code.
     func start(phone text: String, consent: Bool, program: String?, requester: Requester) async throws -> HandoffJSON {
         guard consent else {
-            throw HTTPError(
-                .unprocessableEntity, code: "consent_required", message: "Tick the box to agree to receive texts.",
+            throw UseCaseError(
+                .invalid, code: "consent_required", message: "Tick the box to agree to receive texts.",
                 field: "consent")
         }
         let phone: PhoneNumber
         do {
             phone = try PhoneNumber(parsing: text, defaultRegion: settings.defaultRegion)
         } catch {
-            throw HTTPError(.unprocessableEntity, code: error.code, message: error.message, field: "phone")
+            throw UseCaseError(.invalid, code: error.code, message: error.message, field: "phone")
         }
         guard settings.allowedRegions.contains(phone.regionCode) else {
-            throw HTTPError(
-                .unprocessableEntity, code: "country_not_allowed", message: "We cannot text numbers in that country.",
+            throw UseCaseError(
+                .invalid, code: "country_not_allowed", message: "We cannot text numbers in that country.",
                 field: "phone")
         }
         let kind = phone.kind
         guard kind.receivesTexts else {
             counters.increment("handoff_unsupported_numbers_total", [("kind", kind.rawValue)])
-            throw HTTPError(
-                .unprocessableEntity, code: "unsupported_number",
+            throw UseCaseError(
+                .invalid, code: "unsupported_number",
                 message: "We can only text mobile numbers; this one is not (toll-free, premium rate, landline...).",
                 field: "phone")
         }
@@ -214,7 +213,7 @@ final class HandoffFlow: Sendable {
             let chat = ChatRepository(connection)
             let handoff = HandoffRepository(connection)
             if try SuppressionRepository(connection).isSuppressed(phone.e164) {
-                throw HTTPError(
+                throw UseCaseError(
                     .conflict, code: "suppressed",
                     message: "This number asked not to get texts. Text START to \(settings.brand) to allow them again.")
             }
@@ -230,9 +229,9 @@ final class HandoffFlow: Sendable {
             if let nextAllowed {
                 // The real wait: until every cap reached has let its oldest counted code go.
                 let seconds = max(1, (nextAllowed - now + 999) / 1000)
-                throw HTTPError(
-                    .tooManyRequests, code: "too_many_codes", message: "Too many codes requested; try again later.",
-                    headers: [("Retry-After", String(seconds))])
+                throw UseCaseError(
+                    .rateLimited(retryAfterSeconds: Int(seconds)), code: "too_many_codes",
+                    message: "Too many codes requested; try again later.")
             }
             try handoff.replacePending(sessionID: requester.session.id)
             // The text invites a YES only when a YES could confirm it (`answer(toReplyFrom:)`).
@@ -266,7 +265,7 @@ final class HandoffFlow: Sendable {
                 expiresAt: Timestamp(unixMilliseconds: expiresAt).description, confirmByReply: invitesReply)
             let event = try chat.appendEvent(
                 conversationID: requester.conversationID, type: "handoff",
-                payload: String(decoding: try JSONBody.encode(state), as: UTF8.self), now: now)
+                payload: try JSONPayload.string(state), now: now)
             return (event, state)
         }
         events.publish([event])
@@ -297,16 +296,16 @@ final class HandoffFlow: Sendable {
         }
         switch outcome {
         case .noPending:
-            throw HTTPError(.conflict, code: "no_pending_verification", message: "Ask for a code first.")
+            throw UseCaseError(.conflict, code: "no_pending_verification", message: "Ask for a code first.")
         case .expired:
-            throw HTTPError(
+            throw UseCaseError(
                 .conflict, code: "verification_expired", message: "The code has expired; ask for a new one.")
         case .burned:
-            throw HTTPError(
+            throw UseCaseError(
                 .conflict, code: "verification_burned", message: "Too many wrong codes; ask for a new one.")
         case .wrong:
-            throw HTTPError(
-                .unprocessableEntity, code: "wrong_code", message: "That code is not right; check the text we sent.",
+            throw UseCaseError(
+                .invalid, code: "wrong_code", message: "That code is not right; check the text we sent.",
                 field: "code")
         case .confirmed(let confirmed):
             counters.increment("handoff_optins_total", [("step", "confirmed"), ("method", "web_code")])
@@ -390,7 +389,7 @@ final class HandoffFlow: Sendable {
             events.append(
                 try chat.appendEvent(
                     conversationID: conversation.id, type: "handoff",
-                    payload: String(decoding: try JSONBody.encode(state), as: UTF8.self), now: now))
+                    payload: try JSONPayload.string(state), now: now))
         }
         return events
     }
@@ -406,7 +405,7 @@ final class HandoffFlow: Sendable {
         let chat = ChatRepository(connection)
         try handoff.update(verification)
         guard let session = try chat.sessionRecord(id: verification.sessionID) else {
-            throw HTTPError(.conflict, code: "no_session", message: "The session of this verification is gone.")
+            throw UseCaseError(.conflict, code: "no_session", message: "The session of this verification is gone.")
         }
         // The confirmation records the disclosure the visitor accepted with the request.
         let shown = try handoff.latestRequestDisclosure(phone: verification.phoneE164) ?? disclosure()
@@ -426,7 +425,7 @@ final class HandoffFlow: Sendable {
             ).id
         }
         guard var conversation = try chat.conversation(id: conversationID) else {
-            throw HTTPError(.conflict, code: "conversation_not_found", message: "No conversation to continue.")
+            throw UseCaseError(.conflict, code: "conversation_not_found", message: "No conversation to continue.")
         }
         conversation.activeChannel = "sms"
         conversation.updatedAt = now
@@ -457,7 +456,7 @@ final class HandoffFlow: Sendable {
         events.append(
             try chat.appendEvent(
                 conversationID: conversationID, type: "handoff",
-                payload: String(decoding: try JSONBody.encode(state), as: UTF8.self), now: now))
+                payload: try JSONPayload.string(state), now: now))
         try webhooks.record(
             "handoff.activated", HandoffWebhookJSON(conversationID: conversationID, phoneMasked: state.phoneMasked),
             connection: connection, now: now)
@@ -506,7 +505,7 @@ final class HandoffFlow: Sendable {
         let event = try await database.write { connection -> ConversationEventRecord in
             let chat = ChatRepository(connection)
             guard let phone = try chat.contact(id: requester.session.contactID)?.phoneE164 else {
-                throw HTTPError(.conflict, code: "no_handoff", message: "This chat is not continuing by text.")
+                throw UseCaseError(.conflict, code: "no_handoff", message: "This chat is not continuing by text.")
             }
             try SuppressionRepository(connection).add(
                 phone, reason: "web", source: requester.session.id, actor: "customer", now: now)
@@ -528,7 +527,7 @@ final class HandoffFlow: Sendable {
                 connection: connection, now: now)
             return try chat.appendEvent(
                 conversationID: requester.conversationID, type: "handoff",
-                payload: String(decoding: try JSONBody.encode(state), as: UTF8.self), now: now)
+                payload: try JSONPayload.string(state), now: now)
         }
         events.publish([event])
         outboxChanged()

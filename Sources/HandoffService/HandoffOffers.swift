@@ -1,4 +1,3 @@
-import HTTPServer
 import HandoffCore
 import Storage
 
@@ -53,7 +52,7 @@ final class HandoffOffers: Sendable {
         let declined = try await database.write { connection -> OfferRecord in
             let offers = OfferRepository(connection)
             guard let offer = try offers.offer(id: offerID), try Self.belongs(offer, to: visitor, connection) else {
-                throw HTTPError(.notFound, code: "offer_not_found", message: "No such offer in this chat.")
+                throw UseCaseError(.notFound, code: "offer_not_found", message: "No such offer in this chat.")
             }
             try offers.decline(id: offer.id, sessionID: visitor.session.id, now: now)
             return try offers.offer(id: offer.id) ?? offer
@@ -76,18 +75,18 @@ final class HandoffOffers: Sendable {
         let event = try await database.write { connection -> ConversationEventRecord in
             let chat = ChatRepository(connection)
             guard let conversation = try chat.conversation(id: offer.conversationID) else {
-                throw HTTPError(.notFound, code: "conversation_not_found", message: "No such conversation.")
+                throw UseCaseError(.notFound, code: "conversation_not_found", message: "No such conversation.")
             }
             guard conversation.state != "closed" else {
-                throw HTTPError(.conflict, code: "conversation_closed", message: "The conversation is closed.")
+                throw UseCaseError(.conflict, code: "conversation_closed", message: "The conversation is closed.")
             }
             let handoff = try ChatService.handoff(
                 conversation, try chat.contact(id: conversation.contactID), SuppressionRepository(connection))
             switch handoff.state {
             case "opted_out":
-                throw HTTPError(.conflict, code: "suppressed", message: "This number asked not to get texts.")
+                throw UseCaseError(.conflict, code: "suppressed", message: "This number asked not to get texts.")
             case "active":
-                throw HTTPError(.conflict, code: "already_active", message: "This chat already continues by text.")
+                throw UseCaseError(.conflict, code: "already_active", message: "This chat already continues by text.")
             default: break
             }
             let offers = OfferRepository(connection)
@@ -95,12 +94,12 @@ final class HandoffOffers: Sendable {
                 try Self.checkWidgetMayOffer(offer, sessionID: sessionID, connection: connection)
             }
             guard try offers.insert(offer) else {
-                throw HTTPError(
+                throw UseCaseError(
                     .conflict, code: "already_offered", message: "This question was already offered an answer by text.")
             }
             return try chat.appendEvent(
                 conversationID: offer.conversationID, type: "handoff_offer",
-                payload: String(decoding: try JSONBody.encode(OfferJSON(offer)), as: UTF8.self), now: offer.createdAt)
+                payload: try JSONPayload.string(OfferJSON(offer)), now: offer.createdAt)
         }
         events.publish([event])
         counters.increment("handoff_offers_total", [("reason", offer.reason)])
@@ -111,18 +110,18 @@ final class HandoffOffers: Sendable {
     /// question of the visitor's own conversation.
     private static func checkWidgetMayOffer(_ offer: OfferRecord, sessionID: String, connection: Connection) throws {
         if try OfferRepository(connection).declined(sessionID: sessionID) {
-            throw HTTPError(.conflict, code: "offer_declined", message: "The visitor said no thanks to texts.")
+            throw UseCaseError(.conflict, code: "offer_declined", message: "The visitor said no thanks to texts.")
         }
         if let pending = try HandoffRepository(connection).latestVerification(sessionID: sessionID),
             pending.state == "pending", pending.expiresAt > offer.createdAt
         {
-            throw HTTPError(.conflict, code: "verification_pending", message: "A code is already on its way.")
+            throw UseCaseError(.conflict, code: "verification_pending", message: "A code is already on its way.")
         }
         if let questionID = offer.questionMessageID {
             let question = try ChatRepository(connection).message(id: questionID)
             guard question?.conversationID == offer.conversationID, question?.author == "visitor" else {
-                throw HTTPError(
-                    .unprocessableEntity, code: "invalid_field",
+                throw UseCaseError(
+                    .invalid, code: "invalid_field",
                     message: "question_id must be one of the visitor's messages in this chat.", field: "question_id")
             }
         }
@@ -138,8 +137,8 @@ final class HandoffOffers: Sendable {
 
     private static func check(_ reason: String, in allowed: Set<String>) throws {
         guard allowed.contains(reason) else {
-            throw HTTPError(
-                .unprocessableEntity, code: "invalid_field",
+            throw UseCaseError(
+                .invalid, code: "invalid_field",
                 message: "reason must be one of \(allowed.sorted().joined(separator: ", ")).", field: "reason")
         }
     }

@@ -191,7 +191,7 @@ final class InboundSMSService: Sendable {
                 // The MessageSid stays with the raw webhook (`inbound_events`), which links here.
                 providerMessageID: nil,
                 media: inbound.mediaURLs.isEmpty
-                    ? nil : String(decoding: try JSONBody.encode(inbound.mediaURLs), as: UTF8.self),
+                    ? nil : try JSONPayload.string(inbound.mediaURLs),
                 createdAt: now, updatedAt: now),
             clientKey: nil)
         if !(try chat.hasInboundSMS(conversationID: conversationID, beforeSeq: message.seq)) {
@@ -200,7 +200,7 @@ final class InboundSMSService: Sendable {
         let json = MessageJSON(message)
         let event = try chat.appendEvent(
             conversationID: conversationID, type: "message",
-            payload: String(decoding: try JSONBody.encode(json), as: UTF8.self), now: now)
+            payload: try JSONPayload.string(json), now: now)
         try webhooks.record("message.created", json, connection: connection, now: now)
         return (message, conversation, event)
     }
@@ -230,7 +230,7 @@ final class InboundSMSService: Sendable {
         return [
             try chat.appendEvent(
                 conversationID: conversationID, type: "handoff",
-                payload: String(decoding: try JSONBody.encode(handoffState), as: UTF8.self), now: now)
+                payload: try JSONPayload.string(handoffState), now: now)
         ]
     }
 }

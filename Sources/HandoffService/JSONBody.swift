@@ -62,17 +62,7 @@ enum JSONBody {
         throws -> HTTPResponse
     {
         HTTPResponse(
-            status: status, contentType: "application/json; charset=utf-8", body: Array(try encode(value)),
+            status: status, contentType: "application/json; charset=utf-8", body: Array(try JSONPayload.encode(value)),
             headers: headers)
     }
-
-    /// Compact JSON with slashes unescaped.
-    static func encode<T: Encodable>(_ value: T) throws -> Data { try encoder.encode(value) }
-
-    /// Configured once: `encode(_:)` runs inside the write transaction of every message.
-    private static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
-        return encoder
-    }()
 }

@@ -133,7 +133,7 @@ struct Routing: Sendable {
             events.append(
                 try chat.appendEvent(
                     conversationID: conversation.id, type: "message",
-                    payload: String(decoding: try JSONBody.encode(MessageJSON(notice)), as: UTF8.self), now: now))
+                    payload: try JSONPayload.string(MessageJSON(notice)), now: now))
         }
         return events
     }

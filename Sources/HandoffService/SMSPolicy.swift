@@ -1,4 +1,3 @@
-import HTTPServer
 import HandoffCore
 
 /// Rules every outbound text follows before it is queued: optional smart encoding and a cap on
@@ -14,8 +13,8 @@ struct SMSPolicy: Sendable {
         let text = smartEncoding ? SMSSmartEncoding.apply(body) : body
         let segments = SMSSegments(body: text).count
         guard segments <= maxSegments else {
-            throw HTTPError(
-                .unprocessableEntity, code: "too_many_segments",
+            throw UseCaseError(
+                .invalid, code: "too_many_segments",
                 message: "This text needs \(segments) SMS segments; at most \(maxSegments) are allowed.", field: "body")
         }
         return text

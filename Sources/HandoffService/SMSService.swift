@@ -58,11 +58,10 @@ final class SMSService: Sendable {
         let json = MessageJSON(message)
         let event = try chat.appendEvent(
             conversationID: conversationID, type: "message",
-            payload: String(decoding: try JSONBody.encode(json), as: UTF8.self),
+            payload: try JSONPayload.string(json),
             now: now)
         // The text to send travels in the outbox row only when the history keeps another one.
-        let payload = String(
-            decoding: try JSONBody.encode(SMSPayload(to: phone, body: recordedBody == nil ? nil : body)), as: UTF8.self)
+        let payload = try JSONPayload.string(SMSPayload(to: phone, body: recordedBody == nil ? nil : body))
         try OutboxRepository(connection).enqueue(
             kind: "sms", payload: payload, messageID: message.id, priority: priority, now: now)
         try webhooks.record("message.created", json, connection: connection, now: now)
@@ -221,7 +220,7 @@ final class SMSService: Sendable {
             id: message.id, conversationID: message.conversationID, status: message.status,
             errorCode: message.errorCode,
             segments: message.segments)
-        let payload = String(decoding: try JSONBody.encode(update), as: UTF8.self)
+        let payload = try JSONPayload.string(update)
         let event = try chat.appendEvent(
             conversationID: message.conversationID, type: "message_status", payload: payload, now: now)
         try webhooks.record("message.status", update, connection: connection, now: now)

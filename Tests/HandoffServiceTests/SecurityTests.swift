@@ -180,4 +180,19 @@ import Testing
             #expect(try await client.request("GET", "/healthz").status == 200, "still serving")
         }
     }
+
+    @Test func madeUpMethodsNeitherGrowMetricsNorPassTheParser() async throws {
+        try await ChatAPITests.withApp { client in
+            let long = String(repeating: "M", count: 8 * 1024)
+            let refused = try await client.request(long, "/healthz")
+            #expect(refused.status == 501)
+            #expect(refused.json.flatMap { ($0["error"] as? [String: Any])?["code"] as? String } == "method_too_long")
+            for index in 0..<50 {
+                _ = try await client.request("MADEUP\(index)", "/healthz")
+            }
+            let metrics = try await client.request("GET", "/metrics").body
+            #expect(!metrics.contains("MADEUP") && !metrics.contains("MMMM"))
+            #expect(metrics.contains(#"handoff_http_requests_total{method="other",route="/healthz",status="405"} 50"#))
+        }
+    }
 }

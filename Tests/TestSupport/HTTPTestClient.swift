@@ -20,14 +20,19 @@ public struct HTTPTestClient: Sendable {
     }
 
     public let port: Int
+    /// The loopback address requests come from (nil: the system's choice, 127.0.0.1).
+    public let source: String?
 
-    public init(port: Int) { self.port = port }
+    public init(port: Int, source: String? = nil) {
+        self.port = port
+        self.source = source
+    }
 
     /// Sends one request with `Connection: close` and returns the parsed response.
     public func request(
         _ method: String, _ target: String, headers: [(String, String)] = [], body: String? = nil
     ) async throws -> Response {
-        let client = try RawHTTPClient(port: port)
+        let client = try RawHTTPClient(port: port, source: source)
         var head = "\(method) \(target) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
         if let body { head += "Content-Length: \(body.utf8.count)\r\n" }

@@ -89,7 +89,10 @@ public final class HandoffApplication: Sendable {
         )
         let agentKeys = APIKeyAuthenticator(keys: configuration.apiKeys)
         let adminKeys = APIKeyAuthenticator(keys: configuration.adminAPIKeys)
-        let eventStream = EventStream(database: database, hub: hub, heartbeat: configuration.eventStreamHeartbeat)
+        let eventStream = EventStream(
+            database: database, hub: hub, heartbeat: configuration.eventStreamHeartbeat,
+            limiter: StreamLimiter(
+                maxTotal: configuration.maxEventStreams, maxPerSession: configuration.maxStreamsPerSession))
         WidgetRoutes(
             chat: chat, handoff: handoff, handoffLimiter: limiters.handoff,
             cookie: SessionCookie(secure: configuration.cookieSecure, lifetimeDays: configuration.sessionLifetimeDays),
@@ -123,8 +126,10 @@ public final class HandoffApplication: Sendable {
         let serverConfiguration = HTTPServerConfiguration(
             host: listen.host == "localhost" ? "127.0.0.1" : listen.host, port: listen.port,
             backlog: Int32(configuration.acceptBacklog), maxConnections: configuration.maxConnections,
+            maxConnectionsPerAddress: configuration.maxConnectionsPerAddress,
             parserLimits: HTTPParserLimits(maxBodyBytes: configuration.maxBodyBytes),
             headerTimeout: configuration.headerTimeout, bodyTimeout: configuration.bodyTimeout,
+            bodyDeadline: configuration.bodyDeadline,
             idleTimeout: configuration.idleTimeout, writeTimeout: configuration.writeTimeout,
             serverName: "handoff/\(HandoffApplication.version)")
         let errorLogger = logger

@@ -72,7 +72,8 @@ struct WidgetRoutes {
         }
         router.get("/v1/events") { [chat, eventStream] request in
             let visitor = try await Self.visitor(request, chat)
-            return try eventStream.response(for: visitor.conversationID, request: request)
+            return try eventStream.response(
+                for: visitor.conversationID, session: visitor.session.id, request: request)
         }
     }
 

@@ -195,4 +195,82 @@ import Testing
             #expect(metrics.contains(#"handoff_http_requests_total{method="other",route="/healthz",status="405"} 50"#))
         }
     }
+
+    /// Opens `GET /v1/events` on a raw connection; returns it and what arrived first (the head and
+    /// `: connected` for a stream, the whole answer for a refusal).
+    static func openStream(
+        port: Int, cookie: String, source: String? = nil
+    ) async throws -> (client: RawHTTPClient, received: String) {
+        let client = try RawHTTPClient(port: port, source: source)
+        try client.send("GET /v1/events HTTP/1.1\r\nHost: t\r\nCookie: \(cookie)\r\nConnection: close\r\n\r\n")
+        return (client, await client.read(until: ": connected"))
+    }
+
+    @Test func streamsAreCappedPerSessionAndInAll() async throws {
+        try await ChatAPITests.withApp({
+            $0.maxStreamsPerSession = 2
+            $0.maxEventStreams = 3
+        }) { client in
+            let (first, _) = try await ChatAPITests.startSession(client)
+            let (second, _) = try await ChatAPITests.startSession(client)
+            let (third, _) = try await ChatAPITests.startSession(client)
+            var open: [RawHTTPClient] = []
+            for _ in 0..<2 {
+                let stream = try await Self.openStream(port: client.port, cookie: first)
+                #expect(stream.received.hasPrefix("HTTP/1.1 200 OK"))
+                open.append(stream.client)
+            }
+            let overSession = try await Self.openStream(port: client.port, cookie: first)
+            #expect(overSession.received.hasPrefix("HTTP/1.1 429"))
+            #expect(overSession.received.contains("too_many_streams") && overSession.received.contains("Retry-After"))
+            let other = try await Self.openStream(port: client.port, cookie: second)
+            #expect(other.received.hasPrefix("HTTP/1.1 200 OK"), "another session has its own places")
+            open.append(other.client)
+            let overTotal = try await Self.openStream(port: client.port, cookie: third)
+            #expect(overTotal.received.hasPrefix("HTTP/1.1 503"))
+            #expect(overTotal.received.contains("streams_at_capacity"))
+            #expect(try await client.request("GET", "/healthz").status == 200, "requests still find a connection")
+            open.removeFirst()
+            let reopened = try await eventually(seconds: 5) {
+                let stream = try await Self.openStream(port: client.port, cookie: first)
+                guard stream.received.hasPrefix("HTTP/1.1 200 OK") else { return false }
+                open.append(stream.client)
+                return true
+            }
+            #expect(reopened, "a closed stream gives its place back")
+        }
+    }
+
+    @Test func oneAddressHoldingItsMostCannotLockOthersOut() async throws {
+        // The reported shape: max_connections 40, one address opening streams and slow bodies on
+        // all of them. With the limits the loader derives for 40 (8 per address, 32 streams), that
+        // address holds 8 connections and everyone else is still served.
+        try await ChatAPITests.withApp({
+            $0.maxConnections = 40
+            $0.maxConnectionsPerAddress = 8
+            $0.maxEventStreams = 32
+        }) { client in
+            let attacker = HTTPTestClient(port: client.port, source: "127.0.0.2")
+            var cookies: [String] = []
+            for _ in 0..<3 { cookies.append(try await ChatAPITests.startSession(attacker).cookie) }
+            var held: [RawHTTPClient] = []
+            var streams = 0
+            for index in 0..<12 {
+                let stream = try await Self.openStream(
+                    port: client.port, cookie: cookies[index % 3], source: "127.0.0.2")
+                if stream.received.hasPrefix("HTTP/1.1 200 OK") { streams += 1 }
+                held.append(stream.client)
+            }
+            #expect(streams == 8, "the address's cap, not the sessions' 12 places, bounds its streams")
+            for _ in 0..<28 {
+                let body = try RawHTTPClient(port: client.port, source: "127.0.0.2")
+                try body.send("POST /v1/messages HTTP/1.1\r\nHost: t\r\nContent-Length: 100000\r\n\r\nx")
+                #expect(await body.readToEnd().hasPrefix("HTTP/1.1 429"))
+            }
+            for _ in 0..<20 {
+                #expect(try await client.request("GET", "/healthz").status == 200)
+            }
+            withExtendedLifetime(held) {}
+        }
+    }
 }

@@ -398,6 +398,18 @@ extension Configuration {
         } current: {
             seconds($0.eventStreamHeartbeat)
         },
+        secret("metrics_token", "Bearer token /metrics requires; unset, it answers direct loopback clients only.") {
+            guard let token = try optional($1) else {
+                $0.metricsToken = nil
+                return
+            }
+            guard token.count >= 16, !token.contains(where: { $0 == "," || $0.isWhitespace }) else {
+                throw SettingProblem("expected one token of at least 16 characters, without commas or spaces")
+            }
+            $0.metricsToken = token
+        } current: {
+            $0.metricsToken
+        },
     ]
 
     private static func text(

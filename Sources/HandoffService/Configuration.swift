@@ -135,6 +135,8 @@ public struct Configuration: Sendable, Equatable {
     public var outboxMaxAttempts = 8
     /// Comment lines sent on idle event streams so proxies keep them open.
     public var eventStreamHeartbeat = Duration.seconds(15)
+    /// Bearer token `/metrics` requires; without one it answers direct loopback clients only.
+    public var metricsToken: String?
 
     public init() {}
 }

@@ -80,7 +80,8 @@ public final class HandoffApplication: Sendable {
             database: database, migrator: migrator, metrics: metrics,
             isDraining: { serverBox.server?.isDraining ?? true },
             openConnections: { serverBox.server?.connectionCount ?? 0 },
-            openEventStreams: { hub.subscriberCount }, counters: counters
+            openEventStreams: { hub.subscriberCount }, counters: counters,
+            metricsAuthenticator: configuration.metricsToken.map { APIKeyAuthenticator(keys: [$0]) }
         ).register(in: &router)
         let limiters = (
             handoff: RateLimiter(perMinute: configuration.handoffsPerMinutePerIP),

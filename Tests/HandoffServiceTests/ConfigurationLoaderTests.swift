@@ -72,6 +72,8 @@ import Testing
         ("HANDOFF_HEADER_TIMEOUT", "soon", "HANDOFF_HEADER_TIMEOUT"),
         ("HANDOFF_WIDGET_ORIGINS", "https://a.example/path", "HANDOFF_WIDGET_ORIGINS"),
         ("HANDOFF_API_KEYS", "short", "HANDOFF_API_KEYS"),
+        ("HANDOFF_METRICS_TOKEN", "short", "HANDOFF_METRICS_TOKEN"),
+        ("HANDOFF_METRICS_TOKEN", "one-token-0123456789,another-0123456789", "HANDOFF_METRICS_TOKEN"),
         ("HANDOFF_MAX_EVENT_STREAMS", "10000", "HANDOFF_MAX_EVENT_STREAMS"),
     ])
     func invalidValuesNameTheirSetting(name: String, value: String, expected: String) {

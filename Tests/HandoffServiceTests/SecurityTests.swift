@@ -273,4 +273,32 @@ import Testing
             withExtendedLifetime(held) {}
         }
     }
+
+    @Test func metricsAnswerOnlyDirectLoopbackClientsWithoutAToken() async throws {
+        try await ChatAPITests.withApp { client in
+            #expect(try await client.request("GET", "/metrics").status == 200)
+            for header in ["X-Forwarded-For", "Forwarded", "X-Real-IP"] {
+                let proxied = try await client.request("GET", "/metrics", headers: [(header, "203.0.113.7")])
+                #expect(proxied.status == 403, "\(header)")
+                #expect(!proxied.body.contains("handoff_http_requests_total"))
+            }
+        }
+    }
+
+    @Test func metricsRequireTheBearerTokenWhenOneIsSet() async throws {
+        let token = "metrics-token-0123456789"
+        try await ChatAPITests.withApp({ $0.metricsToken = token }) { client in
+            let missing = try await client.request("GET", "/metrics")
+            #expect(missing.status == 401)
+            #expect(missing.header("WWW-Authenticate") == "Bearer")
+            let wrong = try await client.request(
+                "GET", "/metrics", headers: [("Authorization", "Bearer not-the-token-at-all")])
+            #expect(wrong.status == 401 && !wrong.body.contains("handoff_"))
+            let right = try await client.request("GET", "/metrics", headers: [("Authorization", "Bearer \(token)")])
+            #expect(right.status == 200 && right.body.contains("handoff_http_requests_total"))
+            let proxied = try await client.request(
+                "GET", "/metrics", headers: [("Authorization", "Bearer \(token)"), ("X-Forwarded-For", "203.0.113.7")])
+            #expect(proxied.status == 200, "with a token, the scraper may be anywhere")
+        }
+    }
 }

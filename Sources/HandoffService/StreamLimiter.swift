@@ -22,8 +22,9 @@ final class StreamLimiter: Sendable {
     }
 
     /// A place for one stream of `session` (nil: an agent's stream, counted in the total only);
-    /// throws 429 when the session holds its maximum, 503 when every place is taken.
-    func acquire(session: String?) throws(HTTPError) -> Permit {
+    /// throws 429 when the session holds its maximum, 503 when every place is taken. (Untyped:
+    /// `throws(HTTPError)` inlined into the async `/v1/events` route crashes the release compiler.)
+    func acquire(session: String?) throws -> Permit {
         let refusal = counts.withLock { counts -> HTTPError? in
             if let session, counts.bySession[session, default: 0] >= maxPerSession {
                 return HTTPError(

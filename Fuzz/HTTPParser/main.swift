@@ -7,7 +7,8 @@ public func fuzzHTTPParser(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let input = UnsafeBufferPointer(start: data, count: size)
     let step = Int(input[0] % 16) + 1
     var parser = HTTPRequestParser(
-        limits: HTTPParserLimits(maxRequestLineBytes: 256, maxHeadBytes: 1024, maxHeaderCount: 16, maxBodyBytes: 4096))
+        limits: HTTPParserLimits(
+            maxRequestLineBytes: 256, maxMethodBytes: 8, maxHeadBytes: 1024, maxHeaderCount: 16, maxBodyBytes: 4096))
     var offset = 1
     while offset < size {
         let end = min(size, offset + step)
@@ -18,6 +19,7 @@ public func fuzzHTTPParser(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
                 if case .request(let request) = event {
                     precondition(request.body.count <= 4096, "body limit not enforced")
                     precondition(request.headers.count <= 16, "header limit not enforced")
+                    precondition(request.method.rawValue.utf8.count <= 8, "method limit not enforced")
                 }
             }
         } catch {

@@ -18,7 +18,8 @@ final class HTTPConnection: @unchecked Sendable {
     }
 
     private let fd: Int32
-    private let peer: String
+    /// The socket's peer address; the server counts connections per address by it.
+    let peer: String
     private let queue: DispatchQueue
     private let server: HTTPServer
     private var parser: HTTPRequestParser
@@ -40,6 +41,8 @@ final class HTTPConnection: @unchecked Sendable {
     private var openSources = 0
     private var requestStartedAt = ContinuousClock.now
     private var lastReadAt = ContinuousClock.now
+    /// When the current request's head was complete and its body began; nil outside a body.
+    private var bodyStartedAt: ContinuousClock.Instant?
     private var lastWriteProgressAt = ContinuousClock.now
     private var idleSince = ContinuousClock.now
 
@@ -147,10 +150,12 @@ final class HTTPConnection: @unchecked Sendable {
             }
             switch event {
             case nil:
+                if parser.isReadingBody, bodyStartedAt == nil { bodyStartedAt = .now }
                 return
             case .expectContinue:
                 enqueue(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
             case .request(var request):
+                bodyStartedAt = nil
                 request.remoteAddress = peer
                 request.requestID = server.requestID(for: request)
                 if !request.wantsKeepAlive || draining { closeAfterResponse = true }
@@ -410,7 +415,7 @@ final class HTTPConnection: @unchecked Sendable {
         queue.async { [self] in close() }
     }
 
-    /// Applies the header, body, idle, write and linger timeouts.
+    /// Applies the header, body (between reads, and for the whole body), idle, write and linger timeouts.
     func checkTimeouts(now: ContinuousClock.Instant) {
         queue.async { [self] in
             let configuration = server.configuration
@@ -419,7 +424,10 @@ final class HTTPConnection: @unchecked Sendable {
             case .lingering(let until):
                 if now > until { close() }
             case .reading:
-                if parser.isReadingBody, now - lastReadAt > configuration.bodyTimeout {
+                if parser.isReadingBody,
+                    now - lastReadAt > configuration.bodyTimeout
+                        || bodyStartedAt.map({ now - $0 > configuration.bodyDeadline }) == true
+                {
                     timeOut("The request body did not arrive in time.")
                 } else if parser.isMidRequest, !parser.isReadingBody,
                     now - requestStartedAt > configuration.headerTimeout

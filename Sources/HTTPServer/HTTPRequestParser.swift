@@ -134,6 +134,7 @@ public struct HTTPRequestParser {
             index += 1
         }
         let headLength = (headEnd ?? end) - start
+        try checkMethodLength()
         let firstLineLength = firstLineBreak().map { $0 - start } ?? headLength
         if firstLineLength > limits.maxRequestLineBytes {
             throw HTTPParseError(
@@ -147,6 +148,16 @@ public struct HTTPRequestParser {
         }
         if headEnd == nil { state = .head(scanned: end - start) }
         return headEnd
+    }
+
+    /// Refuses a method longer than the limit as soon as its first bytes show it: one more token
+    /// byte than the limit allows, with no space yet (other bytes are left to the request line's checks).
+    private func checkMethodLength() throws(HTTPParseError) {
+        let limit = start + limits.maxMethodBytes
+        guard buffer.count > limit, buffer[start...limit].allSatisfy(isTokenByte) else { return }
+        throw HTTPParseError(
+            status: .notImplemented, code: "method_too_long",
+            message: "The request method is longer than \(limits.maxMethodBytes) bytes.")
     }
 
     /// The index of the first CR or LF within the request-line limit, or nil.
@@ -511,6 +522,8 @@ public enum HTTPParserEvent: Sendable, Equatable {
 public struct HTTPParserLimits: Sendable, Equatable {
     /// Longest request line (method, target, version); past it: 414.
     public var maxRequestLineBytes: Int
+    /// Longest method (every registered one has at most 17 bytes); past it: 501.
+    public var maxMethodBytes: Int
     /// Largest head (request line plus header fields); past it: 431.
     public var maxHeadBytes: Int
     /// Most header fields (trailers counted separately); past it: 431.
@@ -520,11 +533,13 @@ public struct HTTPParserLimits: Sendable, Equatable {
 
     public init(
         maxRequestLineBytes: Int = 8 * 1024,
+        maxMethodBytes: Int = 20,
         maxHeadBytes: Int = 32 * 1024,
         maxHeaderCount: Int = 100,
         maxBodyBytes: Int = 1 << 20
     ) {
         self.maxRequestLineBytes = maxRequestLineBytes
+        self.maxMethodBytes = maxMethodBytes
         self.maxHeadBytes = maxHeadBytes
         self.maxHeaderCount = maxHeaderCount
         self.maxBodyBytes = maxBodyBytes

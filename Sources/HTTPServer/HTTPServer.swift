@@ -24,7 +24,13 @@ public final class HTTPServer: Sendable {
     let responder: any HTTPResponder
     let onError: ErrorHandler
     private let state = Mutex(State())
-    private let connections = Mutex([ObjectIdentifier: HTTPConnection]())
+    /// Open connections, and how many each peer address holds.
+    private struct Registry {
+        var connections: [ObjectIdentifier: HTTPConnection] = [:]
+        var perAddress: [String: Int] = [:]
+    }
+
+    private let registry = Mutex(Registry())
     private let draining = Atomic<Bool>(false)
     private let acceptQueue = DispatchQueue(label: "handoff.http.accept")
     private let connectionQueues: [DispatchQueue]
@@ -53,7 +59,7 @@ public final class HTTPServer: Sendable {
     public var isDraining: Bool { draining.load(ordering: .relaxed) }
 
     /// Connections currently open.
-    public var connectionCount: Int { connections.withLock { $0.count } }
+    public var connectionCount: Int { registry.withLock { $0.connections.count } }
 
     /// Binds and starts accepting. Throws when the address is invalid or taken.
     public func start() throws(HTTPServerError) {
@@ -85,13 +91,13 @@ public final class HTTPServer: Sendable {
             return state.listeners
         }
         for listener in listeners { listener.source.cancel() }
-        for connection in connections.withLock({ Array($0.values) }) { connection.beginDrain() }
+        for connection in registry.withLock({ Array($0.connections.values) }) { connection.beginDrain() }
         let clock = ContinuousClock()
         let deadline = clock.now + gracePeriod
         while connectionCount > 0, clock.now < deadline {
             try? await Task.sleep(for: .milliseconds(10))
         }
-        for connection in connections.withLock({ Array($0.values) }) { connection.forceClose() }
+        for connection in registry.withLock({ Array($0.connections.values) }) { connection.forceClose() }
         while connectionCount > 0 { try? await Task.sleep(for: .milliseconds(5)) }
         state.withLock { $0.sweepTimer?.source.cancel() }
     }
@@ -110,21 +116,39 @@ public final class HTTPServer: Sendable {
             }
             guard let (fd, peer) = accepted else { return }
             if isDraining || connectionCount >= configuration.maxConnections {
-                refuse(fd)
+                refuse(
+                    fd,
+                    HTTPError(
+                        .serviceUnavailable, code: "overloaded",
+                        message: "The server is at its connection limit; retry shortly.",
+                        headers: [("Retry-After", "1")]))
                 continue
             }
             let index = nextQueue.add(1, ordering: .relaxed).oldValue % connectionQueues.count
-            let connection = HTTPConnection(fd: fd, peer: peer, queue: connectionQueues[index], server: self)
-            connections.withLock { $0[ObjectIdentifier(connection)] = connection }
-            connection.start()
+            let admitted = registry.withLock { registry -> HTTPConnection? in
+                let held = registry.perAddress[peer, default: 0]
+                guard held < configuration.maxConnectionsPerAddress || configuration.isExemptPeer(peer)
+                else { return nil }
+                let connection = HTTPConnection(fd: fd, peer: peer, queue: connectionQueues[index], server: self)
+                registry.connections[ObjectIdentifier(connection)] = connection
+                registry.perAddress[peer] = held + 1
+                return connection
+            }
+            guard let admitted else {
+                refuse(
+                    fd,
+                    HTTPError(
+                        .tooManyRequests, code: "too_many_connections",
+                        message: "This address has too many open connections; close some and retry.",
+                        headers: [("Retry-After", "1")]))
+                continue
+            }
+            admitted.start()
         }
     }
 
-    /// Answers a connection over the cap with 503 and closes it, without reading its request.
-    private func refuse(_ fd: Int32) {
-        let error = HTTPError(
-            .serviceUnavailable, code: "overloaded", message: "The server is at its connection limit; retry shortly.",
-            headers: [("Retry-After", "1")])
+    /// Answers a connection over a cap with `error` and closes it, without reading its request.
+    private func refuse(_ fd: Int32, _ error: HTTPError) {
         let response = error.response
         guard case .bytes(let body) = response.body else { return }
         let head = HTTPResponseHead(
@@ -136,12 +160,16 @@ public final class HTTPServer: Sendable {
 
     private func sweep() {
         let now = ContinuousClock.now
-        for connection in connections.withLock({ Array($0.values) }) { connection.checkTimeouts(now: now) }
+        for connection in registry.withLock({ Array($0.connections.values) }) { connection.checkTimeouts(now: now) }
     }
 
     /// Called by a connection once its descriptor is closed.
     func connectionClosed(_ connection: HTTPConnection) {
-        _ = connections.withLock { $0.removeValue(forKey: ObjectIdentifier(connection)) }
+        registry.withLock { registry in
+            guard registry.connections.removeValue(forKey: ObjectIdentifier(connection)) != nil else { return }
+            let held = registry.perAddress[connection.peer, default: 1] - 1
+            registry.perAddress[connection.peer] = held > 0 ? held : nil
+        }
     }
 
     /// The request id to use: the client's `X-Request-Id` when it is short and plain, else a new one.

@@ -50,7 +50,7 @@ struct AgentRoutes {
             return try JSONBody.response(ConsentLedgerJSON(consents: try await chat.consents(phone: phone)))
         }
         route(&router, .get, "/v1/agent/events") { [eventStream] _, request in
-            try eventStream.response(for: nil, request: request)
+            try eventStream.response(for: nil, session: nil, request: request)
         }
         route(&router, .post, "/v1/conversations/{id}/close") { chat, request in
             let conversation = try await chat.close(conversationID: Self.id(request))

@@ -143,6 +143,27 @@ extension Configuration {
         } current: {
             String($0.maxConnections)
         },
+        text(
+            "max_connections_per_address", "max_connections / 5, from 2 to 128",
+            "Open connections from one client address; beyond it new ones get 429."
+        ) {
+            $0.maxConnectionsPerAddress = try integer($1, in: 1...1_000_000)
+        } current: {
+            String($0.maxConnectionsPerAddress)
+        },
+        text(
+            "max_event_streams", "max_connections * 4 / 5",
+            "Open live-event streams in all (503 beyond); below max_connections, the rest is for requests."
+        ) {
+            $0.maxEventStreams = try integer($1, in: 0...1_000_000)
+        } current: {
+            String($0.maxEventStreams)
+        },
+        text("max_streams_per_session", "4", "Open live-event streams of one widget session (429 beyond).") {
+            $0.maxStreamsPerSession = try integer($1, in: 1...1000)
+        } current: {
+            String($0.maxStreamsPerSession)
+        },
         text("accept_backlog", "1024", "Listen backlog of pending connections.") {
             $0.acceptBacklog = try integer($1, in: 1...65535)
         } current: {
@@ -153,10 +174,15 @@ extension Configuration {
         } current: {
             seconds($0.headerTimeout)
         },
-        text("body_timeout", "30s", "Time allowed to receive a request body.") {
+        text("body_timeout", "30s", "Time allowed between two reads of a request body.") {
             $0.bodyTimeout = try duration($1)
         } current: {
             seconds($0.bodyTimeout)
+        },
+        text("body_deadline", "60s", "Time allowed for a whole request body, however steadily it trickles.") {
+            $0.bodyDeadline = try duration($1)
+        } current: {
+            seconds($0.bodyDeadline)
         },
         text("idle_timeout", "75s", "Idle keep-alive connections are closed after this.") {
             $0.idleTimeout = try duration($1)
@@ -426,6 +452,18 @@ extension Configuration {
             $0.eventStreamHeartbeat = try duration($1)
         } current: {
             seconds($0.eventStreamHeartbeat)
+        },
+        secret("metrics_token", "Bearer token /metrics requires; unset, it answers direct loopback clients only.") {
+            guard let token = try optional($1) else {
+                $0.metricsToken = nil
+                return
+            }
+            guard token.count >= 16, !token.contains(where: { $0 == "," || $0.isWhitespace }) else {
+                throw SettingProblem("expected one token of at least 16 characters, without commas or spaces")
+            }
+            $0.metricsToken = token
+        } current: {
+            $0.metricsToken
         },
     ]
 

@@ -61,9 +61,18 @@ public struct Configuration: Sendable, Equatable {
     public var logFormat = LogFormat.logfmt
     public var maxBodyBytes = 1 << 20
     public var maxConnections = 10_000
+    /// Open connections from one peer address at most (derived from `maxConnections` unless set).
+    public var maxConnectionsPerAddress = 128
+    /// Open live-event streams at most, below `maxConnections` so ordinary requests always find a
+    /// connection (four fifths of it unless set).
+    public var maxEventStreams = 8000
+    /// Open live-event streams of one widget session at most.
+    public var maxStreamsPerSession = 4
     public var acceptBacklog = 1024
     public var headerTimeout = Duration.seconds(10)
     public var bodyTimeout = Duration.seconds(30)
+    /// Time a whole request body may take, however steadily it trickles.
+    public var bodyDeadline = Duration.seconds(60)
     public var idleTimeout = Duration.seconds(75)
     public var writeTimeout = Duration.seconds(30)
     public var drainTimeout = Duration.seconds(10)
@@ -138,6 +147,8 @@ public struct Configuration: Sendable, Equatable {
     public var outboxMaxAttempts = 8
     /// Comment lines sent on idle event streams so proxies keep them open.
     public var eventStreamHeartbeat = Duration.seconds(15)
+    /// Bearer token `/metrics` requires; without one it answers direct loopback clients only.
+    public var metricsToken: String?
 
     public init() {}
 }

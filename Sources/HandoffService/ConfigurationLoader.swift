@@ -128,6 +128,12 @@ public struct ConfigurationLoader: Sendable {
         if sources["widget_origins"] == .defaultValue {
             configuration.widgetOrigins = [Self.origin(of: configuration.publicURL)]
         }
+        if sources["max_connections_per_address"] == .defaultValue {
+            configuration.maxConnectionsPerAddress = min(128, max(2, configuration.maxConnections / 5))
+        }
+        if sources["max_event_streams"] == .defaultValue {
+            configuration.maxEventStreams = configuration.maxConnections * 4 / 5
+        }
         try validate(configuration)
         return Loaded(configuration: configuration, sources: sources, warnings: warnings)
     }
@@ -168,6 +174,12 @@ public struct ConfigurationLoader: Sendable {
     /// Cross-setting rules that no single setting can check.
     private func validate(_ configuration: Configuration) throws(HandoffServiceError) {
         let setting = { (key: String) in Configuration.settings.first { $0.key == key }! }
+        if configuration.maxEventStreams >= configuration.maxConnections {
+            throw .invalidSetting(
+                setting("max_event_streams"),
+                "must be below max_connections (\(configuration.maxConnections)) so ordinary requests keep connections",
+                source: "—")
+        }
         if configuration.eventWebhookURL != nil && configuration.eventWebhookSecret == nil {
             throw .invalidSetting(
                 setting("event_webhook_secret"),

@@ -7,24 +7,29 @@ import Storage
 /// The stream subscribes first, then replays from the database everything after `Last-Event-ID`
 /// (or nothing, for a fresh stream), then sends each new event as the hub signals it, reading it
 /// from the database: the log, not the signal, is the truth, so nothing is skipped or repeated.
-/// A comment line every heartbeat keeps proxies from closing an idle stream.
+/// A comment line every heartbeat keeps proxies from closing an idle stream. Each stream holds a
+/// place in `limiter` while it is open.
 struct EventStream: Sendable {
     let database: Database
     let hub: EventHub
     let heartbeat: Duration
+    let limiter: StreamLimiter
     /// Events read per database round trip.
     static let batchSize = 200
 
-    /// The stream of one conversation, or of every conversation when `conversationID` is nil.
-    func response(for conversationID: String?, request: HTTPRequest) throws -> HTTPResponse {
+    /// The stream of one conversation, or of every conversation when `conversationID` is nil;
+    /// `session` is the widget session asking (nil for agents), whose streams are capped.
+    func response(for conversationID: String?, session: String?, request: HTTPRequest) throws -> HTTPResponse {
         let lastEventID = try Self.lastEventID(request)
+        let permit = try limiter.acquire(session: session)
         let headers: HTTPHeaders = [
             "Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-store",
             "X-Accel-Buffering": "no",
         ]
         return HTTPResponse(
             headers: headers,
-            body: .stream { [database, hub, heartbeat] writer in
+            body: .stream { [database, hub, heartbeat, permit] writer in
+                defer { permit.release() }
                 let subscription = hub.subscribe(conversationID: conversationID)
                 defer { hub.unsubscribe(subscription) }
                 let start: Int64

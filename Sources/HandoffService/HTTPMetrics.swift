@@ -16,9 +16,17 @@ public final class HTTPMetrics: Sendable {
 
     public init() {}
 
+    /// The methods labelled by name (RFC 9110's); any other is counted as `other`, so made-up
+    /// methods cannot grow the exposition.
+    static let labelledMethods: Set<HTTPMethod> = [
+        .get, .head, .post, .put, .patch, .delete, .options, HTTPMethod(rawValue: "CONNECT"),
+        HTTPMethod(rawValue: "TRACE"),
+    ]
+
     /// Records one finished request.
     public func record(method: HTTPMethod, route: String, status: Int, seconds: Double) {
-        counts.withLock { $0[Key(method: method.rawValue, route: route, status: status), default: 0] += 1 }
+        let label = Self.labelledMethods.contains(method) ? method.rawValue : "other"
+        counts.withLock { $0[Key(method: label, route: route, status: status), default: 0] += 1 }
         latencies.observe(route, seconds: seconds)
     }
 

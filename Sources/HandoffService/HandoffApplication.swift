@@ -84,7 +84,8 @@ public final class HandoffApplication: Sendable {
             database: database, migrator: migrator, metrics: metrics,
             isDraining: { serverBox.server?.isDraining ?? true },
             openConnections: { serverBox.server?.connectionCount ?? 0 },
-            openEventStreams: { hub.subscriberCount }, counters: counters, handoff: handoff
+            openEventStreams: { hub.subscriberCount }, counters: counters, handoff: handoff,
+            metricsAuthenticator: configuration.metricsToken.map { APIKeyAuthenticator(keys: [$0]) }
         ).register(in: &router)
         let limiters = (
             handoff: RateLimiter(perMinute: configuration.handoffsPerMinutePerIP),
@@ -94,7 +95,10 @@ public final class HandoffApplication: Sendable {
         )
         let agentKeys = APIKeyAuthenticator(keys: configuration.apiKeys)
         let adminKeys = APIKeyAuthenticator(keys: configuration.adminAPIKeys)
-        let eventStream = EventStream(database: database, hub: hub, heartbeat: configuration.eventStreamHeartbeat)
+        let eventStream = EventStream(
+            database: database, hub: hub, heartbeat: configuration.eventStreamHeartbeat,
+            limiter: StreamLimiter(
+                maxTotal: configuration.maxEventStreams, maxPerSession: configuration.maxStreamsPerSession))
         let sessionCookie = SessionCookie(
             secure: configuration.cookieSecure, lifetimeDays: configuration.sessionLifetimeDays)
         WidgetRoutes(
@@ -137,8 +141,14 @@ public final class HandoffApplication: Sendable {
         let serverConfiguration = HTTPServerConfiguration(
             host: listen.host == "localhost" ? "127.0.0.1" : listen.host, port: listen.port,
             backlog: Int32(configuration.acceptBacklog), maxConnections: configuration.maxConnections,
+            maxConnectionsPerAddress: configuration.maxConnectionsPerAddress,
+            // A trusted proxy carries many clients: their limits apply to the forwarded address.
+            isExemptPeer: { [trustedProxies = configuration.trustedProxies] peer in
+                IPAddress(parsing: peer).map(trustedProxies.contains) ?? false
+            },
             parserLimits: HTTPParserLimits(maxBodyBytes: configuration.maxBodyBytes),
             headerTimeout: configuration.headerTimeout, bodyTimeout: configuration.bodyTimeout,
+            bodyDeadline: configuration.bodyDeadline,
             idleTimeout: configuration.idleTimeout, writeTimeout: configuration.writeTimeout,
             serverName: "handoff/\(HandoffApplication.version)")
         let errorLogger = logger

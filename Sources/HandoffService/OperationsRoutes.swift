@@ -2,6 +2,9 @@ import HTTPServer
 import Storage
 
 /// `/healthz`, `/readyz`, `/metrics` and `/openapi.yaml`: what operators and load balancers probe.
+///
+/// `/metrics` requires `Authorization: Bearer <metrics_token>` when a token is configured;
+/// without one it answers only clients on loopback that did not come through a proxy.
 struct OperationsRoutes {
     let database: Database
     let migrator: Migrator
@@ -12,6 +15,8 @@ struct OperationsRoutes {
     let openEventStreams: @Sendable () -> Int
     let counters: ServiceCounters
     let handoff: HandoffFlow
+    /// Checks the metrics token; nil when none is configured.
+    let metricsAuthenticator: APIKeyAuthenticator?
 
     func register(in router: inout Router) {
         router.get("/healthz") { _ in Self.health("ok", .ok) }
@@ -21,7 +26,13 @@ struct OperationsRoutes {
             guard migrated else { return Self.health("not_ready", .serviceUnavailable, database: "not migrated") }
             return Self.health("ready", .ok)
         }
-        router.get("/metrics") { [metrics, openConnections, openEventStreams, counters, database, handoff] _ in
+        router.get("/metrics") {
+            [metrics, openConnections, openEventStreams, counters, database, handoff, metricsAuthenticator] request in
+            if let metricsAuthenticator {
+                try metricsAuthenticator.authenticate(request)
+            } else {
+                try Self.requireDirectLoopback(request)
+            }
             let gauges = [
                 (
                     name: "handoff_http_connections_open", help: "Open HTTP connections.",
@@ -40,6 +51,20 @@ struct OperationsRoutes {
         }
         if let openAPI = StaticAsset(path: "openapi.yaml", contentType: "application/yaml; charset=utf-8") {
             router.get("/openapi.yaml") { _ in openAPI.response }
+        }
+    }
+
+    /// Without a token, `/metrics` is for a scraper on this host: the peer must be loopback and the
+    /// request must not carry a proxy's forwarding header (a local reverse proxy connects from
+    /// loopback on behalf of anyone).
+    private static func requireDirectLoopback(_ request: HTTPRequest) throws(HTTPError) {
+        let address = request.remoteAddress
+        let loopback = address.hasPrefix("127.") || address == "::1" || address.hasPrefix("::ffff:127.")
+        let forwarded = ["Forwarded", "X-Forwarded-For", "X-Real-IP"].contains { request.headers[$0] != nil }
+        guard loopback, !forwarded else {
+            throw HTTPError(
+                .forbidden, code: "metrics_forbidden",
+                message: "Without HANDOFF_METRICS_TOKEN, /metrics answers only clients on this host.")
         }
     }
 

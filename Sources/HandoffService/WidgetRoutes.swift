@@ -76,7 +76,8 @@ struct WidgetRoutes {
         }
         router.get("/v1/events") { [chat, eventStream, cookie] request in
             let visitor = try await Self.visitor(request, chat, cookie)
-            return try eventStream.response(for: visitor.conversationID, request: request)
+            return try eventStream.response(
+                for: visitor.conversationID, session: visitor.session.id, request: request)
         }
     }
 

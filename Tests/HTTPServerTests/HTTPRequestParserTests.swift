@@ -222,6 +222,14 @@ import Testing
         #expect(Self.feedEverySplit(bigChunks, limits: limits).error?.status.code == 413)
         let exact = "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\n0123456789"
         #expect(Self.feedEverySplit(exact, limits: limits).events.count == 1)
+        let longMethod = String(repeating: "M", count: 21) + " / HTTP/1.1\r\nHost: a\r\n\r\n"
+        #expect(
+            Self.feedEverySplit(longMethod).error
+                == HTTPParseError(
+                    status: .notImplemented, code: "method_too_long",
+                    message: "The request method is longer than 20 bytes."))
+        let longestRegistered = "UPDATEREDIRECTREF / HTTP/1.1\r\nHost: a\r\n\r\n"
+        #expect(Self.feedEverySplit(longestRegistered).events.count == 1)
     }
 
     @Test func rejectsALongLineBeforeItEnds() {

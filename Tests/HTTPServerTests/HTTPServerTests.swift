@@ -183,6 +183,60 @@ import Testing
         }
     }
 
+    @Test func capsConnectionsPerAddressAndLeavesOtherAddressesServed() async throws {
+        let configuration = HTTPServerConfiguration(maxConnections: 10, maxConnectionsPerAddress: 2)
+        try await Self.withServer(configuration) { server in
+            let held = try (0..<2).map { _ in try RawHTTPClient(port: server.port) }
+            #expect(try await eventually(seconds: 5) { server.connectionCount == 2 })
+            let third = try RawHTTPClient(port: server.port)
+            let refused = await third.readToEnd()
+            #expect(refused.hasPrefix("HTTP/1.1 429 Too Many Requests"))
+            #expect(refused.contains("Retry-After: 1") && refused.contains("too_many_connections"))
+            let other = try RawHTTPClient(port: server.port, source: "127.0.0.2")
+            try other.send("GET /hello HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+            #expect(await other.readToEnd().hasSuffix("hello"), "another address is not held back")
+            try held[0].send("GET /hello HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+            #expect(await held[0].readToEnd().hasSuffix("hello"), "connections under the cap are served")
+            #expect(try await eventually(seconds: 5) { server.connectionCount == 1 })
+            let again = try RawHTTPClient(port: server.port)
+            try again.send("GET /hello HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+            #expect(await again.readToEnd().hasSuffix("hello"), "a closed connection frees its place")
+        }
+    }
+
+    @Test func exemptAddressesAreNotCappedPerAddress() async throws {
+        let configuration = HTTPServerConfiguration(maxConnectionsPerAddress: 1, isExemptPeer: { $0 == "127.0.0.1" })
+        try await Self.withServer(configuration) { server in
+            let clients = try (0..<3).map { _ in try RawHTTPClient(port: server.port) }
+            for client in clients {
+                try client.send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
+                #expect(await client.read(until: "hello").hasPrefix("HTTP/1.1 200 OK"))
+            }
+            let capped = try RawHTTPClient(port: server.port, source: "127.0.0.2")
+            let second = try RawHTTPClient(port: server.port, source: "127.0.0.2")
+            try capped.send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
+            #expect(await capped.read(until: "hello").hasPrefix("HTTP/1.1 200 OK"))
+            #expect(await second.readToEnd().hasPrefix("HTTP/1.1 429"), "other addresses keep the cap")
+        }
+    }
+
+    @Test func aBodyTrickledFasterThanTheInactivityTimeoutStillMeetsItsDeadline() async throws {
+        let configuration = HTTPServerConfiguration(bodyTimeout: .seconds(5), bodyDeadline: .milliseconds(800))
+        try await Self.withServer(configuration) { server in
+            let client = try RawHTTPClient(port: server.port)
+            try client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\n\r\n")
+            let trickle = Task {
+                for _ in 0..<100 {
+                    try await Task.sleep(for: .milliseconds(100))
+                    try client.send("x")
+                }
+            }
+            let response = await client.read(until: "\r\n\r\n")
+            trickle.cancel()
+            #expect(response.hasPrefix("HTTP/1.1 408 Request Timeout"))
+        }
+    }
+
     @Test func timesOutSlowHeadsWith408() async throws {
         let configuration = HTTPServerConfiguration(headerTimeout: .milliseconds(300))
         try await Self.withServer(configuration) { server in

@@ -72,12 +72,24 @@ import Testing
         ("HANDOFF_HEADER_TIMEOUT", "soon", "HANDOFF_HEADER_TIMEOUT"),
         ("HANDOFF_WIDGET_ORIGINS", "https://a.example/path", "HANDOFF_WIDGET_ORIGINS"),
         ("HANDOFF_API_KEYS", "short", "HANDOFF_API_KEYS"),
+        ("HANDOFF_METRICS_TOKEN", "short", "HANDOFF_METRICS_TOKEN"),
+        ("HANDOFF_METRICS_TOKEN", "one-token-0123456789,another-0123456789", "HANDOFF_METRICS_TOKEN"),
+        ("HANDOFF_MAX_EVENT_STREAMS", "10000", "HANDOFF_MAX_EVENT_STREAMS"),
     ])
     func invalidValuesNameTheirSetting(name: String, value: String, expected: String) {
         let error = failure(env: [name: value])
         #expect(error?.code == "invalid_setting")
         #expect(error?.field == expected)
         #expect(error?.message.contains(expected) == true)
+    }
+
+    @Test func connectionLimitsFollowMaxConnectionsUnlessSet() throws {
+        let small = try load(env: ["HANDOFF_MAX_CONNECTIONS": "40"]).configuration
+        #expect(small.maxConnectionsPerAddress == 8 && small.maxEventStreams == 32)
+        let large = try load(env: ["HANDOFF_MAX_CONNECTIONS": "100000"]).configuration
+        #expect(large.maxConnectionsPerAddress == 128 && large.maxEventStreams == 80_000)
+        let set = try load(env: ["HANDOFF_MAX_CONNECTIONS_PER_ADDRESS": "500", "HANDOFF_MAX_EVENT_STREAMS": "10"])
+        #expect(set.configuration.maxConnectionsPerAddress == 500 && set.configuration.maxEventStreams == 10)
     }
 
     @Test func unknownFileKeysAreRefusedWithTheirLine() {

@@ -9,11 +9,11 @@ import Testing
 /// SMS pumping on a live server: numbers that are not mobiles are refused, every cap on codes
 /// texted holds, and a stranger cannot spend a number owner's allowance.
 @Suite struct SMSPumpingTests {
-    /// A new session from `127.0.0.<source>` asks for a code to `phone`.
+    /// A new session from the loopback address `127.0.0.<source>` asks for a code to `phone`.
     static func ask(
         _ port: Int, from source: UInt8, phone: String, cookie: String? = nil
     ) async throws -> HTTPTestClient.Response {
-        let client = HTTPTestClient(port: port, source: source)
+        let client = HTTPTestClient(port: port, source: "127.0.0.\(source)")
         var session = cookie
         if session == nil { session = try await ChatAPITests.startSession(client).cookie }
         return try await client.request(
@@ -50,7 +50,7 @@ import Testing
     @Test func aStrangerCannotLockTheOwnerOut() async throws {
         try await SMSDeliveryTests.withApp { application, client, simulator in
             let phone = "+14155550171"
-            let stranger = try await ChatAPITests.startSession(HTTPTestClient(port: client.port, source: 2)).cookie
+            let stranger = try await ChatAPITests.startSession(HTTPTestClient(port: client.port, source: "127.0.0.2")).cookie
             for _ in 0..<3 {
                 #expect(try await Self.ask(client.port, from: 2, phone: phone, cookie: stranger).status == 202)
             }

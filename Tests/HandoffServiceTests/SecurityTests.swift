@@ -186,4 +186,149 @@ import Testing
             #expect(try await client.request("GET", "/healthz").status == 200, "still serving")
         }
     }
+
+    @Test func madeUpMethodsNeitherGrowMetricsNorPassTheParser() async throws {
+        try await ChatAPITests.withApp { client in
+            let long = String(repeating: "M", count: 8 * 1024)
+            let refused = try await client.request(long, "/healthz")
+            #expect(refused.status == 501)
+            #expect(refused.json.flatMap { ($0["error"] as? [String: Any])?["code"] as? String } == "method_too_long")
+            for index in 0..<50 {
+                _ = try await client.request("MADEUP\(index)", "/healthz")
+            }
+            let metrics = try await client.request("GET", "/metrics").body
+            #expect(!metrics.contains("MADEUP") && !metrics.contains("MMMM"))
+            #expect(metrics.contains(#"handoff_http_requests_total{method="other",route="/healthz",status="405"} 50"#))
+        }
+    }
+
+    /// Opens `GET /v1/events` on a raw connection; returns it and what arrived first (the head and
+    /// `: connected` for a stream, the whole answer for a refusal).
+    static func openStream(
+        port: Int, cookie: String, source: String? = nil
+    ) async throws -> (client: RawHTTPClient, received: String) {
+        let client = try RawHTTPClient(port: port, source: source)
+        try client.send("GET /v1/events HTTP/1.1\r\nHost: t\r\nCookie: \(cookie)\r\nConnection: close\r\n\r\n")
+        return (client, await client.read(until: ": connected"))
+    }
+
+    @Test func streamsAreCappedPerSessionAndInAll() async throws {
+        try await ChatAPITests.withApp({
+            $0.maxStreamsPerSession = 2
+            $0.maxEventStreams = 3
+        }) { client in
+            let (first, _) = try await ChatAPITests.startSession(client)
+            let (second, _) = try await ChatAPITests.startSession(client)
+            let (third, _) = try await ChatAPITests.startSession(client)
+            var open: [RawHTTPClient] = []
+            for _ in 0..<2 {
+                let stream = try await Self.openStream(port: client.port, cookie: first)
+                #expect(stream.received.hasPrefix("HTTP/1.1 200 OK"))
+                open.append(stream.client)
+            }
+            let overSession = try await Self.openStream(port: client.port, cookie: first)
+            #expect(overSession.received.hasPrefix("HTTP/1.1 429"))
+            #expect(overSession.received.contains("too_many_streams") && overSession.received.contains("Retry-After"))
+            let other = try await Self.openStream(port: client.port, cookie: second)
+            #expect(other.received.hasPrefix("HTTP/1.1 200 OK"), "another session has its own places")
+            open.append(other.client)
+            let overTotal = try await Self.openStream(port: client.port, cookie: third)
+            #expect(overTotal.received.hasPrefix("HTTP/1.1 503"))
+            #expect(overTotal.received.contains("streams_at_capacity"))
+            #expect(try await client.request("GET", "/healthz").status == 200, "requests still find a connection")
+            open.removeFirst()
+            let reopened = try await eventually(seconds: 5) {
+                let stream = try await Self.openStream(port: client.port, cookie: first)
+                guard stream.received.hasPrefix("HTTP/1.1 200 OK") else { return false }
+                open.append(stream.client)
+                return true
+            }
+            #expect(reopened, "a closed stream gives its place back")
+        }
+    }
+
+    @Test func oneAddressHoldingItsMostCannotLockOthersOut() async throws {
+        // The reported shape: max_connections 40, one address opening streams and slow bodies on
+        // all of them. With the limits the loader derives for 40 (8 per address, 32 streams), that
+        // address holds 8 connections and everyone else is still served.
+        try await ChatAPITests.withApp({
+            $0.maxConnections = 40
+            $0.maxConnectionsPerAddress = 8
+            $0.maxEventStreams = 32
+        }) { client in
+            let attacker = HTTPTestClient(port: client.port, source: "127.0.0.2")
+            var cookies: [String] = []
+            for _ in 0..<3 { cookies.append(try await ChatAPITests.startSession(attacker).cookie) }
+            var held: [RawHTTPClient] = []
+            var streams = 0
+            for index in 0..<12 {
+                let stream = try await Self.openStream(
+                    port: client.port, cookie: cookies[index % 3], source: "127.0.0.2")
+                if stream.received.hasPrefix("HTTP/1.1 200 OK") { streams += 1 }
+                held.append(stream.client)
+            }
+            #expect(streams == 8, "the address's cap, not the sessions' 12 places, bounds its streams")
+            for _ in 0..<28 {
+                let body = try RawHTTPClient(port: client.port, source: "127.0.0.2")
+                try body.send("POST /v1/messages HTTP/1.1\r\nHost: t\r\nContent-Length: 100000\r\n\r\nx")
+                #expect(await body.readToEnd().hasPrefix("HTTP/1.1 429"))
+            }
+            for _ in 0..<20 {
+                #expect(try await client.request("GET", "/healthz").status == 200)
+            }
+            withExtendedLifetime(held) {}
+        }
+    }
+
+    @Test func aTrustedProxyIsNotHeldToThePerAddressConnectionCap() async throws {
+        // Behind a proxy every connection comes from its address: it is spared the cap, while
+        // an untrusted address is still held to it.
+        let proxies = try BrowserAndProxyTests.proxies(["127.0.0.1"])
+        try await ChatAPITests.withApp({
+            $0.maxConnectionsPerAddress = 2
+            $0.trustedProxies = proxies
+        }) { client in
+            var held: [RawHTTPClient] = []
+            for _ in 0..<4 {
+                let connection = try RawHTTPClient(port: client.port)
+                try connection.send("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+                held.append(connection)
+            }
+            #expect(try await client.request("GET", "/healthz").status == 200, "the proxy's fifth connection")
+            var untrusted: [RawHTTPClient] = []
+            for _ in 0..<2 { untrusted.append(try RawHTTPClient(port: client.port, source: "127.0.0.2")) }
+            let third = try RawHTTPClient(port: client.port, source: "127.0.0.2")
+            try third.send("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")
+            #expect(await third.readToEnd().hasPrefix("HTTP/1.1 429"), "another address keeps its cap")
+            withExtendedLifetime((held, untrusted)) {}
+        }
+    }
+
+    @Test func metricsAnswerOnlyDirectLoopbackClientsWithoutAToken() async throws {
+        try await ChatAPITests.withApp { client in
+            #expect(try await client.request("GET", "/metrics").status == 200)
+            for header in ["X-Forwarded-For", "Forwarded", "X-Real-IP"] {
+                let proxied = try await client.request("GET", "/metrics", headers: [(header, "203.0.113.7")])
+                #expect(proxied.status == 403, "\(header)")
+                #expect(!proxied.body.contains("handoff_http_requests_total"))
+            }
+        }
+    }
+
+    @Test func metricsRequireTheBearerTokenWhenOneIsSet() async throws {
+        let token = "metrics-token-0123456789"
+        try await ChatAPITests.withApp({ $0.metricsToken = token }) { client in
+            let missing = try await client.request("GET", "/metrics")
+            #expect(missing.status == 401)
+            #expect(missing.header("WWW-Authenticate") == "Bearer")
+            let wrong = try await client.request(
+                "GET", "/metrics", headers: [("Authorization", "Bearer not-the-token-at-all")])
+            #expect(wrong.status == 401 && !wrong.body.contains("handoff_"))
+            let right = try await client.request("GET", "/metrics", headers: [("Authorization", "Bearer \(token)")])
+            #expect(right.status == 200 && right.body.contains("handoff_http_requests_total"))
+            let proxied = try await client.request(
+                "GET", "/metrics", headers: [("Authorization", "Bearer \(token)"), ("X-Forwarded-For", "203.0.113.7")])
+            #expect(proxied.status == 200, "with a token, the scraper may be anywhere")
+        }
+    }
 }

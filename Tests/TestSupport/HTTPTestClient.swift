@@ -20,10 +20,10 @@ public struct HTTPTestClient: Sendable {
     }
 
     public let port: Int
-    /// The client's loopback address is `127.0.0.<source>` when set (see `RawHTTPClient`).
-    public let source: UInt8?
+    /// The loopback address requests come from (nil: the system's choice, 127.0.0.1).
+    public let source: String?
 
-    public init(port: Int, source: UInt8? = nil) {
+    public init(port: Int, source: String? = nil) {
         self.port = port
         self.source = source
     }

@@ -11,11 +11,24 @@ public final class RawHTTPClient: @unchecked Sendable {
     public private(set) var closedAt: ContinuousClock.Instant?
 
     /// Connects to `127.0.0.1:port` (or `::1` when `ipv6`); throws when the connection is refused.
-    /// `source` (IPv4 only) is the last byte of the loopback address to connect from, `127.0.0.<source>`,
-    /// so one test can be several clients.
-    public init(port: Int, ipv6: Bool = false, receiveTimeout: Double = 5, source: UInt8? = nil) throws {
+    /// `source` is another loopback address to connect from (`127.0.0.2`), so a test can be a
+    /// second client address.
+    public init(port: Int, ipv6: Bool = false, source: String? = nil, receiveTimeout: Double = 5) throws {
         fd = socket(ipv6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw RawHTTPClientError(message: "socket failed") }
+        if let source {
+            var local = sockaddr_in()
+            local.sin_family = sa_family_t(AF_INET)
+            guard inet_pton(AF_INET, source, &local.sin_addr) == 1 else {
+                throw RawHTTPClientError(message: "not an IPv4 address: \(source)")
+            }
+            let bound = withUnsafePointer(to: &local) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+            guard bound == 0 else { throw RawHTTPClientError(message: "bind \(source) failed: errno \(errno)") }
+        }
         var timeout = timeval(
             tv_sec: Int(receiveTimeout), tv_usec: Int(receiveTimeout.truncatingRemainder(dividingBy: 1) * 1e6))
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
@@ -31,17 +44,6 @@ public final class RawHTTPClient: @unchecked Sendable {
                 }
             }
         } else {
-            if let source {
-                var local = sockaddr_in()
-                local.sin_family = sa_family_t(AF_INET)
-                local.sin_addr.s_addr = (UInt32(0x7F00_0000) | UInt32(source)).bigEndian
-                let bound = withUnsafePointer(to: &local) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                        bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                    }
-                }
-                guard bound == 0 else { throw RawHTTPClientError(message: "bind failed: errno \(errno)") }
-            }
             var address = sockaddr_in()
             address.sin_family = sa_family_t(AF_INET)
             address.sin_port = UInt16(port).bigEndian

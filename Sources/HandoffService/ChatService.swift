@@ -361,9 +361,10 @@ final class ChatService: Sendable {
             }
             let before = conversation
             try change(&conversation, now)
+            let changed = conversation != before
+            if changed { conversation.updatedAt = now }
             let json = ConversationJSON(conversation, contact: try chat.contact(id: conversation.contactID))
-            guard conversation != before else { return (json, false) }
-            conversation.updatedAt = now
+            guard changed else { return (json, false) }
             try chat.update(conversation)
             try webhooks.record(event, json, connection: connection, now: now)
             return (json, true)

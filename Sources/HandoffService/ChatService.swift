@@ -93,14 +93,6 @@ final class ChatService: Sendable {
         return StartedSession(context: context, newToken: token)
     }
 
-    /// Gives the session a new token (the old one stops working at once) and returns it.
-    func rotateToken(sessionID: String) async throws -> String {
-        let token = Identifiers.sessionToken()
-        let hash = Self.tokenHash(token)
-        try await database.write { try ChatRepository($0).replaceToken(sessionID: sessionID, tokenHash: hash) }
-        return token
-    }
-
     /// The visitor behind a cookie token, or nil when it is unknown or expired. Slides the expiry
     /// at most once an hour, so reads stay reads.
     func visitor(token: String) async throws -> VisitorContext? {

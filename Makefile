@@ -58,7 +58,9 @@ build: deps
 release: deps
 	swift build -c release --product handoff
 
+# The import arrows of ARCHITECTURE.md, then formatting.
 lint:
+	.ci/check-imports.sh
 	swift format lint --strict -r $(SWIFT_FORMAT_PATHS)
 
 format:

@@ -5,14 +5,17 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
 
-APT_PACKAGES := libsqlite3-dev libcurl4-openssl-dev curl python3-venv chromium chromium-driver sqlite3
+# What building and running need; what only the tests need (the widget's browser tests, the Python
+# oracles' venv, the sqlite3 shell of the fault tests) comes on top, with `make test`.
+APT_PACKAGES := libsqlite3-dev libcurl4-openssl-dev curl
+TEST_APT_PACKAGES := python3-venv chromium chromium-driver sqlite3
 VENV := .venv
 PYTHON := $(CURDIR)/$(VENV)/bin/python
 FUZZ_SECONDS ?= 45
 FUZZ_RUNS ?= 1000000
 SWIFT_FORMAT_PATHS := Package.swift Sources Tests bench Fuzz Plugins
 
-.PHONY: help deps venv build release lint format run migrate test unit contract fuzz fuzz-smoke test-faults bench clean
+.PHONY: help deps test-deps venv build release lint format run migrate test unit contract fuzz fuzz-smoke test-faults bench clean
 
 help:
 	@echo "make run         build and serve on 127.0.0.1:8080 with ./data/handoff.sqlite and the simulator gateway"
@@ -22,17 +25,26 @@ help:
 	@echo "make bench       run the benchmarks in bench/ (needs nginx and wrk; installed when root)"
 	@echo "make format      rewrite sources with swift-format"
 
-# Installs the Debian packages the build and tests need, when missing and when we are root.
-deps:
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+# Installs the Debian packages $(1) that are missing, when we are root.
+define install_missing
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ]; then \
 			echo "installing:$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 		else echo "missing Debian packages:$$missing (run as root or install them)"; exit 1; fi; \
 	fi
+endef
+
+# The Debian packages building and running need.
+deps:
+	$(call install_missing,$(APT_PACKAGES))
+
+# The Debian packages the tests need on top.
+test-deps: deps
+	$(call install_missing,$(TEST_APT_PACKAGES))
 
 # Python test oracles (Twilio's validator, phonenumbers, smsutil, h11), pinned.
-$(VENV)/.installed: Tests/Oracles/requirements.txt
+$(VENV)/.installed: Tests/Oracles/requirements.txt | test-deps
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install -q -r Tests/Oracles/requirements.txt
 	touch $@
@@ -46,7 +58,9 @@ build: deps
 release: deps
 	swift build -c release --product handoff
 
+# The import arrows of ARCHITECTURE.md, then formatting.
 lint:
+	.ci/check-imports.sh
 	swift format lint --strict -r $(SWIFT_FORMAT_PATHS)
 
 format:
@@ -61,7 +75,7 @@ run: release
 	HANDOFF_COOKIE_SECURE=$${HANDOFF_COOKIE_SECURE:-false} HANDOFF_API_KEYS=$${HANDOFF_API_KEYS:-dev-local-key-change-me} \
 		exec .build/release/handoff serve
 
-unit: build venv
+unit: test-deps build venv
 	HANDOFF_TEST_PYTHON=$(PYTHON) swift test --skip-build
 
 # schemathesis against the live server, from openapi.yaml.
@@ -81,7 +95,7 @@ test-faults: build venv
 		swift test --skip-build --filter 'FaultTests|CrashSafetyTests|SMSDeliveryTests|OutboxDispatcherTests|GatewayFaultMixTests'
 	bench/slow-clients.sh
 
-test: deps lint unit contract fuzz-smoke
+test: test-deps lint unit contract fuzz-smoke
 
 bench:
 	bench/run-all.sh

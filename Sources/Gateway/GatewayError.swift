@@ -25,6 +25,9 @@ public struct GatewayError: Error, Sendable, Equatable, CustomStringConvertible 
         case invalidSignature
         /// A webhook's body was not what the gateway sends.
         case malformedWebhook
+        /// The caller's task was cancelled and the transfer aborted; whether the gateway acted on
+        /// the request is unknown, as after a timeout. Retryable.
+        case cancelled
     }
 
     public var kind: Kind
@@ -50,11 +53,14 @@ public struct GatewayError: Error, Sendable, Equatable, CustomStringConvertible 
     /// Whether trying again later may succeed.
     public var isRetryable: Bool {
         switch kind {
-        case .timeout, .connect, .transport, .rateLimited: true
+        case .timeout, .connect, .transport, .rateLimited, .cancelled: true
         case .httpStatus(let status): status >= 500 || status == 429
         case .tls, .permanent, .recipientOptedOut, .invalidResponse, .invalidSignature, .malformedWebhook: false
         }
     }
+
+    /// The error of a transfer whose task was cancelled.
+    static let cancelled = GatewayError(.cancelled, code: "cancelled", message: "The transfer was cancelled.")
 
     public var description: String { "\(code): \(message)" }
 }

@@ -7,7 +7,9 @@ import Synchronization
 ///
 /// `TwilioGateway` talks to it through libcurl exactly as to Twilio. It answers a send like
 /// Twilio (sid, status, num_segments), then posts signed status callbacks (sent, delivered) to
-/// the message's StatusCallback, and keeps each phone's inbox. Tests can make it fail.
+/// the message's StatusCallback, and keeps each phone's inbox. A phone's text goes to our
+/// inbound webhook, and the `<Message>` replies of its TwiML answer reach the phone, as with
+/// Twilio. Tests can make it fail.
 public final class GatewaySimulator: Sendable {
     /// A message a simulated phone received.
     public struct Received: Sendable, Equatable, Codable {
@@ -71,7 +73,7 @@ public final class GatewaySimulator: Sendable {
     /// The base URL to give `TwilioGateway` as its API base.
     public var apiBase: String { "http://127.0.0.1:\(server.port)" }
 
-    /// Messages accepted so far (all phones).
+    /// Messages accepted through the Messages API so far (all phones; TwiML replies not counted).
     public var sentCount: Int { sent.load(ordering: .relaxed) }
 
     /// What `phone` has received, oldest first.
@@ -82,8 +84,9 @@ public final class GatewaySimulator: Sendable {
         failures.withLock { $0 += Array(repeating: failure, count: count) }
     }
 
-    /// The phone texts us: a signed inbound webhook, as Twilio would send it. Returns our answer.
-    /// Passing the `messageSID` of an earlier text delivers that text again, as Twilio sometimes does.
+    /// The phone texts us: a signed inbound webhook, as Twilio would send it. Returns our answer;
+    /// the texts of its TwiML `<Message>`s are delivered to the phone. Passing the `messageSID`
+    /// of an earlier text delivers that text again, as Twilio sometimes does.
     @discardableResult
     public func reply(
         from phone: String, to number: String, body: String, messageSID: String? = nil, media: [String] = []
@@ -98,7 +101,23 @@ public final class GatewaySimulator: Sendable {
         for (index, url) in media.enumerated() {
             form.fields += [("MediaUrl\(index)", url), ("MediaContentType\(index)", "image/jpeg")]
         }
-        return try await post(form, to: inboundWebhookURL)
+        let answer = try await post(form, to: inboundWebhookURL)
+        if (200..<300).contains(answer.status) {
+            for text in TwiML.messages(in: String(decoding: answer.body, as: UTF8.self)) {
+                deliver(text, from: number, to: phone)
+            }
+        }
+        return answer
+    }
+
+    /// Puts `body` in the inbox of `to` and returns it as received.
+    @discardableResult
+    private func deliver(_ body: String, from: String, to: String) -> Received {
+        let received = Received(
+            sid: Self.newSID(), from: from, to: to, body: body, segments: SMSSegments(body: body).count,
+            receivedAt: Timestamp(unixMilliseconds: Int64(Date().timeIntervalSince1970 * 1000)).description)
+        inboxes.withLock { $0[to, default: []].append(received) }
+        return received
     }
 
     // MARK: The Messages API
@@ -133,13 +152,8 @@ public final class GatewaySimulator: Sendable {
             return Self.twilioError(400, code: 21603, "A 'From' or 'MessagingServiceSid' parameter is required")
         }
         let body = form["Body"] ?? ""
-        let sid = Self.newSID()
-        let segments = SMSSegments(body: body).count
-        let now = Timestamp(unixMilliseconds: Int64(Date().timeIntervalSince1970 * 1000)).description
-        inboxes.withLock {
-            $0[to, default: []].append(
-                Received(sid: sid, from: from, to: to, body: body, segments: segments, receivedAt: now))
-        }
+        let received = deliver(body, from: from, to: to)
+        let (sid, segments, now) = (received.sid, received.segments, received.receivedAt)
         sent.add(1, ordering: .relaxed)
         if let callback = form["StatusCallback"] {
             Task { await self.reportDelivery(sid: sid, from: from, to: to, callback: callback) }

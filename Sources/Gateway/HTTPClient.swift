@@ -37,12 +37,18 @@ public final class HTTPClient: Sendable {
     }
 
     /// Performs `request` and returns the response, whatever its status; throws only for
-    /// transport failures (timeout, connect, TLS, protocol).
+    /// transport failures (timeout, connect, TLS, protocol) and when the calling task is
+    /// cancelled (the transfer is aborted at once: `.cancelled`).
     public func send(_ request: HTTPClientRequest) async throws(GatewayError) -> HTTPClientResponse {
+        if Task.isCancelled { throw .cancelled }
         let transfer = Transfer(request: request, configuration: configuration)
-        let result: Result<HTTPClientResponse, GatewayError> = await withCheckedContinuation { continuation in
-            transfer.continuation = continuation
-            engine.submit(transfer)
+        let result: Result<HTTPClientResponse, GatewayError> = await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                transfer.continuation = continuation
+                engine.submit(transfer)
+            }
+        } onCancel: {
+            engine.cancel(transfer)
         }
         return try result.get()
     }
@@ -55,10 +61,12 @@ public final class HTTPClient: Sendable {
 
 /// One request in flight: its easy handle, what it sends and what it has received.
 // @unchecked Sendable: created by the caller, then touched only on the engine thread until the
-// continuation is resumed, exactly once.
+// continuation is resumed, exactly once; `isCancelled` is atomic.
 final class Transfer: @unchecked Sendable {
     let request: HTTPClientRequest
     let configuration: HTTPClient.Configuration
+    /// Set by the caller's cancellation handler; the engine does not start a cancelled transfer.
+    let isCancelled = Atomic<Bool>(false)
     var continuation: CheckedContinuation<Result<HTTPClientResponse, GatewayError>, Never>?
     var handle: UnsafeMutableRawPointer?
     var headerList: UnsafeMutablePointer<curl_slist>?
@@ -90,6 +98,8 @@ private final class CurlEngine: @unchecked Sendable {
     private let multi: UnsafeMutableRawPointer
     private struct Pending {
         var transfers: [Transfer] = []
+        /// Transfers whose tasks were cancelled, to abort if they are in flight.
+        var cancelled: [Transfer] = []
         var running = true
         var threadStarted = false
         /// The engine is (about to be) blocked in curl_multi_poll: a submission must wake it.
@@ -132,6 +142,17 @@ private final class CurlEngine: @unchecked Sendable {
         }
     }
 
+    /// Aborts `transfer` on the engine thread (from any thread; it finishes as `.cancelled`).
+    func cancel(_ transfer: Transfer) {
+        transfer.isCancelled.store(true, ordering: .releasing)
+        let wake = pending.withLock { state -> Bool in
+            guard state.running else { return false }
+            state.cancelled.append(transfer)
+            return state.sleeping
+        }
+        if wake { curl_multi_wakeup(multi) }
+    }
+
     func stop() {
         let wasRunning = pending.withLock { state in
             defer { state.running = false }
@@ -143,9 +164,12 @@ private final class CurlEngine: @unchecked Sendable {
     private func run() {
         var stillRunning: Int32 = 0
         while true {
-            let (newTransfers, running) = pending.withLock { state in
-                defer { state.transfers = [] }
-                return (state.transfers, state.running)
+            let (newTransfers, cancelled, running) = pending.withLock { state in
+                defer {
+                    state.transfers = []
+                    state.cancelled = []
+                }
+                return (state.transfers, state.cancelled, state.running)
             }
             if !running {
                 for transfer in newTransfers + Array(active.values) {
@@ -162,10 +186,11 @@ private final class CurlEngine: @unchecked Sendable {
                 return
             }
             for transfer in newTransfers { start(transfer) }
+            for transfer in cancelled { abort(transfer) }
             curl_multi_perform(multi, &stillRunning)
             collectFinished()
             let idle = pending.withLock { state -> Bool in
-                state.sleeping = state.transfers.isEmpty && state.running
+                state.sleeping = state.transfers.isEmpty && state.cancelled.isEmpty && state.running
                 return state.sleeping
             }
             curl_multi_poll(multi, nil, 0, idle ? 1000 : 0, nil)
@@ -174,6 +199,7 @@ private final class CurlEngine: @unchecked Sendable {
     }
 
     private func start(_ transfer: Transfer) {
+        if transfer.isCancelled.load(ordering: .acquiring) { return transfer.finish(.failure(.cancelled)) }
         guard let handle = idleHandles.popLast() ?? curl_easy_init() else {
             return transfer.finish(
                 .failure(
@@ -220,6 +246,15 @@ private final class CurlEngine: @unchecked Sendable {
         handoff_curl_setopt_pointer(handle, CURLOPT_PRIVATE, context)
         active[handle] = transfer
         curl_multi_add_handle(multi, handle)
+    }
+
+    /// Takes a cancelled transfer off the multi handle (closing its connection) and fails it;
+    /// a transfer that already finished is left alone.
+    private func abort(_ transfer: Transfer) {
+        guard let handle = transfer.handle, active.removeValue(forKey: handle) != nil else { return }
+        curl_multi_remove_handle(multi, handle)
+        recycle(handle)
+        transfer.finish(.failure(.cancelled))
     }
 
     private func collectFinished() {

@@ -81,14 +81,6 @@ final class ChatService: Sendable {
         return (context, token)
     }
 
-    /// Gives the session a new token (the old one stops working at once) and returns it.
-    func rotateToken(sessionID: String) async throws -> String {
-        let token = Identifiers.sessionToken()
-        let hash = Self.tokenHash(token)
-        try await database.write { try ChatRepository($0).replaceToken(sessionID: sessionID, tokenHash: hash) }
-        return token
-    }
-
     /// The visitor behind a cookie token, or nil when it is unknown or expired. Slides the expiry
     /// at most once an hour, so reads stay reads.
     func visitor(token: String) async throws -> VisitorContext? {
@@ -349,9 +341,10 @@ final class ChatService: Sendable {
             }
             let before = conversation
             try change(&conversation, now)
+            let changed = conversation != before
+            if changed { conversation.updatedAt = now }
             let json = ConversationJSON(conversation, contact: try chat.contact(id: conversation.contactID))
-            guard conversation != before else { return (json, false) }
-            conversation.updatedAt = now
+            guard changed else { return (json, false) }
             try chat.update(conversation)
             try webhooks.record(event, json, connection: connection, now: now)
             return (json, true)

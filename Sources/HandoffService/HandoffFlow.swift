@@ -275,9 +275,21 @@ final class HandoffFlow: Sendable {
         return state
     }
 
+    /// A confirmed code: the handoff's state and the session's new token.
+    struct Verified: Sendable {
+        var state: HandoffJSON
+        /// Replaces the session's cookie token, in the transaction that confirmed the code.
+        var sessionToken: String
+    }
+
     /// Second opt-in from the widget: the code. Wrong codes count; too many burn the verification.
-    func verify(code: String, requester: Requester) async throws -> HandoffJSON {
+    /// A right code also rotates the session's token in the same transaction: the session now
+    /// reaches a verified phone's history, so a cookie planted before (session fixation) opens
+    /// nothing, and no commit has the one without the other.
+    func verify(code: String, requester: Requester) async throws -> Verified {
         let now = now()
+        let token = Identifiers.sessionToken()
+        let tokenHash = ChatService.tokenHash(token)
         let outcome = try await database.write { connection -> VerifyOutcome in
             let handoff = HandoffRepository(connection)
             guard var pending = try handoff.latestVerification(sessionID: requester.session.id),
@@ -291,8 +303,10 @@ final class HandoffFlow: Sendable {
                 try handoff.update(pending)
                 return pending.state == "burned" ? .burned : .wrong
             }
-            return .confirmed(
-                try self.confirm(pending, method: "web_code", requester: requester, connection: connection, now: now))
+            let confirmed = try self.confirm(
+                pending, method: "web_code", requester: requester, connection: connection, now: now)
+            try ChatRepository(connection).replaceToken(sessionID: requester.session.id, tokenHash: tokenHash)
+            return .confirmed(confirmed)
         }
         switch outcome {
         case .noPending:
@@ -313,7 +327,7 @@ final class HandoffFlow: Sendable {
             HandoffOffers.measureVerification(of: confirmed.offer, at: now, counters: counters)
             events.publish(confirmed.events)
             outboxChanged()
-            return confirmed.state
+            return Verified(state: confirmed.state, sessionToken: token)
         }
     }
 

@@ -45,12 +45,11 @@ struct WidgetRoutes {
         router.post("/v1/handoff/verify") { [chat, handoff, cookie] request in
             let visitor = try await Self.visitor(request, chat, cookie)
             let input = try JSONBody.decode(VerifyRequest.self, from: request)
-            let state = try await handoff.verify(code: input.code, requester: Self.requester(visitor, request))
-            // The session now reaches a verified phone's history: a new token, so a cookie planted
-            // before (session fixation) opens nothing.
-            let token = try await chat.rotateToken(sessionID: visitor.session.id)
+            // The session's token is rotated with the confirmation (session fixation).
+            let verified = try await handoff.verify(code: input.code, requester: Self.requester(visitor, request))
             return try JSONBody.response(
-                HandoffEnvelope(handoff: state), headers: ["Set-Cookie": cookie.setCookie(token)])
+                HandoffEnvelope(handoff: verified.state),
+                headers: ["Set-Cookie": cookie.setCookie(verified.sessionToken)])
         }
         router.delete("/v1/handoff") { [chat, handoff, cookie] request in
             let visitor = try await Self.visitor(request, chat, cookie)

@@ -1,5 +1,6 @@
 import Gateway
 import HTTPServer
+import TestSupport
 import Testing
 
 /// The libcurl client against our own HTTP server on loopback.
@@ -88,5 +89,30 @@ import Testing
             _ = try await client.send(HTTPClientRequest(url: "http://127.0.0.1:1/nothing"))
         }
         #expect(refused?.kind == .connect)
+    }
+
+    @Test func abortsTheTransferWhenItsTaskIsCancelled() async throws {
+        let silent = SilentLoopbackPort()
+        let client = HTTPClient()
+        defer { client.shutdown() }
+        let request = HTTPClientRequest(url: "http://127.0.0.1:\(silent.port)/never", timeout: .seconds(5))
+        let transfer = Task { try await client.send(request) }
+        try await Task.sleep(for: .milliseconds(200))
+        let clock = ContinuousClock()
+        var start = clock.now
+        transfer.cancel()
+        let result = await transfer.result
+        #expect(clock.now - start < .seconds(1), "aborted promptly, not at the timeout")
+        let cancelled = #expect(throws: GatewayError.self) { try result.get() }
+        #expect(cancelled?.kind == .cancelled && cancelled?.isRetryable == true)
+
+        start = clock.now
+        let cancelledFirst = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            return try await client.send(request)
+        }
+        let early = await #expect(throws: GatewayError.self) { try await cancelledFirst.value }
+        #expect(early?.kind == .cancelled)
+        #expect(clock.now - start < .seconds(1), "a task cancelled before it sends starts no transfer")
     }
 }

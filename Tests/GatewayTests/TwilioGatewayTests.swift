@@ -29,7 +29,10 @@ import Testing
         }
         router.post("/inbound") { request in
             callbacks.append(request)
-            return HTTPResponse(contentType: "text/xml", body: Array("<Response/>".utf8))
+            // A text that is TwiML comes back as the answer; anything else gets the empty one.
+            let body = (try? URLEncodedForm(decoding: request.body))?["Body"] ?? ""
+            let twiml = body.contains("<Response") ? body : "<Response/>"
+            return HTTPResponse(contentType: "text/xml", body: Array(twiml.utf8))
         }
         let receiver = HTTPServer(configuration: HTTPServerConfiguration(port: 0), responder: router)
         try receiver.start()
@@ -109,6 +112,33 @@ import Testing
             #expect(gateway.isAuthentic(url: base + "/inbound", form: form, headers: request.headers))
             let inbound = try gateway.parseInbound(form)
             #expect(inbound.from == "+14155552671" && inbound.body == "STOP please" && inbound.segments == 1)
+            #expect(simulator.inbox(of: "+14155552671").isEmpty, "an empty TwiML answer texts nothing")
+        }
+    }
+
+    @Test func deliversTheMessagesOfTheTwiMLAnswer() async throws {
+        try await Self.withSimulator { simulator, _, _, _ in
+            let phone = "+14155552672"
+            let twiml = """
+                <?xml version="1.0" encoding="UTF-8"?>
+                <Response>
+                  <Message>You&apos;re out &amp; won&#39;t hear &lt;more&gt; from &quot;us&quot;&#x2e;</Message>
+                  <Message to="+14155550000"><Body> Two &amp;amp; </Body><Media>https://x.example/a.jpg</Media></Message>
+                  <Message><Media>https://x.example/only-media.jpg</Media></Message>
+                  <Message/><MessageLog>not a message</MessageLog>
+                  <Message>&unknown; &#xZZ; &</Message>
+                </Response>
+                """
+            let answer = try await simulator.reply(from: phone, to: "+15005550006", body: twiml)
+            #expect(answer.status == 200)
+            let inbox = simulator.inbox(of: phone)
+            #expect(
+                inbox.map(\.body) == [#"You're out & won't hear <more> from "us"."#, "Two &amp;", "&unknown; &#xZZ; &"])
+            #expect(inbox.allSatisfy { $0.from == "+15005550006" && $0.sid.hasPrefix("SM") })
+            #expect(simulator.sentCount == 0, "replies in the answer are not Messages API sends")
+            let unclosed = "<Response><Message>never closed</Response>"
+            _ = try await simulator.reply(from: phone, to: "+15005550006", body: unclosed)
+            #expect(simulator.inbox(of: phone).count == inbox.count)
         }
     }
 

@@ -72,3 +72,54 @@ import Testing
         }
     }
 }
+
+extension EventWebhookTests {
+    @Test func escalateAndCloseCarryTheNewUpdatedAt() async throws {
+        let received = Mutex<[[UInt8]]>([])
+        var router = Router()
+        router.post("/hooks") { request in
+            received.withLock { $0.append(request.body) }
+            return HTTPResponse(status: .noContent)
+        }
+        let receiver = HTTPServer(configuration: HTTPServerConfiguration(port: 0), responder: router)
+        try receiver.start()
+        defer { Task { await receiver.shutdown(gracePeriod: .zero) } }
+        try await ChatAPITests.withApp({
+            $0.eventWebhookURL = "http://127.0.0.1:\(receiver.port)/hooks"
+            $0.eventWebhookSecret = "whsec-test-secret"
+        }) { client in
+            let (_, session) = try await ChatAPITests.startSession(client)
+            let conversationID = try #require(session["conversation_id"] as? String)
+            let auth = [("Authorization", "Bearer \(ChatAPITests.apiKey)"), ("Content-Type", "application/json")]
+            try await Task.sleep(for: .milliseconds(5))
+            let escalated = try #require(
+                try await client.request(
+                    "POST", "/v1/conversations/\(conversationID)/escalate", headers: auth, body: #"{"queue":"billing"}"#
+                ).json?["conversation"] as? [String: Any])
+            try await Task.sleep(for: .milliseconds(5))
+            let closed = try #require(
+                try await client.request("POST", "/v1/conversations/\(conversationID)/close", headers: auth)
+                    .json?["conversation"] as? [String: Any])
+            var events: [String: [String: Any]] = [:]
+            for _ in 0..<500 where events.count < 2 {
+                try await Task.sleep(for: .milliseconds(10))
+                for body in received.withLock({ $0 }) {
+                    let event = try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any]
+                    if let event, let type = event["type"] as? String, type.hasPrefix("conversation.") {
+                        events[type] = event
+                    }
+                }
+            }
+            let escalatedEvent = try #require(events["conversation.escalated"])
+            let closedEvent = try #require(events["conversation.closed"])
+            let escalatedAt = try #require(escalated["updated_at"] as? String)
+            #expect(escalatedAt != escalated["created_at"] as? String, "escalating is a change")
+            #expect(escalatedAt == escalatedEvent["created_at"] as? String)
+            #expect((escalatedEvent["data"] as? [String: Any])?["updated_at"] as? String == escalatedAt)
+            let closedAt = try #require(closed["updated_at"] as? String)
+            #expect(closedAt == closed["closed_at"] as? String)
+            #expect(closedAt != escalatedAt)
+            #expect((closedEvent["data"] as? [String: Any])?["updated_at"] as? String == closedAt)
+        }
+    }
+}

@@ -116,6 +116,42 @@ import Testing
         }
     }
 
+    /// Confirming the code and giving the session its new token are one transaction: when the
+    /// rotation fails, the code stays unconfirmed and can be typed again.
+    @Test func confirmsTheCodeOnlyWithTheNewToken() async throws {
+        try await SMSDeliveryTests.withApp { application, client, simulator in
+            let (cookie, session) = try await ChatAPITests.startSession(client)
+            let sessionID = try #require(session["session_id"] as? String)
+            let started = try await client.request(
+                "POST", "/v1/handoff", headers: Self.json(cookie), body: #"{"phone":"+14155552671","consent":true}"#)
+            #expect(started.status == 202)
+            let code = try await Self.code(simulator, Self.phone)
+            try await application.database.write {
+                try $0.execute(
+                    """
+                    CREATE TRIGGER test_refuse_rotation BEFORE UPDATE OF token_hash ON sessions
+                    BEGIN SELECT RAISE(ABORT, 'rotation refused by the test'); END
+                    """)
+            }
+            let refused = try await client.request(
+                "POST", "/v1/handoff/verify", headers: Self.json(cookie), body: #"{"code":"\#(code)"}"#)
+            #expect(refused.status >= 500)
+            let state = try await application.database.read {
+                try $0.queryOne(
+                    "SELECT state FROM verifications WHERE session_id = ? ORDER BY created_at DESC LIMIT 1",
+                    [.text(sessionID)])?.string("state")
+            }
+            #expect(state == "pending", "no verified phone behind a session whose token was not rotated")
+            try await application.database.write { try $0.execute("DROP TRIGGER test_refuse_rotation") }
+            let verified = try await client.request(
+                "POST", "/v1/handoff/verify", headers: Self.json(cookie), body: #"{"code":"\#(code)"}"#)
+            #expect(verified.status == 200)
+            #expect(try await client.request("GET", "/v1/messages", headers: [("Cookie", cookie)]).status == 401)
+            let rotated = try Self.rotatedCookie(verified)
+            #expect(try await client.request("GET", "/v1/messages", headers: [("Cookie", rotated)]).status == 200)
+        }
+    }
+
     @Test func refusesAbuseWithoutSendingAnything() async throws {
         try await SMSDeliveryTests.withApp { application, client, simulator in
             let (cookie, _) = try await ChatAPITests.startSession(client)

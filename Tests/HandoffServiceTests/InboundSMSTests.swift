@@ -81,6 +81,9 @@ import Testing
             let (cookie, conversationID) = try await Self.activeSession(phone, client, simulator)
             let stop = try await simulator.reply(from: phone, to: Self.sender, body: "STOP")
             #expect(String(decoding: stop.body, as: UTF8.self).contains("unsubscribed"))
+            let confirmation = simulator.inbox(of: phone).last
+            #expect(confirmation?.body.contains("unsubscribed") == true, "the phone gets the TwiML reply")
+            #expect(confirmation?.from == Self.sender)
             let session = try await client.request("GET", "/v1/session", headers: [("Cookie", cookie)])
             #expect((session.json?["handoff"] as? [String: Any])?["state"] as? String == "opted_out")
 
@@ -95,8 +98,10 @@ import Testing
 
             let help = try await simulator.reply(from: phone, to: Self.sender, body: "help")
             #expect(String(decoding: help.body, as: UTF8.self).contains("Reply STOP"))
+            #expect(simulator.inbox(of: phone).last?.body.contains("Reply STOP") == true)
             let start = try await simulator.reply(from: phone, to: Self.sender, body: "START")
             #expect(String(decoding: start.body, as: UTF8.self).contains("resubscribed"))
+            #expect(simulator.inbox(of: phone).last?.body.contains("resubscribed") == true)
             _ = try await client.request(
                 "POST", "/v1/conversations/\(conversationID)/messages", headers: auth,
                 body: #"{"body":"Welcome back by text","author":"agent"}"#)

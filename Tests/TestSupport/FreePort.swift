@@ -22,6 +22,21 @@ public final class RefusingLoopbackPort: Sendable {
     deinit { close(fd) }
 }
 
+/// A loopback port that takes connections and never answers: a socket listens on it and never
+/// accepts, so connections complete in the kernel's backlog and requests wait forever.
+public final class SilentLoopbackPort: Sendable {
+    public let port: Int
+    private let fd: Int32
+
+    public init() {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        port = boundLoopbackPort(fd)
+        listen(fd, 16)
+    }
+
+    deinit { close(fd) }
+}
+
 /// Binds `fd` to an ephemeral loopback port and returns the port.
 private func boundLoopbackPort(_ fd: Int32) -> Int {
     var address = sockaddr_in()

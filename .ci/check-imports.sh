@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Fails when a target in Sources/ imports one of our modules it must not (ARCHITECTURE.md's
+# arrows). Each `import` line of Sources/<Target>/**/*.swift is compared with the table below;
+# third-party and system modules (Foundation, Crypto, Logging...) are free, except in the targets
+# listed in STDLIB_ONLY, which may import nothing at all. A new target needs a row.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Our modules each target may import, as the code stands (2026-12). Gateway -> HTTPServer is
+# tolerated for now: issue 16 moves the shared HTTP values into a target of their own.
+declare -A ALLOWED=(
+    [HandoffCore]=""
+    [HTTPServer]=""
+    [Storage]="CSQLite HandoffCore"
+    [Gateway]="CCurl HandoffCore HTTPServer"
+    [HandoffService]="HandoffCore HTTPServer Storage Gateway"
+    [handoff]="HandoffService"
+    [embed-assets]=""
+)
+# Pure rules, fuzzable as they are: the standard library only.
+STDLIB_ONLY="HandoffCore"
+# Module names that are ours: every target in Sources/, and the test-only helpers.
+ours=" TestSupport "
+for dir in Sources/*/; do ours+="$(basename "$dir") "; done
+
+status=0
+for dir in Sources/*/; do
+    target=$(basename "$dir")
+    files=$(find "$dir" -name '*.swift' | sort)
+    [ -n "$files" ] || continue # system-library targets (module maps only)
+    if [ -z "${ALLOWED[$target]+set}" ]; then
+        echo "check-imports: Sources/$target is not in the table of $0: add the modules it may import" >&2
+        status=1
+        continue
+    fi
+    allowed=" ${ALLOWED[$target]} "
+    while IFS=: read -r file line module; do
+        if [[ " $STDLIB_ONLY " == *" $target "* ]]; then
+            [[ "$allowed" == *" $module "* ]] && continue
+        elif [[ "$ours" != *" $module "* || "$allowed" == *" $module "* ]]; then
+            continue
+        fi
+        echo "check-imports: $file:$line: target $target must not import $module" \
+            "(allowed: ${ALLOWED[$target]:-nothing of ours}$([[ " $STDLIB_ONLY " == *" $target "* ]] && echo ', standard library only'))" >&2
+        status=1
+    done < <(
+        # `import X`, `@testable import X`, `internal import X`, `import struct X.Y`, ... -> file:line:X
+        # shellcheck disable=SC2086 # $files: one path a word (no spaces in Sources/)
+        awk '
+            match($0, /^[ \t]*(@[A-Za-z_]+(\([^)]*\))?[ \t]+)*((public|package|internal|fileprivate|private)[ \t]+)?import[ \t]+((typealias|struct|class|enum|protocol|func|let|var)[ \t]+)?[A-Za-z_][A-Za-z0-9_]*/) {
+                statement = substr($0, RSTART, RLENGTH)
+                n = split(statement, words, /[ \t]+/)
+                print FILENAME ":" FNR ":" words[n]
+            }' $files
+    )
+done
+if [ "$status" = 0 ]; then echo "check-imports: every target imports only what ARCHITECTURE.md allows"; fi
+exit "$status"

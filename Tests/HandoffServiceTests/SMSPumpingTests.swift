@@ -50,7 +50,8 @@ import Testing
     @Test func aStrangerCannotLockTheOwnerOut() async throws {
         try await SMSDeliveryTests.withApp { application, client, simulator in
             let phone = "+14155550171"
-            let stranger = try await ChatAPITests.startSession(HTTPTestClient(port: client.port, source: "127.0.0.2")).cookie
+            let stranger = try await ChatAPITests.startSession(HTTPTestClient(port: client.port, source: "127.0.0.2"))
+                .cookie
             for _ in 0..<3 {
                 #expect(try await Self.ask(client.port, from: 2, phone: phone, cookie: stranger).status == 202)
             }

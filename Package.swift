@@ -27,8 +27,10 @@ let package = Package(
 
         // Pure domain rules: no I/O, no dependencies.
         .target(name: "HandoffCore", swiftSettings: strictSettings),
+        // HTTP values shared by the server and the libcurl client: method, status, headers, form.
+        .target(name: "HTTPValues", swiftSettings: strictSettings),
         // HTTP/1.1 server on POSIX sockets and Dispatch; knows nothing about SMS.
-        .target(name: "HTTPServer", swiftSettings: strictSettings),
+        .target(name: "HTTPServer", dependencies: ["HTTPValues"], swiftSettings: strictSettings),
         // SQLite connection, statements, group-commit writer, migrator, repositories.
         .target(
             name: "Storage",
@@ -38,22 +40,28 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        // libcurl client, SMS gateway adapters, the gateway simulator (served by HTTPServer).
+        // libcurl client, the SMSGateway protocol, the Twilio adapter and its signatures.
         .target(
             name: "Gateway",
             dependencies: [
                 "CCurl",
                 "HandoffCore",
-                "HTTPServer",
+                "HTTPValues",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
+            swiftSettings: strictSettings
+        ),
+        // The Twilio-compatible simulator: a Messages API served by HTTPServer, simulated phones.
+        .target(
+            name: "GatewaySimulator",
+            dependencies: ["Gateway", "HandoffCore", "HTTPServer", "HTTPValues"],
             swiftSettings: strictSettings
         ),
         // Use cases, configuration, API routes, dispatchers, event fan-out.
         .target(
             name: "HandoffService",
             dependencies: [
-                "HandoffCore", "HTTPServer", "Storage", "Gateway",
+                "HandoffCore", "HTTPServer", "HTTPValues", "Storage", "Gateway", "GatewaySimulator",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
@@ -95,13 +103,16 @@ let package = Package(
         .testTarget(
             name: "HandoffCoreTests", dependencies: ["HandoffCore", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(
-            name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"], swiftSettings: strictSettings),
+            name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTPValues", "TestSupport"],
+            swiftSettings: strictSettings),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(
-            name: "GatewayTests", dependencies: ["Gateway", "HTTPServer", "TestSupport"], swiftSettings: strictSettings),
+            name: "GatewayTests",
+            dependencies: ["Gateway", "GatewaySimulator", "HTTPServer", "HTTPValues", "TestSupport"],
+            swiftSettings: strictSettings),
         .testTarget(
             name: "HandoffServiceTests",
-            dependencies: ["HandoffService", "HTTPServer", "Storage", "TestSupport"],
+            dependencies: ["HandoffService", "GatewaySimulator", "HTTPServer", "HTTPValues", "Storage", "TestSupport"],
             swiftSettings: strictSettings
         ),
     ]

@@ -6,19 +6,20 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Our modules each target may import, as the code stands (2026-12). Gateway -> HTTPServer is
-# tolerated for now: issue 16 moves the shared HTTP values into a target of their own.
+# Our modules each target may import, as the code stands (2026-12).
 declare -A ALLOWED=(
     [HandoffCore]=""
-    [HTTPServer]=""
+    [HTTPValues]=""
+    [HTTPServer]="HTTPValues"
     [Storage]="CSQLite HandoffCore"
-    [Gateway]="CCurl HandoffCore HTTPServer"
-    [HandoffService]="HandoffCore HTTPServer Storage Gateway"
+    [Gateway]="CCurl HandoffCore HTTPValues"
+    [GatewaySimulator]="Gateway HandoffCore HTTPServer HTTPValues"
+    [HandoffService]="HandoffCore HTTPValues HTTPServer Storage Gateway GatewaySimulator"
     [handoff]="HandoffService"
     [embed-assets]=""
 )
-# Pure rules, fuzzable as they are: the standard library only.
-STDLIB_ONLY="HandoffCore"
+# Pure rules and values, fuzzable as they are: the standard library only.
+STDLIB_ONLY="HandoffCore HTTPValues"
 # Module names that are ours: every target in Sources/, and the test-only helpers.
 ours=" TestSupport "
 for dir in Sources/*/; do ours+="$(basename "$dir") "; done

@@ -4,7 +4,7 @@
 # A target is a folder under Fuzz/ with main.swift (defining LLVMFuzzerTestOneInput), sources.txt
 # (the project files it compiles in, one per line), an optional modules.txt (lines of
 # "ModuleName folder": project modules those files import, built first with the same
-# instrumentation) and an optional seed corpus/.
+# instrumentation, in order) and an optional seed corpus/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target="$1"
@@ -20,7 +20,8 @@ if [ -f "$dir/modules.txt" ]; then
     mkdir -p "$out/modules"
     while read -r name folder; do
         [ -n "$name" ] || continue
-        swiftc "${flags[@]}" -module-name "$name" -emit-module -emit-module-path "$out/modules/$name.swiftmodule" \
+        # Each module sees the ones listed before it (HTTPServer imports HTTPValues).
+        swiftc "${flags[@]}" "${modules[@]}" -module-name "$name" -emit-module -emit-module-path "$out/modules/$name.swiftmodule" \
             -emit-library -static -o "$out/modules/lib$name.a" "$folder"/*.swift >"$out/build.txt" 2>&1 || {
             cat "$out/build.txt"
             exit 1

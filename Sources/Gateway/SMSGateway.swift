@@ -1,4 +1,4 @@
-public import HTTPServer
+public import HTTPValues
 
 /// An SMS to send.
 public struct OutboundSMS: Sendable, Equatable {

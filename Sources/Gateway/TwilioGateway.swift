@@ -1,5 +1,5 @@
 import Foundation
-public import HTTPServer
+public import HTTPValues
 
 /// The Twilio Messages API and Twilio's webhooks (PROTOCOLS.md).
 public struct TwilioGateway: SMSGateway {

@@ -1,3 +1,5 @@
+public import HTTPValues
+
 /// An error that carries its own response: thrown by handlers, rendered by the server as
 /// `{"error": {"code": ..., "message": ..., "field": ...}}` with the given status and headers.
 public struct HTTPError: Error, Sendable, Equatable {

@@ -1,3 +1,5 @@
+public import HTTPValues
+
 /// A complete HTTP request as handed to a responder: head, decoded body and connection facts.
 public struct HTTPRequest: Sendable, Equatable {
     public var method: HTTPMethod

@@ -1,3 +1,5 @@
+public import HTTPValues
+
 /// A push parser for HTTP/1.1 (and 1.0) requests that accepts bytes in any split.
 ///
 /// Feed received bytes with `append`, then call `next()` until it returns nil. Requests come out

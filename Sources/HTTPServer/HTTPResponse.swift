@@ -1,3 +1,5 @@
+public import HTTPValues
+
 /// A response: status, headers and a body that is either complete or streamed.
 ///
 /// The server adds `Date`, `Server`, `Content-Length` or `Transfer-Encoding: chunked`, and

@@ -1,3 +1,5 @@
+import HTTPValues
+
 /// Renders the status line and header block of a response, adding the fields the server owns.
 struct HTTPResponseHead {
     /// How the body is delimited on the wire.

@@ -1,3 +1,5 @@
+public import HTTPValues
+
 /// Routes requests by method and path pattern (`/v1/conversations/{id}`) to async handlers.
 ///
 /// Unknown paths get 404; a known path with another method gets 405 and `Allow`; HEAD is served

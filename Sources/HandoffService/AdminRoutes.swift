@@ -1,5 +1,6 @@
 import Foundation
 import HTTPServer
+import HTTPValues
 
 /// The admin API (`/v1/admin/...`), authenticated by admin keys (never the bot/agent keys): the
 /// outbox and its dead letters, suppressions with their audit, and data subject requests.

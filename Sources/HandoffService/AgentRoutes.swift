@@ -1,4 +1,5 @@
 import HTTPServer
+import HTTPValues
 import HandoffCore
 
 /// The bot and agent API (API.md "Bots and agents"), authenticated by bearer API keys.

@@ -1,4 +1,5 @@
 import HTTPServer
+import HTTPValues
 
 /// Cross-origin rules for the widget API: only the configured widget origins may call it, with
 /// credentials (the session cookie); a state-changing request from any other origin gets 403.

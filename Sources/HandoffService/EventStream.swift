@@ -1,4 +1,5 @@
 import HTTPServer
+import HTTPValues
 import Storage
 
 /// `GET /v1/events`: a conversation's events as Server-Sent Events; `GET /v1/agent/events`: every

@@ -1,4 +1,5 @@
 import Gateway
+import GatewaySimulator
 
 /// The SMS gateway the configuration asks for: Twilio, or the built-in simulator (started here,
 /// on its own loopback listener) reached through the same Twilio adapter.

@@ -1,4 +1,4 @@
-public import HTTPServer
+public import HTTPValues
 import Synchronization
 
 /// Request counters and latency histograms per route, rendered in the Prometheus text format.

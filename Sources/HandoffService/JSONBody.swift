@@ -1,5 +1,6 @@
 import Foundation
 import HTTPServer
+import HTTPValues
 
 /// JSON in and out of handlers, with the API's error contract: a body that is not JSON is 400, a
 /// content type other than `application/json` 415, valid JSON with a wrong, missing, too long or

@@ -1,4 +1,5 @@
 import HTTPServer
+import HTTPValues
 import Storage
 
 /// `/healthz`, `/readyz`, `/metrics` and `/openapi.yaml`: what operators and load balancers probe.

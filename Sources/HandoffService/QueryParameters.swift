@@ -1,4 +1,5 @@
 import HTTPServer
+import HTTPValues
 
 /// The decoded query string of a request; a malformed escape is a 400.
 struct QueryParameters {

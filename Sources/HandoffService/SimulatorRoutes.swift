@@ -1,5 +1,6 @@
 import Foundation
 import Gateway
+import GatewaySimulator
 import HTTPServer
 
 /// The simulated phones of the built-in gateway (API.md "gateway simulator"), only when

@@ -1,5 +1,6 @@
 import Gateway
 import HTTPServer
+import HTTPValues
 import Logging
 
 /// Twilio's webhooks (API.md "Gateway webhooks"): authenticated by `X-Twilio-Signature` over the

@@ -1,4 +1,5 @@
 import HTTPServer
+import HTTPValues
 
 /// The visitor's API (API.md "Widget"): sessions, messages and live events, authenticated by the
 /// session cookie.

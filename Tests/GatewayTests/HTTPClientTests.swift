@@ -1,5 +1,6 @@
 import Gateway
 import HTTPServer
+import HTTPValues
 import TestSupport
 import Testing
 

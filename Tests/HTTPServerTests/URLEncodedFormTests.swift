@@ -1,4 +1,5 @@
 import HTTPServer
+import HTTPValues
 import Testing
 
 /// Form bodies as gateways send them: ordered pairs, repeats kept, strict about escapes and UTF-8.

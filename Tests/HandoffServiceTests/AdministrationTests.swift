@@ -1,5 +1,6 @@
 import Foundation
 import Gateway
+import GatewaySimulator
 import Storage
 import TestSupport
 import Testing

@@ -1,5 +1,6 @@
 import Foundation
 import Gateway
+import GatewaySimulator
 import HandoffCore
 import Storage
 import TestSupport

@@ -1,6 +1,8 @@
 import Foundation
 import Gateway
+import GatewaySimulator
 import HTTPServer
+import HTTPValues
 import HandoffCore
 import Storage
 import TestSupport

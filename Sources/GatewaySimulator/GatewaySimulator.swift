@@ -1,5 +1,7 @@
 import Foundation
+public import Gateway
 import HTTPServer
+import HTTPValues
 import HandoffCore
 import Synchronization
 

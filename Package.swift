@@ -57,26 +57,50 @@ let package = Package(
             dependencies: ["Gateway", "HandoffCore", "HTTPServer", "HTTPValues"],
             swiftSettings: strictSettings
         ),
-        // Use cases, configuration, API routes, dispatchers, event fan-out.
+        // Use cases (chat, handoff, offers, inbound and outbound SMS, routing, administration), the
+        // outbox and its dispatcher, event fan-out. Knows nothing about HTTP: no HTTPServer here.
         .target(
-            name: "HandoffService",
+            name: "HandoffDomain",
             dependencies: [
-                "HandoffCore", "HTTPServer", "HTTPValues", "Storage", "Gateway", "GatewaySimulator",
+                "HandoffCore", "Storage", "Gateway",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // The HTTP edge: API routes, request decoding, middleware, CORS, cookies, event streams,
+        // the HTTP rendering of use-case errors, static assets.
+        .target(
+            name: "HandoffHTTP",
+            dependencies: [
+                "HandoffCore", "HTTPServer", "HTTPValues", "Storage", "Gateway", "GatewaySimulator",
+                "HandoffDomain",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings,
             plugins: ["EmbedAssets"]
         ),
-        // Build-time embedding of openapi.yaml and web/ into HandoffService.
+        // Configuration, logging and the application wiring (HandoffApplication).
+        .target(
+            name: "HandoffService",
+            dependencies: [
+                "HandoffCore", "HTTPServer", "HTTPValues", "Storage", "Gateway", "GatewaySimulator",
+                "HandoffDomain", "HandoffHTTP",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // Build-time embedding of openapi.yaml and web/ into HandoffHTTP.
         .executableTarget(name: "embed-assets", swiftSettings: strictSettings),
         .plugin(name: "EmbedAssets", capability: .buildTool(), dependencies: ["embed-assets"]),
         // The daemon and its command line.
         .executableTarget(
             name: "handoff",
             dependencies: [
-                "HandoffService",
+                "HandoffService", "HandoffDomain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -112,7 +136,10 @@ let package = Package(
             swiftSettings: strictSettings),
         .testTarget(
             name: "HandoffServiceTests",
-            dependencies: ["HandoffService", "GatewaySimulator", "HTTPServer", "HTTPValues", "Storage", "TestSupport"],
+            dependencies: [
+                "HandoffService", "HandoffDomain", "HandoffHTTP", "GatewaySimulator", "HTTPServer", "HTTPValues",
+                "Storage", "TestSupport",
+            ],
             swiftSettings: strictSettings
         ),
     ]

@@ -14,8 +14,11 @@ declare -A ALLOWED=(
     [Storage]="CSQLite HandoffCore"
     [Gateway]="CCurl HandoffCore HTTPValues"
     [GatewaySimulator]="Gateway HandoffCore HTTPServer HTTPValues"
-    [HandoffService]="HandoffCore HTTPValues HTTPServer Storage Gateway GatewaySimulator"
-    [handoff]="HandoffService"
+    # Use cases: no HTTP (no HTTPServer, HTTPValues, GatewaySimulator), no edge, no wiring.
+    [HandoffDomain]="HandoffCore Storage Gateway"
+    [HandoffHTTP]="HandoffCore HTTPValues HTTPServer Storage Gateway GatewaySimulator HandoffDomain"
+    [HandoffService]="HandoffCore HTTPValues HTTPServer Storage Gateway GatewaySimulator HandoffDomain HandoffHTTP"
+    [handoff]="HandoffService HandoffDomain"
     [embed-assets]=""
 )
 # Pure rules and values, fuzzable as they are: the standard library only.

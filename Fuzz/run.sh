@@ -3,8 +3,9 @@
 #   Fuzz/run.sh <target> [seconds] [runs]   (seconds 0: no time limit; runs -1: no run limit)
 # A target is a folder under Fuzz/ with main.swift (defining LLVMFuzzerTestOneInput), sources.txt
 # (the project files it compiles in, one per line), an optional modules.txt (lines of
-# "ModuleName folder": project modules those files import, built first with the same
-# instrumentation, in order) and an optional seed corpus/.
+# "ModuleName folder-or-files...": project modules those files import, each built first from the
+# folder's .swift files or the files named, with the same instrumentation, in order) and an
+# optional seed corpus/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target="$1"
@@ -14,15 +15,21 @@ dir="Fuzz/$target"
 out="Fuzz/.out/$target"
 mkdir -p "$out/corpus" "$out/artifacts"
 mapfile -t sources < <(grep -v '^\s*$' "$dir/sources.txt")
-flags=(-O -parse-as-library -sanitize=fuzzer,address -package-name handoff)
+# The same upcoming features as Package.swift, so project files compile here as they do there.
+flags=(-O -parse-as-library -sanitize=fuzzer,address -package-name handoff
+    -enable-upcoming-feature InternalImportsByDefault -enable-upcoming-feature ExistentialAny)
 modules=()
 if [ -f "$dir/modules.txt" ]; then
     mkdir -p "$out/modules"
-    while read -r name folder; do
+    while read -r name paths; do
         [ -n "$name" ] || continue
+        files=()
+        for path in $paths; do
+            if [ -d "$path" ]; then files+=("$path"/*.swift); else files+=("$path"); fi
+        done
         # Each module sees the ones listed before it (HTTPServer imports HTTPValues).
         swiftc "${flags[@]}" "${modules[@]}" -module-name "$name" -emit-module -emit-module-path "$out/modules/$name.swiftmodule" \
-            -emit-library -static -o "$out/modules/lib$name.a" "$folder"/*.swift >"$out/build.txt" 2>&1 || {
+            -emit-library -static -o "$out/modules/lib$name.a" "${files[@]}" >"$out/build.txt" 2>&1 || {
             cat "$out/build.txt"
             exit 1
         }

@@ -4,6 +4,7 @@
 
 import Foundation
 import HTTPServer
+import HandoffDomain
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzJSONRequests(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {

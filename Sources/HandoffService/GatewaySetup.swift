@@ -1,5 +1,7 @@
 import Gateway
 import GatewaySimulator
+import HandoffDomain
+import HandoffHTTP
 
 /// The SMS gateway the configuration asks for: Twilio, or the built-in simulator (started here,
 /// on its own loopback listener) reached through the same Twilio adapter.

@@ -1,6 +1,8 @@
 import Gateway
 import HTTPServer
 import HandoffCore
+import HandoffDomain
+import HandoffHTTP
 public import Logging
 import Storage
 

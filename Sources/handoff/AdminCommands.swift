@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HandoffDomain
 import HandoffService
 
 /// `handoff outbox list|replay|discard`: the work queued for the gateway and the business's webhooks.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import HandoffDomain
 import HandoffService
 
 /// `handoff consents export --phone NUMBER`: a number's consent ledger as JSON, for proof.

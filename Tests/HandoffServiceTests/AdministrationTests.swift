@@ -5,6 +5,8 @@ import Storage
 import TestSupport
 import Testing
 
+@testable import HandoffDomain
+@testable import HandoffHTTP
 @testable import HandoffService
 
 /// The admin API: its own keys, data subject requests, the outbox and its dead letters,

@@ -6,6 +6,8 @@ import Storage
 import TestSupport
 import Testing
 
+@testable import HandoffDomain
+@testable import HandoffHTTP
 @testable import HandoffService
 
 /// The handoff end to end on a live server with the simulator.

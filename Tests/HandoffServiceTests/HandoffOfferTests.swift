@@ -4,6 +4,8 @@ import Storage
 import TestSupport
 import Testing
 
+@testable import HandoffDomain
+@testable import HandoffHTTP
 @testable import HandoffService
 
 /// "Can we text you the answer?": offers by agents and by the widget, stored, live, refused when

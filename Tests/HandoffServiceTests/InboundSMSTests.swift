@@ -8,6 +8,8 @@ import Storage
 import TestSupport
 import Testing
 
+@testable import HandoffDomain
+@testable import HandoffHTTP
 @testable import HandoffService
 
 /// Texts from phones through signed webhooks from the simulator.

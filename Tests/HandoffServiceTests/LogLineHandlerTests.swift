@@ -1,6 +1,8 @@
 import Logging
 import Testing
 
+@testable import HandoffDomain
+@testable import HandoffHTTP
 @testable import HandoffService
 
 @Suite struct LogLineHandlerTests {

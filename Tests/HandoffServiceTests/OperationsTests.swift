@@ -4,6 +4,8 @@ import Storage
 import TestSupport
 import Testing
 
+@testable import HandoffDomain
+@testable import HandoffHTTP
 @testable import HandoffService
 
 /// Running for years: the retention purge, reloading settings while serving, one process per

@@ -4,6 +4,8 @@ import Storage
 import TestSupport
 import Testing
 
+@testable import HandoffDomain
+@testable import HandoffHTTP
 @testable import HandoffService
 
 /// Quiet hours against a fixed clock: proactive texts wait, replies and our own texts do not.

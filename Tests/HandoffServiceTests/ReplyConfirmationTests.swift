@@ -4,6 +4,8 @@ import Storage
 import TestSupport
 import Testing
 
+@testable import HandoffDomain
+@testable import HandoffHTTP
 @testable import HandoffService
 
 /// A YES by text is consent to receive texts, never proof that a web session belongs to the

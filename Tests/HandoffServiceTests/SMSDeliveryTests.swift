@@ -9,6 +9,8 @@ import Storage
 import TestSupport
 import Testing
 
+@testable import HandoffDomain
+@testable import HandoffHTTP
 @testable import HandoffService
 
 /// Outbound SMS end to end: outbox → dispatcher → Twilio adapter → simulator (over libcurl) →

@@ -4,6 +4,8 @@ import Storage
 import TestSupport
 import Testing
 
+@testable import HandoffDomain
+@testable import HandoffHTTP
 @testable import HandoffService
 
 /// SMS pumping on a live server: numbers that are not mobiles are refused, every cap on codes

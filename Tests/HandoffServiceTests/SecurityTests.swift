@@ -3,6 +3,8 @@ import Storage
 import TestSupport
 import Testing
 
+@testable import HandoffDomain
+@testable import HandoffHTTP
 @testable import HandoffService
 
 /// The security pass: what an attacker would try against the widget, agent and admin APIs, each

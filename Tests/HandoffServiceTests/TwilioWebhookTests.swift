@@ -5,6 +5,8 @@ import Storage
 import TestSupport
 import Testing
 
+@testable import HandoffDomain
+@testable import HandoffHTTP
 @testable import HandoffService
 
 /// Inbound webhooks signed by Twilio's own validator (PyPI `twilio`), as Twilio sends them.

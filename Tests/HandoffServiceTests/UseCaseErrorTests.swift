@@ -3,6 +3,8 @@ import HTTPServer
 import TestSupport
 import Testing
 
+@testable import HandoffDomain
+@testable import HandoffHTTP
 @testable import HandoffService
 
 /// Use cases speak `UseCaseError`; the edge renders API.md's statuses and bodies from it.

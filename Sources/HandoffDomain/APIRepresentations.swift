@@ -1,0 +1,267 @@
+import Foundation
+import HandoffCore
+package import Storage
+
+/// A message as the API shows it (API.md).
+package struct MessageJSON: Codable, Sendable, Equatable {
+    var id: String
+    var conversationID: String
+    var direction: String
+    var channel: String
+    var author: String
+    var body: String
+    var status: String
+    var segments: Int?
+    /// MMS media URLs (references; never fetched by us).
+    var media: [String]?
+    var createdAt: String
+
+    package enum CodingKeys: String, CodingKey {
+        case id, direction, channel, author, body, status, segments, media
+        case conversationID = "conversation_id"
+        case createdAt = "created_at"
+    }
+
+    package init(_ record: MessageRecord) {
+        id = record.id
+        conversationID = record.conversationID
+        direction = record.direction
+        channel = record.channel
+        author = record.author
+        body = record.body
+        status = record.status
+        segments = record.segments
+        media = record.media.flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) }
+        createdAt = Timestamp(unixMilliseconds: record.createdAt).description
+    }
+}
+
+/// The handoff part of a session or conversation: `none` until the handoff issue's flow runs.
+package struct HandoffJSON: Codable, Sendable, Equatable {
+    var state: String
+    var phoneMasked: String?
+    var expiresAt: String?
+    /// While pending: whether a YES to the code text can confirm it (otherwise only the code can).
+    var confirmByReply: Bool? = nil
+    /// `use_code`: a YES came from the phone but could not confirm this session; type the code.
+    var notice: String? = nil
+
+    package enum CodingKeys: String, CodingKey {
+        case state
+        case phoneMasked = "phone_masked"
+        case expiresAt = "expires_at"
+        case confirmByReply = "confirm_by_reply"
+        case notice
+    }
+
+    static let none = HandoffJSON(state: "none", phoneMasked: nil, expiresAt: nil)
+}
+
+/// `POST /v1/sessions` and `GET /v1/session`.
+package struct SessionJSON: Codable, Sendable {
+    var sessionID: String
+    var conversationID: String
+    var handoff: HandoffJSON
+    /// The consent disclosure the widget shows next to its checkbox (recorded as shown).
+    var consentText: String?
+
+    package init(sessionID: String, conversationID: String, handoff: HandoffJSON, consentText: String? = nil) {
+        self.sessionID = sessionID
+        self.conversationID = conversationID
+        self.handoff = handoff
+        self.consentText = consentText
+    }
+
+    package enum CodingKeys: String, CodingKey {
+        case handoff
+        case sessionID = "session_id"
+        case conversationID = "conversation_id"
+        case consentText = "consent_text"
+    }
+}
+
+/// A conversation for bots and agents.
+package struct ConversationJSON: Codable, Sendable {
+    var id: String
+    var state: String
+    var queue: String?
+    var escalationReason: String?
+    var activeChannel: String
+    var contact: ContactJSON?
+    var handoff: HandoffJSON
+    var createdAt: String
+    var updatedAt: String
+    var closedAt: String?
+
+    package enum CodingKeys: String, CodingKey {
+        case id, state, queue, contact, handoff
+        case escalationReason = "escalation_reason"
+        case activeChannel = "active_channel"
+        case createdAt = "created_at"
+        case updatedAt = "updated_at"
+        case closedAt = "closed_at"
+    }
+
+    package init(_ record: ConversationRecord, contact: ContactRecord?, handoff: HandoffJSON = .none) {
+        id = record.id
+        state = record.state
+        queue = record.queue
+        escalationReason = record.escalationReason
+        activeChannel = record.activeChannel
+        self.contact = contact.map(ContactJSON.init)
+        self.handoff = handoff
+        createdAt = Timestamp(unixMilliseconds: record.createdAt).description
+        updatedAt = Timestamp(unixMilliseconds: record.updatedAt).description
+        closedAt = record.closedAt.map { Timestamp(unixMilliseconds: $0).description }
+    }
+}
+
+/// The person behind a conversation, phone masked.
+package struct ContactJSON: Codable, Sendable {
+    var id: String
+    var phoneMasked: String?
+    var locale: String?
+    var timeZone: String?
+
+    package enum CodingKeys: String, CodingKey {
+        case id, locale
+        case phoneMasked = "phone_masked"
+        case timeZone = "timezone"
+    }
+
+    package init(_ record: ContactRecord) {
+        id = record.id
+        phoneMasked = record.phoneE164.map { PhoneNumber.mask(e164: $0) }
+        locale = record.locale
+        timeZone = record.timeZone
+    }
+}
+
+/// `{messages, next_after}`.
+package struct MessagePageJSON: Codable, Sendable {
+    var messages: [MessageJSON]
+    var nextAfter: String?
+
+    package enum CodingKeys: String, CodingKey {
+        case messages
+        case nextAfter = "next_after"
+    }
+}
+
+/// `{conversations, next_after}`.
+package struct ConversationPageJSON: Codable, Sendable {
+    var conversations: [ConversationJSON]
+    var nextAfter: String?
+
+    package enum CodingKeys: String, CodingKey {
+        case conversations
+        case nextAfter = "next_after"
+    }
+}
+
+/// `{message}`.
+package struct MessageEnvelopeJSON: Codable, Sendable {
+    var message: MessageJSON
+
+    package init(message: MessageJSON) {
+        self.message = message
+    }
+
+}
+
+/// `{conversation}`.
+package struct ConversationEnvelopeJSON: Codable, Sendable {
+    var conversation: ConversationJSON
+
+    package init(conversation: ConversationJSON) {
+        self.conversation = conversation
+    }
+
+}
+
+/// `{consents}`: a phone's ledger, oldest first.
+package struct ConsentLedgerJSON: Codable, Sendable {
+    var consents: [ConsentJSON]
+
+    package init(consents: [ConsentJSON]) {
+        self.consents = consents
+    }
+}
+
+/// One ledger entry, as proof: what was shown, accepted or revoked, when, how and from where.
+package struct ConsentJSON: Codable, Sendable {
+    var phone: String
+    var program: String
+    var event: String
+    var method: String
+    var sessionID: String?
+    var ipAddress: String?
+    var userAgent: String?
+    var pageURL: String?
+    var locale: String?
+    var disclosureText: String?
+    var disclosureVersion: String?
+    var createdAt: String
+
+    package enum CodingKeys: String, CodingKey {
+        case phone, program, event, method, locale
+        case sessionID = "session_id"
+        case ipAddress = "ip_address"
+        case userAgent = "user_agent"
+        case pageURL = "page_url"
+        case disclosureText = "disclosure_text"
+        case disclosureVersion = "disclosure_version"
+        case createdAt = "created_at"
+    }
+
+    package init(_ record: ConsentRecord) {
+        phone = record.phoneE164
+        program = record.program
+        event = record.event
+        method = record.method
+        sessionID = record.sessionID
+        ipAddress = record.ipAddress
+        userAgent = record.userAgent
+        pageURL = record.pageURL
+        locale = record.locale
+        disclosureText = record.disclosureText
+        disclosureVersion = record.disclosureVersion
+        createdAt = Timestamp(unixMilliseconds: record.createdAt).description
+    }
+}
+
+/// A handoff offer ("Can we text you the answer?"), in answers and as the `handoff_offer` event.
+package struct OfferJSON: Codable, Sendable, Equatable {
+    var id: String
+    var conversationID: String
+    var reason: String
+    var state: String
+    var questionID: String?
+    var createdAt: String
+
+    package enum CodingKeys: String, CodingKey {
+        case id, reason, state
+        case conversationID = "conversation_id"
+        case questionID = "question_id"
+        case createdAt = "created_at"
+    }
+
+    package init(_ record: OfferRecord) {
+        id = record.id
+        conversationID = record.conversationID
+        reason = record.reason
+        state = record.state
+        questionID = record.questionMessageID
+        createdAt = Timestamp(unixMilliseconds: record.createdAt).description
+    }
+}
+
+/// `{offer}`.
+package struct OfferEnvelopeJSON: Encodable, Sendable {
+    var offer: OfferJSON
+
+    package init(offer: OfferJSON) {
+        self.offer = offer
+    }
+
+}

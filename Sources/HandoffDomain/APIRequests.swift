@@ -1,0 +1,162 @@
+import Foundation
+
+// The JSON bodies clients send, in one place: each is decoded by `JSONBody.decode`, whose errors
+// (400 not JSON, 422 naming the field) are the API's, and its free-text fields are checked against
+// `FieldLimits` there. Foundation only, so the JSON fuzz target compiles them as they are.
+
+/// Longest accepted values, in Unicode scalars, of the free-text fields clients send. Message
+/// bodies are limited by `max_message_chars`, idempotency keys by `ChatService.maxClientKeyLength`.
+package enum FieldLimits {
+    static let pageURL = 2048
+    /// BCP 47 tags fit in 35 characters.
+    static let locale = 35
+    static let timezone = 64
+    static let displayName = 100
+    static let phone = 64
+    static let code = 32
+    static let program = 64
+    static let queue = 64
+    static let reason = 500
+    /// Request headers recorded in the consent ledger are cut to these lengths, not refused.
+    package static let userAgent = 512
+    package static let acceptLanguage = 128
+}
+
+/// A field of a decoded body that is too long or malformed: a 422 naming it.
+package struct FieldProblem: Error, Sendable {
+    package let field: String
+    package let code: String
+    package let message: String
+
+    /// `too_long` when `value` has more than `limit` Unicode scalars.
+    static func length(_ value: String?, _ field: String, _ limit: Int) -> FieldProblem? {
+        guard let value, value.unicodeScalars.count > limit else { return nil }
+        return FieldProblem(field: field, code: "too_long", message: "\(field) must be at most \(limit) characters.")
+    }
+}
+
+/// A body with fields to check after decoding; `JSONBody.decode` refuses it with the first problem.
+package protocol LimitedFields {
+    var problems: [FieldProblem?] { get }
+}
+
+/// Details a widget may send when it starts a session.
+package struct SessionDetails: Decodable, Sendable {
+    var locale: String?
+    var timezone: String?
+    var pageURL: String?
+    var displayName: String?
+
+    package enum CodingKeys: String, CodingKey {
+        case locale, timezone
+        case pageURL = "page_url"
+        case displayName = "display_name"
+    }
+}
+
+extension SessionDetails: LimitedFields {
+    package var problems: [FieldProblem?] {
+        [
+            .length(locale, "locale", FieldLimits.locale), .length(timezone, "timezone", FieldLimits.timezone),
+            .length(displayName, "display_name", FieldLimits.displayName),
+            .length(pageURL, "page_url", FieldLimits.pageURL) ?? pageURL.flatMap(Self.urlProblem),
+        ]
+    }
+
+    /// The page the widget is on: an absolute http(s) URL with a host, without spaces or controls.
+    private static func urlProblem(_ url: String) -> FieldProblem? {
+        let lower = url.lowercased()
+        let rest = lower.hasPrefix("https://") ? url.dropFirst(8) : lower.hasPrefix("http://") ? url.dropFirst(7) : nil
+        let host = rest?.prefix { $0 != "/" && $0 != "?" && $0 != "#" }.split(separator: "@").last ?? ""
+        guard !host.isEmpty, host.first != ":",
+            !url.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F })
+        else {
+            return FieldProblem(
+                field: "page_url", code: "invalid_url", message: "page_url must be an absolute http or https URL.")
+        }
+        return nil
+    }
+}
+
+/// `{body, client_id?}` from the widget.
+package struct NewMessage: Decodable, Sendable {
+    package var body: String
+    package var clientID: String?
+
+    package enum CodingKeys: String, CodingKey {
+        case body
+        case clientID = "client_id"
+    }
+}
+
+/// `{phone, consent, program?}`: consent must be literally `true`.
+package struct HandoffRequest: Decodable, Sendable, LimitedFields {
+    package var phone: String
+    package var consent: Bool
+    package var program: String?
+
+    package var problems: [FieldProblem?] {
+        [.length(phone, "phone", FieldLimits.phone), .length(program, "program", FieldLimits.program)]
+    }
+}
+
+/// `{code}`.
+package struct VerifyRequest: Decodable, Sendable, LimitedFields {
+    package var code: String
+
+    package var problems: [FieldProblem?] { [.length(code, "code", FieldLimits.code)] }
+}
+
+/// `{body, author, client_id?}`.
+package struct AgentReply: Decodable, Sendable {
+    package var body: String
+    package var author: String
+    package var clientID: String?
+
+    package enum CodingKeys: String, CodingKey {
+        case body, author
+        case clientID = "client_id"
+    }
+}
+
+/// `{queue?, reason?}`.
+package struct EscalationRequest: Decodable, Sendable, LimitedFields {
+    package var queue: String?
+    package var reason: String?
+
+    package var problems: [FieldProblem?] {
+        [.length(queue, "queue", FieldLimits.queue), .length(reason, "reason", FieldLimits.reason)]
+    }
+}
+
+/// `{reason?}`.
+package struct ReasonRequest: Decodable, Sendable, LimitedFields {
+    package var reason: String?
+
+    package var problems: [FieldProblem?] { [.length(reason, "reason", FieldLimits.reason)] }
+}
+
+/// `{phone, reason}`.
+package struct NewSuppression: Decodable, Sendable, LimitedFields {
+    package var phone: String
+    package var reason: String?
+
+    package var problems: [FieldProblem?] {
+        [.length(phone, "phone", FieldLimits.phone), .length(reason, "reason", FieldLimits.reason)]
+    }
+}
+
+package struct SimulatedReply: Decodable, Sendable {
+    package var body: String
+}
+
+/// `{reason, question_id?}`: the widget offers the handoff by itself.
+package struct WidgetOfferRequest: Decodable, Sendable {
+    package var reason: String
+    package var questionID: String?
+
+    package enum CodingKeys: String, CodingKey {
+        case reason
+        case questionID = "question_id"
+    }
+}

@@ -1,0 +1,60 @@
+package import Storage
+import Synchronization
+
+/// Escalates conversations whose customer waited longer than the answer SLA without a bot or
+/// agent reply: checked every few seconds with a read, written only when one is found.
+package final class AnswerDeadline: Sendable {
+    private let database: Database
+    private let routing: Routing
+    private let events: EventHub
+    private let slaMilliseconds: Int64
+    private let outboxChanged: @Sendable () -> Void
+    private let now: @Sendable () -> Int64
+    private let task = Mutex<Task<Void, Never>?>(nil)
+
+    package init(
+        database: Database, routing: Routing, events: EventHub, sla: Duration,
+        outboxChanged: @escaping @Sendable () -> Void,
+        now: @escaping @Sendable () -> Int64 = ChatService.currentMilliseconds
+    ) {
+        self.database = database
+        self.routing = routing
+        self.events = events
+        self.slaMilliseconds = sla.components.seconds * 1000 + sla.components.attoseconds / 1_000_000_000_000_000
+        self.outboxChanged = outboxChanged
+        self.now = now
+    }
+
+    /// How often the deadline is checked: a quarter of the SLA, between 100 ms and 5 s.
+    var interval: Duration { .milliseconds(min(5_000, max(100, slaMilliseconds / 4))) }
+
+    package func start() {
+        let loop = Task { [self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                try? await check()
+            }
+        }
+        task.withLock { $0 = loop }
+    }
+
+    package func stop() async {
+        let loop = task.withLock { $0 }
+        loop?.cancel()
+        await loop?.value
+    }
+
+    /// One check: escalates what is overdue.
+    func check() async throws {
+        let deadline = now() - slaMilliseconds
+        let overdue = try await database.read {
+            !(try ChatRepository($0).unansweredConversations(before: deadline, limit: 1).isEmpty)
+        }
+        guard overdue else { return }
+        let now = now()
+        let (routing, sla) = (routing, slaMilliseconds)
+        let published = try await database.write { try routing.escalateUnanswered(sla: sla, connection: $0, now: now) }
+        events.publish(published)
+        outboxChanged()
+    }
+}

@@ -1,0 +1,375 @@
+import Crypto
+import Foundation
+import HandoffCore
+package import Storage
+
+/// The web chat's use cases: sessions, visitor messages, bot and agent replies, escalation,
+/// closing, history. Each change and the events it causes commit in one transaction; live
+/// streams are woken after the commit.
+package final class ChatService: Sendable {
+    /// A visitor's authenticated session and the conversation it is in.
+    package struct VisitorContext: Sendable {
+        package let session: SessionRecord
+        package let conversationID: String
+    }
+
+    let database: Database
+    let events: EventHub
+    let webhooks: EventWebhooks
+    /// Called after a commit that added outbox rows (wakes the dispatcher).
+    let outboxChanged: @Sendable () -> Void
+    private let limits: Reloadable<Limits>
+    var smsPolicy: SMSPolicy { limits.value.smsPolicy }
+    /// Routes customers' messages (escalation to humans); nil in tests that do not need it.
+    let routing: Routing?
+    let sessionLifetimeMilliseconds: Int64
+    var maxMessageCharacters: Int { limits.value.maxMessageCharacters }
+
+    /// What SIGHUP can change: how texts are encoded and capped, and the longest message.
+    package struct Limits: Sendable {
+        package var smsPolicy: SMSPolicy
+        var maxMessageCharacters: Int
+
+        package init(smsPolicy: SMSPolicy, maxMessageCharacters: Int) {
+            self.smsPolicy = smsPolicy
+            self.maxMessageCharacters = maxMessageCharacters
+        }
+
+    }
+    let now: @Sendable () -> Int64
+
+    package init(
+        database: Database, events: EventHub, webhooks: EventWebhooks = EventWebhooks(isEnabled: false),
+        outboxChanged: @escaping @Sendable () -> Void = {}, smsPolicy: SMSPolicy = .standard, routing: Routing?,
+        sessionLifetimeDays: Int, maxMessageCharacters: Int,
+        now: @escaping @Sendable () -> Int64 = ChatService.currentMilliseconds
+    ) {
+        self.database = database
+        self.events = events
+        self.webhooks = webhooks
+        self.outboxChanged = outboxChanged
+        self.limits = Reloadable(Limits(smsPolicy: smsPolicy, maxMessageCharacters: maxMessageCharacters))
+        self.routing = routing
+        self.sessionLifetimeMilliseconds = Int64(sessionLifetimeDays) * 86_400_000
+        self.now = now
+    }
+
+    /// Takes new limits (SIGHUP).
+    package func reload(_ limits: Limits) { self.limits.replace(with: limits) }
+
+    package static func currentMilliseconds() -> Int64 { Int64((Date().timeIntervalSince1970 * 1000).rounded()) }
+
+    static func tokenHash(_ token: String) -> [UInt8] { Array(SHA256.hash(data: Data(token.utf8))) }
+
+    // MARK: Sessions
+
+    /// Starts a new session (new contact and conversation); returns it and its cookie token.
+    package func startSession(details: SessionDetails) async throws -> (context: VisitorContext, token: String) {
+        let token = Identifiers.sessionToken()
+        let hash = Self.tokenHash(token)
+        let now = now()
+        let expiresAt = now + sessionLifetimeMilliseconds
+        let context = try await database.write { connection in
+            let chat = ChatRepository(connection)
+            let contact = ContactRecord(
+                id: Identifiers.make("ct"), phoneE164: nil, locale: details.locale, timeZone: details.timezone,
+                createdAt: now)
+            try chat.insert(contact)
+            let session = SessionRecord(
+                id: Identifiers.make("ses"), contactID: contact.id, pageURL: details.pageURL,
+                displayName: details.displayName, createdAt: now, lastSeenAt: now, expiresAt: expiresAt)
+            try chat.insert(session, tokenHash: hash)
+            let conversation = try chat.insert(
+                ConversationRecord(
+                    id: Identifiers.make("conv"), contactID: contact.id, state: "open", createdAt: now, updatedAt: now))
+            return VisitorContext(session: session, conversationID: conversation.id)
+        }
+        return (context, token)
+    }
+
+    /// The visitor behind a cookie token, or nil when it is unknown or expired. Slides the expiry
+    /// at most once an hour, so reads stay reads.
+    package func visitor(token: String) async throws -> VisitorContext? {
+        let hash = Self.tokenHash(token)
+        let now = now()
+        guard
+            let (session, conversation) = try await database.read({ connection in
+                let chat = ChatRepository(connection)
+                guard let session = try chat.session(tokenHash: hash, now: now) else { return nil }
+                return (session, try chat.openConversation(contactID: session.contactID))
+            }) as (SessionRecord, ConversationRecord?)?
+        else { return nil }
+        if let conversation, now - session.lastSeenAt < 3_600_000 {
+            return VisitorContext(session: session, conversationID: conversation.id)
+        }
+        let lifetime = sessionLifetimeMilliseconds
+        return try await database.write { connection in
+            let chat = ChatRepository(connection)
+            try chat.touchSession(id: session.id, now: now, expiresAt: now + lifetime)
+            let current =
+                try chat.openConversation(contactID: session.contactID)
+                ?? chat.insert(
+                    ConversationRecord(
+                        id: Identifiers.make("conv"), contactID: session.contactID, state: "open", createdAt: now,
+                        updatedAt: now))
+            return VisitorContext(session: session, conversationID: current.id)
+        }
+    }
+
+    // MARK: Messages
+
+    /// A visitor's message from the widget. Returns the message and whether it was created now
+    /// (false: an earlier request with the same idempotency key created it).
+    package func postVisitorMessage(
+        _ visitor: VisitorContext, body: String, clientKey: String?
+    ) async throws -> (MessageRecord, created: Bool) {
+        try validate(body, clientKey: clientKey)
+        return try await appendMessage(
+            conversationID: visitor.conversationID, direction: "inbound", author: "visitor", body: body,
+            status: "received", clientKey: clientKey.map { "visitor:" + $0 })
+    }
+
+    /// A bot's or agent's reply. It shows in the widget now; the handoff issue sends it by SMS too.
+    package func postReply(
+        conversationID: String, author: String, body: String, clientKey: String?
+    ) async throws -> (MessageRecord, created: Bool) {
+        guard author == "bot" || author == "agent" else {
+            throw UseCaseError(
+                .invalid, code: "invalid_field", message: "author must be bot or agent.", field: "author")
+        }
+        try validate(body, clientKey: clientKey)
+        return try await appendMessage(
+            conversationID: conversationID, direction: "outbound", author: author, body: body, status: "delivered",
+            clientKey: clientKey.map { author + ":" + $0 })
+    }
+
+    /// Longest idempotency key (`client_id` or `Idempotency-Key`).
+    static let maxClientKeyLength = 200
+
+    private func validate(_ body: String, clientKey: String?) throws {
+        guard !body.allSatisfy(\.isWhitespace) else {
+            throw UseCaseError(.invalid, code: "empty_body", message: "The message is empty.", field: "body")
+        }
+        // Control characters (NUL, escapes, ...) have no place in a chat or a text; tab and line breaks do.
+        guard
+            !body.unicodeScalars.contains(where: {
+                ($0.value < 0x20 && $0 != "\t" && $0 != "\n" && $0 != "\r") || (0x7F...0x9F).contains($0.value)
+            })
+        else {
+            throw UseCaseError(
+                .invalid, code: "invalid_characters", message: "The message contains control characters.",
+                field: "body")
+        }
+        if let clientKey, clientKey.isEmpty || clientKey.utf8.count > Self.maxClientKeyLength {
+            throw UseCaseError(
+                .invalid, code: "invalid_field",
+                message: "client_id (or Idempotency-Key) must be 1 to \(Self.maxClientKeyLength) bytes.",
+                field: "client_id")
+        }
+        guard body.count <= maxMessageCharacters else {
+            throw UseCaseError(
+                .invalid, code: "body_too_long",
+                message: "The message is longer than \(maxMessageCharacters) characters.", field: "body")
+        }
+    }
+
+    private func appendMessage(
+        conversationID: String, direction: String, author: String, body: String, status: String, clientKey: String?
+    ) async throws -> (MessageRecord, created: Bool) {
+        let now = now()
+        let webhooks = webhooks
+        let smsPolicy = smsPolicy
+        let routing = direction == "inbound" ? routing : nil
+        let intents = routing?.intents(of: body) ?? []
+        let (message, created, newEvents, queuedSMS) = try await database.write {
+            connection -> (MessageRecord, Bool, [ConversationEventRecord], Bool) in
+            let chat = ChatRepository(connection)
+            if let clientKey, let existing = try chat.message(conversationID: conversationID, clientKey: clientKey) {
+                return (existing, false, [], false)
+            }
+            guard var conversation = try chat.conversation(id: conversationID) else {
+                throw UseCaseError(.notFound, code: "conversation_not_found", message: "No such conversation.")
+            }
+            guard conversation.state != "closed" else {
+                throw UseCaseError(.conflict, code: "conversation_closed", message: "The conversation is closed.")
+            }
+            if author == "bot", conversation.state == "escalated" {
+                throw UseCaseError(
+                    .conflict, code: "human_owns_conversation",
+                    message: "A human took this conversation over; bot replies are paused.")
+            }
+            conversation.updatedAt = now
+            try chat.update(conversation)
+            // A reply in a conversation that continues by text goes to the phone (and still shows
+            // in any open widget, as the whole conversation does).
+            if direction == "outbound", conversation.activeChannel == "sms",
+                let phone = try chat.contact(id: conversation.contactID)?.phoneE164,
+                !(try SuppressionRepository(connection).isSuppressed(phone))
+            {
+                // Replies to a customer who wrote recently go before proactive texts.
+                let priority = try Self.customerWroteRecently(conversationID, connection: connection, now: now) ? 0 : 1
+                let (message, event) = try SMSService.enqueue(
+                    conversationID: conversationID, to: phone, body: body, author: author, priority: priority,
+                    connection: connection, webhooks: webhooks, now: now, clientKey: clientKey, policy: smsPolicy)
+                return (message, true, [event], true)
+            }
+            // The channel follows the customer: writing in the widget brings the conversation back
+            // to the web (texting again takes it back to SMS).
+            if direction == "inbound", conversation.activeChannel == "sms" {
+                conversation.activeChannel = "web"
+                try chat.update(conversation)
+            }
+            let message = try chat.insert(
+                MessageRecord(
+                    id: Identifiers.make("msg"), conversationID: conversationID, direction: direction, channel: "web",
+                    author: author, body: body, status: status, createdAt: now, updatedAt: now),
+                clientKey: clientKey)
+            let json = MessageJSON(message)
+            let payload = try JSONPayload.string(json)
+            let event = try chat.appendEvent(
+                conversationID: conversationID, type: "message", payload: payload, now: now)
+            try webhooks.record("message.created", json, connection: connection, now: now)
+            let routed =
+                try routing?.route(message, intents: intents, in: conversation, connection: connection, now: now) ?? []
+            return (message, true, [event] + routed, !routed.isEmpty)
+        }
+        if !newEvents.isEmpty {
+            events.publish(newEvents)
+            if webhooks.isEnabled || queuedSMS { outboxChanged() }
+        }
+        return (message, created)
+    }
+
+    /// Whether the customer wrote in the last 24 hours (a reply, not a proactive text).
+    static func customerWroteRecently(_ conversationID: String, connection: Connection, now: Int64) throws -> Bool {
+        let last = try ChatRepository(connection).lastInboundAt(conversationID: conversationID)
+        return last.map { now - $0 <= 86_400_000 } ?? false
+    }
+
+    /// A page of a conversation's history, oldest first; `after` is the previous page's cursor.
+    package func messages(conversationID: String, after: String?, limit: Int) async throws -> MessagePageJSON {
+        let afterSeq = try Cursor.decode(after)
+        let rows = try await database.read { connection in
+            try ChatRepository(connection).messages(conversationID: conversationID, afterSeq: afterSeq, limit: limit)
+        }
+        return MessagePageJSON(
+            messages: rows.map(MessageJSON.init),
+            nextAfter: rows.count == limit ? rows.last.map { Cursor.encode($0.seq) } : nil)
+    }
+
+    // MARK: Conversations
+
+    package func conversation(id: String) async throws -> ConversationJSON {
+        try await database.read { connection in
+            let chat = ChatRepository(connection)
+            guard let conversation = try chat.conversation(id: id) else {
+                throw UseCaseError(.notFound, code: "conversation_not_found", message: "No such conversation.")
+            }
+            let contact = try chat.contact(id: conversation.contactID)
+            return ConversationJSON(
+                conversation, contact: contact,
+                handoff: try Self.handoff(conversation, contact, SuppressionRepository(connection)))
+        }
+    }
+
+    /// The handoff of a conversation as agents see it: by text, stopped, or web only.
+    static func handoff(
+        _ conversation: ConversationRecord, _ contact: ContactRecord?, _ suppressions: SuppressionRepository
+    ) throws
+        -> HandoffJSON
+    {
+        guard let phone = contact?.phoneE164 else { return .none }
+        let masked = PhoneNumber.mask(e164: phone)
+        if try suppressions.isSuppressed(phone) {
+            return HandoffJSON(state: "opted_out", phoneMasked: masked, expiresAt: nil)
+        }
+        if conversation.activeChannel == "sms" {
+            return HandoffJSON(state: "active", phoneMasked: masked, expiresAt: nil)
+        }
+        return HandoffJSON(state: "none", phoneMasked: masked, expiresAt: nil)
+    }
+
+    /// A phone's consent ledger, oldest first.
+    package func consents(phone: String) async throws -> [ConsentJSON] {
+        try await database.read { try HandoffRepository($0).consents(phone: phone).map(ConsentJSON.init) }
+    }
+
+    package func conversations(state: String?, queue: String?, after: String?, limit: Int) async throws
+        -> ConversationPageJSON
+    {
+        if let state, !["open", "escalated", "closed"].contains(state) {
+            throw UseCaseError(
+                .invalid, code: "invalid_field", message: "state must be open, escalated or closed.",
+                field: "state")
+        }
+        let afterSeq = try Cursor.decode(after)
+        let page = try await database.read { connection in
+            let chat = ChatRepository(connection)
+            return try chat.conversations(state: state, queue: queue, afterSeq: afterSeq, limit: limit).map {
+                ($0, try chat.contact(id: $0.contactID))
+            }
+        }
+        return ConversationPageJSON(
+            conversations: page.map { ConversationJSON($0.0, contact: $0.1) },
+            nextAfter: page.count == limit ? page.last.map { Cursor.encode($0.0.seq) } : nil)
+    }
+
+    /// Hands the conversation to a human queue.
+    package func escalate(conversationID: String, queue: String?, reason: String?) async throws -> ConversationJSON {
+        try await changeConversation(conversationID, event: "conversation.escalated") { conversation, now in
+            guard conversation.state != "closed" else {
+                throw UseCaseError(.conflict, code: "conversation_closed", message: "The conversation is closed.")
+            }
+            conversation.state = "escalated"
+            conversation.queue = queue ?? "default"
+            conversation.escalationReason = reason
+        }
+    }
+
+    /// Closes the conversation; closing a closed one changes nothing.
+    package func close(conversationID: String) async throws -> ConversationJSON {
+        try await changeConversation(conversationID, event: "conversation.closed") { conversation, now in
+            guard conversation.state != "closed" else { return }
+            conversation.state = "closed"
+            conversation.closedAt = now
+        }
+    }
+
+    /// Applies `change`; when it changed something, records the business `event` with it.
+    private func changeConversation(
+        _ id: String, event: String, _ change: @escaping @Sendable (inout ConversationRecord, Int64) throws -> Void
+    ) async throws -> ConversationJSON {
+        let now = now()
+        let webhooks = webhooks
+        let (json, changed) = try await database.write { connection in
+            let chat = ChatRepository(connection)
+            guard var conversation = try chat.conversation(id: id) else {
+                throw UseCaseError(.notFound, code: "conversation_not_found", message: "No such conversation.")
+            }
+            let before = conversation
+            try change(&conversation, now)
+            let changed = conversation != before
+            if changed { conversation.updatedAt = now }
+            let json = ConversationJSON(conversation, contact: try chat.contact(id: conversation.contactID))
+            guard changed else { return (json, false) }
+            try chat.update(conversation)
+            try webhooks.record(event, json, connection: connection, now: now)
+            return (json, true)
+        }
+        if changed && webhooks.isEnabled { outboxChanged() }
+        return json
+    }
+}
+
+/// List cursors: opaque to clients, a row sequence number inside.
+package enum Cursor {
+    static func encode(_ seq: Int64) -> String { String(seq) }
+
+    static func decode(_ text: String?) throws -> Int64 {
+        guard let text, !text.isEmpty else { return 0 }
+        guard let seq = Int64(text), seq >= 0 else {
+            throw UseCaseError(.malformed, code: "invalid_cursor", message: "The after cursor is not one we issued.")
+        }
+        return seq
+    }
+}

@@ -1,0 +1,164 @@
+package import HandoffCore
+import Storage
+
+/// Routing of customers' messages: a human request, a high-risk message (refund, lawyer, anger)
+/// or the same question asked twice moves an open conversation to the human queue, tells the
+/// customer a person will answer, and emits `conversation.escalated`; "wrong number" on SMS stops
+/// texts to that number.
+package struct Routing: Sendable {
+    let webhooks: EventWebhooks
+    let counters: ServiceCounters
+    private let texts: Reloadable<Texts>
+    /// The phrase sets intents are read from (the defaults plus configured ones).
+    var phrases: [Intent: [String]] { texts.value.phrases }
+    /// What the customer is told when a human takes over (`{{brand}}` filled in).
+    var holdingText: String { texts.value.holdingText }
+
+    /// What SIGHUP can change.
+    package struct Texts: Sendable {
+        package var phrases: [Intent: [String]] {
+            didSet { matcher = Intent.Matcher(phrases) }
+        }
+        package var holdingText: String
+        /// The phrases, prepared for matching.
+        private(set) var matcher: Intent.Matcher
+
+        package init(phrases: [Intent: [String]], holdingText: String) {
+            self.phrases = phrases
+            self.holdingText = holdingText
+            matcher = Intent.Matcher(phrases)
+        }
+    }
+
+    package init(
+        webhooks: EventWebhooks, phrases: [Intent: [String]] = Intent.defaultPhrases,
+        counters: ServiceCounters = ServiceCounters(), holdingText: String
+    ) {
+        self.webhooks = webhooks
+        self.counters = counters
+        texts = Reloadable(Texts(phrases: phrases, holdingText: holdingText))
+    }
+
+    /// Takes new phrases and texts (SIGHUP); copies of this value share them.
+    package func reload(_ texts: Texts) { self.texts.replace(with: texts) }
+    static let humanQueue = "humans"
+
+    /// `conversation.escalated` data.
+    package struct Escalation: Codable, Sendable {
+        var conversation: ConversationJSON
+        var reason: String
+        /// The customer's last messages, oldest first, for the agent picking it up.
+        var summary: [String]
+    }
+
+    /// What a customer's message is about: classified before the write transaction, so the one
+    /// writer does not spend its time on it.
+    func intents(of body: String) -> [Intent] { texts.value.matcher.classify(body) }
+
+    /// Inside the transaction that stored `message` (a customer's, with its `intents`) in
+    /// `conversation` (as stored): routes the conversation. Returns the events to publish after
+    /// the commit.
+    func route(
+        _ message: MessageRecord, intents: [Intent], in conversation: ConversationRecord, connection: Connection,
+        now: Int64
+    ) throws -> [ConversationEventRecord] {
+        let chat = ChatRepository(connection)
+        var conversation = conversation
+        if intents.contains(.wrongNumber), message.channel == "sms",
+            let phone = try chat.contact(id: conversation.contactID)?.phoneE164
+        {
+            try SuppressionRepository(connection).add(
+                phone, reason: "wrong_number", source: message.id, actor: "customer", now: now)
+            try HandoffRepository(connection).append(
+                ConsentRecord(
+                    phoneE164: phone, contactID: conversation.contactID, program: "chat", event: "opt_out",
+                    method: "wrong_number", sessionID: nil, ipAddress: nil, userAgent: nil, pageURL: nil, locale: nil,
+                    disclosureText: nil, disclosureVersion: nil, createdAt: now))
+            conversation.activeChannel = "web"
+            conversation.updatedAt = now
+            try chat.update(conversation)
+            // The person who texted is not our contact: the number no longer belongs to it.
+            try chat.unlinkPhone(contactID: conversation.contactID)
+            return []
+        }
+        guard conversation.state == "open" else { return [] }
+        let reason: String
+        if let urgent = intents.first(where: \.needsHuman) {
+            reason = urgent.rawValue
+        } else if let previous = try chat.previousBody(
+            conversationID: conversation.id, author: "visitor", beforeSeq: message.seq),
+            Self.sameQuestion(previous, message.body)
+        {
+            reason = "repeated_question"
+        } else {
+            return []
+        }
+        let history = try Self.recentQuestions(conversation.id, chat: chat)
+        return try escalate(conversation, reason: reason, history: history, connection: connection, now: now)
+    }
+
+    /// Moves an open conversation to the human queue, tells the customer, emits
+    /// `conversation.escalated`; returns the events to publish.
+    func escalate(
+        _ conversation: ConversationRecord, reason: String, history: [MessageRecord], connection: Connection, now: Int64
+    ) throws -> [ConversationEventRecord] {
+        let chat = ChatRepository(connection)
+        var conversation = conversation
+        var events: [ConversationEventRecord] = []
+        counters.increment("handoff_escalations_total", [("reason", reason)])
+        conversation.state = "escalated"
+        conversation.queue = Self.humanQueue
+        conversation.escalationReason = reason
+        conversation.updatedAt = now
+        try chat.update(conversation)
+        let json = ConversationJSON(conversation, contact: try chat.contact(id: conversation.contactID))
+        try webhooks.record(
+            "conversation.escalated",
+            Escalation(conversation: json, reason: reason, summary: history.suffix(3).map(\.body)),
+            connection: connection, now: now)
+        if conversation.activeChannel == "sms", let phone = try chat.contact(id: conversation.contactID)?.phoneE164,
+            !(try SuppressionRepository(connection).isSuppressed(phone))
+        {
+            events.append(
+                try SMSService.enqueue(
+                    conversationID: conversation.id, to: phone, body: holdingText, author: "system", priority: 0,
+                    connection: connection, webhooks: webhooks, now: now
+                ).1)
+        } else {
+            let notice = try chat.insert(
+                MessageRecord(
+                    id: Identifiers.make("msg"), conversationID: conversation.id, direction: "outbound", channel: "web",
+                    author: "system", body: holdingText, status: "delivered", createdAt: now, updatedAt: now),
+                clientKey: nil)
+            events.append(
+                try chat.appendEvent(
+                    conversationID: conversation.id, type: "message",
+                    payload: try JSONPayload.string(MessageJSON(notice)), now: now))
+        }
+        return events
+    }
+
+    /// Escalates open conversations whose customer has waited longer than `sla` for an answer.
+    func escalateUnanswered(sla: Int64, connection: Connection, now: Int64) throws -> [ConversationEventRecord] {
+        let chat = ChatRepository(connection)
+        var events: [ConversationEventRecord] = []
+        for conversation in try chat.unansweredConversations(before: now - sla, limit: 100) {
+            let history = try Self.recentQuestions(conversation.id, chat: chat)
+            events += try escalate(
+                conversation, reason: "no_answer", history: history, connection: connection, now: now)
+        }
+        return events
+    }
+
+    /// The customer's last messages, oldest first: enough for the repeated-question check and
+    /// the escalation summary (`Escalation.summary`).
+    private static func recentQuestions(_ conversationID: String, chat: ChatRepository) throws -> [MessageRecord] {
+        try chat.latestMessages(conversationID: conversationID, authors: ["visitor"], limit: 3).reversed()
+    }
+
+    /// The same question again: the same words once case, spacing and punctuation are set aside.
+    static func sameQuestion(_ lhs: String, _ rhs: String) -> Bool {
+        let words = Intent.normalizedWords(lhs)
+        return words.joined(separator: " ").count >= 8 && words == Intent.normalizedWords(rhs)
+    }
+}

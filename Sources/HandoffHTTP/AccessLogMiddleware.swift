@@ -1,0 +1,82 @@
+package import HTTPServer
+package import Logging
+import Storage
+
+/// Logs one line per request (method, route, status, bytes, latency, request id) and records metrics.
+///
+/// The path is logged as its route pattern, so ids and phone numbers in paths stay out of logs.
+/// Errors thrown by handlers are turned into their responses here, so they are logged with the
+/// status the client sees; every response carries `X-Request-Id`. The handler runs with the id as
+/// its `WriteOrigin`, so outbox work it queues logs (and signs its webhooks) under the same id.
+package struct AccessLogMiddleware: HTTPMiddleware {
+    let logger: Logger
+    let metrics: HTTPMetrics
+
+    package init(logger: Logger, metrics: HTTPMetrics) {
+        self.logger = logger
+        self.metrics = metrics
+    }
+
+    package func respond(to request: HTTPRequest, next: any HTTPResponder) async throws -> HTTPResponse {
+        let clock = ContinuousClock()
+        let start = clock.now
+        var response: HTTPResponse
+        var failure: (any Error)?
+        do {
+            response = try await WriteOrigin.$requestID.withValue(request.requestID) {
+                try await next.respond(to: request)
+            }
+        } catch let error as any HTTPResponseError {
+            response = error.response
+        } catch let error as StorageError where error.isTemporary {
+            // Busy (another process holds the lock), disk full, I/O: nothing was stored, and the
+            // client (a browser, a bot, the gateway) is told to retry.
+            failure = error
+            response =
+                HTTPError(
+                    .serviceUnavailable, code: "storage_unavailable",
+                    message: "The service cannot store this right now; retry shortly.",
+                    headers: [("Retry-After", error.code == "busy" ? "1" : "5")]
+                ).response
+        } catch {
+            failure = error
+            response =
+                HTTPError(.internalServerError, code: "internal_error", message: "The server failed to respond.")
+                .response
+        }
+        let elapsed = clock.now - start
+        let seconds = elapsed.inSeconds
+        let route = request.routePattern ?? "unmatched"
+        metrics.record(method: request.method, route: route, status: response.status.code, seconds: seconds)
+        response.headers.replaceOrAdd(name: "X-Request-Id", value: request.requestID)
+        let level: Logger.Level = failure == nil ? .info : response.status == .serviceUnavailable ? .warning : .error
+        // Metadata is built only when the line will be written: this runs on every request.
+        guard logger.logLevel <= level else { return response }
+        var metadata: Logger.Metadata = [
+            "method": "\(request.method)", "route": "\(route)", "status": "\(response.status.code)",
+            "bytes": "\(response.bodyByteCount.map(String.init) ?? "stream")",
+            "duration_ms": "\(String(format3: seconds * 1000))", "request_id": "\(request.requestID)",
+            "remote": "\(request.clientAddress)",
+        ]
+        if let failure { metadata["error"] = "\(failure)" }
+        logger.log(level: level, failure == nil ? "request" : "request failed", metadata: metadata)
+        return response
+    }
+}
+
+extension HTTPResponse {
+    /// The size of a complete body; nil for a streamed one.
+    var bodyByteCount: Int? {
+        if case .bytes(let bytes) = body { return bytes.count }
+        return nil
+    }
+}
+
+extension String {
+    /// A number with three decimals, without Foundation's formatter.
+    init(format3 value: Double) {
+        let thousandths = Int((value * 1000).rounded())
+        let fraction = String(thousandths % 1000)
+        self = "\(thousandths / 1000)." + String(repeating: "0", count: 3 - fraction.count) + fraction
+    }
+}

@@ -1,0 +1,35 @@
+import Foundation
+package import HTTPServer
+
+/// A file embedded in the binary at build time (see Plugins/EmbedAssets), served as is.
+package struct StaticAsset: Sendable {
+    let contentType: String
+    let bytes: [UInt8]
+
+    /// The embedded file at `path` (relative to the package root), or nil if none was embedded.
+    init?(path: String, contentType: String) {
+        guard let base64 = EmbeddedAssets.base64[path], let data = Data(base64Encoded: base64) else { return nil }
+        self.contentType = contentType
+        self.bytes = [UInt8](data)
+    }
+
+    /// A 200 response with a revalidation-friendly cache header.
+    var response: HTTPResponse {
+        HTTPResponse(
+            status: .ok, contentType: contentType, body: bytes,
+            headers: ["Cache-Control": "public, max-age=300", "X-Content-Type-Options": "nosniff"])
+    }
+}
+
+extension StaticAsset {
+    /// `GET /widget.js`, and `GET /demo` with `withDemo` (only beside the simulator, on loopback),
+    /// when the build embedded them.
+    package static func registerWidget(in router: inout Router, withDemo: Bool) {
+        if let script = StaticAsset(path: "web/widget.js", contentType: "text/javascript; charset=utf-8") {
+            router.get("/widget.js") { _ in script.response }
+        }
+        if withDemo, let demo = StaticAsset(path: "web/demo.html", contentType: "text/html; charset=utf-8") {
+            router.get("/demo") { _ in demo.response }
+        }
+    }
+}

@@ -37,7 +37,7 @@ public struct OutboxItemJSON: Encodable, Sendable {
         lastError = item.lastError
         messageID = item.messageID
         eventType =
-            item.kind == "webhook"
+            item.kind == OutboxKind.webhook
             ? (try? JSONDecoder().decode(EventType.self, from: Data(item.payload.utf8)))?.type : nil
         requestID = item.requestID
         nextAttemptAt = Timestamp(unixMilliseconds: item.nextAttemptAt).description

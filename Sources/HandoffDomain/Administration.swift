@@ -33,7 +33,7 @@ public struct Administration: Sendable {
         if let state, !["pending", "sending", "done", "dead", "discarded"].contains(state) {
             throw Self.invalid("state must be pending, sending, done, dead or discarded.", field: "state")
         }
-        if let kind, !["sms", "webhook"].contains(kind) {
+        if let kind, !OutboxKind.all.contains(kind) {
             throw Self.invalid("kind must be sms or webhook.", field: "kind")
         }
         let afterID: Int64 =
@@ -86,7 +86,7 @@ public struct Administration: Sendable {
                 )
             }
             let item = try outbox.item(id: id)
-            guard item?.kind == "sms", let messageID = item?.messageID,
+            guard item?.kind == OutboxKind.sms, let messageID = item?.messageID,
                 let message = try ChatRepository(connection).message(id: messageID)
             else { return (item, nil) }
             let event = try SMSService.advance(

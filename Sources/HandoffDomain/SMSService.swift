@@ -63,7 +63,7 @@ package final class SMSService: Sendable {
         // The text to send travels in the outbox row only when the history keeps another one.
         let payload = try JSONPayload.string(SMSPayload(to: phone, body: recordedBody == nil ? nil : body))
         try OutboxRepository(connection).enqueue(
-            kind: "sms", payload: payload, messageID: message.id, priority: priority, now: now)
+            kind: OutboxKind.sms, payload: payload, messageID: message.id, priority: priority, now: now)
         try webhooks.record("message.created", json, connection: connection, now: now)
         return (message, event)
     }

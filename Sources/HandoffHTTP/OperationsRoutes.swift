@@ -89,7 +89,7 @@ package struct OperationsRoutes {
     /// Outbox depth, oldest pending age and dead letters by kind, read from the database at scrape time.
     private static func outboxGauges(_ database: Database) async throws -> String {
         let now = ChatService.currentMilliseconds()
-        let gauges = try await database.read { try OutboxRepository($0).gauges() }
+        let gauges = try await database.read { try OutboxRepository($0).gauges(kinds: OutboxKind.all) }
         var text = "# HELP handoff_outbox_depth Outbox rows waiting or in flight, by kind.\n"
         text += "# TYPE handoff_outbox_depth gauge\n"
         var oldest = "# HELP handoff_outbox_oldest_age_seconds Age of the oldest waiting outbox row, by kind.\n"

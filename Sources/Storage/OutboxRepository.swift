@@ -157,14 +157,17 @@ public struct OutboxRepository {
     }
 
     /// Depth (pending or in flight), dead letters and the oldest pending row's creation time, per
-    /// kind (every kind is listed, zero when empty). Reads only unfinished rows, through the index.
-    public func gauges() throws(StorageError) -> [(kind: String, depth: Int, dead: Int, oldestPendingAt: Int64?)] {
+    /// kind of `kinds` (each is listed, zero when empty; the caller knows which kinds exist). Reads
+    /// only unfinished rows, through the index.
+    public func gauges(
+        kinds: [String]
+    ) throws(StorageError) -> [(kind: String, depth: Int, dead: Int, oldestPendingAt: Int64?)] {
         let rows = try connection.query(
             """
             SELECT kind, state, count(*) AS n, min(created_at) AS oldest FROM outbox
             WHERE state IN ('pending', 'sending', 'dead') GROUP BY kind, state
             """)
-        return ["sms", "webhook"].map { kind in
+        return kinds.map { kind in
             let ofKind = rows.filter { $0.string("kind") == kind }
             func count(_ state: String) -> Int { ofKind.first { $0.string("state") == state }?.int("n") ?? 0 }
             return (

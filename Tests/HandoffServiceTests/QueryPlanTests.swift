@@ -121,7 +121,7 @@ import Testing
         let outbox = OutboxRepository(connection)
         _ = try outbox.claimDue(kind: "sms", now: 1, limit: 32)
         _ = try outbox.nextDueTime(kind: "sms")
-        _ = try outbox.gauges()
+        _ = try outbox.gauges(kinds: ["sms", "webhook"])
         _ = try outbox.proactiveSendTimes(to: phone, since: 0)
         _ = try RetentionRepository(connection).purge(before: 5, now: 10, limit: 100)
         // An index walked in order under a LIMIT counts as scan steps too: bounded by the page size.

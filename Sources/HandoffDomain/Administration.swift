@@ -129,7 +129,8 @@ public struct Administration: Sendable {
         let reason = try Self.reason(reason)
         let now = ChatService.currentMilliseconds()
         let created = try await database.write {
-            try SuppressionRepository($0).add(phone, reason: "operator", source: reason, actor: actor, now: now)
+            try SuppressionRepository($0).add(
+                phone, reason: "operator", source: reason, actor: actor, requestID: RequestOrigin.requestID, now: now)
         }
         return (try await suppression(phone: phone), created)
     }
@@ -140,7 +141,8 @@ public struct Administration: Sendable {
         let reason = try Self.reason(reason)
         let now = ChatService.currentMilliseconds()
         let removed = try await database.write {
-            try SuppressionRepository($0).remove(phone, reason: reason, actor: actor, now: now)
+            try SuppressionRepository($0).remove(
+                phone, reason: reason, actor: actor, requestID: RequestOrigin.requestID, now: now)
         }
         guard removed else {
             throw UseCaseError(.notFound, code: "not_suppressed", message: "That number is not suppressed.")

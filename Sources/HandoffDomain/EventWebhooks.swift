@@ -35,7 +35,8 @@ package struct EventWebhooks: Sendable {
             id: Identifiers.make("evt"), type: type, createdAt: Timestamp(unixMilliseconds: now).description, data: data
         )
         let payload = try JSONPayload.string(envelope)
-        try OutboxRepository(connection).enqueue(kind: OutboxKind.webhook, payload: payload, messageID: nil, now: now)
+        try OutboxRepository(connection).enqueue(
+            kind: OutboxKind.webhook, payload: payload, messageID: nil, requestID: RequestOrigin.requestID, now: now)
     }
 
     /// `t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body">`.

@@ -573,7 +573,8 @@ package final class HandoffFlow: Sendable {
                 throw UseCaseError(.conflict, code: "no_handoff", message: "This chat is not continuing by text.")
             }
             try SuppressionRepository(connection).add(
-                phone, reason: "web", source: requester.session.id, actor: "customer", now: now)
+                phone, reason: "web", source: requester.session.id, actor: "customer",
+                requestID: RequestOrigin.requestID, now: now)
             try HandoffRepository(connection).append(
                 ConsentRecord(
                     phoneE164: phone, contactID: requester.session.contactID, program: program, event: "opt_out",

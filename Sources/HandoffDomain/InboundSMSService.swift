@@ -119,7 +119,8 @@ package final class InboundSMSService: Sendable {
             switch keyword {
             case .optOut:
                 try SuppressionRepository(connection).add(
-                    phone, reason: "stop_keyword", source: inbound.providerMessageID, actor: "customer", now: now)
+                    phone, reason: "stop_keyword", source: inbound.providerMessageID, actor: "customer",
+                    requestID: RequestOrigin.requestID, now: now)
                 self.counters.increment("handoff_optouts_total", [("method", "sms_keyword")])
                 try self.ledger(phone, event: "opt_out", connection: connection, now: now)
                 events += try self.switchToWeb(
@@ -129,7 +130,7 @@ package final class InboundSMSService: Sendable {
             where try SuppressionRepository(connection).isSuppressed(phone)
                 && self.optedInBefore(phone, connection: connection):
                 try SuppressionRepository(connection).remove(
-                    phone, reason: "start_keyword", actor: "customer", now: now)
+                    phone, reason: "start_keyword", actor: "customer", requestID: RequestOrigin.requestID, now: now)
                 try self.ledger(phone, event: "opt_in_again", connection: connection, now: now)
                 // Back on: the conversation continues by text again.
                 if var conversation = try chat.conversation(id: conversationID) {

@@ -68,7 +68,8 @@ package struct Routing: Sendable {
             let phone = try chat.contact(id: conversation.contactID)?.phoneE164
         {
             try SuppressionRepository(connection).add(
-                phone, reason: "wrong_number", source: message.id, actor: "customer", now: now)
+                phone, reason: "wrong_number", source: message.id, actor: "customer",
+                requestID: RequestOrigin.requestID, now: now)
             try HandoffRepository(connection).append(
                 ConsentRecord(
                     phoneE164: phone, contactID: conversation.contactID, program: "chat", event: "opt_out",

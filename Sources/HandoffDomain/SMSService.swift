@@ -63,7 +63,8 @@ package final class SMSService: Sendable {
         // The text to send travels in the outbox row only when the history keeps another one.
         let payload = try JSONPayload.string(SMSPayload(to: phone, body: recordedBody == nil ? nil : body))
         try OutboxRepository(connection).enqueue(
-            kind: OutboxKind.sms, payload: payload, messageID: message.id, priority: priority, now: now)
+            kind: OutboxKind.sms, payload: payload, messageID: message.id, priority: priority,
+            requestID: RequestOrigin.requestID, now: now)
         try webhooks.record("message.created", json, connection: connection, now: now)
         return (message, event)
     }
@@ -169,7 +170,8 @@ package final class SMSService: Sendable {
             guard let message = try chat.message(providerMessageID: report.providerMessageID) else { return nil }
             if report.errorCode == 21610, let phone = message.toE164 ?? report.to {
                 try SuppressionRepository(connection).add(
-                    phone, reason: "carrier_opt_out", source: report.providerMessageID, actor: "gateway", now: now)
+                    phone, reason: "carrier_opt_out", source: report.providerMessageID, actor: "gateway",
+                    requestID: RequestOrigin.requestID, now: now)
             }
             return try Self.advance(
                 message, to: status, errorCode: report.errorCode, connection: connection, webhooks: webhooks, now: now)
@@ -190,7 +192,8 @@ package final class SMSService: Sendable {
             if let segments { message.segments = segments }
             if suppressRecipient, let phone = message.toE164 {
                 try SuppressionRepository(connection).add(
-                    phone, reason: "carrier_opt_out", source: messageID, actor: "gateway", now: now)
+                    phone, reason: "carrier_opt_out", source: messageID, actor: "gateway",
+                    requestID: RequestOrigin.requestID, now: now)
             }
             return try Self.advance(
                 message, to: status, errorCode: errorCode, connection: connection, webhooks: webhooks, now: now,

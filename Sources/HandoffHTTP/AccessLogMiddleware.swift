@@ -1,4 +1,5 @@
 package import HTTPServer
+import HandoffDomain
 package import Logging
 import Storage
 
@@ -7,7 +8,7 @@ import Storage
 /// The path is logged as its route pattern, so ids and phone numbers in paths stay out of logs.
 /// Errors thrown by handlers are turned into their responses here, so they are logged with the
 /// status the client sees; every response carries `X-Request-Id`. The handler runs with the id as
-/// its `WriteOrigin`, so outbox work it queues logs (and signs its webhooks) under the same id.
+/// its `RequestOrigin`, so outbox work it queues logs (and signs its webhooks) under the same id.
 package struct AccessLogMiddleware: HTTPMiddleware {
     let logger: Logger
     let metrics: HTTPMetrics
@@ -23,7 +24,7 @@ package struct AccessLogMiddleware: HTTPMiddleware {
         var response: HTTPResponse
         var failure: (any Error)?
         do {
-            response = try await WriteOrigin.$requestID.withValue(request.requestID) {
+            response = try await RequestOrigin.$requestID.withValue(request.requestID) {
                 try await next.respond(to: request)
             }
         } catch let error as any HTTPResponseError {

@@ -35,7 +35,8 @@ public final class HandoffApplication: Sendable {
         lock = try DatabaseLock(databasePath: configuration.databasePath)
         database = try Database(
             path: configuration.databasePath, readers: configuration.databaseReaders,
-            synchronous: configuration.databaseSynchronous == .full ? .full : .normal)
+            synchronous: configuration.databaseSynchronous == .full ? .full : .normal,
+            writeContext: RequestOrigin.capture)
         let applied = try await database.withWriter { try migrator.migrate($0) }
         for migration in applied { logger.info("migration applied", metadata: ["migration": "\(migration.name)"]) }
 

@@ -26,6 +26,8 @@ public final class Database: Sendable {
     private let logSync: LogSync?
     /// Most writes run in one group commit.
     static let maxGroupSize = 64
+    /// What of the calling task a write's body must still see on the writer queue.
+    private let captureContext: @Sendable () -> (any WriteContext)?
 
     private struct PendingWrites {
         var jobs: [any WriteJob] = []
@@ -34,13 +36,23 @@ public final class Database: Sendable {
 
     /// Opens the database at `path` (creating it and its folder) with `readers` reader connections.
     /// At `.full`, a write returns once it would survive power loss; at `.normal`, a process crash.
-    public convenience init(path: String, readers: Int = 4, synchronous: Connection.Synchronous = .full) throws {
+    /// `writeContext` is called on the writing task and its result wraps the write's body on the
+    /// writer queue (see `WriteContext`).
+    public convenience init(
+        path: String, readers: Int = 4, synchronous: Connection.Synchronous = .full,
+        writeContext: @escaping @Sendable () -> (any WriteContext)? = { nil }
+    ) throws {
         try self.init(
-            path: path, readers: readers, logSync: synchronous == .full ? LogSync(databasePath: path) : nil)
+            path: path, readers: readers, logSync: synchronous == .full ? LogSync(databasePath: path) : nil,
+            writeContext: writeContext)
     }
 
     /// Opens the database with `logSync` making commits durable (none: `synchronous = NORMAL`).
-    init(path: String, readers: Int, logSync: LogSync?) throws {
+    init(
+        path: String, readers: Int, logSync: LogSync?,
+        writeContext: @escaping @Sendable () -> (any WriteContext)? = { nil }
+    ) throws {
+        captureContext = writeContext
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         // Commits only write the log; `logSync` (when durability is asked for) flushes it.
@@ -63,7 +75,7 @@ public final class Database: Sendable {
     @discardableResult
     public func write<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            let job = TypedWriteJob(body: body, origin: WriteOrigin.requestID, continuation: continuation)
+            let job = TypedWriteJob(body: body, context: captureContext(), continuation: continuation)
             let startDrain = pending.withLock { state -> Bool in
                 state.jobs.append(job)
                 if state.draining { return false }
@@ -91,11 +103,11 @@ public final class Database: Sendable {
     @discardableResult
     public func withWriter<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
-            let origin = WriteOrigin.requestID
+            let context = captureContext()
             writerQueue.async {
                 continuation.resume(
                     with: Result {
-                        try WriteOrigin.$requestID.withValue(origin) { try self.durably(body, self.writer.connection) }
+                        try WriteContextScope.run(context) { try self.durably(body, self.writer.connection) }
                     })
             }
         }
@@ -188,11 +200,19 @@ private final class Checkpointer: Sendable {
     func takeCatchUp() -> Bool { catchUpDue.exchange(false, ordering: .relaxed) }
 }
 
-/// The request on whose behalf the writes of a task run. `Database.write` carries it to the writer
-/// queue, so the rows a write adds (outbox work, audit entries) can record it and the work done
-/// later logs under the same id.
-public enum WriteOrigin {
-    @TaskLocal public static var requestID: String?
+/// What a write's body must see of the task that asked for it (task-local values, such as the
+/// request it serves), carried to the writer queue where task-locals do not reach. Storage does
+/// not look inside: the service decides what a context holds and how it is restored.
+public protocol WriteContext: Sendable {
+    /// Runs `body` (on the writer queue) with the captured values in place.
+    func restore<T>(_ body: () throws -> T) rethrows -> T
+}
+
+enum WriteContextScope {
+    static func run<T>(_ context: (any WriteContext)?, _ body: () throws -> T) rethrows -> T {
+        guard let context else { return try body() }
+        return try context.restore(body)
+    }
 }
 
 /// A connection used by exactly one queue.
@@ -215,22 +235,22 @@ protocol WriteJob: AnyObject, Sendable {
 // `finish` there, or through `LogSync`'s lock to its queue), and read only in `finish`.
 private final class TypedWriteJob<T: Sendable>: WriteJob, @unchecked Sendable {
     let body: @Sendable (Connection) throws -> T
-    let origin: String?
+    let context: (any WriteContext)?
     let continuation: CheckedContinuation<T, any Error>
     var outcome: Result<T, any Error>?
 
     init(
-        body: @escaping @Sendable (Connection) throws -> T, origin: String?,
+        body: @escaping @Sendable (Connection) throws -> T, context: (any WriteContext)?,
         continuation: CheckedContinuation<T, any Error>
     ) {
         self.body = body
-        self.origin = origin
+        self.context = context
         self.continuation = continuation
     }
 
     func run(on connection: Connection) {
         outcome = Result {
-            try WriteOrigin.$requestID.withValue(origin) { try connection.savepoint { try body(connection) } }
+            try WriteContextScope.run(context) { try connection.savepoint { try body(connection) } }
         }
     }
 

@@ -13,7 +13,7 @@ public struct OutboxItem: Sendable, Equatable {
     public var lastError: String?
     public var createdAt: Int64
     public var updatedAt: Int64
-    /// The request that queued the work (see `WriteOrigin`).
+    /// The request that queued the work.
     public var requestID: String?
 }
 
@@ -24,10 +24,10 @@ public struct OutboxRepository {
 
     public init(_ connection: Connection) { self.connection = connection }
 
-    /// Adds work due at `now`, recording the current `WriteOrigin`; returns its id.
+    /// Adds work due at `now`, recording the request that queued it; returns its id.
     @discardableResult
     public func enqueue(
-        kind: String, payload: String, messageID: String?, priority: Int = 0, now: Int64
+        kind: String, payload: String, messageID: String?, priority: Int = 0, requestID: String?, now: Int64
     ) throws(StorageError) -> Int64 {
         try connection.execute(
             """
@@ -37,7 +37,7 @@ public struct OutboxRepository {
             """,
             [
                 .text(kind), .text(payload), .optionalText(messageID), .integer(now), .int(priority), .integer(now),
-                .integer(now), .optionalText(WriteOrigin.requestID),
+                .integer(now), .optionalText(requestID),
             ])
         return connection.lastInsertRowID
     }

@@ -40,7 +40,7 @@ public struct SuppressionRepository {
     /// The audit records `reason: source` (the MessageSid of a STOP, an operator's words).
     @discardableResult
     public func add(
-        _ phone: String, reason: String, source: String?, actor: String, now: Int64
+        _ phone: String, reason: String, source: String?, actor: String, requestID: String?, now: Int64
     ) throws(StorageError) -> Bool {
         let added =
             try connection.execute(
@@ -48,16 +48,19 @@ public struct SuppressionRepository {
                 [.text(phone), .text(reason), .optionalText(source), .integer(now)]) == 1
         if added {
             try audit(
-                phone, action: "added", reason: source.map { "\(reason): \($0)" } ?? reason, actor: actor, now: now)
+                phone, action: "added", reason: source.map { "\(reason): \($0)" } ?? reason, actor: actor,
+                requestID: requestID, now: now)
         }
         return added
     }
 
     /// Lifts a suppression (an explicit opt-in again, or an operator's decision). True when one was lifted.
     @discardableResult
-    public func remove(_ phone: String, reason: String, actor: String, now: Int64) throws(StorageError) -> Bool {
+    public func remove(
+        _ phone: String, reason: String, actor: String, requestID: String?, now: Int64
+    ) throws(StorageError) -> Bool {
         let removed = try connection.execute("DELETE FROM suppressions WHERE phone_e164 = ?", [.text(phone)]) == 1
-        if removed { try audit(phone, action: "removed", reason: reason, actor: actor, now: now) }
+        if removed { try audit(phone, action: "removed", reason: reason, actor: actor, requestID: requestID, now: now) }
         return removed
     }
 
@@ -106,16 +109,16 @@ public struct SuppressionRepository {
             "UPDATE suppression_changes SET phone_e164 = ? WHERE phone_e164 = ?", [.text(hashed), .text(phone)])
     }
 
-    private func audit(_ phone: String, action: String, reason: String, actor: String, now: Int64)
-        throws(StorageError)
-    {
+    private func audit(
+        _ phone: String, action: String, reason: String, actor: String, requestID: String?, now: Int64
+    ) throws(StorageError) {
         try connection.execute(
             """
             INSERT INTO suppression_changes (phone_e164, action, reason, actor, request_id, created_at)
             VALUES (?, ?, ?, ?, ?, ?)
             """,
             [
-                .text(phone), .text(action), .text(reason), .text(actor), .optionalText(WriteOrigin.requestID),
+                .text(phone), .text(action), .text(reason), .text(actor), .optionalText(requestID),
                 .integer(now),
             ]
         )

@@ -183,7 +183,7 @@ import Testing
             let stranger = "+14155550155"
             try await application.database.write {
                 try SuppressionRepository($0).add(
-                    stranger, reason: "carrier_opt_out", source: nil, actor: "test", now: 1)
+                    stranger, reason: "carrier_opt_out", source: nil, actor: "test", requestID: nil, now: 1)
             }
             let start = try await simulator.reply(from: stranger, to: Self.sender, body: "START")
             #expect(!String(decoding: start.body, as: UTF8.self).contains("resubscribed"))

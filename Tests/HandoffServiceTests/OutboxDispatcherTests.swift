@@ -57,7 +57,7 @@ import Testing
     func enqueue() async throws -> Int64 {
         let now = clock.now
         return try await database.write {
-            try OutboxRepository($0).enqueue(kind: "webhook", payload: "{}", messageID: nil, now: now)
+            try OutboxRepository($0).enqueue(kind: "webhook", payload: "{}", messageID: nil, requestID: nil, now: now)
         }
     }
 
@@ -158,7 +158,7 @@ import Testing
         let webhook = try await enqueue()
         let now = clock.now
         let text = try await database.write {
-            try OutboxRepository($0).enqueue(kind: "sms", payload: "{}", messageID: nil, now: now)
+            try OutboxRepository($0).enqueue(kind: "sms", payload: "{}", messageID: nil, requestID: nil, now: now)
         }
         dispatcher.wake()
         #expect(try await eventually(seconds: 5) { try await item(text)?.state == "done" })

@@ -75,7 +75,8 @@ import Testing
                         ipAddress: "10.0.\(index % 256).\(index / 256)", region: "US", areaCode: "+1415"))
                 if index % 10 == 0 {
                     try SuppressionRepository(connection).add(
-                        phone, reason: "stop_keyword", source: nil, actor: "customer", now: Int64(index))
+                        phone, reason: "stop_keyword", source: nil, actor: "customer", requestID: nil, now: Int64(index)
+                    )
                 }
             }
         }

@@ -68,7 +68,8 @@ import Testing
                         body: "Earlier", status: "delivered", toE164: "+14155552671", createdAt: at, updatedAt: at),
                     clientKey: nil)
                 let outbox = OutboxRepository(connection)
-                let id = try outbox.enqueue(kind: "sms", payload: "{}", messageID: "old\(index)", priority: 1, now: at)
+                let id = try outbox.enqueue(
+                    kind: "sms", payload: "{}", messageID: "old\(index)", priority: 1, requestID: nil, now: at)
                 try outbox.markDone(id: id, now: at)
             }
         }

@@ -119,7 +119,7 @@ import Testing
         try await Self.withApp { application, client, simulator in
             try await application.database.write {
                 try SuppressionRepository($0).add(
-                    "+14155550001", reason: "stop_keyword", source: nil, actor: "test", now: 1)
+                    "+14155550001", reason: "stop_keyword", source: nil, actor: "test", requestID: nil, now: 1)
             }
             let suppressed = try await Self.queue(["hello?"], to: "+14155550001", in: application, client: client)
             #expect(try await eventually { try await Self.status(suppressed[0], application) == "suppressed" })

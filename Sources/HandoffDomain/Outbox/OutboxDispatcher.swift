@@ -125,7 +125,7 @@ package final class OutboxDispatcher: Sendable {
                     var results: [(OutboxItem, Outcome)] = []
                     for item in lane {
                         // Writes the delivery makes (status events, webhooks) carry the request that queued it.
-                        let outcome = await WriteOrigin.$requestID.withValue(item.requestID) {
+                        let outcome = await RequestOrigin.$requestID.withValue(item.requestID) {
                             await handler.deliver(item)
                         }
                         results.append((item, outcome))
@@ -163,7 +163,7 @@ package final class OutboxDispatcher: Sendable {
             return exhausted
         }
         for (item, reason) in exhausted {
-            await WriteOrigin.$requestID.withValue(item.requestID) {
+            await RequestOrigin.$requestID.withValue(item.requestID) {
                 await handler.gaveUp(item, error: reason)
             }
         }

@@ -75,8 +75,10 @@ run: release
 	HANDOFF_COOKIE_SECURE=$${HANDOFF_COOKIE_SECURE:-false} HANDOFF_API_KEYS=$${HANDOFF_API_KEYS:-dev-local-key-change-me} \
 		exec .build/release/handoff serve
 
+# One test at a time: the live-server tests bound latencies and rate-limit windows, which 220
+# tests at once on two cores (a browser among them) stretch past; serial is ~75 s, and exact.
 unit: test-deps build venv
-	HANDOFF_TEST_PYTHON=$(PYTHON) swift test --skip-build
+	HANDOFF_TEST_PYTHON=$(PYTHON) swift test --skip-build --no-parallel
 
 # schemathesis against the live server, from openapi.yaml.
 contract: build venv

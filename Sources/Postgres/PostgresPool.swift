@@ -11,7 +11,9 @@ public actor PostgresPool {
     private var idle: [PostgresConnection] = []
     /// Connections lent, idle, or being opened.
     private var opened = 0
-    private var waiters: [CheckedContinuation<Void, Never>] = []
+    /// Leases waiting for a connection to come back, in arrival order.
+    private var waiters: [(id: Int, continuation: CheckedContinuation<Void, Never>)] = []
+    private var nextWaiterID = 0
     private var backoff: Duration
     private var nextAttempt: ContinuousClock.Instant?
     private var lastFailure: (any Error)?
@@ -77,8 +79,29 @@ public actor PostgresPool {
             guard !closed else { throw PostgresError(kind: .unavailable, message: "the pool is closed") }
             if let connection = idle.popLast() { return connection }
             if opened < size { return try await open() }
-            await withCheckedContinuation { waiters.append($0) }
+            try await waitForConnection()
         }
+    }
+
+    /// Waits until a connection comes back or a place frees up; throws CancellationError when
+    /// the task is cancelled meanwhile.
+    private func waitForConnection() async throws {
+        let id = nextWaiterID
+        nextWaiterID += 1
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                // Checked here, on the actor: a cancellation after this finds the waiter in the list.
+                if Task.isCancelled { continuation.resume() } else { waiters.append((id, continuation)) }
+            }
+        } onCancel: {
+            Task { await self.cancelWaiter(id) }
+        }
+        try Task.checkCancellation()
+    }
+
+    private func cancelWaiter(_ id: Int) {
+        guard let index = waiters.firstIndex(where: { $0.id == id }) else { return }
+        waiters.remove(at: index).continuation.resume()
     }
 
     private func open() async throws -> PostgresConnection {
@@ -118,7 +141,7 @@ public actor PostgresPool {
 
     private func resumeWaiters(all: Bool) {
         let woken = all ? waiters.count : min(1, waiters.count)
-        for waiter in waiters.prefix(woken) { waiter.resume() }
+        for waiter in waiters.prefix(woken) { waiter.continuation.resume() }
         waiters.removeFirst(woken)
     }
 }

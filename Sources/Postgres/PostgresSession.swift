@@ -148,7 +148,10 @@ public final class PostgresSession {
             let message = trimmed(String(cString: PQerrorMessage(connection)))
             PQfinish(connection)
             // libpq gives no SQLSTATE for a refused connection; the server's FATAL texts tell these apart.
-            let refused = ["authentication failed", "does not exist", "no pg_hba.conf entry", "permission denied"]
+            let refused = [
+                "authentication failed", "does not exist", "no pg_hba.conf entry", "permission denied",
+                "does not support SSL",
+            ]
             let kind: PostgresError.Kind =
                 refused.contains(where: message.contains) ? .configuration : .unavailable
             throw PostgresError(kind: kind, message: "cannot connect: \(message)")

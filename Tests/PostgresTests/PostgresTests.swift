@@ -109,6 +109,35 @@ struct PostgresConnectionTests {
         #expect(try result.rows[3].get(ok, as: Bool.self) == true)
     }
 
+    @Test func theURIsOptionsReachLibpq() async throws {
+        let separator = uri.contains("?") ? "&" : "?"
+        let connection = try await PostgresConnection.connect(
+            uri + separator + "application_name=from_uri&sslmode=disable")
+        defer { connection.close() }
+        let result = try await connection.execute("SELECT current_setting('application_name') AS name")
+        #expect(try result.rows[0].get(result.column("name"), as: String.self) == "from_uri")
+        let error = try await #require(throws: PostgresError.self) {
+            try await PostgresConnection.connect(uri + separator + "sslmode=require")
+        }
+        #expect(error.kind == .configuration)  // the test server has no TLS
+    }
+
+    @Test func aStatementIsPreparedOnce() async throws {
+        let connection = try await PostgresConnection.connect(uri)
+        defer { connection.close() }
+        for value in 0..<3 { try await connection.execute("SELECT $1::int + 1 AS next", [.integer(Int64(value))]) }
+        try await connection.execute("SELECT $1::bytea AS raw", [.bytea([1])])
+        try await connection.execute("SELECT $1::bytea AS raw", [nil])
+        let prepared = try await connection.execute(
+            "SELECT statement FROM pg_prepared_statements WHERE statement LIKE $1 ORDER BY statement", ["SELECT $1%"])
+        let statement = try prepared.column("statement")
+        // Per SQL and parameter types: bytea and null prepare apart, the three integers share one.
+        #expect(
+            try prepared.rows.map { try $0.get(statement, as: String.self) } == [
+                "SELECT $1::bytea AS raw", "SELECT $1::bytea AS raw", "SELECT $1::int + 1 AS next",
+            ])
+    }
+
     @Test func typedAccessThrowsOnAMissingOrMistypedColumn() async throws {
         let connection = try await PostgresConnection.connect(uri)
         defer { connection.close() }
@@ -254,6 +283,20 @@ struct PostgresPoolTests {
         }
         #expect(error.kind == .unavailable)
         #expect(try await pool.withSession { !$0.isBroken })
+        await pool.close()
+    }
+
+    @Test func aCancelledLeaseStopsWaiting() async throws {
+        let pool = PostgresPool(uri: uri, size: 1)
+        let holder = Task { try await pool.execute("SELECT pg_sleep(1)") }
+        try await Task.sleep(for: .milliseconds(200))  // the holder has the only connection
+        let started = ContinuousClock.now
+        let waiting = Task { try await pool.execute("SELECT 1") }
+        try await Task.sleep(for: .milliseconds(50))
+        waiting.cancel()
+        await #expect(throws: CancellationError.self) { try await waiting.value }
+        #expect(ContinuousClock.now - started < .milliseconds(700))
+        _ = try await holder.value
         await pool.close()
     }
 

@@ -241,13 +241,13 @@ struct PostgresConnectionTests {
         let victim = try await PostgresConnection.connect(uri)
         defer { victim.close() }
         let pid = try await victim.withSession { $0.backendPID }
-        try await connection.execute("SELECT pg_terminate_backend($1)", [.integer(Int64(pid))])
+        try await connection.execute("SELECT pg_terminate_backend($1, 5000)", [.integer(Int64(pid))])
         let error = try await #require(throws: PostgresError.self) { try await victim.execute("SELECT 1") }
         #expect(error.kind == .unavailable)
         #expect(victim.isBroken)
 
         try await connection.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = 'LISTEN \"killed\"'")
+            "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity WHERE query = 'LISTEN \"killed\"'")
         let ended = try await #require(throws: PostgresError.self) {
             for try await _ in listener.notifications {}
         }
@@ -288,8 +288,14 @@ struct PostgresPoolTests {
 
     @Test func aCancelledLeaseStopsWaiting() async throws {
         let pool = PostgresPool(uri: uri, size: 1)
-        let holder = Task { try await pool.execute("SELECT pg_sleep(1)") }
-        try await Task.sleep(for: .milliseconds(200))  // the holder has the only connection
+        let holding = Atomic<Bool>(false)
+        let holder = Task {
+            try await pool.withSession { session in
+                holding.store(true, ordering: .relaxed)
+                try session.execute("SELECT pg_sleep(1)")
+            }
+        }
+        while !holding.load(ordering: .relaxed) { try await Task.sleep(for: .milliseconds(5)) }
         let started = ContinuousClock.now
         let waiting = Task { try await pool.execute("SELECT 1") }
         try await Task.sleep(for: .milliseconds(50))

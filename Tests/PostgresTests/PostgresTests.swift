@@ -272,6 +272,44 @@ struct PostgresPoolTests {
         await pool.close()
     }
 
+    @Test func connectsOnceTheServerIsBackAndTheBackoffIsOver() async throws {
+        // The server's Unix socket, reached through a folder of ours: no link, no server.
+        let server = try await PostgresConnection.connect(uri)
+        defer { server.close() }
+        let settings = try await server.execute(
+            "SELECT split_part(current_setting('unix_socket_directories'), ',', 1) AS dir, current_setting('port') AS port"
+        )
+        let socketDirectory = try settings.rows[0].get(settings.column("dir"), as: String.self)
+        let port = try settings.rows[0].get(settings.column("port"), as: String.self)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pg-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let components = try #require(URLComponents(string: uri))
+        let pool = PostgresPool(
+            uri: "postgresql://\(components.user ?? "")@\(components.path)?host=\(folder.path)&port=\(port)", size: 1,
+            minimumBackoff: .milliseconds(300))
+
+        let down = try await #require(throws: PostgresError.self) { try await pool.execute("SELECT 1") }
+        #expect(down.kind == .unavailable)
+        let link = folder.appendingPathComponent(".s.PGSQL.\(port)")
+        try FileManager.default.createSymbolicLink(
+            atPath: link.path, withDestinationPath: "\(socketDirectory)/.s.PGSQL.\(port)")
+        let waiting = try await #require(throws: PostgresError.self) { try await pool.execute("SELECT 1") }
+        #expect(waiting.message.contains("next attempt"))  // within the backoff: not tried
+        try await Task.sleep(for: .milliseconds(400))  // past the backoff (at most 1.2 × 300 ms)
+        let pid = try await pool.withSession { $0.backendPID }
+
+        // Lost while serving: the lease that meets it fails, the next one connects again.
+        try FileManager.default.removeItem(at: link)
+        try await server.execute("SELECT pg_terminate_backend($1, 5000)", [.integer(Int64(pid))])
+        await #expect(throws: PostgresError.self) { try await pool.execute("SELECT 1") }
+        try FileManager.default.createSymbolicLink(
+            atPath: link.path, withDestinationPath: "\(socketDirectory)/.s.PGSQL.\(port)")
+        try await Task.sleep(for: .milliseconds(400))  // past the backoff (at most 1.2 × 300 ms)
+        #expect(try await pool.withSession { $0.backendPID } != pid)
+        await pool.close()
+    }
+
     @Test func aLeaseOnAKilledConnectionThrowsUnavailable() async throws {
         let pool = PostgresPool(uri: uri, size: 1)
         let killer = try await PostgresConnection.connect(uri)

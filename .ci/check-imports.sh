@@ -13,6 +13,7 @@ declare -A ALLOWED=(
     [HTTPServer]=""
     [Storage]="CSQLite HandoffCore"
     [Gateway]="CCurl HandoffCore HTTPServer"
+    [Postgres]="CPostgres HandoffCore"
     [HandoffService]="HandoffCore HTTPServer Storage Gateway"
     [handoff]="HandoffService"
     [embed-assets]=""

@@ -6,9 +6,10 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 # What building and running need; what only the tests need (the widget's browser tests, the Python
-# oracles' venv, the sqlite3 shell of the fault tests) comes on top, with `make test`.
-APT_PACKAGES := libsqlite3-dev libcurl4-openssl-dev curl
-TEST_APT_PACKAGES := python3-venv chromium chromium-driver sqlite3
+# oracles' venv, the sqlite3 shell of the fault tests, the throwaway PostgreSQL server of the
+# driver's tests) comes on top, with `make test`.
+APT_PACKAGES := libsqlite3-dev libcurl4-openssl-dev libpq-dev curl
+TEST_APT_PACKAGES := python3-venv chromium chromium-driver sqlite3 postgresql
 VENV := .venv
 PYTHON := $(CURDIR)/$(VENV)/bin/python
 FUZZ_SECONDS ?= 45
@@ -75,8 +76,16 @@ run: release
 	HANDOFF_COOKIE_SECURE=$${HANDOFF_COOKIE_SECURE:-false} HANDOFF_API_KEYS=$${HANDOFF_API_KEYS:-dev-local-key-change-me} \
 		exec .build/release/handoff serve
 
+# Every test, one at a time: the live-server tests bound latencies and rate-limit windows, which
+# 220 tests at once on two cores (a browser among them) stretch past; serial is ~75 s, and exact.
+# The PostgreSQL suites run against a throwaway server (.ci/postgres.sh), stopped and removed
+# afterwards whatever the outcome, unless HANDOFF_TEST_POSTGRES names a server already.
 unit: test-deps build venv
-	HANDOFF_TEST_PYTHON=$(PYTHON) swift test --skip-build
+	if [ -z "$${HANDOFF_TEST_POSTGRES:-}" ]; then \
+		pgdir=$$(mktemp -d /tmp/handoff-postgres.XXXXXX); trap '.ci/postgres.sh stop "$$pgdir"' EXIT; \
+		server=$$(.ci/postgres.sh start "$$pgdir"); eval "$$server"; \
+	fi; \
+	HANDOFF_TEST_PYTHON=$(PYTHON) swift test --skip-build --no-parallel
 
 # schemathesis against the live server, from openapi.yaml.
 contract: build venv

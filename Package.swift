@@ -24,6 +24,7 @@ let package = Package(
         // System libraries: imported only by Storage and Gateway, with `internal import`.
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CCurl", path: "Sources/CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CPostgres", path: "Sources/CPostgres", providers: [.apt(["libpq-dev"])]),
 
         // Pure domain rules: no I/O, no dependencies.
         .target(name: "HandoffCore", swiftSettings: strictSettings),
@@ -40,6 +41,8 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // PostgreSQL driver on libpq: connections, prepared statements, pool, LISTEN/NOTIFY (issue 17).
+        .target(name: "Postgres", dependencies: ["CPostgres"], swiftSettings: strictSettings),
         // libcurl client, the SMSGateway protocol, the Twilio adapter and its signatures.
         .target(
             name: "Gateway",
@@ -134,6 +137,7 @@ let package = Package(
             name: "GatewayTests",
             dependencies: ["Gateway", "GatewaySimulator", "HTTPServer", "HTTPValues", "TestSupport"],
             swiftSettings: strictSettings),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres"], swiftSettings: strictSettings),
         .testTarget(
             name: "HandoffServiceTests",
             dependencies: [

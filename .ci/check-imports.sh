@@ -19,6 +19,7 @@ declare -A ALLOWED=(
     [HandoffHTTP]="HandoffCore HTTPValues HTTPServer Storage Gateway GatewaySimulator HandoffDomain"
     [HandoffService]="HandoffCore HTTPValues HTTPServer Storage Gateway GatewaySimulator HandoffDomain HandoffHTTP"
     [handoff]="HandoffService HandoffDomain"
+    [Postgres]="CPostgres HandoffCore"
     [embed-assets]=""
 )
 # Pure rules and values, fuzzable as they are: the standard library only.

@@ -100,6 +100,8 @@ final class HTTPConnection: @unchecked Sendable {
         case .closed:
             peerClosed = true
             close()
+        case .failed(let error):
+            fail(error)
         }
     }
 
@@ -128,12 +130,18 @@ final class HTTPConnection: @unchecked Sendable {
             closeAfterResponse = true
             pauseReading()
             responseTask?.cancel()
+        case .failed(let error):
+            fail(error)
         }
     }
 
     private func discardInput() {
         let result = withUnsafeTemporaryAllocation(byteCount: 32 * 1024, alignment: 1) { Socket.read(fd, into: $0) }
-        if result == .closed { close() }
+        switch result {
+        case .transferred, .wouldBlock: break
+        case .closed: close()
+        case .failed(let error): fail(error)
+        }
     }
 
     private func processInput() {
@@ -313,6 +321,9 @@ final class HTTPConnection: @unchecked Sendable {
                 peerClosed = true
                 close()
                 return
+            case .failed(let error):
+                fail(error)
+                return
             }
         }
         outbound = []
@@ -387,10 +398,16 @@ final class HTTPConnection: @unchecked Sendable {
         writeSource = nil
     }
 
+    /// A read or write failed for a reason other than the peer (e.g. ENOBUFS): report it, close.
+    private func fail(_ error: HTTPServerError) {
+        server.onError(error, nil)
+        close()
+    }
+
     private func sourceCancelled() {
         openSources -= 1
         guard openSources == 0 else { return }
-        Glibc.close(fd)
+        Socket.close(fd)
         server.connectionClosed(self)
     }
 

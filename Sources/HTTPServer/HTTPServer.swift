@@ -67,7 +67,7 @@ public final class HTTPServer: Sendable {
             host: configuration.host, port: configuration.port, backlog: configuration.backlog)
         let source = DispatchSourceBox(DispatchSource.makeReadSource(fileDescriptor: fd, queue: acceptQueue))
         source.source.setEventHandler { [weak self] in self?.acceptPending(on: fd, source: source) }
-        source.source.setCancelHandler { close(fd) }
+        source.source.setCancelHandler { Socket.close(fd) }
         let timer = DispatchSource.makeTimerSource(queue: acceptQueue)
         let interval = DispatchTimeInterval.nanoseconds(Int(sweepInterval.components.attoseconds / 1_000_000_000))
         timer.schedule(deadline: .now() + interval, repeating: interval, leeway: .milliseconds(50))
@@ -154,8 +154,9 @@ public final class HTTPServer: Sendable {
         let head = HTTPResponseHead(
             status: response.status, headers: response.headers, framing: .contentLength(body.count), keepAlive: false)
         let bytes = head.encoded(serverName: configuration.serverName) + body
+        // Best effort: a peer that is gone or a full send buffer just gets the close.
         _ = bytes.withUnsafeBytes { Socket.write(fd, $0) }
-        close(fd)
+        Socket.close(fd)
     }
 
     private func sweep() {

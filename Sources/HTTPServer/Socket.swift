@@ -1,13 +1,107 @@
 import Glibc
 
-/// Thin wrappers over the socket system calls: each retries on EINTR, reports EAGAIN as `nil`
-/// or `.wouldBlock`, and turns every other failure into an `HTTPServerError` carrying `errno`.
-enum Socket {
+/// The socket system calls whose failures `SocketCall.outcome(ofErrno:)` classifies.
+package enum SocketCall: String, Sendable {
+    case accept, read, write, close
+
+    /// What `code`, the `errno` of a failed call, means: one table for every socket call, so
+    /// that no caller turns a bug of ours into "the peer went away".
+    package func outcome(ofErrno code: Int32) -> ErrnoOutcome {
+        if self == .close {
+            // Linux releases the descriptor even when close fails (EINTR included): never retry.
+            return code == EBADF ? .ourBug : .failed
+        }
+        switch code {
+        case EINTR: return .retry
+        case EAGAIN, EWOULDBLOCK: return .wouldBlock
+        // A descriptor, buffer or argument we passed is wrong: a descriptor closed twice or used
+        // after close (it may already belong to another connection), a bad pointer or length.
+        case EBADF, EFAULT, EINVAL, ENOTSOCK: return .ourBug
+        default: break
+        }
+        switch self {
+        case .accept:
+            switch code {
+            // The pending connection failed before accept handed it over (Linux passes its
+            // network errors on, see accept(2)): take the next one.
+            case ECONNABORTED, EPROTO, ENOPROTOOPT, EHOSTDOWN, ENONET, EHOSTUNREACH, EOPNOTSUPP, ENETUNREACH,
+                ENETDOWN, EPERM:
+                return .peerGone
+            default: return .failed  // EMFILE, ENFILE, ENOBUFS, ENOMEM
+            }
+        case .read, .write:
+            switch code {
+            case ECONNRESET, EPIPE, ETIMEDOUT, ENOTCONN, EHOSTUNREACH, ENETUNREACH, ENETDOWN: return .peerGone
+            // send(2) with flags or an address a connected TCP socket cannot take: our call is wrong.
+            case EOPNOTSUPP, EDESTADDRREQ, EISCONN, EISDIR: return .ourBug
+            default: return .failed  // ENOBUFS, ENOMEM, EIO
+            }
+        case .close:
+            return .failed
+        }
+    }
+}
+
+/// What a failed socket call's `errno` means (`SocketCall.outcome(ofErrno:)`).
+package enum ErrnoOutcome: Sendable, Equatable {
+    /// EINTR: interrupted before anything happened; make the same call again.
+    case retry
+    /// EAGAIN/EWOULDBLOCK: nothing to do now; wait until the descriptor is ready.
+    case wouldBlock
+    /// The connection is gone (reset, broken pipe, timed out, unreachable); for accept, the
+    /// pending connection failed before it was handed over. Not an error of the server.
+    case peerGone
+    /// Only a bug in this module produces it: the process stops with a message naming the call
+    /// and the errno, as SwiftNIO does, instead of reading or writing a descriptor it may no
+    /// longer own.
+    case ourBug
+    /// Anything else (out of memory, descriptors or buffers; I/O errors): reported as an
+    /// `HTTPServerError` with the errno.
+    case failed
+}
+
+/// Thin wrappers over the socket system calls. Each failure goes through
+/// `SocketCall.outcome(ofErrno:)`: EINTR is retried, EAGAIN is `nil` or `.wouldBlock`, a peer that
+/// went away is `.closed`, an errno only our bug can cause stops the process, and the rest becomes
+/// an `HTTPServerError` carrying `errno`.
+package enum Socket {
     /// What a non-blocking read or write did.
-    enum IOResult: Equatable {
+    package enum IOResult: Equatable, Sendable {
         case transferred(Int)
         case wouldBlock
+        /// End of stream, or the peer went away (reset, broken pipe, timed out).
         case closed
+        /// Failed for a reason other than the peer (e.g. ENOBUFS): close the connection and report.
+        case failed(HTTPServerError)
+    }
+
+    /// A failed call, classified: what it means and its errno (never `.retry` or `.ourBug`).
+    private struct Failure: Error {
+        var outcome: ErrnoOutcome
+        var errno: Int32
+    }
+
+    /// Makes `body` (a system call returning -1 and setting `errno` on failure) until it is not
+    /// interrupted, and classifies its failure. Stops the process on an errno that only our bug
+    /// can cause.
+    @inline(__always)
+    private static func perform<T: FixedWidthInteger>(
+        _ call: SocketCall, on fd: Int32, _ body: () -> T
+    ) -> Result<T, Failure> {
+        while true {
+            let result = body()
+            if result >= 0 { return .success(result) }
+            let code = errno
+            let outcome = call.outcome(ofErrno: code)
+            switch outcome {
+            case .retry: continue
+            case .ourBug:
+                preconditionFailure(
+                    "unacceptable errno \(code) (\(String(cString: strerror(code)))) from \(call.rawValue) on descriptor \(fd): a bug in HTTPServer"
+                )
+            case .wouldBlock, .peerGone, .failed: return .failure(Failure(outcome: outcome, errno: code))
+            }
+        }
     }
 
     /// Opens a non-blocking listening socket bound to a numeric host and port.
@@ -43,16 +137,18 @@ enum Socket {
     }
 
     /// Accepts one pending connection: its descriptor and peer address, or nil when none is pending.
+    /// Connections that failed before they were handed over are skipped.
     static func accept(_ listener: Int32) throws(HTTPServerError) -> (fd: Int32, peer: String)? {
         var storage = sockaddr_storage()
-        var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
         while true {
-            let fd = withUnsafeMutablePointer(to: &storage) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    Glibc.accept(listener, $0, &length)
+            var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            let accepted = perform(.accept, on: listener) {
+                withUnsafeMutablePointer(to: &storage) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.accept(listener, $0, &length) }
                 }
             }
-            if fd >= 0 {
+            switch accepted {
+            case .success(let fd):
                 do throws(HTTPServerError) {
                     try setNonBlocking(fd)
                     try setOption(fd, Int32(IPPROTO_TCP), TCP_NODELAY, 1)
@@ -61,39 +157,44 @@ enum Socket {
                     throw error
                 }
                 return (fd, address(of: &storage))
-            }
-            switch errno {
-            case EINTR, ECONNABORTED: continue
-            case EAGAIN, EWOULDBLOCK: return nil
-            default: throw .systemCall("accept", code: "accept_failed", errno: errno)
-            }
-        }
-    }
-
-    /// Reads into `buffer`; `.closed` on end of stream or on a reset connection.
-    static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) -> IOResult {
-        while true {
-            let count = Glibc.read(fd, buffer.baseAddress, buffer.count)
-            if count > 0 { return .transferred(count) }
-            if count == 0 { return .closed }
-            switch errno {
-            case EINTR: continue
-            case EAGAIN, EWOULDBLOCK: return .wouldBlock
-            default: return .closed
+            case .failure(let failure):
+                switch failure.outcome {
+                case .peerGone: continue
+                case .wouldBlock: return nil
+                default: throw .systemCall("accept", code: "accept_failed", errno: failure.errno)
+                }
             }
         }
     }
 
-    /// Writes without raising SIGPIPE; `.closed` when the peer is gone.
-    static func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> IOResult {
-        while true {
-            let count = send(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL))
-            if count >= 0 { return .transferred(count) }
-            switch errno {
-            case EINTR: continue
-            case EAGAIN, EWOULDBLOCK: return .wouldBlock
-            default: return .closed
-            }
+    /// Reads into `buffer`; `.closed` on end of stream or when the peer went away.
+    package static func read(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) -> IOResult {
+        switch perform(.read, on: fd, { Glibc.read(fd, buffer.baseAddress, buffer.count) }) {
+        case .success(0): return .closed
+        case .success(let count): return .transferred(count)
+        case .failure(let failure): return ioResult(failure, "read", code: "read_failed")
+        }
+    }
+
+    /// Writes without raising SIGPIPE; `.closed` when the peer went away.
+    package static func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> IOResult {
+        switch perform(.write, on: fd, { send(fd, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL)) }) {
+        case .success(let count): return .transferred(count)
+        case .failure(let failure): return ioResult(failure, "send", code: "write_failed")
+        }
+    }
+
+    /// Closes a descriptor; stops the process when it was not open (closed twice: a bug of ours).
+    /// Other failures are ignored: Linux releases the descriptor anyway.
+    package static func close(_ fd: Int32) {
+        _ = perform(.close, on: fd) { Glibc.close(fd) }
+    }
+
+    private static func ioResult(_ failure: Failure, _ name: String, code: String) -> IOResult {
+        switch failure.outcome {
+        case .wouldBlock: .wouldBlock
+        case .peerGone: .closed
+        default: .failed(.systemCall(name, code: code, errno: failure.errno))
         }
     }
 

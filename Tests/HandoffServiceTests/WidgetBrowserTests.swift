@@ -38,6 +38,26 @@ import Testing
     @Test(
         .enabled(if: PythonOracle.isAvailable, "needs HANDOFF_TEST_PYTHON with selenium (make test sets it)"),
         .enabled(if: FileManager.default.isExecutableFile(atPath: chromedriver), "needs Debian's chromium-driver"))
+    func theOpenWidgetCoversNoControlOfTheDemoAtDesktopSizes() async throws {
+        let screenshots = HandoffApplicationTests.repositoryRoot.appendingPathComponent(
+            ".build/test-artifacts/demo-layout")
+        try FileManager.default.createDirectory(
+            at: screenshots.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try await SMSDeliveryTests.withApp { _, client, _ in
+            let output = try await offPool {
+                try PythonOracle.run(
+                    script: "demo_layout_check.py", input: Data(),
+                    arguments: ["http://127.0.0.1:\(client.port)", screenshots.path])
+            }
+            let summary = try #require(try JSONSerialization.jsonObject(with: output) as? [String: Any])
+            #expect(summary["viewports"] as? [[Int]] == [[1280, 800], [1920, 1080]])
+            #expect((summary["covered"] as? [Any])?.isEmpty == true, "covered: \(summary["covered"] ?? "-")")
+        }
+    }
+
+    @Test(
+        .enabled(if: PythonOracle.isAvailable, "needs HANDOFF_TEST_PYTHON with selenium (make test sets it)"),
+        .enabled(if: FileManager.default.isExecutableFile(atPath: chromedriver), "needs Debian's chromium-driver"))
     func theWidgetOffersTextsAtTheGoldenWindow() async throws {
         let screenshot = HandoffApplicationTests.repositoryRoot.appendingPathComponent(
             ".build/test-artifacts/offer-failure.png")

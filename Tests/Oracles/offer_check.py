@@ -10,10 +10,8 @@ import time
 import urllib.parse
 import urllib.request
 
-from selenium import webdriver
+from browser import api_client, headless_chrome
 from selenium.common.exceptions import StaleElementReferenceException
-from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
@@ -21,14 +19,6 @@ from selenium.webdriver.support.ui import WebDriverWait
 base, api_key, screenshot = sys.argv[1], sys.argv[2], sys.argv[3]
 
 
-def api(method, path, body=None):
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(base + path, data=data, method=method)
-    request.add_header("Authorization", "Bearer " + api_key)
-    if data:
-        request.add_header("Content-Type", "application/json")
-    with urllib.request.urlopen(request, timeout=5) as response:
-        return json.load(response)
 
 
 def conversation_with(text):
@@ -48,10 +38,8 @@ def inbox(phone):
         return [m["body"] for m in json.load(response)["messages"]]
 
 
-options = Options()
-for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900"]:
-    options.add_argument(argument)
-driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+api = api_client(base, api_key)
+driver = headless_chrome(1280, 900)
 wait = WebDriverWait(driver, 10, poll_frequency=0.1, ignored_exceptions=[StaleElementReferenceException])
 summary = {}
 

@@ -7,9 +7,7 @@ import sys
 import time
 import urllib.request
 
-from selenium import webdriver
-from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
+from browser import api_client, headless_chrome
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
@@ -17,20 +15,10 @@ from selenium.webdriver.support.ui import WebDriverWait
 base, api_key, screenshot = sys.argv[1], sys.argv[2], sys.argv[3]
 
 
-def api(method, path, body=None):
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(base + path, data=data, method=method)
-    request.add_header("Authorization", "Bearer " + api_key)
-    if data:
-        request.add_header("Content-Type", "application/json")
-    with urllib.request.urlopen(request, timeout=5) as response:
-        return json.load(response)
 
 
-options = Options()
-for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1200,900"]:
-    options.add_argument(argument)
-driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+api = api_client(base, api_key)
+driver = headless_chrome(1200, 900)
 summary = {}
 try:
     driver.get(base + "/demo")

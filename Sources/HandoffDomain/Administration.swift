@@ -8,22 +8,19 @@ package import Storage
 /// API.md says, the command line prints their message.
 public struct Administration: Sendable {
     let database: Database
-    let webhooks: EventWebhooks
+    /// Wakes live streams and the dispatcher in a running daemon; from the command line (no
+    /// streams, `outboxChanged` does nothing) the daemon's dispatcher polls, and streams read the
+    /// event log.
+    let timeline: Timeline
     let defaultRegion: String
-    /// Wakes live streams and the dispatcher in a running daemon; nil from the command line (the
-    /// daemon's dispatcher polls, and streams read the event log).
-    let events: EventHub?
-    let outboxChanged: @Sendable () -> Void
 
     package init(
         database: Database, webhooks: EventWebhooks, defaultRegion: String, events: EventHub?,
         outboxChanged: @escaping @Sendable () -> Void
     ) {
         self.database = database
-        self.webhooks = webhooks
+        self.timeline = Timeline(database: database, events: events, webhooks: webhooks) { _ in outboxChanged() }
         self.defaultRegion = defaultRegion
-        self.events = events
-        self.outboxChanged = outboxChanged
     }
 
     // MARK: Outbox
@@ -55,17 +52,18 @@ public struct Administration: Sendable {
     public func replay(id text: String) async throws -> OutboxItemJSON {
         let id = try Self.outboxID(text)
         let now = ChatService.currentMilliseconds()
-        let item = try await database.write { connection -> OutboxItem? in
-            let outbox = OutboxRepository(connection)
+        let item = try await timeline.write { timeline -> OutboxItem? in
+            let outbox = OutboxRepository(timeline.connection)
             guard try outbox.item(id: id) != nil else { return nil }
             guard try outbox.replay(id: id, now: now) else {
                 throw UseCaseError(
                     .conflict, code: "not_dead_lettered", message: "Only a dead-lettered row can be replayed.")
             }
-            return try outbox.item(id: id)
+            let item = try outbox.item(id: id)
+            if let item { timeline.requeued(kind: item.kind) }
+            return item
         }
         guard let item else { throw Self.outboxNotFound }
-        outboxChanged()
         return OutboxItemJSON(item)
     }
 
@@ -73,10 +71,10 @@ public struct Administration: Sendable {
     public func discard(id text: String, reason: String?) async throws -> OutboxItemJSON {
         let id = try Self.outboxID(text)
         let now = ChatService.currentMilliseconds()
-        let webhooks = webhooks
-        let (item, event) = try await database.write { connection -> (OutboxItem?, ConversationEventRecord?) in
+        let item = try await timeline.write { timeline -> OutboxItem? in
+            let connection = timeline.connection
             let outbox = OutboxRepository(connection)
-            guard try outbox.item(id: id) != nil else { return (nil, nil) }
+            guard try outbox.item(id: id) != nil else { return nil }
             guard
                 try outbox.discard(
                     id: id, reason: "discarded by an operator: " + (reason ?? "no reason given"), now: now)
@@ -88,13 +86,11 @@ public struct Administration: Sendable {
             let item = try outbox.item(id: id)
             guard item?.kind == OutboxKind.sms, let messageID = item?.messageID,
                 let message = try ChatRepository(connection).message(id: messageID)
-            else { return (item, nil) }
-            let event = try SMSService.advance(
-                message, to: .failed, errorCode: nil, connection: connection, webhooks: webhooks, now: now, force: true)
-            return (item, event)
+            else { return item }
+            try SMSService.advance(message, to: .failed, errorCode: nil, timeline: timeline, now: now, force: true)
+            return item
         }
         guard let item else { throw Self.outboxNotFound }
-        if let event { events?.publish([event]) }
         return OutboxItemJSON(item)
     }
 

@@ -4,24 +4,20 @@ import Synchronization
 /// Escalates conversations whose customer waited longer than the answer SLA without a bot or
 /// agent reply: checked every few seconds with a read, written only when one is found.
 package final class AnswerDeadline: Sendable {
-    private let database: Database
+    private let timeline: Timeline
     private let routing: Routing
-    private let events: EventHub
     private let slaMilliseconds: Int64
-    private let outboxChanged: @Sendable () -> Void
     private let now: @Sendable () -> Int64
     private let task = Mutex<Task<Void, Never>?>(nil)
 
     package init(
-        database: Database, routing: Routing, events: EventHub, sla: Duration,
+        database: Database, routing: Routing, events: EventHub, webhooks: EventWebhooks, sla: Duration,
         outboxChanged: @escaping @Sendable () -> Void,
         now: @escaping @Sendable () -> Int64 = ChatService.currentMilliseconds
     ) {
-        self.database = database
+        self.timeline = Timeline(database: database, events: events, webhooks: webhooks) { _ in outboxChanged() }
         self.routing = routing
-        self.events = events
         self.slaMilliseconds = sla.components.seconds * 1000 + sla.components.attoseconds / 1_000_000_000_000_000
-        self.outboxChanged = outboxChanged
         self.now = now
     }
 
@@ -47,14 +43,12 @@ package final class AnswerDeadline: Sendable {
     /// One check: escalates what is overdue.
     func check() async throws {
         let deadline = now() - slaMilliseconds
-        let overdue = try await database.read {
+        let overdue = try await timeline.database.read {
             !(try ChatRepository($0).unansweredConversations(before: deadline, limit: 1).isEmpty)
         }
         guard overdue else { return }
         let now = now()
         let (routing, sla) = (routing, slaMilliseconds)
-        let published = try await database.write { try routing.escalateUnanswered(sla: sla, connection: $0, now: now) }
-        events.publish(published)
-        outboxChanged()
+        try await timeline.write { try routing.escalateUnanswered(sla: sla, timeline: $0, now: now) }
     }
 }

@@ -14,10 +14,8 @@ package final class ChatService: Sendable {
     }
 
     let database: Database
-    let events: EventHub
-    let webhooks: EventWebhooks
-    /// Called after a commit that added outbox rows (wakes the dispatcher).
-    let outboxChanged: @Sendable () -> Void
+    /// Writes messages, events and webhooks, and wakes streams and the dispatcher after commits.
+    let timeline: Timeline
     private let limits: Reloadable<Limits>
     var smsPolicy: SMSPolicy { limits.value.smsPolicy }
     /// Routes customers' messages (escalation to humans); nil in tests that do not need it.
@@ -45,9 +43,7 @@ package final class ChatService: Sendable {
         now: @escaping @Sendable () -> Int64 = ChatService.currentMilliseconds
     ) {
         self.database = database
-        self.events = events
-        self.webhooks = webhooks
-        self.outboxChanged = outboxChanged
+        self.timeline = Timeline(database: database, events: events, webhooks: webhooks) { _ in outboxChanged() }
         self.limits = Reloadable(Limits(smsPolicy: smsPolicy, maxMessageCharacters: maxMessageCharacters))
         self.routing = routing
         self.sessionLifetimeMilliseconds = Int64(sessionLifetimeDays) * 86_400_000
@@ -177,15 +173,14 @@ package final class ChatService: Sendable {
         conversationID: String, direction: String, author: String, body: String, status: String, clientKey: String?
     ) async throws -> (MessageRecord, created: Bool) {
         let now = now()
-        let webhooks = webhooks
         let smsPolicy = smsPolicy
         let routing = direction == "inbound" ? routing : nil
         let intents = routing?.intents(of: body) ?? []
-        let (message, created, newEvents, queuedSMS) = try await database.write {
-            connection -> (MessageRecord, Bool, [ConversationEventRecord], Bool) in
+        return try await timeline.write { timeline -> (MessageRecord, created: Bool) in
+            let connection = timeline.connection
             let chat = ChatRepository(connection)
             if let clientKey, let existing = try chat.message(conversationID: conversationID, clientKey: clientKey) {
-                return (existing, false, [], false)
+                return (existing, false)
             }
             guard var conversation = try chat.conversation(id: conversationID) else {
                 throw UseCaseError(.notFound, code: "conversation_not_found", message: "No such conversation.")
@@ -199,45 +194,32 @@ package final class ChatService: Sendable {
                     message: "A human took this conversation over; bot replies are paused.")
             }
             conversation.updatedAt = now
-            try chat.update(conversation)
             // A reply in a conversation that continues by text goes to the phone (and still shows
             // in any open widget, as the whole conversation does).
             if direction == "outbound", conversation.activeChannel == "sms",
                 let phone = try chat.contact(id: conversation.contactID)?.phoneE164,
                 !(try SuppressionRepository(connection).isSuppressed(phone))
             {
+                try chat.update(conversation)
                 // Replies to a customer who wrote recently go before proactive texts.
                 let priority = try Self.customerWroteRecently(conversationID, connection: connection, now: now) ? 0 : 1
-                let (message, event) = try SMSService.enqueue(
+                let message = try SMSService.enqueue(
                     conversationID: conversationID, to: phone, body: body, author: author, priority: priority,
-                    connection: connection, webhooks: webhooks, now: now, clientKey: clientKey, policy: smsPolicy)
-                return (message, true, [event], true)
+                    timeline: timeline, now: now, clientKey: clientKey, policy: smsPolicy)
+                return (message, true)
             }
             // The channel follows the customer: writing in the widget brings the conversation back
             // to the web (texting again takes it back to SMS).
-            if direction == "inbound", conversation.activeChannel == "sms" {
-                conversation.activeChannel = "web"
-                try chat.update(conversation)
-            }
-            let message = try chat.insert(
+            if direction == "inbound", conversation.activeChannel == "sms" { conversation.activeChannel = "web" }
+            try chat.update(conversation)
+            let message = try timeline.append(
                 MessageRecord(
                     id: Identifiers.make("msg"), conversationID: conversationID, direction: direction, channel: "web",
                     author: author, body: body, status: status, createdAt: now, updatedAt: now),
                 clientKey: clientKey)
-            let json = MessageJSON(message)
-            let payload = try JSONPayload.string(json)
-            let event = try chat.appendEvent(
-                conversationID: conversationID, type: "message", payload: payload, now: now)
-            try webhooks.record("message.created", json, connection: connection, now: now)
-            let routed =
-                try routing?.route(message, intents: intents, in: conversation, connection: connection, now: now) ?? []
-            return (message, true, [event] + routed, !routed.isEmpty)
+            try routing?.route(message, intents: intents, in: conversation, timeline: timeline, now: now)
+            return (message, true)
         }
-        if !newEvents.isEmpty {
-            events.publish(newEvents)
-            if webhooks.isEnabled || queuedSMS { outboxChanged() }
-        }
-        return (message, created)
     }
 
     /// Whether the customer wrote in the last 24 hours (a reply, not a proactive text).
@@ -340,9 +322,8 @@ package final class ChatService: Sendable {
         _ id: String, event: String, _ change: @escaping @Sendable (inout ConversationRecord, Int64) throws -> Void
     ) async throws -> ConversationJSON {
         let now = now()
-        let webhooks = webhooks
-        let (json, changed) = try await database.write { connection in
-            let chat = ChatRepository(connection)
+        return try await timeline.write { timeline in
+            let chat = ChatRepository(timeline.connection)
             guard var conversation = try chat.conversation(id: id) else {
                 throw UseCaseError(.notFound, code: "conversation_not_found", message: "No such conversation.")
             }
@@ -351,13 +332,11 @@ package final class ChatService: Sendable {
             let changed = conversation != before
             if changed { conversation.updatedAt = now }
             let json = ConversationJSON(conversation, contact: try chat.contact(id: conversation.contactID))
-            guard changed else { return (json, false) }
+            guard changed else { return json }
             try chat.update(conversation)
-            try webhooks.record(event, json, connection: connection, now: now)
-            return (json, true)
+            try timeline.recordWebhook(event, json, now: now)
+            return json
         }
-        if changed && webhooks.isEnabled { outboxChanged() }
-        return json
     }
 }
 

@@ -28,15 +28,14 @@ package struct EventWebhooks: Sendable {
         }
     }
 
-    /// Adds an event to the outbox, inside the caller's transaction.
-    func record<Data: Encodable>(_ type: String, _ data: Data, connection: Connection, now: Int64) throws {
-        guard isEnabled else { return }
+    /// What the outbox row of an event carries (`TimelineWriter.recordWebhook` queues it); nil
+    /// when events are not recorded.
+    func payload<Data: Encodable>(_ type: String, _ data: Data, now: Int64) throws -> String? {
+        guard isEnabled else { return nil }
         let envelope = Envelope(
             id: Identifiers.make("evt"), type: type, createdAt: Timestamp(unixMilliseconds: now).description, data: data
         )
-        let payload = try JSONPayload.string(envelope)
-        try OutboxRepository(connection).enqueue(
-            kind: OutboxKind.webhook, payload: payload, messageID: nil, requestID: RequestOrigin.requestID, now: now)
+        return try JSONPayload.string(envelope)
     }
 
     /// `t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body">`.
@@ -61,7 +60,7 @@ package struct EventWebhookHandler: OutboxDispatcher.Handler {
         self.client = client
     }
 
-    package func deliver(_ item: OutboxItem) async -> OutboxDispatcher.Outcome {
+    package func deliver(_ item: inout OutboxItem) async -> OutboxDispatcher.Outcome {
         let body = Array(item.payload.utf8)
         var headers: [(name: String, value: String)] = [
             ("Content-Type", "application/json"), ("X-Handoff-Delivery", "\(item.id)"),
@@ -83,8 +82,6 @@ package struct EventWebhookHandler: OutboxDispatcher.Handler {
         }
     }
 
-    /// Dead-lettered webhooks wait for `handoff webhooks replay`; nothing else to record.
-    package func gaveUp(_ item: OutboxItem, error: String) async {}
     /// Webhooks carry their own timestamps and ids; they need no ordering.
     package func orderingKey(_ item: OutboxItem) -> String? { nil }
 }

@@ -133,11 +133,9 @@ package final class HandoffFlow: Sendable {
     }
 
     private let database: Database
-    private let events: EventHub
-    private let webhooks: EventWebhooks
+    private let timeline: Timeline
     private let currentSettings: Reloadable<Settings>
     private var settings: Settings { currentSettings.value }
-    private let outboxChanged: @Sendable () -> Void
     private let counters: ServiceCounters
     private let now: @Sendable () -> Int64
 
@@ -147,10 +145,8 @@ package final class HandoffFlow: Sendable {
         now: @escaping @Sendable () -> Int64 = ChatService.currentMilliseconds
     ) {
         self.database = database
-        self.events = events
-        self.webhooks = webhooks
+        self.timeline = Timeline(database: database, events: events, webhooks: webhooks) { _ in outboxChanged() }
         self.currentSettings = Reloadable(settings)
-        self.outboxChanged = outboxChanged
         self.counters = counters
         self.now = now
     }
@@ -257,11 +253,10 @@ package final class HandoffFlow: Sendable {
         let now = now()
         let settings = settings
         let disclosure = disclosure(program: program, locale: requester.locale)
-        let webhooks = webhooks
         let verificationID = Identifiers.make("ver")
         let expiresAt = now + settings.codeLifetimeMilliseconds
-        let (event, state) = try await database.write { connection -> (ConversationEventRecord, HandoffJSON) in
-            let chat = ChatRepository(connection)
+        let state = try await timeline.write { timeline -> HandoffJSON in
+            let connection = timeline.connection
             let handoff = HandoffRepository(connection)
             if try SuppressionRepository(connection).isSuppressed(phone.e164) {
                 throw UseCaseError(
@@ -307,20 +302,15 @@ package final class HandoffFlow: Sendable {
                 "\(settings.brand): your code is \(code). "
                 + (invitesReply ? "Or reply YES to this text. " : "Type it in the chat to continue. ")
                 + "Msg & data rates may apply. Reply STOP to cancel."
-            _ = try SMSService.enqueue(
+            try SMSService.enqueue(
                 conversationID: requester.conversationID, to: phone.e164, body: text, author: "system", priority: 0,
-                connection: connection, webhooks: webhooks, now: now,
-                recordedBody: "\(settings.brand): verification code sent.")
+                timeline: timeline, now: now, recordedBody: "\(settings.brand): verification code sent.")
             let state = HandoffJSON(
                 state: "pending_verification", phoneMasked: phone.masked,
                 expiresAt: Timestamp(unixMilliseconds: expiresAt).description, confirmByReply: invitesReply)
-            let event = try chat.appendEvent(
-                conversationID: requester.conversationID, type: "handoff",
-                payload: try JSONPayload.string(state), now: now)
-            return (event, state)
+            try timeline.appendEvent(conversationID: requester.conversationID, type: "handoff", state, now: now)
+            return state
         }
-        events.publish([event])
-        outboxChanged()
         counters.increment("handoff_optins_total", [("step", "requested"), ("method", "web")])
         counters.increment("handoff_funnel_total", [("stage", "offered")])
         return state
@@ -341,8 +331,8 @@ package final class HandoffFlow: Sendable {
         let now = now()
         let token = Identifiers.sessionToken()
         let tokenHash = ChatService.tokenHash(token)
-        let outcome = try await database.write { connection -> VerifyOutcome in
-            let handoff = HandoffRepository(connection)
+        let outcome = try await timeline.write { timeline -> VerifyOutcome in
+            let handoff = HandoffRepository(timeline.connection)
             guard var pending = try handoff.latestVerification(sessionID: requester.session.id),
                 pending.state == "pending"
             else { return .noPending }
@@ -355,8 +345,8 @@ package final class HandoffFlow: Sendable {
                 return pending.state == "burned" ? .burned : .wrong
             }
             let confirmed = try self.confirm(
-                pending, method: "web_code", requester: requester, connection: connection, now: now)
-            try ChatRepository(connection).replaceToken(sessionID: requester.session.id, tokenHash: tokenHash)
+                pending, method: "web_code", requester: requester, timeline: timeline, now: now)
+            try ChatRepository(timeline.connection).replaceToken(sessionID: requester.session.id, tokenHash: tokenHash)
             return .confirmed(confirmed)
         }
         switch outcome {
@@ -376,8 +366,6 @@ package final class HandoffFlow: Sendable {
             counters.increment("handoff_optins_total", [("step", "confirmed"), ("method", "web_code")])
             counters.increment("handoff_funnel_total", [("stage", "verified")])
             HandoffOffers.measureVerification(of: confirmed.offer, at: now, counters: counters)
-            events.publish(confirmed.events)
-            outboxChanged()
             return Verified(state: confirmed.state, sessionToken: token)
         }
     }
@@ -389,7 +377,6 @@ package final class HandoffFlow: Sendable {
 
     package struct Confirmed: Sendable {
         var state: HandoffJSON
-        var events: [ConversationEventRecord]
         var conversationID: String
         /// The offer the verification answered, if one was shown.
         var offer: OfferRecord?
@@ -438,11 +425,8 @@ package final class HandoffFlow: Sendable {
 
     /// Tells each session whose verification a YES could not confirm to type its code (a
     /// `handoff` event with the notice `use_code`).
-    func askForCode(
-        _ verifications: [VerificationRecord], connection: Connection, now: Int64
-    ) throws -> [ConversationEventRecord] {
-        let chat = ChatRepository(connection)
-        var events: [ConversationEventRecord] = []
+    func askForCode(_ verifications: [VerificationRecord], timeline: TimelineWriter, now: Int64) throws {
+        let chat = ChatRepository(timeline.connection)
         for verification in verifications {
             guard let session = try chat.sessionRecord(id: verification.sessionID),
                 let conversation = try chat.openConversation(contactID: session.contactID)
@@ -451,19 +435,16 @@ package final class HandoffFlow: Sendable {
                 state: "pending_verification", phoneMasked: PhoneNumber.mask(e164: verification.phoneE164),
                 expiresAt: Timestamp(unixMilliseconds: verification.expiresAt).description, confirmByReply: false,
                 notice: "use_code")
-            events.append(
-                try chat.appendEvent(
-                    conversationID: conversation.id, type: "handoff",
-                    payload: try JSONPayload.string(state), now: now))
+            try timeline.appendEvent(conversationID: conversation.id, type: "handoff", state, now: now)
         }
-        return events
     }
 
     /// Inside a transaction: records the consent, links the session to the phone's contact,
     /// switches the conversation to SMS and queues the confirmation and the context bridge.
     func confirm(
-        _ verification: VerificationRecord, method: String, requester: Requester?, connection: Connection, now: Int64
+        _ verification: VerificationRecord, method: String, requester: Requester?, timeline: TimelineWriter, now: Int64
     ) throws -> Confirmed {
+        let connection = timeline.connection
         var verification = verification
         verification.state = "verified"
         let handoff = HandoffRepository(connection)
@@ -501,31 +482,23 @@ package final class HandoffFlow: Sendable {
                 event: "opt_in_confirmed", method: method, sessionID: session.id, ipAddress: requester?.ipAddress,
                 userAgent: requester?.userAgent, pageURL: session.pageURL, locale: requester?.locale,
                 disclosureText: shown, disclosureVersion: Self.disclosureVersion(shown), createdAt: now))
-        var events: [ConversationEventRecord] = []
         let brand = settings.brand
         let confirmation = settings.confirmationTemplate.replacingOccurrences(of: "{{brand}}", with: brand)
-        events.append(
-            try SMSService.enqueue(
-                conversationID: conversationID, to: verification.phoneE164, body: confirmation, author: "system",
-                priority: 0, connection: connection, webhooks: webhooks, now: now
-            ).1)
+        try SMSService.enqueue(
+            conversationID: conversationID, to: verification.phoneE164, body: confirmation, author: "system",
+            priority: 0, timeline: timeline, now: now)
         if let summary = try summary(conversationID: conversationID, pageURL: session.pageURL, connection: connection) {
-            events.append(
-                try SMSService.enqueue(
-                    conversationID: conversationID, to: verification.phoneE164, body: summary, author: "system",
-                    priority: 0, connection: connection, webhooks: webhooks, now: now + 1
-                ).1)
+            try SMSService.enqueue(
+                conversationID: conversationID, to: verification.phoneE164, body: summary, author: "system",
+                priority: 0, timeline: timeline, now: now + 1)
         }
         let state = HandoffJSON(
             state: "active", phoneMasked: PhoneNumber.mask(e164: verification.phoneE164), expiresAt: nil)
-        events.append(
-            try chat.appendEvent(
-                conversationID: conversationID, type: "handoff",
-                payload: try JSONPayload.string(state), now: now))
-        try webhooks.record(
+        try timeline.appendEvent(conversationID: conversationID, type: "handoff", state, now: now)
+        try timeline.recordWebhook(
             "handoff.activated", HandoffWebhookJSON(conversationID: conversationID, phoneMasked: state.phoneMasked),
-            connection: connection, now: now)
-        return Confirmed(state: state, events: events, conversationID: conversationID, offer: answeredOffer)
+            now: now)
+        return Confirmed(state: state, conversationID: conversationID, offer: answeredOffer)
     }
 
     /// The context bridge: the visitor's last open question and our last answer, trimmed so the
@@ -565,9 +538,9 @@ package final class HandoffFlow: Sendable {
     /// The visitor stops texts from the widget: the number is suppressed, the ledger says so.
     package func stop(requester: Requester) async throws -> HandoffJSON {
         let now = now()
-        let webhooks = webhooks
         let program = settings.program
-        let event = try await database.write { connection -> ConversationEventRecord in
+        try await timeline.write { timeline in
+            let connection = timeline.connection
             let chat = ChatRepository(connection)
             guard let phone = try chat.contact(id: requester.session.contactID)?.phoneE164 else {
                 throw UseCaseError(.conflict, code: "no_handoff", message: "This chat is not continuing by text.")
@@ -587,16 +560,11 @@ package final class HandoffFlow: Sendable {
                 try chat.update(conversation)
             }
             let state = HandoffJSON(state: "opted_out", phoneMasked: PhoneNumber.mask(e164: phone), expiresAt: nil)
-            try webhooks.record(
+            try timeline.recordWebhook(
                 "handoff.opted_out",
-                HandoffWebhookJSON(conversationID: requester.conversationID, phoneMasked: state.phoneMasked),
-                connection: connection, now: now)
-            return try chat.appendEvent(
-                conversationID: requester.conversationID, type: "handoff",
-                payload: try JSONPayload.string(state), now: now)
+                HandoffWebhookJSON(conversationID: requester.conversationID, phoneMasked: state.phoneMasked), now: now)
+            try timeline.appendEvent(conversationID: requester.conversationID, type: "handoff", state, now: now)
         }
-        events.publish([event])
-        outboxChanged()
         counters.increment("handoff_optouts_total", [("method", "web")])
         return HandoffJSON(state: "opted_out", phoneMasked: nil, expiresAt: nil)
     }

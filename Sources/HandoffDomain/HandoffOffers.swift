@@ -13,7 +13,8 @@ package final class HandoffOffers: Sendable {
     static let apiReasons: Set<String> = ["slow_answer", "agent", "bot"]
 
     private let database: Database
-    private let events: EventHub
+    /// Offers are events on the timeline; they queue nothing.
+    private let timeline: Timeline
     private let counters: ServiceCounters
     private let now: @Sendable () -> Int64
 
@@ -22,7 +23,7 @@ package final class HandoffOffers: Sendable {
         now: @escaping @Sendable () -> Int64 = ChatService.currentMilliseconds
     ) {
         self.database = database
-        self.events = events
+        self.timeline = Timeline(database: database, events: events, webhooks: EventWebhooks(isEnabled: false)) { _ in }
         self.counters = counters
         self.now = now
     }
@@ -74,7 +75,8 @@ package final class HandoffOffers: Sendable {
     }
 
     private func store(_ offer: OfferRecord) async throws -> OfferJSON {
-        let event = try await database.write { connection -> ConversationEventRecord in
+        try await timeline.write { timeline in
+            let connection = timeline.connection
             let chat = ChatRepository(connection)
             guard let conversation = try chat.conversation(id: offer.conversationID) else {
                 throw UseCaseError(.notFound, code: "conversation_not_found", message: "No such conversation.")
@@ -99,11 +101,9 @@ package final class HandoffOffers: Sendable {
                 throw UseCaseError(
                     .conflict, code: "already_offered", message: "This question was already offered an answer by text.")
             }
-            return try chat.appendEvent(
-                conversationID: offer.conversationID, type: "handoff_offer",
-                payload: try JSONPayload.string(OfferJSON(offer)), now: offer.createdAt)
+            try timeline.appendEvent(
+                conversationID: offer.conversationID, type: "handoff_offer", OfferJSON(offer), now: offer.createdAt)
         }
-        events.publish([event])
         counters.increment("handoff_offers_total", [("reason", offer.reason)])
         return OfferJSON(offer)
     }

@@ -6,9 +6,7 @@ package import Storage
 /// or confirm a pending verification; HELP answers), everything else joins the sender's
 /// conversation. A repeated gateway message id is acknowledged and processed once.
 package final class InboundSMSService: Sendable {
-    private let database: Database
-    private let events: EventHub
-    private let webhooks: EventWebhooks
+    private let timeline: Timeline
     private let handoff: HandoffFlow
     private let routing: Routing
     private let texts: Reloadable<Texts>
@@ -31,7 +29,6 @@ package final class InboundSMSService: Sendable {
     }
     private let counters: ServiceCounters
     private let program: String
-    private let outboxChanged: @Sendable () -> Void
     private let now: @Sendable () -> Int64
 
     package init(
@@ -41,16 +38,13 @@ package final class InboundSMSService: Sendable {
         outboxChanged: @escaping @Sendable () -> Void,
         now: @escaping @Sendable () -> Int64 = ChatService.currentMilliseconds
     ) {
-        self.database = database
-        self.events = events
-        self.webhooks = webhooks
+        self.timeline = Timeline(database: database, events: events, webhooks: webhooks) { _ in outboxChanged() }
         self.handoff = handoff
         self.routing = routing
         self.texts = Reloadable(
             Texts(brand: brand, unknownSenderReply: unknownSenderReply, vocabulary: vocabulary).filled())
         self.program = program
         self.counters = counters
-        self.outboxChanged = outboxChanged
         self.now = now
     }
 
@@ -76,7 +70,8 @@ package final class InboundSMSService: Sendable {
         let keyword = Keyword(classifying: inbound.body, vocabulary: vocabulary)
         let intents = routing.intents(of: inbound.body)
         let messageID = Identifiers.make("msg")
-        let result = try await database.write { connection -> (reply: String?, events: [ConversationEventRecord]) in
+        return try await timeline.write { timeline -> String? in
+            let connection = timeline.connection
             let chat = ChatRepository(connection)
             guard
                 try chat.recordInboundEvent(
@@ -84,72 +79,57 @@ package final class InboundSMSService: Sendable {
                     now: now)
             else {
                 self.counters.increment("handoff_inbound_duplicates_total")
-                return (nil, [])
+                return nil
             }
             let phone = inbound.from
             // A YES confirms a pending verification only when it answers that verification's own
             // text; otherwise it is an ordinary message and each pending session must type its code.
-            var codeRequests: [ConversationEventRecord] = []
             if keyword == .optIn,
                 let answer = try HandoffFlow.answer(toReplyFrom: phone, connection: connection, now: now)
             {
                 switch answer {
                 case .confirms(let pending):
                     let confirmed = try self.handoff.confirm(
-                        pending, method: "sms_yes", requester: nil, connection: connection, now: now)
+                        pending, method: "sms_yes", requester: nil, timeline: timeline, now: now)
                     self.counters.increment("handoff_optins_total", [("step", "confirmed"), ("method", "sms_yes")])
                     self.counters.increment("handoff_funnel_total", [("stage", "verified")])
                     HandoffOffers.measureVerification(of: confirmed.offer, at: now, counters: self.counters)
-                    guard let conversation = try chat.conversation(id: confirmed.conversationID) else {
-                        return (nil, confirmed.events)
-                    }
-                    let (_, _, event) = try self.record(
-                        inbound, as: messageID, in: conversation, connection: connection, now: now)
-                    return (nil, confirmed.events + [event])
+                    guard let conversation = try chat.conversation(id: confirmed.conversationID) else { return nil }
+                    _ = try self.record(inbound, as: messageID, in: conversation, timeline: timeline, now: now)
+                    return nil
                 case .codeRequired(let pending, let reason):
                     self.counters.increment("handoff_reply_confirmations_refused_total", [("reason", reason)])
-                    codeRequests = try self.handoff.askForCode(pending, connection: connection, now: now)
+                    try self.handoff.askForCode(pending, timeline: timeline, now: now)
                 }
             }
             let (found, known) = try self.conversation(for: phone, connection: connection, now: now)
-            let conversationID = found.id
-            let (message, conversation, event) = try self.record(
-                inbound, as: messageID, in: found, connection: connection, now: now)
-            var events = codeRequests + [event]
+            // STOP leaves the conversation on the web (`stop`); any other text takes it to SMS.
+            let (message, conversation) = try self.record(
+                inbound, as: messageID, in: found, followToSMS: keyword != .optOut, timeline: timeline, now: now)
             switch keyword {
             case .optOut:
-                try SuppressionRepository(connection).add(
-                    phone, reason: "stop_keyword", source: inbound.providerMessageID, actor: "customer",
-                    requestID: RequestOrigin.requestID, now: now)
-                self.counters.increment("handoff_optouts_total", [("method", "sms_keyword")])
-                try self.ledger(phone, event: "opt_out", connection: connection, now: now)
-                events += try self.switchToWeb(
-                    conversationID, phone: phone, state: "opted_out", connection: connection, now: now)
-                return (self.stopReply, events)
+                try self.stop(
+                    conversation, phone: phone, source: inbound.providerMessageID, timeline: timeline, now: now)
+                return self.stopReply
             case .optIn
             where try SuppressionRepository(connection).isSuppressed(phone)
                 && self.optedInBefore(phone, connection: connection):
                 try SuppressionRepository(connection).remove(
                     phone, reason: "start_keyword", actor: "customer", requestID: RequestOrigin.requestID, now: now)
-                try self.ledger(phone, event: "opt_in_again", connection: connection, now: now)
+                try self.ledger(phone, contactID: conversation.contactID, event: "opt_in_again", connection, now: now)
                 // Back on: the conversation continues by text again.
-                if var conversation = try chat.conversation(id: conversationID) {
-                    conversation.activeChannel = "sms"
-                    conversation.updatedAt = now
-                    try chat.update(conversation)
-                }
-                return (self.startReply, events)
+                var conversation = conversation
+                conversation.activeChannel = "sms"
+                conversation.updatedAt = now
+                try chat.update(conversation)
+                return self.startReply
             case .help:
-                return (self.helpReply, events)
+                return self.helpReply
             case .optIn, nil:
-                let routed = try self.routing.route(
-                    message, intents: intents, in: conversation, connection: connection, now: now)
-                return (known ? nil : self.unknownSenderReply, events + routed)
+                try self.routing.route(message, intents: intents, in: conversation, timeline: timeline, now: now)
+                return known ? nil : self.unknownSenderReply
             }
         }
-        events.publish(result.events)
-        outboxChanged()
-        return result.reply
     }
 
     /// Whether the number ever confirmed an opt-in: START re-subscribes only such numbers.
@@ -178,21 +158,23 @@ package final class InboundSMSService: Sendable {
     }
 
     /// Stores the text in the conversation, with its event and business webhook; returns the
-    /// conversation as it now is.
+    /// message and the conversation as it now is. The channel follows the customer: a text takes
+    /// the conversation (back) to SMS when `followToSMS` and the number may be texted.
     private func record(
-        _ inbound: InboundSMS, as messageID: String, in conversation: ConversationRecord, connection: Connection,
-        now: Int64
-    ) throws -> (MessageRecord, ConversationRecord, ConversationEventRecord) {
-        let chat = ChatRepository(connection)
+        _ inbound: InboundSMS, as messageID: String, in conversation: ConversationRecord, followToSMS: Bool = true,
+        timeline: TimelineWriter, now: Int64
+    ) throws -> (MessageRecord, ConversationRecord) {
+        let chat = ChatRepository(timeline.connection)
         let conversationID = conversation.id
         var conversation = conversation
-        // The channel follows the customer: a text takes the conversation (back) to SMS.
-        if conversation.activeChannel != "sms", !(try SuppressionRepository(connection).isSuppressed(inbound.from)) {
+        if followToSMS, conversation.activeChannel != "sms",
+            !(try SuppressionRepository(timeline.connection).isSuppressed(inbound.from))
+        {
             conversation.activeChannel = "sms"
             conversation.updatedAt = now
             try chat.update(conversation)
         }
-        let message = try chat.insert(
+        let message = try timeline.append(
             MessageRecord(
                 id: messageID, conversationID: conversationID, direction: "inbound", channel: "sms",
                 author: "visitor", body: inbound.body, status: "received", segments: inbound.segments,
@@ -200,46 +182,42 @@ package final class InboundSMSService: Sendable {
                 providerMessageID: nil,
                 media: inbound.mediaURLs.isEmpty
                     ? nil : try JSONPayload.string(inbound.mediaURLs),
-                createdAt: now, updatedAt: now),
-            clientKey: nil)
+                createdAt: now, updatedAt: now))
         if !(try chat.hasInboundSMS(conversationID: conversationID, beforeSeq: message.seq)) {
             counters.increment("handoff_funnel_total", [("stage", "first_sms_reply")])
         }
-        let json = MessageJSON(message)
-        let event = try chat.appendEvent(
-            conversationID: conversationID, type: "message",
-            payload: try JSONPayload.string(json), now: now)
-        try webhooks.record("message.created", json, connection: connection, now: now)
-        return (message, conversation, event)
+        return (message, conversation)
     }
 
-    private func ledger(_ phone: String, event: String, connection: Connection, now: Int64) throws {
+    private func ledger(_ phone: String, contactID: String, event: String, _ connection: Connection, now: Int64) throws
+    {
         try HandoffRepository(connection).append(
             ConsentRecord(
-                phoneE164: phone, contactID: try HandoffRepository(connection).contact(phone: phone), program: program,
-                event: event, method: "sms_keyword", sessionID: nil, ipAddress: nil, userAgent: nil, pageURL: nil,
-                locale: nil, disclosureText: nil, disclosureVersion: nil, createdAt: now))
+                phoneE164: phone, contactID: contactID, program: program, event: event, method: "sms_keyword",
+                sessionID: nil, ipAddress: nil, userAgent: nil, pageURL: nil, locale: nil, disclosureText: nil,
+                disclosureVersion: nil, createdAt: now))
     }
 
-    /// STOP: the conversation goes back to the web; widgets and the business hear of it.
-    private func switchToWeb(
-        _ conversationID: String, phone: String, state: String, connection: Connection, now: Int64
-    ) throws -> [ConversationEventRecord] {
-        let chat = ChatRepository(connection)
-        guard var conversation = try chat.conversation(id: conversationID) else { return [] }
+    /// STOP: the number is suppressed, the ledger says so, the conversation goes back to the web;
+    /// widgets and the business hear of it.
+    private func stop(
+        _ conversation: ConversationRecord, phone: String, source: String, timeline: TimelineWriter, now: Int64
+    ) throws {
+        let connection = timeline.connection
+        try SuppressionRepository(connection).add(
+            phone, reason: "stop_keyword", source: source, actor: "customer", requestID: RequestOrigin.requestID,
+            now: now)
+        counters.increment("handoff_optouts_total", [("method", "sms_keyword")])
+        try ledger(phone, contactID: conversation.contactID, event: "opt_out", connection, now: now)
+        var conversation = conversation
         conversation.activeChannel = "web"
         conversation.updatedAt = now
-        try chat.update(conversation)
-        let handoffState = HandoffJSON(state: state, phoneMasked: PhoneNumber.mask(e164: phone), expiresAt: nil)
-        try webhooks.record(
-            "handoff.opted_out",
-            HandoffWebhookJSON(conversationID: conversationID, phoneMasked: handoffState.phoneMasked),
-            connection: connection, now: now)
-        return [
-            try chat.appendEvent(
-                conversationID: conversationID, type: "handoff",
-                payload: try JSONPayload.string(handoffState), now: now)
-        ]
+        try ChatRepository(connection).update(conversation)
+        let state = HandoffJSON(state: "opted_out", phoneMasked: PhoneNumber.mask(e164: phone), expiresAt: nil)
+        try timeline.recordWebhook(
+            "handoff.opted_out", HandoffWebhookJSON(conversationID: conversation.id, phoneMasked: state.phoneMasked),
+            now: now)
+        try timeline.appendEvent(conversationID: conversation.id, type: "handoff", state, now: now)
     }
 }
 

@@ -6,7 +6,6 @@ import Storage
 /// customer a person will answer, and emits `conversation.escalated`; "wrong number" on SMS stops
 /// texts to that number.
 package struct Routing: Sendable {
-    let webhooks: EventWebhooks
     let counters: ServiceCounters
     private let texts: Reloadable<Texts>
     /// The phrase sets intents are read from (the defaults plus configured ones).
@@ -31,10 +30,9 @@ package struct Routing: Sendable {
     }
 
     package init(
-        webhooks: EventWebhooks, phrases: [Intent: [String]] = Intent.defaultPhrases,
-        counters: ServiceCounters = ServiceCounters(), holdingText: String
+        phrases: [Intent: [String]] = Intent.defaultPhrases, counters: ServiceCounters = ServiceCounters(),
+        holdingText: String
     ) {
-        self.webhooks = webhooks
         self.counters = counters
         texts = Reloadable(Texts(phrases: phrases, holdingText: holdingText))
     }
@@ -56,12 +54,12 @@ package struct Routing: Sendable {
     func intents(of body: String) -> [Intent] { texts.value.matcher.classify(body) }
 
     /// Inside the transaction that stored `message` (a customer's, with its `intents`) in
-    /// `conversation` (as stored): routes the conversation. Returns the events to publish after
-    /// the commit.
+    /// `conversation` (as stored): routes the conversation.
     func route(
-        _ message: MessageRecord, intents: [Intent], in conversation: ConversationRecord, connection: Connection,
+        _ message: MessageRecord, intents: [Intent], in conversation: ConversationRecord, timeline: TimelineWriter,
         now: Int64
-    ) throws -> [ConversationEventRecord] {
+    ) throws {
+        let connection = timeline.connection
         let chat = ChatRepository(connection)
         var conversation = conversation
         if intents.contains(.wrongNumber), message.channel == "sms",
@@ -80,9 +78,9 @@ package struct Routing: Sendable {
             try chat.update(conversation)
             // The person who texted is not our contact: the number no longer belongs to it.
             try chat.unlinkPhone(contactID: conversation.contactID)
-            return []
+            return
         }
-        guard conversation.state == "open" else { return [] }
+        guard conversation.state == "open" else { return }
         let reason: String
         if let urgent = intents.first(where: \.needsHuman) {
             reason = urgent.rawValue
@@ -92,63 +90,52 @@ package struct Routing: Sendable {
         {
             reason = "repeated_question"
         } else {
-            return []
+            return
         }
         let history = try Self.recentQuestions(conversation.id, chat: chat)
-        return try escalate(conversation, reason: reason, history: history, connection: connection, now: now)
+        try escalate(conversation, reason: reason, history: history, timeline: timeline, now: now)
     }
 
     /// Moves an open conversation to the human queue, tells the customer, emits
-    /// `conversation.escalated`; returns the events to publish.
+    /// `conversation.escalated`.
     func escalate(
-        _ conversation: ConversationRecord, reason: String, history: [MessageRecord], connection: Connection, now: Int64
-    ) throws -> [ConversationEventRecord] {
-        let chat = ChatRepository(connection)
+        _ conversation: ConversationRecord, reason: String, history: [MessageRecord], timeline: TimelineWriter,
+        now: Int64
+    ) throws {
+        let chat = ChatRepository(timeline.connection)
         var conversation = conversation
-        var events: [ConversationEventRecord] = []
         counters.increment("handoff_escalations_total", [("reason", reason)])
         conversation.state = "escalated"
         conversation.queue = Self.humanQueue
         conversation.escalationReason = reason
         conversation.updatedAt = now
         try chat.update(conversation)
-        let json = ConversationJSON(conversation, contact: try chat.contact(id: conversation.contactID))
-        try webhooks.record(
+        let contact = try chat.contact(id: conversation.contactID)
+        let json = ConversationJSON(conversation, contact: contact)
+        try timeline.recordWebhook(
             "conversation.escalated",
-            Escalation(conversation: json, reason: reason, summary: history.suffix(3).map(\.body)),
-            connection: connection, now: now)
-        if conversation.activeChannel == "sms", let phone = try chat.contact(id: conversation.contactID)?.phoneE164,
-            !(try SuppressionRepository(connection).isSuppressed(phone))
+            Escalation(conversation: json, reason: reason, summary: history.suffix(3).map(\.body)), now: now)
+        if conversation.activeChannel == "sms", let phone = contact?.phoneE164,
+            !(try SuppressionRepository(timeline.connection).isSuppressed(phone))
         {
-            events.append(
-                try SMSService.enqueue(
-                    conversationID: conversation.id, to: phone, body: holdingText, author: "system", priority: 0,
-                    connection: connection, webhooks: webhooks, now: now
-                ).1)
+            try SMSService.enqueue(
+                conversationID: conversation.id, to: phone, body: holdingText, author: "system", priority: 0,
+                timeline: timeline, now: now)
         } else {
-            let notice = try chat.insert(
+            _ = try timeline.append(
                 MessageRecord(
                     id: Identifiers.make("msg"), conversationID: conversation.id, direction: "outbound", channel: "web",
-                    author: "system", body: holdingText, status: "delivered", createdAt: now, updatedAt: now),
-                clientKey: nil)
-            events.append(
-                try chat.appendEvent(
-                    conversationID: conversation.id, type: "message",
-                    payload: try JSONPayload.string(MessageJSON(notice)), now: now))
+                    author: "system", body: holdingText, status: "delivered", createdAt: now, updatedAt: now))
         }
-        return events
     }
 
     /// Escalates open conversations whose customer has waited longer than `sla` for an answer.
-    func escalateUnanswered(sla: Int64, connection: Connection, now: Int64) throws -> [ConversationEventRecord] {
-        let chat = ChatRepository(connection)
-        var events: [ConversationEventRecord] = []
+    func escalateUnanswered(sla: Int64, timeline: TimelineWriter, now: Int64) throws {
+        let chat = ChatRepository(timeline.connection)
         for conversation in try chat.unansweredConversations(before: now - sla, limit: 100) {
             let history = try Self.recentQuestions(conversation.id, chat: chat)
-            events += try escalate(
-                conversation, reason: "no_answer", history: history, connection: connection, now: now)
+            try escalate(conversation, reason: "no_answer", history: history, timeline: timeline, now: now)
         }
-        return events
     }
 
     /// The customer's last messages, oldest first: enough for the repeated-question check and

@@ -8,9 +8,7 @@ package import Storage
 /// gateway's delivery reports. Every status change is a `message_status` event on the widget's
 /// stream and a `message.status` business webhook.
 package final class SMSService: Sendable {
-    private let database: Database
-    private let events: EventHub
-    private let webhooks: EventWebhooks
+    private let timeline: Timeline
     private let gateway: any SMSGateway
     private let statusCallbackURL: String
     private let limiter: AsyncLimiter
@@ -26,9 +24,9 @@ package final class SMSService: Sendable {
         quietHours: QuietHoursPolicy? = nil, counters: ServiceCounters = ServiceCounters(),
         now: @escaping @Sendable () -> Int64 = ChatService.currentMilliseconds
     ) {
-        self.database = database
-        self.events = events
-        self.webhooks = webhooks
+        // Delivery reports change statuses only: their `message.status` webhooks wait for the
+        // dispatcher's next round, as they always did.
+        self.timeline = Timeline(database: database, events: events, webhooks: webhooks) { _ in }
         self.gateway = gateway
         self.statusCallbackURL = statusCallbackURL
         self.limiter = AsyncLimiter(limit: maxInFlight)
@@ -38,85 +36,117 @@ package final class SMSService: Sendable {
         self.now = now
     }
 
-    /// Inside the caller's transaction: an outbound SMS message, its outbox row and its event.
-    /// `priority` 0 is a reply in a live conversation, 1 a proactive send.
+    /// Inside the caller's transaction: an outbound SMS message (with its event and webhook) and
+    /// its outbox row. `priority` 0 is a reply in a live conversation, 1 a proactive send.
     /// `recordedBody` replaces the text in the conversation's history when the text itself must not
     /// be kept there (a verification code); the SMS still carries `body`.
+    @discardableResult
     static func enqueue(
         conversationID: String, to phone: String, body: String, author: String, priority: Int,
-        connection: Connection, webhooks: EventWebhooks, now: Int64, recordedBody: String? = nil,
-        clientKey: String? = nil, policy: SMSPolicy = .standard
-    ) throws -> (MessageRecord, ConversationEventRecord) {
+        timeline: TimelineWriter, now: Int64, recordedBody: String? = nil, clientKey: String? = nil,
+        policy: SMSPolicy = .standard
+    ) throws -> MessageRecord {
         let body = try policy.prepare(body)
-        let chat = ChatRepository(connection)
-        let message = try chat.insert(
+        let message = try timeline.append(
             MessageRecord(
                 id: Identifiers.make("msg"), conversationID: conversationID, direction: "outbound", channel: "sms",
                 author: author, body: recordedBody ?? body, status: DeliveryStatus.queued.rawValue,
                 segments: SMSSegments(body: body).count, toE164: phone, createdAt: now, updatedAt: now),
             clientKey: clientKey)
-        let json = MessageJSON(message)
-        let event = try chat.appendEvent(
-            conversationID: conversationID, type: "message",
-            payload: try JSONPayload.string(json),
-            now: now)
         // The text to send travels in the outbox row only when the history keeps another one.
         let payload = try JSONPayload.string(SMSPayload(to: phone, body: recordedBody == nil ? nil : body))
-        try OutboxRepository(connection).enqueue(
-            kind: OutboxKind.sms, payload: payload, messageID: message.id, priority: priority,
-            requestID: RequestOrigin.requestID, now: now)
-        try webhooks.record("message.created", json, connection: connection, now: now)
-        return (message, event)
+        try timeline.enqueue(
+            kind: OutboxKind.sms, payload: payload, messageID: message.id, priority: priority, now: now)
+        return message
     }
 
-    // MARK: Delivery
-
-    /// One attempt at an `sms` outbox row.
     /// Takes new quiet hours and caps (SIGHUP); texts already deferred are checked again when due.
     package func reload(quietHours: QuietHoursPolicy?) { currentQuietHours.replace(with: quietHours) }
 
-    func deliver(_ item: OutboxItem) async -> OutboxDispatcher.Outcome {
-        guard let messageID = item.messageID else { return .failed("sms row without a message") }
+    // MARK: Delivery
+
+    /// In the transaction that claims an `sms` row, right before its send: a text whose number is
+    /// suppressed is not sent, one outside quiet hours waits, one the gateway already accepted (before
+    /// a crash) is done; any other is marked `sending`.
+    func begin(_ attempt: SMSAttempt, timeline: TimelineWriter, now: Int64) throws
+        -> OutboxDispatcher.Begun<SMSAttempt>
+    {
+        guard let messageID = attempt.messageID else { return .settled(.failed("sms row without a message")) }
+        let connection = timeline.connection
+        guard let message = try ChatRepository(connection).message(id: messageID), let phone = message.toE164 else {
+            return .settled(.failed("message \(messageID) is gone"))
+        }
+        // Accepted by the gateway before a crash (its id is recorded): never send it again.
+        if message.providerMessageID != nil { return .settled(.delivered) }
+        if try SuppressionRepository(connection).isSuppressed(phone) {
+            counters.increment("handoff_sms_suppressed_total")
+            try Self.advance(message, to: .suppressed, errorCode: nil, timeline: timeline, now: now)
+            return .settled(.delivered)
+        }
+        if let until = try quietHours?.deferral(for: message, connection: connection, now: now) {
+            counters.increment("handoff_sms_deferred_total")
+            try Self.advance(message, to: .deferred, errorCode: nil, timeline: timeline, now: now, force: true)
+            return .settled(.deferred(until: until))
+        }
+        var attempt = attempt
+        attempt.message =
+            try Self.advance(message, to: .sending, errorCode: nil, timeline: timeline, now: now, force: true)
+            ?? message
+        return .send(attempt)
+    }
+
+    /// Sends a text `begin` let through, keeping the gateway's receipt or refusal in `attempt`.
+    func send(_ attempt: inout SMSAttempt) async -> OutboxDispatcher.Outcome {
+        guard let message = attempt.message, let phone = message.toE164 else { return .failed("no message to send") }
+        let sms = OutboundSMS(
+            to: phone, body: attempt.payload?.body ?? message.body, statusCallbackURL: statusCallbackURL)
         do {
-            let now = now()
-            let quietHours = quietHours
-            let (message, suppressed, deferUntil) = try await database.read {
-                connection -> (MessageRecord?, Bool, Int64?) in
-                let chat = ChatRepository(connection)
-                guard let message = try chat.message(id: messageID) else { return (nil, false, nil) }
-                return (
-                    message, try SuppressionRepository(connection).isSuppressed(message.toE164 ?? ""),
-                    try quietHours?.deferral(for: message, connection: connection, now: now)
-                )
-            }
-            guard let message, let phone = message.toE164 else { return .failed("message \(messageID) is gone") }
-            // Accepted by the gateway before a crash (its id is recorded): never send it again.
-            if message.providerMessageID != nil { return .delivered }
-            if suppressed {
-                counters.increment("handoff_sms_suppressed_total")
-                try await record(messageID, .suppressed, errorCode: nil)
-                return .delivered
-            }
-            if let until = deferUntil {
-                counters.increment("handoff_sms_deferred_total")
-                try await record(messageID, .deferred, errorCode: nil)
-                return .deferred(until: until)
-            }
-            try await record(messageID, .sending, errorCode: nil)
-            let text = (try? JSONDecoder().decode(SMSPayload.self, from: Data(item.payload.utf8)))?.body ?? message.body
-            let receipt = try await limiter.run {
+            attempt.receipt = try await limiter.run {
                 await pacer.wait()
-                return try await timedSend(OutboundSMS(to: phone, body: text, statusCallbackURL: statusCallbackURL))
+                return try await timedSend(sms)
             }
             counters.increment("handoff_sms_sent_total")
-            try await record(
-                messageID, .sent, errorCode: nil, providerMessageID: receipt.providerMessageID,
-                segments: receipt.segments)
             return .delivered
         } catch let error as GatewayError {
-            return await settleRefusal(error, messageID: messageID)
+            attempt.refusal = error
+            if error.isRetryable { return .retry(error.code, retryAfter: error.retryAfter) }
+            counters.increment("handoff_sms_failed_total", [("class", "\(error.kind)")])
+            if error.kind == .recipientOptedOut {
+                counters.increment("handoff_optouts_total", [("method", "gateway_error_21610")])
+            }
+            return .failed(error.code)
         } catch {
             return .retry("\(error)", retryAfter: nil)
+        }
+    }
+
+    /// In the transaction that settles the row: `sent` with the gateway's id, or `failed` (a
+    /// refusal, suppressing the number on a carrier opt-out; or the last retry gone).
+    func finish(_ attempt: SMSAttempt, _ settlement: OutboxDispatcher.Settlement, timeline: TimelineWriter, now: Int64)
+        throws
+    {
+        guard var message = attempt.message else { return }
+        switch settlement {
+        case .done:
+            guard let receipt = attempt.receipt else { return }
+            message.providerMessageID = receipt.providerMessageID
+            if let segments = receipt.segments { message.segments = segments }
+            try Self.advance(message, to: .sent, errorCode: nil, timeline: timeline, now: now)
+        case .dead(let gaveUp):
+            if gaveUp {
+                counters.increment("handoff_sms_failed_total", [("class", "gave_up")])
+                try Self.advance(message, to: .failed, errorCode: nil, timeline: timeline, now: now)
+                return
+            }
+            if attempt.refusal?.kind == .recipientOptedOut, let phone = message.toE164 {
+                try SuppressionRepository(timeline.connection).add(
+                    phone, reason: "carrier_opt_out", source: message.id, actor: "gateway",
+                    requestID: RequestOrigin.requestID, now: now)
+            }
+            try Self.advance(
+                message, to: .failed, errorCode: attempt.refusal?.providerCode, timeline: timeline, now: now)
+        case .pending:
+            break
         }
     }
 
@@ -134,29 +164,6 @@ package final class SMSService: Sendable {
         }
     }
 
-    /// A refusal from the gateway: suppress on opt-out, fail for good, or try again later.
-    private func settleRefusal(_ error: GatewayError, messageID: String) async -> OutboxDispatcher.Outcome {
-        if error.isRetryable { return .retry(error.code, retryAfter: error.retryAfter) }
-        counters.increment("handoff_sms_failed_total", [("class", "\(error.kind)")])
-        if error.kind == .recipientOptedOut {
-            counters.increment("handoff_optouts_total", [("method", "gateway_error_21610")])
-        }
-        do {
-            try await record(
-                messageID, .failed, errorCode: error.providerCode, suppressRecipient: error.kind == .recipientOptedOut)
-        } catch {
-            return .retry("could not record the failure: \(error)", retryAfter: nil)
-        }
-        return .failed(error.code)
-    }
-
-    /// The last retry failed: the message failed.
-    func gaveUp(_ item: OutboxItem) async {
-        guard let messageID = item.messageID else { return }
-        counters.increment("handoff_sms_failed_total", [("class", "gave_up")])
-        try? await record(messageID, .failed, errorCode: nil)
-    }
-
     // MARK: Delivery reports
 
     /// A delivery report from the gateway: applied only when it moves the message forward.
@@ -164,70 +171,46 @@ package final class SMSService: Sendable {
     package func apply(_ report: DeliveryReport) async throws {
         guard let status = DeliveryStatus(gatewayStatus: report.status) else { return }
         let now = now()
-        let webhooks = webhooks
-        let event = try await database.write { connection -> ConversationEventRecord? in
-            let chat = ChatRepository(connection)
-            guard let message = try chat.message(providerMessageID: report.providerMessageID) else { return nil }
+        try await timeline.write { timeline in
+            guard
+                let message = try ChatRepository(timeline.connection).message(
+                    providerMessageID: report.providerMessageID)
+            else { return }
             if report.errorCode == 21610, let phone = message.toE164 ?? report.to {
-                try SuppressionRepository(connection).add(
+                try SuppressionRepository(timeline.connection).add(
                     phone, reason: "carrier_opt_out", source: report.providerMessageID, actor: "gateway",
                     requestID: RequestOrigin.requestID, now: now)
             }
-            return try Self.advance(
-                message, to: status, errorCode: report.errorCode, connection: connection, webhooks: webhooks, now: now)
+            try Self.advance(message, to: status, errorCode: report.errorCode, timeline: timeline, now: now)
         }
-        if let event { events.publish([event]) }
-    }
-
-    private func record(
-        _ messageID: String, _ status: DeliveryStatus, errorCode: Int?, providerMessageID: String? = nil,
-        segments: Int? = nil, suppressRecipient: Bool = false
-    ) async throws {
-        let now = now()
-        let webhooks = webhooks
-        let event = try await database.write { connection -> ConversationEventRecord? in
-            let chat = ChatRepository(connection)
-            guard var message = try chat.message(id: messageID) else { return nil }
-            if let providerMessageID { message.providerMessageID = providerMessageID }
-            if let segments { message.segments = segments }
-            if suppressRecipient, let phone = message.toE164 {
-                try SuppressionRepository(connection).add(
-                    phone, reason: "carrier_opt_out", source: messageID, actor: "gateway",
-                    requestID: RequestOrigin.requestID, now: now)
-            }
-            return try Self.advance(
-                message, to: status, errorCode: errorCode, connection: connection, webhooks: webhooks, now: now,
-                force: status == .sending || status == .deferred)
-        }
-        if let event { events.publish([event]) }
     }
 
     /// Writes `status` when it moves the message forward (or `force`, for our own pre-send steps),
-    /// with its event and webhook; returns the event, or nil when nothing changed.
+    /// with its `message_status` event and `message.status` webhook; returns the message as
+    /// written, or nil when its status did not change.
+    @discardableResult
     static func advance(
-        _ message: MessageRecord, to status: DeliveryStatus, errorCode: Int?, connection: Connection,
-        webhooks: EventWebhooks, now: Int64, force: Bool = false
-    ) throws -> ConversationEventRecord? {
+        _ message: MessageRecord, to status: DeliveryStatus, errorCode: Int?, timeline: TimelineWriter, now: Int64,
+        force: Bool = false
+    ) throws -> MessageRecord? {
         var message = message
+        let chat = ChatRepository(timeline.connection)
         let current = DeliveryStatus(rawValue: message.status) ?? .queued
         guard force ? !current.isTerminal : current.canAdvance(to: status) else {
-            if message.providerMessageID != nil { try ChatRepository(connection).updateDelivery(message) }
+            if message.providerMessageID != nil { try chat.updateDelivery(message) }
             return nil
         }
         message.status = status.rawValue
         message.errorCode = errorCode ?? message.errorCode
         message.updatedAt = now
-        let chat = ChatRepository(connection)
         try chat.updateDelivery(message)
         let update = MessageStatusJSON(
             id: message.id, conversationID: message.conversationID, status: message.status,
             errorCode: message.errorCode,
             segments: message.segments)
-        let payload = try JSONPayload.string(update)
-        let event = try chat.appendEvent(
-            conversationID: message.conversationID, type: "message_status", payload: payload, now: now)
-        try webhooks.record("message.status", update, connection: connection, now: now)
-        return event
+        try timeline.appendEvent(conversationID: message.conversationID, type: "message_status", update, now: now)
+        try timeline.recordWebhook("message.status", update, now: now)
+        return message
     }
 }
 
@@ -254,6 +237,18 @@ package struct MessageStatusJSON: Codable, Sendable {
     }
 }
 
+/// One attempt at a text: what its outbox row carries (decoded once), its message as the claim
+/// read it, and the gateway's answer.
+package struct SMSAttempt: Sendable {
+    let messageID: String?
+    let payload: SMSPayload?
+    /// Set by `SMSService.begin`.
+    var message: MessageRecord?
+    /// Set by `SMSService.send`: the gateway accepted the text, or refused it.
+    var receipt: SendReceipt?
+    var refusal: GatewayError?
+}
+
 /// Delivers `sms` outbox rows through `SMSService`.
 package struct SMSDeliveryHandler: OutboxDispatcher.Handler {
     let sms: SMSService
@@ -262,12 +257,22 @@ package struct SMSDeliveryHandler: OutboxDispatcher.Handler {
         self.sms = sms
     }
 
-    package func deliver(_ item: OutboxItem) async -> OutboxDispatcher.Outcome { await sms.deliver(item) }
-
-    package func gaveUp(_ item: OutboxItem, error: String) async { await sms.gaveUp(item) }
+    package func attempt(for item: OutboxItem) -> SMSAttempt {
+        SMSAttempt(
+            messageID: item.messageID,
+            payload: try? JSONDecoder().decode(SMSPayload.self, from: Data(item.payload.utf8)))
+    }
 
     /// Texts to one phone go out in the order they were written.
-    package func orderingKey(_ item: OutboxItem) -> String? {
-        (try? JSONDecoder().decode(SMSPayload.self, from: Data(item.payload.utf8)))?.to
-    }
+    package func orderingKey(_ attempt: SMSAttempt) -> String? { attempt.payload?.to }
+
+    package func begin(_ attempt: SMSAttempt, item: OutboxItem, timeline: TimelineWriter, now: Int64) throws
+        -> OutboxDispatcher.Begun<SMSAttempt>
+    { try sms.begin(attempt, timeline: timeline, now: now) }
+
+    package func deliver(_ attempt: inout SMSAttempt) async -> OutboxDispatcher.Outcome { await sms.send(&attempt) }
+
+    package func finish(
+        _ attempt: SMSAttempt, _ settlement: OutboxDispatcher.Settlement, timeline: TimelineWriter, now: Int64
+    ) throws { try sms.finish(attempt, settlement, timeline: timeline, now: now) }
 }

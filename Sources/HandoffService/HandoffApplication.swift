@@ -58,14 +58,14 @@ public final class HandoffApplication: Sendable {
                 url: url, secret: configuration.eventWebhookSecret, client: httpClient)
         }
         let dispatcher = OutboxDispatcher(
-            database: database, handlers: handlers, maxAttempts: configuration.outboxMaxAttempts, logger: logger)
+            database: database, events: hub, webhooks: webhooks, handlers: handlers,
+            maxAttempts: configuration.outboxMaxAttempts, logger: logger)
         self.dispatcher = dispatcher
         let routingTexts = Self.routingTexts(configuration)
         let routing = Routing(
-            webhooks: webhooks, phrases: routingTexts.phrases, counters: counters,
-            holdingText: routingTexts.holdingText)
+            phrases: routingTexts.phrases, counters: counters, holdingText: routingTexts.holdingText)
         answerDeadline = AnswerDeadline(
-            database: database, routing: routing, events: hub, sla: configuration.answerSLA,
+            database: database, routing: routing, events: hub, webhooks: webhooks, sla: configuration.answerSLA,
             outboxChanged: { dispatcher.wake() })
         let chat = ChatService(
             database: database, events: hub, webhooks: webhooks, outboxChanged: { dispatcher.wake() },

@@ -42,27 +42,26 @@ public struct OutboxRepository {
         return connection.lastInsertRowID
     }
 
-    /// Marks up to `limit` due rows of `kind` as `sending` and returns them: replies (priority 0)
-    /// before proactive sends, then oldest first.
-    public func claimDue(kind: String, now: Int64, limit: Int) throws(StorageError) -> [OutboxItem] {
-        let rows = try connection.query(
+    /// Up to `limit` due rows of `kind`: replies (priority 0) before proactive sends, then oldest
+    /// first. Reading them claims nothing (see `claim`).
+    public func due(kind: String, now: Int64, limit: Int) throws(StorageError) -> [OutboxItem] {
+        try connection.query(
             """
             SELECT * FROM outbox WHERE state = 'pending' AND kind = ? AND next_attempt_at <= ?
             ORDER BY priority, next_attempt_at, id LIMIT ?
             """,
             [.text(kind), .integer(now), .int(limit)]
         ).map(Self.item)
-        for row in rows {
-            try connection.execute(
-                "UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = ? WHERE id = ?",
-                [.integer(now), .integer(row.id)])
-        }
-        return rows.map {
-            var claimed = $0
-            claimed.state = "sending"
-            claimed.attempts += 1
-            return claimed
-        }
+    }
+
+    /// Marks a pending row `sending` and counts the attempt; false when it is no longer pending.
+    public func claim(id: Int64, now: Int64) throws(StorageError) -> Bool {
+        try connection.execute(
+            """
+            UPDATE outbox SET state = 'sending', attempts = attempts + 1, updated_at = ?
+            WHERE id = ? AND state = 'pending'
+            """,
+            [.integer(now), .integer(id)]) == 1
     }
 
     /// The earliest time a pending row of `kind` falls due, if any.

@@ -92,8 +92,9 @@ import Testing
         simulator.fail(.optedOut, count: 2)
         let phones = (0..<Self.texts - 1).map { "+1415555\(String(format: "%04d", $0))" } + [Self.unreachable]
         let now = clock.now
-        let messageIDs = try await database.write { connection in
-            let chat = ChatRepository(connection)
+        let timeline = Timeline(database: database, events: nil, webhooks: EventWebhooks(isEnabled: false)) { _ in }
+        let messageIDs = try await timeline.write { timeline in
+            let chat = ChatRepository(timeline.connection)
             try chat.insert(ContactRecord(id: "ct1", phoneE164: nil, locale: nil, timeZone: nil, createdAt: now))
             let conversation = try chat.insert(
                 ConversationRecord(
@@ -102,8 +103,8 @@ import Testing
             return try phones.map { phone in
                 try SMSService.enqueue(
                     conversationID: conversation.id, to: phone, body: "For \(phone)", author: "agent", priority: 0,
-                    connection: connection, webhooks: EventWebhooks(isEnabled: false), now: now
-                ).0.id
+                    timeline: timeline, now: now
+                ).id
             }
         }
 

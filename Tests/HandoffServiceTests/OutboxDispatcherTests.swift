@@ -18,12 +18,10 @@ import Testing
 
         init(_ script: [OutboxDispatcher.Outcome]) { self.script = Mutex(script) }
 
-        func deliver(_ item: OutboxItem) async -> OutboxDispatcher.Outcome {
+        func deliver(_ item: inout OutboxItem) async -> OutboxDispatcher.Outcome {
             attempts.withLock { $0.append(item.id) }
             return script.withLock { $0.isEmpty ? .delivered : $0.removeFirst() }
         }
-
-        func gaveUp(_ item: OutboxItem, error: String) async {}
 
         func orderingKey(_ item: OutboxItem) -> String? { nil }
     }
@@ -123,7 +121,7 @@ import Testing
     @Test func resumesRowsACrashLeftInFlight() async throws {
         let id = try await enqueue()
         let now = clock.now
-        _ = try await database.write { try OutboxRepository($0).claimDue(kind: "webhook", now: now, limit: 10) }
+        _ = try await database.write { try OutboxRepository($0).claim(id: id, now: now) }
         #expect(try await item(id)?.state == "sending")
         let handler = ScriptedHandler([])
         let dispatcher = dispatcher(handler)
@@ -137,12 +135,10 @@ import Testing
     final class StalledHandler: OutboxDispatcher.Handler {
         let released = WakeSignal()
 
-        func deliver(_ item: OutboxItem) async -> OutboxDispatcher.Outcome {
+        func deliver(_ item: inout OutboxItem) async -> OutboxDispatcher.Outcome {
             await released.wait(timeout: .seconds(30))
             return .delivered
         }
-
-        func gaveUp(_ item: OutboxItem, error: String) async {}
 
         func orderingKey(_ item: OutboxItem) -> String? { nil }
     }

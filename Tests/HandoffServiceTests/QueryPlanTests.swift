@@ -120,7 +120,8 @@ import Testing
         }
         #expect(try HandoffRepository(connection).codesSent(since: since) == 100)
         let outbox = OutboxRepository(connection)
-        _ = try outbox.claimDue(kind: "sms", now: 1, limit: 32)
+        _ = try outbox.due(kind: "sms", now: 1, limit: 32)
+        _ = try outbox.claim(id: 42, now: 1)
         _ = try outbox.nextDueTime(kind: "sms")
         _ = try outbox.gauges(kinds: ["sms", "webhook"])
         _ = try outbox.proactiveSendTimes(to: phone, since: 0)

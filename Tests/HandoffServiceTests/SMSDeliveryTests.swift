@@ -61,17 +61,17 @@ import Testing
     ) async throws -> [String] {
         let (_, session) = try await ChatAPITests.startSession(client)
         let conversationID = try #require(session["conversation_id"] as? String)
-        let ids = try await application.database.write { connection in
+        let timeline = Timeline(
+            database: application.database, events: nil, webhooks: EventWebhooks(isEnabled: false)
+        ) { _ in application.outboxChanged() }
+        return try await timeline.write { timeline in
             try bodies.map { body in
                 try SMSService.enqueue(
                     conversationID: conversationID, to: phone, body: body, author: "agent", priority: 0,
-                    connection: connection, webhooks: EventWebhooks(isEnabled: false),
-                    now: ChatService.currentMilliseconds()
-                ).0.id
+                    timeline: timeline, now: ChatService.currentMilliseconds()
+                ).id
             }
         }
-        application.outboxChanged()
-        return ids
     }
 
     static func status(_ id: String, _ application: HandoffApplication) async throws -> String? {

@@ -1,0 +1,95 @@
+package import Storage
+
+/// The one way changes reach conversations' timelines: a use case writes through a
+/// `TimelineWriter` inside `write`, and once the transaction committed `write` publishes the events
+/// it appended to the live streams and wakes the outbox for the kinds of rows it queued. Nothing
+/// else publishes or wakes, so a write that added nothing (a repeated webhook) wakes nobody.
+package final class Timeline: Sendable {
+    let database: Database
+    /// Nil from the command line: no live streams to wake in this process.
+    private let events: EventHub?
+    private let webhooks: EventWebhooks
+    /// Called after a commit that queued outbox rows, with their kinds.
+    private let outboxChanged: @Sendable (Set<String>) -> Void
+
+    package init(
+        database: Database, events: EventHub?, webhooks: EventWebhooks,
+        outboxChanged: @escaping @Sendable (Set<String>) -> Void
+    ) {
+        self.database = database
+        self.events = events
+        self.webhooks = webhooks
+        self.outboxChanged = outboxChanged
+    }
+
+    /// Runs `body` in one write transaction and returns its result once committed, after telling
+    /// the streams and the outbox what it wrote.
+    package func write<T: Sendable>(_ body: @escaping @Sendable (TimelineWriter) throws -> T) async throws -> T {
+        let webhooks = webhooks
+        let (result, written) = try await database.write { connection in
+            let writer = TimelineWriter(connection, webhooks: webhooks)
+            return (try body(writer), writer.written)
+        }
+        if !written.events.isEmpty { events?.publish(written.events) }
+        if !written.outboxKinds.isEmpty { outboxChanged(written.outboxKinds) }
+        return result
+    }
+}
+
+/// The timeline writes of one transaction: messages with their events and business webhooks,
+/// other events, outbox rows. Keeps what must be announced after the commit (see `Timeline`).
+package final class TimelineWriter {
+    /// What a transaction added that others must hear of once it commits.
+    struct Written: Sendable {
+        var events: [ConversationEventRecord] = []
+        var outboxKinds: Set<String> = []
+    }
+
+    /// The transaction's connection, for the use case's other rows.
+    package let connection: Connection
+    private let webhooks: EventWebhooks
+    private(set) var written = Written()
+
+    init(_ connection: Connection, webhooks: EventWebhooks) {
+        self.connection = connection
+        self.webhooks = webhooks
+    }
+
+    /// A new message in its conversation: the row (idempotent by `clientKey`), its `message`
+    /// event and its `message.created` webhook, all dated when the message was created.
+    func append(_ message: MessageRecord, clientKey: String? = nil) throws -> MessageRecord {
+        let message = try ChatRepository(connection).insert(message, clientKey: clientKey)
+        let json = MessageJSON(message)
+        try appendEvent(conversationID: message.conversationID, type: "message", json, now: message.createdAt)
+        try recordWebhook("message.created", json, now: message.createdAt)
+        return message
+    }
+
+    /// An event on a conversation's timeline, for its live streams.
+    @discardableResult
+    func appendEvent<Payload: Encodable>(
+        conversationID: String, type: String, _ payload: Payload, now: Int64
+    ) throws -> ConversationEventRecord {
+        let event = try ChatRepository(connection).appendEvent(
+            conversationID: conversationID, type: type, payload: try JSONPayload.string(payload), now: now)
+        written.events.append(event)
+        return event
+    }
+
+    /// A business event for the event webhook (nothing when no webhook is configured).
+    func recordWebhook<Data: Encodable>(_ type: String, _ data: Data, now: Int64) throws {
+        guard let payload = try webhooks.payload(type, data, now: now) else { return }
+        try enqueue(kind: OutboxKind.webhook, payload: payload, messageID: nil, priority: 0, now: now)
+    }
+
+    /// Work for the outbox, due now.
+    func enqueue(kind: String, payload: String, messageID: String?, priority: Int, now: Int64) throws {
+        try OutboxRepository(connection).enqueue(
+            kind: kind, payload: payload, messageID: messageID, priority: priority,
+            requestID: RequestOrigin.requestID, now: now)
+        written.outboxKinds.insert(kind)
+    }
+
+    /// A row of `kind` became due again without `enqueue` (an operator's replay).
+    func requeued(kind: String) { written.outboxKinds.insert(kind) }
+}

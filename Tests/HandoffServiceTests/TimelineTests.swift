@@ -1,0 +1,141 @@
+import Foundation
+import Gateway
+import HTTPValues
+import Logging
+import Storage
+import Synchronization
+import TestSupport
+import Testing
+
+@testable import HandoffDomain
+@testable import HandoffService
+
+/// What a timeline write costs and wakes: writer transactions per text, wake-ups per webhook.
+@Suite struct TimelineTests {
+    /// Accepts every text at once.
+    final class AcceptingGateway: SMSGateway {
+        let sent = Mutex<[OutboundSMS]>([])
+
+        func send(_ sms: OutboundSMS) async throws(GatewayError) -> SendReceipt {
+            let count = sent.withLock {
+                $0.append(sms)
+                return $0.count
+            }
+            return SendReceipt(providerMessageID: "SM\(count)", status: "queued", segments: 1)
+        }
+
+        func isAuthentic(url: String, form: URLEncodedForm, headers: HTTPHeaders) -> Bool { false }
+        func parseInbound(_ form: URLEncodedForm) throws(GatewayError) -> InboundSMS {
+            throw GatewayError(.malformedWebhook, code: "unused", message: "not in this test")
+        }
+        func parseDeliveryReport(_ form: URLEncodedForm) throws(GatewayError) -> DeliveryReport {
+            throw GatewayError(.malformedWebhook, code: "unused", message: "not in this test")
+        }
+    }
+
+    final class Counter: Sendable {
+        private let value = Atomic<Int>(0)
+        var count: Int { value.load(ordering: .relaxed) }
+        func add() { value.add(1, ordering: .relaxed) }
+        func reset() { value.store(0, ordering: .relaxed) }
+    }
+
+    let directory: TemporaryDirectory
+    let database: Database
+    /// Every `Database.write` and `withWriter` call: the writer transactions asked for.
+    let writes = Counter()
+    static let phone = "+14155550100"
+
+    init() async throws {
+        directory = try TemporaryDirectory()
+        let writes = writes
+        database = try Database(
+            path: directory.file("db.sqlite").path, readers: 2,
+            writeContext: {
+                writes.add()
+                return nil
+            })
+        let migrator = try Migrator(
+            directory: HandoffApplicationTests.repositoryRoot.appendingPathComponent("migrations").path)
+        try await database.withWriter { try migrator.migrate($0) }
+    }
+
+    /// A conversation that continues by text with `phone`, the customer having just written.
+    func activeSMSConversation() async throws -> String {
+        let now = ChatService.currentMilliseconds()
+        return try await database.write { connection in
+            let chat = ChatRepository(connection)
+            try chat.insert(ContactRecord(id: "ct1", phoneE164: Self.phone, locale: nil, timeZone: nil, createdAt: now))
+            let conversation = try chat.insert(
+                ConversationRecord(
+                    id: "conv1", contactID: "ct1", state: "open", activeChannel: "sms", createdAt: now, updatedAt: now))
+            _ = try chat.insert(
+                MessageRecord(
+                    id: "msg-in", conversationID: conversation.id, direction: "inbound", channel: "sms",
+                    author: "visitor", body: "Is it in stock?", status: "received", createdAt: now, updatedAt: now),
+                clientKey: nil)
+            return conversation.id
+        }
+    }
+
+    @Test func anAgentReplyCostsTwoWriterTransactionsAfterItsRequest() async throws {
+        let gateway = AcceptingGateway()
+        let events = EventHub()
+        let webhooks = EventWebhooks(isEnabled: false)
+        let sms = SMSService(
+            database: database, events: events, webhooks: webhooks, gateway: gateway,
+            statusCallbackURL: "http://127.0.0.1:9/status", maxInFlight: 4)
+        let dispatcher = OutboxDispatcher(
+            database: database, events: events, webhooks: webhooks,
+            handlers: [OutboxKind.sms: SMSDeliveryHandler(sms: sms)],
+            maxAttempts: 5, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+        let chat = ChatService(
+            database: database, events: events, webhooks: webhooks, outboxChanged: { dispatcher.wake() },
+            routing: nil, sessionLifetimeDays: 30, maxMessageCharacters: 2_000)
+        let conversationID = try await activeSMSConversation()
+        try await dispatcher.start()
+
+        for reply in 1...3 {
+            writes.reset()
+            let (message, _) = try await chat.postReply(
+                conversationID: conversationID, author: "agent", body: "Yes, reply \(reply).", clientKey: nil)
+            #expect(
+                try await eventually(seconds: 5) {
+                    try await database.read { connection in
+                        try ChatRepository(connection).message(id: message.id)?.status == "sent"
+                            && OutboxRepository(connection).list(state: "done", kind: "sms", afterID: 0, limit: 10)
+                                .count == reply
+                    }
+                })
+            // Idle rounds only read: nothing more is written once the text settled.
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(writes.count == 3, "the reply's request, the claim, the settlement")
+        }
+        #expect(gateway.sent.withLock { $0.map(\.body) } == ["Yes, reply 1.", "Yes, reply 2.", "Yes, reply 3."])
+        await dispatcher.stop()
+    }
+
+    @Test func aRepeatedInboundTextWakesNothing() async throws {
+        let wakeUps = Counter()
+        let events = EventHub()
+        let webhooks = EventWebhooks(isEnabled: true)
+        let routing = Routing(holdingText: "A person will answer.")
+        let handoff = HandoffFlow(
+            database: database, events: events, webhooks: webhooks,
+            settings: HandoffFlow.Settings(
+                brand: "Acme", program: "chat", defaultRegion: "US", allowedRegions: ["US"], consentText: "",
+                confirmationTemplate: "", summaryTemplate: ""),
+            outboxChanged: {})
+        let inbound = InboundSMSService(
+            database: database, events: events, webhooks: webhooks, handoff: handoff, routing: routing,
+            brand: "Acme", program: "chat", outboxChanged: { wakeUps.add() })
+        _ = try await activeSMSConversation()
+        let text = InboundSMS(
+            providerMessageID: "SM-in-1", from: Self.phone, to: "+15005550006", body: "Thanks!", segments: 1,
+            optOutType: nil)
+        _ = try await inbound.receive(text, raw: "MessageSid=SM-in-1")
+        #expect(wakeUps.count == 1, "its message.created webhook")
+        _ = try await inbound.receive(text, raw: "MessageSid=SM-in-1")
+        #expect(wakeUps.count == 1, "the repeat wrote nothing")
+    }
+}

@@ -90,6 +90,18 @@ package final class TimelineWriter {
         written.outboxKinds.insert(kind)
     }
 
+    /// Runs `body` in a savepoint of the transaction: when it throws, its writes are undone and
+    /// none of them is announced.
+    func savepoint<T>(_ body: () throws -> T) throws -> T {
+        let before = written
+        do {
+            return try connection.savepoint(body)
+        } catch {
+            written = before
+            throw error
+        }
+    }
+
     /// A row of `kind` became due again without `enqueue` (an operator's replay).
     func requeued(kind: String) { written.outboxKinds.insert(kind) }
 }

@@ -164,3 +164,49 @@ import Testing
         await dispatcher.stop()
     }
 }
+
+extension OutboxDispatcherTests {
+    /// Cannot begin its first attempt (a row it cannot read), then delivers.
+    final class UnreadableOnceHandler: OutboxDispatcher.Handler {
+        let failuresLeft = Mutex(1)
+
+        struct Unreadable: Error {}
+
+        func begin(_ attempt: OutboxItem, item: OutboxItem, timeline: TimelineWriter, now: Int64) throws
+            -> OutboxDispatcher.Begun<OutboxItem>
+        {
+            let fail = failuresLeft.withLock { left in
+                defer { left -= 1 }
+                return left > 0
+            }
+            if fail { throw Unreadable() }
+            return .send(attempt)
+        }
+
+        func deliver(_ item: inout OutboxItem) async -> OutboxDispatcher.Outcome { .delivered }
+
+        func orderingKey(_ item: OutboxItem) -> String? { nil }
+    }
+
+    @Test func aRowThatCannotBeginWaitsItsBackoffLikeAFailedDelivery() async throws {
+        let clock = clock
+        let dispatcher = OutboxDispatcher(
+            database: database, handlers: ["webhook": UnreadableOnceHandler()], maxAttempts: 5,
+            logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, now: { clock.now })
+        try await dispatcher.start()
+        let id = try await enqueue()
+        dispatcher.wake()
+        #expect(
+            try await eventually(seconds: 5) {
+                let row = try await item(id)
+                return row?.attempts == 1 && row?.state == "pending"
+            })
+        let row = try #require(try await item(id))
+        #expect(row.lastError?.contains("Unreadable") == true)
+        #expect((1_000...2_000).contains(row.nextAttemptAt - clock.now), "the first retry's backoff")
+        clock.advance(by: row.nextAttemptAt - clock.now)
+        dispatcher.wake()
+        #expect(try await eventually(seconds: 5) { try await item(id)?.state == "done" })
+        await dispatcher.stop()
+    }
+}

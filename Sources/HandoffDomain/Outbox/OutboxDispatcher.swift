@@ -192,7 +192,16 @@ package final class OutboxDispatcher: Sendable {
             var claimed = item
             claimed.state = "sending"
             claimed.attempts += 1
-            let begun = try handler.begin(attempt, item: claimed, timeline: writer, now: claimedAt)
+            let begun: Begun<H.Attempt>
+            do {
+                begun = try writer.savepoint {
+                    try handler.begin(attempt, item: claimed, timeline: writer, now: claimedAt)
+                }
+            } catch {
+                // Not even started (the message could not be read...): the attempt counts and the
+                // row waits its backoff, as when a delivery fails.
+                begun = .settled(.retry("\(error)", retryAfter: nil))
+            }
             if case .settled(let outcome) = begun {
                 _ = try Self.settle(claimed, outcome, outbox: outbox, maxAttempts: maxAttempts, now: claimedAt)
             }

@@ -271,6 +271,10 @@ public final class HandoffApplication: Sendable {
     /// Wakes the outbox dispatcher (after a commit that queued work).
     func outboxChanged() { dispatcher.wake() }
 
+    /// Answers a request through the routes and middleware without a socket (tests reach it
+    /// through `@testable import`; see `HTTPServer.respond(to:)`).
+    func respond(to request: HTTPRequest) async -> HTTPResponse { await server.respond(to: request) }
+
     /// The bound port (the configured one, or the one picked for port 0).
     public var port: Int { server.port }
 

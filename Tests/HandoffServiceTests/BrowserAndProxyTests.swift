@@ -8,7 +8,8 @@ import Testing
 
 /// What reaches the server from browsers and through proxies (issue 15, sections 3 and 5): field
 /// limits, session creation per address, wrong API keys, trusted proxies, exact CORS origins,
-/// unknown programs, the `__Host-` cookie and JSON content types; each on a live server.
+/// unknown programs, the `__Host-` cookie and JSON content types; on a live server where the
+/// client's address, headers or cookies as sent matter, else in process.
 @Suite struct BrowserAndProxyTests {
     static let json = [("Content-Type", "application/json")]
 
@@ -21,7 +22,7 @@ import Testing
     }
 
     @Test func sessionDetailsHaveLimitsAndThePageIsAnHTTPURL() async throws {
-        try await ChatAPITests.withApp { client in
+        try await TestApplication.inProcess { _, client, _ in
             let long = { (count: Int) in String(repeating: "a", count: count) }
             let cases: [(String, String, String)] = [
                 (#"{"page_url":"https://shop.example/\#(long(100_000))"}"#, "page_url", "too_long"),
@@ -57,15 +58,15 @@ import Testing
             let conversationID = try #require(fine.json?["conversation_id"] as? String)
             for body in [#"{"reason":"\#(long(501))"}"#, #"{"queue":"\#(long(65))"}"#] {
                 let response = try await client.request(
-                    "POST", "/v1/conversations/\(conversationID)/escalate", headers: RoutingTests.auth, body: body)
+                    "POST", "/v1/conversations/\(conversationID)/escalate", headers: API.agent, body: body)
                 #expect(response.status == 422 && Self.errorCode(response) == "too_long", "\(body.prefix(30))")
             }
         }
     }
 
     @Test func theLedgerRecordsTheForwardedClientAndCutsLongHeaders() async throws {
-        let proxies = try Self.proxies(["127.0.0.1"])
-        try await SMSDeliveryTests.withApp({ $0.trustedProxies = proxies }) { _, client, _ in
+        let proxies = try TestApplication.trustedProxies(["127.0.0.1"])
+        try await TestApplication.live({ $0.trustedProxies = proxies }) { _, client, _ in
             let forwarded = [("X-Forwarded-For", "198.51.100.23")]
             let session = try await client.request(
                 "POST", "/v1/sessions", headers: Self.json + forwarded,
@@ -80,7 +81,7 @@ import Testing
                 body: #"{"phone":"+14155550161","consent":true}"#)
             #expect(started.status == 202)
             let ledger = try await client.request(
-                "GET", "/v1/contacts/%2B14155550161/consents", headers: RoutingTests.auth)
+                "GET", "/v1/contacts/%2B14155550161/consents", headers: API.agent)
             let entry = try #require((ledger.json?["consents"] as? [[String: Any]])?.first)
             #expect(entry["ip_address"] as? String == "198.51.100.23")
             #expect((entry["user_agent"] as? String)?.count == FieldLimits.userAgent)
@@ -90,11 +91,11 @@ import Testing
     }
 
     @Test func sessionCreationIsRateLimitedPerClientAddress() async throws {
-        let proxies = try Self.proxies(["127.0.0.0/8"])
-        try await ChatAPITests.withApp({
+        let proxies = try TestApplication.trustedProxies(["127.0.0.0/8"])
+        try await TestApplication.live({
             $0.sessionsPerMinutePerIP = 3
             $0.trustedProxies = proxies
-        }) { client in
+        }) { _, client, _ in
             var cookies: [String] = []
             for _ in 0..<3 {
                 let response = try await client.request("POST", "/v1/sessions")
@@ -115,7 +116,7 @@ import Testing
     }
 
     @Test func aRightKeyWorksFromAnAddressThatGuessed() async throws {
-        try await ChatAPITests.withApp { client in
+        try await TestApplication.inProcess { _, client, _ in
             for attempt in 0..<21 {
                 _ = try await client.request(
                     "GET", "/v1/conversations", headers: [("Authorization", "Bearer guess-\(attempt)-0000000000")])
@@ -125,14 +126,14 @@ import Testing
             #expect(wrong.status == 429)
             let missing = try await client.request("GET", "/v1/conversations")
             #expect(missing.status == 429, "no key while locked out is refused as well")
-            let right = try await client.request("GET", "/v1/conversations", headers: RoutingTests.auth)
+            let right = try await client.request("GET", "/v1/conversations", headers: API.agent)
             #expect(right.status == 200, "a guesser on the same address does not lock the integration out")
         }
     }
 
     @Test func trustedProxiesNameTheClientAndOthersAreNotBelieved() async throws {
-        let proxies = try Self.proxies(["10.0.0.0/8", "127.0.0.1"])
-        try await ChatAPITests.withApp({ $0.trustedProxies = proxies }) { (client) async throws in
+        let proxies = try TestApplication.trustedProxies(["10.0.0.0/8", "127.0.0.1"])
+        try await TestApplication.live({ $0.trustedProxies = proxies }) { (_, client, _) async throws in
             for _ in 0..<20 { #expect(try await Self.guess(client, "198.51.100.7").status == 401) }
             #expect(try await Self.guess(client, "198.51.100.7").status == 429)
             #expect(try await Self.guess(client, "198.51.100.8").status == 401, "another client, its own budget")
@@ -141,7 +142,7 @@ import Testing
             #expect(try await Self.guess(client, "198.51.100.7, 10.1.2.3").status == 429, "through a second proxy")
             #expect(try await Self.guess(client, "not-an-address").status == 401)
         }
-        try await ChatAPITests.withApp { client in
+        try await TestApplication.live { _, client, _ in
             for index in 0..<20 { _ = try await Self.guess(client, "198.51.100.\(index)") }
             let ignored = try await Self.guess(client, "198.51.100.99")
             #expect(ignored.status == 429, "without trusted proxies the header is ignored")
@@ -149,7 +150,7 @@ import Testing
     }
 
     @Test func trustedProxySettingsParseAddressesAndBlocks() throws {
-        let proxies = try Self.proxies(["10.0.0.0/8", "2001:db8::/32", "192.0.2.1"])
+        let proxies = try TestApplication.trustedProxies(["10.0.0.0/8", "2001:db8::/32", "192.0.2.1"])
         #expect(proxies.description == "10.0.0.0/8,2001:db8::/32,192.0.2.1")
         #expect(proxies.contains(IPAddress(parsing: "10.200.3.4")!))
         #expect(proxies.contains(IPAddress(parsing: "::ffff:10.0.0.1")!), "IPv4-mapped IPv6 is IPv4")
@@ -167,8 +168,8 @@ import Testing
     }
 
     @Test func originsMatchTheConfiguredListExactly() async throws {
-        try await ChatAPITests.withApp({ $0.publicURL = "https://chat.example.com" }) { client in
-            let (cookie, _) = try await ChatAPITests.startSession(client)
+        try await TestApplication.live({ $0.publicURL = "https://chat.example.com" }) { _, client, _ in
+            let (cookie, _) = try await API.startSession(client)
             let post = { (origin: String) in
                 try await client.request(
                     "POST", "/v1/messages", headers: [("Cookie", cookie), ("Origin", origin)] + Self.json,
@@ -182,13 +183,13 @@ import Testing
                 #expect(response.status == 403, "\(origin)")
                 #expect(response.header("Access-Control-Allow-Origin") == nil, "\(origin)")
             }
-            for origin in [ChatAPITests.origin, "https://chat.example.com"] {
+            for origin in [TestApplication.origin, "https://chat.example.com"] {
                 let response = try await post(origin)
                 #expect(response.status == 201, "\(origin)")
                 #expect(response.header("Access-Control-Allow-Origin") == origin)
             }
         }
-        try await ChatAPITests.withApp({ $0.widgetOrigins = ["https://shop.example:443"] }) { client in
+        try await TestApplication.live({ $0.widgetOrigins = ["https://shop.example:443"] }) { _, client, _ in
             let response = try await client.request(
                 "POST", "/v1/sessions", headers: [("Origin", "https://shop.example")])
             #expect(response.status == 201, "a default port is what browsers leave out")
@@ -196,8 +197,8 @@ import Testing
     }
 
     @Test func unknownProgramsAreRefusedBeforeAnythingIsRecorded() async throws {
-        try await SMSDeliveryTests.withApp { _, client, simulator in
-            let (cookie, _) = try await ChatAPITests.startSession(client)
+        try await TestApplication.inProcess { _, client, simulator in
+            let (cookie, _) = try await API.startSession(client)
             let headers = [("Cookie", cookie)] + Self.json
             let unknown = try await client.request(
                 "POST", "/v1/handoff", headers: headers,
@@ -205,7 +206,7 @@ import Testing
             #expect(unknown.status == 422)
             #expect(Self.errorCode(unknown) == "unknown_program" && Self.errorField(unknown) == "program")
             let ledger = try await client.request(
-                "GET", "/v1/contacts/%2B14155550162/consents", headers: RoutingTests.auth)
+                "GET", "/v1/contacts/%2B14155550162/consents", headers: API.agent)
             #expect((ledger.json?["consents"] as? [[String: Any]])?.isEmpty == true)
             #expect(simulator.inbox(of: "+14155550162").isEmpty)
             let chat = try await client.request(
@@ -216,7 +217,7 @@ import Testing
     }
 
     @Test func aSecureCookieIsHostPrefixedAndAValidOneWins() async throws {
-        try await ChatAPITests.withApp({ $0.cookieSecure = true }) { client in
+        try await TestApplication.live({ $0.cookieSecure = true }) { _, client, _ in
             let started = try await client.request("POST", "/v1/sessions")
             let setCookie = try #require(started.header("Set-Cookie"))
             #expect(setCookie.hasPrefix("__Host-handoff_session="))
@@ -237,8 +238,8 @@ import Testing
                 "GET", "/v1/session", headers: [("Cookie", "handoff_session=\(token)")])
             #expect(unprefixed.status == 401, "a cookie without the prefix could have been set by another host")
         }
-        try await ChatAPITests.withApp { client in
-            let (cookie, _) = try await ChatAPITests.startSession(client)
+        try await TestApplication.live { _, client, _ in
+            let (cookie, _) = try await API.startSession(client)
             let forged = "handoff_session=" + String(repeating: "B", count: 43)
             let resumed = try await client.request(
                 "POST", "/v1/sessions", headers: [("Cookie", "\(forged); \(cookie)")])
@@ -247,8 +248,8 @@ import Testing
     }
 
     @Test func jsonEndpointsTakeOnlyApplicationJSON() async throws {
-        try await ChatAPITests.withApp { client in
-            let (cookie, _) = try await ChatAPITests.startSession(client)
+        try await TestApplication.live { _, client, _ in
+            let (cookie, _) = try await API.startSession(client)
             let body = #"{"body":"hello"}"#
             // text/plain with any parameters is what a page on another site sends without a preflight.
             for type in [
@@ -277,9 +278,5 @@ import Testing
         try await client.request(
             "GET", "/v1/conversations",
             headers: [("Authorization", "Bearer guess-0000000000000"), ("X-Forwarded-For", forwarded)])
-    }
-
-    static func proxies(_ entries: [String]) throws -> TrustedProxies {
-        try TrustedProxies.parse(entries).get()
     }
 }

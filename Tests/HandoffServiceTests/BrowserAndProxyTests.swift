@@ -11,12 +11,6 @@ import Testing
 /// unknown programs, the `__Host-` cookie and JSON content types; on a live server where the
 /// client's address, headers or cookies as sent matter, else in process.
 @Suite struct BrowserAndProxyTests {
-    static let json = [("Content-Type", "application/json")]
-
-    static func errorCode(_ response: HTTPTestClient.Response) -> String? {
-        (response.json?["error"] as? [String: Any])?["code"] as? String
-    }
-
     static func errorField(_ response: HTTPTestClient.Response) -> String? {
         (response.json?["error"] as? [String: Any])?["field"] as? String
     }
@@ -34,19 +28,19 @@ import Testing
                 (#"{"display_name":"\#(long(101))"}"#, "display_name", "too_long"),
             ]
             for (body, field, code) in cases {
-                let response = try await client.request("POST", "/v1/sessions", headers: Self.json, body: body)
+                let response = try await client.request("POST", "/v1/sessions", headers: API.jsonContent, body: body)
                 #expect(response.status == 422, "\(body.prefix(80))")
-                #expect(Self.errorField(response) == field && Self.errorCode(response) == code, "\(body.prefix(80))")
+                #expect(Self.errorField(response) == field && API.errorCode(response) == code, "\(body.prefix(80))")
                 #expect(response.header("Set-Cookie") == nil, "no session was started")
             }
             let fine = try await client.request(
-                "POST", "/v1/sessions", headers: Self.json,
+                "POST", "/v1/sessions", headers: API.jsonContent,
                 body:
                     #"{"page_url":"HTTPS://shop.example:8443/p?utm_source=x#top","locale":"en-US","timezone":"America/Los_Angeles","display_name":"\#(long(100))"}"#
             )
             #expect(fine.status == 201)
             let cookie = try #require(fine.header("Set-Cookie")?.split(separator: ";").first.map(String.init))
-            let headers = [("Cookie", cookie)] + Self.json
+            let headers = [("Cookie", cookie)] + API.jsonContent
             let handoffCases: [(String, String, String)] = [
                 ("/v1/handoff", #"{"phone":"\#(String(repeating: "1", count: 65))","consent":true}"#, "phone"),
                 ("/v1/handoff/verify", #"{"code":"\#(String(repeating: "1", count: 33))"}"#, "code"),
@@ -59,7 +53,7 @@ import Testing
             for body in [#"{"reason":"\#(long(501))"}"#, #"{"queue":"\#(long(65))"}"#] {
                 let response = try await client.request(
                     "POST", "/v1/conversations/\(conversationID)/escalate", headers: API.agent, body: body)
-                #expect(response.status == 422 && Self.errorCode(response) == "too_long", "\(body.prefix(30))")
+                #expect(response.status == 422 && API.errorCode(response) == "too_long", "\(body.prefix(30))")
             }
         }
     }
@@ -69,7 +63,7 @@ import Testing
         try await TestApplication.live({ $0.trustedProxies = proxies }) { _, client, _ in
             let forwarded = [("X-Forwarded-For", "198.51.100.23")]
             let session = try await client.request(
-                "POST", "/v1/sessions", headers: Self.json + forwarded,
+                "POST", "/v1/sessions", headers: API.jsonContent + forwarded,
                 body: #"{"page_url":"https://shop.example/cart"}"#)
             let cookie = try #require(session.header("Set-Cookie")?.split(separator: ";").first.map(String.init))
             let started = try await client.request(
@@ -77,7 +71,7 @@ import Testing
                 headers: [
                     ("Cookie", cookie), ("User-Agent", String(repeating: "u", count: 4000)),
                     ("Accept-Language", "en-US," + String(repeating: "x", count: 1000)),
-                ] + Self.json + forwarded,
+                ] + API.jsonContent + forwarded,
                 body: #"{"phone":"+14155550161","consent":true}"#)
             #expect(started.status == 202)
             let ledger = try await client.request(
@@ -104,7 +98,7 @@ import Testing
                     try #require(response.header("Set-Cookie")?.split(separator: ";").first.map(String.init)))
             }
             let refused = try await client.request("POST", "/v1/sessions")
-            #expect(refused.status == 429 && Self.errorCode(refused) == "rate_limited")
+            #expect(refused.status == 429 && API.errorCode(refused) == "rate_limited")
             #expect(Int(refused.header("Retry-After") ?? "") ?? 0 >= 1)
             #expect(refused.header("Set-Cookie") == nil)
             let resumed = try await client.request("POST", "/v1/sessions", headers: [("Cookie", cookies[0])])
@@ -172,7 +166,7 @@ import Testing
             let (cookie, _) = try await API.startSession(client)
             let post = { (origin: String) in
                 try await client.request(
-                    "POST", "/v1/messages", headers: [("Cookie", cookie), ("Origin", origin)] + Self.json,
+                    "POST", "/v1/messages", headers: [("Cookie", cookie), ("Origin", origin)] + API.jsonContent,
                     body: #"{"body":"hello"}"#)
             }
             for origin in [
@@ -199,12 +193,12 @@ import Testing
     @Test func unknownProgramsAreRefusedBeforeAnythingIsRecorded() async throws {
         try await TestApplication.inProcess { _, client, simulator in
             let (cookie, _) = try await API.startSession(client)
-            let headers = [("Cookie", cookie)] + Self.json
+            let headers = [("Cookie", cookie)] + API.jsonContent
             let unknown = try await client.request(
                 "POST", "/v1/handoff", headers: headers,
                 body: #"{"phone":"+14155550162","consent":true,"program":"marketing_blast"}"#)
             #expect(unknown.status == 422)
-            #expect(Self.errorCode(unknown) == "unknown_program" && Self.errorField(unknown) == "program")
+            #expect(API.errorCode(unknown) == "unknown_program" && Self.errorField(unknown) == "program")
             let ledger = try await client.request(
                 "GET", "/v1/contacts/%2B14155550162/consents", headers: API.agent)
             #expect((ledger.json?["consents"] as? [[String: Any]])?.isEmpty == true)
@@ -258,7 +252,7 @@ import Testing
             ] {
                 let response = try await client.request(
                     "POST", "/v1/messages", headers: [("Cookie", cookie), ("Content-Type", type)], body: body)
-                #expect(response.status == 415 && Self.errorCode(response) == "unsupported_media_type", "\(type)")
+                #expect(response.status == 415 && API.errorCode(response) == "unsupported_media_type", "\(type)")
             }
             let emptyForm = try await client.request(
                 "POST", "/v1/sessions", headers: [("Content-Type", "text/plain")], body: "")

@@ -27,10 +27,6 @@ import Testing
             body: #"{"reason":"\#(reason)"\#(questionField)}"#)
     }
 
-    static func errorCode(_ response: HTTPTestClient.Response) -> String? {
-        (response.json?["error"] as? [String: Any])?["code"] as? String
-    }
-
     @Test func anAgentsOfferReachesTheWidgetAndTheAnswerThenGoesByText() async throws {
         try await TestApplication.inProcess { application, client, simulator in
             let phone = "+14155550171"
@@ -76,7 +72,7 @@ import Testing
 
             let again = try await client.request(
                 "POST", "/v1/conversations/\(conversationID)/offer", headers: API.agent, body: "")
-            #expect(again.status == 409 && Self.errorCode(again) == "already_active")
+            #expect(again.status == 409 && API.errorCode(again) == "already_active")
         }
     }
 
@@ -88,16 +84,16 @@ import Testing
             #expect(first.status == 201)
             let offerID = try #require((first.json?["offer"] as? [String: Any])?["id"] as? String)
             let twice = try await Self.widgetOffer(cookie, reason: "tab_hidden", question: question, client)
-            #expect(twice.status == 409 && Self.errorCode(twice) == "already_offered")
+            #expect(twice.status == 409 && API.errorCode(twice) == "already_offered")
 
             let (strangerCookie, _) = try await API.startSession(client)
             let foreign = try await Self.widgetOffer(strangerCookie, reason: "slow_answer", question: question, client)
-            #expect(foreign.status == 422 && Self.errorCode(foreign) == "invalid_field", "another chat's question")
+            #expect(foreign.status == 422 && API.errorCode(foreign) == "invalid_field", "another chat's question")
             let notMine = try await client.request(
                 "POST", "/v1/handoff/offers/\(offerID)/decline", headers: API.json(strangerCookie))
             #expect(notMine.status == 404)
             let badReason = try await Self.widgetOffer(cookie, reason: "agent", question: nil, client)
-            #expect(badReason.status == 422 && Self.errorCode(badReason) == "invalid_field")
+            #expect(badReason.status == 422 && API.errorCode(badReason) == "invalid_field")
 
             let declined = try await client.request(
                 "POST", "/v1/handoff/offers/\(offerID)/decline", headers: API.json(cookie))
@@ -105,7 +101,7 @@ import Testing
             #expect((declined.json?["offer"] as? [String: Any])?["state"] as? String == "declined")
             let next = try await Self.ask(cookie, "And on Sundays?", client)
             let after = try await Self.widgetOffer(cookie, reason: "slow_answer", question: next, client)
-            #expect(after.status == 409 && Self.errorCode(after) == "offer_declined")
+            #expect(after.status == 409 && API.errorCode(after) == "offer_declined")
         }
     }
 
@@ -116,9 +112,9 @@ import Testing
             _ = try await simulator.reply(from: phone, to: GatewaySetup.simulatorSender, body: "STOP")
             let byAgent = try await client.request(
                 "POST", "/v1/conversations/\(conversationID)/offer", headers: API.agent, body: #"{"reason":"bot"}"#)
-            #expect(byAgent.status == 409 && Self.errorCode(byAgent) == "suppressed")
+            #expect(byAgent.status == 409 && API.errorCode(byAgent) == "suppressed")
             let byWidget = try await Self.widgetOffer(cookie, reason: "tab_hidden", question: nil, client)
-            #expect(byWidget.status == 409 && Self.errorCode(byWidget) == "suppressed")
+            #expect(byWidget.status == 409 && API.errorCode(byWidget) == "suppressed")
             let unknown = try await client.request(
                 "POST", "/v1/conversations/conv_missing/offer", headers: API.agent, body: "")
             #expect(unknown.status == 404)

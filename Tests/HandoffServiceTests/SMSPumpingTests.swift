@@ -23,10 +23,6 @@ import Testing
             body: #"{"phone":"\#(phone)","consent":true}"#)
     }
 
-    static func errorCode(_ response: HTTPTestClient.Response) -> String? {
-        (response.json?["error"] as? [String: Any])?["code"] as? String
-    }
-
     @Test func refusesNumbersThatAreNotMobiles() async throws {
         try await TestApplication.inProcess({ $0.smsCountries = ["US", "GB", "ES"] }) { _, client, simulator in
             for phone in [
@@ -34,7 +30,7 @@ import Testing
             ] {
                 let refused = try await Self.ask(client, from: 1, phone: phone)
                 #expect(refused.status == 422, "\(phone)")
-                #expect(Self.errorCode(refused) == "unsupported_number", "\(phone)")
+                #expect(API.errorCode(refused) == "unsupported_number", "\(phone)")
                 #expect((refused.json?["error"] as? [String: Any])?["field"] as? String == "phone")
             }
             #expect(try await Self.ask(client, from: 1, phone: "+44 7911 123456").status == 202)
@@ -58,7 +54,7 @@ import Testing
                 #expect(try await Self.ask(client, from: 2, phone: phone, cookie: stranger).status == 202)
             }
             let limited = try await Self.ask(client, from: 2, phone: phone, cookie: stranger)
-            #expect(limited.status == 429 && Self.errorCode(limited) == "too_many_codes")
+            #expect(limited.status == 429 && API.errorCode(limited) == "too_many_codes")
             let wait = try #require(limited.header("Retry-After").flatMap { Int($0) })
             #expect((3590...3600).contains(wait), "until the stranger's first code is an hour old: \(wait)")
             let newSession = try await Self.ask(client, from: 2, phone: phone)
@@ -112,7 +108,7 @@ import Testing
                 if response.status == 429 { refused = response }
             }
             #expect(statuses == [202, 202, 429], "\(cap)")
-            #expect(refused.flatMap(Self.errorCode) == "too_many_codes")
+            #expect(refused.flatMap(API.errorCode) == "too_many_codes")
             let wait = try #require(refused?.header("Retry-After").flatMap { Int($0) })
             let window = cap == "address_day" ? 86_400 : 3_600
             #expect((window - 10...window).contains(wait), "\(cap): \(wait)")

@@ -12,6 +12,14 @@ enum API {
     /// The number the simulator's texts come from.
     static let sender = GatewaySetup.simulatorSender
 
+    /// The header of a JSON request body.
+    static let jsonContent = [("Content-Type", "application/json")]
+
+    /// The `error.code` of an error response.
+    static func errorCode(_ response: HTTPTestClient.Response) -> String? {
+        (response.json?["error"] as? [String: Any])?["code"] as? String
+    }
+
     /// The headers of a visitor's JSON request.
     static func json(_ cookie: String) -> [(String, String)] {
         [("Cookie", cookie), ("Content-Type", "application/json")]

@@ -22,7 +22,7 @@ import Testing
         let directory = try TemporaryDirectory()
         let sink = LogSink.capturing()
         let logger = Logger(label: "test") { LogLineHandler(label: $0, level: .info, format: .logfmt, sink: sink) }
-        let application = try await HandoffApplication(configuration: Self.configuration(in: directory), logger: logger)
+        let application = HandoffApplication(configuration: Self.configuration(in: directory), logger: logger)
         try await application.start()
         let client = HTTPTestClient(port: application.port)
 
@@ -57,7 +57,7 @@ import Testing
         try Data("CREATE TABLE a (id TEXT);".utf8).write(to: migrations.appendingPathComponent("0001_a.sql"))
         let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
         await #expect(throws: (any Error).self) {
-            _ = try await HandoffApplication(configuration: configuration, logger: logger)
+            try await HandoffApplication(configuration: configuration, logger: logger).start()
         }
     }
 }

@@ -130,16 +130,14 @@ public final class HTTPServer: Service {
             }
             guard let (fd, peer) = accepted else { return }
             if isDraining || connectionCount >= configuration.maxConnections {
-                refuse(
-                    fd,
-                    HTTPError(
-                        .serviceUnavailable, code: "overloaded",
-                        message: "The server is at its connection limit; retry shortly.",
-                        headers: [("Retry-After", "1")]))
+                refuse(fd, Self.atCapacity)
                 continue
             }
             let index = nextQueue.add(1, ordering: .relaxed).oldValue % connectionQueues.count
             let admitted = registry.withLock { registry -> HTTPConnection? in
+                // Checked again under the lock: `shutdown` either drains this connection or it
+                // is refused here, never left out of the drain.
+                guard !isDraining else { return nil }
                 let held = registry.perAddress[peer, default: 0]
                 guard held < configuration.maxConnectionsPerAddress || configuration.isExemptPeer(peer)
                 else { return nil }
@@ -151,15 +149,22 @@ public final class HTTPServer: Service {
             guard let admitted else {
                 refuse(
                     fd,
-                    HTTPError(
-                        .tooManyRequests, code: "too_many_connections",
-                        message: "This address has too many open connections; close some and retry.",
-                        headers: [("Retry-After", "1")]))
+                    isDraining
+                        ? Self.atCapacity
+                        : HTTPError(
+                            .tooManyRequests, code: "too_many_connections",
+                            message: "This address has too many open connections; close some and retry.",
+                            headers: [("Retry-After", "1")]))
                 continue
             }
             admitted.start()
         }
     }
+
+    /// The answer to a connection past `maxConnections`, or one arriving while draining.
+    private static let atCapacity = HTTPError(
+        .serviceUnavailable, code: "overloaded", message: "The server is at its connection limit; retry shortly.",
+        headers: [("Retry-After", "1")])
 
     /// Answers a connection over a cap with `error` and closes it, without reading its request.
     private func refuse(_ fd: Int32, _ error: HTTPError) {

@@ -5,23 +5,37 @@ import Testing
 
 /// Shutdown: the drain waits for in-flight work and ends as soon as the last connection closes.
 @Suite struct HTTPServerDrainTests {
+    /// A router whose `/held` handler signals `started` and answers once `released` yields.
+    static func heldRouter() -> (router: Router, started: AsyncStream<Void>, release: AsyncStream<Void>.Continuation) {
+        let (started, handlerStarted) = AsyncStream<Void>.makeStream()
+        let (released, release) = AsyncStream<Void>.makeStream()
+        var router = HTTPServerTests.makeRouter()
+        router.get("/held") { _ in
+            handlerStarted.yield()
+            for await _ in released { break }
+            return HTTPResponse(contentType: "text/plain", body: Array("held".utf8))
+        }
+        return (router, started, release)
+    }
+
     @Test func theDrainEndsWhenTheLastConnectionClosesLongBeforeTheGracePeriod() async throws {
-        // A request half received is left to finish; the client closing it ends the drain.
-        let configuration = HTTPServerConfiguration(port: 0, headerTimeout: .seconds(600))
-        let server = HTTPServer(configuration: configuration, responder: HTTPServerTests.makeRouter())
+        let (router, started, release) = Self.heldRouter()
+        let server = HTTPServer(configuration: HTTPServerConfiguration(port: 0), responder: router)
         try server.start()
-        var client: RawHTTPClient? = try RawHTTPClient(port: server.port)
-        try client?.send("GET /hello HTTP/1.1\r\nHo")
-        try #require(try await eventually(seconds: 5) { server.connectionCount == 1 })
+        let client = try RawHTTPClient(port: server.port)
+        try client.send("GET /held HTTP/1.1\r\nHost: t\r\n\r\n")
+        for await _ in started { break }
         let drained = Trigger()
         let drain = Task {
             await server.shutdown(gracePeriod: .seconds(600))
             drained.fire()
         }
-        #expect(await !drained.wait(atMost: .milliseconds(200)), "the half-received request is waited for")
+        #expect(await !drained.wait(atMost: .milliseconds(200)), "the request in flight is waited for")
         #expect(server.isDraining && server.connectionCount == 1)
-        client = nil
-        #expect(await drained.wait(atMost: .seconds(20)), "the client's close ended the drain")
+        release.yield()
+        let response = await client.readToEnd()
+        #expect(response.hasPrefix("HTTP/1.1 200 OK") && response.hasSuffix("held"))
+        #expect(await drained.wait(atMost: .seconds(20)), "its close ended the drain, not the grace period")
         #expect(server.connectionCount == 0)
         drain.cancel()
     }
@@ -40,14 +54,7 @@ import Testing
     }
 
     @Test func asAServiceItBindsOnStartAndDrainsInFlightRequestsWhenTheGroupStops() async throws {
-        let (started, handlerStarted) = AsyncStream<Void>.makeStream()
-        let (released, releaseHandler) = AsyncStream<Void>.makeStream()
-        var router = HTTPServerTests.makeRouter()
-        router.get("/held") { _ in
-            handlerStarted.yield()
-            for await _ in released { break }
-            return HTTPResponse(contentType: "text/plain", body: Array("held".utf8))
-        }
+        let (router, started, release) = Self.heldRouter()
         let server = HTTPServer(
             configuration: HTTPServerConfiguration(port: 0, drainTimeout: .seconds(600)), responder: router)
         #expect(server.port == 0, "creating it binds nothing")
@@ -58,7 +65,7 @@ import Testing
         for await _ in started { break }
         let stopped = Task { try await running.stop() }
         try #require(try await eventually(seconds: 5) { server.isDraining })
-        releaseHandler.yield()
+        release.yield()
         try await stopped.value
         let response = await client.readToEnd()
         #expect(response.hasPrefix("HTTP/1.1 200 OK") && response.hasSuffix("held"))

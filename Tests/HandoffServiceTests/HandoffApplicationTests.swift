@@ -46,25 +46,6 @@ import Testing
         #expect(sink.lines.contains { $0.contains("route=/healthz") && $0.contains("status=200") })
     }
 
-    @Test func answersNotReadyWhileDrainingAndStopsWhenTheLastConnectionCloses() async throws {
-        let directory = try TemporaryDirectory()
-        let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
-        let application = HandoffApplication(configuration: Self.configuration(in: directory), logger: logger)
-        #expect(application.port == 0, "creating it binds nothing")
-        try await application.start()
-        let port = application.port
-        // A request half sent when the drain begins is answered; its connection is the last.
-        let client = try RawHTTPClient(port: port)
-        try client.send("GET /readyz HTTP/1.1\r\nHost: t\r\n")
-        let stopped = Task { await application.shutdown() }
-        #expect(try await eventually { (try? RawHTTPClient(port: port)) == nil }, "no longer accepting")
-        try client.send("\r\n")
-        let response = await client.readToEnd()
-        #expect(response.hasPrefix("HTTP/1.1 503"), "\(response)")
-        #expect(response.contains("Connection: close"))
-        await stopped.value
-    }
-
     @Test func refusesToStartOnAnEditedMigration() async throws {
         let directory = try TemporaryDirectory()
         let migrations = directory.file("migrations")

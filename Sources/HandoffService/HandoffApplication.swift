@@ -219,6 +219,7 @@ private struct Parts: Sendable {
         AgentRoutes(
             chat: chat, authenticator: agentKeys, defaultRegion: configuration.defaultRegion, eventStream: eventStream
         ).register(in: &router)
+        ProgramRoutes(handoff: handoff, authenticator: agentKeys).register(in: &router)
         OfferRoutes(
             chat: chat, offers: HandoffOffers(database: database, events: hub, counters: counters),
             authenticator: agentKeys, cookie: sessionCookie
@@ -299,6 +300,7 @@ private struct Parts: Sendable {
             allowedRegions: Set(
                 configuration.smsCountries.isEmpty ? [configuration.defaultRegion] : configuration.smsCountries),
             consentText: configuration.consentText, consentTexts: configuration.consentTexts,
+            programs: configuration.programs,
             confirmationTemplate: configuration.confirmationTemplate, summaryTemplate: configuration.summaryTemplate,
             caps: HandoffFlow.CodeCaps(
                 perNumberPerRequesterPerHour: configuration.codesPerNumberPerRequesterPerHour,

@@ -1,4 +1,5 @@
 import Foundation
+import Lifecycle
 import Logging
 import Storage
 import Synchronization
@@ -61,11 +62,11 @@ import Testing
     @Test func deliversAsSoonAsWoken() async throws {
         let handler = ScriptedHandler([])
         let dispatcher = dispatcher(handler)
-        try await dispatcher.start()
+        let running = try await ServiceGroup([dispatcher]).runInBackground()
         let id = try await enqueue()
         dispatcher.wake()
         #expect(try await eventually(seconds: 5) { try await item(id)?.state == "done" })
-        await dispatcher.stop()
+        try await running.stop()
     }
 
     @Test func retriesWithBackoffThenDeadLettersAndReplays() async throws {
@@ -73,7 +74,7 @@ import Testing
             .retry("HTTP 500", retryAfter: nil), .retry("HTTP 503", retryAfter: .seconds(120)),
         ])
         let dispatcher = dispatcher(handler, maxAttempts: 2)
-        try await dispatcher.start()
+        let running = try await ServiceGroup([dispatcher]).runInBackground()
         let id = try await enqueue()
         dispatcher.wake()
         #expect(
@@ -96,7 +97,7 @@ import Testing
         #expect(replayed)
         dispatcher.wake()
         #expect(try await eventually(seconds: 5) { try await item(id)?.state == "done" })
-        await dispatcher.stop()
+        try await running.stop()
     }
 
     @Test func honoursRetryAfterAndDeadLettersPermanentFailures() async throws {
@@ -105,12 +106,12 @@ import Testing
         #expect(OutboxDispatcher.backoff(attempt: 40, retryAfter: nil) <= 3_600_000)
         let handler = ScriptedHandler([.failed("twilio_21211")])
         let dispatcher = dispatcher(handler)
-        try await dispatcher.start()
+        let running = try await ServiceGroup([dispatcher]).runInBackground()
         let id = try await enqueue()
         dispatcher.wake()
         #expect(try await eventually(seconds: 5) { try await item(id)?.state == "dead" })
         #expect(handler.attempts.withLock { $0 } == [id])
-        await dispatcher.stop()
+        try await running.stop()
     }
 
     @Test func resumesRowsACrashLeftInFlight() async throws {
@@ -120,10 +121,10 @@ import Testing
         #expect(try await item(id)?.state == "sending")
         let handler = ScriptedHandler([])
         let dispatcher = dispatcher(handler)
-        try await dispatcher.start()
+        let running = try await ServiceGroup([dispatcher]).runInBackground()
         #expect(try await eventually(seconds: 5) { try await item(id)?.state == "done" })
         #expect(try await item(id)?.attempts == 2, "the interrupted attempt counts")
-        await dispatcher.stop()
+        try await running.stop()
     }
 
     /// A webhook receiver that does not answer: held until the test lets it go.
@@ -147,7 +148,7 @@ import Testing
         let dispatcher = OutboxDispatcher(
             database: database, handlers: ["webhook": stalled, "sms": texts], maxAttempts: 5,
             logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, now: { clock.now })
-        try await dispatcher.start()
+        let running = try await ServiceGroup([dispatcher]).runInBackground()
         let webhook = try await enqueue()
         let now = clock.now
         let text = try await database.write {
@@ -158,6 +159,6 @@ import Testing
         #expect(try await item(webhook)?.state == "sending")
         stalled.released.signal()
         #expect(try await eventually(seconds: 5) { try await item(webhook)?.state == "done" })
-        await dispatcher.stop()
+        try await running.stop()
     }
 }

@@ -88,7 +88,7 @@ enum TestApplication {
             configuration.cookieSecure = false
             configuration.quietHours = QuietHours(start: 0, end: 24 * 60)
             adjust(&configuration)
-            let application = try await HandoffApplication(configuration: configuration, logger: silent)
+            let application = HandoffApplication(configuration: configuration, logger: silent)
             do {
                 try await application.start()
                 started = (application, port)

@@ -3,6 +3,7 @@ import Gateway
 import GatewaySimulator
 import HTTPServer
 import HTTPValues
+import Lifecycle
 import Logging
 import Storage
 import Synchronization
@@ -59,9 +60,9 @@ import Testing
         let directory = try TemporaryDirectory()
         let database = try Database(path: directory.file("db.sqlite").path, readers: 2)
         let migrator = try Migrator(
-            directory: HandoffApplicationTests.repositoryRoot.appendingPathComponent("migrations").path)
+            directory: TestApplication.repositoryRoot.appendingPathComponent("migrations").path)
         try await database.withWriter { try migrator.migrate($0) }
-        let clock = OutboxDispatcherTests.TestClock()
+        let clock = TestClock()
 
         let client = HTTPClient(configuration: HTTPClient.Configuration(totalTimeout: .milliseconds(500)))
         let simulator = GatewaySimulator(
@@ -108,7 +109,7 @@ import Testing
             }
         }
 
-        try await dispatcher.start()
+        let running = try await ServiceGroup([dispatcher]).runInBackground()
         /// The wait the dispatcher chose after each failed attempt, by row and attempt.
         var waits: [String: (error: String, attempts: Int, delay: Int64)] = [:]
         for _ in 0..<50 {
@@ -135,7 +136,7 @@ import Testing
             }
             clock.advance(by: pending.compactMap { $0.int64("next_attempt_at") }.min()! - clock.now)
         }
-        await dispatcher.stop()
+        try await running.stop()
         await simulator.shutdown()
 
         let (outbox, messages, suppressed) = try await database.read { connection in

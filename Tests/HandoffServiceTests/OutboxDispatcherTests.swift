@@ -1,4 +1,5 @@
 import Foundation
+import Lifecycle
 import Logging
 import Storage
 import Synchronization
@@ -30,17 +31,10 @@ import Testing
     let database: Database
     let clock = TestClock()
 
-    /// Milliseconds the test moves by hand.
-    final class TestClock: Sendable {
-        private let value = Atomic<Int64>(1_000_000)
-        var now: Int64 { value.load(ordering: .relaxed) }
-        func advance(by delta: Int64) { value.add(delta, ordering: .relaxed) }
-    }
-
     init() async throws {
         directory = try TemporaryDirectory()
         database = try Database(path: directory.file("db.sqlite").path, readers: 1)
-        let migrations = HandoffApplicationTests.repositoryRoot.appendingPathComponent("migrations").path
+        let migrations = TestApplication.repositoryRoot.appendingPathComponent("migrations").path
         let migrator = try Migrator(directory: migrations)
         try await database.withWriter { try migrator.migrate($0) }
     }
@@ -66,11 +60,11 @@ import Testing
     @Test func deliversAsSoonAsWoken() async throws {
         let handler = ScriptedHandler([])
         let dispatcher = dispatcher(handler)
-        try await dispatcher.start()
+        let running = try await ServiceGroup([dispatcher]).runInBackground()
         let id = try await enqueue()
         dispatcher.wake()
         #expect(try await eventually(seconds: 5) { try await item(id)?.state == "done" })
-        await dispatcher.stop()
+        try await running.stop()
     }
 
     @Test func retriesWithBackoffThenDeadLettersAndReplays() async throws {
@@ -78,7 +72,7 @@ import Testing
             .retry("HTTP 500", retryAfter: nil), .retry("HTTP 503", retryAfter: .seconds(120)),
         ])
         let dispatcher = dispatcher(handler, maxAttempts: 2)
-        try await dispatcher.start()
+        let running = try await ServiceGroup([dispatcher]).runInBackground()
         let id = try await enqueue()
         dispatcher.wake()
         #expect(
@@ -101,7 +95,7 @@ import Testing
         #expect(replayed)
         dispatcher.wake()
         #expect(try await eventually(seconds: 5) { try await item(id)?.state == "done" })
-        await dispatcher.stop()
+        try await running.stop()
     }
 
     @Test func honoursRetryAfterAndDeadLettersPermanentFailures() async throws {
@@ -110,12 +104,12 @@ import Testing
         #expect(OutboxDispatcher.backoff(attempt: 40, retryAfter: nil) <= 3_600_000)
         let handler = ScriptedHandler([.failed("twilio_21211")])
         let dispatcher = dispatcher(handler)
-        try await dispatcher.start()
+        let running = try await ServiceGroup([dispatcher]).runInBackground()
         let id = try await enqueue()
         dispatcher.wake()
         #expect(try await eventually(seconds: 5) { try await item(id)?.state == "dead" })
         #expect(handler.attempts.withLock { $0 } == [id])
-        await dispatcher.stop()
+        try await running.stop()
     }
 
     @Test func resumesRowsACrashLeftInFlight() async throws {
@@ -125,10 +119,10 @@ import Testing
         #expect(try await item(id)?.state == "sending")
         let handler = ScriptedHandler([])
         let dispatcher = dispatcher(handler)
-        try await dispatcher.start()
+        let running = try await ServiceGroup([dispatcher]).runInBackground()
         #expect(try await eventually(seconds: 5) { try await item(id)?.state == "done" })
         #expect(try await item(id)?.attempts == 2, "the interrupted attempt counts")
-        await dispatcher.stop()
+        try await running.stop()
     }
 
     /// A webhook receiver that does not answer: held until the test lets it go.
@@ -150,7 +144,7 @@ import Testing
         let dispatcher = OutboxDispatcher(
             database: database, handlers: ["webhook": stalled, "sms": texts], maxAttempts: 5,
             logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, now: { clock.now })
-        try await dispatcher.start()
+        let running = try await ServiceGroup([dispatcher]).runInBackground()
         let webhook = try await enqueue()
         let now = clock.now
         let text = try await database.write {
@@ -161,7 +155,7 @@ import Testing
         #expect(try await item(webhook)?.state == "sending")
         stalled.released.signal()
         #expect(try await eventually(seconds: 5) { try await item(webhook)?.state == "done" })
-        await dispatcher.stop()
+        try await running.stop()
     }
 }
 
@@ -193,7 +187,7 @@ extension OutboxDispatcherTests {
         let dispatcher = OutboxDispatcher(
             database: database, handlers: ["webhook": UnreadableOnceHandler()], maxAttempts: 5,
             logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, now: { clock.now })
-        try await dispatcher.start()
+        let running = try await ServiceGroup([dispatcher]).runInBackground()
         let id = try await enqueue()
         dispatcher.wake()
         #expect(
@@ -207,6 +201,6 @@ extension OutboxDispatcherTests {
         clock.advance(by: row.nextAttemptAt - clock.now)
         dispatcher.wake()
         #expect(try await eventually(seconds: 5) { try await item(id)?.state == "done" })
-        await dispatcher.stop()
+        try await running.stop()
     }
 }

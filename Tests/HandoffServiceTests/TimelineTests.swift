@@ -1,6 +1,7 @@
 import Foundation
 import Gateway
 import HTTPValues
+import Lifecycle
 import Logging
 import Storage
 import Synchronization
@@ -56,7 +57,7 @@ import Testing
                 return nil
             })
         let migrator = try Migrator(
-            directory: HandoffApplicationTests.repositoryRoot.appendingPathComponent("migrations").path)
+            directory: TestApplication.repositoryRoot.appendingPathComponent("migrations").path)
         try await database.withWriter { try migrator.migrate($0) }
     }
 
@@ -93,7 +94,7 @@ import Testing
             database: database, events: events, webhooks: webhooks, outboxChanged: { dispatcher.wake() },
             routing: nil, sessionLifetimeDays: 30, maxMessageCharacters: 2_000)
         let conversationID = try await activeSMSConversation()
-        try await dispatcher.start()
+        let running = try await ServiceGroup([dispatcher]).runInBackground()
 
         for reply in 1...3 {
             writes.reset()
@@ -112,7 +113,7 @@ import Testing
             #expect(writes.count == 3, "the reply's request, the claim, the settlement")
         }
         #expect(gateway.sent.withLock { $0.map(\.body) } == ["Yes, reply 1.", "Yes, reply 2.", "Yes, reply 3."])
-        await dispatcher.stop()
+        try await running.stop()
     }
 
     @Test func aRepeatedInboundTextWakesNothing() async throws {

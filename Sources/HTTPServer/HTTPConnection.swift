@@ -21,6 +21,8 @@ final class HTTPConnection: @unchecked Sendable {
     /// The socket's peer address; the server counts connections per address by it.
     let peer: String
     private let queue: DispatchQueue
+    /// Runs the response task on `queue`.
+    private let executor: ConnectionQueueExecutor
     private let server: HTTPServer
     private var parser: HTTPRequestParser
     private var phase = Phase.reading
@@ -53,10 +55,11 @@ final class HTTPConnection: @unchecked Sendable {
     private static let outputLowWater = 16 * 1024
     private static let lingerTime = Duration.seconds(2)
 
-    init(fd: Int32, peer: String, queue: DispatchQueue, server: HTTPServer) {
+    init(fd: Int32, peer: String, queue: DispatchQueue, executor: ConnectionQueueExecutor, server: HTTPServer) {
         self.fd = fd
         self.peer = peer
         self.queue = queue
+        self.executor = executor
         self.server = server
         self.parser = HTTPRequestParser(limits: server.configuration.parserLimits)
     }
@@ -179,7 +182,7 @@ final class HTTPConnection: @unchecked Sendable {
     private func respond(to request: HTTPRequest) {
         let responder = server.responder
         let onError = server.onError
-        responseTask = Task { [self] in
+        responseTask = Task(executorPreference: executor) { [self] in
             let response: HTTPResponse
             do {
                 response = try await responder.respond(to: request)

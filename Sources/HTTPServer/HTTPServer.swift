@@ -5,8 +5,8 @@ import Synchronization
 /// An HTTP/1.1 server on non-blocking POSIX sockets driven by Dispatch sources.
 ///
 /// Each connection is confined to one serial queue from a small pool; its requests are handed
-/// one at a time (pipelined ones wait their turn) to the responder, an `async` function that
-/// runs on Swift's cooperative pool. Timeouts are enforced by a sweep once per
+/// one at a time (pipelined ones wait their turn) to the responder, an `async` function whose
+/// task runs on that same queue (`ConnectionQueueExecutor`). Timeouts are enforced by a sweep once per
 /// `sweepInterval`. `shutdown` stops accepting, lets in-flight requests finish within a grace
 /// period and then closes what is left.
 public final class HTTPServer: Sendable {
@@ -34,6 +34,8 @@ public final class HTTPServer: Sendable {
     private let draining = Atomic<Bool>(false)
     private let acceptQueue = DispatchQueue(label: "handoff.http.accept")
     private let connectionQueues: [DispatchQueue]
+    /// One per connection queue: response tasks run on their connection's queue.
+    private let connectionExecutors: [ConnectionQueueExecutor]
     private let nextQueue = Atomic<Int>(0)
     private let requestIDs = RequestIDGenerator()
     /// How often timeouts are checked; a timeout fires at most this much late.
@@ -50,6 +52,7 @@ public final class HTTPServer: Sendable {
         // core idle while its queue's thread waits on the other's wake-ups; many more thrash.
         let queueCount = max(2, 2 * sysconf(Int32(_SC_NPROCESSORS_ONLN)))
         connectionQueues = (0..<queueCount).map { DispatchQueue(label: "handoff.http.connections.\($0)") }
+        connectionExecutors = connectionQueues.map(ConnectionQueueExecutor.init)
     }
 
     /// The bound port (useful after binding port 0); 0 before `start`.
@@ -129,7 +132,9 @@ public final class HTTPServer: Sendable {
                 let held = registry.perAddress[peer, default: 0]
                 guard held < configuration.maxConnectionsPerAddress || configuration.isExemptPeer(peer)
                 else { return nil }
-                let connection = HTTPConnection(fd: fd, peer: peer, queue: connectionQueues[index], server: self)
+                let connection = HTTPConnection(
+                    fd: fd, peer: peer, queue: connectionQueues[index], executor: connectionExecutors[index],
+                    server: self)
                 registry.connections[ObjectIdentifier(connection)] = connection
                 registry.perAddress[peer] = held + 1
                 return connection

@@ -22,6 +22,8 @@ public final class Database: Sendable {
     private let nextReader = Atomic<Int>(0)
     private let pending = Mutex(PendingWrites())
     private let checkpointer: Checkpointer
+    /// Whether the writer's last COMMIT wrote to the log.
+    private let writerCommits: WriterCommits
     /// Flushes the log after commits at `synchronous: .full`; nil at `.normal`.
     private let logSync: LogSync?
     /// Most writes run in one group commit.
@@ -60,7 +62,12 @@ public final class Database: Sendable {
         self.logSync = logSync
         writer = ConnectionBox(try Connection(path: path, synchronous: synchronous))
         let checkpointer = Checkpointer(try Connection(path: path, synchronous: synchronous))
-        writer.connection.onCommittedToLog { frames in checkpointer.logGrew(to: frames) }
+        let writerCommits = WriterCommits()
+        writer.connection.onCommittedToLog { frames in
+            writerCommits.wroteLog = true
+            checkpointer.logGrew(to: frames)
+        }
+        self.writerCommits = writerCommits
         self.checkpointer = checkpointer
         self.readers = try (0..<max(1, readers)).map { index in
             (
@@ -154,6 +161,7 @@ public final class Database: Sendable {
             return
         }
         for job in batch { job.run(on: connection) }
+        writerCommits.wroteLog = false
         var commitError: (any Error)?
         do {
             try connection.prepare("COMMIT").execute()
@@ -162,7 +170,7 @@ public final class Database: Sendable {
             if connection.isInTransaction { try? connection.execute("ROLLBACK") }
         }
         if commitError == nil, let logSync {
-            logSync.finishWhenDurable(batch)
+            logSync.finishWhenDurable(batch, wroteLog: writerCommits.wroteLog)
         } else {
             for job in batch { job.finish(commitError: commitError) }
         }
@@ -213,6 +221,12 @@ enum WriteContextScope {
         guard let context else { return try body() }
         return try context.restore(body)
     }
+}
+
+/// Set by the writer connection's commit hook when a COMMIT wrote frames to the log.
+// @unchecked Sendable: written and read only on the writer queue.
+private final class WriterCommits: @unchecked Sendable {
+    var wroteLog = false
 }
 
 /// A connection used by exactly one queue.

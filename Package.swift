@@ -30,8 +30,10 @@ let package = Package(
         .target(name: "HandoffCore", swiftSettings: strictSettings),
         // HTTP values shared by the server and the libcurl client: method, status, headers, form.
         .target(name: "HTTPValues", swiftSettings: strictSettings),
+        // Services and the group that starts them in order and stops them in reverse order.
+        .target(name: "Lifecycle", swiftSettings: strictSettings),
         // HTTP/1.1 server on POSIX sockets and Dispatch; knows nothing about SMS.
-        .target(name: "HTTPServer", dependencies: ["HTTPValues"], swiftSettings: strictSettings),
+        .target(name: "HTTPServer", dependencies: ["HTTPValues", "Lifecycle"], swiftSettings: strictSettings),
         // SQLite connection, statements, group-commit writer, migrator, repositories.
         .target(
             name: "Storage",
@@ -57,7 +59,7 @@ let package = Package(
         // The Twilio-compatible simulator: a Messages API served by HTTPServer, simulated phones.
         .target(
             name: "GatewaySimulator",
-            dependencies: ["Gateway", "HandoffCore", "HTTPServer", "HTTPValues"],
+            dependencies: ["Gateway", "HandoffCore", "HTTPServer", "HTTPValues", "Lifecycle"],
             swiftSettings: strictSettings
         ),
         // Use cases (chat, handoff, offers, inbound and outbound SMS, routing, administration), the
@@ -65,7 +67,7 @@ let package = Package(
         .target(
             name: "HandoffDomain",
             dependencies: [
-                "HandoffCore", "Storage", "Gateway",
+                "HandoffCore", "Storage", "Gateway", "Lifecycle",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -89,7 +91,7 @@ let package = Package(
             name: "HandoffService",
             dependencies: [
                 "HandoffCore", "HTTPServer", "HTTPValues", "Storage", "Gateway", "GatewaySimulator",
-                "HandoffDomain", "HandoffHTTP",
+                "HandoffDomain", "HandoffHTTP", "Lifecycle",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
@@ -103,7 +105,7 @@ let package = Package(
         .executableTarget(
             name: "handoff",
             dependencies: [
-                "HandoffService", "HandoffDomain",
+                "HandoffService", "HandoffDomain", "Lifecycle",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -130,8 +132,9 @@ let package = Package(
         .testTarget(
             name: "HandoffCoreTests", dependencies: ["HandoffCore", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(
-            name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTPValues", "TestSupport"],
+            name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTPValues", "Lifecycle", "TestSupport"],
             swiftSettings: strictSettings),
+        .testTarget(name: "LifecycleTests", dependencies: ["Lifecycle"], swiftSettings: strictSettings),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "GatewayTests",
@@ -142,7 +145,7 @@ let package = Package(
             name: "HandoffServiceTests",
             dependencies: [
                 "HandoffService", "HandoffDomain", "HandoffHTTP", "GatewaySimulator", "HTTPServer", "HTTPValues",
-                "Storage", "TestSupport",
+                "Lifecycle", "Storage", "TestSupport",
             ],
             swiftSettings: strictSettings
         ),

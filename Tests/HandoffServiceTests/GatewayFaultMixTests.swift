@@ -3,6 +3,7 @@ import Gateway
 import GatewaySimulator
 import HTTPServer
 import HTTPValues
+import Lifecycle
 import Logging
 import Storage
 import Synchronization
@@ -107,7 +108,7 @@ import Testing
             }
         }
 
-        try await dispatcher.start()
+        let running = try await ServiceGroup([dispatcher]).runInBackground()
         /// The wait the dispatcher chose after each failed attempt, by row and attempt.
         var waits: [String: (error: String, attempts: Int, delay: Int64)] = [:]
         for _ in 0..<50 {
@@ -134,7 +135,7 @@ import Testing
             }
             clock.advance(by: pending.compactMap { $0.int64("next_attempt_at") }.min()! - clock.now)
         }
-        await dispatcher.stop()
+        try await running.stop()
         await simulator.shutdown()
 
         let (outbox, messages, suppressed) = try await database.read { connection in

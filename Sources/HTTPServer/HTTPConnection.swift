@@ -55,11 +55,11 @@ final class HTTPConnection: @unchecked Sendable {
     private static let outputLowWater = 16 * 1024
     private static let lingerTime = Duration.seconds(2)
 
-    init(fd: Int32, peer: String, queue: DispatchQueue, executor: ConnectionQueueExecutor, server: HTTPServer) {
+    init(fd: Int32, peer: String, queue: DispatchQueue, server: HTTPServer) {
         self.fd = fd
         self.peer = peer
         self.queue = queue
-        self.executor = executor
+        self.executor = ConnectionQueueExecutor(queue: queue)
         self.server = server
         self.parser = HTTPRequestParser(limits: server.configuration.parserLimits)
     }
@@ -180,20 +180,9 @@ final class HTTPConnection: @unchecked Sendable {
     // MARK: Responding
 
     private func respond(to request: HTTPRequest) {
-        let responder = server.responder
-        let onError = server.onError
+        let server = server
         responseTask = Task(executorPreference: executor) { [self] in
-            let response: HTTPResponse
-            do {
-                response = try await responder.respond(to: request)
-            } catch let error as any HTTPResponseError {
-                response = error.response
-            } catch {
-                onError(error, request)
-                response =
-                    HTTPError(.internalServerError, code: "internal_error", message: "The server failed to respond.")
-                    .response
-            }
+            let response = await server.response(to: request)
             queue.async { [self] in send(response, for: request) }
         }
     }

@@ -40,8 +40,6 @@ public final class HTTPServer: Service {
     private let lastConnectionClosed = Trigger()
     private let acceptQueue = DispatchQueue(label: "handoff.http.accept")
     private let connectionQueues: [DispatchQueue]
-    /// One per connection queue: response tasks run on their connection's queue.
-    private let connectionExecutors: [ConnectionQueueExecutor]
     private let nextQueue = Atomic<Int>(0)
     private let requestIDs = RequestIDGenerator()
     /// How often timeouts are checked; a timeout fires at most this much late.
@@ -58,7 +56,6 @@ public final class HTTPServer: Service {
         // core idle while its queue's thread waits on the other's wake-ups; many more thrash.
         let queueCount = max(2, 2 * sysconf(Int32(_SC_NPROCESSORS_ONLN)))
         connectionQueues = (0..<queueCount).map { DispatchQueue(label: "handoff.http.connections.\($0)") }
-        connectionExecutors = connectionQueues.map(ConnectionQueueExecutor.init)
     }
 
     /// The bound port (useful after binding port 0); 0 before `start`.
@@ -144,9 +141,7 @@ public final class HTTPServer: Service {
                 let held = registry.perAddress[peer, default: 0]
                 guard held < configuration.maxConnectionsPerAddress || configuration.isExemptPeer(peer)
                 else { return nil }
-                let connection = HTTPConnection(
-                    fd: fd, peer: peer, queue: connectionQueues[index], executor: connectionExecutors[index],
-                    server: self)
+                let connection = HTTPConnection(fd: fd, peer: peer, queue: connectionQueues[index], server: self)
                 registry.connections[ObjectIdentifier(connection)] = connection
                 registry.perAddress[peer] = held + 1
                 return connection
@@ -197,6 +192,29 @@ public final class HTTPServer: Service {
             return registry.connections.isEmpty
         }
         if empty, isDraining { lastConnectionClosed.fire() }
+    }
+
+    /// Answers `request` as a connection does once it has read it, without a socket: the request
+    /// gets its id, and a thrown error becomes its response (anything but an `HTTPResponseError`
+    /// is a 500, reported to `onError`). For in-process tests of the responder; the server adds the
+    /// framing headers (`Date`, `Content-Length`, `Connection`) only when it writes to a socket.
+    public func respond(to request: HTTPRequest) async -> HTTPResponse {
+        var request = request
+        request.requestID = requestID(for: request)
+        return await response(to: request)
+    }
+
+    /// The responder's answer to a request that already has its id, with errors rendered.
+    func response(to request: HTTPRequest) async -> HTTPResponse {
+        do {
+            return try await responder.respond(to: request)
+        } catch let error as any HTTPResponseError {
+            return error.response
+        } catch {
+            onError(error, request)
+            return HTTPError(.internalServerError, code: "internal_error", message: "The server failed to respond.")
+                .response
+        }
     }
 
     /// The request id to use: the client's `X-Request-Id` when it is short and plain, else a new one.

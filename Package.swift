@@ -137,7 +137,7 @@ let package = Package(
             name: "GatewayTests",
             dependencies: ["Gateway", "GatewaySimulator", "HTTPServer", "HTTPValues", "TestSupport"],
             swiftSettings: strictSettings),
-        .testTarget(name: "PostgresTests", dependencies: ["Postgres"], swiftSettings: strictSettings),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "Storage"], swiftSettings: strictSettings),
         .testTarget(
             name: "HandoffServiceTests",
             dependencies: [

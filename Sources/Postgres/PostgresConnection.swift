@@ -45,7 +45,7 @@ public final class PostgresConnection: @unchecked Sendable {
     /// Runs `body` in one transaction (see `PostgresSession.transaction`).
     @discardableResult
     public func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresSession) throws -> T) async throws -> T {
-        try await withSession { try $0.transaction(body) }
+        try await withSession { try $0.transaction(.readWrite, body) }
     }
 
     /// Closes the connection once what is queued on it has run.
@@ -77,7 +77,7 @@ public final class PostgresConnection: @unchecked Sendable {
     ) async throws {
         try await withSession { session in
             for channel in channels {
-                try session.command("LISTEN \"\(channel.replacing("\"", with: "\"\""))\"")
+                try session.executeScript("LISTEN \"\(channel.replacing("\"", with: "\"\""))\"")
             }
             let source = DispatchSource.makeReadSource(fileDescriptor: session.socket, queue: self.queue)
             source.setEventHandler { self.deliverNotifications(to: continuation) }

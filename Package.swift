@@ -32,6 +32,9 @@ let package = Package(
         .target(name: "HTTPValues", swiftSettings: strictSettings),
         // HTTP/1.1 server on POSIX sockets and Dispatch; knows nothing about SMS.
         .target(name: "HTTPServer", dependencies: ["HTTPValues"], swiftSettings: strictSettings),
+        // The storage driver seam: values, typed rows, StorageError and its kinds, and the
+        // Connection and Database protocols that repositories use and each driver implements.
+        .target(name: "DatabaseDriver", swiftSettings: strictSettings),
         // SQLite connection, statements, group-commit writer, migrator, repositories.
         .target(
             name: "Storage",
@@ -42,7 +45,7 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         // PostgreSQL driver on libpq: connections, prepared statements, pool, LISTEN/NOTIFY (issue 17).
-        .target(name: "Postgres", dependencies: ["CPostgres"], swiftSettings: strictSettings),
+        .target(name: "Postgres", dependencies: ["CPostgres", "DatabaseDriver"], swiftSettings: strictSettings),
         // libcurl client, the SMSGateway protocol, the Twilio adapter and its signatures.
         .target(
             name: "Gateway",
@@ -132,6 +135,7 @@ let package = Package(
         .testTarget(
             name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTPValues", "TestSupport"],
             swiftSettings: strictSettings),
+        .testTarget(name: "DatabaseDriverTests", dependencies: ["DatabaseDriver"], swiftSettings: strictSettings),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "GatewayTests",

@@ -11,6 +11,8 @@ declare -A ALLOWED=(
     [HandoffCore]=""
     [HTTPValues]=""
     [HTTPServer]="HTTPValues"
+    # The storage seam: what repositories call and drivers implement; no driver, no domain.
+    [DatabaseDriver]=""
     [Storage]="CSQLite HandoffCore"
     [Gateway]="CCurl HandoffCore HTTPValues"
     [GatewaySimulator]="Gateway HandoffCore HTTPServer HTTPValues"
@@ -19,11 +21,11 @@ declare -A ALLOWED=(
     [HandoffHTTP]="HandoffCore HTTPValues HTTPServer Storage Gateway GatewaySimulator HandoffDomain"
     [HandoffService]="HandoffCore HTTPValues HTTPServer Storage Gateway GatewaySimulator HandoffDomain HandoffHTTP"
     [handoff]="HandoffService HandoffDomain"
-    [Postgres]="CPostgres HandoffCore"
+    [Postgres]="CPostgres HandoffCore DatabaseDriver"
     [embed-assets]=""
 )
 # Pure rules and values, fuzzable as they are: the standard library only.
-STDLIB_ONLY="HandoffCore HTTPValues"
+STDLIB_ONLY="HandoffCore HTTPValues DatabaseDriver"
 # Module names that are ours: every target in Sources/, and the test-only helpers.
 ours=" TestSupport "
 for dir in Sources/*/; do ours+="$(basename "$dir") "; done

@@ -141,7 +141,9 @@ let package = Package(
             name: "GatewayTests",
             dependencies: ["Gateway", "GatewaySimulator", "HTTPServer", "HTTPValues", "TestSupport"],
             swiftSettings: strictSettings),
-        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "Storage"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "PostgresTests", dependencies: ["Postgres", "DatabaseDriver", "Storage"],
+            swiftSettings: strictSettings),
         .testTarget(
             name: "HandoffServiceTests",
             dependencies: [

@@ -129,7 +129,8 @@ let package = Package(
         ),
 
         // Shared by the test targets: oracles, temporary directories, a live-server client.
-        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strictSettings),
+        .target(
+            name: "TestSupport", dependencies: ["Postgres"], path: "Tests/TestSupport", swiftSettings: strictSettings),
         .testTarget(
             name: "HandoffCoreTests", dependencies: ["HandoffCore", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(
@@ -142,7 +143,7 @@ let package = Package(
             dependencies: ["Gateway", "GatewaySimulator", "HTTPServer", "HTTPValues", "TestSupport"],
             swiftSettings: strictSettings),
         .testTarget(
-            name: "PostgresTests", dependencies: ["Postgres", "DatabaseDriver", "Storage"],
+            name: "PostgresTests", dependencies: ["Postgres", "DatabaseDriver", "Storage", "TestSupport"],
             swiftSettings: strictSettings),
         .testTarget(
             name: "HandoffServiceTests",

@@ -21,6 +21,10 @@ public final class PostgresConnection: @unchecked Sendable {
         return connection
     }
 
+    /// Checks `uri` as libpq will read it, without connecting: throws `.configuration` for a
+    /// malformed URI or an option libpq does not know.
+    public static func validate(uri: String) throws(PostgresError) { try PostgresSession.validate(uri: uri) }
+
     /// True once the connection was found lost or closed (as of its last use).
     public var isBroken: Bool { broken.load(ordering: .relaxed) }
 

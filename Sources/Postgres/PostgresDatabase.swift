@@ -30,11 +30,22 @@ public final class PostgresDatabase: Database {
         }
     }
 
+    /// Runs `body` with no transaction around it (migrations open their own), holding the
+    /// database's writer lock: nodes that start together migrate one after the other, and those
+    /// that come second find nothing pending. The lock is a session advisory lock, released when
+    /// `body` returns or the connection is lost.
     @discardableResult
     public func withWriter<T: Sendable>(_ body: @escaping @Sendable (any Connection) throws -> T) async throws -> T {
         let context = captureContext()
-        return try await run { session in try context.restore { try body(PostgresDriverConnection(session)) } }
+        return try await run { session in
+            try session.executeScript("SELECT pg_advisory_lock(\(Self.writerLock))")
+            defer { try? session.executeScript("SELECT pg_advisory_unlock(\(Self.writerLock))") }
+            return try context.restore { try body(PostgresDriverConnection(session)) }
+        }
     }
+
+    /// The advisory lock key of `withWriter`: "handoff" in ASCII.
+    static let writerLock: Int64 = 0x68_61_6e_64_6f_66_66
 
     /// `body` on a leased connection, with the driver's errors as `StorageError`s.
     private func run<T: Sendable>(_ body: @escaping @Sendable (PostgresSession) throws -> T) async throws -> T {

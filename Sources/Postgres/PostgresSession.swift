@@ -127,13 +127,7 @@ public final class PostgresSession {
     /// Opens the connection; the URI's options (sslmode, sslrootcert, connect_timeout...) go to
     /// libpq as they are and win over the defaults set here.
     func open(_ uri: String) throws(PostgresError) {
-        var parseError: UnsafeMutablePointer<CChar>?
-        guard let options = PQconninfoParse(uri, &parseError) else {
-            let message = parseError.map { String(cString: $0) } ?? "out of memory"
-            PQfreemem(parseError)
-            throw PostgresError(kind: .configuration, message: "invalid connection URI: \(trimmed(message))")
-        }
-        PQconninfoFree(options)
+        try Self.validate(uri: uri)
         var keywords = CStrings()
         var values = CStrings()
         let settings = [
@@ -163,6 +157,17 @@ public final class PostgresSession {
         }
         PQsetNoticeProcessor(connection, handoff_pq_ignore_notice, nil)
         handle = connection
+    }
+
+    /// Throws `.configuration` when libpq cannot parse `uri` (a malformed URI, an unknown option).
+    static func validate(uri: String) throws(PostgresError) {
+        var parseError: UnsafeMutablePointer<CChar>?
+        guard let options = PQconninfoParse(uri, &parseError) else {
+            let message = parseError.map { String(cString: $0) } ?? "out of memory"
+            PQfreemem(parseError)
+            throw PostgresError(kind: .configuration, message: "invalid connection URI: \(trimmed(message))")
+        }
+        PQconninfoFree(options)
     }
 
     /// Closes the connection; later calls throw `.unavailable`.

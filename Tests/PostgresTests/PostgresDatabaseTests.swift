@@ -2,6 +2,7 @@ import DatabaseDriver
 import Dispatch
 import Foundation
 import Postgres
+import TestSupport
 import Testing
 
 /// The storage seam on PostgreSQL: what repositories see through `Database` and `Connection`.
@@ -9,7 +10,7 @@ import Testing
 struct PostgresDatabaseTests {
     /// A database on a scratch database of the test server with one table `t`.
     static func withDatabase<T: Sendable>(
-        poolSize: Int = 2, _ body: (PostgresDatabase) async throws -> T
+        poolSize: Int = 2, _ body: (PostgresDatabase, _ uri: String) async throws -> T
     ) async throws -> T {
         try await ScratchDatabase.with { scratch in
             try await scratch.connection.execute(
@@ -17,14 +18,14 @@ struct PostgresDatabaseTests {
             )
             let pool = PostgresPool(uri: scratch.uri, size: poolSize)
             let database = PostgresDatabase(pool: pool)
-            let result = await Result(catching: { try await body(database) })
+            let result = await Result(catching: { try await body(database, scratch.uri) })
             await pool.close()
             return try result.get()
         }
     }
 
     @Test func sharedSQLWithQuestionMarksRoundTripsEveryValue() async throws {
-        try await Self.withDatabase { database in
+        try await Self.withDatabase { database, _ in
             let values: [[DatabaseValue]] = [
                 [.integer(.max), .real(2.5), .text("héllo 'x' ?"), .blob([0, 1, 255])],
                 [.integer(.min), .real(-0.5), .text(""), .blob([])],
@@ -54,7 +55,7 @@ struct PostgresDatabaseTests {
 
     @Test func aThrowingWriteLeavesNoTrace() async throws {
         struct Refused: Error {}
-        try await Self.withDatabase { database in
+        try await Self.withDatabase { database, _ in
             await #expect(throws: Refused.self) {
                 try await database.write { connection in
                     try connection.execute("INSERT INTO t (s) VALUES (?)", ["gone"])
@@ -69,7 +70,7 @@ struct PostgresDatabaseTests {
     }
 
     @Test func errorsCarryTheSeamsKinds() async throws {
-        try await Self.withDatabase { database in
+        try await Self.withDatabase { database, _ in
             try await database.write { try $0.execute("INSERT INTO t (s) VALUES (?)", ["once"]) }
             let duplicate = try await #require(throws: StorageError.self) {
                 try await database.write { try $0.execute("INSERT INTO t (s) VALUES (?)", ["once"]) }
@@ -93,7 +94,7 @@ struct PostgresDatabaseTests {
     }
 
     @Test func aReadSeesOneSnapshot() async throws {
-        try await Self.withDatabase { database in
+        try await Self.withDatabase { database, _ in
             let readStarted = DispatchSemaphore(value: 0)
             let writeDone = DispatchSemaphore(value: 0)
             async let counts = database.read { connection in
@@ -118,7 +119,7 @@ struct PostgresDatabaseTests {
     }
 
     @Test func withWriterRunsScriptsAndItsOwnTransactions() async throws {
-        try await Self.withDatabase { database in
+        try await Self.withDatabase { database, _ in
             try await database.withWriter { connection in
                 try connection.execute("CREATE TABLE u (x bigint); INSERT INTO u VALUES (1); INSERT INTO u VALUES (2)")
                 try connection.transaction { try connection.execute("INSERT INTO u VALUES (?)", [3]) }
@@ -133,6 +134,29 @@ struct PostgresDatabaseTests {
                 try $0.queryOne("SELECT sum(x)::bigint AS s FROM u")!.get("s", as: Int.self)
             }
             #expect(sum == 6)
+        }
+    }
+
+    @Test func writersOfTwoNodesTakeTurns() async throws {
+        try await Self.withDatabase { database, uri in
+            let other = PostgresDatabase(pool: PostgresPool(uri: uri, size: 1))
+            let clock = ContinuousClock()
+            let (firstEnd, secondStart) = try await withThrowingTaskGroup(of: (String, ContinuousClock.Instant).self) {
+                group in
+                group.addTask {
+                    let end = try await database.withWriter { _ in
+                        Thread.sleep(forTimeInterval: 0.3)
+                        return clock.now
+                    }
+                    return ("first end", end)
+                }
+                try await Task.sleep(for: .milliseconds(50))
+                group.addTask { ("second start", try await other.withWriter { _ in clock.now }) }
+                let outcomes = try await group.reduce(into: [String: ContinuousClock.Instant]()) { $0[$1.0] = $1.1 }
+                return (outcomes["first end"]!, outcomes["second start"]!)
+            }
+            #expect(secondStart > firstEnd)
+            await other.pool.close()
         }
     }
 

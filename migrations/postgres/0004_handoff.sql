@@ -1,10 +1,6 @@
 -- 0004 (PostgreSQL): the handoff, as migrations/0004_handoff.sql: phone verifications and the
 -- consent ledger, append-only by triggers that refuse every UPDATE and DELETE (SQLSTATE P0001,
 -- as SQLite's RAISE(ABORT)); TRUNCATE is refused too, which SQLite does not have.
---
--- `rowid`: SQLite gives every table without an INTEGER PRIMARY KEY an implicit rowid in insertion
--- order, and the repositories break ties between verifications of the same millisecond by it.
--- Here it is a column of that name, so the same SQL runs on both.
 
 CREATE TABLE verifications (
     id          TEXT    PRIMARY KEY,
@@ -15,8 +11,7 @@ CREATE TABLE verifications (
     attempts    BIGINT  NOT NULL DEFAULT 0,
     state       TEXT    NOT NULL CHECK (state IN ('pending', 'verified', 'burned', 'replaced')),
     expires_at  BIGINT  NOT NULL,
-    created_at  BIGINT  NOT NULL,
-    rowid       BIGINT  GENERATED ALWAYS AS IDENTITY UNIQUE
+    created_at  BIGINT  NOT NULL
 );
 CREATE INDEX verifications_session ON verifications (session_id, created_at);
 CREATE INDEX verifications_phone ON verifications (phone_e164, created_at);

@@ -1,6 +1,5 @@
 -- 0011 (PostgreSQL): the handoff offer, as migrations/0011_handoff_offers.sql. The event log's
 -- CHECK gains `handoff_offer` in place (SQLite rebuilds the table; its ids continue either way).
--- `rowid`: see 0004 (offers of one millisecond are ordered by it).
 
 CREATE TABLE handoff_offers (
     id                  TEXT    PRIMARY KEY,
@@ -10,8 +9,7 @@ CREATE TABLE handoff_offers (
     question_message_id TEXT,                              -- the visitor's question it offers to answer
     state               TEXT    NOT NULL CHECK (state IN ('shown', 'declined', 'accepted')),
     created_at          BIGINT  NOT NULL,
-    answered_at         BIGINT,                            -- declined, or the phone verified
-    rowid               BIGINT  GENERATED ALWAYS AS IDENTITY UNIQUE
+    answered_at         BIGINT                             -- declined, or the phone verified
 );
 CREATE INDEX handoff_offers_conversation ON handoff_offers (conversation_id, created_at);
 CREATE INDEX handoff_offers_session ON handoff_offers (session_id, state) WHERE session_id IS NOT NULL;

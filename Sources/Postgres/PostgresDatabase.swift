@@ -1,10 +1,16 @@
 public import DatabaseDriver
+import Glibc
 
 /// The storage seam on PostgreSQL: `Database` over a `PostgresPool`. Each write runs in a
 /// transaction of its own on a pooled connection and returns once COMMIT did (no group commit:
 /// PostgreSQL groups the WAL flushes of concurrent commits itself; `synchronous_commit` stays at
 /// its default, on, so a returned write is on disk). Each read runs in a read-only
 /// REPEATABLE READ transaction: one snapshot for all its statements.
+///
+/// Writes are SERIALIZABLE, as SQLite's one writer makes them: a body that reads, then writes
+/// what it read (a cap counted, then a row added) behaves as if no other write ran meanwhile, on
+/// any node. When the server refuses a write for a conflict (40001, 40P01) the body runs again, up
+/// to `maxAttempts` times, then the write fails as `busy`: a body must do nothing but SQL.
 public final class PostgresDatabase: Database {
     public let pool: PostgresPool
     /// What of the calling task a body must still see on the connection's queue.
@@ -16,12 +22,32 @@ public final class PostgresDatabase: Database {
         captureContext = writeContext
     }
 
+    /// Attempts of one write refused for conflicts before it fails as `busy`.
+    static let maxAttempts = 8
+
     @discardableResult
     public func write<T: Sendable>(_ body: @escaping @Sendable (any Connection) throws -> T) async throws -> T {
         let context = captureContext()
         return try await run { session in
-            try context.restore { try session.transaction(.readWrite) { try body(PostgresDriverConnection($0)) } }
+            var attempt = 1
+            while true {
+                do {
+                    return try context.restore {
+                        try session.transaction(.serializable) { try body(PostgresDriverConnection($0)) }
+                    }
+                } catch  where Self.isConflict(error) && attempt < Self.maxAttempts {
+                    // The others that conflicted run again too: jitter spreads them apart.
+                    usleep(UInt32.random(in: 500...(2_000 * UInt32(attempt))))
+                    attempt += 1
+                }
+            }
         }
+    }
+
+    /// A serialization failure or a deadlock: nothing was stored, and running again may succeed.
+    private static func isConflict(_ error: any Error) -> Bool {
+        let sqlState = (error as? PostgresError)?.sqlState ?? (error as? StorageError)?.driverCode
+        return sqlState == "40001" || sqlState == "40P01"
     }
 
     public func read<T: Sendable>(_ body: @escaping @Sendable (any Connection) throws -> T) async throws -> T {

@@ -284,11 +284,15 @@ public enum PostgresTransactionMode: Sendable {
     case readWrite
     /// REPEATABLE READ, READ ONLY: every statement sees the snapshot the first one took.
     case readOnlySnapshot
+    /// SERIALIZABLE: the outcome is that of some one-at-a-time order of the transactions, or the
+    /// server refuses one with 40001 (run it again).
+    case serializable
 
     var begin: String {
         switch self {
         case .readWrite: "BEGIN"
         case .readOnlySnapshot: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+        case .serializable: "BEGIN ISOLATION LEVEL SERIALIZABLE"
         }
     }
 }

@@ -137,6 +137,29 @@ struct PostgresDatabaseTests {
         }
     }
 
+    @Test func writesAreSerializableAndRunAgainAfterAConflict() async throws {
+        try await Self.withDatabase(poolSize: 4) { database, _ in
+            try await database.write { try $0.execute("INSERT INTO t (id, n) VALUES (1, 0)", []) }
+            // Read, then write what was read: under READ COMMITTED two writers would lose updates.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<4 {
+                    group.addTask {
+                        for _ in 0..<10 {
+                            try await database.write { connection in
+                                let n = try connection.queryOne("SELECT n FROM t WHERE id = 1")!.get(
+                                    "n", as: Int64.self)
+                                try connection.execute("UPDATE t SET n = ? WHERE id = 1", [.integer(n + 1)])
+                            }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let n = try await database.read { try $0.queryOne("SELECT n FROM t WHERE id = 1")!.get("n", as: Int.self) }
+            #expect(n == 40)
+        }
+    }
+
     @Test func writersOfTwoNodesTakeTurns() async throws {
         try await Self.withDatabase { database, uri in
             let other = PostgresDatabase(pool: PostgresPool(uri: uri, size: 1))

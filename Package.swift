@@ -94,8 +94,8 @@ let package = Package(
         .target(
             name: "HandoffService",
             dependencies: [
-                "HandoffCore", "HTTPServer", "HTTPValues", "DatabaseDriver", "SQLite", "Storage", "Gateway",
-                "GatewaySimulator", "HandoffDomain", "HandoffHTTP",
+                "HandoffCore", "HTTPServer", "HTTPValues", "DatabaseDriver", "SQLite", "Postgres", "Storage",
+                "Gateway", "GatewaySimulator", "HandoffDomain", "HandoffHTTP",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
@@ -148,13 +148,13 @@ let package = Package(
             dependencies: ["Gateway", "GatewaySimulator", "HTTPServer", "HTTPValues", "TestSupport"],
             swiftSettings: strictSettings),
         .testTarget(
-            name: "PostgresTests", dependencies: ["Postgres", "DatabaseDriver", "Storage", "TestSupport"],
+            name: "PostgresTests", dependencies: ["Postgres", "DatabaseDriver", "SQLite", "Storage", "TestSupport"],
             swiftSettings: strictSettings),
         .testTarget(
             name: "HandoffServiceTests",
             dependencies: [
                 "HandoffService", "HandoffDomain", "HandoffHTTP", "GatewaySimulator", "HTTPServer", "HTTPValues",
-                "DatabaseDriver", "SQLite", "Storage", "TestSupport",
+                "DatabaseDriver", "SQLite", "Postgres", "Storage", "TestSupport",
             ],
             swiftSettings: strictSettings
         ),

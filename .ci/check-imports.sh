@@ -22,7 +22,7 @@ declare -A ALLOWED=(
     # Use cases: no HTTP (no HTTPServer, HTTPValues, GatewaySimulator), no edge, no wiring.
     [HandoffDomain]="HandoffCore DatabaseDriver Storage Gateway"
     [HandoffHTTP]="HandoffCore HTTPValues HTTPServer DatabaseDriver Storage Gateway GatewaySimulator HandoffDomain"
-    [HandoffService]="HandoffCore HTTPValues HTTPServer DatabaseDriver SQLite Storage Gateway GatewaySimulator HandoffDomain HandoffHTTP"
+    [HandoffService]="HandoffCore HTTPValues HTTPServer DatabaseDriver SQLite Postgres Storage Gateway GatewaySimulator HandoffDomain HandoffHTTP"
     [handoff]="HandoffService HandoffDomain"
     [Postgres]="CPostgres HandoffCore DatabaseDriver"
     [embed-assets]=""

@@ -7,6 +7,7 @@ import HandoffHTTP
 public import Logging
 import SQLite
 import Storage
+import Synchronization
 
 /// The running service built from a `Configuration`: the database (migrated at start), the HTTP
 /// server and its routes. `start` binds; `shutdown` drains and closes.
@@ -23,8 +24,12 @@ public final class HandoffApplication: Sendable {
     let gatewaySetup: GatewaySetup
     /// Outbound SMS (tests reach it through `@testable import`).
     let sms: SMSService
-    /// Held while the application lives: no second daemon, no restore under our feet.
-    private let lock: DatabaseLock
+    /// The database's lock (SQLite) or pool (PostgreSQL), closed at shutdown.
+    private let databaseSetup: DatabaseSetup
+    /// PostgreSQL was unreachable at start: `start` leaves migrating and resuming the outbox to
+    /// `waitForDatabase` meanwhile, which it runs here (nil otherwise, and once done).
+    private let databaseWait = Mutex<Task<Void, Never>?>(nil)
+    private let databaseWasDown: Bool
     private let retention: RetentionPurge?
     /// Hands a reloaded configuration's texts, keywords, limits and keys to the parts that use them.
     private let applyReloadable: @Sendable (Configuration) -> Void
@@ -33,14 +38,28 @@ public final class HandoffApplication: Sendable {
     public init(configuration: Configuration, logger: Logger) async throws {
         self.configuration = configuration
         self.logger = logger
-        let migrator = try Migrator(directory: configuration.migrationsDirectory)
-        lock = try DatabaseLock(databasePath: configuration.databasePath)
-        database = try SQLiteDatabase(
-            path: configuration.databasePath, readers: configuration.databaseReaders,
-            synchronous: configuration.databaseSynchronous == .full ? .full : .normal,
-            writeContext: RequestOrigin.capture)
-        let applied = try await database.withWriter { try migrator.migrate($0) }
-        for migration in applied { logger.info("migration applied", metadata: ["migration": "\(migration.name)"]) }
+        let databaseSetup = try DatabaseSetup.open(configuration, daemon: true, writeContext: RequestOrigin.capture)
+        self.databaseSetup = databaseSetup
+        let migrator = databaseSetup.migrator
+        database = databaseSetup.database
+        do {
+            for name in try await databaseSetup.migrate() {
+                logger.info("migration applied", metadata: ["migration": "\(name)"])
+            }
+            databaseWasDown = false
+        } catch let error as StorageError where error.kind == .unavailable && databaseSetup.pool != nil {
+            // Other nodes may be serving: this one answers 503 until PostgreSQL is back.
+            logger.warning("database unavailable at start; retrying", metadata: ["error": "\(error)"])
+            databaseWasDown = true
+        } catch {
+            await databaseSetup.close()
+            throw error
+        }
+        logger.info(
+            "database",
+            metadata: [
+                "database": "\(configuration.databaseBackend)", "node_id": "\(configuration.nodeID)",
+            ])
 
         let metrics = HTTPMetrics()
         let counters = ServiceCounters()
@@ -248,10 +267,16 @@ public final class HandoffApplication: Sendable {
     }
 
     /// Applies pending migrations to the configured database and returns the names of those applied.
-    public static func migrate(_ configuration: Configuration) throws -> [String] {
-        let migrator = try Migrator(directory: configuration.migrationsDirectory)
-        let database = try SQLiteDatabase(path: configuration.databasePath, readers: 1)
-        return try database.withWriterSync { try migrator.migrate($0) }.map(\.name)
+    public static func migrate(_ configuration: Configuration) async throws -> [String] {
+        let setup = try DatabaseSetup.open(configuration, daemon: false, sqliteReaders: 1)
+        do {
+            let applied = try await setup.migrate()
+            await setup.close()
+            return applied
+        } catch {
+            await setup.close()
+            throw error
+        }
     }
 
     /// The version reported in the `Server` header and by `handoff --version`.
@@ -259,7 +284,11 @@ public final class HandoffApplication: Sendable {
 
     /// Binds the listen address and starts serving.
     public func start() async throws {
-        try await dispatcher.start()
+        if databaseWasDown {
+            databaseWait.withLock { $0 = Task { await self.waitForDatabase() } }
+        } else {
+            try await dispatcher.start()
+        }
         answerDeadline.start()
         retention?.start()
         try server.start()
@@ -268,6 +297,26 @@ public final class HandoffApplication: Sendable {
             metadata: [
                 "address": "\(configuration.listen.host):\(server.port)", "public_url": "\(configuration.publicURL)",
             ])
+    }
+
+    /// PostgreSQL was down at start: migrates and resumes the outbox once it answers, trying again
+    /// with backoff (250 ms to 5 s). Meanwhile writes answer 503 and `/readyz` 503.
+    private func waitForDatabase() async {
+        var delay = Duration.milliseconds(250)
+        while !Task.isCancelled {
+            do {
+                for name in try await databaseSetup.migrate() {
+                    logger.info("migration applied", metadata: ["migration": "\(name)"])
+                }
+                try await dispatcher.start()
+                logger.info("database available")
+                return
+            } catch {
+                logger.warning("database still unavailable", metadata: ["error": "\(error)"])
+                try? await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(5))
+            }
+        }
     }
 
     /// Wakes the outbox dispatcher (after a commit that queued work).
@@ -285,7 +334,11 @@ public final class HandoffApplication: Sendable {
         await dispatcher.stop()
         await gatewaySetup.simulator?.shutdown()
         httpClient.shutdown()
-        lock.release()
+        if let wait = databaseWait.withLock({ $0 }) {
+            wait.cancel()
+            await wait.value
+        }
+        await databaseSetup.close()
         logger.info("stopped")
     }
 }

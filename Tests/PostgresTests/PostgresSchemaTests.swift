@@ -1,5 +1,6 @@
 import Foundation
 import Postgres
+import SQLite
 import Storage
 import TestSupport
 import Testing
@@ -98,29 +99,28 @@ struct PostgresSchemaTests {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("schema-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let connection = try Connection(path: directory.appendingPathComponent("db.sqlite").path)
+        let connection = try SQLiteConnection(path: directory.appendingPathComponent("db.sqlite").path)
         try Migrator(directory: sqliteMigrations.path).migrate(connection)
         var schema = Schema()
-        let tables = try connection.query(
+        func names(_ sql: String, _ value: String? = nil) throws -> [String] {
+            try connection.query(sql, value.map { [.text($0)] } ?? []).map { try $0.get("name") }
+        }
+        let tables = try names(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != 'schema_migrations'"
-        ).compactMap { $0.string("name") }
+        )
         for table in tables {
-            schema.columns[table] = Set(
-                try connection.query("SELECT name FROM pragma_table_info(?)", [.text(table)]).compactMap {
-                    $0.string("name")
-                })
+            schema.columns[table] = Set(try names("SELECT name FROM pragma_table_info(?)", table))
             for index in try connection.query(
                 "SELECT name, partial FROM pragma_index_list(?) WHERE \"unique\" = 1", [.text(table)])
             {
-                let columns = try connection.query(
-                    "SELECT name FROM pragma_index_info(?) ORDER BY seqno", [.text(index.string("name") ?? "")]
-                ).compactMap { $0.string("name") }
-                schema.uniqueKeys.insert(UniqueKey(table: table, columns: columns, partial: index.int("partial") == 1))
+                let columns = try names("SELECT name FROM pragma_index_info(?) ORDER BY seqno", index.get("name"))
+                schema.uniqueKeys.insert(
+                    UniqueKey(table: table, columns: columns, partial: try index.get("partial", as: Bool.self)))
             }
             // An INTEGER PRIMARY KEY is the rowid: no index lists it.
-            let rowidKey = try connection.query(
-                "SELECT name FROM pragma_table_info(?) WHERE pk = 1 AND upper(type) = 'INTEGER'", [.text(table)])
-            if let column = rowidKey.first?.string("name") {
+            let rowidKey = try names(
+                "SELECT name FROM pragma_table_info(?) WHERE pk = 1 AND upper(type) = 'INTEGER'", table)
+            if let column = rowidKey.first {
                 schema.uniqueKeys.insert(UniqueKey(table: table, columns: [column], partial: false))
             }
         }

@@ -73,9 +73,9 @@ public final class HandoffApplication: Sendable {
             statusCallbackURL: configuration.publicURL + TwilioWebhookRoutes.statusPath,
             maxInFlight: configuration.smsMaxInFlight, perSecond: configuration.smsPerSecond,
             quietHours: Self.quietHours(configuration), counters: counters)
-        var handlers: [String: any OutboxDispatcher.Handler] = [OutboxKind.sms: SMSDeliveryHandler(sms: sms)]
+        var handlers: [OutboxKind: any OutboxDispatcher.Handler] = [.sms: SMSDeliveryHandler(sms: sms)]
         if let url = configuration.eventWebhookURL {
-            handlers[OutboxKind.webhook] = EventWebhookHandler(
+            handlers[.webhook] = EventWebhookHandler(
                 url: url, secret: configuration.eventWebhookSecret, client: httpClient)
         }
         let dispatcher = OutboxDispatcher(

@@ -83,7 +83,7 @@ import Testing
             database: database, events: EventHub(), webhooks: EventWebhooks(isEnabled: false), gateway: gateway,
             statusCallbackURL: "http://127.0.0.1:9/status", maxInFlight: 4, now: { clock.now })
         let dispatcher = OutboxDispatcher(
-            database: database, handlers: ["sms": SMSDeliveryHandler(sms: sms)], maxAttempts: Self.maxAttempts,
+            database: database, handlers: [.sms: SMSDeliveryHandler(sms: sms)], maxAttempts: Self.maxAttempts,
             logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, now: { clock.now })
 
         // The simulator answers the sends that reach it, in order: a 5xx burst, rate limits asking
@@ -99,11 +99,11 @@ import Testing
             try chat.insert(ContactRecord(id: "ct1", phoneE164: nil, locale: nil, timeZone: nil, createdAt: now))
             let conversation = try chat.insert(
                 ConversationRecord(
-                    id: "conv1", contactID: "ct1", state: "open", queue: nil, activeChannel: "sms", createdAt: now,
+                    id: "conv1", contactID: "ct1", state: .open, queue: nil, activeChannel: .sms, createdAt: now,
                     updatedAt: now))
             return try phones.map { phone in
                 try SMSService.enqueue(
-                    conversationID: conversation.id, to: phone, body: "For \(phone)", author: "agent", priority: 0,
+                    conversationID: conversation.id, to: phone, body: "For \(phone)", author: .agent, priority: 0,
                     connection: connection, webhooks: EventWebhooks(isEnabled: false), now: now
                 ).0.id
             }

@@ -52,14 +52,14 @@ import Testing
     func dispatcher(_ handler: ScriptedHandler, maxAttempts: Int = 5) -> OutboxDispatcher {
         let clock = clock
         return OutboxDispatcher(
-            database: database, handlers: ["webhook": handler], maxAttempts: maxAttempts,
+            database: database, handlers: [.webhook: handler], maxAttempts: maxAttempts,
             logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, now: { clock.now })
     }
 
     func enqueue() async throws -> Int64 {
         let now = clock.now
         return try await database.write {
-            try OutboxRepository($0).enqueue(kind: "webhook", payload: "{}", messageID: nil, requestID: nil, now: now)
+            try OutboxRepository($0).enqueue(kind: .webhook, payload: "{}", messageID: nil, requestID: nil, now: now)
         }
     }
 
@@ -73,7 +73,7 @@ import Testing
         try await dispatcher.start()
         let id = try await enqueue()
         dispatcher.wake()
-        #expect(try await eventually(seconds: 5) { try await item(id)?.state == "done" })
+        #expect(try await eventually(seconds: 5) { try await item(id)?.state == .done })
         await dispatcher.stop()
     }
 
@@ -88,7 +88,7 @@ import Testing
         #expect(
             try await eventually(seconds: 5) {
                 let row = try await item(id)
-                return row?.attempts == 1 && row?.state == "pending"
+                return row?.attempts == 1 && row?.state == .pending
             })
         let first = try #require(try await item(id))
         let delay = first.nextAttemptAt - clock.now
@@ -96,7 +96,7 @@ import Testing
         #expect(first.lastError == "HTTP 500")
         clock.advance(by: delay)
         dispatcher.wake()
-        #expect(try await eventually(seconds: 5) { try await item(id)?.state == "dead" })
+        #expect(try await eventually(seconds: 5) { try await item(id)?.state == .dead })
         #expect(try await item(id)?.lastError?.contains("gave up after 2 attempts") == true)
 
         let replayed = try await database.write {
@@ -104,7 +104,7 @@ import Testing
         }
         #expect(replayed)
         dispatcher.wake()
-        #expect(try await eventually(seconds: 5) { try await item(id)?.state == "done" })
+        #expect(try await eventually(seconds: 5) { try await item(id)?.state == .done })
         await dispatcher.stop()
     }
 
@@ -117,7 +117,7 @@ import Testing
         try await dispatcher.start()
         let id = try await enqueue()
         dispatcher.wake()
-        #expect(try await eventually(seconds: 5) { try await item(id)?.state == "dead" })
+        #expect(try await eventually(seconds: 5) { try await item(id)?.state == .dead })
         #expect(handler.attempts.withLock { $0 } == [id])
         await dispatcher.stop()
     }
@@ -125,12 +125,12 @@ import Testing
     @Test func resumesRowsACrashLeftInFlight() async throws {
         let id = try await enqueue()
         let now = clock.now
-        _ = try await database.write { try OutboxRepository($0).claimDue(kind: "webhook", now: now, limit: 10) }
-        #expect(try await item(id)?.state == "sending")
+        _ = try await database.write { try OutboxRepository($0).claimDue(kind: .webhook, now: now, limit: 10) }
+        #expect(try await item(id)?.state == .sending)
         let handler = ScriptedHandler([])
         let dispatcher = dispatcher(handler)
         try await dispatcher.start()
-        #expect(try await eventually(seconds: 5) { try await item(id)?.state == "done" })
+        #expect(try await eventually(seconds: 5) { try await item(id)?.state == .done })
         #expect(try await item(id)?.attempts == 2, "the interrupted attempt counts")
         await dispatcher.stop()
     }
@@ -154,19 +154,19 @@ import Testing
         let texts = ScriptedHandler([])
         let clock = clock
         let dispatcher = OutboxDispatcher(
-            database: database, handlers: ["webhook": stalled, "sms": texts], maxAttempts: 5,
+            database: database, handlers: [.webhook: stalled, .sms: texts], maxAttempts: 5,
             logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, now: { clock.now })
         try await dispatcher.start()
         let webhook = try await enqueue()
         let now = clock.now
         let text = try await database.write {
-            try OutboxRepository($0).enqueue(kind: "sms", payload: "{}", messageID: nil, requestID: nil, now: now)
+            try OutboxRepository($0).enqueue(kind: .sms, payload: "{}", messageID: nil, requestID: nil, now: now)
         }
         dispatcher.wake()
-        #expect(try await eventually(seconds: 5) { try await item(text)?.state == "done" })
-        #expect(try await item(webhook)?.state == "sending")
+        #expect(try await eventually(seconds: 5) { try await item(text)?.state == .done })
+        #expect(try await item(webhook)?.state == .sending)
         stalled.released.signal()
-        #expect(try await eventually(seconds: 5) { try await item(webhook)?.state == "done" })
+        #expect(try await eventually(seconds: 5) { try await item(webhook)?.state == .done })
         await dispatcher.stop()
     }
 }

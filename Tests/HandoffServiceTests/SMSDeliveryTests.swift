@@ -66,7 +66,7 @@ import Testing
         let ids = try await application.database.write { connection in
             try bodies.map { body in
                 try SMSService.enqueue(
-                    conversationID: conversationID, to: phone, body: body, author: "agent", priority: 0,
+                    conversationID: conversationID, to: phone, body: body, author: .agent, priority: 0,
                     connection: connection, webhooks: EventWebhooks(isEnabled: false),
                     now: ChatService.currentMilliseconds()
                 ).0.id

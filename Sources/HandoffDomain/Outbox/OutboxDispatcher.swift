@@ -1,5 +1,6 @@
 package import DatabaseDriver
 import Foundation
+package import HandoffCore
 package import Logging
 package import Storage
 import Synchronization
@@ -28,7 +29,7 @@ package final class OutboxDispatcher: Sendable {
 
     /// A kind of outbox row (`sms`, `webhook`) with its handler and its loop's wake-up signal.
     private struct Kind: Sendable {
-        let name: String
+        let name: OutboxKind
         let handler: any Handler
         let signal: WakeSignal
     }
@@ -56,7 +57,7 @@ package final class OutboxDispatcher: Sendable {
     static let idlePoll = Duration.seconds(5)
 
     package init(
-        database: any Database, handlers: [String: any Handler], maxAttempts: Int, logger: Logger,
+        database: any Database, handlers: [OutboxKind: any Handler], maxAttempts: Int, logger: Logger,
         now: @escaping @Sendable () -> Int64 = ChatService.currentMilliseconds
     ) {
         self.database = database
@@ -182,7 +183,7 @@ package final class OutboxDispatcher: Sendable {
         return items.count
     }
 
-    private func sleepTime(_ kind: String) async throws -> Duration {
+    private func sleepTime(_ kind: OutboxKind) async throws -> Duration {
         let next = try await database.read { try OutboxRepository($0).nextDueTime(kind: kind) }
         guard let next else { return Self.idlePoll }
         return .milliseconds(max(0, min(next - now(), 5_000)))

@@ -23,7 +23,7 @@ public final class PostgresDatabase: Database {
     }
 
     /// Attempts of one write refused for conflicts before it fails as `busy`.
-    static let maxAttempts = 8
+    static let maxAttempts = 10
 
     @discardableResult
     public func write<T: Sendable>(_ body: @escaping @Sendable (any Connection) throws -> T) async throws -> T {
@@ -36,8 +36,8 @@ public final class PostgresDatabase: Database {
                         try session.transaction(.serializable) { try body(PostgresDriverConnection($0)) }
                     }
                 } catch  where Self.isConflict(error) && attempt < Self.maxAttempts {
-                    // The others that conflicted run again too: jitter spreads them apart.
-                    usleep(UInt32.random(in: 500...(2_000 * UInt32(attempt))))
+                    // The others that conflicted run again too: jitter, doubling up to 64 ms, spreads them.
+                    usleep(UInt32.random(in: 500...(1_000 << min(attempt, 6))))
                     attempt += 1
                 }
             }

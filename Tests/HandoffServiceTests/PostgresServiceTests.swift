@@ -124,4 +124,48 @@ struct PostgresServiceTests {
             }
         }
     }
+
+    /// Two nodes on one PostgreSQL: every MessageSid, delivered twice to each node at once, is
+    /// stored once. A delivery refused with 503 (a write that lost its serialization conflicts
+    /// too often) is sent again, as the gateway would.
+    @Test func twoNodesStoreEachMessageSidOnce() async throws {
+        try await ScratchDatabase.with { scratch in
+            try await SMSDeliveryTests.withApp({
+                $0.databasePath = scratch.uri
+                $0.nodeID = "node-a"
+            }) { _, clientA, simulatorA in
+                let phone = "+14155550192"
+                let (cookie, _) = try await InboundSMSTests.activeSession(phone, clientA, simulatorA)
+                try await SMSDeliveryTests.withApp({
+                    $0.databasePath = scratch.uri
+                    $0.nodeID = "node-b"
+                }) { _, _, simulatorB in
+                    let sids = (0..<25).map { "SM" + String(repeating: "0", count: 30) + String(format: "%02d", $0) }
+                    let refusals = try await withThrowingTaskGroup(of: Int.self) { group in
+                        for (index, sid) in sids.enumerated() {
+                            for simulator in [simulatorA, simulatorB, simulatorA, simulatorB] {
+                                group.addTask {
+                                    var refused = 0
+                                    while try await simulator.reply(
+                                        from: phone, to: InboundSMSTests.sender, body: "text \(index)", messageSID: sid
+                                    ).status != 200 {
+                                        refused += 1
+                                        guard refused < 20 else { throw CancellationError() }
+                                    }
+                                    return refused
+                                }
+                            }
+                        }
+                        return try await group.reduce(0, +)
+                    }
+                    let texts = try await InboundSMSTests.history(cookie, clientA).compactMap { $0["body"] as? String }
+                        .filter { $0.hasPrefix("text ") }
+                    #expect(texts.count == sids.count && Set(texts).count == sids.count, "each MessageSid once")
+                    print(
+                        "two nodes: \(sids.count * 4) deliveries of \(sids.count) MessageSids, \(refusals) answered 503 and sent again"
+                    )
+                }
+            }
+        }
+    }
 }

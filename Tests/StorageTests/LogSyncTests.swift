@@ -90,7 +90,7 @@ import Testing
             let error = await #expect(throws: StorageError.self) {
                 try await database.write { try $0.execute("INSERT INTO n VALUES (2)", []) }
             }
-            #expect(error?.code == "io")
+            #expect(error?.kind == .io)
             #expect(error?.isTemporary == true)
         }
         await #expect(throws: StorageError.self) { try await database.withWriter { _ in } }

@@ -11,12 +11,12 @@ import Testing
 struct PostgresServiceTests {
     @Test func chatHandoffAndInboundTextsRunOnPostgres() async throws {
         try await ScratchDatabase.with { scratch in
-            try await SMSDeliveryTests.withApp({ $0.databasePath = scratch.uri }) { _, client, simulator in
+            try await TestApplication.live({ $0.databasePath = scratch.uri }) { _, client, simulator in
                 #expect(try await client.request("GET", "/readyz").status == 200)
                 // The chat: messages in order, a retried one stored once, an agent's reply.
-                let (cookie, session) = try await ChatAPITests.startSession(client)
+                let (cookie, session) = try await API.startSession(client)
                 let conversationID = try #require(session["conversation_id"] as? String)
-                let headers = HandoffFlowTests.json(cookie)
+                let headers = API.json(cookie)
                 for index in 1...3 {
                     let sent = try await client.request(
                         "POST", "/v1/messages", headers: headers, body: #"{"body":"hello \#(index)"}"#)
@@ -27,30 +27,32 @@ struct PostgresServiceTests {
                 let again = try await client.request(
                     "POST", "/v1/messages", headers: headers + [("Idempotency-Key", "k1")], body: #"{"body":"once"}"#)
                 #expect(retried.status == 201 && again.status == 200)
-                let auth = [("Authorization", "Bearer \(ChatAPITests.apiKey)"), ("Content-Type", "application/json")]
+                let auth = [
+                    ("Authorization", "Bearer \(TestApplication.apiKey)"), ("Content-Type", "application/json"),
+                ]
                 let reply = try await client.request(
                     "POST", "/v1/conversations/\(conversationID)/messages", headers: auth,
                     body: #"{"body":"How can I help?","author":"agent"}"#)
                 #expect(reply.status == 201)
-                let bodies = try await InboundSMSTests.history(cookie, client).compactMap { $0["body"] as? String }
+                let bodies = try await API.history(cookie, client).compactMap { $0["body"] as? String }
                 #expect(bodies == ["hello 1", "hello 2", "hello 3", "once", "How can I help?"])
 
                 // The handoff to a phone (code texted, verified), then the customer's texts.
                 let phone = "+14155550191"
-                let (smsCookie, smsConversation) = try await InboundSMSTests.activeSession(phone, client, simulator)
+                let (smsCookie, smsConversation) = try await API.activeSession(phone, client, simulator)
                 let sid = "SM" + String(repeating: "5", count: 32)
                 let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
                     for _ in 0..<20 {
                         group.addTask {
                             try await simulator.reply(
-                                from: phone, to: InboundSMSTests.sender, body: "on the train", messageSID: sid
+                                from: phone, to: API.sender, body: "on the train", messageSID: sid
                             ).status
                         }
                     }
                     return try await group.reduce(into: [Int]()) { $0.append($1) }
                 }
                 #expect(statuses == Array(repeating: 200, count: 20), "every delivery is acknowledged")
-                let texts = try await InboundSMSTests.history(smsCookie, client).filter {
+                let texts = try await API.history(smsCookie, client).filter {
                     $0["body"] as? String == "on the train"
                 }
                 #expect(texts.count == 1 && texts.first?["channel"] as? String == "sms")
@@ -91,7 +93,7 @@ struct PostgresServiceTests {
             let admin = try await PostgresConnection.connect(postgresTestServer ?? "")
             defer { admin.close() }
             try await admin.execute("ALTER DATABASE \(scratch.name) ALLOW_CONNECTIONS false")
-            try await SMSDeliveryTests.withApp({ $0.databasePath = scratch.uri }) { _, client, _ in
+            try await TestApplication.live({ $0.databasePath = scratch.uri }) { _, client, _ in
                 #expect(try await client.request("GET", "/readyz").status == 503)
                 let refused = try await client.request(
                     "POST", "/v1/sessions", headers: [("Content-Type", "application/json")], body: "{}")
@@ -104,7 +106,7 @@ struct PostgresServiceTests {
                     try await eventually(seconds: 15) {
                         (try? await client.request("GET", "/readyz").status) == 200
                     }, "ready once the database is back")
-                let (cookie, _) = try await ChatAPITests.startSession(client)
+                let (cookie, _) = try await API.startSession(client)
 
                 // Lost while serving: every connection of the node is terminated.
                 try await scratch.connection.execute(
@@ -113,13 +115,13 @@ struct PostgresServiceTests {
                 var statuses: [Int] = []
                 for index in 0..<5 {
                     let sent = try await client.request(
-                        "POST", "/v1/messages", headers: HandoffFlowTests.json(cookie),
+                        "POST", "/v1/messages", headers: API.json(cookie),
                         body: #"{"body":"after the loss \#(index)"}"#)
                     statuses.append(sent.status)
                 }
                 #expect(statuses.allSatisfy { $0 == 201 || $0 == 503 } && statuses.last == 201, "\(statuses)")
                 // What was acknowledged is stored, once; nothing refused is.
-                let stored = try await InboundSMSTests.history(cookie, client).compactMap { $0["body"] as? String }
+                let stored = try await API.history(cookie, client).compactMap { $0["body"] as? String }
                 #expect(stored == (0..<5).filter { statuses[$0] == 201 }.map { "after the loss \($0)" })
             }
         }
@@ -130,13 +132,13 @@ struct PostgresServiceTests {
     /// too often) is sent again, as the gateway would.
     @Test func twoNodesStoreEachMessageSidOnce() async throws {
         try await ScratchDatabase.with { scratch in
-            try await SMSDeliveryTests.withApp({
+            try await TestApplication.live({
                 $0.databasePath = scratch.uri
                 $0.nodeID = "node-a"
             }) { _, clientA, simulatorA in
                 let phone = "+14155550192"
-                let (cookie, _) = try await InboundSMSTests.activeSession(phone, clientA, simulatorA)
-                try await SMSDeliveryTests.withApp({
+                let (cookie, _) = try await API.activeSession(phone, clientA, simulatorA)
+                try await TestApplication.live({
                     $0.databasePath = scratch.uri
                     $0.nodeID = "node-b"
                 }) { _, _, simulatorB in
@@ -147,7 +149,7 @@ struct PostgresServiceTests {
                                 group.addTask {
                                     var refused = 0
                                     while try await simulator.reply(
-                                        from: phone, to: InboundSMSTests.sender, body: "text \(index)", messageSID: sid
+                                        from: phone, to: API.sender, body: "text \(index)", messageSID: sid
                                     ).status != 200 {
                                         refused += 1
                                         guard refused < 20 else { throw CancellationError() }
@@ -158,7 +160,7 @@ struct PostgresServiceTests {
                         }
                         return try await group.reduce(0, +)
                     }
-                    let texts = try await InboundSMSTests.history(cookie, clientA).compactMap { $0["body"] as? String }
+                    let texts = try await API.history(cookie, clientA).compactMap { $0["body"] as? String }
                         .filter { $0.hasPrefix("text ") }
                     #expect(texts.count == sids.count && Set(texts).count == sids.count, "each MessageSid once")
                     print(

@@ -164,21 +164,20 @@ struct PostgresDatabaseTests {
         try await Self.withDatabase { database, uri in
             let other = PostgresDatabase(pool: PostgresPool(uri: uri, size: 1))
             let clock = ContinuousClock()
-            let (firstEnd, secondStart) = try await withThrowingTaskGroup(of: (String, ContinuousClock.Instant).self) {
-                group in
-                group.addTask {
-                    let end = try await database.withWriter { _ in
-                        Thread.sleep(forTimeInterval: 0.3)
-                        return clock.now
+            // Each holds the writer for 200 ms, whichever gets it first: the two never overlap.
+            let held = try await withThrowingTaskGroup(of: Range<ContinuousClock.Instant>.self) { group in
+                for node in [database, other] {
+                    group.addTask {
+                        try await node.withWriter { _ in
+                            let start = clock.now
+                            Thread.sleep(forTimeInterval: 0.2)
+                            return start..<clock.now
+                        }
                     }
-                    return ("first end", end)
                 }
-                try await Task.sleep(for: .milliseconds(50))
-                group.addTask { ("second start", try await other.withWriter { _ in clock.now }) }
-                let outcomes = try await group.reduce(into: [String: ContinuousClock.Instant]()) { $0[$1.0] = $1.1 }
-                return (outcomes["first end"]!, outcomes["second start"]!)
+                return try await group.reduce(into: []) { $0.append($1) }
             }
-            #expect(secondStart > firstEnd)
+            #expect(held.count == 2 && !held[0].overlaps(held[1]), "\(held)")
             await other.pool.close()
         }
     }

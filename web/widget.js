@@ -17,6 +17,8 @@
   var offerAfterAttribute = script && script.getAttribute("data-offer-after");
   var offerAfterSeconds = offerAfterAttribute === "off" ? 0 : Number(offerAfterAttribute || 45) || 0;
   var offerOnHide = !(script && script.getAttribute("data-offer-on-hide") === "false");
+  // The program the texts are for (GET /v1/programs); its disclosure is the one shown and recorded.
+  var program = (script && script.getAttribute("data-program")) || undefined;
   var consentText = (script && script.getAttribute("data-consent")) ||
     "I agree to receive text messages about this conversation from " + brand +
     ". Message frequency varies. Msg & data rates may apply. Reply STOP to opt out, HELP for help.";
@@ -181,6 +183,7 @@
     if (started) return started;
     started = request("POST", "/v1/sessions", {
       locale: navigator.language,
+      program: program,
       timezone: (Intl.DateTimeFormat().resolvedOptions() || {}).timeZone,
       // The server keeps at most 2048 characters of the page; a longer address loses its query.
       page_url: location.href.length <= 2048 ? location.href : (location.origin + location.pathname).slice(0, 2048)
@@ -246,7 +249,7 @@
   });
   // Phone number and consent, from the link's form or an offer card: the code goes out.
   function requestTexts(form) {
-    return request("POST", "/v1/handoff", { phone: form.phone.value, consent: form.consent.checked })
+    return request("POST", "/v1/handoff", { phone: form.phone.value, consent: form.consent.checked, program: program })
       .then(function (result) {
         $(".handoff.phone").hidden = true;
         showHandoff(result.handoff);

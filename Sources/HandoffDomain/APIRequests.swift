@@ -46,9 +46,11 @@ package struct SessionDetails: Decodable, Sendable {
     var timezone: String?
     var pageURL: String?
     var displayName: String?
+    /// The program the widget offers texts for (`data-program`): its disclosure is the one shown.
+    package var program: String?
 
     package enum CodingKeys: String, CodingKey {
-        case locale, timezone
+        case locale, timezone, program
         case pageURL = "page_url"
         case displayName = "display_name"
     }
@@ -59,6 +61,7 @@ extension SessionDetails: LimitedFields {
         [
             .length(locale, "locale", FieldLimits.locale), .length(timezone, "timezone", FieldLimits.timezone),
             .length(displayName, "display_name", FieldLimits.displayName),
+            .length(program, "program", FieldLimits.program),
             .length(pageURL, "page_url", FieldLimits.pageURL) ?? pageURL.flatMap(Self.urlProblem),
         ]
     }

@@ -1,7 +1,7 @@
 import Crypto
 package import DatabaseDriver
 import Foundation
-import HandoffCore
+package import HandoffCore
 package import Storage
 
 /// "Take this chat on the go": the double opt-in by code (or YES by SMS), the consent ledger,
@@ -38,6 +38,8 @@ package final class HandoffFlow: Sendable {
         var consentText: String
         /// Disclosures per program and locale (see `Configuration.consentTexts`).
         var consentTexts: [String: String] = [:]
+        /// The programs a handoff may name; `program` is the default one.
+        var programs = ProgramCatalog()
         var confirmationTemplate: String
         var summaryTemplate: String
         var codeLifetimeMilliseconds: Int64 = 10 * 60_000
@@ -46,7 +48,8 @@ package final class HandoffFlow: Sendable {
 
         package init(
             brand: String, program: String, defaultRegion: String, allowedRegions: Set<String>, consentText: String,
-            consentTexts: [String: String] = [:], confirmationTemplate: String, summaryTemplate: String,
+            consentTexts: [String: String] = [:], programs: ProgramCatalog = ProgramCatalog(),
+            confirmationTemplate: String, summaryTemplate: String,
             codeLifetimeMilliseconds: Int64 = 10 * 60_000, maxAttempts: Int = 5, caps: CodeCaps = CodeCaps()
         ) {
             self.brand = brand
@@ -55,6 +58,7 @@ package final class HandoffFlow: Sendable {
             self.allowedRegions = allowedRegions
             self.consentText = consentText
             self.consentTexts = consentTexts
+            self.programs = programs
             self.confirmationTemplate = confirmationTemplate
             self.summaryTemplate = summaryTemplate
             self.codeLifetimeMilliseconds = codeLifetimeMilliseconds
@@ -159,18 +163,23 @@ package final class HandoffFlow: Sendable {
     /// Takes new texts and limits (SIGHUP); flows under way finish with either.
     package func reload(_ settings: Settings) { currentSettings.replace(with: settings) }
 
-    /// Refuses a program other than the one this server runs (422 `unknown_program`), before
-    /// anything is recorded: only the built-in `chat` exists until programs are configurable.
+    /// The programs of this deployment, as configured now.
+    package var programs: ProgramCatalog { settings.programs }
+
+    /// Refuses a program that is not configured (422 `unknown_program`), before anything is
+    /// recorded.
     package func checkProgram(_ program: String?) throws(UseCaseError) {
-        guard let program, program != settings.program else { return }
+        guard let program, settings.programs.program(program) == nil else { return }
         throw UseCaseError(
             .invalid, code: "unknown_program",
-            message: "Unknown program; the one program here is \(settings.program).",
+            message: "Unknown program; the programs here are "
+                + settings.programs.programs.map(\.id).joined(separator: ", ") + ".",
             field: "program")
     }
 
     /// The disclosure the widget shows for a program and locale, exactly as it is recorded when
-    /// the visitor accepts it: `program/es-mx`, `program/es`, `program`, `es-mx`, `es`, then the default.
+    /// the visitor accepts it: the program's configured disclosure for the locale (`programs:`),
+    /// else from `consent_texts` `program/es-mx`, `program/es`, `program`, `es-mx`, `es`, then the default.
     package func disclosure(program: String? = nil, locale: String? = nil) -> String {
         let language =
             (locale ?? "").split(separator: ",").first.map { $0.split(separator: ";")[0] }
@@ -181,7 +190,9 @@ package final class HandoffFlow: Sendable {
             keys += [program + "/" + language, program + "/" + base, program].map { $0.lowercased() }
         }
         keys += [language, base]
-        let text = keys.lazy.compactMap { self.settings.consentTexts[$0] }.first ?? settings.consentText
+        let configured = settings.programs.program(program ?? settings.program)?.disclosure(locale: language)
+        let text =
+            configured ?? keys.lazy.compactMap { self.settings.consentTexts[$0] }.first ?? settings.consentText
         return text.replacingOccurrences(of: "{{brand}}", with: settings.brand)
     }
 

@@ -36,13 +36,15 @@ package struct WidgetRoutes {
             let details = try JSONBody.decode(SessionDetails.self, from: request)
             var headers: HTTPHeaders = ["Cache-Control": "no-store"]
             if let visitor = try await Self.existingVisitor(request, chat, cookie) {
-                return try JSONBody.response(try await Self.session(visitor, handoff, request), headers: headers)
+                return try JSONBody.response(
+                    try await Self.session(visitor, handoff, request, program: details.program), headers: headers)
             }
             try sessionCreationLimiter.take(request.clientAddress)
             let (context, token) = try await chat.startSession(details: details)
             headers.add(name: "Set-Cookie", value: cookie.setCookie(token))
             return try JSONBody.response(
-                try await Self.session(context, handoff, request), status: .created, headers: headers)
+                try await Self.session(context, handoff, request, program: details.program), status: .created,
+                headers: headers)
         }
         router.get("/v1/session") { [chat, handoff, cookie] request in
             let visitor = try await Self.visitor(request, chat, cookie)
@@ -117,13 +119,17 @@ package struct WidgetRoutes {
         return nil
     }
 
+    /// The session as the widget sees it, with the disclosure of `program` (the default one when
+    /// nil or not configured) in the visitor's language.
     static func session(
-        _ context: ChatService.VisitorContext, _ handoff: HandoffFlow, _ request: HTTPRequest
+        _ context: ChatService.VisitorContext, _ handoff: HandoffFlow, _ request: HTTPRequest, program: String? = nil
     ) async throws -> SessionJSON {
         SessionJSON(
             sessionID: context.session.id, conversationID: context.conversationID,
             handoff: try await handoff.state(of: context),
-            consentText: handoff.disclosure(locale: request.headers["Accept-Language"]))
+            consentText: handoff.disclosure(
+                program: program.flatMap { handoff.programs.program($0)?.id },
+                locale: request.headers["Accept-Language"]))
     }
 
     /// Who asks, for the consent ledger: the client address, and the User-Agent and

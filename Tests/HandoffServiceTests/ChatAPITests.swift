@@ -20,7 +20,7 @@ import Testing
         configuration.cookieSecure = false
         adjust(&configuration)
         let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
-        let application = try await HandoffApplication(configuration: configuration, logger: logger)
+        let application = HandoffApplication(configuration: configuration, logger: logger)
         try await application.start()
         do {
             try await body(HTTPTestClient(port: application.port))

@@ -4,6 +4,7 @@ import Gateway
 import GatewaySimulator
 import HTTPServer
 import HTTPValues
+import Lifecycle
 import Logging
 import SQLite
 import Storage
@@ -109,7 +110,7 @@ import Testing
             }
         }
 
-        try await dispatcher.start()
+        let running = try await ServiceGroup([dispatcher]).runInBackground()
         /// The wait the dispatcher chose after each failed attempt, by row and attempt.
         var waits: [String: (error: String, attempts: Int, delay: Int64)] = [:]
         for _ in 0..<50 {
@@ -139,7 +140,7 @@ import Testing
             }
             clock.advance(by: try pending.map { try $0.get("next_attempt_at", as: Int64.self) }.min()! - clock.now)
         }
-        await dispatcher.stop()
+        try await running.stop()
         await simulator.shutdown()
 
         let (outbox, messages, suppressed) = try await database.read { connection in

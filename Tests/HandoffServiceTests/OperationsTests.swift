@@ -38,8 +38,8 @@ import Testing
             let purge = RetentionPurge(
                 database: application.database, days: 30,
                 logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
-            #expect(try await purge.run() > 0)
-            #expect(try await purge.run() == 0, "nothing left on the second run")
+            #expect(try await purge.purge() > 0)
+            #expect(try await purge.purge() == 0, "nothing left on the second run")
 
             let (bodies, purged, raw, ledger, suppressed) = try await application.database.read { connection in
                 (
@@ -93,10 +93,9 @@ import Testing
     @Test func oneProcessPerDatabaseAndNoRestoreUnderARunningDaemon() async throws {
         try await SMSDeliveryTests.withApp { application, _, _ in
             let configuration = application.configuration
-            await #expect(throws: StorageError.self) {
-                _ = try await HandoffApplication(
-                    configuration: configuration, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
-            }
+            let second = HandoffApplication(
+                configuration: configuration, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+            await #expect(throws: StorageError.self) { try await second.start() }
             let directory = try TemporaryDirectory()
             let backup = directory.file("backup.sqlite").path
             try await offPool { try DatabaseBackup.run(configuration, to: backup) }

@@ -1,5 +1,6 @@
 import DatabaseDriver
 import Foundation
+import Lifecycle
 import Logging
 import SQLite
 import Storage
@@ -70,11 +71,11 @@ import Testing
     @Test func deliversAsSoonAsWoken() async throws {
         let handler = ScriptedHandler([])
         let dispatcher = dispatcher(handler)
-        try await dispatcher.start()
+        let running = try await ServiceGroup([dispatcher]).runInBackground()
         let id = try await enqueue()
         dispatcher.wake()
         #expect(try await eventually(seconds: 5) { try await item(id)?.state == .done })
-        await dispatcher.stop()
+        try await running.stop()
     }
 
     @Test func retriesWithBackoffThenDeadLettersAndReplays() async throws {
@@ -82,7 +83,7 @@ import Testing
             .retry("HTTP 500", retryAfter: nil), .retry("HTTP 503", retryAfter: .seconds(120)),
         ])
         let dispatcher = dispatcher(handler, maxAttempts: 2)
-        try await dispatcher.start()
+        let running = try await ServiceGroup([dispatcher]).runInBackground()
         let id = try await enqueue()
         dispatcher.wake()
         #expect(
@@ -105,7 +106,7 @@ import Testing
         #expect(replayed)
         dispatcher.wake()
         #expect(try await eventually(seconds: 5) { try await item(id)?.state == .done })
-        await dispatcher.stop()
+        try await running.stop()
     }
 
     @Test func honoursRetryAfterAndDeadLettersPermanentFailures() async throws {
@@ -114,12 +115,12 @@ import Testing
         #expect(OutboxDispatcher.backoff(attempt: 40, retryAfter: nil) <= 3_600_000)
         let handler = ScriptedHandler([.failed("twilio_21211")])
         let dispatcher = dispatcher(handler)
-        try await dispatcher.start()
+        let running = try await ServiceGroup([dispatcher]).runInBackground()
         let id = try await enqueue()
         dispatcher.wake()
         #expect(try await eventually(seconds: 5) { try await item(id)?.state == .dead })
         #expect(handler.attempts.withLock { $0 } == [id])
-        await dispatcher.stop()
+        try await running.stop()
     }
 
     @Test func resumesRowsACrashLeftInFlight() async throws {
@@ -129,10 +130,10 @@ import Testing
         #expect(try await item(id)?.state == .sending)
         let handler = ScriptedHandler([])
         let dispatcher = dispatcher(handler)
-        try await dispatcher.start()
+        let running = try await ServiceGroup([dispatcher]).runInBackground()
         #expect(try await eventually(seconds: 5) { try await item(id)?.state == .done })
         #expect(try await item(id)?.attempts == 2, "the interrupted attempt counts")
-        await dispatcher.stop()
+        try await running.stop()
     }
 
     /// A webhook receiver that does not answer: held until the test lets it go.
@@ -156,7 +157,7 @@ import Testing
         let dispatcher = OutboxDispatcher(
             database: database, handlers: [.webhook: stalled, .sms: texts], maxAttempts: 5,
             logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, now: { clock.now })
-        try await dispatcher.start()
+        let running = try await ServiceGroup([dispatcher]).runInBackground()
         let webhook = try await enqueue()
         let now = clock.now
         let text = try await database.write {
@@ -167,6 +168,6 @@ import Testing
         #expect(try await item(webhook)?.state == .sending)
         stalled.released.signal()
         #expect(try await eventually(seconds: 5) { try await item(webhook)?.state == .done })
-        await dispatcher.stop()
+        try await running.stop()
     }
 }

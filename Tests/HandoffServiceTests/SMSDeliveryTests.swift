@@ -38,7 +38,7 @@ import Testing
             configuration.quietHours = QuietHours(start: 0, end: 24 * 60)
             adjust(&configuration)
             let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
-            let application = try await HandoffApplication(configuration: configuration, logger: logger)
+            let application = HandoffApplication(configuration: configuration, logger: logger)
             do {
                 try await application.start()
                 started = (application, port)

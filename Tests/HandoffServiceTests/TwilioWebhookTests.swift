@@ -28,7 +28,7 @@ import Testing
             configuration.twilioAuthToken = "webhook-test-token"
             configuration.twilioFrom = "+15005550006"
             configuration.twilioAPIBase = "http://127.0.0.1:9"
-            let candidate = try await HandoffApplication(
+            let candidate = HandoffApplication(
                 configuration: configuration, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
             do {
                 try await candidate.start()

@@ -392,6 +392,15 @@ extension Configuration {
         } current: {
             $0.consentTextsFile
         },
+        text(
+            "programs", "",
+            "Programs people opt in to, besides the built-in chat: a YAML or JSON list of {id, name, kind, keyword?, "
+                + "daily_cap?, disclosures: {locale: text}, frequency?}."
+        ) {
+            $0.programs = try programCatalog($1)
+        } current: {
+            $0.programs.programs.dropFirst().map(\.id).joined(separator: ",")
+        },
         text("sms_confirmation_template", "(see example)", "First text after verification ({{brand}}).") {
             try template($1, allowed: ["brand"])
             $0.confirmationTemplate = $1
@@ -557,17 +566,31 @@ private let weekdayNames = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
 
 /// Checks that every `{{placeholder}}` in a template is one of `allowed`.
 private func template(_ text: String, allowed: Set<String>) throws(SettingProblem) {
-    var rest = text[...]
-    while let open = rest.range(of: "{{") {
-        guard let close = rest[open.upperBound...].range(of: "}}") else {
-            throw SettingProblem("a {{ is not closed")
-        }
-        let name = String(rest[open.upperBound..<close.lowerBound])
-        guard allowed.contains(name) else {
-            throw SettingProblem(
-                "unknown placeholder {{\(name)}}; use " + allowed.sorted().map { "{{\($0)}}" }.joined(separator: ", "))
-        }
-        rest = rest[close.upperBound...]
+    let body: TemplateBody
+    do {
+        body = try TemplateBody(parsing: text)
+    } catch {
+        throw SettingProblem(error.message)
+    }
+    for name in body.placeholders where !allowed.contains(name) {
+        throw SettingProblem(
+            "unknown placeholder {{\(name)}}; use " + allowed.sorted().map { "{{\($0)}}" }.joined(separator: ", "))
+    }
+}
+
+/// The program catalog of a `programs:` list (YAML or JSON text; empty: only `chat`).
+private func programCatalog(_ text: String) throws(SettingProblem) -> ProgramCatalog {
+    guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return ProgramCatalog() }
+    let programs: [Program]
+    do {
+        programs = try YAMLDecoder().decode([Program].self, from: text)
+    } catch {
+        throw SettingProblem("expected a list of programs {id, name, kind, disclosures, ...}: \(error)")
+    }
+    do {
+        return try ProgramCatalog(programs)
+    } catch {
+        throw SettingProblem("\(error.field.map { $0 + ": " } ?? "")\(error.message)")
     }
 }
 

@@ -128,6 +128,8 @@ public struct Configuration: Sendable, Equatable {
     /// file named by `consent_texts`; `consentText` is the fallback.
     public var consentTexts: [String: String] = [:]
     public var consentTextsFile: String?
+    /// The programs people opt in to: the built-in `chat` and those of `programs:` (reloadable).
+    public var programs = ProgramCatalog()
     /// The first text after verification (`{{brand}}`).
     public var confirmationTemplate =
         "{{brand}}: you're all set to continue this chat by text. Msg frequency varies. Msg & data rates may apply. "

@@ -74,8 +74,15 @@ public struct ConfigurationLoader: Sendable {
             switch valueNode {
             case .scalar(let scalar):
                 value = valueNode.null == nil ? scalar.string : ""
-            case .sequence(let sequence):
+            case .sequence(let sequence) where sequence.allSatisfy({ $0.scalar != nil }):
                 value = sequence.compactMap(\.string).joined(separator: ",")
+            case .sequence:
+                // A list of mappings (programs:, queues:): the setting reads it back as YAML.
+                do {
+                    value = try Yams.serialize(node: valueNode)
+                } catch {
+                    throw HandoffServiceError(code: "config_syntax", message: "\(path):\(line): `\(key)`: \(error)")
+                }
             default:
                 throw HandoffServiceError(
                     code: "config_syntax", message: "\(path):\(line): `\(key)` must be a single value or a list")

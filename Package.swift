@@ -141,8 +141,8 @@ let package = Package(
         .testTarget(
             name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTPValues", "Lifecycle", "TestSupport"],
             swiftSettings: strictSettings),
-        .testTarget(name: "LifecycleTests", dependencies: ["Lifecycle"], swiftSettings: strictSettings),
         .testTarget(name: "DatabaseDriverTests", dependencies: ["DatabaseDriver"], swiftSettings: strictSettings),
+        .testTarget(name: "LifecycleTests", dependencies: ["Lifecycle"], swiftSettings: strictSettings),
         .testTarget(
             name: "StorageTests", dependencies: ["DatabaseDriver", "SQLite", "Storage", "TestSupport"],
             swiftSettings: strictSettings),

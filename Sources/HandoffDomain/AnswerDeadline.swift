@@ -1,10 +1,11 @@
+package import DatabaseDriver
 package import Lifecycle
-package import Storage
+import Storage
 
 /// Escalates conversations whose customer waited longer than the answer SLA without a bot or
 /// agent reply: checked every few seconds with a read, written only when one is found.
 package final class AnswerDeadline: Service {
-    private let database: Database
+    private let database: any Database
     private let routing: Routing
     private let events: EventHub
     private let slaMilliseconds: Int64
@@ -12,7 +13,7 @@ package final class AnswerDeadline: Service {
     private let now: @Sendable () -> Int64
 
     package init(
-        database: Database, routing: Routing, events: EventHub, sla: Duration,
+        database: any Database, routing: Routing, events: EventHub, sla: Duration,
         outboxChanged: @escaping @Sendable () -> Void,
         now: @escaping @Sendable () -> Int64 = ChatService.currentMilliseconds
     ) {

@@ -1,4 +1,5 @@
 import Crypto
+package import DatabaseDriver
 import Foundation
 package import HandoffCore
 package import Storage
@@ -136,7 +137,7 @@ package final class HandoffFlow: Sendable {
         }
     }
 
-    private let database: Database
+    private let database: any Database
     private let events: EventHub
     private let webhooks: EventWebhooks
     private let currentSettings: Reloadable<Settings>
@@ -146,7 +147,7 @@ package final class HandoffFlow: Sendable {
     private let now: @Sendable () -> Int64
 
     package init(
-        database: Database, events: EventHub, webhooks: EventWebhooks, settings: Settings,
+        database: any Database, events: EventHub, webhooks: EventWebhooks, settings: Settings,
         counters: ServiceCounters = ServiceCounters(), outboxChanged: @escaping @Sendable () -> Void,
         now: @escaping @Sendable () -> Int64 = ChatService.currentMilliseconds
     ) {
@@ -212,14 +213,14 @@ package final class HandoffFlow: Sendable {
     }
 
     static func state(
-        sessionID: String, contactID: String, conversationID: String, connection: Connection, now: Int64
+        sessionID: String, contactID: String, conversationID: String, connection: any Connection, now: Int64
     ) throws -> HandoffJSON {
         let chat = ChatRepository(connection)
         if let phone = try chat.contact(id: contactID)?.phoneE164 {
             if try SuppressionRepository(connection).isSuppressed(phone) {
                 return HandoffJSON(state: "opted_out", phoneMasked: PhoneNumber.mask(e164: phone), expiresAt: nil)
             }
-            if try chat.conversation(id: conversationID)?.activeChannel == "sms" {
+            if try chat.conversation(id: conversationID)?.activeChannel == .sms {
                 return HandoffJSON(state: "active", phoneMasked: PhoneNumber.mask(e164: phone), expiresAt: nil)
             }
         }
@@ -319,7 +320,7 @@ package final class HandoffFlow: Sendable {
                 + (invitesReply ? "Or reply YES to this text. " : "Type it in the chat to continue. ")
                 + "Msg & data rates may apply. Reply STOP to cancel."
             _ = try SMSService.enqueue(
-                conversationID: requester.conversationID, to: phone.e164, body: text, author: "system", priority: 0,
+                conversationID: requester.conversationID, to: phone.e164, body: text, author: .system, priority: 0,
                 connection: connection, webhooks: webhooks, now: now,
                 recordedBody: "\(settings.brand): verification code sent.")
             let state = HandoffJSON(
@@ -422,7 +423,7 @@ package final class HandoffFlow: Sendable {
     /// last text we sent there, and no other contact has the number (a known number's session
     /// must type its code). Nil when nothing is pending.
     static func answer(
-        toReplyFrom phone: String, connection: Connection, now: Int64
+        toReplyFrom phone: String, connection: any Connection, now: Int64
     ) throws -> ReplyAnswer? {
         let handoff = HandoffRepository(connection)
         let pending = try handoff.pendingVerifications(phone: phone, now: now)
@@ -441,7 +442,7 @@ package final class HandoffFlow: Sendable {
     /// Whether the number belongs to a contact other than the session's: only a code typed into
     /// the session may join it to that contact.
     static func belongsToAnotherContact(
-        phone: String, sessionContactID: String, connection: Connection
+        phone: String, sessionContactID: String, connection: any Connection
     ) throws -> Bool {
         guard let owner = try HandoffRepository(connection).contact(phone: phone) else { return false }
         return owner != sessionContactID
@@ -450,7 +451,7 @@ package final class HandoffFlow: Sendable {
     /// Tells each session whose verification a YES could not confirm to type its code (a
     /// `handoff` event with the notice `use_code`).
     func askForCode(
-        _ verifications: [VerificationRecord], connection: Connection, now: Int64
+        _ verifications: [VerificationRecord], connection: any Connection, now: Int64
     ) throws -> [ConversationEventRecord] {
         let chat = ChatRepository(connection)
         var events: [ConversationEventRecord] = []
@@ -473,7 +474,8 @@ package final class HandoffFlow: Sendable {
     /// Inside a transaction: records the consent, links the session to the phone's contact,
     /// switches the conversation to SMS and queues the confirmation and the context bridge.
     func confirm(
-        _ verification: VerificationRecord, method: String, requester: Requester?, connection: Connection, now: Int64
+        _ verification: VerificationRecord, method: String, requester: Requester?, connection: any Connection,
+        now: Int64
     ) throws -> Confirmed {
         var verification = verification
         verification.state = "verified"
@@ -497,13 +499,13 @@ package final class HandoffFlow: Sendable {
         } else {
             conversationID = try chat.insert(
                 ConversationRecord(
-                    id: Identifiers.make("conv"), contactID: contactID, state: "open", createdAt: now, updatedAt: now)
+                    id: Identifiers.make("conv"), contactID: contactID, state: .open, createdAt: now, updatedAt: now)
             ).id
         }
         guard var conversation = try chat.conversation(id: conversationID) else {
             throw UseCaseError(.conflict, code: "conversation_not_found", message: "No conversation to continue.")
         }
-        conversation.activeChannel = "sms"
+        conversation.activeChannel = .sms
         conversation.updatedAt = now
         try chat.update(conversation)
         try handoff.append(
@@ -517,13 +519,13 @@ package final class HandoffFlow: Sendable {
         let confirmation = settings.confirmationTemplate.replacingOccurrences(of: "{{brand}}", with: brand)
         events.append(
             try SMSService.enqueue(
-                conversationID: conversationID, to: verification.phoneE164, body: confirmation, author: "system",
+                conversationID: conversationID, to: verification.phoneE164, body: confirmation, author: .system,
                 priority: 0, connection: connection, webhooks: webhooks, now: now
             ).1)
         if let summary = try summary(conversationID: conversationID, pageURL: session.pageURL, connection: connection) {
             events.append(
                 try SMSService.enqueue(
-                    conversationID: conversationID, to: verification.phoneE164, body: summary, author: "system",
+                    conversationID: conversationID, to: verification.phoneE164, body: summary, author: .system,
                     priority: 0, connection: connection, webhooks: webhooks, now: now + 1
                 ).1)
         }
@@ -542,15 +544,15 @@ package final class HandoffFlow: Sendable {
     /// The context bridge: the visitor's last open question and our last answer, trimmed so the
     /// text stays within two segments. Nil when the chat has no question yet.
     /// `{{link}}` is the page the visitor chatted on (the widget resumes there), when known.
-    private func summary(conversationID: String, pageURL: String?, connection: Connection) throws -> String? {
+    private func summary(conversationID: String, pageURL: String?, connection: any Connection) throws -> String? {
         let chat = ChatRepository(connection)
         guard
             let question = try chat.latestMessages(
-                conversationID: conversationID, authors: ["visitor"], channel: "web", limit: 1
+                conversationID: conversationID, authors: [.visitor], channel: .web, limit: 1
             ).first
         else { return nil }
         let answer = try chat.latestMessages(
-            conversationID: conversationID, authors: ["agent", "bot"], channel: "web", afterSeq: question.seq, limit: 1
+            conversationID: conversationID, authors: [.agent, .bot], channel: .web, afterSeq: question.seq, limit: 1
         ).first
         var questionText = question.body
         var answerText = answer?.body ?? "(not answered yet)"
@@ -593,7 +595,7 @@ package final class HandoffFlow: Sendable {
                     userAgent: requester.userAgent, pageURL: requester.session.pageURL, locale: requester.locale,
                     disclosureText: nil, disclosureVersion: nil, createdAt: now))
             if var conversation = try chat.conversation(id: requester.conversationID) {
-                conversation.activeChannel = "web"
+                conversation.activeChannel = .web
                 conversation.updatedAt = now
                 try chat.update(conversation)
             }

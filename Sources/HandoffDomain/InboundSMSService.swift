@@ -1,12 +1,13 @@
+package import DatabaseDriver
 package import Gateway
 package import HandoffCore
-package import Storage
+import Storage
 
 /// Texts from phones: compliance keywords first (STOP stops at once, everywhere; START/YES opt in
 /// or confirm a pending verification; HELP answers), everything else joins the sender's
 /// conversation. A repeated gateway message id is acknowledged and processed once.
 package final class InboundSMSService: Sendable {
-    private let database: Database
+    private let database: any Database
     private let events: EventHub
     private let webhooks: EventWebhooks
     private let handoff: HandoffFlow
@@ -35,7 +36,7 @@ package final class InboundSMSService: Sendable {
     private let now: @Sendable () -> Int64
 
     package init(
-        database: Database, events: EventHub, webhooks: EventWebhooks, handoff: HandoffFlow, routing: Routing,
+        database: any Database, events: EventHub, webhooks: EventWebhooks, handoff: HandoffFlow, routing: Routing,
         brand: String, program: String, unknownSenderReply: String? = nil,
         vocabulary: Keyword.Vocabulary = Keyword.Vocabulary(), counters: ServiceCounters = ServiceCounters(),
         outboxChanged: @escaping @Sendable () -> Void,
@@ -134,7 +135,7 @@ package final class InboundSMSService: Sendable {
                 try self.ledger(phone, event: "opt_in_again", connection: connection, now: now)
                 // Back on: the conversation continues by text again.
                 if var conversation = try chat.conversation(id: conversationID) {
-                    conversation.activeChannel = "sms"
+                    conversation.activeChannel = .sms
                     conversation.updatedAt = now
                     try chat.update(conversation)
                 }
@@ -153,14 +154,14 @@ package final class InboundSMSService: Sendable {
     }
 
     /// Whether the number ever confirmed an opt-in: START re-subscribes only such numbers.
-    private func optedInBefore(_ phone: String, connection: Connection) throws -> Bool {
+    private func optedInBefore(_ phone: String, connection: any Connection) throws -> Bool {
         try HandoffRepository(connection).consents(phone: phone).contains { $0.event == "opt_in_confirmed" }
     }
 
     /// The sender's open conversation, and whether the number was known; a number we have never
     /// seen gets a contact and a conversation.
     private func conversation(
-        for phone: String, connection: Connection, now: Int64
+        for phone: String, connection: any Connection, now: Int64
     ) throws -> (ConversationRecord, known: Bool) {
         let chat = ChatRepository(connection)
         let owner = try HandoffRepository(connection).contact(phone: phone)
@@ -172,30 +173,30 @@ package final class InboundSMSService: Sendable {
         // A number with no open conversation: a new one, waiting in the `unlinked` queue for a human.
         let opened = try chat.insert(
             ConversationRecord(
-                id: Identifiers.make("conv"), contactID: contactID, state: "open", queue: "unlinked",
-                activeChannel: "sms", createdAt: now, updatedAt: now))
+                id: Identifiers.make("conv"), contactID: contactID, state: .open, queue: "unlinked",
+                activeChannel: .sms, createdAt: now, updatedAt: now))
         return (opened, owner != nil)
     }
 
     /// Stores the text in the conversation, with its event and business webhook; returns the
     /// conversation as it now is.
     private func record(
-        _ inbound: InboundSMS, as messageID: String, in conversation: ConversationRecord, connection: Connection,
+        _ inbound: InboundSMS, as messageID: String, in conversation: ConversationRecord, connection: any Connection,
         now: Int64
     ) throws -> (MessageRecord, ConversationRecord, ConversationEventRecord) {
         let chat = ChatRepository(connection)
         let conversationID = conversation.id
         var conversation = conversation
         // The channel follows the customer: a text takes the conversation (back) to SMS.
-        if conversation.activeChannel != "sms", !(try SuppressionRepository(connection).isSuppressed(inbound.from)) {
-            conversation.activeChannel = "sms"
+        if conversation.activeChannel != .sms, !(try SuppressionRepository(connection).isSuppressed(inbound.from)) {
+            conversation.activeChannel = .sms
             conversation.updatedAt = now
             try chat.update(conversation)
         }
         let message = try chat.insert(
             MessageRecord(
-                id: messageID, conversationID: conversationID, direction: "inbound", channel: "sms",
-                author: "visitor", body: inbound.body, status: "received", segments: inbound.segments,
+                id: messageID, conversationID: conversationID, direction: .inbound, channel: .sms,
+                author: .visitor, body: inbound.body, status: "received", segments: inbound.segments,
                 // The MessageSid stays with the raw webhook (`inbound_events`), which links here.
                 providerMessageID: nil,
                 media: inbound.mediaURLs.isEmpty
@@ -213,7 +214,7 @@ package final class InboundSMSService: Sendable {
         return (message, conversation, event)
     }
 
-    private func ledger(_ phone: String, event: String, connection: Connection, now: Int64) throws {
+    private func ledger(_ phone: String, event: String, connection: any Connection, now: Int64) throws {
         try HandoffRepository(connection).append(
             ConsentRecord(
                 phoneE164: phone, contactID: try HandoffRepository(connection).contact(phone: phone), program: program,
@@ -223,11 +224,11 @@ package final class InboundSMSService: Sendable {
 
     /// STOP: the conversation goes back to the web; widgets and the business hear of it.
     private func switchToWeb(
-        _ conversationID: String, phone: String, state: String, connection: Connection, now: Int64
+        _ conversationID: String, phone: String, state: String, connection: any Connection, now: Int64
     ) throws -> [ConversationEventRecord] {
         let chat = ChatRepository(connection)
         guard var conversation = try chat.conversation(id: conversationID) else { return [] }
-        conversation.activeChannel = "web"
+        conversation.activeChannel = .web
         conversation.updatedAt = now
         try chat.update(conversation)
         let handoffState = HandoffJSON(state: state, phoneMasked: PhoneNumber.mask(e164: phone), expiresAt: nil)

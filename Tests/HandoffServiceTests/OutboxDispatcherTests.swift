@@ -1,6 +1,8 @@
+import DatabaseDriver
 import Foundation
 import Lifecycle
 import Logging
+import SQLite
 import Storage
 import Synchronization
 import TestSupport
@@ -30,12 +32,12 @@ import Testing
     }
 
     let directory: TemporaryDirectory
-    let database: Database
+    let database: SQLiteDatabase
     let clock = TestClock()
 
     init() async throws {
         directory = try TemporaryDirectory()
-        database = try Database(path: directory.file("db.sqlite").path, readers: 1)
+        database = try SQLiteDatabase(path: directory.file("db.sqlite").path, readers: 1)
         let migrations = TestApplication.repositoryRoot.appendingPathComponent("migrations").path
         let migrator = try Migrator(directory: migrations)
         try await database.withWriter { try migrator.migrate($0) }
@@ -44,14 +46,14 @@ import Testing
     func dispatcher(_ handler: ScriptedHandler, maxAttempts: Int = 5) -> OutboxDispatcher {
         let clock = clock
         return OutboxDispatcher(
-            database: database, handlers: ["webhook": handler], maxAttempts: maxAttempts,
+            database: database, handlers: [.webhook: handler], maxAttempts: maxAttempts,
             logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, now: { clock.now })
     }
 
     func enqueue() async throws -> Int64 {
         let now = clock.now
         return try await database.write {
-            try OutboxRepository($0).enqueue(kind: "webhook", payload: "{}", messageID: nil, requestID: nil, now: now)
+            try OutboxRepository($0).enqueue(kind: .webhook, payload: "{}", messageID: nil, requestID: nil, now: now)
         }
     }
 
@@ -65,7 +67,7 @@ import Testing
         let running = try await ServiceGroup([dispatcher]).runInBackground()
         let id = try await enqueue()
         dispatcher.wake()
-        #expect(try await eventually(seconds: 5) { try await item(id)?.state == "done" })
+        #expect(try await eventually(seconds: 5) { try await item(id)?.state == .done })
         try await running.stop()
     }
 
@@ -80,7 +82,7 @@ import Testing
         #expect(
             try await eventually(seconds: 5) {
                 let row = try await item(id)
-                return row?.attempts == 1 && row?.state == "pending"
+                return row?.attempts == 1 && row?.state == .pending
             })
         let first = try #require(try await item(id))
         let delay = first.nextAttemptAt - clock.now
@@ -88,7 +90,7 @@ import Testing
         #expect(first.lastError == "HTTP 500")
         clock.advance(by: delay)
         dispatcher.wake()
-        #expect(try await eventually(seconds: 5) { try await item(id)?.state == "dead" })
+        #expect(try await eventually(seconds: 5) { try await item(id)?.state == .dead })
         #expect(try await item(id)?.lastError?.contains("gave up after 2 attempts") == true)
 
         let replayed = try await database.write {
@@ -96,7 +98,7 @@ import Testing
         }
         #expect(replayed)
         dispatcher.wake()
-        #expect(try await eventually(seconds: 5) { try await item(id)?.state == "done" })
+        #expect(try await eventually(seconds: 5) { try await item(id)?.state == .done })
         try await running.stop()
     }
 
@@ -109,7 +111,7 @@ import Testing
         let running = try await ServiceGroup([dispatcher]).runInBackground()
         let id = try await enqueue()
         dispatcher.wake()
-        #expect(try await eventually(seconds: 5) { try await item(id)?.state == "dead" })
+        #expect(try await eventually(seconds: 5) { try await item(id)?.state == .dead })
         #expect(handler.attempts.withLock { $0 } == [id])
         try await running.stop()
     }
@@ -117,12 +119,12 @@ import Testing
     @Test func resumesRowsACrashLeftInFlight() async throws {
         let id = try await enqueue()
         let now = clock.now
-        _ = try await database.write { try OutboxRepository($0).claimDue(kind: "webhook", now: now, limit: 10) }
-        #expect(try await item(id)?.state == "sending")
+        _ = try await database.write { try OutboxRepository($0).claimDue(kind: .webhook, now: now, limit: 10) }
+        #expect(try await item(id)?.state == .sending)
         let handler = ScriptedHandler([])
         let dispatcher = dispatcher(handler)
         let running = try await ServiceGroup([dispatcher]).runInBackground()
-        #expect(try await eventually(seconds: 5) { try await item(id)?.state == "done" })
+        #expect(try await eventually(seconds: 5) { try await item(id)?.state == .done })
         #expect(try await item(id)?.attempts == 2, "the interrupted attempt counts")
         try await running.stop()
     }
@@ -146,19 +148,19 @@ import Testing
         let texts = ScriptedHandler([])
         let clock = clock
         let dispatcher = OutboxDispatcher(
-            database: database, handlers: ["webhook": stalled, "sms": texts], maxAttempts: 5,
+            database: database, handlers: [.webhook: stalled, .sms: texts], maxAttempts: 5,
             logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, now: { clock.now })
         let running = try await ServiceGroup([dispatcher]).runInBackground()
         let webhook = try await enqueue()
         let now = clock.now
         let text = try await database.write {
-            try OutboxRepository($0).enqueue(kind: "sms", payload: "{}", messageID: nil, requestID: nil, now: now)
+            try OutboxRepository($0).enqueue(kind: .sms, payload: "{}", messageID: nil, requestID: nil, now: now)
         }
         dispatcher.wake()
-        #expect(try await eventually(seconds: 5) { try await item(text)?.state == "done" })
-        #expect(try await item(webhook)?.state == "sending")
+        #expect(try await eventually(seconds: 5) { try await item(text)?.state == .done })
+        #expect(try await item(webhook)?.state == .sending)
         stalled.released.signal()
-        #expect(try await eventually(seconds: 5) { try await item(webhook)?.state == "done" })
+        #expect(try await eventually(seconds: 5) { try await item(webhook)?.state == .done })
         try await running.stop()
     }
 }

@@ -1,4 +1,6 @@
+package import DatabaseDriver
 import Foundation
+package import HandoffCore
 package import Lifecycle
 package import Logging
 package import Storage
@@ -28,7 +30,7 @@ package final class OutboxDispatcher: Service {
 
     /// A kind of outbox row (`sms`, `webhook`) with its handler and its loop's wake-up signal.
     private struct Kind: Sendable {
-        let name: String
+        let name: OutboxKind
         let handler: any Handler
         let signal: WakeSignal
     }
@@ -43,7 +45,7 @@ package final class OutboxDispatcher: Service {
         func orderingKey(_ item: OutboxItem) -> String?
     }
 
-    private let database: Database
+    private let database: any Database
     /// One per handler: the kind of row it delivers, and the signal that wakes its loop.
     private let kinds: [Kind]
     private let maxAttempts: Int
@@ -54,7 +56,7 @@ package final class OutboxDispatcher: Service {
     static let idlePoll = Duration.seconds(5)
 
     package init(
-        database: Database, handlers: [String: any Handler], maxAttempts: Int, logger: Logger,
+        database: any Database, handlers: [OutboxKind: any Handler], maxAttempts: Int, logger: Logger,
         now: @escaping @Sendable () -> Int64 = ChatService.currentMilliseconds
     ) {
         self.database = database
@@ -180,7 +182,7 @@ package final class OutboxDispatcher: Service {
         return items.count
     }
 
-    private func sleepTime(_ kind: String) async throws -> Duration {
+    private func sleepTime(_ kind: OutboxKind) async throws -> Duration {
         let next = try await database.read { try OutboxRepository($0).nextDueTime(kind: kind) }
         guard let next else { return Self.idlePoll }
         return .milliseconds(max(0, min(next - now(), 5_000)))

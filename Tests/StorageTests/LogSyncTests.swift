@@ -84,7 +84,9 @@ import Testing
         while flushes.calls == before { try await Task.sleep(for: .milliseconds(1)) }
         let returned = Mutex(false)
         let look = Task {
-            let count = try await database.write { try $0.queryOne("SELECT count(*) AS c FROM n")?.get("c", as: Int.self) }
+            let count = try await database.write {
+                try $0.queryOne("SELECT count(*) AS c FROM n")?.get("c", as: Int.self)
+            }
             returned.withLock { $0 = true }
             return count
         }

@@ -1,13 +1,14 @@
+package import DatabaseDriver
 public import Foundation
 import HandoffCore
-package import Storage
+import Storage
 
 /// What operators do, shared by the admin API (`/v1/admin/...`) and the command line: the outbox
 /// and its dead letters (list, replay, discard), suppressions (list, add, remove, each audited), and
 /// data subject requests (export, erase). Failures are `UseCaseError`s: the API answers them as
 /// API.md says, the command line prints their message.
 public struct Administration: Sendable {
-    let database: Database
+    let database: any Database
     /// Wakes live streams and the dispatcher in a running daemon; from the command line (no
     /// streams, `outboxChanged` does nothing) the daemon's dispatcher polls, and streams read the
     /// event log.
@@ -15,7 +16,7 @@ public struct Administration: Sendable {
     let defaultRegion: String
 
     package init(
-        database: Database, webhooks: EventWebhooks, defaultRegion: String, events: EventHub?,
+        database: any Database, webhooks: EventWebhooks, defaultRegion: String, events: EventHub?,
         outboxChanged: @escaping @Sendable () -> Void
     ) {
         self.database = database
@@ -27,11 +28,17 @@ public struct Administration: Sendable {
 
     /// Outbox rows by id, optionally of one state and kind.
     public func outbox(state: String?, kind: String?, after: String?, limit: Int) async throws -> OutboxPageJSON {
-        if let state, !["pending", "sending", "done", "dead", "discarded"].contains(state) {
-            throw Self.invalid("state must be pending, sending, done, dead or discarded.", field: "state")
+        let state = try state.map { text in
+            guard let state = OutboxState(rawValue: text) else {
+                throw Self.invalid("state must be pending, sending, done, dead or discarded.", field: "state")
+            }
+            return state
         }
-        if let kind, !OutboxKind.all.contains(kind) {
-            throw Self.invalid("kind must be sms or webhook.", field: "kind")
+        let kind = try kind.map { text in
+            guard let kind = OutboxKind(rawValue: text) else {
+                throw Self.invalid("kind must be sms or webhook.", field: "kind")
+            }
+            return kind
         }
         let afterID: Int64 =
             try after.map { text in
@@ -84,7 +91,7 @@ public struct Administration: Sendable {
                 )
             }
             let item = try outbox.item(id: id)
-            guard item?.kind == OutboxKind.sms, let messageID = item?.messageID,
+            guard item?.kind == .sms, let messageID = item?.messageID,
                 let message = try ChatRepository(connection).message(id: messageID)
             else { return item }
             try SMSService.advance(message, to: .failed, errorCode: nil, timeline: timeline, now: now, force: true)

@@ -1,5 +1,6 @@
+package import DatabaseDriver
 package import Lifecycle
-package import Storage
+import Storage
 
 /// Escalates conversations whose customer waited longer than the answer SLA without a bot or
 /// agent reply: checked every few seconds with a read, written only when one is found.
@@ -10,7 +11,7 @@ package final class AnswerDeadline: Service {
     private let now: @Sendable () -> Int64
 
     package init(
-        database: Database, routing: Routing, events: EventHub, webhooks: EventWebhooks, sla: Duration,
+        database: any Database, routing: Routing, events: EventHub, webhooks: EventWebhooks, sla: Duration,
         outboxChanged: @escaping @Sendable () -> Void,
         now: @escaping @Sendable () -> Int64 = ChatService.currentMilliseconds
     ) {

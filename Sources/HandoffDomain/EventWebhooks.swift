@@ -1,4 +1,5 @@
 import Crypto
+import DatabaseDriver
 import Foundation
 package import Gateway
 import HandoffCore

@@ -1,4 +1,5 @@
 import Crypto
+package import DatabaseDriver
 import Foundation
 package import HandoffCore
 package import Storage
@@ -136,7 +137,7 @@ package final class HandoffFlow: Sendable {
         }
     }
 
-    private let database: Database
+    private let database: any Database
     private let timeline: Timeline
     private let currentSettings: Reloadable<Settings>
     private var settings: Settings { currentSettings.value }
@@ -144,7 +145,7 @@ package final class HandoffFlow: Sendable {
     private let now: @Sendable () -> Int64
 
     package init(
-        database: Database, events: EventHub, webhooks: EventWebhooks, settings: Settings,
+        database: any Database, events: EventHub, webhooks: EventWebhooks, settings: Settings,
         counters: ServiceCounters = ServiceCounters(), outboxChanged: @escaping @Sendable () -> Void,
         now: @escaping @Sendable () -> Int64 = ChatService.currentMilliseconds
     ) {
@@ -208,14 +209,14 @@ package final class HandoffFlow: Sendable {
     }
 
     static func state(
-        sessionID: String, contactID: String, conversationID: String, connection: Connection, now: Int64
+        sessionID: String, contactID: String, conversationID: String, connection: any Connection, now: Int64
     ) throws -> HandoffJSON {
         let chat = ChatRepository(connection)
         if let phone = try chat.contact(id: contactID)?.phoneE164 {
             if try SuppressionRepository(connection).isSuppressed(phone) {
                 return HandoffJSON(state: "opted_out", phoneMasked: PhoneNumber.mask(e164: phone), expiresAt: nil)
             }
-            if try chat.conversation(id: conversationID)?.activeChannel == "sms" {
+            if try chat.conversation(id: conversationID)?.activeChannel == .sms {
                 return HandoffJSON(state: "active", phoneMasked: PhoneNumber.mask(e164: phone), expiresAt: nil)
             }
         }
@@ -314,7 +315,7 @@ package final class HandoffFlow: Sendable {
                 + (invitesReply ? "Or reply YES to this text. " : "Type it in the chat to continue. ")
                 + "Msg & data rates may apply. Reply STOP to cancel."
             try SMSService.enqueue(
-                conversationID: requester.conversationID, to: phone.e164, body: text, author: "system", priority: 0,
+                conversationID: requester.conversationID, to: phone.e164, body: text, author: .system, priority: 0,
                 timeline: timeline, now: now, recordedBody: "\(settings.brand): verification code sent.")
             let state = HandoffJSON(
                 state: "pending_verification", phoneMasked: phone.masked,
@@ -409,7 +410,7 @@ package final class HandoffFlow: Sendable {
     /// last text we sent there, and no other contact has the number (a known number's session
     /// must type its code). Nil when nothing is pending.
     static func answer(
-        toReplyFrom phone: String, connection: Connection, now: Int64
+        toReplyFrom phone: String, connection: any Connection, now: Int64
     ) throws -> ReplyAnswer? {
         let handoff = HandoffRepository(connection)
         let pending = try handoff.pendingVerifications(phone: phone, now: now)
@@ -428,7 +429,7 @@ package final class HandoffFlow: Sendable {
     /// Whether the number belongs to a contact other than the session's: only a code typed into
     /// the session may join it to that contact.
     static func belongsToAnotherContact(
-        phone: String, sessionContactID: String, connection: Connection
+        phone: String, sessionContactID: String, connection: any Connection
     ) throws -> Bool {
         guard let owner = try HandoffRepository(connection).contact(phone: phone) else { return false }
         return owner != sessionContactID
@@ -478,13 +479,13 @@ package final class HandoffFlow: Sendable {
         } else {
             conversationID = try chat.insert(
                 ConversationRecord(
-                    id: Identifiers.make("conv"), contactID: contactID, state: "open", createdAt: now, updatedAt: now)
+                    id: Identifiers.make("conv"), contactID: contactID, state: .open, createdAt: now, updatedAt: now)
             ).id
         }
         guard var conversation = try chat.conversation(id: conversationID) else {
             throw UseCaseError(.conflict, code: "conversation_not_found", message: "No conversation to continue.")
         }
-        conversation.activeChannel = "sms"
+        conversation.activeChannel = .sms
         conversation.updatedAt = now
         try chat.update(conversation)
         try handoff.append(
@@ -496,11 +497,11 @@ package final class HandoffFlow: Sendable {
         let brand = settings.brand
         let confirmation = settings.confirmationTemplate.replacingOccurrences(of: "{{brand}}", with: brand)
         try SMSService.enqueue(
-            conversationID: conversationID, to: verification.phoneE164, body: confirmation, author: "system",
+            conversationID: conversationID, to: verification.phoneE164, body: confirmation, author: .system,
             priority: 0, timeline: timeline, now: now)
         if let summary = try summary(conversationID: conversationID, pageURL: session.pageURL, connection: connection) {
             try SMSService.enqueue(
-                conversationID: conversationID, to: verification.phoneE164, body: summary, author: "system",
+                conversationID: conversationID, to: verification.phoneE164, body: summary, author: .system,
                 priority: 0, timeline: timeline, now: now + 1)
         }
         let state = HandoffJSON(
@@ -515,15 +516,15 @@ package final class HandoffFlow: Sendable {
     /// The context bridge: the visitor's last open question and our last answer, trimmed so the
     /// text stays within two segments. Nil when the chat has no question yet.
     /// `{{link}}` is the page the visitor chatted on (the widget resumes there), when known.
-    private func summary(conversationID: String, pageURL: String?, connection: Connection) throws -> String? {
+    private func summary(conversationID: String, pageURL: String?, connection: any Connection) throws -> String? {
         let chat = ChatRepository(connection)
         guard
             let question = try chat.latestMessages(
-                conversationID: conversationID, authors: ["visitor"], channel: "web", limit: 1
+                conversationID: conversationID, authors: [.visitor], channel: .web, limit: 1
             ).first
         else { return nil }
         let answer = try chat.latestMessages(
-            conversationID: conversationID, authors: ["agent", "bot"], channel: "web", afterSeq: question.seq, limit: 1
+            conversationID: conversationID, authors: [.agent, .bot], channel: .web, afterSeq: question.seq, limit: 1
         ).first
         var questionText = question.body
         var answerText = answer?.body ?? "(not answered yet)"
@@ -566,7 +567,7 @@ package final class HandoffFlow: Sendable {
                     userAgent: requester.userAgent, pageURL: requester.session.pageURL, locale: requester.locale,
                     disclosureText: nil, disclosureVersion: nil, createdAt: now))
             if var conversation = try chat.conversation(id: requester.conversationID) {
-                conversation.activeChannel = "web"
+                conversation.activeChannel = .web
                 conversation.updatedAt = now
                 try chat.update(conversation)
             }

@@ -1,5 +1,6 @@
+package import DatabaseDriver
 import HandoffCore
-package import Storage
+import Storage
 
 /// The golden window: "Can we text you the answer?" offered inside the conversation while a
 /// question waits, by bots and agents through the API or by the widget itself (a slow answer, a
@@ -12,14 +13,14 @@ package final class HandoffOffers: Sendable {
     static let widgetReasons: Set<String> = ["slow_answer", "tab_hidden"]
     static let apiReasons: Set<String> = ["slow_answer", "agent", "bot"]
 
-    private let database: Database
+    private let database: any Database
     /// Offers are events on the timeline; they queue nothing.
     private let timeline: Timeline
     private let counters: ServiceCounters
     private let now: @Sendable () -> Int64
 
     package init(
-        database: Database, events: EventHub, counters: ServiceCounters,
+        database: any Database, events: EventHub, counters: ServiceCounters,
         now: @escaping @Sendable () -> Int64 = ChatService.currentMilliseconds
     ) {
         self.database = database
@@ -81,7 +82,7 @@ package final class HandoffOffers: Sendable {
             guard let conversation = try chat.conversation(id: offer.conversationID) else {
                 throw UseCaseError(.notFound, code: "conversation_not_found", message: "No such conversation.")
             }
-            guard conversation.state != "closed" else {
+            guard conversation.state != .closed else {
                 throw UseCaseError(.conflict, code: "conversation_closed", message: "The conversation is closed.")
             }
             let handoff = try ChatService.handoff(
@@ -110,7 +111,8 @@ package final class HandoffOffers: Sendable {
 
     /// The widget's own offers: never after a refusal or while a code waits, and only for a
     /// question of the visitor's own conversation.
-    private static func checkWidgetMayOffer(_ offer: OfferRecord, sessionID: String, connection: Connection) throws {
+    private static func checkWidgetMayOffer(_ offer: OfferRecord, sessionID: String, connection: any Connection) throws
+    {
         if try OfferRepository(connection).declined(sessionID: sessionID) {
             throw UseCaseError(.conflict, code: "offer_declined", message: "The visitor said no thanks to texts.")
         }
@@ -121,7 +123,7 @@ package final class HandoffOffers: Sendable {
         }
         if let questionID = offer.questionMessageID {
             let question = try ChatRepository(connection).message(id: questionID)
-            guard question?.conversationID == offer.conversationID, question?.author == "visitor" else {
+            guard question?.conversationID == offer.conversationID, question?.author == .visitor else {
                 throw UseCaseError(
                     .invalid, code: "invalid_field",
                     message: "question_id must be one of the visitor's messages in this chat.", field: "question_id")
@@ -130,7 +132,7 @@ package final class HandoffOffers: Sendable {
     }
 
     private static func belongs(
-        _ offer: OfferRecord, to visitor: ChatService.VisitorContext, _ connection: Connection
+        _ offer: OfferRecord, to visitor: ChatService.VisitorContext, _ connection: any Connection
     ) throws -> Bool {
         if offer.sessionID == visitor.session.id || offer.conversationID == visitor.conversationID { return true }
         return try ChatRepository(connection).conversation(id: offer.conversationID)?.contactID

@@ -1,6 +1,7 @@
+package import DatabaseDriver
 package import Gateway
 package import HandoffCore
-package import Storage
+import Storage
 
 /// Texts from phones: compliance keywords first (STOP stops at once, everywhere; START/YES opt in
 /// or confirm a pending verification; HELP answers), everything else joins the sender's
@@ -32,7 +33,7 @@ package final class InboundSMSService: Sendable {
     private let now: @Sendable () -> Int64
 
     package init(
-        database: Database, events: EventHub, webhooks: EventWebhooks, handoff: HandoffFlow, routing: Routing,
+        database: any Database, events: EventHub, webhooks: EventWebhooks, handoff: HandoffFlow, routing: Routing,
         brand: String, program: String, unknownSenderReply: String? = nil,
         vocabulary: Keyword.Vocabulary = Keyword.Vocabulary(), counters: ServiceCounters = ServiceCounters(),
         outboxChanged: @escaping @Sendable () -> Void,
@@ -119,7 +120,7 @@ package final class InboundSMSService: Sendable {
                 try self.ledger(phone, contactID: conversation.contactID, event: "opt_in_again", connection, now: now)
                 // Back on: the conversation continues by text again.
                 var conversation = conversation
-                conversation.activeChannel = "sms"
+                conversation.activeChannel = .sms
                 conversation.updatedAt = now
                 try chat.update(conversation)
                 return self.startReply
@@ -133,14 +134,14 @@ package final class InboundSMSService: Sendable {
     }
 
     /// Whether the number ever confirmed an opt-in: START re-subscribes only such numbers.
-    private func optedInBefore(_ phone: String, connection: Connection) throws -> Bool {
+    private func optedInBefore(_ phone: String, connection: any Connection) throws -> Bool {
         try HandoffRepository(connection).consents(phone: phone).contains { $0.event == "opt_in_confirmed" }
     }
 
     /// The sender's open conversation, and whether the number was known; a number we have never
     /// seen gets a contact and a conversation.
     private func conversation(
-        for phone: String, connection: Connection, now: Int64
+        for phone: String, connection: any Connection, now: Int64
     ) throws -> (ConversationRecord, known: Bool) {
         let chat = ChatRepository(connection)
         let owner = try HandoffRepository(connection).contact(phone: phone)
@@ -152,8 +153,8 @@ package final class InboundSMSService: Sendable {
         // A number with no open conversation: a new one, waiting in the `unlinked` queue for a human.
         let opened = try chat.insert(
             ConversationRecord(
-                id: Identifiers.make("conv"), contactID: contactID, state: "open", queue: "unlinked",
-                activeChannel: "sms", createdAt: now, updatedAt: now))
+                id: Identifiers.make("conv"), contactID: contactID, state: .open, queue: "unlinked",
+                activeChannel: .sms, createdAt: now, updatedAt: now))
         return (opened, owner != nil)
     }
 
@@ -167,17 +168,17 @@ package final class InboundSMSService: Sendable {
         let chat = ChatRepository(timeline.connection)
         let conversationID = conversation.id
         var conversation = conversation
-        if followToSMS, conversation.activeChannel != "sms",
+        if followToSMS, conversation.activeChannel != .sms,
             !(try SuppressionRepository(timeline.connection).isSuppressed(inbound.from))
         {
-            conversation.activeChannel = "sms"
+            conversation.activeChannel = .sms
             conversation.updatedAt = now
             try chat.update(conversation)
         }
         let message = try timeline.append(
             MessageRecord(
-                id: messageID, conversationID: conversationID, direction: "inbound", channel: "sms",
-                author: "visitor", body: inbound.body, status: "received", segments: inbound.segments,
+                id: messageID, conversationID: conversationID, direction: .inbound, channel: .sms,
+                author: .visitor, body: inbound.body, status: "received", segments: inbound.segments,
                 // The MessageSid stays with the raw webhook (`inbound_events`), which links here.
                 providerMessageID: nil,
                 media: inbound.mediaURLs.isEmpty
@@ -189,8 +190,9 @@ package final class InboundSMSService: Sendable {
         return (message, conversation)
     }
 
-    private func ledger(_ phone: String, contactID: String, event: String, _ connection: Connection, now: Int64) throws
-    {
+    private func ledger(
+        _ phone: String, contactID: String, event: String, _ connection: any Connection, now: Int64
+    ) throws {
         try HandoffRepository(connection).append(
             ConsentRecord(
                 phoneE164: phone, contactID: contactID, program: program, event: event, method: "sms_keyword",
@@ -210,7 +212,7 @@ package final class InboundSMSService: Sendable {
         counters.increment("handoff_optouts_total", [("method", "sms_keyword")])
         try ledger(phone, contactID: conversation.contactID, event: "opt_out", connection, now: now)
         var conversation = conversation
-        conversation.activeChannel = "web"
+        conversation.activeChannel = .web
         conversation.updatedAt = now
         try ChatRepository(connection).update(conversation)
         let state = HandoffJSON(state: "opted_out", phoneMasked: PhoneNumber.mask(e164: phone), expiresAt: nil)

@@ -1,3 +1,4 @@
+package import DatabaseDriver
 import Foundation
 package import Gateway
 import HandoffCore
@@ -19,7 +20,7 @@ package final class SMSService: Sendable {
     private let now: @Sendable () -> Int64
 
     package init(
-        database: Database, events: EventHub, webhooks: EventWebhooks, gateway: any SMSGateway,
+        database: any Database, events: EventHub, webhooks: EventWebhooks, gateway: any SMSGateway,
         statusCallbackURL: String, maxInFlight: Int, perSecond: Int = 0,
         quietHours: QuietHoursPolicy? = nil, counters: ServiceCounters = ServiceCounters(),
         now: @escaping @Sendable () -> Int64 = ChatService.currentMilliseconds
@@ -42,14 +43,14 @@ package final class SMSService: Sendable {
     /// be kept there (a verification code); the SMS still carries `body`.
     @discardableResult
     static func enqueue(
-        conversationID: String, to phone: String, body: String, author: String, priority: Int,
+        conversationID: String, to phone: String, body: String, author: Author, priority: Int,
         timeline: TimelineWriter, now: Int64, recordedBody: String? = nil, clientKey: String? = nil,
         policy: SMSPolicy = .standard
     ) throws -> MessageRecord {
         let body = try policy.prepare(body)
         let message = try timeline.append(
             MessageRecord(
-                id: Identifiers.make("msg"), conversationID: conversationID, direction: "outbound", channel: "sms",
+                id: Identifiers.make("msg"), conversationID: conversationID, direction: .outbound, channel: .sms,
                 author: author, body: recordedBody ?? body, status: DeliveryStatus.queued.rawValue,
                 segments: SMSSegments(body: body).count, toE164: phone, createdAt: now, updatedAt: now),
             clientKey: clientKey)

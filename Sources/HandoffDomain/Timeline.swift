@@ -1,20 +1,22 @@
-package import Storage
+package import DatabaseDriver
+package import HandoffCore
+import Storage
 
 /// The one way changes reach conversations' timelines: a use case writes through a
 /// `TimelineWriter` inside `write`, and once the transaction committed `write` publishes the events
 /// it appended to the live streams and wakes the outbox for the kinds of rows it queued. Nothing
 /// else publishes or wakes, so a write that added nothing (a repeated webhook) wakes nobody.
 package final class Timeline: Sendable {
-    let database: Database
+    let database: any Database
     /// Nil from the command line: no live streams to wake in this process.
     private let events: EventHub?
     private let webhooks: EventWebhooks
     /// Called after a commit that queued outbox rows, with their kinds.
-    private let outboxChanged: @Sendable (Set<String>) -> Void
+    private let outboxChanged: @Sendable (Set<OutboxKind>) -> Void
 
     package init(
-        database: Database, events: EventHub?, webhooks: EventWebhooks,
-        outboxChanged: @escaping @Sendable (Set<String>) -> Void
+        database: any Database, events: EventHub?, webhooks: EventWebhooks,
+        outboxChanged: @escaping @Sendable (Set<OutboxKind>) -> Void
     ) {
         self.database = database
         self.events = events
@@ -42,15 +44,15 @@ package final class TimelineWriter {
     /// What a transaction added that others must hear of once it commits.
     struct Written: Sendable {
         var events: [ConversationEventRecord] = []
-        var outboxKinds: Set<String> = []
+        var outboxKinds: Set<OutboxKind> = []
     }
 
     /// The transaction's connection, for the use case's other rows.
-    package let connection: Connection
+    package let connection: any Connection
     private let webhooks: EventWebhooks
     private(set) var written = Written()
 
-    init(_ connection: Connection, webhooks: EventWebhooks) {
+    init(_ connection: any Connection, webhooks: EventWebhooks) {
         self.connection = connection
         self.webhooks = webhooks
     }
@@ -83,25 +85,13 @@ package final class TimelineWriter {
     }
 
     /// Work for the outbox, due now.
-    func enqueue(kind: String, payload: String, messageID: String?, priority: Int, now: Int64) throws {
+    func enqueue(kind: OutboxKind, payload: String, messageID: String?, priority: Int, now: Int64) throws {
         try OutboxRepository(connection).enqueue(
             kind: kind, payload: payload, messageID: messageID, priority: priority,
             requestID: RequestOrigin.requestID, now: now)
         written.outboxKinds.insert(kind)
     }
 
-    /// Runs `body` in a savepoint of the transaction: when it throws, its writes are undone and
-    /// none of them is announced.
-    func savepoint<T>(_ body: () throws -> T) throws -> T {
-        let before = written
-        do {
-            return try connection.savepoint(body)
-        } catch {
-            written = before
-            throw error
-        }
-    }
-
     /// A row of `kind` became due again without `enqueue` (an operator's replay).
-    func requeued(kind: String) { written.outboxKinds.insert(kind) }
+    func requeued(kind: OutboxKind) { written.outboxKinds.insert(kind) }
 }

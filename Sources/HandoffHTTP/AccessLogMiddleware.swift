@@ -1,7 +1,7 @@
+import DatabaseDriver
 package import HTTPServer
 import HandoffDomain
 package import Logging
-import Storage
 
 /// Logs one line per request (method, route, status, bytes, latency, request id) and records metrics.
 ///
@@ -37,7 +37,7 @@ package struct AccessLogMiddleware: HTTPMiddleware {
                 HTTPError(
                     .serviceUnavailable, code: "storage_unavailable",
                     message: "The service cannot store this right now; retry shortly.",
-                    headers: [("Retry-After", error.code == "busy" ? "1" : "5")]
+                    headers: [("Retry-After", error.kind == .busy ? "1" : "5")]
                 ).response
         } catch {
             failure = error
@@ -54,10 +54,11 @@ package struct AccessLogMiddleware: HTTPMiddleware {
         // Metadata is built only when the line will be written: this runs on every request.
         guard logger.logLevel <= level else { return response }
         var metadata: Logger.Metadata = [
-            "method": "\(request.method)", "route": "\(route)", "status": "\(response.status.code)",
-            "bytes": "\(response.bodyByteCount.map(String.init) ?? "stream")",
-            "duration_ms": "\(String(format3: seconds * 1000))", "request_id": "\(request.requestID)",
-            "remote": "\(request.clientAddress)",
+            "method": .string(request.method.rawValue), "route": .string(route),
+            "status": .string(String(response.status.code)),
+            "bytes": .string(response.bodyByteCount.map(String.init) ?? "stream"),
+            "duration_ms": .string(String(format3: seconds * 1000)), "request_id": .string(request.requestID),
+            "remote": .string(request.clientAddress),
         ]
         if let failure { metadata["error"] = "\(failure)" }
         logger.log(level: level, failure == nil ? "request" : "request failed", metadata: metadata)

@@ -1,5 +1,7 @@
+package import DatabaseDriver
 package import HTTPServer
 import HTTPValues
+import HandoffCore
 package import HandoffDomain
 package import Storage
 
@@ -8,7 +10,7 @@ package import Storage
 /// `/metrics` requires `Authorization: Bearer <metrics_token>` when a token is configured;
 /// without one it answers only clients on loopback that did not come through a proxy.
 package struct OperationsRoutes {
-    let database: Database
+    let database: any Database
     let migrator: Migrator
     let metrics: HTTPMetrics
     /// The HTTP server, once started; readiness fails while it drains.
@@ -21,7 +23,7 @@ package struct OperationsRoutes {
     let metricsAuthenticator: APIKeyAuthenticator?
 
     package init(
-        database: Database, migrator: Migrator, metrics: HTTPMetrics, isDraining: @escaping @Sendable () -> Bool,
+        database: any Database, migrator: Migrator, metrics: HTTPMetrics, isDraining: @escaping @Sendable () -> Bool,
         openConnections: @escaping @Sendable () -> Int, openEventStreams: @escaping @Sendable () -> Int,
         counters: ServiceCounters, handoff: HandoffFlow, metricsAuthenticator: APIKeyAuthenticator?
     ) {
@@ -87,9 +89,9 @@ package struct OperationsRoutes {
     }
 
     /// Outbox depth, oldest pending age and dead letters by kind, read from the database at scrape time.
-    private static func outboxGauges(_ database: Database) async throws -> String {
+    private static func outboxGauges(_ database: any Database) async throws -> String {
         let now = ChatService.currentMilliseconds()
-        let gauges = try await database.read { try OutboxRepository($0).gauges(kinds: OutboxKind.all) }
+        let gauges = try await database.read { try OutboxRepository($0).gauges(kinds: OutboxKind.allCases) }
         var text = "# HELP handoff_outbox_depth Outbox rows waiting or in flight, by kind.\n"
         text += "# TYPE handoff_outbox_depth gauge\n"
         var oldest = "# HELP handoff_outbox_oldest_age_seconds Age of the oldest waiting outbox row, by kind.\n"
@@ -97,7 +99,7 @@ package struct OperationsRoutes {
         var dead = "# HELP handoff_outbox_dead_letters Outbox rows given up on, by kind.\n"
         dead += "# TYPE handoff_outbox_dead_letters gauge\n"
         for gauge in gauges {
-            let kind = gauge.kind
+            let kind = gauge.kind.rawValue
             text += "handoff_outbox_depth{kind=\"\(kind)\"} \(gauge.depth)\n"
             let age = gauge.oldestPendingAt.map { Double(max(0, now - $0)) / 1000 } ?? 0
             oldest += "handoff_outbox_oldest_age_seconds{kind=\"\(kind)\"} \(age)\n"

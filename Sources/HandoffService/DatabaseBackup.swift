@@ -1,4 +1,6 @@
+import DatabaseDriver
 import Foundation
+import SQLite
 import Storage
 
 /// `handoff backup FILE` (a consistent copy while the daemon keeps serving) and `handoff restore
@@ -6,12 +8,13 @@ import Storage
 public enum DatabaseBackup {
     /// Writes the backup to `path` (which must not exist yet) and checks it opens and is migrated.
     public static func run(_ configuration: Configuration, to path: String) throws {
+        try refuseOnPostgres(configuration)
         guard !FileManager.default.fileExists(atPath: path) else {
             throw HandoffServiceError(code: "backup_exists", message: "\(path) already exists; choose a new file")
         }
-        let source = try Connection(path: configuration.databasePath)
+        let source = try SQLiteConnection(path: configuration.databasePath)
         try source.backup(to: path)
-        let copy = try Connection(path: path, readOnly: true)
+        let copy = try SQLiteConnection(path: path, readOnly: true)
         let migrator = try Migrator(directory: configuration.migrationsDirectory)
         guard migrator.isUpToDate(copy) else {
             throw HandoffServiceError(code: "backup_incomplete", message: "the backup at \(path) is not fully migrated")
@@ -25,6 +28,7 @@ public enum DatabaseBackup {
     /// any migration newer than the backup.
     @discardableResult
     public static func restore(_ configuration: Configuration, from path: String) throws -> String? {
+        try refuseOnPostgres(configuration)
         guard FileManager.default.fileExists(atPath: path) else {
             throw HandoffServiceError(code: "backup_missing", message: "\(path) does not exist")
         }
@@ -33,10 +37,10 @@ public enum DatabaseBackup {
         defer { lock.release() }
         let staging = target + ".restoring"
         try removeDatabaseFiles(staging)
-        try Connection(path: path, readOnly: true).backup(to: staging)
+        try SQLiteConnection(path: path, readOnly: true).backup(to: staging)
         do {
-            let copy = try Connection(path: staging)
-            guard try copy.queryOne("PRAGMA integrity_check")?.string("integrity_check") == "ok" else {
+            let copy = try SQLiteConnection(path: staging)
+            guard try copy.queryOne("PRAGMA integrity_check")?.get("integrity_check", as: String.self) == "ok" else {
                 throw HandoffServiceError(code: "backup_corrupt", message: "\(path) fails SQLite's integrity check")
             }
             _ = try Migrator(directory: configuration.migrationsDirectory).pending(copy)
@@ -55,6 +59,19 @@ public enum DatabaseBackup {
         }
         try FileManager.default.moveItem(atPath: staging, toPath: target)
         return asideName
+    }
+
+    /// PostgreSQL's own tools (or the provider's backups) copy a PostgreSQL database: this says how.
+    private static func refuseOnPostgres(_ configuration: Configuration) throws {
+        guard configuration.databaseBackend.isPostgres else { return }
+        throw HandoffServiceError(
+            code: "backup_postgres",
+            message: """
+                the database is PostgreSQL: back it up with its own tools while the nodes serve, \
+                pg_dump --format=custom --file=FILE "$HANDOFF_DATABASE" (or the provider's backups and \
+                point-in-time recovery), and restore with pg_restore --clean --dbname="$HANDOFF_DATABASE" \
+                FILE while every node is stopped
+                """)
     }
 
     /// Removes a database file and its WAL and shared-memory companions, if present.

@@ -1,3 +1,4 @@
+import DatabaseDriver
 import Gateway
 import HTTPServer
 import HandoffCore
@@ -33,19 +34,43 @@ public final class HandoffApplication: Sendable {
     }
 
     private func run(until shutdown: Trigger, whenStarted: @escaping @Sendable () -> Void) async throws {
-        let migrator = try Migrator(directory: configuration.migrationsDirectory)
-        let lock = try DatabaseLock(databasePath: configuration.databasePath)
-        defer { lock.release() }
-        let database = try Database(
-            path: configuration.databasePath, readers: configuration.databaseReaders,
-            synchronous: configuration.databaseSynchronous == .full ? .full : .normal,
-            writeContext: RequestOrigin.capture)
-        let applied = try await database.withWriter { try migrator.migrate($0) }
-        for migration in applied { logger.info("migration applied", metadata: ["migration": "\(migration.name)"]) }
-        let parts = Parts(configuration: configuration, database: database, migrator: migrator, logger: logger)
+        let setup = try DatabaseSetup.open(configuration, daemon: true, writeContext: RequestOrigin.capture)
+        do {
+            try await run(setup, until: shutdown, whenStarted: whenStarted)
+            await setup.close()
+        } catch {
+            await setup.close()
+            throw error
+        }
+    }
+
+    private func run(
+        _ setup: DatabaseSetup, until shutdown: Trigger, whenStarted: @escaping @Sendable () -> Void
+    ) async throws {
+        logger.info(
+            "database",
+            metadata: ["database": "\(configuration.databaseBackend)", "node_id": "\(configuration.nodeID)"])
+        let logger = logger
+        let migrate: @Sendable () async throws -> Void = {
+            for name in try await setup.migrate() {
+                logger.info("migration applied", metadata: ["migration": "\(name)"])
+            }
+        }
+        var databaseIsDown = false
+        do {
+            try await migrate()
+        } catch let error as StorageError where error.kind == .unavailable && setup.pool != nil {
+            // Other nodes may be serving: this one answers 503 until PostgreSQL is back.
+            logger.warning(
+                "database unavailable at start; serving 503 until it is back", metadata: ["error": "\(error)"])
+            databaseIsDown = true
+        }
+        let parts = Parts(
+            configuration: configuration, database: setup.database, migrator: setup.migrator, logger: logger,
+            migrateWhenBack: databaseIsDown ? migrate : nil)
         self.parts.withLock { $0 = parts }
         defer { parts.httpClient.shutdown() }
-        let (configuration, logger) = (configuration, logger)
+        let configuration = configuration
         try await ServiceGroup(parts.services).run(until: shutdown) {
             logger.info(
                 "listening",
@@ -79,7 +104,7 @@ public final class HandoffApplication: Sendable {
     }
 
     /// The database (tests reach it through `@testable import`); only once `run` opened it.
-    var database: Database { started.database }
+    var database: any Database { started.database }
     /// Outbound SMS (tests reach it through `@testable import`).
     var sms: SMSService { started.sms }
     /// The gateway in use, and the simulator when it is the simulator.
@@ -124,10 +149,16 @@ public final class HandoffApplication: Sendable {
     }
 
     /// Applies pending migrations to the configured database and returns the names of those applied.
-    public static func migrate(_ configuration: Configuration) throws -> [String] {
-        let migrator = try Migrator(directory: configuration.migrationsDirectory)
-        let database = try Database(path: configuration.databasePath, readers: 1)
-        return try database.withWriterSync { try migrator.migrate($0) }.map(\.name)
+    public static func migrate(_ configuration: Configuration) async throws -> [String] {
+        let setup = try DatabaseSetup.open(configuration, daemon: false, sqliteReaders: 1)
+        do {
+            let applied = try await setup.migrate()
+            await setup.close()
+            return applied
+        } catch {
+            await setup.close()
+            throw error
+        }
     }
 
     /// The version reported in the `Server` header and by `handoff --version`.
@@ -137,7 +168,7 @@ public final class HandoffApplication: Sendable {
 /// The service's parts wired together over an open, migrated database. Building them does no I/O:
 /// what listens or loops is in `services`, which the application's group starts.
 private struct Parts: Sendable {
-    let database: Database
+    let database: any Database
     let server: HTTPServer
     let dispatcher: OutboxDispatcher
     let httpClient: HTTPClient
@@ -148,7 +179,12 @@ private struct Parts: Sendable {
     /// In start order.
     let services: [any Service]
 
-    init(configuration: Configuration, database: Database, migrator: Migrator, logger: Logger) {
+    /// `migrateWhenBack`: PostgreSQL was down at start; the outbox dispatcher starts once this
+    /// migration succeeds (see `StartsWhenDatabaseIsBack`) instead of before the server.
+    init(
+        configuration: Configuration, database: any Database, migrator: Migrator, logger: Logger,
+        migrateWhenBack: (@Sendable () async throws -> Void)?
+    ) {
         self.database = database
         let metrics = HTTPMetrics()
         let counters = ServiceCounters()
@@ -163,9 +199,9 @@ private struct Parts: Sendable {
             statusCallbackURL: configuration.publicURL + TwilioWebhookRoutes.statusPath,
             maxInFlight: configuration.smsMaxInFlight, perSecond: configuration.smsPerSecond,
             quietHours: Self.quietHours(configuration), counters: counters)
-        var handlers: [String: any OutboxDispatcher.Handler] = [OutboxKind.sms: SMSDeliveryHandler(sms: sms)]
+        var handlers: [OutboxKind: any OutboxDispatcher.Handler] = [.sms: SMSDeliveryHandler(sms: sms)]
         if let url = configuration.eventWebhookURL {
-            handlers[OutboxKind.webhook] = EventWebhookHandler(
+            handlers[.webhook] = EventWebhookHandler(
                 url: url, secret: configuration.eventWebhookSecret, client: httpClient)
         }
         let dispatcher = OutboxDispatcher(
@@ -294,7 +330,11 @@ private struct Parts: Sendable {
             ? RetentionPurge(database: database, days: configuration.messageRetentionDays, logger: logger) : nil
         // The simulator listens before anything sends to it; the server last, once the outbox is
         // recovered, and so it is the first to stop (drained) while the loops behind it finish.
-        let inOrder: [(any Service)?] = [gatewaySetup.simulator, dispatcher, answerDeadline, retention, server]
+        let outbox: any Service =
+            migrateWhenBack.map {
+                StartsWhenDatabaseIsBack(prepare: $0, service: dispatcher, logger: logger)
+            } ?? dispatcher
+        let inOrder: [(any Service)?] = [gatewaySetup.simulator, outbox, answerDeadline, retention, server]
         services = inOrder.compactMap { $0 }
     }
 

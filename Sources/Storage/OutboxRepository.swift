@@ -1,13 +1,14 @@
+public import DatabaseDriver
+public import HandoffCore
+
 /// One row of the transactional outbox: work that must follow a committed change.
 public struct OutboxItem: Sendable, Equatable {
     public var id: Int64
-    /// `sms` or `webhook`.
-    public var kind: String
+    public var kind: OutboxKind
     /// The work's JSON description.
     public var payload: String
     public var messageID: String?
-    /// `pending`, `sending`, `done`, `dead` or `discarded`.
-    public var state: String
+    public var state: OutboxState
     public var attempts: Int
     public var nextAttemptAt: Int64
     public var lastError: String?
@@ -20,31 +21,30 @@ public struct OutboxItem: Sendable, Equatable {
 /// The SQL of the outbox: enqueue inside a use case's transaction, claim due rows, record
 /// outcomes, and the dead-letter view operators work with.
 public struct OutboxRepository {
-    private let connection: Connection
+    private let connection: any Connection
 
-    public init(_ connection: Connection) { self.connection = connection }
+    public init(_ connection: any Connection) { self.connection = connection }
 
     /// Adds work due at `now`, recording the request that queued it; returns its id.
     @discardableResult
     public func enqueue(
-        kind: String, payload: String, messageID: String?, priority: Int = 0, requestID: String?, now: Int64
+        kind: OutboxKind, payload: String, messageID: String?, priority: Int = 0, requestID: String?, now: Int64
     ) throws(StorageError) -> Int64 {
-        try connection.execute(
+        try connection.queryValue(
             """
             INSERT INTO outbox (kind, payload, message_id, state, attempts, next_attempt_at, priority, created_at,
                 updated_at, request_id)
-            VALUES (?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?)
+            VALUES (?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?) RETURNING id
             """,
             [
                 .text(kind), .text(payload), .optionalText(messageID), .integer(now), .int(priority), .integer(now),
                 .integer(now), .optionalText(requestID),
-            ])
-        return connection.lastInsertRowID
+            ], column: "id")
     }
 
     /// Up to `limit` due rows of `kind`: replies (priority 0) before proactive sends, then oldest
     /// first. Reading them claims nothing (see `claim`).
-    public func due(kind: String, now: Int64, limit: Int) throws(StorageError) -> [OutboxItem] {
+    public func due(kind: OutboxKind, now: Int64, limit: Int) throws(StorageError) -> [OutboxItem] {
         try connection.query(
             """
             SELECT * FROM outbox WHERE state = 'pending' AND kind = ? AND next_attempt_at <= ?
@@ -65,10 +65,10 @@ public struct OutboxRepository {
     }
 
     /// The earliest time a pending row of `kind` falls due, if any.
-    public func nextDueTime(kind: String) throws(StorageError) -> Int64? {
-        try connection.queryOne(
-            "SELECT min(next_attempt_at) AS due FROM outbox WHERE state = 'pending' AND kind = ?", [.text(kind)]
-        )?.int64("due")
+    public func nextDueTime(kind: OutboxKind) throws(StorageError) -> Int64? {
+        try connection.queryValue(
+            "SELECT min(next_attempt_at) AS due FROM outbox WHERE state = 'pending' AND kind = ?", [.text(kind)],
+            column: "due")
     }
 
     public func markDone(id: Int64, now: Int64) throws(StorageError) {
@@ -88,7 +88,8 @@ public struct OutboxRepository {
     public func postpone(id: Int64, until: Int64, now: Int64) throws(StorageError) {
         try connection.execute(
             """
-            UPDATE outbox SET state = 'pending', attempts = max(attempts - 1, 0), next_attempt_at = ?, updated_at = ?
+            UPDATE outbox SET state = 'pending', attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END,
+                next_attempt_at = ?, updated_at = ?
             WHERE id = ?
             """,
             [.integer(until), .integer(now), .integer(id)])
@@ -110,13 +111,19 @@ public struct OutboxRepository {
     }
 
     /// Rows in `state` (every state when nil) of `kind` (every kind when nil), by id, after `afterID`.
-    public func list(state: String?, kind: String?, afterID: Int64, limit: Int) throws(StorageError) -> [OutboxItem] {
+    public func list(state: OutboxState?, kind: OutboxKind?, afterID: Int64, limit: Int) throws(StorageError)
+        -> [OutboxItem]
+    {
         try connection.query(
             """
-            SELECT * FROM outbox WHERE id > ?1 AND (?2 IS NULL OR state = ?2) AND (?3 IS NULL OR kind = ?3)
-            ORDER BY id LIMIT ?4
+            SELECT * FROM outbox
+            WHERE id > ? AND (CAST(? AS TEXT) IS NULL OR state = ?) AND (CAST(? AS TEXT) IS NULL OR kind = ?)
+            ORDER BY id LIMIT ?
             """,
-            [.integer(afterID), .optionalText(state), .optionalText(kind), .int(limit)]
+            [
+                .integer(afterID), .optionalText(state?.rawValue), .optionalText(state?.rawValue),
+                .optionalText(kind?.rawValue), .optionalText(kind?.rawValue), .int(limit),
+            ]
         ).map(Self.item)
     }
 
@@ -159,20 +166,22 @@ public struct OutboxRepository {
     /// kind of `kinds` (each is listed, zero when empty; the caller knows which kinds exist). Reads
     /// only unfinished rows, through the index.
     public func gauges(
-        kinds: [String]
-    ) throws(StorageError) -> [(kind: String, depth: Int, dead: Int, oldestPendingAt: Int64?)] {
+        kinds: [OutboxKind]
+    ) throws(StorageError) -> [(kind: OutboxKind, depth: Int, dead: Int, oldestPendingAt: Int64?)] {
         let rows = try connection.query(
             """
             SELECT kind, state, count(*) AS n, min(created_at) AS oldest FROM outbox
             WHERE state IN ('pending', 'sending', 'dead') GROUP BY kind, state
             """)
+        var counts: [OutboxKind: [OutboxState: (count: Int, oldest: Int64)]] = [:]
+        for row in rows {
+            let (kind, state): (OutboxKind, OutboxState) = try (row.get("kind"), row.get("state"))
+            counts[kind, default: [:]][state] = try (row.get("n"), row.get("oldest"))
+        }
         return kinds.map { kind in
-            let ofKind = rows.filter { $0.string("kind") == kind }
-            func count(_ state: String) -> Int { ofKind.first { $0.string("state") == state }?.int("n") ?? 0 }
-            return (
-                kind, count("pending") + count("sending"), count("dead"),
-                ofKind.first { $0.string("state") == "pending" }?.int64("oldest")
-            )
+            let ofKind = counts[kind] ?? [:]
+            func count(_ state: OutboxState) -> Int { ofKind[state]?.count ?? 0 }
+            return (kind, count(.pending) + count(.sending), count(.dead), ofKind[.pending]?.oldest)
         }
     }
 
@@ -185,15 +194,14 @@ public struct OutboxRepository {
             ORDER BY m.updated_at
             """,
             [.text(phone), .integer(since)]
-        ).compactMap { $0.int64("at") }
+        ).map { row throws(StorageError) in try row.get("at", as: Int64.self) }
     }
 
-    private static func item(_ row: Row) -> OutboxItem {
-        OutboxItem(
-            id: row.int64("id") ?? 0, kind: row.string("kind") ?? "", payload: row.string("payload") ?? "{}",
-            messageID: row.string("message_id"), state: row.string("state") ?? "", attempts: row.int("attempts") ?? 0,
-            nextAttemptAt: row.int64("next_attempt_at") ?? 0, lastError: row.string("last_error"),
-            createdAt: row.int64("created_at") ?? 0, updatedAt: row.int64("updated_at") ?? 0,
-            requestID: row.string("request_id"))
+    private static func item(_ row: Row) throws(StorageError) -> OutboxItem {
+        try OutboxItem(
+            id: row.get("id"), kind: row.get("kind"), payload: row.get("payload"), messageID: row.get("message_id"),
+            state: row.get("state"), attempts: row.get("attempts"), nextAttemptAt: row.get("next_attempt_at"),
+            lastError: row.get("last_error"), createdAt: row.get("created_at"), updatedAt: row.get("updated_at"),
+            requestID: row.get("request_id"))
     }
 }

@@ -1,6 +1,8 @@
+import DatabaseDriver
 import Foundation
 import Lifecycle
 import Logging
+import SQLite
 import Storage
 import Synchronization
 import TestSupport
@@ -28,12 +30,12 @@ import Testing
     }
 
     let directory: TemporaryDirectory
-    let database: Database
+    let database: SQLiteDatabase
     let clock = TestClock()
 
     init() async throws {
         directory = try TemporaryDirectory()
-        database = try Database(path: directory.file("db.sqlite").path, readers: 1)
+        database = try SQLiteDatabase(path: directory.file("db.sqlite").path, readers: 1)
         let migrations = TestApplication.repositoryRoot.appendingPathComponent("migrations").path
         let migrator = try Migrator(directory: migrations)
         try await database.withWriter { try migrator.migrate($0) }
@@ -42,14 +44,14 @@ import Testing
     func dispatcher(_ handler: ScriptedHandler, maxAttempts: Int = 5) -> OutboxDispatcher {
         let clock = clock
         return OutboxDispatcher(
-            database: database, handlers: ["webhook": handler], maxAttempts: maxAttempts,
+            database: database, handlers: [.webhook: handler], maxAttempts: maxAttempts,
             logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, now: { clock.now })
     }
 
     func enqueue() async throws -> Int64 {
         let now = clock.now
         return try await database.write {
-            try OutboxRepository($0).enqueue(kind: "webhook", payload: "{}", messageID: nil, requestID: nil, now: now)
+            try OutboxRepository($0).enqueue(kind: .webhook, payload: "{}", messageID: nil, requestID: nil, now: now)
         }
     }
 
@@ -63,7 +65,7 @@ import Testing
         let running = try await ServiceGroup([dispatcher]).runInBackground()
         let id = try await enqueue()
         dispatcher.wake()
-        #expect(try await eventually(seconds: 5) { try await item(id)?.state == "done" })
+        #expect(try await eventually(seconds: 5) { try await item(id)?.state == .done })
         try await running.stop()
     }
 
@@ -78,7 +80,7 @@ import Testing
         #expect(
             try await eventually(seconds: 5) {
                 let row = try await item(id)
-                return row?.attempts == 1 && row?.state == "pending"
+                return row?.attempts == 1 && row?.state == .pending
             })
         let first = try #require(try await item(id))
         let delay = first.nextAttemptAt - clock.now
@@ -86,7 +88,7 @@ import Testing
         #expect(first.lastError == "HTTP 500")
         clock.advance(by: delay)
         dispatcher.wake()
-        #expect(try await eventually(seconds: 5) { try await item(id)?.state == "dead" })
+        #expect(try await eventually(seconds: 5) { try await item(id)?.state == .dead })
         #expect(try await item(id)?.lastError?.contains("gave up after 2 attempts") == true)
 
         let replayed = try await database.write {
@@ -94,7 +96,7 @@ import Testing
         }
         #expect(replayed)
         dispatcher.wake()
-        #expect(try await eventually(seconds: 5) { try await item(id)?.state == "done" })
+        #expect(try await eventually(seconds: 5) { try await item(id)?.state == .done })
         try await running.stop()
     }
 
@@ -107,7 +109,7 @@ import Testing
         let running = try await ServiceGroup([dispatcher]).runInBackground()
         let id = try await enqueue()
         dispatcher.wake()
-        #expect(try await eventually(seconds: 5) { try await item(id)?.state == "dead" })
+        #expect(try await eventually(seconds: 5) { try await item(id)?.state == .dead })
         #expect(handler.attempts.withLock { $0 } == [id])
         try await running.stop()
     }
@@ -116,11 +118,11 @@ import Testing
         let id = try await enqueue()
         let now = clock.now
         _ = try await database.write { try OutboxRepository($0).claim(id: id, now: now) }
-        #expect(try await item(id)?.state == "sending")
+        #expect(try await item(id)?.state == .sending)
         let handler = ScriptedHandler([])
         let dispatcher = dispatcher(handler)
         let running = try await ServiceGroup([dispatcher]).runInBackground()
-        #expect(try await eventually(seconds: 5) { try await item(id)?.state == "done" })
+        #expect(try await eventually(seconds: 5) { try await item(id)?.state == .done })
         #expect(try await item(id)?.attempts == 2, "the interrupted attempt counts")
         try await running.stop()
     }
@@ -142,19 +144,19 @@ import Testing
         let texts = ScriptedHandler([])
         let clock = clock
         let dispatcher = OutboxDispatcher(
-            database: database, handlers: ["webhook": stalled, "sms": texts], maxAttempts: 5,
+            database: database, handlers: [.webhook: stalled, .sms: texts], maxAttempts: 5,
             logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, now: { clock.now })
         let running = try await ServiceGroup([dispatcher]).runInBackground()
         let webhook = try await enqueue()
         let now = clock.now
         let text = try await database.write {
-            try OutboxRepository($0).enqueue(kind: "sms", payload: "{}", messageID: nil, requestID: nil, now: now)
+            try OutboxRepository($0).enqueue(kind: .sms, payload: "{}", messageID: nil, requestID: nil, now: now)
         }
         dispatcher.wake()
-        #expect(try await eventually(seconds: 5) { try await item(text)?.state == "done" })
-        #expect(try await item(webhook)?.state == "sending")
+        #expect(try await eventually(seconds: 5) { try await item(text)?.state == .done })
+        #expect(try await item(webhook)?.state == .sending)
         stalled.released.signal()
-        #expect(try await eventually(seconds: 5) { try await item(webhook)?.state == "done" })
+        #expect(try await eventually(seconds: 5) { try await item(webhook)?.state == .done })
         try await running.stop()
     }
 }
@@ -185,7 +187,7 @@ extension OutboxDispatcherTests {
     @Test func aRowThatCannotBeginWaitsItsBackoffLikeAFailedDelivery() async throws {
         let clock = clock
         let dispatcher = OutboxDispatcher(
-            database: database, handlers: ["webhook": UnreadableOnceHandler()], maxAttempts: 5,
+            database: database, handlers: [.webhook: UnreadableOnceHandler()], maxAttempts: 5,
             logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, now: { clock.now })
         let running = try await ServiceGroup([dispatcher]).runInBackground()
         let id = try await enqueue()
@@ -193,14 +195,14 @@ extension OutboxDispatcherTests {
         #expect(
             try await eventually(seconds: 5) {
                 let row = try await item(id)
-                return row?.attempts == 1 && row?.state == "pending"
+                return row?.attempts == 1 && row?.state == .pending
             })
         let row = try #require(try await item(id))
         #expect(row.lastError?.contains("Unreadable") == true)
         #expect((1_000...2_000).contains(row.nextAttemptAt - clock.now), "the first retry's backoff")
         clock.advance(by: row.nextAttemptAt - clock.now)
         dispatcher.wake()
-        #expect(try await eventually(seconds: 5) { try await item(id)?.state == "done" })
+        #expect(try await eventually(seconds: 5) { try await item(id)?.state == .done })
         try await running.stop()
     }
 }

@@ -1,18 +1,20 @@
+import DatabaseDriver
 import Foundation
+import SQLite
 import Storage
 import TestSupport
 import Testing
 
 /// The hot paths read through indexes, never a full table scan, so their cost stays flat as the
 /// tables grow. SQLite counts the rows each statement stepped through in full scans
-/// (`Connection.fullScanSteps`); none may step through more than a page's worth.
+/// (`SQLiteConnection.fullScanSteps`); none may step through more than a page's worth.
 @Suite struct QueryPlanTests {
     static let conversations = 2_000
 
     /// A migrated database with `conversations` contacts, sessions and conversations, five
     /// messages and events each, an outbox, suppressions and consents.
-    static func populated(_ directory: TemporaryDirectory) throws -> Connection {
-        let connection = try Connection(path: directory.file("scale.sqlite").path)
+    static func populated(_ directory: TemporaryDirectory) throws -> SQLiteConnection {
+        let connection = try SQLiteConnection(path: directory.file("scale.sqlite").path)
         let migrator = try Migrator(
             directory: TestApplication.repositoryRoot.appendingPathComponent("migrations").path)
         _ = try migrator.migrate(connection)
@@ -100,11 +102,11 @@ import Testing
         _ = try chat.lastInboundAt(conversationID: target)
         _ = try chat.lastEventSeq(conversationID: target)
         _ = try chat.hasInboundSMS(conversationID: target, beforeSeq: Int64.max)
-        _ = try chat.conversations(state: "open", queue: nil, afterSeq: 100, limit: 50)
-        _ = try chat.latestMessages(conversationID: target, authors: ["visitor"], limit: 3)
-        _ = try chat.previousBody(conversationID: target, author: "visitor", beforeSeq: Int64.max)
+        _ = try chat.conversations(state: .open, queue: nil, afterSeq: 100, limit: 50)
+        _ = try chat.latestMessages(conversationID: target, authors: [.visitor], limit: 3)
+        _ = try chat.previousBody(conversationID: target, author: .visitor, beforeSeq: Int64.max)
         _ = try chat.latestMessages(
-            conversationID: target, authors: ["agent", "bot"], channel: "web", afterSeq: 2, limit: 1)
+            conversationID: target, authors: [.agent, .bot], channel: .web, afterSeq: 2, limit: 1)
         #expect(try chat.unansweredConversations(before: Int64(Self.conversations * 5), limit: 100).count == 100)
         _ = try SuppressionRepository(connection).isSuppressed(phone)
         _ = try SuppressionRepository(connection).list(after: nil, limit: 50)
@@ -120,10 +122,10 @@ import Testing
         }
         #expect(try HandoffRepository(connection).codesSent(since: since) == 100)
         let outbox = OutboxRepository(connection)
-        _ = try outbox.due(kind: "sms", now: 1, limit: 32)
+        _ = try outbox.due(kind: .sms, now: 1, limit: 32)
         _ = try outbox.claim(id: 42, now: 1)
-        _ = try outbox.nextDueTime(kind: "sms")
-        _ = try outbox.gauges(kinds: ["sms", "webhook"])
+        _ = try outbox.nextDueTime(kind: .sms)
+        _ = try outbox.gauges(kinds: [.sms, .webhook])
         _ = try outbox.proactiveSendTimes(to: phone, since: 0)
         _ = try RetentionRepository(connection).purge(before: 5, now: 10, limit: 100)
         // An index walked in order under a LIMIT counts as scan steps too: bounded by the page size.

@@ -1,5 +1,8 @@
+import DatabaseDriver
 import Foundation
 import Gateway
+import HandoffCore
+import SQLite
 import Storage
 import TestSupport
 import Testing
@@ -109,41 +112,41 @@ import Testing
     /// a system notice does not (`awaiting_reply_since`, kept by triggers).
     @Test func theAnswerClockStartsAtTheFirstUnansweredMessage() throws {
         let directory = try TemporaryDirectory()
-        let connection = try Connection(path: directory.file("sla.sqlite").path)
+        let connection = try SQLiteConnection(path: directory.file("sla.sqlite").path)
         _ = try Migrator(directory: TestApplication.repositoryRoot.appendingPathComponent("migrations").path)
             .migrate(connection)
         let chat = ChatRepository(connection)
         try chat.insert(ContactRecord(id: "ct1", phoneE164: nil, locale: nil, timeZone: nil, createdAt: 0))
         let conversation = try chat.insert(
             ConversationRecord(
-                id: "conv1", contactID: "ct1", state: "open", queue: nil, activeChannel: "web", createdAt: 0,
+                id: "conv1", contactID: "ct1", state: .open, queue: nil, activeChannel: .web, createdAt: 0,
                 updatedAt: 0))
-        func say(_ author: String, at time: Int64) throws {
+        func say(_ author: Author, at time: Int64) throws {
             _ = try chat.insert(
                 MessageRecord(
                     id: "msg\(time)", conversationID: conversation.id,
-                    direction: author == "visitor" ? "inbound" : "outbound",
-                    channel: "web", author: author, body: "text", status: "delivered", createdAt: time, updatedAt: time),
+                    direction: author == .visitor ? .inbound : .outbound,
+                    channel: .web, author: author, body: "text", status: "delivered", createdAt: time, updatedAt: time),
                 clientKey: nil)
         }
         func waiting(before deadline: Int64) throws -> Bool {
             !(try chat.unansweredConversations(before: deadline, limit: 10).isEmpty)
         }
         #expect(try !waiting(before: 1_000))
-        try say("visitor", at: 100)
-        try say("visitor", at: 200)
-        try say("system", at: 300)
+        try say(.visitor, at: 100)
+        try say(.visitor, at: 200)
+        try say(.system, at: 300)
         #expect(try waiting(before: 101))
         #expect(try !waiting(before: 100))
-        try say("bot", at: 400)
+        try say(.bot, at: 400)
         #expect(try !waiting(before: 1_000))
-        try say("visitor", at: 500)
-        try say("agent", at: 600)
+        try say(.visitor, at: 500)
+        try say(.agent, at: 600)
         #expect(try !waiting(before: 1_000))
     }
 
 }
 
-private func connectionIsSuppressed(_ connection: Storage.Connection, _ phone: String) throws -> Bool {
+private func connectionIsSuppressed(_ connection: any DatabaseDriver.Connection, _ phone: String) throws -> Bool {
     try Storage.SuppressionRepository(connection).isSuppressed(phone)
 }

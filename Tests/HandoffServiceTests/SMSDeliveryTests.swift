@@ -1,3 +1,4 @@
+import DatabaseDriver
 import Foundation
 import Gateway
 import GatewaySimulator
@@ -5,6 +6,7 @@ import HTTPServer
 import HTTPValues
 import HandoffCore
 import Logging
+import SQLite
 import Storage
 import TestSupport
 import Testing
@@ -28,7 +30,7 @@ import Testing
         return try await timeline.write { timeline in
             try bodies.map { body in
                 try SMSService.enqueue(
-                    conversationID: conversationID, to: phone, body: body, author: "agent", priority: 0,
+                    conversationID: conversationID, to: phone, body: body, author: .agent, priority: 0,
                     timeline: timeline, now: ChatService.currentMilliseconds()
                 ).id
             }

@@ -1,8 +1,10 @@
 import Foundation
 import Gateway
 import HTTPValues
+import HandoffCore
 import Lifecycle
 import Logging
+import SQLite
 import Storage
 import Synchronization
 import TestSupport
@@ -42,7 +44,7 @@ import Testing
     }
 
     let directory: TemporaryDirectory
-    let database: Database
+    let database: SQLiteDatabase
     /// Every `Database.write` and `withWriter` call: the writer transactions asked for.
     let writes = Counter()
     static let phone = "+14155550100"
@@ -50,7 +52,7 @@ import Testing
     init() async throws {
         directory = try TemporaryDirectory()
         let writes = writes
-        database = try Database(
+        database = try SQLiteDatabase(
             path: directory.file("db.sqlite").path, readers: 2,
             writeContext: {
                 writes.add()
@@ -69,11 +71,11 @@ import Testing
             try chat.insert(ContactRecord(id: "ct1", phoneE164: Self.phone, locale: nil, timeZone: nil, createdAt: now))
             let conversation = try chat.insert(
                 ConversationRecord(
-                    id: "conv1", contactID: "ct1", state: "open", activeChannel: "sms", createdAt: now, updatedAt: now))
+                    id: "conv1", contactID: "ct1", state: .open, activeChannel: .sms, createdAt: now, updatedAt: now))
             _ = try chat.insert(
                 MessageRecord(
-                    id: "msg-in", conversationID: conversation.id, direction: "inbound", channel: "sms",
-                    author: "visitor", body: "Is it in stock?", status: "received", createdAt: now, updatedAt: now),
+                    id: "msg-in", conversationID: conversation.id, direction: .inbound, channel: .sms,
+                    author: .visitor, body: "Is it in stock?", status: "received", createdAt: now, updatedAt: now),
                 clientKey: nil)
             return conversation.id
         }
@@ -104,7 +106,7 @@ import Testing
                 try await eventually(seconds: 5) {
                     try await database.read { connection in
                         try ChatRepository(connection).message(id: message.id)?.status == "sent"
-                            && OutboxRepository(connection).list(state: "done", kind: "sms", afterID: 0, limit: 10)
+                            && OutboxRepository(connection).list(state: .done, kind: .sms, afterID: 0, limit: 10)
                                 .count == reply
                     }
                 })

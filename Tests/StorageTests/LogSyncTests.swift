@@ -1,9 +1,10 @@
+import DatabaseDriver
 import Foundation
 import Synchronization
 import TestSupport
 import Testing
 
-@testable import Storage
+@testable import SQLite
 
 /// `synchronous: .full` without SQLite's own flush: a write is acknowledged only after the log
 /// flush that follows its commit, and a failed flush refuses every write after it.
@@ -33,13 +34,13 @@ import Testing
 
     let directory: TemporaryDirectory
     let flushes = Flushes()
-    let database: Database
+    let database: SQLiteDatabase
 
     init() async throws {
         directory = try TemporaryDirectory()
         let path = directory.file("db.sqlite").path
         let flushes = flushes
-        database = try Database(
+        database = try SQLiteDatabase(
             path: path, readers: 1, logSync: LogSync(databasePath: path, flush: { flushes.flush($0) }))
         try await database.write { try $0.execute("CREATE TABLE n (v INTEGER)") }
     }
@@ -56,7 +57,8 @@ import Testing
         // Committed (other connections see it) ...
         var visible = 0
         for _ in 0..<500 where visible == 0 {
-            visible = try await database.read { try $0.queryOne("SELECT count(*) AS c FROM n")?.int("c") } ?? 0
+            visible =
+                try await database.read { try $0.queryOne("SELECT count(*) AS c FROM n")?.get("c", as: Int.self) } ?? 0
             if visible == 0 { try await Task.sleep(for: .milliseconds(2)) }
         }
         #expect(visible == 1)
@@ -67,6 +69,32 @@ import Testing
         flushes.letGo()
         try await write.value
         #expect(returned.withLock { $0 })
+    }
+
+    @Test func aWriteThatChangedNothingWaitsOnlyForAFlushStillToCome() async throws {
+        // Every earlier commit is flushed: a write that wrote nothing returns without a flush.
+        let before = flushes.calls
+        let empty = try await database.write { try $0.queryOne("SELECT count(*) AS c FROM n")?.get("c", as: Int.self) }
+        #expect(empty == 0)
+        #expect(flushes.calls == before)
+        // A commit whose flush has not returned: a write that reads its row waits for that flush.
+        flushes.hold()
+        let database = self.database
+        let insert = Task { try await database.write { try $0.execute("INSERT INTO n VALUES (1)", []) } }
+        while flushes.calls == before { try await Task.sleep(for: .milliseconds(1)) }
+        let returned = Mutex(false)
+        let look = Task {
+            let count = try await database.write {
+                try $0.queryOne("SELECT count(*) AS c FROM n")?.get("c", as: Int.self)
+            }
+            returned.withLock { $0 = true }
+            return count
+        }
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(!returned.withLock { $0 })
+        flushes.letGo()
+        _ = try await insert.value
+        #expect(try await look.value == 1)
     }
 
     @Test func withoutALogThereIsNothingToFlush() throws {
@@ -88,13 +116,15 @@ import Testing
             let error = await #expect(throws: StorageError.self) {
                 try await database.write { try $0.execute("INSERT INTO n VALUES (2)", []) }
             }
-            #expect(error?.code == "io")
+            #expect(error?.kind == .io)
             #expect(error?.isTemporary == true)
         }
         await #expect(throws: StorageError.self) { try await database.withWriter { _ in } }
         // Refused before running: nothing more was written or flushed.
         #expect(flushes.calls == flushesAfterFailure)
-        let twos = try await database.read { try $0.queryOne("SELECT count(*) AS c FROM n WHERE v = 2")?.int("c") }
+        let twos = try await database.read {
+            try $0.queryOne("SELECT count(*) AS c FROM n WHERE v = 2")?.get("c", as: Int.self)
+        }
         #expect(twos == 0)
     }
 }

@@ -1,4 +1,6 @@
+package import DatabaseDriver
 import Foundation
+package import HandoffCore
 package import Lifecycle
 package import Logging
 package import Storage
@@ -67,7 +69,7 @@ package final class OutboxDispatcher: Service {
 
     /// A kind of outbox row (`sms`, `webhook`) with its handler and its loop's wake-up signal.
     private struct Kind: Sendable {
-        let name: String
+        let name: OutboxKind
         let handler: any Handler
         let signal: WakeSignal
     }
@@ -85,8 +87,8 @@ package final class OutboxDispatcher: Service {
 
     /// `events` and `webhooks` carry what the handlers write to conversations' timelines.
     package init(
-        database: Database, events: EventHub? = nil, webhooks: EventWebhooks = EventWebhooks(isEnabled: false),
-        handlers: [String: any Handler], maxAttempts: Int, logger: Logger,
+        database: any Database, events: EventHub? = nil, webhooks: EventWebhooks = EventWebhooks(isEnabled: false),
+        handlers: [OutboxKind: any Handler], maxAttempts: Int, logger: Logger,
         now: @escaping @Sendable () -> Int64 = ChatService.currentMilliseconds
     ) {
         let kinds = handlers.map { Kind(name: $0.key, handler: $0.value, signal: WakeSignal()) }
@@ -99,7 +101,7 @@ package final class OutboxDispatcher: Service {
         self.now = now
     }
 
-    private var database: Database { timeline.database }
+    private var database: any Database { timeline.database }
 
     /// Recovers rows a crash left in flight.
     package func start() async throws {
@@ -138,7 +140,7 @@ package final class OutboxDispatcher: Service {
     /// concurrently but one after another per ordering key; returns how many were due. Throws the
     /// first failure to claim or settle a row once every lane stopped (a lane stops at its first,
     /// so texts to one phone keep their order).
-    private func round<H: Handler>(_ kind: String, handler: H) async throws -> Int {
+    private func round<H: Handler>(_ kind: OutboxKind, handler: H) async throws -> Int {
         let dueAt = now()
         let items = try await database.read {
             try OutboxRepository($0).due(kind: kind, now: dueAt, limit: Self.batchSize)
@@ -185,26 +187,17 @@ package final class OutboxDispatcher: Service {
     private func attempt<H: Handler>(_ item: OutboxItem, _ attempt: H.Attempt, handler: H) async throws {
         let claimedAt = now()
         let maxAttempts = maxAttempts
-        let claimed = try await timeline.write { writer -> (OutboxItem, Begun<H.Attempt>)? in
-            let outbox = OutboxRepository(writer.connection)
-            guard try outbox.claim(id: item.id, now: claimedAt) else { return nil }
-            var claimed = item
-            claimed.state = "sending"
-            claimed.attempts += 1
-            let begun: Begun<H.Attempt>
-            do {
-                begun = try writer.savepoint {
-                    try handler.begin(attempt, item: claimed, timeline: writer, now: claimedAt)
-                }
-            } catch {
-                // Not even started (the message could not be read...): the attempt counts and the
-                // row waits its backoff, as when a delivery fails.
-                begun = .settled(.retry("\(error)", retryAfter: nil))
+        let claimed: (OutboxItem, Begun<H.Attempt>)?
+        do {
+            claimed = try await claim(item, now: claimedAt) { claimed, writer in
+                try handler.begin(attempt, item: claimed, timeline: writer, now: claimedAt)
             }
-            if case .settled(let outcome) = begun {
-                _ = try Self.settle(claimed, outcome, outbox: outbox, maxAttempts: maxAttempts, now: claimedAt)
-            }
-            return (claimed, begun)
+        } catch {
+            // Not even started (the message could not be read...): that transaction was rolled
+            // back with whatever the handler wrote; the attempt still counts and the row waits its
+            // backoff, as when a delivery fails.
+            let failure = "\(error)"
+            claimed = try await claim(item, now: claimedAt) { _, _ in .settled(.retry(failure, retryAfter: nil)) }
         }
         guard let (item, begun) = claimed else { return }
         guard case .send(var attempt) = begun else {
@@ -220,6 +213,27 @@ package final class OutboxDispatcher: Service {
             try handler.finish(delivered, settlement, timeline: writer, now: settledAt)
         }
         log(item, outcome)
+    }
+
+    /// In one transaction: claims `item` (counting the attempt) and runs `begin` on it, settling the
+    /// row there when `begin` settles it; nil when the row is no longer pending.
+    private func claim<Attempt: Sendable>(
+        _ item: OutboxItem, now: Int64,
+        begin: @escaping @Sendable (OutboxItem, TimelineWriter) throws -> Begun<Attempt>
+    ) async throws -> (OutboxItem, Begun<Attempt>)? {
+        let maxAttempts = maxAttempts
+        return try await timeline.write { writer in
+            let outbox = OutboxRepository(writer.connection)
+            guard try outbox.claim(id: item.id, now: now) else { return nil }
+            var claimed = item
+            claimed.state = .sending
+            claimed.attempts += 1
+            let begun = try begin(claimed, writer)
+            if case .settled(let outcome) = begun {
+                _ = try Self.settle(claimed, outcome, outbox: outbox, maxAttempts: maxAttempts, now: now)
+            }
+            return (claimed, begun)
+        }
     }
 
     /// Records an attempt's outcome on its row: done, dead, or back in the queue with a backoff.
@@ -259,7 +273,7 @@ package final class OutboxDispatcher: Service {
             ])
     }
 
-    private func sleepTime(_ kind: String) async throws -> Duration {
+    private func sleepTime(_ kind: OutboxKind) async throws -> Duration {
         let next = try await database.read { try OutboxRepository($0).nextDueTime(kind: kind) }
         guard let next else { return Self.idlePoll }
         return .milliseconds(max(0, min(next - now(), 5_000)))

@@ -177,20 +177,9 @@ final class HTTPConnection: @unchecked Sendable {
     // MARK: Responding
 
     private func respond(to request: HTTPRequest) {
-        let responder = server.responder
-        let onError = server.onError
+        let server = server
         responseTask = Task { [self] in
-            let response: HTTPResponse
-            do {
-                response = try await responder.respond(to: request)
-            } catch let error as any HTTPResponseError {
-                response = error.response
-            } catch {
-                onError(error, request)
-                response =
-                    HTTPError(.internalServerError, code: "internal_error", message: "The server failed to respond.")
-                    .response
-            }
+            let response = await server.response(to: request)
             queue.async { [self] in send(response, for: request) }
         }
     }

@@ -194,6 +194,29 @@ public final class HTTPServer: Service {
         if empty, isDraining { lastConnectionClosed.fire() }
     }
 
+    /// Answers `request` as a connection does once it has read it, without a socket: the request
+    /// gets its id, and a thrown error becomes its response (anything but an `HTTPResponseError`
+    /// is a 500, reported to `onError`). For in-process tests of the responder; the server adds the
+    /// framing headers (`Date`, `Content-Length`, `Connection`) only when it writes to a socket.
+    public func respond(to request: HTTPRequest) async -> HTTPResponse {
+        var request = request
+        request.requestID = requestID(for: request)
+        return await response(to: request)
+    }
+
+    /// The responder's answer to a request that already has its id, with errors rendered.
+    func response(to request: HTTPRequest) async -> HTTPResponse {
+        do {
+            return try await responder.respond(to: request)
+        } catch let error as any HTTPResponseError {
+            return error.response
+        } catch {
+            onError(error, request)
+            return HTTPError(.internalServerError, code: "internal_error", message: "The server failed to respond.")
+                .response
+        }
+    }
+
     /// The request id to use: the client's `X-Request-Id` when it is short and plain, else a new one.
     func requestID(for request: HTTPRequest) -> String {
         if let given = request.headers["X-Request-Id"], (1...64).contains(given.utf8.count),

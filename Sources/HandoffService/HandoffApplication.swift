@@ -95,6 +95,10 @@ public final class HandoffApplication: Sendable {
     /// Wakes the outbox dispatcher (after a commit that queued work).
     func outboxChanged() { started.dispatcher.wake() }
 
+    /// Answers a request through the routes and middleware without a socket (tests reach it
+    /// through `@testable import`; see `HTTPServer.respond(to:)`); only once `run` built the parts.
+    func respond(to request: HTTPRequest) async -> HTTPResponse { await started.server.respond(to: request) }
+
     /// The bound port (the configured one, or the one picked for port 0); 0 before it listens.
     public var port: Int { parts.withLock { $0 }?.server.port ?? 0 }
 

@@ -9,7 +9,7 @@ import Testing
     static func heldRouter() -> (router: Router, started: AsyncStream<Void>, release: AsyncStream<Void>.Continuation) {
         let (started, handlerStarted) = AsyncStream<Void>.makeStream()
         let (released, release) = AsyncStream<Void>.makeStream()
-        var router = HTTPServerTests.makeRouter()
+        var router = TestServer.makeRouter()
         router.get("/held") { _ in
             handlerStarted.yield()
             for await _ in released { break }
@@ -42,7 +42,7 @@ import Testing
 
     @Test func withNoConnectionTheDrainEndsAtOnce() async throws {
         let server = HTTPServer(
-            configuration: HTTPServerConfiguration(port: 0), responder: HTTPServerTests.makeRouter())
+            configuration: HTTPServerConfiguration(port: 0), responder: TestServer.makeRouter())
         try server.start()
         let drained = Trigger()
         let drain = Task {

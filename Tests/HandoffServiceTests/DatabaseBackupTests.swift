@@ -13,14 +13,14 @@ import Testing
 @Suite struct DatabaseBackupTests {
     @Test func backsUpWhileServingAndTheCopyRestores() async throws {
         let home = try TemporaryDirectory()
-        var configuration = HandoffApplicationTests.configuration(in: home)
+        var configuration = TestApplication.configuration(in: home)
         configuration.cookieSecure = false
         let application = HandoffApplication(
             configuration: configuration, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
         try await application.start()
         let client = HTTPTestClient(port: application.port)
         do {
-            let (cookie, _) = try await ChatAPITests.startSession(client)
+            let (cookie, _) = try await API.startSession(client)
             let headers = [("Cookie", cookie), ("Content-Type", "application/json")]
             var acknowledged: [String] = []
             for index in 0..<40 {

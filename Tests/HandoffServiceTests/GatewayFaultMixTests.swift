@@ -62,9 +62,9 @@ import Testing
         let directory = try TemporaryDirectory()
         let database = try SQLiteDatabase(path: directory.file("db.sqlite").path, readers: 2)
         let migrator = try Migrator(
-            directory: HandoffApplicationTests.repositoryRoot.appendingPathComponent("migrations").path)
+            directory: TestApplication.repositoryRoot.appendingPathComponent("migrations").path)
         try await database.withWriter { try migrator.migrate($0) }
-        let clock = OutboxDispatcherTests.TestClock()
+        let clock = TestClock()
 
         let client = HTTPClient(configuration: HTTPClient.Configuration(totalTimeout: .milliseconds(500)))
         let simulator = GatewaySimulator(

@@ -7,23 +7,12 @@ import Testing
 
 /// The whole service on an ephemeral loopback port with a temporary database.
 @Suite struct HandoffApplicationTests {
-    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
-
-    static func configuration(in directory: TemporaryDirectory) -> Configuration {
-        var configuration = Configuration()
-        configuration.listen = ListenAddress(host: "127.0.0.1", port: 0)
-        configuration.databasePath = directory.file("handoff.sqlite").path
-        configuration.migrationsDirectory = repositoryRoot.appendingPathComponent("migrations").path
-        configuration.databaseReaders = 2
-        return configuration
-    }
-
     @Test func servesTheOperationsEndpoints() async throws {
         let directory = try TemporaryDirectory()
         let sink = LogSink.capturing()
         let logger = Logger(label: "test") { LogLineHandler(label: $0, level: .info, format: .logfmt, sink: sink) }
-        let application = HandoffApplication(configuration: Self.configuration(in: directory), logger: logger)
+        let application = HandoffApplication(
+            configuration: TestApplication.configuration(in: directory), logger: logger)
         try await application.start()
         let client = HTTPTestClient(port: application.port)
 
@@ -50,7 +39,7 @@ import Testing
     @Test func aStartThatFailsStopsWhatStartedAndLeavesTheDatabaseFree() async throws {
         let directory = try TemporaryDirectory()
         let taken = RefusingLoopbackPort()
-        var configuration = Self.configuration(in: directory)
+        var configuration = TestApplication.configuration(in: directory)
         configuration.listen = ListenAddress(host: "127.0.0.1", port: taken.port)
         let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
         let refused = HandoffApplication(configuration: configuration, logger: logger)
@@ -69,7 +58,7 @@ import Testing
         let migrations = directory.file("migrations")
         try FileManager.default.createDirectory(at: migrations, withIntermediateDirectories: true)
         try Data("CREATE TABLE a (id INTEGER);".utf8).write(to: migrations.appendingPathComponent("0001_a.sql"))
-        var configuration = Self.configuration(in: directory)
+        var configuration = TestApplication.configuration(in: directory)
         configuration.migrationsDirectory = migrations.path
         #expect(try HandoffApplication.migrate(configuration) == ["0001_a.sql"])
         try Data("CREATE TABLE a (id TEXT);".utf8).write(to: migrations.appendingPathComponent("0001_a.sql"))

@@ -35,17 +35,10 @@ import Testing
     let database: SQLiteDatabase
     let clock = TestClock()
 
-    /// Milliseconds the test moves by hand.
-    final class TestClock: Sendable {
-        private let value = Atomic<Int64>(1_000_000)
-        var now: Int64 { value.load(ordering: .relaxed) }
-        func advance(by delta: Int64) { value.add(delta, ordering: .relaxed) }
-    }
-
     init() async throws {
         directory = try TemporaryDirectory()
         database = try SQLiteDatabase(path: directory.file("db.sqlite").path, readers: 1)
-        let migrations = HandoffApplicationTests.repositoryRoot.appendingPathComponent("migrations").path
+        let migrations = TestApplication.repositoryRoot.appendingPathComponent("migrations").path
         let migrator = try Migrator(directory: migrations)
         try await database.withWriter { try migrator.migrate($0) }
     }

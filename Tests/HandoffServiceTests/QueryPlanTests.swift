@@ -16,7 +16,7 @@ import Testing
     static func populated(_ directory: TemporaryDirectory) throws -> SQLiteConnection {
         let connection = try SQLiteConnection(path: directory.file("scale.sqlite").path)
         let migrator = try Migrator(
-            directory: HandoffApplicationTests.repositoryRoot.appendingPathComponent("migrations").path)
+            directory: TestApplication.repositoryRoot.appendingPathComponent("migrations").path)
         _ = try migrator.migrate(connection)
         try connection.transaction {
             for index in 0..<conversations {

@@ -20,7 +20,7 @@ import Testing
         directory = try TemporaryDirectory()
         database = try SQLiteDatabase(path: directory.file("db.sqlite").path, readers: 1)
         let migrator = try Migrator(
-            directory: HandoffApplicationTests.repositoryRoot.appendingPathComponent("migrations").path)
+            directory: TestApplication.repositoryRoot.appendingPathComponent("migrations").path)
         try await database.withWriter { try migrator.migrate($0) }
     }
 

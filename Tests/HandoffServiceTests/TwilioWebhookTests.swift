@@ -20,7 +20,7 @@ import Testing
         var publicURL = ""
         for _ in 0..<5 where application == nil {
             let port = freeLoopbackPort()
-            var configuration = HandoffApplicationTests.configuration(in: directory)
+            var configuration = TestApplication.configuration(in: directory)
             configuration.listen = ListenAddress(host: "127.0.0.1", port: port)
             configuration.publicURL = "http://127.0.0.1:\(port)"
             configuration.gateway = .twilio

@@ -96,8 +96,8 @@ let package = Package(
         .target(
             name: "HandoffService",
             dependencies: [
-                "HandoffCore", "HTTPServer", "HTTPValues", "DatabaseDriver", "SQLite", "Storage", "Gateway",
-                "GatewaySimulator", "HandoffDomain", "HandoffHTTP", "Lifecycle",
+                "HandoffCore", "HTTPServer", "HTTPValues", "DatabaseDriver", "SQLite", "Postgres", "Storage",
+                "Gateway", "GatewaySimulator", "HandoffDomain", "HandoffHTTP", "Lifecycle",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
@@ -134,7 +134,8 @@ let package = Package(
         ),
 
         // Shared by the test targets: oracles, temporary directories, a live-server client.
-        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strictSettings),
+        .target(
+            name: "TestSupport", dependencies: ["Postgres"], path: "Tests/TestSupport", swiftSettings: strictSettings),
         .testTarget(
             name: "HandoffCoreTests", dependencies: ["HandoffCore", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(
@@ -149,12 +150,14 @@ let package = Package(
             name: "GatewayTests",
             dependencies: ["Gateway", "GatewaySimulator", "HTTPServer", "HTTPValues", "TestSupport"],
             swiftSettings: strictSettings),
-        .testTarget(name: "PostgresTests", dependencies: ["Postgres"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "PostgresTests", dependencies: ["Postgres", "DatabaseDriver", "SQLite", "Storage", "TestSupport"],
+            swiftSettings: strictSettings),
         .testTarget(
             name: "HandoffServiceTests",
             dependencies: [
                 "HandoffService", "HandoffDomain", "HandoffHTTP", "GatewaySimulator", "HTTPServer", "HTTPValues",
-                "DatabaseDriver", "Lifecycle", "SQLite", "Storage", "TestSupport",
+                "DatabaseDriver", "SQLite", "Postgres", "Lifecycle", "Storage", "TestSupport",
             ],
             swiftSettings: strictSettings
         ),

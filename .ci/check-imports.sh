@@ -23,7 +23,7 @@ declare -A ALLOWED=(
     # Use cases: no HTTP (no HTTPServer, HTTPValues, GatewaySimulator), no edge, no wiring.
     [HandoffDomain]="HandoffCore DatabaseDriver Storage Gateway Lifecycle"
     [HandoffHTTP]="HandoffCore HTTPValues HTTPServer DatabaseDriver Storage Gateway GatewaySimulator HandoffDomain"
-    [HandoffService]="HandoffCore HTTPValues HTTPServer DatabaseDriver SQLite Storage Gateway GatewaySimulator HandoffDomain HandoffHTTP Lifecycle"
+    [HandoffService]="HandoffCore HTTPValues HTTPServer DatabaseDriver SQLite Postgres Storage Gateway GatewaySimulator HandoffDomain HandoffHTTP Lifecycle"
     [handoff]="HandoffService HandoffDomain Lifecycle"
     [Postgres]="CPostgres HandoffCore DatabaseDriver"
     [embed-assets]=""

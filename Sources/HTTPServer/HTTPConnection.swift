@@ -21,6 +21,8 @@ final class HTTPConnection: @unchecked Sendable {
     /// The socket's peer address; the server counts connections per address by it.
     let peer: String
     private let queue: DispatchQueue
+    /// Runs the response task on `queue`.
+    private let executor: ConnectionQueueExecutor
     private let server: HTTPServer
     private var parser: HTTPRequestParser
     private var phase = Phase.reading
@@ -57,6 +59,7 @@ final class HTTPConnection: @unchecked Sendable {
         self.fd = fd
         self.peer = peer
         self.queue = queue
+        self.executor = ConnectionQueueExecutor(queue: queue)
         self.server = server
         self.parser = HTTPRequestParser(limits: server.configuration.parserLimits)
     }
@@ -178,7 +181,7 @@ final class HTTPConnection: @unchecked Sendable {
 
     private func respond(to request: HTTPRequest) {
         let server = server
-        responseTask = Task { [self] in
+        responseTask = Task(executorPreference: executor) { [self] in
             let response = await server.response(to: request)
             queue.async { [self] in send(response, for: request) }
         }

@@ -6,8 +6,8 @@ import Synchronization
 /// An HTTP/1.1 server on non-blocking POSIX sockets driven by Dispatch sources.
 ///
 /// Each connection is confined to one serial queue from a small pool; its requests are handed
-/// one at a time (pipelined ones wait their turn) to the responder, an `async` function that
-/// runs on Swift's cooperative pool. Timeouts are enforced by a sweep once per
+/// one at a time (pipelined ones wait their turn) to the responder, an `async` function whose
+/// task runs on that same queue (`ConnectionQueueExecutor`). Timeouts are enforced by a sweep once per
 /// `sweepInterval`. `shutdown` stops accepting, lets in-flight requests finish within a grace
 /// period and then closes what is left.
 ///

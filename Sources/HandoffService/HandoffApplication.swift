@@ -6,7 +6,6 @@ import HandoffDomain
 import HandoffHTTP
 public import Lifecycle
 public import Logging
-import SQLite
 import Storage
 import Synchronization
 
@@ -35,19 +34,43 @@ public final class HandoffApplication: Sendable {
     }
 
     private func run(until shutdown: Trigger, whenStarted: @escaping @Sendable () -> Void) async throws {
-        let migrator = try Migrator(directory: configuration.migrationsDirectory)
-        let lock = try DatabaseLock(databasePath: configuration.databasePath)
-        defer { lock.release() }
-        let database = try SQLiteDatabase(
-            path: configuration.databasePath, readers: configuration.databaseReaders,
-            synchronous: configuration.databaseSynchronous == .full ? .full : .normal,
-            writeContext: RequestOrigin.capture)
-        let applied = try await database.withWriter { try migrator.migrate($0) }
-        for migration in applied { logger.info("migration applied", metadata: ["migration": "\(migration.name)"]) }
-        let parts = Parts(configuration: configuration, database: database, migrator: migrator, logger: logger)
+        let setup = try DatabaseSetup.open(configuration, daemon: true, writeContext: RequestOrigin.capture)
+        do {
+            try await run(setup, until: shutdown, whenStarted: whenStarted)
+            await setup.close()
+        } catch {
+            await setup.close()
+            throw error
+        }
+    }
+
+    private func run(
+        _ setup: DatabaseSetup, until shutdown: Trigger, whenStarted: @escaping @Sendable () -> Void
+    ) async throws {
+        logger.info(
+            "database",
+            metadata: ["database": "\(configuration.databaseBackend)", "node_id": "\(configuration.nodeID)"])
+        let logger = logger
+        let migrate: @Sendable () async throws -> Void = {
+            for name in try await setup.migrate() {
+                logger.info("migration applied", metadata: ["migration": "\(name)"])
+            }
+        }
+        var databaseIsDown = false
+        do {
+            try await migrate()
+        } catch let error as StorageError where error.kind == .unavailable && setup.pool != nil {
+            // Other nodes may be serving: this one answers 503 until PostgreSQL is back.
+            logger.warning(
+                "database unavailable at start; serving 503 until it is back", metadata: ["error": "\(error)"])
+            databaseIsDown = true
+        }
+        let parts = Parts(
+            configuration: configuration, database: setup.database, migrator: setup.migrator, logger: logger,
+            migrateWhenBack: databaseIsDown ? migrate : nil)
         self.parts.withLock { $0 = parts }
         defer { parts.httpClient.shutdown() }
-        let (configuration, logger) = (configuration, logger)
+        let configuration = configuration
         try await ServiceGroup(parts.services).run(until: shutdown) {
             logger.info(
                 "listening",
@@ -126,10 +149,16 @@ public final class HandoffApplication: Sendable {
     }
 
     /// Applies pending migrations to the configured database and returns the names of those applied.
-    public static func migrate(_ configuration: Configuration) throws -> [String] {
-        let migrator = try Migrator(directory: configuration.migrationsDirectory)
-        let database = try SQLiteDatabase(path: configuration.databasePath, readers: 1)
-        return try database.withWriterSync { try migrator.migrate($0) }.map(\.name)
+    public static func migrate(_ configuration: Configuration) async throws -> [String] {
+        let setup = try DatabaseSetup.open(configuration, daemon: false, sqliteReaders: 1)
+        do {
+            let applied = try await setup.migrate()
+            await setup.close()
+            return applied
+        } catch {
+            await setup.close()
+            throw error
+        }
     }
 
     /// The version reported in the `Server` header and by `handoff --version`.
@@ -150,7 +179,12 @@ private struct Parts: Sendable {
     /// In start order.
     let services: [any Service]
 
-    init(configuration: Configuration, database: any Database, migrator: Migrator, logger: Logger) {
+    /// `migrateWhenBack`: PostgreSQL was down at start; the outbox dispatcher starts once this
+    /// migration succeeds (see `StartsWhenDatabaseIsBack`) instead of before the server.
+    init(
+        configuration: Configuration, database: any Database, migrator: Migrator, logger: Logger,
+        migrateWhenBack: (@Sendable () async throws -> Void)?
+    ) {
         self.database = database
         let metrics = HTTPMetrics()
         let counters = ServiceCounters()
@@ -296,7 +330,11 @@ private struct Parts: Sendable {
             ? RetentionPurge(database: database, days: configuration.messageRetentionDays, logger: logger) : nil
         // The simulator listens before anything sends to it; the server last, once the outbox is
         // recovered, and so it is the first to stop (drained) while the loops behind it finish.
-        let inOrder: [(any Service)?] = [gatewaySetup.simulator, dispatcher, answerDeadline, retention, server]
+        let outbox: any Service =
+            migrateWhenBack.map {
+                StartsWhenDatabaseIsBack(prepare: $0, service: dispatcher, logger: logger)
+            } ?? dispatcher
+        let inOrder: [(any Service)?] = [gatewaySetup.simulator, outbox, answerDeadline, retention, server]
         services = inOrder.compactMap { $0 }
     }
 

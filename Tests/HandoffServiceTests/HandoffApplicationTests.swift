@@ -60,7 +60,7 @@ import Testing
         try Data("CREATE TABLE a (id INTEGER);".utf8).write(to: migrations.appendingPathComponent("0001_a.sql"))
         var configuration = TestApplication.configuration(in: directory)
         configuration.migrationsDirectory = migrations.path
-        #expect(try HandoffApplication.migrate(configuration) == ["0001_a.sql"])
+        #expect(try await HandoffApplication.migrate(configuration) == ["0001_a.sql"])
         try Data("CREATE TABLE a (id TEXT);".utf8).write(to: migrations.appendingPathComponent("0001_a.sql"))
         let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
         await #expect(throws: (any Error).self) {

@@ -21,7 +21,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
-        // System libraries: imported only by Storage and Gateway, with `internal import`.
+        // System libraries: imported only by SQLite, Gateway and Postgres, with `internal import`.
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CCurl", path: "Sources/CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CPostgres", path: "Sources/CPostgres", providers: [.apt(["libpq-dev"])]),
@@ -32,17 +32,23 @@ let package = Package(
         .target(name: "HTTPValues", swiftSettings: strictSettings),
         // HTTP/1.1 server on POSIX sockets and Dispatch; knows nothing about SMS.
         .target(name: "HTTPServer", dependencies: ["HTTPValues"], swiftSettings: strictSettings),
-        // SQLite connection, statements, group-commit writer, migrator, repositories.
+        // The storage driver seam: values, typed rows, StorageError and its kinds, and the
+        // Connection and Database protocols that repositories use and each driver implements.
+        .target(name: "DatabaseDriver", swiftSettings: strictSettings),
+        // The SQLite driver: connection and statements, the group-commit writer and its log flush,
+        // readers, checkpoints, backups, the database file's lock.
+        .target(name: "SQLite", dependencies: ["CSQLite", "DatabaseDriver"], swiftSettings: strictSettings),
+        // Handoff's repositories (the SQL of each table family) and the migrator, on the seam only.
         .target(
             name: "Storage",
             dependencies: [
-                "CSQLite", "HandoffCore",
+                "DatabaseDriver", "HandoffCore",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings
         ),
         // PostgreSQL driver on libpq: connections, prepared statements, pool, LISTEN/NOTIFY (issue 17).
-        .target(name: "Postgres", dependencies: ["CPostgres"], swiftSettings: strictSettings),
+        .target(name: "Postgres", dependencies: ["CPostgres", "DatabaseDriver"], swiftSettings: strictSettings),
         // libcurl client, the SMSGateway protocol, the Twilio adapter and its signatures.
         .target(
             name: "Gateway",
@@ -65,7 +71,7 @@ let package = Package(
         .target(
             name: "HandoffDomain",
             dependencies: [
-                "HandoffCore", "Storage", "Gateway",
+                "HandoffCore", "DatabaseDriver", "Storage", "Gateway",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -76,8 +82,8 @@ let package = Package(
         .target(
             name: "HandoffHTTP",
             dependencies: [
-                "HandoffCore", "HTTPServer", "HTTPValues", "Storage", "Gateway", "GatewaySimulator",
-                "HandoffDomain",
+                "HandoffCore", "HTTPServer", "HTTPValues", "DatabaseDriver", "Storage", "Gateway",
+                "GatewaySimulator", "HandoffDomain",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -88,8 +94,8 @@ let package = Package(
         .target(
             name: "HandoffService",
             dependencies: [
-                "HandoffCore", "HTTPServer", "HTTPValues", "Storage", "Gateway", "GatewaySimulator",
-                "HandoffDomain", "HandoffHTTP",
+                "HandoffCore", "HTTPServer", "HTTPValues", "DatabaseDriver", "SQLite", "Storage", "Gateway",
+                "GatewaySimulator", "HandoffDomain", "HandoffHTTP",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
@@ -132,7 +138,10 @@ let package = Package(
         .testTarget(
             name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTPValues", "TestSupport"],
             swiftSettings: strictSettings),
-        .testTarget(name: "StorageTests", dependencies: ["Storage", "TestSupport"], swiftSettings: strictSettings),
+        .testTarget(name: "DatabaseDriverTests", dependencies: ["DatabaseDriver"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "StorageTests", dependencies: ["DatabaseDriver", "SQLite", "Storage", "TestSupport"],
+            swiftSettings: strictSettings),
         .testTarget(
             name: "GatewayTests",
             dependencies: ["Gateway", "GatewaySimulator", "HTTPServer", "HTTPValues", "TestSupport"],
@@ -142,7 +151,7 @@ let package = Package(
             name: "HandoffServiceTests",
             dependencies: [
                 "HandoffService", "HandoffDomain", "HandoffHTTP", "GatewaySimulator", "HTTPServer", "HTTPValues",
-                "Storage", "TestSupport",
+                "DatabaseDriver", "SQLite", "Storage", "TestSupport",
             ],
             swiftSettings: strictSettings
         ),

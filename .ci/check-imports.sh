@@ -11,19 +11,24 @@ declare -A ALLOWED=(
     [HandoffCore]=""
     [HTTPValues]=""
     [HTTPServer]="HTTPValues"
-    [Storage]="CSQLite HandoffCore"
+    # The storage seam: what repositories call and drivers implement; no driver, no domain.
+    [DatabaseDriver]=""
+    # The SQLite driver: the seam and libsqlite3, nothing of Handoff.
+    [SQLite]="CSQLite DatabaseDriver"
+    # Repositories and the migrator: the seam, never a driver.
+    [Storage]="DatabaseDriver HandoffCore"
     [Gateway]="CCurl HandoffCore HTTPValues"
     [GatewaySimulator]="Gateway HandoffCore HTTPServer HTTPValues"
     # Use cases: no HTTP (no HTTPServer, HTTPValues, GatewaySimulator), no edge, no wiring.
-    [HandoffDomain]="HandoffCore Storage Gateway"
-    [HandoffHTTP]="HandoffCore HTTPValues HTTPServer Storage Gateway GatewaySimulator HandoffDomain"
-    [HandoffService]="HandoffCore HTTPValues HTTPServer Storage Gateway GatewaySimulator HandoffDomain HandoffHTTP"
+    [HandoffDomain]="HandoffCore DatabaseDriver Storage Gateway"
+    [HandoffHTTP]="HandoffCore HTTPValues HTTPServer DatabaseDriver Storage Gateway GatewaySimulator HandoffDomain"
+    [HandoffService]="HandoffCore HTTPValues HTTPServer DatabaseDriver SQLite Storage Gateway GatewaySimulator HandoffDomain HandoffHTTP"
     [handoff]="HandoffService HandoffDomain"
-    [Postgres]="CPostgres HandoffCore"
+    [Postgres]="CPostgres HandoffCore DatabaseDriver"
     [embed-assets]=""
 )
 # Pure rules and values, fuzzable as they are: the standard library only.
-STDLIB_ONLY="HandoffCore HTTPValues"
+STDLIB_ONLY="HandoffCore HTTPValues DatabaseDriver"
 # Module names that are ours: every target in Sources/, and the test-only helpers.
 ours=" TestSupport "
 for dir in Sources/*/; do ours+="$(basename "$dir") "; done

@@ -1,13 +1,14 @@
+package import DatabaseDriver
 public import Foundation
 import HandoffCore
-package import Storage
+import Storage
 
 /// What operators do, shared by the admin API (`/v1/admin/...`) and the command line: the outbox
 /// and its dead letters (list, replay, discard), suppressions (list, add, remove, each audited), and
 /// data subject requests (export, erase). Failures are `UseCaseError`s: the API answers them as
 /// API.md says, the command line prints their message.
 public struct Administration: Sendable {
-    let database: Database
+    let database: any Database
     let webhooks: EventWebhooks
     let defaultRegion: String
     /// Wakes live streams and the dispatcher in a running daemon; nil from the command line (the
@@ -16,7 +17,7 @@ public struct Administration: Sendable {
     let outboxChanged: @Sendable () -> Void
 
     package init(
-        database: Database, webhooks: EventWebhooks, defaultRegion: String, events: EventHub?,
+        database: any Database, webhooks: EventWebhooks, defaultRegion: String, events: EventHub?,
         outboxChanged: @escaping @Sendable () -> Void
     ) {
         self.database = database

@@ -1,10 +1,11 @@
-package import Storage
+package import DatabaseDriver
+import Storage
 import Synchronization
 
 /// Escalates conversations whose customer waited longer than the answer SLA without a bot or
 /// agent reply: checked every few seconds with a read, written only when one is found.
 package final class AnswerDeadline: Sendable {
-    private let database: Database
+    private let database: any Database
     private let routing: Routing
     private let events: EventHub
     private let slaMilliseconds: Int64
@@ -13,7 +14,7 @@ package final class AnswerDeadline: Sendable {
     private let task = Mutex<Task<Void, Never>?>(nil)
 
     package init(
-        database: Database, routing: Routing, events: EventHub, sla: Duration,
+        database: any Database, routing: Routing, events: EventHub, sla: Duration,
         outboxChanged: @escaping @Sendable () -> Void,
         now: @escaping @Sendable () -> Int64 = ChatService.currentMilliseconds
     ) {

@@ -1,4 +1,5 @@
 import Crypto
+package import DatabaseDriver
 import Foundation
 import HandoffCore
 package import Storage
@@ -13,7 +14,7 @@ package final class ChatService: Sendable {
         package let conversationID: String
     }
 
-    let database: Database
+    let database: any Database
     let events: EventHub
     let webhooks: EventWebhooks
     /// Called after a commit that added outbox rows (wakes the dispatcher).
@@ -39,7 +40,7 @@ package final class ChatService: Sendable {
     let now: @Sendable () -> Int64
 
     package init(
-        database: Database, events: EventHub, webhooks: EventWebhooks = EventWebhooks(isEnabled: false),
+        database: any Database, events: EventHub, webhooks: EventWebhooks = EventWebhooks(isEnabled: false),
         outboxChanged: @escaping @Sendable () -> Void = {}, smsPolicy: SMSPolicy = .standard, routing: Routing?,
         sessionLifetimeDays: Int, maxMessageCharacters: Int,
         now: @escaping @Sendable () -> Int64 = ChatService.currentMilliseconds
@@ -241,7 +242,7 @@ package final class ChatService: Sendable {
     }
 
     /// Whether the customer wrote in the last 24 hours (a reply, not a proactive text).
-    static func customerWroteRecently(_ conversationID: String, connection: Connection, now: Int64) throws -> Bool {
+    static func customerWroteRecently(_ conversationID: String, connection: any Connection, now: Int64) throws -> Bool {
         let last = try ChatRepository(connection).lastInboundAt(conversationID: conversationID)
         return last.map { now - $0 <= 86_400_000 } ?? false
     }

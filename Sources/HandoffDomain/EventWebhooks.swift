@@ -1,4 +1,5 @@
 import Crypto
+import DatabaseDriver
 import Foundation
 package import Gateway
 import HandoffCore
@@ -29,7 +30,7 @@ package struct EventWebhooks: Sendable {
     }
 
     /// Adds an event to the outbox, inside the caller's transaction.
-    func record<Data: Encodable>(_ type: String, _ data: Data, connection: Connection, now: Int64) throws {
+    func record<Data: Encodable>(_ type: String, _ data: Data, connection: any Connection, now: Int64) throws {
         guard isEnabled else { return }
         let envelope = Envelope(
             id: Identifiers.make("evt"), type: type, createdAt: Timestamp(unixMilliseconds: now).description, data: data

@@ -1,4 +1,5 @@
 import Crypto
+package import DatabaseDriver
 import Foundation
 package import HandoffCore
 package import Storage
@@ -136,7 +137,7 @@ package final class HandoffFlow: Sendable {
         }
     }
 
-    private let database: Database
+    private let database: any Database
     private let events: EventHub
     private let webhooks: EventWebhooks
     private let currentSettings: Reloadable<Settings>
@@ -146,7 +147,7 @@ package final class HandoffFlow: Sendable {
     private let now: @Sendable () -> Int64
 
     package init(
-        database: Database, events: EventHub, webhooks: EventWebhooks, settings: Settings,
+        database: any Database, events: EventHub, webhooks: EventWebhooks, settings: Settings,
         counters: ServiceCounters = ServiceCounters(), outboxChanged: @escaping @Sendable () -> Void,
         now: @escaping @Sendable () -> Int64 = ChatService.currentMilliseconds
     ) {
@@ -212,7 +213,7 @@ package final class HandoffFlow: Sendable {
     }
 
     static func state(
-        sessionID: String, contactID: String, conversationID: String, connection: Connection, now: Int64
+        sessionID: String, contactID: String, conversationID: String, connection: any Connection, now: Int64
     ) throws -> HandoffJSON {
         let chat = ChatRepository(connection)
         if let phone = try chat.contact(id: contactID)?.phoneE164 {
@@ -422,7 +423,7 @@ package final class HandoffFlow: Sendable {
     /// last text we sent there, and no other contact has the number (a known number's session
     /// must type its code). Nil when nothing is pending.
     static func answer(
-        toReplyFrom phone: String, connection: Connection, now: Int64
+        toReplyFrom phone: String, connection: any Connection, now: Int64
     ) throws -> ReplyAnswer? {
         let handoff = HandoffRepository(connection)
         let pending = try handoff.pendingVerifications(phone: phone, now: now)
@@ -441,7 +442,7 @@ package final class HandoffFlow: Sendable {
     /// Whether the number belongs to a contact other than the session's: only a code typed into
     /// the session may join it to that contact.
     static func belongsToAnotherContact(
-        phone: String, sessionContactID: String, connection: Connection
+        phone: String, sessionContactID: String, connection: any Connection
     ) throws -> Bool {
         guard let owner = try HandoffRepository(connection).contact(phone: phone) else { return false }
         return owner != sessionContactID
@@ -450,7 +451,7 @@ package final class HandoffFlow: Sendable {
     /// Tells each session whose verification a YES could not confirm to type its code (a
     /// `handoff` event with the notice `use_code`).
     func askForCode(
-        _ verifications: [VerificationRecord], connection: Connection, now: Int64
+        _ verifications: [VerificationRecord], connection: any Connection, now: Int64
     ) throws -> [ConversationEventRecord] {
         let chat = ChatRepository(connection)
         var events: [ConversationEventRecord] = []
@@ -473,7 +474,8 @@ package final class HandoffFlow: Sendable {
     /// Inside a transaction: records the consent, links the session to the phone's contact,
     /// switches the conversation to SMS and queues the confirmation and the context bridge.
     func confirm(
-        _ verification: VerificationRecord, method: String, requester: Requester?, connection: Connection, now: Int64
+        _ verification: VerificationRecord, method: String, requester: Requester?, connection: any Connection,
+        now: Int64
     ) throws -> Confirmed {
         var verification = verification
         verification.state = "verified"
@@ -542,7 +544,7 @@ package final class HandoffFlow: Sendable {
     /// The context bridge: the visitor's last open question and our last answer, trimmed so the
     /// text stays within two segments. Nil when the chat has no question yet.
     /// `{{link}}` is the page the visitor chatted on (the widget resumes there), when known.
-    private func summary(conversationID: String, pageURL: String?, connection: Connection) throws -> String? {
+    private func summary(conversationID: String, pageURL: String?, connection: any Connection) throws -> String? {
         let chat = ChatRepository(connection)
         guard
             let question = try chat.latestMessages(

@@ -1,5 +1,6 @@
+package import DatabaseDriver
 import HandoffCore
-package import Storage
+import Storage
 
 /// The golden window: "Can we text you the answer?" offered inside the conversation while a
 /// question waits, by bots and agents through the API or by the widget itself (a slow answer, a
@@ -12,13 +13,13 @@ package final class HandoffOffers: Sendable {
     static let widgetReasons: Set<String> = ["slow_answer", "tab_hidden"]
     static let apiReasons: Set<String> = ["slow_answer", "agent", "bot"]
 
-    private let database: Database
+    private let database: any Database
     private let events: EventHub
     private let counters: ServiceCounters
     private let now: @Sendable () -> Int64
 
     package init(
-        database: Database, events: EventHub, counters: ServiceCounters,
+        database: any Database, events: EventHub, counters: ServiceCounters,
         now: @escaping @Sendable () -> Int64 = ChatService.currentMilliseconds
     ) {
         self.database = database
@@ -110,7 +111,8 @@ package final class HandoffOffers: Sendable {
 
     /// The widget's own offers: never after a refusal or while a code waits, and only for a
     /// question of the visitor's own conversation.
-    private static func checkWidgetMayOffer(_ offer: OfferRecord, sessionID: String, connection: Connection) throws {
+    private static func checkWidgetMayOffer(_ offer: OfferRecord, sessionID: String, connection: any Connection) throws
+    {
         if try OfferRepository(connection).declined(sessionID: sessionID) {
             throw UseCaseError(.conflict, code: "offer_declined", message: "The visitor said no thanks to texts.")
         }
@@ -130,7 +132,7 @@ package final class HandoffOffers: Sendable {
     }
 
     private static func belongs(
-        _ offer: OfferRecord, to visitor: ChatService.VisitorContext, _ connection: Connection
+        _ offer: OfferRecord, to visitor: ChatService.VisitorContext, _ connection: any Connection
     ) throws -> Bool {
         if offer.sessionID == visitor.session.id || offer.conversationID == visitor.conversationID { return true }
         return try ChatRepository(connection).conversation(id: offer.conversationID)?.contactID

@@ -1,12 +1,13 @@
+package import DatabaseDriver
 package import Gateway
 package import HandoffCore
-package import Storage
+import Storage
 
 /// Texts from phones: compliance keywords first (STOP stops at once, everywhere; START/YES opt in
 /// or confirm a pending verification; HELP answers), everything else joins the sender's
 /// conversation. A repeated gateway message id is acknowledged and processed once.
 package final class InboundSMSService: Sendable {
-    private let database: Database
+    private let database: any Database
     private let events: EventHub
     private let webhooks: EventWebhooks
     private let handoff: HandoffFlow
@@ -35,7 +36,7 @@ package final class InboundSMSService: Sendable {
     private let now: @Sendable () -> Int64
 
     package init(
-        database: Database, events: EventHub, webhooks: EventWebhooks, handoff: HandoffFlow, routing: Routing,
+        database: any Database, events: EventHub, webhooks: EventWebhooks, handoff: HandoffFlow, routing: Routing,
         brand: String, program: String, unknownSenderReply: String? = nil,
         vocabulary: Keyword.Vocabulary = Keyword.Vocabulary(), counters: ServiceCounters = ServiceCounters(),
         outboxChanged: @escaping @Sendable () -> Void,
@@ -153,14 +154,14 @@ package final class InboundSMSService: Sendable {
     }
 
     /// Whether the number ever confirmed an opt-in: START re-subscribes only such numbers.
-    private func optedInBefore(_ phone: String, connection: Connection) throws -> Bool {
+    private func optedInBefore(_ phone: String, connection: any Connection) throws -> Bool {
         try HandoffRepository(connection).consents(phone: phone).contains { $0.event == "opt_in_confirmed" }
     }
 
     /// The sender's open conversation, and whether the number was known; a number we have never
     /// seen gets a contact and a conversation.
     private func conversation(
-        for phone: String, connection: Connection, now: Int64
+        for phone: String, connection: any Connection, now: Int64
     ) throws -> (ConversationRecord, known: Bool) {
         let chat = ChatRepository(connection)
         let owner = try HandoffRepository(connection).contact(phone: phone)
@@ -180,7 +181,7 @@ package final class InboundSMSService: Sendable {
     /// Stores the text in the conversation, with its event and business webhook; returns the
     /// conversation as it now is.
     private func record(
-        _ inbound: InboundSMS, as messageID: String, in conversation: ConversationRecord, connection: Connection,
+        _ inbound: InboundSMS, as messageID: String, in conversation: ConversationRecord, connection: any Connection,
         now: Int64
     ) throws -> (MessageRecord, ConversationRecord, ConversationEventRecord) {
         let chat = ChatRepository(connection)
@@ -213,7 +214,7 @@ package final class InboundSMSService: Sendable {
         return (message, conversation, event)
     }
 
-    private func ledger(_ phone: String, event: String, connection: Connection, now: Int64) throws {
+    private func ledger(_ phone: String, event: String, connection: any Connection, now: Int64) throws {
         try HandoffRepository(connection).append(
             ConsentRecord(
                 phoneE164: phone, contactID: try HandoffRepository(connection).contact(phone: phone), program: program,
@@ -223,7 +224,7 @@ package final class InboundSMSService: Sendable {
 
     /// STOP: the conversation goes back to the web; widgets and the business hear of it.
     private func switchToWeb(
-        _ conversationID: String, phone: String, state: String, connection: Connection, now: Int64
+        _ conversationID: String, phone: String, state: String, connection: any Connection, now: Int64
     ) throws -> [ConversationEventRecord] {
         let chat = ChatRepository(connection)
         guard var conversation = try chat.conversation(id: conversationID) else { return [] }

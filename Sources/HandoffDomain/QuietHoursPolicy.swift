@@ -1,3 +1,4 @@
+import DatabaseDriver
 import Foundation
 package import HandoffCore
 import Storage
@@ -43,7 +44,7 @@ package struct QuietHoursPolicy: Sendable {
     ]
 
     /// When `message` may go out (Unix ms), or nil for now.
-    func deferral(for message: MessageRecord, connection: Connection, now: Int64) throws -> Int64? {
+    func deferral(for message: MessageRecord, connection: any Connection, now: Int64) throws -> Int64? {
         if message.author == "system" { return nil }
         let lastInbound = try ChatRepository(connection).lastInboundAt(conversationID: message.conversationID)
         if let lastInbound, now - lastInbound <= replyWindowMilliseconds { return nil }
@@ -75,7 +76,7 @@ package struct QuietHoursPolicy: Sendable {
         return number.subdivision.flatMap { windowsByRegion[$0] } ?? windowsByRegion[number.regionCode] ?? window
     }
 
-    private func zones(for message: MessageRecord, connection: Connection) throws -> [TimeZone] {
+    private func zones(for message: MessageRecord, connection: any Connection) throws -> [TimeZone] {
         let chat = ChatRepository(connection)
         if let conversation = try chat.conversation(id: message.conversationID),
             let reported = try chat.contact(id: conversation.contactID)?.timeZone,

@@ -1,4 +1,4 @@
-package import Storage
+package import DatabaseDriver
 
 /// The request on whose behalf a task's writes run. The access-log middleware sets it around each
 /// handler; `Database` carries it to the writer queue (as its `WriteContext`), so the rows a write

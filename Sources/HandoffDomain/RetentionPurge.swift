@@ -1,12 +1,13 @@
+package import DatabaseDriver
 package import Logging
-package import Storage
+import Storage
 import Synchronization
 
 /// Enforces `message_retention_days`: a minute after start and then every hour, purges what is
 /// older (see `RetentionRepository`) in batches of short write transactions, so chat traffic is
 /// never held up for long.
 package final class RetentionPurge: Sendable {
-    private let database: Database
+    private let database: any Database
     private let retentionMilliseconds: Int64
     private let logger: Logger
     private let now: @Sendable () -> Int64
@@ -16,7 +17,7 @@ package final class RetentionPurge: Sendable {
     static let interval = Duration.seconds(3600)
 
     package init(
-        database: Database, days: Int, logger: Logger,
+        database: any Database, days: Int, logger: Logger,
         now: @escaping @Sendable () -> Int64 = ChatService.currentMilliseconds
     ) {
         self.database = database

@@ -1,3 +1,4 @@
+import DatabaseDriver
 package import HandoffCore
 import Storage
 
@@ -59,7 +60,7 @@ package struct Routing: Sendable {
     /// `conversation` (as stored): routes the conversation. Returns the events to publish after
     /// the commit.
     func route(
-        _ message: MessageRecord, intents: [Intent], in conversation: ConversationRecord, connection: Connection,
+        _ message: MessageRecord, intents: [Intent], in conversation: ConversationRecord, connection: any Connection,
         now: Int64
     ) throws -> [ConversationEventRecord] {
         let chat = ChatRepository(connection)
@@ -101,7 +102,8 @@ package struct Routing: Sendable {
     /// Moves an open conversation to the human queue, tells the customer, emits
     /// `conversation.escalated`; returns the events to publish.
     func escalate(
-        _ conversation: ConversationRecord, reason: String, history: [MessageRecord], connection: Connection, now: Int64
+        _ conversation: ConversationRecord, reason: String, history: [MessageRecord], connection: any Connection,
+        now: Int64
     ) throws -> [ConversationEventRecord] {
         let chat = ChatRepository(connection)
         var conversation = conversation
@@ -140,7 +142,7 @@ package struct Routing: Sendable {
     }
 
     /// Escalates open conversations whose customer has waited longer than `sla` for an answer.
-    func escalateUnanswered(sla: Int64, connection: Connection, now: Int64) throws -> [ConversationEventRecord] {
+    func escalateUnanswered(sla: Int64, connection: any Connection, now: Int64) throws -> [ConversationEventRecord] {
         let chat = ChatRepository(connection)
         var events: [ConversationEventRecord] = []
         for conversation in try chat.unansweredConversations(before: now - sla, limit: 100) {

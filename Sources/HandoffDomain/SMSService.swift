@@ -1,3 +1,4 @@
+package import DatabaseDriver
 import Foundation
 package import Gateway
 import HandoffCore
@@ -8,7 +9,7 @@ package import Storage
 /// gateway's delivery reports. Every status change is a `message_status` event on the widget's
 /// stream and a `message.status` business webhook.
 package final class SMSService: Sendable {
-    private let database: Database
+    private let database: any Database
     private let events: EventHub
     private let webhooks: EventWebhooks
     private let gateway: any SMSGateway
@@ -21,7 +22,7 @@ package final class SMSService: Sendable {
     private let now: @Sendable () -> Int64
 
     package init(
-        database: Database, events: EventHub, webhooks: EventWebhooks, gateway: any SMSGateway,
+        database: any Database, events: EventHub, webhooks: EventWebhooks, gateway: any SMSGateway,
         statusCallbackURL: String, maxInFlight: Int, perSecond: Int = 0,
         quietHours: QuietHoursPolicy? = nil, counters: ServiceCounters = ServiceCounters(),
         now: @escaping @Sendable () -> Int64 = ChatService.currentMilliseconds
@@ -44,7 +45,7 @@ package final class SMSService: Sendable {
     /// be kept there (a verification code); the SMS still carries `body`.
     static func enqueue(
         conversationID: String, to phone: String, body: String, author: String, priority: Int,
-        connection: Connection, webhooks: EventWebhooks, now: Int64, recordedBody: String? = nil,
+        connection: any Connection, webhooks: EventWebhooks, now: Int64, recordedBody: String? = nil,
         clientKey: String? = nil, policy: SMSPolicy = .standard
     ) throws -> (MessageRecord, ConversationEventRecord) {
         let body = try policy.prepare(body)
@@ -205,7 +206,7 @@ package final class SMSService: Sendable {
     /// Writes `status` when it moves the message forward (or `force`, for our own pre-send steps),
     /// with its event and webhook; returns the event, or nil when nothing changed.
     static func advance(
-        _ message: MessageRecord, to status: DeliveryStatus, errorCode: Int?, connection: Connection,
+        _ message: MessageRecord, to status: DeliveryStatus, errorCode: Int?, connection: any Connection,
         webhooks: EventWebhooks, now: Int64, force: Bool = false
     ) throws -> ConversationEventRecord? {
         var message = message

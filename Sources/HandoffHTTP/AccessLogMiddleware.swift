@@ -1,7 +1,7 @@
+import DatabaseDriver
 package import HTTPServer
 import HandoffDomain
 package import Logging
-import Storage
 
 /// Logs one line per request (method, route, status, bytes, latency, request id) and records metrics.
 ///
@@ -37,7 +37,7 @@ package struct AccessLogMiddleware: HTTPMiddleware {
                 HTTPError(
                     .serviceUnavailable, code: "storage_unavailable",
                     message: "The service cannot store this right now; retry shortly.",
-                    headers: [("Retry-After", error.code == "busy" ? "1" : "5")]
+                    headers: [("Retry-After", error.kind == .busy ? "1" : "5")]
                 ).response
         } catch {
             failure = error

@@ -1,7 +1,8 @@
+package import DatabaseDriver
 import HTTPServer
 import HTTPValues
 package import HandoffDomain
-package import Storage
+import Storage
 
 /// `GET /v1/events`: a conversation's events as Server-Sent Events; `GET /v1/agent/events`: every
 /// conversation's, each event's data wrapped as `{"conversation_id": ..., "data": <event data>}`.
@@ -12,12 +13,12 @@ package import Storage
 /// A comment line every heartbeat keeps proxies from closing an idle stream. Each stream holds a
 /// place in `limiter` while it is open.
 package struct EventStream: Sendable {
-    let database: Database
+    let database: any Database
     let hub: EventHub
     let heartbeat: Duration
     let limiter: StreamLimiter
 
-    package init(database: Database, hub: EventHub, heartbeat: Duration, limiter: StreamLimiter) {
+    package init(database: any Database, hub: EventHub, heartbeat: Duration, limiter: StreamLimiter) {
         self.database = database
         self.hub = hub
         self.heartbeat = heartbeat
@@ -79,7 +80,7 @@ package struct EventStream: Sendable {
 
     /// Sends every logged event after `after`; returns the id of the last one sent.
     private static func sendEvents(
-        after: Int64, of conversationID: String?, database: Database, writer: any HTTPBodyWriter
+        after: Int64, of conversationID: String?, database: any Database, writer: any HTTPBodyWriter
     ) async throws -> Int64 {
         var last = after
         while true {

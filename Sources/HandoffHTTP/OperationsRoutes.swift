@@ -1,3 +1,4 @@
+package import DatabaseDriver
 package import HTTPServer
 import HTTPValues
 package import HandoffDomain
@@ -8,7 +9,7 @@ package import Storage
 /// `/metrics` requires `Authorization: Bearer <metrics_token>` when a token is configured;
 /// without one it answers only clients on loopback that did not come through a proxy.
 package struct OperationsRoutes {
-    let database: Database
+    let database: any Database
     let migrator: Migrator
     let metrics: HTTPMetrics
     /// The HTTP server, once started; readiness fails while it drains.
@@ -21,7 +22,7 @@ package struct OperationsRoutes {
     let metricsAuthenticator: APIKeyAuthenticator?
 
     package init(
-        database: Database, migrator: Migrator, metrics: HTTPMetrics, isDraining: @escaping @Sendable () -> Bool,
+        database: any Database, migrator: Migrator, metrics: HTTPMetrics, isDraining: @escaping @Sendable () -> Bool,
         openConnections: @escaping @Sendable () -> Int, openEventStreams: @escaping @Sendable () -> Int,
         counters: ServiceCounters, handoff: HandoffFlow, metricsAuthenticator: APIKeyAuthenticator?
     ) {
@@ -87,7 +88,7 @@ package struct OperationsRoutes {
     }
 
     /// Outbox depth, oldest pending age and dead letters by kind, read from the database at scrape time.
-    private static func outboxGauges(_ database: Database) async throws -> String {
+    private static func outboxGauges(_ database: any Database) async throws -> String {
         let now = ChatService.currentMilliseconds()
         let gauges = try await database.read { try OutboxRepository($0).gauges(kinds: OutboxKind.all) }
         var text = "# HELP handoff_outbox_depth Outbox rows waiting or in flight, by kind.\n"

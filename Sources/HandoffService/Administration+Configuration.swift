@@ -1,12 +1,12 @@
 public import HandoffDomain
-import Storage
+import SQLite
 
 extension Administration {
     /// For the command line: the configured database (the daemon may be running: SQLite serializes
     /// the writes).
     public init(_ configuration: Configuration) throws {
         self.init(
-            database: try Database(path: configuration.databasePath, readers: 1),
+            database: try SQLiteDatabase(path: configuration.databasePath, readers: 1),
             webhooks: EventWebhooks(isEnabled: configuration.eventWebhookURL != nil),
             defaultRegion: configuration.defaultRegion, events: nil, outboxChanged: {})
     }

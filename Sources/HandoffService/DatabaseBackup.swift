@@ -1,4 +1,6 @@
+import DatabaseDriver
 import Foundation
+import SQLite
 import Storage
 
 /// `handoff backup FILE` (a consistent copy while the daemon keeps serving) and `handoff restore
@@ -9,9 +11,9 @@ public enum DatabaseBackup {
         guard !FileManager.default.fileExists(atPath: path) else {
             throw HandoffServiceError(code: "backup_exists", message: "\(path) already exists; choose a new file")
         }
-        let source = try Connection(path: configuration.databasePath)
+        let source = try SQLiteConnection(path: configuration.databasePath)
         try source.backup(to: path)
-        let copy = try Connection(path: path, readOnly: true)
+        let copy = try SQLiteConnection(path: path, readOnly: true)
         let migrator = try Migrator(directory: configuration.migrationsDirectory)
         guard migrator.isUpToDate(copy) else {
             throw HandoffServiceError(code: "backup_incomplete", message: "the backup at \(path) is not fully migrated")
@@ -33,10 +35,10 @@ public enum DatabaseBackup {
         defer { lock.release() }
         let staging = target + ".restoring"
         try removeDatabaseFiles(staging)
-        try Connection(path: path, readOnly: true).backup(to: staging)
+        try SQLiteConnection(path: path, readOnly: true).backup(to: staging)
         do {
-            let copy = try Connection(path: staging)
-            guard try copy.queryOne("PRAGMA integrity_check")?.string("integrity_check") == "ok" else {
+            let copy = try SQLiteConnection(path: staging)
+            guard try copy.queryOne("PRAGMA integrity_check")?.get("integrity_check", as: String.self) == "ok" else {
                 throw HandoffServiceError(code: "backup_corrupt", message: "\(path) fails SQLite's integrity check")
             }
             _ = try Migrator(directory: configuration.migrationsDirectory).pending(copy)

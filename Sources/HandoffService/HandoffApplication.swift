@@ -1,9 +1,11 @@
+import DatabaseDriver
 import Gateway
 import HTTPServer
 import HandoffCore
 import HandoffDomain
 import HandoffHTTP
 public import Logging
+import SQLite
 import Storage
 
 /// The running service built from a `Configuration`: the database (migrated at start), the HTTP
@@ -12,7 +14,7 @@ public final class HandoffApplication: Sendable {
     public let configuration: Configuration
     private let logger: Logger
     /// The database (tests reach it through `@testable import`).
-    let database: Database
+    let database: any Database
     private let server: HTTPServer
     private let dispatcher: OutboxDispatcher
     private let answerDeadline: AnswerDeadline
@@ -33,7 +35,7 @@ public final class HandoffApplication: Sendable {
         self.logger = logger
         let migrator = try Migrator(directory: configuration.migrationsDirectory)
         lock = try DatabaseLock(databasePath: configuration.databasePath)
-        database = try Database(
+        database = try SQLiteDatabase(
             path: configuration.databasePath, readers: configuration.databaseReaders,
             synchronous: configuration.databaseSynchronous == .full ? .full : .normal,
             writeContext: RequestOrigin.capture)
@@ -250,7 +252,7 @@ public final class HandoffApplication: Sendable {
     /// Applies pending migrations to the configured database and returns the names of those applied.
     public static func migrate(_ configuration: Configuration) throws -> [String] {
         let migrator = try Migrator(directory: configuration.migrationsDirectory)
-        let database = try Database(path: configuration.databasePath, readers: 1)
+        let database = try SQLiteDatabase(path: configuration.databasePath, readers: 1)
         return try database.withWriterSync { try migrator.migrate($0) }.map(\.name)
     }
 

@@ -1,11 +1,13 @@
+public import DatabaseDriver
+
 /// The SQL of the web chat: contacts, sessions, conversations, messages and their event log.
 ///
 /// A thin layer over one `Connection`; call it inside `Database.write` or `Database.read`, so
 /// that the rows a use case changes commit together.
 public struct ChatRepository {
-    private let connection: Connection
+    private let connection: any Connection
 
-    public init(_ connection: Connection) { self.connection = connection }
+    public init(_ connection: any Connection) { self.connection = connection }
 
     // MARK: Contacts and sessions
 
@@ -62,18 +64,17 @@ public struct ChatRepository {
     // MARK: Conversations
 
     public func insert(_ conversation: ConversationRecord) throws(StorageError) -> ConversationRecord {
-        try connection.execute(
+        var inserted = conversation
+        inserted.seq = try connection.queryValue(
             """
             INSERT INTO conversations (id, contact_id, state, queue, escalation_reason, active_channel, created_at, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq
             """,
             [
                 .text(conversation.id), .text(conversation.contactID), .text(conversation.state),
                 .optionalText(conversation.queue), .optionalText(conversation.escalationReason),
                 .text(conversation.activeChannel), .integer(conversation.createdAt), .integer(conversation.updatedAt),
-            ])
-        var inserted = conversation
-        inserted.seq = connection.lastInsertRowID
+            ], column: "seq")
         return inserted
     }
 
@@ -96,7 +97,7 @@ public struct ChatRepository {
         try connection.query(
             """
             SELECT * FROM conversations
-            WHERE seq > ? AND (? IS NULL OR state = ?) AND (? IS NULL OR queue = ?)
+            WHERE seq > ? AND (CAST(? AS TEXT) IS NULL OR state = ?) AND (CAST(? AS TEXT) IS NULL OR queue = ?)
             ORDER BY seq LIMIT ?
             """,
             [
@@ -117,7 +118,7 @@ public struct ChatRepository {
             [
                 .text(conversation.state), .optionalText(conversation.queue),
                 .optionalText(conversation.escalationReason), .text(conversation.activeChannel),
-                .integer(conversation.updatedAt), conversation.closedAt.map { .integer($0) } ?? .null,
+                .integer(conversation.updatedAt), .optionalInteger(conversation.closedAt),
                 .text(conversation.id),
             ])
     }
@@ -139,11 +140,12 @@ public struct ChatRepository {
 
     /// Inserts a message; `clientKey` makes retries idempotent (see `message(conversationID:clientKey:)`).
     public func insert(_ message: MessageRecord, clientKey: String?) throws(StorageError) -> MessageRecord {
-        try connection.execute(
+        var inserted = message
+        inserted.seq = try connection.queryValue(
             """
             INSERT INTO messages (id, conversation_id, direction, channel, author, body, status, segments,
                 provider_message_id, client_key, error_code, to_e164, media, created_at, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq
             """,
             [
                 .text(message.id), .text(message.conversationID), .text(message.direction), .text(message.channel),
@@ -151,9 +153,7 @@ public struct ChatRepository {
                 .optionalText(message.providerMessageID), .optionalText(clientKey), .optionalInt(message.errorCode),
                 .optionalText(message.toE164), .optionalText(message.media), .integer(message.createdAt),
                 .integer(message.updatedAt),
-            ])
-        var inserted = message
-        inserted.seq = connection.lastInsertRowID
+            ], column: "seq")
         return inserted
     }
 
@@ -187,7 +187,8 @@ public struct ChatRepository {
         return try connection.query(
             """
             SELECT * FROM messages
-            WHERE conversation_id = ? AND seq > ? AND author IN (\(placeholders)) AND (? IS NULL OR channel = ?)
+            WHERE conversation_id = ? AND seq > ? AND author IN (\(placeholders))
+                AND (CAST(? AS TEXT) IS NULL OR channel = ?)
             ORDER BY seq DESC LIMIT ?
             """,
             [.text(conversationID), .integer(afterSeq)] + authors.map { .text($0) }
@@ -204,7 +205,7 @@ public struct ChatRepository {
             ORDER BY seq DESC LIMIT 1
             """,
             [.text(conversationID), .integer(beforeSeq), .text(author)]
-        )?.string("body")
+        )?.get("body")
     }
 
     /// The message the gateway knows as `providerMessageID`.
@@ -241,8 +242,8 @@ public struct ChatRepository {
     ) throws(StorageError) -> Bool {
         try connection.execute(
             """
-            INSERT OR IGNORE INTO inbound_events (provider_event_id, gateway, kind, raw, message_id, received_at)
-            VALUES (?, ?, ?, ?, ?, ?)
+            INSERT INTO inbound_events (provider_event_id, gateway, kind, raw, message_id, received_at)
+            VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
             """,
             [.text(id), .text(gateway), .text(kind), .text(raw), .text(messageID), .integer(now)]) == 1
     }
@@ -251,12 +252,12 @@ public struct ChatRepository {
     /// stream starts.
     public func lastEventSeq(conversationID: String?) throws(StorageError) -> Int64 {
         guard let conversationID else {
-            return try connection.queryOne("SELECT coalesce(max(seq), 0) AS seq FROM conversation_events")?
-                .int64("seq") ?? 0
+            return try connection.queryValue(
+                "SELECT coalesce(max(seq), 0) AS seq FROM conversation_events", [], column: "seq")
         }
-        return try connection.queryOne(
+        return try connection.queryValue(
             "SELECT coalesce(max(seq), 0) AS seq FROM conversation_events WHERE conversation_id = ?",
-            [.text(conversationID)])?.int64("seq") ?? 0
+            [.text(conversationID)], column: "seq")
     }
 
     /// Whether the customer texted in the conversation before message `beforeSeq`. The walk goes
@@ -276,15 +277,14 @@ public struct ChatRepository {
     public func messageSeq(conversationID: String, id: String) throws(StorageError) -> Int64? {
         try connection.queryOne(
             "SELECT seq FROM messages WHERE conversation_id = ? AND id = ?", [.text(conversationID), .text(id)]
-        )?.int64("seq")
+        )?.get("seq")
     }
 
     /// When the customer last wrote in a conversation (any channel), if ever.
     public func lastInboundAt(conversationID: String) throws(StorageError) -> Int64? {
-        try connection.queryOne(
+        try connection.queryValue(
             "SELECT max(created_at) AS at FROM messages WHERE conversation_id = ? AND direction = 'inbound'",
-            [.text(conversationID)]
-        )?.int64("at")
+            [.text(conversationID)], column: "at")
     }
 
     /// The newest message of a conversation, if any.
@@ -300,12 +300,14 @@ public struct ChatRepository {
     public func appendEvent(
         conversationID: String, type: String, payload: String, now: Int64
     ) throws(StorageError) -> ConversationEventRecord {
-        try connection.execute(
-            "INSERT INTO conversation_events (conversation_id, type, payload, created_at) VALUES (?, ?, ?, ?)",
-            [.text(conversationID), .text(type), .text(payload), .integer(now)])
+        let seq: Int64 = try connection.queryValue(
+            """
+            INSERT INTO conversation_events (conversation_id, type, payload, created_at) VALUES (?, ?, ?, ?)
+            RETURNING seq
+            """,
+            [.text(conversationID), .text(type), .text(payload), .integer(now)], column: "seq")
         return ConversationEventRecord(
-            seq: connection.lastInsertRowID, conversationID: conversationID, type: type, payload: payload,
-            createdAt: now)
+            seq: seq, conversationID: conversationID, type: type, payload: payload, createdAt: now)
     }
 
     /// The events of a conversation (of every conversation when nil) after `afterSeq`, oldest first.
@@ -322,46 +324,45 @@ public struct ChatRepository {
                     "SELECT * FROM conversation_events WHERE seq > ? ORDER BY seq LIMIT ?",
                     [.integer(afterSeq), .int(limit)])
             }
-        return rows.map {
-            ConversationEventRecord(
-                seq: $0.int64("seq") ?? 0, conversationID: $0.string("conversation_id") ?? "",
-                type: $0.string("type") ?? "", payload: $0.string("payload") ?? "{}",
-                createdAt: $0.int64("created_at") ?? 0)
-        }
+        return try rows.map(Self.event)
     }
 
     // MARK: Row mapping
 
-    private static func contact(_ row: Row) -> ContactRecord {
-        ContactRecord(
-            id: row.string("id") ?? "", phoneE164: row.string("phone_e164"), locale: row.string("locale"),
-            timeZone: row.string("time_zone"), createdAt: row.int64("created_at") ?? 0)
+    private static func contact(_ row: Row) throws(StorageError) -> ContactRecord {
+        try ContactRecord(
+            id: row.get("id"), phoneE164: row.get("phone_e164"), locale: row.get("locale"),
+            timeZone: row.get("time_zone"), createdAt: row.get("created_at"))
     }
 
-    private static func session(_ row: Row) -> SessionRecord {
-        SessionRecord(
-            id: row.string("id") ?? "", contactID: row.string("contact_id") ?? "", pageURL: row.string("page_url"),
-            displayName: row.string("display_name"), createdAt: row.int64("created_at") ?? 0,
-            lastSeenAt: row.int64("last_seen_at") ?? 0, expiresAt: row.int64("expires_at") ?? 0)
+    private static func session(_ row: Row) throws(StorageError) -> SessionRecord {
+        try SessionRecord(
+            id: row.get("id"), contactID: row.get("contact_id"), pageURL: row.get("page_url"),
+            displayName: row.get("display_name"), createdAt: row.get("created_at"),
+            lastSeenAt: row.get("last_seen_at"), expiresAt: row.get("expires_at"))
     }
 
-    private static func conversation(_ row: Row) -> ConversationRecord {
-        ConversationRecord(
-            seq: row.int64("seq") ?? 0, id: row.string("id") ?? "", contactID: row.string("contact_id") ?? "",
-            state: row.string("state") ?? "open", queue: row.string("queue"),
-            escalationReason: row.string("escalation_reason"), activeChannel: row.string("active_channel") ?? "web",
-            createdAt: row.int64("created_at") ?? 0, updatedAt: row.int64("updated_at") ?? 0,
-            closedAt: row.int64("closed_at"))
+    private static func conversation(_ row: Row) throws(StorageError) -> ConversationRecord {
+        try ConversationRecord(
+            seq: row.get("seq"), id: row.get("id"), contactID: row.get("contact_id"), state: row.get("state"),
+            queue: row.get("queue"), escalationReason: row.get("escalation_reason"),
+            activeChannel: row.get("active_channel"), createdAt: row.get("created_at"),
+            updatedAt: row.get("updated_at"), closedAt: row.get("closed_at"))
     }
 
-    private static func message(_ row: Row) -> MessageRecord {
-        MessageRecord(
-            seq: row.int64("seq") ?? 0, id: row.string("id") ?? "", conversationID: row.string("conversation_id") ?? "",
-            direction: row.string("direction") ?? "", channel: row.string("channel") ?? "",
-            author: row.string("author") ?? "", body: row.string("body") ?? "", status: row.string("status") ?? "",
-            segments: row.int("segments"), providerMessageID: row.string("provider_message_id"),
-            errorCode: row.int("error_code"), toE164: row.string("to_e164"), media: row.string("media"),
-            createdAt: row.int64("created_at") ?? 0,
-            updatedAt: row.int64("updated_at") ?? 0)
+    private static func message(_ row: Row) throws(StorageError) -> MessageRecord {
+        try MessageRecord(
+            seq: row.get("seq"), id: row.get("id"), conversationID: row.get("conversation_id"),
+            direction: row.get("direction"), channel: row.get("channel"), author: row.get("author"),
+            body: row.get("body"), status: row.get("status"), segments: row.get("segments"),
+            providerMessageID: row.get("provider_message_id"), errorCode: row.get("error_code"),
+            toE164: row.get("to_e164"), media: row.get("media"), createdAt: row.get("created_at"),
+            updatedAt: row.get("updated_at"))
+    }
+
+    private static func event(_ row: Row) throws(StorageError) -> ConversationEventRecord {
+        try ConversationEventRecord(
+            seq: row.get("seq"), conversationID: row.get("conversation_id"), type: row.get("type"),
+            payload: row.get("payload"), createdAt: row.get("created_at"))
     }
 }

@@ -1,3 +1,5 @@
+public import DatabaseDriver
+
 /// A pending or finished phone verification.
 public struct VerificationRecord: Sendable, Equatable {
     public var id: String
@@ -97,9 +99,9 @@ public struct ConsentRecord: Sendable, Equatable {
 /// The SQL of the handoff: verifications, the consent ledger, and linking a session to the
 /// contact of a verified phone (merging their conversations into one thread).
 public struct HandoffRepository {
-    private let connection: Connection
+    private let connection: any Connection
 
-    public init(_ connection: Connection) { self.connection = connection }
+    public init(_ connection: any Connection) { self.connection = connection }
 
     // MARK: Verifications
 
@@ -122,7 +124,7 @@ public struct HandoffRepository {
     /// The session's newest verification, whatever its state.
     public func latestVerification(sessionID: String) throws(StorageError) -> VerificationRecord? {
         try connection.queryOne(
-            "SELECT * FROM verifications WHERE session_id = ? ORDER BY created_at DESC, rowid DESC LIMIT 1",
+            "SELECT * FROM verifications WHERE session_id = ? ORDER BY created_at DESC, id DESC LIMIT 1",
             [.text(sessionID)]
         ).map(Self.verification)
     }
@@ -132,7 +134,7 @@ public struct HandoffRepository {
         try connection.query(
             """
             SELECT * FROM verifications WHERE phone_e164 = ? AND state = 'pending' AND expires_at > ?
-            ORDER BY created_at DESC, rowid DESC
+            ORDER BY created_at DESC, id DESC
             """,
             [.text(phone), .integer(now)]
         ).map(Self.verification)
@@ -142,7 +144,7 @@ public struct HandoffRepository {
     /// to that number.
     public func latestVerification(phone: String) throws(StorageError) -> VerificationRecord? {
         try connection.queryOne(
-            "SELECT * FROM verifications WHERE phone_e164 = ? ORDER BY created_at DESC, rowid DESC LIMIT 1",
+            "SELECT * FROM verifications WHERE phone_e164 = ? ORDER BY created_at DESC, id DESC LIMIT 1",
             [.text(phone)]
         ).map(Self.verification)
     }
@@ -175,7 +177,7 @@ public struct HandoffRepository {
         case .address(let ipAddress): (condition, values) = ("ip_address = ?", [.text(ipAddress)])
         case .region(let region): (condition, values) = ("region = ?", [.text(region)])
         case .areaCode(let areaCode): (condition, values) = ("area_code = ?", [.text(areaCode)])
-        case .all: (condition, values) = ("1", [])
+        case .all: (condition, values) = ("TRUE", [])
         }
         return try connection.queryOne(
             """
@@ -183,14 +185,13 @@ public struct HandoffRepository {
             ORDER BY created_at DESC LIMIT 1 OFFSET ?
             """,
             values + [.integer(since), .int(max(0, limit - 1))]
-        )?.int64("created_at")
+        )?.get("created_at")
     }
 
     /// Codes created at or after `since`, of every number.
     public func codesSent(since: Int64) throws(StorageError) -> Int {
-        try connection.queryOne(
-            "SELECT count(*) AS sent FROM verifications WHERE created_at >= ?", [.integer(since)]
-        )?.int("sent") ?? 0
+        try connection.queryValue(
+            "SELECT count(*) AS sent FROM verifications WHERE created_at >= ?", [.integer(since)], column: "sent")
     }
 
     public func update(_ verification: VerificationRecord) throws(StorageError) {
@@ -232,21 +233,19 @@ public struct HandoffRepository {
             ORDER BY seq DESC LIMIT 1
             """,
             [.text(phone)]
-        )?.string("disclosure_text")
+        )?.get("disclosure_text")
     }
 
     /// A phone's ledger, oldest first.
     public func consents(phone: String) throws(StorageError) -> [ConsentRecord] {
-        try connection.query("SELECT * FROM consents WHERE phone_e164 = ? ORDER BY seq", [.text(phone)]).map { row in
-            ConsentRecord(
-                seq: row.int64("seq") ?? 0, phoneE164: row.string("phone_e164") ?? "",
-                contactID: row.string("contact_id"),
-                program: row.string("program") ?? "", event: row.string("event") ?? "",
-                method: row.string("method") ?? "",
-                sessionID: row.string("session_id"), ipAddress: row.string("ip_address"),
-                userAgent: row.string("user_agent"), pageURL: row.string("page_url"), locale: row.string("locale"),
-                disclosureText: row.string("disclosure_text"), disclosureVersion: row.string("disclosure_version"),
-                createdAt: row.int64("created_at") ?? 0)
+        try connection.query("SELECT * FROM consents WHERE phone_e164 = ? ORDER BY seq", [.text(phone)]).map {
+            row throws(StorageError) in
+            try ConsentRecord(
+                seq: row.get("seq"), phoneE164: row.get("phone_e164"), contactID: row.get("contact_id"),
+                program: row.get("program"), event: row.get("event"), method: row.get("method"),
+                sessionID: row.get("session_id"), ipAddress: row.get("ip_address"), userAgent: row.get("user_agent"),
+                pageURL: row.get("page_url"), locale: row.get("locale"), disclosureText: row.get("disclosure_text"),
+                disclosureVersion: row.get("disclosure_version"), createdAt: row.get("created_at"))
         }
     }
 
@@ -254,7 +253,7 @@ public struct HandoffRepository {
 
     /// The contact that owns a verified phone.
     public func contact(phone: String) throws(StorageError) -> String? {
-        try connection.queryOne("SELECT id FROM contacts WHERE phone_e164 = ?", [.text(phone)])?.string("id")
+        try connection.queryOne("SELECT id FROM contacts WHERE phone_e164 = ?", [.text(phone)])?.get("id")
     }
 
     /// Gives the session's contact the verified phone, or, when another contact already has it,
@@ -273,7 +272,7 @@ public struct HandoffRepository {
         let target = try openConversation(contactID: owner)
         let sources = try connection.query(
             "SELECT id FROM conversations WHERE contact_id = ? AND state != 'closed'", [.text(sessionContactID)]
-        ).compactMap { $0.string("id") }
+        ).map { row throws(StorageError) in try row.get("id", as: String.self) }
         if let target {
             for source in sources {
                 try connection.execute(
@@ -295,17 +294,14 @@ public struct HandoffRepository {
         try connection.queryOne(
             "SELECT id FROM conversations WHERE contact_id = ? AND state != 'closed' ORDER BY seq DESC LIMIT 1",
             [.text(contactID)]
-        )?.string("id")
+        )?.get("id")
     }
 
-    private static func verification(_ row: Row) -> VerificationRecord {
-        VerificationRecord(
-            id: row.string("id") ?? "", sessionID: row.string("session_id") ?? "",
-            phoneE164: row.string("phone_e164") ?? "",
-            program: row.string("program") ?? "", codeHash: row.blob("code_hash") ?? [],
-            attempts: row.int("attempts") ?? 0,
-            state: row.string("state") ?? "", expiresAt: row.int64("expires_at") ?? 0,
-            createdAt: row.int64("created_at") ?? 0, ipAddress: row.string("ip_address"), region: row.string("region"),
-            areaCode: row.string("area_code"))
+    private static func verification(_ row: Row) throws(StorageError) -> VerificationRecord {
+        try VerificationRecord(
+            id: row.get("id"), sessionID: row.get("session_id"), phoneE164: row.get("phone_e164"),
+            program: row.get("program"), codeHash: row.get("code_hash"), attempts: row.get("attempts"),
+            state: row.get("state"), expiresAt: row.get("expires_at"), createdAt: row.get("created_at"),
+            ipAddress: row.get("ip_address"), region: row.get("region"), areaCode: row.get("area_code"))
     }
 }

@@ -1,9 +1,14 @@
 import Crypto
+public import DatabaseDriver
 import Foundation
 import HandoffCore
 
 /// Applies the plain-SQL migrations of a folder (`0001_init.sql`, `0002_chat.sql`, ...) in order,
 /// each in its own transaction, and records each in `schema_migrations` with its SHA-256.
+///
+/// Driver-neutral: it runs each file as a script through `Connection`, so a driver reads the
+/// folder written in its own SQL (`migrations/` for SQLite; another folder for another
+/// database) and hands the migrator a connection from `Database.withWriter`.
 ///
 /// Refuses to run when an applied migration's file was edited or removed, when the database is
 /// newer than the files, or when file names are malformed or share a version: a schema must
@@ -26,7 +31,7 @@ public struct Migrator: Sendable {
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".sql") }
         } catch {
-            throw StorageError(code: "migrations_unreadable", message: "cannot list \(directory): \(error)")
+            throw StorageError(kind: .migration(.unreadable), message: "cannot list \(directory): \(error)")
         }
         var migrations: [Migration] = []
         for name in names {
@@ -35,12 +40,12 @@ public struct Migrator: Sendable {
                 stem[..<underscore].allSatisfy(\.isASCIIDigitCharacter)
             else {
                 throw StorageError(
-                    code: "migration_bad_name", message: "\(name) is not named NNNN_description.sql")
+                    kind: .migration(.badName), message: "\(name) is not named NNNN_description.sql")
             }
             guard let data = FileManager.default.contents(atPath: directory + "/" + name),
                 let sql = String(data: data, encoding: .utf8)
             else {
-                throw StorageError(code: "migrations_unreadable", message: "cannot read \(name) as UTF-8")
+                throw StorageError(kind: .migration(.unreadable), message: "cannot read \(name) as UTF-8")
             }
             let checksum = SHA256.hash(data: data).hexString
             migrations.append(Migration(version: version, name: name, sql: sql, checksum: checksum))
@@ -48,18 +53,18 @@ public struct Migrator: Sendable {
         migrations.sort { $0.version < $1.version }
         for (previous, next) in zip(migrations, migrations.dropFirst()) where previous.version == next.version {
             throw StorageError(
-                code: "migration_duplicate_version", message: "\(previous.name) and \(next.name) share a version")
+                kind: .migration(.duplicateVersion), message: "\(previous.name) and \(next.name) share a version")
         }
         self.migrations = migrations
     }
 
     /// Applies every pending migration; returns those applied now.
     @discardableResult
-    public func migrate(_ connection: Connection) throws -> [Migration] {
+    public func migrate(_ connection: any Connection) throws -> [Migration] {
         let pending = try self.pending(connection)
         for migration in pending {
             do {
-                try connection.transaction(.immediate) {
+                try connection.transaction {
                     try connection.execute(migration.sql)
                     try connection.execute(
                         "INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES (?, ?, ?, ?)",
@@ -70,15 +75,15 @@ public struct Migrator: Sendable {
                 }
             } catch let error as StorageError {
                 throw StorageError(
-                    code: "migration_failed", message: "\(migration.name) failed: \(error.message)",
-                    resultCode: error.resultCode, sql: error.sql)
+                    kind: .migration(.failed), message: "\(migration.name) failed: \(error.message)",
+                    driverCode: error.driverCode, sql: error.sql)
             }
         }
         return pending
     }
 
     /// The migrations not yet applied, after checking that the applied ones still match their files.
-    public func pending(_ connection: Connection) throws -> [Migration] {
+    public func pending(_ connection: any Connection) throws -> [Migration] {
         try connection.execute(
             """
             CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -86,29 +91,31 @@ public struct Migrator: Sendable {
             """)
         let applied = try connection.query("SELECT version, name, checksum FROM schema_migrations ORDER BY version")
         let byVersion = Dictionary(uniqueKeysWithValues: migrations.map { ($0.version, $0) })
+        var appliedVersions: Set<Int> = []
         for row in applied {
-            let version = row.int("version") ?? 0
-            let name = row.string("name") ?? "?"
+            let version: Int = try row.get("version")
+            let name: String = try row.get("name")
+            appliedVersions.insert(version)
             guard let file = byVersion[version] else {
                 if version > (migrations.last?.version ?? 0) {
                     throw StorageError(
-                        code: "database_newer_than_migrations",
+                        kind: .migration(.databaseNewer),
                         message: "the database has migration \(name), newer than these files: run a newer handoff")
                 }
-                throw StorageError(code: "migration_missing", message: "applied migration \(name) has no file any more")
-            }
-            guard file.checksum == row.string("checksum") else {
                 throw StorageError(
-                    code: "migration_checksum_mismatch",
+                    kind: .migration(.missing), message: "applied migration \(name) has no file any more")
+            }
+            guard try file.checksum == row.get("checksum", as: String.self) else {
+                throw StorageError(
+                    kind: .migration(.checksumMismatch),
                     message: "\(file.name) was edited after it was applied; add a new migration instead")
             }
         }
-        let appliedVersions = Set(applied.compactMap { $0.int("version") })
         return migrations.filter { !appliedVersions.contains($0.version) }
     }
 
     /// True when every migration is applied and none changed: the database is ready.
-    public func isUpToDate(_ connection: Connection) -> Bool {
+    public func isUpToDate(_ connection: any Connection) -> Bool {
         (try? pending(connection).isEmpty) ?? false
     }
 }

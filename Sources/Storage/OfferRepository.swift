@@ -1,3 +1,5 @@
+public import DatabaseDriver
+
 /// One "Can we text you the answer?" offer shown in a conversation.
 public struct OfferRecord: Sendable, Equatable {
     public var id: String
@@ -30,9 +32,9 @@ public struct OfferRecord: Sendable, Equatable {
 
 /// The SQL of handoff offers: storing them, a visitor's refusal, and the offer a verification answers.
 public struct OfferRepository {
-    private let connection: Connection
+    private let connection: any Connection
 
-    public init(_ connection: Connection) { self.connection = connection }
+    public init(_ connection: any Connection) { self.connection = connection }
 
     /// Stores the offer; false when its question already had one (nothing is written).
     public func insert(_ offer: OfferRecord) throws(StorageError) -> Bool {
@@ -45,7 +47,7 @@ public struct OfferRepository {
             [
                 .text(offer.id), .text(offer.conversationID), .optionalText(offer.sessionID), .text(offer.reason),
                 .optionalText(offer.questionMessageID), .text(offer.state), .integer(offer.createdAt),
-                offer.answeredAt.map(DatabaseValue.integer) ?? .null,
+                .optionalInteger(offer.answeredAt),
             ]) == 1
     }
 
@@ -77,18 +79,17 @@ public struct OfferRepository {
             """
             UPDATE handoff_offers SET state = 'accepted', answered_at = ?
             WHERE id = (SELECT id FROM handoff_offers WHERE conversation_id = ? AND state = 'shown'
-                        ORDER BY created_at DESC, rowid DESC LIMIT 1)
+                        ORDER BY created_at DESC, id DESC LIMIT 1)
             RETURNING *
             """,
             [.integer(now), .text(conversationID)]
         ).first.map(Self.offer)
     }
 
-    private static func offer(_ row: Row) -> OfferRecord {
-        OfferRecord(
-            id: row.string("id") ?? "", conversationID: row.string("conversation_id") ?? "",
-            sessionID: row.string("session_id"), reason: row.string("reason") ?? "",
-            questionMessageID: row.string("question_message_id"), state: row.string("state") ?? "",
-            createdAt: row.int64("created_at") ?? 0, answeredAt: row.int64("answered_at"))
+    private static func offer(_ row: Row) throws(StorageError) -> OfferRecord {
+        try OfferRecord(
+            id: row.get("id"), conversationID: row.get("conversation_id"), sessionID: row.get("session_id"),
+            reason: row.get("reason"), questionMessageID: row.get("question_message_id"), state: row.get("state"),
+            createdAt: row.get("created_at"), answeredAt: row.get("answered_at"))
     }
 }

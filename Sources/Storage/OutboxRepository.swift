@@ -1,3 +1,5 @@
+public import DatabaseDriver
+
 /// One row of the transactional outbox: work that must follow a committed change.
 public struct OutboxItem: Sendable, Equatable {
     public var id: Int64
@@ -20,26 +22,25 @@ public struct OutboxItem: Sendable, Equatable {
 /// The SQL of the outbox: enqueue inside a use case's transaction, claim due rows, record
 /// outcomes, and the dead-letter view operators work with.
 public struct OutboxRepository {
-    private let connection: Connection
+    private let connection: any Connection
 
-    public init(_ connection: Connection) { self.connection = connection }
+    public init(_ connection: any Connection) { self.connection = connection }
 
     /// Adds work due at `now`, recording the request that queued it; returns its id.
     @discardableResult
     public func enqueue(
         kind: String, payload: String, messageID: String?, priority: Int = 0, requestID: String?, now: Int64
     ) throws(StorageError) -> Int64 {
-        try connection.execute(
+        try connection.queryValue(
             """
             INSERT INTO outbox (kind, payload, message_id, state, attempts, next_attempt_at, priority, created_at,
                 updated_at, request_id)
-            VALUES (?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?)
+            VALUES (?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?) RETURNING id
             """,
             [
                 .text(kind), .text(payload), .optionalText(messageID), .integer(now), .int(priority), .integer(now),
                 .integer(now), .optionalText(requestID),
-            ])
-        return connection.lastInsertRowID
+            ], column: "id")
     }
 
     /// Marks up to `limit` due rows of `kind` as `sending` and returns them: replies (priority 0)
@@ -67,9 +68,9 @@ public struct OutboxRepository {
 
     /// The earliest time a pending row of `kind` falls due, if any.
     public func nextDueTime(kind: String) throws(StorageError) -> Int64? {
-        try connection.queryOne(
-            "SELECT min(next_attempt_at) AS due FROM outbox WHERE state = 'pending' AND kind = ?", [.text(kind)]
-        )?.int64("due")
+        try connection.queryValue(
+            "SELECT min(next_attempt_at) AS due FROM outbox WHERE state = 'pending' AND kind = ?", [.text(kind)],
+            column: "due")
     }
 
     public func markDone(id: Int64, now: Int64) throws(StorageError) {
@@ -89,7 +90,8 @@ public struct OutboxRepository {
     public func postpone(id: Int64, until: Int64, now: Int64) throws(StorageError) {
         try connection.execute(
             """
-            UPDATE outbox SET state = 'pending', attempts = max(attempts - 1, 0), next_attempt_at = ?, updated_at = ?
+            UPDATE outbox SET state = 'pending', attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END,
+                next_attempt_at = ?, updated_at = ?
             WHERE id = ?
             """,
             [.integer(until), .integer(now), .integer(id)])
@@ -114,10 +116,14 @@ public struct OutboxRepository {
     public func list(state: String?, kind: String?, afterID: Int64, limit: Int) throws(StorageError) -> [OutboxItem] {
         try connection.query(
             """
-            SELECT * FROM outbox WHERE id > ?1 AND (?2 IS NULL OR state = ?2) AND (?3 IS NULL OR kind = ?3)
-            ORDER BY id LIMIT ?4
+            SELECT * FROM outbox
+            WHERE id > ? AND (CAST(? AS TEXT) IS NULL OR state = ?) AND (CAST(? AS TEXT) IS NULL OR kind = ?)
+            ORDER BY id LIMIT ?
             """,
-            [.integer(afterID), .optionalText(state), .optionalText(kind), .int(limit)]
+            [
+                .integer(afterID), .optionalText(state), .optionalText(state), .optionalText(kind),
+                .optionalText(kind), .int(limit),
+            ]
         ).map(Self.item)
     }
 
@@ -167,13 +173,15 @@ public struct OutboxRepository {
             SELECT kind, state, count(*) AS n, min(created_at) AS oldest FROM outbox
             WHERE state IN ('pending', 'sending', 'dead') GROUP BY kind, state
             """)
+        var counts: [String: [String: (count: Int, oldest: Int64)]] = [:]
+        for row in rows {
+            let (kind, state): (String, String) = try (row.get("kind"), row.get("state"))
+            counts[kind, default: [:]][state] = try (row.get("n"), row.get("oldest"))
+        }
         return kinds.map { kind in
-            let ofKind = rows.filter { $0.string("kind") == kind }
-            func count(_ state: String) -> Int { ofKind.first { $0.string("state") == state }?.int("n") ?? 0 }
-            return (
-                kind, count("pending") + count("sending"), count("dead"),
-                ofKind.first { $0.string("state") == "pending" }?.int64("oldest")
-            )
+            let ofKind = counts[kind] ?? [:]
+            func count(_ state: String) -> Int { ofKind[state]?.count ?? 0 }
+            return (kind, count("pending") + count("sending"), count("dead"), ofKind["pending"]?.oldest)
         }
     }
 
@@ -186,15 +194,14 @@ public struct OutboxRepository {
             ORDER BY m.updated_at
             """,
             [.text(phone), .integer(since)]
-        ).compactMap { $0.int64("at") }
+        ).map { row throws(StorageError) in try row.get("at", as: Int64.self) }
     }
 
-    private static func item(_ row: Row) -> OutboxItem {
-        OutboxItem(
-            id: row.int64("id") ?? 0, kind: row.string("kind") ?? "", payload: row.string("payload") ?? "{}",
-            messageID: row.string("message_id"), state: row.string("state") ?? "", attempts: row.int("attempts") ?? 0,
-            nextAttemptAt: row.int64("next_attempt_at") ?? 0, lastError: row.string("last_error"),
-            createdAt: row.int64("created_at") ?? 0, updatedAt: row.int64("updated_at") ?? 0,
-            requestID: row.string("request_id"))
+    private static func item(_ row: Row) throws(StorageError) -> OutboxItem {
+        try OutboxItem(
+            id: row.get("id"), kind: row.get("kind"), payload: row.get("payload"), messageID: row.get("message_id"),
+            state: row.get("state"), attempts: row.get("attempts"), nextAttemptAt: row.get("next_attempt_at"),
+            lastError: row.get("last_error"), createdAt: row.get("created_at"), updatedAt: row.get("updated_at"),
+            requestID: row.get("request_id"))
     }
 }

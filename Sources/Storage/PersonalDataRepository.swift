@@ -1,4 +1,5 @@
 import Crypto
+public import DatabaseDriver
 import Foundation
 import HandoffCore
 
@@ -8,9 +9,9 @@ import HandoffCore
 /// verifications and raw webhooks. It keeps the consent ledger (append-only legal proof) and
 /// turns a suppression into a hashed one, so a STOP is still honoured after the number is gone.
 public struct PersonalDataRepository {
-    private let connection: Connection
+    private let connection: any Connection
 
-    public init(_ connection: Connection) { self.connection = connection }
+    public init(_ connection: any Connection) { self.connection = connection }
 
     /// The hashed form a suppression takes after erasure: `sha256:` and the hex digest.
     public static func hashedPhone(_ phone: String) -> String {
@@ -21,7 +22,7 @@ public struct PersonalDataRepository {
     public func export(phone: String) throws(StorageError) -> [String: [[String: DatabaseValue]]] {
         let scope = try self.scope(phone)
         func rows(_ sql: String, _ values: [DatabaseValue]) throws(StorageError) -> [[String: DatabaseValue]] {
-            try connection.query(sql, values).map { Dictionary(uniqueKeysWithValues: zip($0.columns, $0.values)) }
+            try connection.query(sql, values).map { Dictionary(uniqueKeysWithValues: zip($0.columns.names, $0.values)) }
         }
         var result: [String: [[String: DatabaseValue]]] = [:]
         result["contacts"] = try rows("SELECT * FROM contacts WHERE phone_e164 = ?", [.text(phone)])
@@ -71,8 +72,7 @@ public struct PersonalDataRepository {
             removed += try connection.execute("DELETE FROM conversations WHERE id = ?", [.text(id)])
         }
         for id in scope.contacts {
-            let sessions = try connection.query("SELECT id FROM sessions WHERE contact_id = ?", [.text(id)])
-                .compactMap { $0.string("id") }
+            let sessions = try ids("SELECT id FROM sessions WHERE contact_id = ?", [.text(id)])
             for session in sessions {
                 removed += try connection.execute("DELETE FROM verifications WHERE session_id = ?", [.text(session)])
                 removed += try connection.execute("DELETE FROM handoff_offers WHERE session_id = ?", [.text(session)])
@@ -89,19 +89,20 @@ public struct PersonalDataRepository {
     private func scope(_ phone: String) throws(StorageError) -> (
         contacts: [String], conversations: [String], messages: [String]
     ) {
-        let contacts = try connection.query("SELECT id FROM contacts WHERE phone_e164 = ?", [.text(phone)])
-            .compactMap { $0.string("id") }
+        let contacts = try ids("SELECT id FROM contacts WHERE phone_e164 = ?", [.text(phone)])
         var conversations: [String] = []
         for id in contacts {
-            conversations += try connection.query("SELECT id FROM conversations WHERE contact_id = ?", [.text(id)])
-                .compactMap { $0.string("id") }
+            conversations += try ids("SELECT id FROM conversations WHERE contact_id = ?", [.text(id)])
         }
-        var messages = try connection.query("SELECT id FROM messages WHERE to_e164 = ?", [.text(phone)])
-            .compactMap { $0.string("id") }
+        var messages = try ids("SELECT id FROM messages WHERE to_e164 = ?", [.text(phone)])
         for id in conversations {
-            messages += try connection.query("SELECT id FROM messages WHERE conversation_id = ?", [.text(id)])
-                .compactMap { $0.string("id") }
+            messages += try ids("SELECT id FROM messages WHERE conversation_id = ?", [.text(id)])
         }
         return (contacts, conversations, Array(Set(messages)).sorted())
+    }
+
+    /// The `id` column of every row of `sql`.
+    private func ids(_ sql: String, _ values: [DatabaseValue]) throws(StorageError) -> [String] {
+        try connection.query(sql, values).map { row throws(StorageError) in try row.get("id", as: String.self) }
     }
 }

@@ -1,9 +1,11 @@
+public import DatabaseDriver
+
 /// The SQL of the retention policy: what repeats message bodies goes after the cutoff, in small
 /// batches; consent records and suppressions are never touched (they are legal proof).
 public struct RetentionRepository {
-    private let connection: Connection
+    private let connection: any Connection
 
-    public init(_ connection: Connection) { self.connection = connection }
+    public init(_ connection: any Connection) { self.connection = connection }
 
     /// Purges up to `limit` rows of each kind older than `cutoff` (Unix ms): message bodies and
     /// media are emptied (the message, its author and time stay, so the history keeps its shape),

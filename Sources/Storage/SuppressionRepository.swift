@@ -1,3 +1,5 @@
+public import DatabaseDriver
+
 /// A number that must not be texted.
 public struct SuppressionRecord: Sendable, Equatable {
     /// E.164, or `sha256:<hex>` once the number's personal data was erased.
@@ -24,9 +26,9 @@ public struct SuppressionChange: Sendable, Equatable {
 /// The SQL of suppressions and their append-only audit: every add and remove, whoever caused it,
 /// is recorded in the same transaction as the change.
 public struct SuppressionRepository {
-    private let connection: Connection
+    private let connection: any Connection
 
-    public init(_ connection: Connection) { self.connection = connection }
+    public init(_ connection: any Connection) { self.connection = connection }
 
     /// Whether `phone` must not be texted (also after its data was erased: the suppression then
     /// survives in hashed form).
@@ -44,7 +46,10 @@ public struct SuppressionRepository {
     ) throws(StorageError) -> Bool {
         let added =
             try connection.execute(
-                "INSERT OR IGNORE INTO suppressions (phone_e164, reason, source, created_at) VALUES (?, ?, ?, ?)",
+                """
+                INSERT INTO suppressions (phone_e164, reason, source, created_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT DO NOTHING
+                """,
                 [.text(phone), .text(reason), .optionalText(source), .integer(now)]) == 1
         if added {
             try audit(
@@ -90,13 +95,11 @@ public struct SuppressionRepository {
     public func history(_ phone: String) throws(StorageError) -> [SuppressionChange] {
         try connection.query(
             "SELECT * FROM suppression_changes WHERE phone_e164 = ? ORDER BY seq", [.text(phone)]
-        ).map { row in
-            SuppressionChange(
-                seq: row.int64("seq") ?? 0, phoneE164: row.string("phone_e164") ?? "",
-                action: row.string("action") ?? "",
-                reason: row.string("reason") ?? "", actor: row.string("actor") ?? "",
-                requestID: row.string("request_id"),
-                createdAt: row.int64("created_at") ?? 0)
+        ).map { row throws(StorageError) in
+            try SuppressionChange(
+                seq: row.get("seq"), phoneE164: row.get("phone_e164"), action: row.get("action"),
+                reason: row.get("reason"), actor: row.get("actor"), requestID: row.get("request_id"),
+                createdAt: row.get("created_at"))
         }
     }
 
@@ -124,9 +127,9 @@ public struct SuppressionRepository {
         )
     }
 
-    private static func record(_ row: Row) -> SuppressionRecord {
-        SuppressionRecord(
-            phoneE164: row.string("phone_e164") ?? "", reason: row.string("reason") ?? "", source: row.string("source"),
-            createdAt: row.int64("created_at") ?? 0)
+    private static func record(_ row: Row) throws(StorageError) -> SuppressionRecord {
+        try SuppressionRecord(
+            phoneE164: row.get("phone_e164"), reason: row.get("reason"), source: row.get("source"),
+            createdAt: row.get("created_at"))
     }
 }

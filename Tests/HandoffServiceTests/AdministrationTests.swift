@@ -1,6 +1,8 @@
+import DatabaseDriver
 import Foundation
 import Gateway
 import GatewaySimulator
+import SQLite
 import Storage
 import TestSupport
 import Testing
@@ -74,16 +76,17 @@ import Testing
             #expect((erased.json?["erased_rows"] as? Int ?? 0) > 0)
             let (left, rawLeft, ledger, suppressed, audit) = try await application.database.read { connection in
                 (
-                    try connection.queryOne("SELECT count(*) AS n FROM messages WHERE body LIKE '%Main St%'")?.int("n"),
-                    try connection.queryOne("SELECT count(*) AS n FROM inbound_events WHERE raw LIKE '%Main+St%'")?.int(
-                        "n"),
+                    try connection.queryOne("SELECT count(*) AS n FROM messages WHERE body LIKE '%Main St%'")?.get(
+                        "n", as: Int.self),
+                    try connection.queryOne("SELECT count(*) AS n FROM inbound_events WHERE raw LIKE '%Main+St%'")?.get(
+                        "n", as: Int.self),
                     try HandoffRepository(connection).consents(phone: phone).count,
                     try SuppressionRepository(connection).isSuppressed(phone),
                     try connection.queryOne(
                         "SELECT count(*) AS n FROM suppression_changes WHERE phone_e164 = ?",
                         [
                             .text(phone)
-                        ])?.int("n")
+                        ])?.get("n", as: Int.self)
                 )
             }
             #expect(left == 0, "the messages are gone")

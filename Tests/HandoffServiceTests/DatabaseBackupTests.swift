@@ -1,6 +1,8 @@
+import DatabaseDriver
 import Foundation
 import HandoffService
 import Logging
+import SQLite
 import Storage
 import Synchronization
 import TestSupport
@@ -42,9 +44,10 @@ import Testing
             stop.store(true, ordering: .relaxed)
             await load.value
 
-            let restored = try Connection(path: file)
-            #expect(try restored.queryOne("PRAGMA integrity_check")?.string("integrity_check") == "ok")
-            let bodies = Set(try restored.query("SELECT body FROM messages").compactMap { $0.string("body") })
+            let restored = try SQLiteConnection(path: file)
+            #expect(try restored.queryOne("PRAGMA integrity_check")?.get("integrity_check", as: String.self) == "ok")
+            let bodies = Set(
+                try restored.query("SELECT body FROM messages").map { try $0.get("body", as: String.self) })
             #expect(acknowledged.allSatisfy { bodies.contains($0) }, "everything acknowledged before the backup")
             #expect(throws: (any Error).self, "never overwrites a file") {
                 try DatabaseBackup.run(configuration, to: file)

@@ -1,5 +1,7 @@
+import DatabaseDriver
 import Foundation
 import Gateway
+import SQLite
 import Storage
 import Synchronization
 import TestSupport
@@ -71,9 +73,11 @@ import Testing
 
         let (second, again) = try await CrashSafetyTests.startDaemon(twilio: 9, directory: directory)
         defer { second.terminate() }
-        let database = try Connection(path: directory.file("handoff.sqlite").path)
+        let database = try SQLiteConnection(path: directory.file("handoff.sqlite").path)
         let stored = Set(
-            try database.query("SELECT provider_event_id AS id FROM inbound_events").compactMap { $0.string("id") })
+            try database.query("SELECT provider_event_id AS id FROM inbound_events").map {
+                try $0.get("id", as: String.self)
+            })
         #expect(acked.isSubset(of: stored), "every webhook that got a 200 is stored")
         // The gateway retries whatever it did not see acknowledged (and some it did): each once.
         for sid in attempted.subtracting(acked).sorted() + acked.prefix(20) {
@@ -84,8 +88,8 @@ import Testing
             SELECT count(*) AS n, count(DISTINCT provider_event_id) AS d
             FROM messages JOIN inbound_events ON inbound_events.message_id = messages.id WHERE direction = 'inbound'
             """)
-        #expect(rows?.int("n") == attempted.count, "one message per MessageSid sent")
-        #expect(rows?.int("n") == rows?.int("d"), "none twice")
+        #expect(rows?.get("n", as: Int.self) == attempted.count, "one message per MessageSid sent")
+        #expect(rows?.get("n", as: Int.self) == rows?.get("d", as: Int.self), "none twice")
         print("inbound kill -9: \(attempted.count) sent, \(acked.count) acknowledged before the kill, all stored once")
     }
 

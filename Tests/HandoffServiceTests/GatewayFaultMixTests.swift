@@ -1,9 +1,11 @@
+import DatabaseDriver
 import Foundation
 import Gateway
 import GatewaySimulator
 import HTTPServer
 import HTTPValues
 import Logging
+import SQLite
 import Storage
 import Synchronization
 import TestSupport
@@ -57,7 +59,7 @@ import Testing
 
     @Test func nothingIsLostWhenTheGatewayFailsInEveryWay() async throws {
         let directory = try TemporaryDirectory()
-        let database = try Database(path: directory.file("db.sqlite").path, readers: 2)
+        let database = try SQLiteDatabase(path: directory.file("db.sqlite").path, readers: 2)
         let migrator = try Migrator(
             directory: HandoffApplicationTests.repositoryRoot.appendingPathComponent("migrations").path)
         try await database.withWriter { try migrator.migrate($0) }
@@ -117,22 +119,25 @@ import Testing
             for _ in 0..<300 {
                 try await Task.sleep(for: .milliseconds(20))
                 rows = try await database.read { try $0.query("SELECT * FROM outbox WHERE state != 'done'") }
-                let busy = rows.contains { row in
-                    row.string("state") == "sending"
-                        || (row.string("state") == "pending" && row.int64("next_attempt_at")! <= clock.now)
+                let busy = try rows.contains { row in
+                    let state = try row.get("state", as: String.self)
+                    return try state == "sending" || (state == "pending" && row.get("next_attempt_at") <= clock.now)
                 }
                 if !busy { break }
             }
-            let pending = rows.filter { $0.string("state") == "pending" }
+            let pending = try rows.filter { try $0.get("state", as: String.self) == "pending" }
             if pending.isEmpty { break }
             for row in pending {
-                let attempts = row.int("attempts") ?? 0
-                let key = "\(row.int64("id") ?? 0)/\(attempts)"
+                let attempts = try row.get("attempts", as: Int.self)
+                let key = "\(try row.get("id", as: Int64.self))/\(attempts)"
                 if waits[key] == nil {
-                    waits[key] = (row.string("last_error") ?? "", attempts, row.int64("next_attempt_at")! - clock.now)
+                    waits[key] = try (
+                        row.get("last_error", as: String?.self) ?? "", attempts,
+                        row.get("next_attempt_at", as: Int64.self) - clock.now
+                    )
                 }
             }
-            clock.advance(by: pending.compactMap { $0.int64("next_attempt_at") }.min()! - clock.now)
+            clock.advance(by: try pending.map { try $0.get("next_attempt_at", as: Int64.self) }.min()! - clock.now)
         }
         await dispatcher.stop()
         await simulator.shutdown()
@@ -145,7 +150,7 @@ import Testing
             )
         }
         // Nothing lost: every text ended, either sent or failed for a reason recorded on it.
-        #expect(outbox.allSatisfy { ["done", "dead"].contains($0.string("state")) })
+        #expect(try outbox.allSatisfy { try ["done", "dead"].contains($0.get("state", as: String.self)) })
         let sent = messages.filter { $0.status == "sent" }
         let failed = messages.filter { $0.status == "failed" }
         #expect(sent.count + failed.count == Self.texts, "statuses: \(messages.map(\.status))")
@@ -165,15 +170,22 @@ import Testing
         // The number that never got through was tried `maxAttempts` times, then dead-lettered.
         let unreachable = try #require(messages.first { $0.toE164 == Self.unreachable })
         #expect(unreachable.status == "failed")
-        let deadLetter = try #require(outbox.first { $0.string("message_id") == unreachable.id })
-        #expect(deadLetter.string("state") == "dead" && deadLetter.int("attempts") == Self.maxAttempts)
-        #expect(deadLetter.string("last_error")?.contains("gave up after \(Self.maxAttempts) attempts") == true)
+        let deadLetter = try #require(try outbox.first { try $0.get("message_id", as: String?.self) == unreachable.id })
+        #expect(try deadLetter.get("state", as: String.self) == "dead")
+        #expect(try deadLetter.get("attempts", as: Int.self) == Self.maxAttempts)
+        #expect(
+            try deadLetter.get("last_error", as: String?.self)?.contains("gave up after \(Self.maxAttempts) attempts")
+                == true)
+        let lastErrors = try Dictionary(
+            outbox.map {
+                try ($0.get("message_id", as: String?.self) ?? "", $0.get("last_error", as: String?.self) ?? "")
+            },
+            uniquingKeysWith: { first, _ in first })
         #expect(
             failed.count == 3,
             """
             two opt-outs and the unreachable number; failed: \(failed.map { message in
-                "\(message.toE164 ?? "") \(message.errorCode.map(String.init) ?? "-") "
-                    + (outbox.first { $0.string("message_id") == message.id }?.string("last_error") ?? "")
+                "\(message.toE164 ?? "") \(message.errorCode.map(String.init) ?? "-") " + (lastErrors[message.id] ?? "")
             })
             """)
         // Backoff: Retry-After is honoured; otherwise waits double per attempt, with jitter.

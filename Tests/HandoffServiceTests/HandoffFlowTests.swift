@@ -1,7 +1,9 @@
+import DatabaseDriver
 import Foundation
 import Gateway
 import GatewaySimulator
 import HandoffCore
+import SQLite
 import Storage
 import TestSupport
 import Testing
@@ -142,7 +144,7 @@ import Testing
             let state = try await application.database.read {
                 try $0.queryOne(
                     "SELECT state FROM verifications WHERE session_id = ? ORDER BY created_at DESC LIMIT 1",
-                    [.text(sessionID)])?.string("state")
+                    [.text(sessionID)])?.get("state", as: String.self)
             }
             #expect(state == "pending", "no verified phone behind a session whose token was not rotated")
             try await application.database.write { try $0.execute("DROP TRIGGER test_refuse_rotation") }

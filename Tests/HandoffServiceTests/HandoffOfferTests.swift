@@ -1,5 +1,7 @@
+import DatabaseDriver
 import Foundation
 import Gateway
+import SQLite
 import Storage
 import TestSupport
 import Testing
@@ -50,7 +52,7 @@ import Testing
                 try connection.query(
                     "SELECT payload FROM conversation_events WHERE conversation_id = ? AND type = 'handoff_offer'",
                     [.text(conversationID)]
-                ).compactMap { $0.string("payload") }
+                ).map { try $0.get("payload", as: String.self) }
             }
             #expect(streamed.count == 1 && streamed.first?.contains(offerID) == true, "a handoff_offer event")
 

@@ -1,9 +1,11 @@
+import DatabaseDriver
 import Foundation
 import Gateway
 import GatewaySimulator
 import HTTPServer
 import HTTPValues
 import HandoffCore
+import SQLite
 import Storage
 import TestSupport
 import Testing
@@ -55,7 +57,7 @@ import Testing
                         """
                         SELECT provider_event_id FROM inbound_events
                         JOIN messages ON messages.id = inbound_events.message_id WHERE body = 'Is it here yet?'
-                        """)?.string("provider_event_id")
+                        """)?.get("provider_event_id", as: String.self)
                 })
             _ = try await simulator.reply(from: phone, to: Self.sender, body: "Is it here yet?", messageSID: sid)
             let texts = try await Self.history(cookie, client).filter { $0["body"] as? String == "Is it here yet?" }
@@ -233,7 +235,7 @@ import Testing
             let message = try #require((history.json?["messages"] as? [[String: Any]])?.first)
             #expect(message["media"] as? [String] == [picture])
             let raw = try await application.database.read { connection in
-                try connection.queryOne("SELECT raw FROM inbound_events")?.string("raw")
+                try connection.queryOne("SELECT raw FROM inbound_events")?.get("raw", as: String.self)
             }
             #expect(raw?.contains("MediaUrl0=") == true, "the raw webhook is kept")
         }

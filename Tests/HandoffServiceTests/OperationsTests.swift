@@ -1,5 +1,7 @@
+import DatabaseDriver
 import Foundation
 import Logging
+import SQLite
 import Storage
 import TestSupport
 import Testing
@@ -41,9 +43,12 @@ import Testing
 
             let (bodies, purged, raw, ledger, suppressed) = try await application.database.read { connection in
                 (
-                    try connection.query("SELECT body FROM messages ORDER BY seq").compactMap { $0.string("body") },
-                    try connection.queryOne("SELECT count(*) AS n FROM messages WHERE purged_at IS NOT NULL")?.int("n"),
-                    try connection.queryOne("SELECT count(*) AS n FROM inbound_events")?.int("n"),
+                    try connection.query("SELECT body FROM messages ORDER BY seq").map {
+                        try $0.get("body", as: String.self)
+                    },
+                    try connection.queryOne("SELECT count(*) AS n FROM messages WHERE purged_at IS NOT NULL")?.get(
+                        "n", as: Int.self),
+                    try connection.queryOne("SELECT count(*) AS n FROM inbound_events")?.get("n", as: Int.self),
                     try HandoffRepository(connection).consents(phone: phone).count,
                     try SuppressionRepository(connection).isSuppressed(phone)
                 )

@@ -1,5 +1,7 @@
+import DatabaseDriver
 import Foundation
 import Logging
+import SQLite
 import Storage
 import Synchronization
 import TestSupport
@@ -29,7 +31,7 @@ import Testing
     }
 
     let directory: TemporaryDirectory
-    let database: Database
+    let database: SQLiteDatabase
     let clock = TestClock()
 
     /// Milliseconds the test moves by hand.
@@ -41,7 +43,7 @@ import Testing
 
     init() async throws {
         directory = try TemporaryDirectory()
-        database = try Database(path: directory.file("db.sqlite").path, readers: 1)
+        database = try SQLiteDatabase(path: directory.file("db.sqlite").path, readers: 1)
         let migrations = HandoffApplicationTests.repositoryRoot.appendingPathComponent("migrations").path
         let migrator = try Migrator(directory: migrations)
         try await database.withWriter { try migrator.migrate($0) }

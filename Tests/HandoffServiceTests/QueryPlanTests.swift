@@ -1,18 +1,20 @@
+import DatabaseDriver
 import Foundation
+import SQLite
 import Storage
 import TestSupport
 import Testing
 
 /// The hot paths read through indexes, never a full table scan, so their cost stays flat as the
 /// tables grow. SQLite counts the rows each statement stepped through in full scans
-/// (`Connection.fullScanSteps`); none may step through more than a page's worth.
+/// (`SQLiteConnection.fullScanSteps`); none may step through more than a page's worth.
 @Suite struct QueryPlanTests {
     static let conversations = 2_000
 
     /// A migrated database with `conversations` contacts, sessions and conversations, five
     /// messages and events each, an outbox, suppressions and consents.
-    static func populated(_ directory: TemporaryDirectory) throws -> Connection {
-        let connection = try Connection(path: directory.file("scale.sqlite").path)
+    static func populated(_ directory: TemporaryDirectory) throws -> SQLiteConnection {
+        let connection = try SQLiteConnection(path: directory.file("scale.sqlite").path)
         let migrator = try Migrator(
             directory: HandoffApplicationTests.repositoryRoot.appendingPathComponent("migrations").path)
         _ = try migrator.migrate(connection)

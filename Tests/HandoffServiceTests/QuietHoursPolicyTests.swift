@@ -1,5 +1,7 @@
+import DatabaseDriver
 import Foundation
 import HandoffCore
+import SQLite
 import Storage
 import TestSupport
 import Testing
@@ -11,12 +13,12 @@ import Testing
 /// Quiet hours against a fixed clock: proactive texts wait, replies and our own texts do not.
 @Suite struct QuietHoursPolicyTests {
     let directory: TemporaryDirectory
-    let database: Database
+    let database: SQLiteDatabase
     let policy = QuietHoursPolicy(window: .federalUS, replyWindowMilliseconds: 24 * 3_600_000)
 
     init() async throws {
         directory = try TemporaryDirectory()
-        database = try Database(path: directory.file("db.sqlite").path, readers: 1)
+        database = try SQLiteDatabase(path: directory.file("db.sqlite").path, readers: 1)
         let migrator = try Migrator(
             directory: HandoffApplicationTests.repositoryRoot.appendingPathComponent("migrations").path)
         try await database.withWriter { try migrator.migrate($0) }

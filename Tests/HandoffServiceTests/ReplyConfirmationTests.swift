@@ -1,5 +1,7 @@
+import DatabaseDriver
 import Foundation
 import Gateway
+import SQLite
 import Storage
 import TestSupport
 import Testing
@@ -40,7 +42,7 @@ import Testing
             try connection.query(
                 "SELECT payload FROM conversation_events WHERE conversation_id = ? AND type = 'handoff'",
                 [.text(conversationID)]
-            ).filter { $0.string("payload")?.contains(#""notice":"use_code""#) == true }.count
+            ).filter { try $0.get("payload", as: String.self).contains(#""notice":"use_code""#) }.count
         }
     }
 

@@ -1,5 +1,7 @@
+import DatabaseDriver
 import Foundation
 import Gateway
+import SQLite
 import Storage
 import TestSupport
 import Testing
@@ -111,7 +113,7 @@ import Testing
     /// a system notice does not (`awaiting_reply_since`, kept by triggers).
     @Test func theAnswerClockStartsAtTheFirstUnansweredMessage() throws {
         let directory = try TemporaryDirectory()
-        let connection = try Connection(path: directory.file("sla.sqlite").path)
+        let connection = try SQLiteConnection(path: directory.file("sla.sqlite").path)
         _ = try Migrator(directory: HandoffApplicationTests.repositoryRoot.appendingPathComponent("migrations").path)
             .migrate(connection)
         let chat = ChatRepository(connection)
@@ -146,6 +148,6 @@ import Testing
 
 }
 
-private func connectionIsSuppressed(_ connection: Storage.Connection, _ phone: String) throws -> Bool {
+private func connectionIsSuppressed(_ connection: any DatabaseDriver.Connection, _ phone: String) throws -> Bool {
     try Storage.SuppressionRepository(connection).isSuppressed(phone)
 }

@@ -1,3 +1,4 @@
+import DatabaseDriver
 import Foundation
 import Gateway
 import GatewaySimulator
@@ -5,6 +6,7 @@ import HTTPServer
 import HTTPValues
 import HandoffCore
 import Logging
+import SQLite
 import Storage
 import TestSupport
 import Testing

@@ -1,5 +1,7 @@
+import DatabaseDriver
 import Foundation
 import Gateway
+import SQLite
 import Storage
 import TestSupport
 import Testing

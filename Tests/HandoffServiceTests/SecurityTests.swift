@@ -1,4 +1,6 @@
+import DatabaseDriver
 import Foundation
+import SQLite
 import Storage
 import TestSupport
 import Testing

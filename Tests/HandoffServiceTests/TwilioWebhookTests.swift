@@ -1,6 +1,8 @@
+import DatabaseDriver
 import Foundation
 import HTTPServer
 import Logging
+import SQLite
 import Storage
 import TestSupport
 import Testing
@@ -50,8 +52,8 @@ import Testing
         #expect(statuses["missing_header"] == 403)
         #expect(statuses["replayed"] == 200, "a repeated MessageSid is acknowledged")
         let stored = try await running.database.read { connection in
-            try connection.query("SELECT body FROM messages WHERE direction = 'inbound'").compactMap {
-                $0.string("body")
+            try connection.query("SELECT body FROM messages WHERE direction = 'inbound'").map {
+                try $0.get("body", as: String.self)
             }
         }
         #expect(stored == ["Héllo ✓ & more"], "stored once, as sent")

@@ -1,45 +1,55 @@
+import DatabaseDriver
 import Foundation
-import Storage
+import SQLite
 import TestSupport
 import Testing
 
 @Suite struct ConnectionTests {
     let directory: TemporaryDirectory
-    let connection: Connection
+    let connection: SQLiteConnection
 
     init() throws {
         directory = try TemporaryDirectory()
-        connection = try Connection(path: directory.file("test.sqlite").path)
-        try connection.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT UNIQUE, data BLOB, score REAL)")
+        connection = try SQLiteConnection(path: directory.file("test.sqlite").path)
+        try connection.execute(
+            """
+            CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT UNIQUE, data BLOB, score REAL,
+                size INTEGER CHECK (size IS NULL OR size > 0))
+            """)
     }
 
     @Test func roundTripsEveryValueType() throws {
         let text = "héllo 👋 \u{0}after-nul"
         let blob: [UInt8] = [0, 1, 2, 0, 255]
-        try connection.execute("INSERT INTO t (name, data, score) VALUES (?, ?, ?)", [.text(text), .blob(blob), 2.5])
+        let first = try #require(
+            try connection.queryOne(
+                "INSERT INTO t (name, data, score) VALUES (?, ?, ?) RETURNING id", [.text(text), .blob(blob), 2.5]))
         try connection.execute("INSERT INTO t (name, data, score) VALUES (?, ?, ?)", [nil, .blob([]), nil])
         let rows = try connection.query("SELECT id, name, data, score FROM t ORDER BY id")
         #expect(rows.count == 2)
-        #expect(rows[0].string("name") == text)
-        #expect(rows[0].blob("data") == blob)
-        #expect(rows[0].double("score") == 2.5)
-        #expect(rows[0].int("id") == Int(connection.lastInsertRowID) - 1)
-        #expect(rows[1].isNull("name") && rows[1].isNull("score"))
+        #expect(try rows[0].get("name", as: String.self) == text)
+        #expect(try rows[0].get("data", as: [UInt8].self) == blob)
+        #expect(try rows[0].get("score", as: Double.self) == 2.5)
+        #expect(try rows[0].get("id", as: Int64.self) == first.get("id", as: Int64.self))
+        #expect(try rows[1].get("name", as: String?.self) == nil && rows[1].get("score", as: Double?.self) == nil)
     }
 
     @Test func aCachedQueryNamesTheColumnsAsTheSchemaNowHasThem() throws {
         try connection.execute("INSERT INTO t (name) VALUES ('a')")
-        #expect(try connection.queryOne("SELECT * FROM t")?.string("name") == "a")
+        #expect(try connection.queryOne("SELECT * FROM t")?.get("name", as: String.self) == "a")
         try connection.execute("ALTER TABLE t RENAME COLUMN name TO label")
-        let row = try connection.queryOne("SELECT * FROM t")
-        #expect(row?.string("label") == "a")
-        #expect(row?.isNull("name") == true)
+        let row = try #require(try connection.queryOne("SELECT * FROM t"))
+        #expect(try row.get("label", as: String.self) == "a")
+        let error = try #require(throws: StorageError.self) { try row.get("name", as: String?.self) }
+        #expect(error.kind == .decoding && error.message.contains("\"name\""))
+        #expect(error.sql == "SELECT * FROM t")
     }
 
     @Test func bindsNamedParameters() throws {
         try connection.prepare("INSERT INTO t (name, score) VALUES (:name, :score)")
             .execute(named: ["name": "a", "score": 1.0])
-        #expect(try connection.queryOne("SELECT score FROM t WHERE name = ?", ["a"])?.double("score") == 1.0)
+        #expect(
+            try connection.queryOne("SELECT score FROM t WHERE name = ?", ["a"])?.get("score", as: Double.self) == 1.0)
         #expect(throws: StorageError.self) {
             try connection.prepare("INSERT INTO t (name, score) VALUES (:name, :score)").execute(named: ["name": "b"])
         }
@@ -50,10 +60,71 @@ import Testing
         let error = try #require(throws: StorageError.self) {
             try connection.execute("INSERT INTO t (name) VALUES (?)", ["dup"])
         }
-        #expect(error.code == "constraint")
-        #expect(error.resultCode == 2067)
-        #expect(error.isUniqueViolation)
+        #expect(error.kind == .uniqueViolation)
+        #expect(error.driverCode == "2067")
         #expect(error.sql?.contains("INSERT") == true)
+        let check = try #require(throws: StorageError.self) {
+            try connection.execute("INSERT INTO t (name, size) VALUES (?, ?)", ["small", 0])
+        }
+        #expect(check.kind == .constraint)
+        #expect(!check.isTemporary)
+    }
+
+    @Test func aStatementThatFailedIsResetAndRunsAgain() throws {
+        let insert = "INSERT INTO t (name) VALUES (?)"
+        try connection.execute(insert, ["dup"])
+        #expect(throws: StorageError.self) { try connection.execute(insert, ["dup"]) }
+        #expect(try connection.execute(insert, ["new"]) == 1)
+        // The third row fails (integer overflow) after two were read: the error surfaces, no rows do.
+        try connection.execute("INSERT INTO t (name, size) VALUES ('x', 3)")
+        let overflowing = """
+            SELECT CASE WHEN coalesce(size, 0) < 3 THEN id ELSE abs(-9223372036854775807 - 1) END AS v
+            FROM t ORDER BY id
+            """
+        let error = try #require(throws: StorageError.self) { try connection.query(overflowing) }
+        #expect(error.kind == .other && error.message.contains("overflow"))
+        try connection.execute("UPDATE t SET size = NULL")
+        #expect(try connection.query(overflowing).count == 3)
+    }
+
+    @Test func classifiesWhatSQLiteRefuses() throws {
+        let misuse = try #require(throws: StorageError.self) {
+            try connection.execute("INSERT INTO t (name) VALUES (?)", [])
+        }
+        #expect(misuse.kind == .misuse)
+        let syntax = try #require(throws: StorageError.self) { try connection.query("SELECT FROM nowhere") }
+        #expect(syntax.kind == .other)
+
+        let missing = try #require(throws: StorageError.self) {
+            try SQLiteConnection(path: directory.file("no/such/folder/db.sqlite").path, readOnly: true)
+        }
+        #expect(missing.kind == .cannotOpen)
+
+        let reader = try SQLiteConnection(path: directory.file("test.sqlite").path, readOnly: true)
+        let readOnly = try #require(throws: StorageError.self) {
+            try reader.execute("INSERT INTO t (name) VALUES (?)", ["r"])
+        }
+        #expect(readOnly.kind == .readOnly)
+
+        let garbage = directory.file("garbage.sqlite")
+        try Data(repeating: 0x41, count: 8_192).write(to: garbage)
+        let corrupt = try #require(throws: StorageError.self) {
+            try SQLiteConnection(path: garbage.path, readOnly: true).query("SELECT * FROM sqlite_master")
+        }
+        #expect(corrupt.kind == .corrupt)
+    }
+
+    @Test func aWriteLockHeldElsewhereIsBusyAndTemporary() throws {
+        let other = try SQLiteConnection(path: directory.file("test.sqlite").path)
+        try other.execute("PRAGMA busy_timeout = 10")
+        try connection.transaction {
+            try connection.execute("INSERT INTO t (name) VALUES (?)", ["held"])
+            let busy = try #require(throws: StorageError.self) {
+                try other.execute("INSERT INTO t (name) VALUES (?)", ["waiting"])
+            }
+            #expect(busy.kind == .busy)
+            #expect(busy.isTemporary)
+        }
     }
 
     @Test func rollsBackATransactionThatThrows() throws {
@@ -74,13 +145,14 @@ import Testing
             _ = try? connection.savepoint { try connection.execute("INSERT INTO t (name) VALUES (?)", ["kept"]) }
             try connection.savepoint { try connection.execute("INSERT INTO t (name) VALUES (?)", ["also"]) }
         }
-        #expect(try connection.query("SELECT name FROM t ORDER BY id").map { $0.string("name") } == ["kept", "also"])
+        let names = try connection.query("SELECT name FROM t ORDER BY id").map { try $0.get("name", as: String.self) }
+        #expect(names == ["kept", "also"])
     }
 
     @Test func opensInWALModeWithForeignKeys() throws {
-        #expect(try connection.queryOne("PRAGMA journal_mode")?.string("journal_mode") == "wal")
-        #expect(try connection.queryOne("PRAGMA foreign_keys")?.int("foreign_keys") == 1)
-        #expect(try connection.queryOne("PRAGMA synchronous")?.int("synchronous") == 2)
+        #expect(try connection.queryOne("PRAGMA journal_mode")?.get("journal_mode", as: String.self) == "wal")
+        #expect(try connection.queryOne("PRAGMA foreign_keys")?.get("foreign_keys", as: Int.self) == 1)
+        #expect(try connection.queryOne("PRAGMA synchronous")?.get("synchronous", as: Int.self) == 2)
     }
 
     @Test func refusesAWrongNumberOfValues() {

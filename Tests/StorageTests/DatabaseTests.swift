@@ -1,15 +1,17 @@
+import DatabaseDriver
 import Foundation
+import SQLite
 import Storage
 import TestSupport
 import Testing
 
 @Suite struct DatabaseTests {
     let directory: TemporaryDirectory
-    let database: Database
+    let database: SQLiteDatabase
 
     init() async throws {
         directory = try TemporaryDirectory()
-        database = try Database(path: directory.file("nested/db.sqlite").path, readers: 2)
+        database = try SQLiteDatabase(path: directory.file("nested/db.sqlite").path, readers: 2)
         try await database.write { try $0.execute("CREATE TABLE n (v INTEGER UNIQUE)") }
     }
 
@@ -23,7 +25,7 @@ import Testing
             }
             try await group.waitForAll()
         }
-        let count = try await database.read { try $0.queryOne("SELECT count(*) AS c FROM n")?.int("c") }
+        let count = try await database.read { try $0.queryOne("SELECT count(*) AS c FROM n")?.get("c", as: Int.self) }
         #expect(count == 200)
     }
 
@@ -39,7 +41,9 @@ import Testing
             return await group.reduce(into: [Bool]()) { $0.append($1) }
         }
         #expect(results.filter { $0 }.count == 3)
-        let values = try await database.read { try $0.query("SELECT v FROM n ORDER BY v").compactMap { $0.int("v") } }
+        let values = try await database.read {
+            try $0.query("SELECT v FROM n ORDER BY v").map { try $0.get("v", as: Int.self) }
+        }
         #expect(values == [1, 2, 3, 4])
     }
 
@@ -51,7 +55,7 @@ import Testing
                 throw Refused()
             }
         }
-        let count = try await database.read { try $0.queryOne("SELECT count(*) AS c FROM n")?.int("c") }
+        let count = try await database.read { try $0.queryOne("SELECT count(*) AS c FROM n")?.get("c", as: Int.self) }
         #expect(count == 0)
     }
 
@@ -60,7 +64,7 @@ import Testing
     /// writes, and every row is there.
     @Test func theWriteAheadLogIsCopiedBackAndStaysShort() async throws {
         let path = directory.file("log.sqlite").path
-        let database = try Database(path: path, readers: 1, synchronous: .normal)
+        let database = try SQLiteDatabase(path: path, readers: 1, synchronous: .normal)
         try await database.write { try $0.execute("CREATE TABLE pages (v INTEGER PRIMARY KEY, data BLOB)") }
         let rows = 3_000
         var largestLog = 0
@@ -74,7 +78,7 @@ import Testing
             largestLog = max(largestLog, size ?? 0)
         }
         #expect(largestLog < 4_000 * (4_096 + 24), "the log reached \(largestLog) bytes")
-        let reopened = try Connection(path: path, readOnly: true)
-        #expect(try reopened.queryOne("SELECT count(*) AS n FROM pages")?.int("n") == rows)
+        let reopened = try SQLiteConnection(path: path, readOnly: true)
+        #expect(try reopened.queryOne("SELECT count(*) AS n FROM pages")?.get("n", as: Int.self) == rows)
     }
 }

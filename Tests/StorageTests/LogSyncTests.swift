@@ -1,9 +1,10 @@
+import DatabaseDriver
 import Foundation
 import Synchronization
 import TestSupport
 import Testing
 
-@testable import Storage
+@testable import SQLite
 
 /// `synchronous: .full` without SQLite's own flush: a write is acknowledged only after the log
 /// flush that follows its commit, and a failed flush refuses every write after it.
@@ -33,13 +34,13 @@ import Testing
 
     let directory: TemporaryDirectory
     let flushes = Flushes()
-    let database: Database
+    let database: SQLiteDatabase
 
     init() async throws {
         directory = try TemporaryDirectory()
         let path = directory.file("db.sqlite").path
         let flushes = flushes
-        database = try Database(
+        database = try SQLiteDatabase(
             path: path, readers: 1, logSync: LogSync(databasePath: path, flush: { flushes.flush($0) }))
         try await database.write { try $0.execute("CREATE TABLE n (v INTEGER)") }
     }
@@ -56,7 +57,8 @@ import Testing
         // Committed (other connections see it) ...
         var visible = 0
         for _ in 0..<500 where visible == 0 {
-            visible = try await database.read { try $0.queryOne("SELECT count(*) AS c FROM n")?.int("c") } ?? 0
+            visible =
+                try await database.read { try $0.queryOne("SELECT count(*) AS c FROM n")?.get("c", as: Int.self) } ?? 0
             if visible == 0 { try await Task.sleep(for: .milliseconds(2)) }
         }
         #expect(visible == 1)
@@ -94,7 +96,9 @@ import Testing
         await #expect(throws: StorageError.self) { try await database.withWriter { _ in } }
         // Refused before running: nothing more was written or flushed.
         #expect(flushes.calls == flushesAfterFailure)
-        let twos = try await database.read { try $0.queryOne("SELECT count(*) AS c FROM n WHERE v = 2")?.int("c") }
+        let twos = try await database.read {
+            try $0.queryOne("SELECT count(*) AS c FROM n WHERE v = 2")?.get("c", as: Int.self)
+        }
         #expect(twos == 0)
     }
 }

@@ -1,4 +1,6 @@
+import DatabaseDriver
 import Foundation
+import SQLite
 import Storage
 import TestSupport
 import Testing
@@ -6,13 +8,13 @@ import Testing
 @Suite struct MigratorTests {
     let directory: TemporaryDirectory
     let migrations: URL
-    let connection: Connection
+    let connection: SQLiteConnection
 
     init() throws {
         directory = try TemporaryDirectory()
         migrations = directory.file("migrations")
         try FileManager.default.createDirectory(at: migrations, withIntermediateDirectories: true)
-        connection = try Connection(path: directory.file("db.sqlite").path)
+        connection = try SQLiteConnection(path: directory.file("db.sqlite").path)
         try write("0001_one.sql", "CREATE TABLE one (id INTEGER);")
         try write("0002_two.sql", "CREATE TABLE two (id INTEGER);")
     }
@@ -31,7 +33,7 @@ import Testing
         #expect(try migrator().isUpToDate(connection))
         let rows = try connection.query("SELECT version, checksum FROM schema_migrations ORDER BY version")
         #expect(rows.count == 3)
-        #expect(rows.allSatisfy { $0.string("checksum")?.count == 64 })
+        #expect(try rows.allSatisfy { try $0.get("checksum", as: String.self).count == 64 })
     }
 
     @Test func refusesAnEditedMigration() throws {
@@ -95,7 +97,7 @@ import Testing
             }
         }
         try stage(files.filter { $0 < "0009" })
-        let database = try Connection(path: directory.file("upgraded.sqlite").path)
+        let database = try SQLiteConnection(path: directory.file("upgraded.sqlite").path)
         try Migrator(directory: staged.path).migrate(database)
         try database.execute(
             """
@@ -111,9 +113,9 @@ import Testing
         try stage(files.filter { $0 >= "0009" })
         try Migrator(directory: staged.path).migrate(database)
         let link = try database.queryOne("SELECT message_id FROM inbound_events WHERE provider_event_id = 'SMin'")
-        #expect(link?.string("message_id") == "msg_in")
+        #expect(try link?.get("message_id", as: String.self) == "msg_in")
         let ids = try database.query("SELECT id, provider_message_id FROM messages ORDER BY seq").map {
-            [$0.string("id") ?? "", $0.string("provider_message_id") ?? "-"]
+            [try $0.get("id", as: String.self), try $0.get("provider_message_id", as: String?.self) ?? "-"]
         }
         #expect(ids == [["msg_in", "-"], ["msg_out", "SMout"]], "only our own texts keep the gateway's id")
     }

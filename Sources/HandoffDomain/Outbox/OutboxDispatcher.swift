@@ -1,3 +1,4 @@
+package import DatabaseDriver
 import Foundation
 package import Logging
 package import Storage
@@ -42,7 +43,7 @@ package final class OutboxDispatcher: Sendable {
         func orderingKey(_ item: OutboxItem) -> String?
     }
 
-    private let database: Database
+    private let database: any Database
     /// One per handler: the kind of row it delivers, and the signal that wakes its loop.
     private let kinds: [Kind]
     private let maxAttempts: Int
@@ -55,7 +56,7 @@ package final class OutboxDispatcher: Sendable {
     static let idlePoll = Duration.seconds(5)
 
     package init(
-        database: Database, handlers: [String: any Handler], maxAttempts: Int, logger: Logger,
+        database: any Database, handlers: [String: any Handler], maxAttempts: Int, logger: Logger,
         now: @escaping @Sendable () -> Int64 = ChatService.currentMilliseconds
     ) {
         self.database = database

@@ -1,18 +1,20 @@
 internal import CSQLite
+public import DatabaseDriver
 
-/// A prepared statement, owned by its `Connection` and reused through its statement cache.
+/// A prepared statement, owned by its `SQLiteConnection` and reused through its statement cache.
 ///
 /// Not Sendable: it lives on its connection's queue. Bind values positionally (`?`) or by name
-/// (`:name`), then `execute` or `query`; both reset the statement for reuse.
-public final class Statement {
+/// (`:name`), then `execute` or `query`; both reset the statement for reuse, and a reset that
+/// fails is an error like a failed step.
+public final class SQLiteStatement {
     private let handle: OpaquePointer
-    private unowned let connection: Connection
+    private unowned let connection: SQLiteConnection
     public let sql: String
-    /// The result's column names, read once (every row shares them) and again after SQLite
+    /// The result's columns, read once (every row shares them) and again after SQLite
     /// re-prepared the statement for a schema change (`preparedCount`).
-    private var names: (columns: [String], preparedCount: Int32)?
+    private var columns: (columns: RowColumns, preparedCount: Int32)?
 
-    init(connection: Connection, sql: String) throws(StorageError) {
+    init(connection: SQLiteConnection, sql: String) throws(StorageError) {
         var handle: OpaquePointer?
         let status = sqlite3_prepare_v3(
             connection.handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &handle, nil)
@@ -29,44 +31,63 @@ public final class Statement {
     /// Runs the statement to completion with `values`; returns the number of rows changed.
     @discardableResult
     public func execute(_ values: [DatabaseValue] = []) throws(StorageError) -> Int {
-        try bind(values)
-        defer { reset() }
-        while try step() {}
+        try run { () throws(StorageError) in
+            try bind(values)
+            while try step() {}
+        }
         return Int(sqlite3_changes(connection.handle))
     }
 
     /// Runs the statement with named values (`:name` in the SQL, given as `name`).
     @discardableResult
     public func execute(named values: [String: DatabaseValue]) throws(StorageError) -> Int {
-        try bind(named: values)
-        defer { reset() }
-        while try step() {}
+        try run { () throws(StorageError) in
+            try bind(named: values)
+            while try step() {}
+        }
         return Int(sqlite3_changes(connection.handle))
     }
 
     /// Every row the statement returns for `values`.
     public func query(_ values: [DatabaseValue] = []) throws(StorageError) -> [Row] {
-        try bind(values)
-        defer { reset() }
-        return try rows()
+        try run { () throws(StorageError) in
+            try bind(values)
+            return try rows()
+        }
     }
 
     /// Every row the statement returns for named values.
     public func query(named values: [String: DatabaseValue]) throws(StorageError) -> [Row] {
-        try bind(named: values)
-        defer { reset() }
-        return try rows()
+        try run { () throws(StorageError) in
+            try bind(named: values)
+            return try rows()
+        }
     }
 
-    /// Steps through the bound statement. Column names are read after the first step, once
+    /// Runs `body` (bind and step), then resets the statement for its next use. The first error
+    /// wins: a failed step's, else a failed reset's.
+    private func run<T>(_ body: () throws(StorageError) -> T) throws(StorageError) -> T {
+        let result: T
+        do throws(StorageError) {
+            result = try body()
+        } catch {
+            _ = reset()
+            throw error
+        }
+        let status = reset()
+        guard status == SQLITE_OK else { throw connection.error(status, sql: sql) }
+        return result
+    }
+
+    /// Steps through the bound statement. The columns are read after the first step, once
     /// SQLite has re-prepared the statement if the schema changed.
     private func rows() throws(StorageError) -> [Row] {
         var rows: [Row] = []
-        var names: [String] = []
-        while try step() {
-            if rows.isEmpty { names = columnNames() }
-            rows.append(Row(columns: names, values: currentValues()))
-        }
+        guard try step() else { return rows }
+        let columns = currentColumns()
+        repeat {
+            rows.append(Row(columns: columns, values: currentValues()))
+        } while try step()
         return rows
     }
 
@@ -74,8 +95,8 @@ public final class Statement {
         let expected = Int(sqlite3_bind_parameter_count(handle))
         guard values.count == expected else {
             throw StorageError(
-                code: "misuse", message: "expected \(expected) values, got \(values.count)", resultCode: SQLITE_RANGE,
-                sql: sql)
+                kind: .misuse, message: "expected \(expected) values, got \(values.count)",
+                driverCode: String(SQLITE_RANGE), sql: sql)
         }
         for (offset, value) in values.enumerated() { try bind(value, at: Int32(offset + 1)) }
     }
@@ -84,16 +105,16 @@ public final class Statement {
         let count = sqlite3_bind_parameter_count(handle)
         for index in 1...max(1, count) where count > 0 {
             guard let cName = sqlite3_bind_parameter_name(handle, index) else {
-                throw StorageError(code: "misuse", message: "positional parameter in a named statement", sql: sql)
+                throw StorageError(kind: .misuse, message: "positional parameter in a named statement", sql: sql)
             }
             let name = String(cString: cName).dropFirst()
             guard let value = values[String(name)] else {
-                throw StorageError(code: "misuse", message: "no value for :\(name)", resultCode: SQLITE_RANGE, sql: sql)
+                throw StorageError(
+                    kind: .misuse, message: "no value for :\(name)", driverCode: String(SQLITE_RANGE), sql: sql)
             }
             try bind(value, at: index)
         }
     }
-
     private func bind(_ value: DatabaseValue, at index: Int32) throws(StorageError) {
         let status: Int32
         switch value {
@@ -130,19 +151,22 @@ public final class Statement {
         }
     }
 
-    private func reset() {
+    /// Resets the statement and its bindings; SQLite's result (the last step's error, if it failed).
+    private func reset() -> Int32 {
         let scanned = sqlite3_stmt_status(handle, SQLITE_STMTSTATUS_FULLSCAN_STEP, 1)
         if scanned > 0 { connection.fullScanSteps[sql, default: 0] += Int(scanned) }
-        sqlite3_reset(handle)
+        let status = sqlite3_reset(handle)
         sqlite3_clear_bindings(handle)
+        return status
     }
 
-    private func columnNames() -> [String] {
+    private func currentColumns() -> RowColumns {
         let preparedCount = sqlite3_stmt_status(handle, SQLITE_STMTSTATUS_REPREPARE, 0)
-        if let names, names.preparedCount == preparedCount { return names.columns }
-        let columns = (0..<sqlite3_column_count(handle)).map { String(cString: sqlite3_column_name(handle, $0)) }
-        names = (columns, preparedCount)
-        return columns
+        if let columns, columns.preparedCount == preparedCount { return columns.columns }
+        let names = (0..<sqlite3_column_count(handle)).map { String(cString: sqlite3_column_name(handle, $0)) }
+        let current = RowColumns(names: names, sql: sql)
+        columns = (current, preparedCount)
+        return current
     }
 
     private func currentValues() -> [DatabaseValue] {

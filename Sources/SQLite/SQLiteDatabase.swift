@@ -1,10 +1,11 @@
+public import DatabaseDriver
 import Dispatch
 import Foundation
 import Synchronization
 
-/// The SQLite database of a process: one writer connection on its own serial queue and a few
-/// reader connections, each on its own queue, reached with `async` calls that never block
-/// Swift's cooperative pool.
+/// The SQLite driver's `Database`: one writer connection on its own serial queue and a few reader
+/// connections, each on its own queue, reached with `async` calls that never block Swift's
+/// cooperative pool.
 ///
 /// Writes are group-committed: writes that arrive while a commit is under way are run together in
 /// the next transaction, each inside its own savepoint (a failing write rolls back only itself),
@@ -15,7 +16,7 @@ import Synchronization
 /// The write-ahead log is copied back into the database file by a `Checkpointer` on its own
 /// connection, not inside a commit: on a large database that copy took long enough to hold every
 /// waiting write for hundreds of milliseconds.
-public final class Database: Sendable {
+public final class SQLiteDatabase: Database {
     private let writer: ConnectionBox
     private let writerQueue = DispatchQueue(label: "handoff.storage.writer")
     private let readers: [(connection: ConnectionBox, queue: DispatchQueue)]
@@ -39,7 +40,7 @@ public final class Database: Sendable {
     /// `writeContext` is called on the writing task and its result wraps the write's body on the
     /// writer queue (see `WriteContext`).
     public convenience init(
-        path: String, readers: Int = 4, synchronous: Connection.Synchronous = .full,
+        path: String, readers: Int = 4, synchronous: SQLiteConnection.Synchronous = .full,
         writeContext: @escaping @Sendable () -> (any WriteContext)? = { nil }
     ) throws {
         try self.init(
@@ -56,15 +57,15 @@ public final class Database: Sendable {
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         // Commits only write the log; `logSync` (when durability is asked for) flushes it.
-        let synchronous = Connection.Synchronous.normal
+        let synchronous = SQLiteConnection.Synchronous.normal
         self.logSync = logSync
-        writer = ConnectionBox(try Connection(path: path, synchronous: synchronous))
-        let checkpointer = Checkpointer(try Connection(path: path, synchronous: synchronous))
+        writer = ConnectionBox(try SQLiteConnection(path: path, synchronous: synchronous))
+        let checkpointer = Checkpointer(try SQLiteConnection(path: path, synchronous: synchronous))
         writer.connection.onCommittedToLog { frames in checkpointer.logGrew(to: frames) }
         self.checkpointer = checkpointer
         self.readers = try (0..<max(1, readers)).map { index in
             (
-                ConnectionBox(try Connection(path: path, synchronous: synchronous)),
+                ConnectionBox(try SQLiteConnection(path: path, synchronous: synchronous)),
                 DispatchQueue(label: "handoff.storage.reader.\(index)")
             )
         }
@@ -73,7 +74,7 @@ public final class Database: Sendable {
     /// Runs `body` in a write transaction (group-committed, see the type's notes) and returns its
     /// result once committed. A throwing body leaves no trace and rethrows.
     @discardableResult
-    public func write<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+    public func write<T: Sendable>(_ body: @escaping @Sendable (any Connection) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             let job = TypedWriteJob(body: body, context: captureContext(), continuation: continuation)
             let startDrain = pending.withLock { state -> Bool in
@@ -87,7 +88,7 @@ public final class Database: Sendable {
     }
 
     /// Runs `body` on a reader connection inside one read transaction (a consistent snapshot).
-    public func read<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+    public func read<T: Sendable>(_ body: @escaping @Sendable (any Connection) throws -> T) async throws -> T {
         let index = nextReader.add(1, ordering: .relaxed).oldValue % readers.count
         let (box, queue) = readers[index]
         return try await withCheckedThrowingContinuation { continuation in
@@ -101,25 +102,25 @@ public final class Database: Sendable {
     /// Runs `body` on the writer connection with no transaction around it (migrations manage
     /// their own), after the writes queued before it; returns once what it committed is durable.
     @discardableResult
-    public func withWriter<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+    public func withWriter<T: Sendable>(_ body: @escaping @Sendable (any Connection) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             let context = captureContext()
             writerQueue.async {
                 continuation.resume(
                     with: Result {
-                        try WriteContextScope.run(context) { try self.durably(body, self.writer.connection) }
+                        try context.restore { try self.durably(body, self.writer.connection) }
                     })
             }
         }
     }
 
     /// `withWriter` for synchronous callers (command-line tools); blocks the calling thread.
-    public func withWriterSync<T>(_ body: (Connection) throws -> T) throws -> T {
+    public func withWriterSync<T>(_ body: (any Connection) throws -> T) throws -> T {
         try writerQueue.sync { try durably(body, writer.connection) }
     }
 
     /// `body`'s result, once the log it wrote to is flushed (at `.full`).
-    private func durably<T>(_ body: (Connection) throws -> T, _ connection: Connection) throws -> T {
+    private func durably<T>(_ body: (any Connection) throws -> T, _ connection: SQLiteConnection) throws -> T {
         if let failure = logSync?.failure { throw failure }
         let result = try body(connection)
         try logSync?.flushNow()
@@ -183,7 +184,7 @@ private final class Checkpointer: Sendable {
     private let running = Atomic<Bool>(false)
     private let catchUpDue = Atomic<Bool>(false)
 
-    init(_ connection: Connection) { self.connection = ConnectionBox(connection) }
+    init(_ connection: SQLiteConnection) { self.connection = ConnectionBox(connection) }
 
     /// After a commit (on the writer queue): the log now holds `frames` frames.
     func logGrew(to frames: Int) {
@@ -200,33 +201,18 @@ private final class Checkpointer: Sendable {
     func takeCatchUp() -> Bool { catchUpDue.exchange(false, ordering: .relaxed) }
 }
 
-/// What a write's body must see of the task that asked for it (task-local values, such as the
-/// request it serves), carried to the writer queue where task-locals do not reach. Storage does
-/// not look inside: the service decides what a context holds and how it is restored.
-public protocol WriteContext: Sendable {
-    /// Runs `body` (on the writer queue) with the captured values in place.
-    func restore<T>(_ body: () throws -> T) rethrows -> T
-}
-
-enum WriteContextScope {
-    static func run<T>(_ context: (any WriteContext)?, _ body: () throws -> T) rethrows -> T {
-        guard let context else { return try body() }
-        return try context.restore(body)
-    }
-}
-
 /// A connection used by exactly one queue.
 // @unchecked Sendable: the connection is only touched on the one queue it belongs to.
 private final class ConnectionBox: @unchecked Sendable {
-    let connection: Connection
+    let connection: SQLiteConnection
 
-    init(_ connection: Connection) { self.connection = connection }
+    init(_ connection: SQLiteConnection) { self.connection = connection }
 }
 
 /// A queued write, type-erased so writes of different result types share one batch.
 protocol WriteJob: AnyObject, Sendable {
     /// Runs the write inside its own savepoint of the open transaction, keeping the outcome.
-    func run(on connection: Connection)
+    func run(on connection: SQLiteConnection)
     /// Reports the outcome, or `commitError` when the shared COMMIT failed.
     func finish(commitError: (any Error)?)
 }
@@ -234,13 +220,13 @@ protocol WriteJob: AnyObject, Sendable {
 // @unchecked Sendable: `outcome` is written on the writer queue before the job is handed on (to
 // `finish` there, or through `LogSync`'s lock to its queue), and read only in `finish`.
 private final class TypedWriteJob<T: Sendable>: WriteJob, @unchecked Sendable {
-    let body: @Sendable (Connection) throws -> T
+    let body: @Sendable (any Connection) throws -> T
     let context: (any WriteContext)?
     let continuation: CheckedContinuation<T, any Error>
     var outcome: Result<T, any Error>?
 
     init(
-        body: @escaping @Sendable (Connection) throws -> T, context: (any WriteContext)?,
+        body: @escaping @Sendable (any Connection) throws -> T, context: (any WriteContext)?,
         continuation: CheckedContinuation<T, any Error>
     ) {
         self.body = body
@@ -248,9 +234,9 @@ private final class TypedWriteJob<T: Sendable>: WriteJob, @unchecked Sendable {
         self.continuation = continuation
     }
 
-    func run(on connection: Connection) {
+    func run(on connection: SQLiteConnection) {
         outcome = Result {
-            try WriteContextScope.run(context) { try connection.savepoint { try body(connection) } }
+            try context.restore { try connection.savepoint { try body(connection) } }
         }
     }
 
@@ -258,7 +244,7 @@ private final class TypedWriteJob<T: Sendable>: WriteJob, @unchecked Sendable {
         if let commitError {
             continuation.resume(throwing: commitError)
         } else {
-            continuation.resume(with: outcome ?? .failure(StorageError(code: "misuse", message: "write did not run")))
+            continuation.resume(with: outcome ?? .failure(StorageError(kind: .misuse, message: "write did not run")))
         }
     }
 }

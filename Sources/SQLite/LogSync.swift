@@ -1,4 +1,5 @@
 internal import CSQLite
+import DatabaseDriver
 import Dispatch
 import Foundation
 import Synchronization
@@ -88,10 +89,10 @@ final class LogSync: Sendable {
         }
         guard status != 0 else { return nil }
         let failure = StorageError(
-            code: "io",
+            kind: .io,
             message: "flushing \(logPath) failed (\(String(cString: strerror(errno)))); "
                 + "no write is accepted until the service restarts",
-            resultCode: SQLITE_IOERR)
+            driverCode: String(SQLITE_IOERR))
         state.withLock { $0.failure = failure }
         return failure
     }

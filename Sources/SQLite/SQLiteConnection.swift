@@ -1,11 +1,12 @@
 internal import CSQLite
+public import DatabaseDriver
 import Foundation
 
 /// One SQLite connection: opened with WAL, foreign keys and a busy timeout, with a cache of
-/// prepared statements.
+/// prepared statements. The SQLite driver's `Connection`.
 ///
-/// Not Sendable: a connection is used from one queue at a time (`Database` gives each its own).
-public final class Connection {
+/// Not Sendable: a connection is used from one queue at a time (`SQLiteDatabase` gives each its own).
+public final class SQLiteConnection: Connection {
     /// SQLite durability for committed transactions.
     public enum Synchronous: String, Sendable {
         /// A commit survives power loss (fsync on every commit).
@@ -22,7 +23,7 @@ public final class Connection {
     }
 
     let handle: OpaquePointer
-    private var statements: [String: Statement] = [:]
+    private var statements: [String: SQLiteStatement] = [:]
     /// Rows stepped through by full table scans, per statement, since the connection opened (or
     /// since this was emptied): how tests prove the hot paths use indexes.
     public var fullScanSteps: [String: Int] = [:]
@@ -39,7 +40,7 @@ public final class Connection {
         guard status == SQLITE_OK, let handle else {
             let message = handle.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
             sqlite3_close_v2(handle)
-            throw StorageError(resultCode: status, message: "cannot open \(path): \(message)", sql: nil)
+            throw StorageError(sqliteCode: status, message: "cannot open \(path): \(message)", sql: nil)
         }
         self.handle = handle
         sqlite3_extended_result_codes(handle, 1)
@@ -62,20 +63,20 @@ public final class Connection {
     }
 
     /// Runs one or more statements without results (schema scripts, pragmas).
-    public func execute(_ sql: String) throws(StorageError) {
+    public func execute(_ script: String) throws(StorageError) {
         var message: UnsafeMutablePointer<CChar>?
-        let status = sqlite3_exec(handle, sql, nil, nil, &message)
+        let status = sqlite3_exec(handle, script, nil, nil, &message)
         defer { sqlite3_free(message) }
         guard status == SQLITE_OK else {
             let text = message.map { String(cString: $0) } ?? String(cString: sqlite3_errmsg(handle))
-            throw StorageError(resultCode: sqlite3_extended_errcode(handle), message: text, sql: sql)
+            throw StorageError(sqliteCode: sqlite3_extended_errcode(handle), message: text, sql: script)
         }
     }
 
     /// The cached prepared statement for `sql`, prepared on first use.
-    public func prepare(_ sql: String) throws(StorageError) -> Statement {
+    public func prepare(_ sql: String) throws(StorageError) -> SQLiteStatement {
         if let statement = statements[sql] { return statement }
-        let statement = try Statement(connection: self, sql: sql)
+        let statement = try SQLiteStatement(connection: self, sql: sql)
         statements[sql] = statement
         return statement
     }
@@ -87,24 +88,20 @@ public final class Connection {
     }
 
     /// Prepares (or reuses) `sql` and returns its rows.
-    public func query(_ sql: String, _ values: [DatabaseValue] = []) throws(StorageError) -> [Row] {
+    public func query(_ sql: String, _ values: [DatabaseValue]) throws(StorageError) -> [Row] {
         try prepare(sql).query(values)
     }
-
-    /// The first row of `sql`, or nil.
-    public func queryOne(_ sql: String, _ values: [DatabaseValue] = []) throws(StorageError) -> Row? {
-        try prepare(sql).query(values).first
-    }
-
-    /// The rowid of the last inserted row.
-    public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 
     /// True while a transaction is open.
     public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
 
-    /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
+    /// Runs `body` in an IMMEDIATE transaction: committed when it returns, rolled back when it throws.
     @discardableResult
-    public func transaction<T>(_ kind: TransactionKind = .immediate, _ body: () throws -> T) throws -> T {
+    public func transaction<T>(_ body: () throws -> T) throws -> T { try transaction(.immediate, body) }
+
+    /// Runs `body` in a transaction of `kind`: committed when it returns, rolled back when it throws.
+    @discardableResult
+    public func transaction<T>(_ kind: TransactionKind, _ body: () throws -> T) throws -> T {
         try prepare("BEGIN \(kind.rawValue)").execute()
         do {
             let result = try body()
@@ -134,15 +131,15 @@ public final class Connection {
     func error(_ status: Int32, sql: String?) -> StorageError {
         let extended = sqlite3_extended_errcode(handle)
         return StorageError(
-            resultCode: extended != 0 ? extended : status, message: String(cString: sqlite3_errmsg(handle)), sql: sql)
+            sqliteCode: extended != 0 ? extended : status, message: String(cString: sqlite3_errmsg(handle)), sql: sql)
     }
 }
 
-extension Connection {
+extension SQLiteConnection {
     /// Copies this database into a new file at `path` with SQLite's online backup API, a few
     /// pages at a time, so writers are only briefly held up; the copy is a consistent snapshot.
     public func backup(to path: String, pagesPerStep: Int32 = 256) throws(StorageError) {
-        let destination = try Connection(path: path, synchronous: .full)
+        let destination = try SQLiteConnection(path: path, synchronous: .full)
         guard let backup = sqlite3_backup_init(destination.handle, "main", handle, "main") else {
             throw destination.error(sqlite3_errcode(destination.handle), sql: nil)
         }
@@ -154,12 +151,12 @@ extension Connection {
         let finished = sqlite3_backup_finish(backup)
         guard status == SQLITE_DONE, finished == SQLITE_OK else {
             throw StorageError(
-                resultCode: status == SQLITE_DONE ? finished : status, message: "backup to \(path) failed", sql: nil)
+                sqliteCode: status == SQLITE_DONE ? finished : status, message: "backup to \(path) failed", sql: nil)
         }
     }
 }
 
-extension Connection {
+extension SQLiteConnection {
     /// Copies committed pages from the write-ahead log into the database file, as far as readers
     /// allow, without waiting for or blocking anyone (a PASSIVE checkpoint). Returns the frames in
     /// the log and how many of them are now in the database file.
@@ -186,7 +183,7 @@ extension Connection {
     }
 }
 
-/// The closure `Connection.onCommittedToLog` installed, kept alive by its connection.
+/// The closure `SQLiteConnection.onCommittedToLog` installed, kept alive by its connection.
 final class CommitHook {
     let body: (Int) -> Void
 

@@ -1,3 +1,4 @@
+public import DatabaseDriver
 import Foundation
 import Synchronization
 
@@ -7,19 +8,19 @@ import Synchronization
 public final class DatabaseLock: Sendable {
     private let descriptor = Mutex<Int32?>(nil)
 
-    /// Takes the lock, or throws `database_in_use` when another process (or object) holds it.
+    /// Takes the lock, or throws `busy` when another process (or object) holds it.
     public init(databasePath: String) throws(StorageError) {
         let path = databasePath + ".lock"
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
         try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
-            throw StorageError(code: "lock_failed", message: "cannot open \(path): errno \(errno)")
+            throw StorageError(kind: .cannotOpen, message: "cannot open \(path): errno \(errno)")
         }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             close(fd)
             throw StorageError(
-                code: "database_in_use", message: "\(databasePath) is in use by another handoff process (\(path))")
+                kind: .busy, message: "\(databasePath) is in use by another handoff process (\(path))")
         }
         descriptor.withLock { $0 = fd }
     }

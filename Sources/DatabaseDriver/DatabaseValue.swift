@@ -1,4 +1,5 @@
-/// A value SQLite stores: what statements bind and rows hold.
+/// A value a statement binds or a row holds, in every driver: SQLite's storage classes, which
+/// PostgreSQL's types map onto (a driver documents how).
 public enum DatabaseValue: Sendable, Hashable {
     case null
     case integer(Int64)
@@ -25,4 +26,21 @@ extension DatabaseValue {
 
     /// An integer, or NULL for nil.
     public static func optionalInt(_ value: Int?) -> DatabaseValue { value.map { .integer(Int64($0)) } ?? .null }
+
+    /// An integer, or NULL for nil.
+    public static func optionalInteger(_ value: Int64?) -> DatabaseValue { value.map { .integer($0) } ?? .null }
+
+    /// A string-backed enumeration (a state, a channel...) as its raw text.
+    public static func text<Value: RawRepresentable<String>>(_ value: Value) -> DatabaseValue { .text(value.rawValue) }
+
+    /// What kind of value this is, for error messages (never the value: it may be personal data).
+    var kindName: String {
+        switch self {
+        case .null: "NULL"
+        case .integer: "an integer"
+        case .real: "a real"
+        case .text: "text"
+        case .blob: "a blob"
+        }
+    }
 }

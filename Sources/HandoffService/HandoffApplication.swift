@@ -77,6 +77,7 @@ public final class HandoffApplication: Sendable {
         let handoff = HandoffFlow(
             database: database, events: hub, webhooks: webhooks,
             settings: Self.handoffSettings(configuration), counters: counters, outboxChanged: { dispatcher.wake() })
+        let templates = TemplateService(database: database, settings: Self.templateSettings(configuration))
         let cors = CORSPolicy(
             allowedOrigins: configuration.widgetOrigins + [ConfigurationLoader.origin(of: configuration.publicURL)])
         var router = Router()
@@ -115,6 +116,8 @@ public final class HandoffApplication: Sendable {
             chat: chat, authenticator: agentKeys, defaultRegion: configuration.defaultRegion, eventStream: eventStream
         ).register(in: &router)
         ProgramRoutes(handoff: handoff, authenticator: agentKeys).register(in: &router)
+        TemplateRoutes(templates: templates, authenticator: agentKeys, adminAuthenticator: adminKeys).register(
+            in: &router)
         OfferRoutes(
             chat: chat, offers: HandoffOffers(database: database, events: hub, counters: counters),
             authenticator: agentKeys, cookie: sessionCookie
@@ -166,6 +169,7 @@ public final class HandoffApplication: Sendable {
         let sms = sms
         applyReloadable = { configuration in
             handoff.reload(Self.handoffSettings(configuration))
+            templates.reload(Self.templateSettings(configuration))
             routing.reload(Self.routingTexts(configuration))
             chat.reload(Self.chatLimits(configuration))
             sms.reload(quietHours: Self.quietHours(configuration))
@@ -205,6 +209,13 @@ public final class HandoffApplication: Sendable {
         return Configuration.settings.filter { setting in
             !Self.reloadableSettings.contains(setting.key) && setting.current(configuration) != setting.current(new)
         }.map(\.key)
+    }
+
+    private static func templateSettings(_ configuration: Configuration) -> TemplateService.Settings {
+        TemplateService.Settings(
+            brand: configuration.brandName, programs: configuration.programs,
+            vocabulary: configuration.keywordVocabulary, smartEncoding: configuration.smsSmartEncoding,
+            maxSegments: configuration.smsMaxSegments)
     }
 
     private static func handoffSettings(_ configuration: Configuration) -> HandoffFlow.Settings {

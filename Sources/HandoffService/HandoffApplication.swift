@@ -116,6 +116,10 @@ public final class HandoffApplication: Sendable {
             chat: chat, authenticator: agentKeys, defaultRegion: configuration.defaultRegion, eventStream: eventStream
         ).register(in: &router)
         ProgramRoutes(handoff: handoff, authenticator: agentKeys).register(in: &router)
+        ConsentRoutes(
+            consents: ConsentService(database: database, programs: { handoff.programs }),
+            authenticator: agentKeys, defaultRegion: configuration.defaultRegion
+        ).register(in: &router)
         TemplateRoutes(templates: templates, authenticator: agentKeys, adminAuthenticator: adminKeys).register(
             in: &router)
         OfferRoutes(

@@ -78,6 +78,9 @@ public final class HandoffApplication: Sendable {
             database: database, events: hub, webhooks: webhooks,
             settings: Self.handoffSettings(configuration), counters: counters, outboxChanged: { dispatcher.wake() })
         let templates = TemplateService(database: database, settings: Self.templateSettings(configuration))
+        let outbound = OutboundService(
+            database: database, events: hub, webhooks: webhooks, settings: Self.outboundSettings(configuration),
+            outboxChanged: { dispatcher.wake() })
         let cors = CORSPolicy(
             allowedOrigins: configuration.widgetOrigins + [ConfigurationLoader.origin(of: configuration.publicURL)])
         var router = Router()
@@ -122,6 +125,7 @@ public final class HandoffApplication: Sendable {
         ).register(in: &router)
         TemplateRoutes(templates: templates, authenticator: agentKeys, adminAuthenticator: adminKeys).register(
             in: &router)
+        OutboundRoutes(outbound: outbound, authenticator: agentKeys).register(in: &router)
         OfferRoutes(
             chat: chat, offers: HandoffOffers(database: database, events: hub, counters: counters),
             authenticator: agentKeys, cookie: sessionCookie
@@ -174,6 +178,7 @@ public final class HandoffApplication: Sendable {
         applyReloadable = { configuration in
             handoff.reload(Self.handoffSettings(configuration))
             templates.reload(Self.templateSettings(configuration))
+            outbound.reload(Self.outboundSettings(configuration))
             routing.reload(Self.routingTexts(configuration))
             chat.reload(Self.chatLimits(configuration))
             sms.reload(quietHours: Self.quietHours(configuration))
@@ -213,6 +218,12 @@ public final class HandoffApplication: Sendable {
         return Configuration.settings.filter { setting in
             !Self.reloadableSettings.contains(setting.key) && setting.current(configuration) != setting.current(new)
         }.map(\.key)
+    }
+
+    private static func outboundSettings(_ configuration: Configuration) -> OutboundService.Settings {
+        OutboundService.Settings(
+            brand: configuration.brandName, programs: configuration.programs,
+            defaultRegion: configuration.defaultRegion, smsPolicy: chatLimits(configuration).smsPolicy)
     }
 
     private static func templateSettings(_ configuration: Configuration) -> TemplateService.Settings {

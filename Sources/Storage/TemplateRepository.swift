@@ -110,6 +110,17 @@ public struct TemplateRepository {
             .flatMap { id throws(StorageError) in try template(id: id) }
     }
 
+    /// The live (not archived) templates called `name`, one per locale.
+    public func live(name: String) throws(StorageError) -> [TemplateRecord] {
+        var found: [TemplateRecord] = []
+        for row in try connection.query(
+            "SELECT id FROM templates WHERE name = ? AND archived_at IS NULL ORDER BY locale", [.text(name)])
+        {
+            if let template = try template(id: row.get("id", as: String.self)) { found.append(template) }
+        }
+        return found
+    }
+
     /// Templates by id after `after`, with their current versions, of `program` if given;
     /// `state` is `draft`, `approved` or `archived` (nil: all).
     public func templates(program: String?, state: String?, after: String?, limit: Int) throws(StorageError)

@@ -229,7 +229,8 @@ package final class TemplateService: Sendable {
     private static let archived = UseCaseError(
         .conflict, code: "template_archived", message: "The template is archived; create a new one.")
 
-    private static func content(of version: TemplateVersionRecord) throws -> TemplateContent {
+    /// The content a stored version holds.
+    static func content(of version: TemplateVersionRecord) throws -> TemplateContent {
         try JSONDecoder().decode(StoredContent.self, from: Data(version.content.utf8)).content
     }
 }

@@ -30,8 +30,10 @@ let package = Package(
         .target(name: "HandoffCore", swiftSettings: strictSettings),
         // HTTP values shared by the server and the libcurl client: method, status, headers, form.
         .target(name: "HTTPValues", swiftSettings: strictSettings),
+        // Services and the group that starts them in order and stops them in reverse order.
+        .target(name: "Lifecycle", swiftSettings: strictSettings),
         // HTTP/1.1 server on POSIX sockets and Dispatch; knows nothing about SMS.
-        .target(name: "HTTPServer", dependencies: ["HTTPValues"], swiftSettings: strictSettings),
+        .target(name: "HTTPServer", dependencies: ["HTTPValues", "Lifecycle"], swiftSettings: strictSettings),
         // The storage driver seam: values, typed rows, StorageError and its kinds, and the
         // Connection and Database protocols that repositories use and each driver implements.
         .target(name: "DatabaseDriver", swiftSettings: strictSettings),
@@ -63,7 +65,7 @@ let package = Package(
         // The Twilio-compatible simulator: a Messages API served by HTTPServer, simulated phones.
         .target(
             name: "GatewaySimulator",
-            dependencies: ["Gateway", "HandoffCore", "HTTPServer", "HTTPValues"],
+            dependencies: ["Gateway", "HandoffCore", "HTTPServer", "HTTPValues", "Lifecycle"],
             swiftSettings: strictSettings
         ),
         // Use cases (chat, handoff, offers, inbound and outbound SMS, routing, administration), the
@@ -71,7 +73,7 @@ let package = Package(
         .target(
             name: "HandoffDomain",
             dependencies: [
-                "HandoffCore", "DatabaseDriver", "Storage", "Gateway",
+                "HandoffCore", "DatabaseDriver", "Storage", "Gateway", "Lifecycle",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -94,8 +96,8 @@ let package = Package(
         .target(
             name: "HandoffService",
             dependencies: [
-                "HandoffCore", "HTTPServer", "HTTPValues", "DatabaseDriver", "SQLite", "Storage", "Gateway",
-                "GatewaySimulator", "HandoffDomain", "HandoffHTTP",
+                "HandoffCore", "HTTPServer", "HTTPValues", "DatabaseDriver", "SQLite", "Postgres", "Storage",
+                "Gateway", "GatewaySimulator", "HandoffDomain", "HandoffHTTP", "Lifecycle",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
@@ -109,7 +111,7 @@ let package = Package(
         .executableTarget(
             name: "handoff",
             dependencies: [
-                "HandoffService", "HandoffDomain",
+                "HandoffService", "HandoffDomain", "Lifecycle",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -132,13 +134,15 @@ let package = Package(
         ),
 
         // Shared by the test targets: oracles, temporary directories, a live-server client.
-        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strictSettings),
+        .target(
+            name: "TestSupport", dependencies: ["Postgres"], path: "Tests/TestSupport", swiftSettings: strictSettings),
         .testTarget(
             name: "HandoffCoreTests", dependencies: ["HandoffCore", "TestSupport"], swiftSettings: strictSettings),
         .testTarget(
-            name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTPValues", "TestSupport"],
+            name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTPValues", "Lifecycle", "TestSupport"],
             swiftSettings: strictSettings),
         .testTarget(name: "DatabaseDriverTests", dependencies: ["DatabaseDriver"], swiftSettings: strictSettings),
+        .testTarget(name: "LifecycleTests", dependencies: ["Lifecycle"], swiftSettings: strictSettings),
         .testTarget(
             name: "StorageTests", dependencies: ["DatabaseDriver", "SQLite", "Storage", "TestSupport"],
             swiftSettings: strictSettings),
@@ -146,12 +150,14 @@ let package = Package(
             name: "GatewayTests",
             dependencies: ["Gateway", "GatewaySimulator", "HTTPServer", "HTTPValues", "TestSupport"],
             swiftSettings: strictSettings),
-        .testTarget(name: "PostgresTests", dependencies: ["Postgres"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "PostgresTests", dependencies: ["Postgres", "DatabaseDriver", "SQLite", "Storage", "TestSupport"],
+            swiftSettings: strictSettings),
         .testTarget(
             name: "HandoffServiceTests",
             dependencies: [
                 "HandoffService", "HandoffDomain", "HandoffHTTP", "GatewaySimulator", "HTTPServer", "HTTPValues",
-                "DatabaseDriver", "SQLite", "Storage", "TestSupport",
+                "DatabaseDriver", "SQLite", "Postgres", "Lifecycle", "Storage", "TestSupport",
             ],
             swiftSettings: strictSettings
         ),

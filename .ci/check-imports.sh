@@ -10,7 +10,8 @@ cd "$(dirname "$0")/.."
 declare -A ALLOWED=(
     [HandoffCore]=""
     [HTTPValues]=""
-    [HTTPServer]="HTTPValues"
+    [Lifecycle]=""
+    [HTTPServer]="HTTPValues Lifecycle"
     # The storage seam: what repositories call and drivers implement; no driver, no domain.
     [DatabaseDriver]=""
     # The SQLite driver: the seam and libsqlite3, nothing of Handoff.
@@ -18,12 +19,12 @@ declare -A ALLOWED=(
     # Repositories and the migrator: the seam, never a driver.
     [Storage]="DatabaseDriver HandoffCore"
     [Gateway]="CCurl HandoffCore HTTPValues"
-    [GatewaySimulator]="Gateway HandoffCore HTTPServer HTTPValues"
+    [GatewaySimulator]="Gateway HandoffCore HTTPServer HTTPValues Lifecycle"
     # Use cases: no HTTP (no HTTPServer, HTTPValues, GatewaySimulator), no edge, no wiring.
-    [HandoffDomain]="HandoffCore DatabaseDriver Storage Gateway"
+    [HandoffDomain]="HandoffCore DatabaseDriver Storage Gateway Lifecycle"
     [HandoffHTTP]="HandoffCore HTTPValues HTTPServer DatabaseDriver Storage Gateway GatewaySimulator HandoffDomain"
-    [HandoffService]="HandoffCore HTTPValues HTTPServer DatabaseDriver SQLite Storage Gateway GatewaySimulator HandoffDomain HandoffHTTP"
-    [handoff]="HandoffService HandoffDomain"
+    [HandoffService]="HandoffCore HTTPValues HTTPServer DatabaseDriver SQLite Postgres Storage Gateway GatewaySimulator HandoffDomain HandoffHTTP Lifecycle"
+    [handoff]="HandoffService HandoffDomain Lifecycle"
     [Postgres]="CPostgres HandoffCore DatabaseDriver"
     [embed-assets]=""
 )

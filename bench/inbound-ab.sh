@@ -18,11 +18,7 @@ make venv >/dev/null
     .venv/bin/python bench/inbound_requests.py http://127.0.0.1:18092/v1/webhooks/twilio/inbound \
         bench-auth-token "$lines" "$requests"
 
-baseline="$ROOT/.build-ab"
-rm -rf "$baseline"
-git worktree add -q --detach "$baseline" "$ref"
-trap 'kill ${SERVER_PID:-} 2>/dev/null || true; git worktree remove --force "$baseline"' EXIT
-(cd "$baseline" && swift build -c release --product handoff >/dev/null)
+build_baseline "$ref"
 swift build -c release --product handoff >/dev/null
 
 # run LABEL BINARY: one replay against a fresh database; prints "LABEL rps p99_ms cpu_us_per_request".
@@ -53,7 +49,7 @@ results=()
 for round in $(seq "$rounds"); do
     for side in A B; do
         binary="$ROOT/.build/release/handoff"
-        [ "$side" = A ] && binary="$baseline/.build/release/handoff"
+        [ "$side" = A ] && binary="$BASELINE/.build/release/handoff"
         line=$(run "$side" "$binary")
         results+=("$line")
         read -r label rps p99 cpu <<<"$line"

@@ -92,3 +92,14 @@ start_handoff() {
     trap 'kill $HANDOFF_PID 2>/dev/null || true' EXIT
     wait_port "$port"
 }
+
+# build_baseline REF: sets BASELINE to a scratch worktree of REF (`.build-ab-<commit>`, kept for
+# the next A/B against the same commit) holding its release daemon, and stops SERVER_PID on exit.
+build_baseline() {
+    local commit
+    commit=$(git rev-parse --short "$1")
+    BASELINE="$ROOT/.build-ab-$commit"
+    trap 'kill ${SERVER_PID:-} 2>/dev/null || true' EXIT
+    [ -d "$BASELINE" ] || git worktree add -q --detach "$BASELINE" "$commit"
+    [ -x "$BASELINE/.build/release/handoff" ] || (cd "$BASELINE" && swift build -c release --product handoff >/dev/null)
+}

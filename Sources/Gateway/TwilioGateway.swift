@@ -12,11 +12,15 @@ public struct TwilioGateway: SMSGateway {
     public let accountSID: String
     private let authToken: String
     public let sender: Sender
-    /// e.g. `https://api.twilio.com`, or the simulator's loopback address.
-    public let apiBase: String
+    /// e.g. `https://api.twilio.com`, or the simulator's loopback address (asked at each send:
+    /// the simulator's port is known only once it listens).
+    private let apiBase: @Sendable () -> String
     private let client: HTTPClient
 
-    public init(accountSID: String, authToken: String, sender: Sender, apiBase: String, client: HTTPClient) {
+    public init(
+        accountSID: String, authToken: String, sender: Sender, apiBase: @autoclosure @escaping @Sendable () -> String,
+        client: HTTPClient
+    ) {
         self.accountSID = accountSID
         self.authToken = authToken
         self.sender = sender
@@ -34,7 +38,7 @@ public struct TwilioGateway: SMSGateway {
         let credentials = Data("\(accountSID):\(authToken)".utf8).base64EncodedString()
         let response = try await client.send(
             HTTPClientRequest(
-                method: "POST", url: "\(apiBase)/2010-04-01/Accounts/\(accountSID)/Messages.json",
+                method: "POST", url: "\(apiBase())/2010-04-01/Accounts/\(accountSID)/Messages.json",
                 headers: [
                     ("Authorization", "Basic \(credentials)"), ("Content-Type", "application/x-www-form-urlencoded"),
                     ("Accept", "application/json"),

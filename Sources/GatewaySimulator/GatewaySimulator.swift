@@ -3,6 +3,7 @@ public import Gateway
 import HTTPServer
 import HTTPValues
 import HandoffCore
+public import Lifecycle
 import Synchronization
 
 /// A Twilio-compatible Messages API on loopback, with simulated phones, for development and tests.
@@ -11,8 +12,9 @@ import Synchronization
 /// Twilio (sid, status, num_segments), then posts signed status callbacks (sent, delivered) to
 /// the message's StatusCallback, and keeps each phone's inbox. A phone's text goes to our
 /// inbound webhook, and the `<Message>` replies of its TwiML answer reach the phone, as with
-/// Twilio. Tests can make it fail.
-public final class GatewaySimulator: Sendable {
+/// Twilio. Tests can make it fail. As a `Service`, `start` binds and `run` serves until its
+/// shutdown fires.
+public final class GatewaySimulator: Service {
     /// A message a simulated phone received.
     public struct Received: Sendable, Equatable, Codable {
         public var sid: String
@@ -71,6 +73,12 @@ public final class GatewaySimulator: Sendable {
     public func start() throws { try server.start() }
 
     public func shutdown() async { await server.shutdown(gracePeriod: .milliseconds(200)) }
+
+    /// Serves until `shutdown` fires, then stops.
+    public func run(until shutdown: Trigger) async {
+        await shutdown.wait()
+        await self.shutdown()
+    }
 
     /// The base URL to give `TwilioGateway` as its API base.
     public var apiBase: String { "http://127.0.0.1:\(server.port)" }

@@ -21,6 +21,8 @@ final class HTTPConnection: @unchecked Sendable {
     /// The socket's peer address; the server counts connections per address by it.
     let peer: String
     private let queue: DispatchQueue
+    /// Runs the response task on `queue`.
+    private let executor: ConnectionQueueExecutor
     private let server: HTTPServer
     private var parser: HTTPRequestParser
     private var phase = Phase.reading
@@ -57,6 +59,7 @@ final class HTTPConnection: @unchecked Sendable {
         self.fd = fd
         self.peer = peer
         self.queue = queue
+        self.executor = ConnectionQueueExecutor(queue: queue)
         self.server = server
         self.parser = HTTPRequestParser(limits: server.configuration.parserLimits)
     }
@@ -177,20 +180,9 @@ final class HTTPConnection: @unchecked Sendable {
     // MARK: Responding
 
     private func respond(to request: HTTPRequest) {
-        let responder = server.responder
-        let onError = server.onError
-        responseTask = Task { [self] in
-            let response: HTTPResponse
-            do {
-                response = try await responder.respond(to: request)
-            } catch let error as any HTTPResponseError {
-                response = error.response
-            } catch {
-                onError(error, request)
-                response =
-                    HTTPError(.internalServerError, code: "internal_error", message: "The server failed to respond.")
-                    .response
-            }
+        let server = server
+        responseTask = Task(executorPreference: executor) { [self] in
+            let response = await server.response(to: request)
             queue.async { [self] in send(response, for: request) }
         }
     }

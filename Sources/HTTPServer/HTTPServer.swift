@@ -1,15 +1,19 @@
 import Dispatch
 import Glibc
+public import Lifecycle
 import Synchronization
 
 /// An HTTP/1.1 server on non-blocking POSIX sockets driven by Dispatch sources.
 ///
 /// Each connection is confined to one serial queue from a small pool; its requests are handed
-/// one at a time (pipelined ones wait their turn) to the responder, an `async` function that
-/// runs on Swift's cooperative pool. Timeouts are enforced by a sweep once per
+/// one at a time (pipelined ones wait their turn) to the responder, an `async` function whose
+/// task runs on that same queue (`ConnectionQueueExecutor`). Timeouts are enforced by a sweep once per
 /// `sweepInterval`. `shutdown` stops accepting, lets in-flight requests finish within a grace
 /// period and then closes what is left.
-public final class HTTPServer: Sendable {
+///
+/// As a `Service`, `start` binds and `run` serves until its shutdown fires, then drains within
+/// `configuration.drainTimeout`.
+public final class HTTPServer: Service {
     /// Called with errors that became a 500 (not `HTTPError`s) and with accept failures.
     public typealias ErrorHandler = @Sendable (_ error: any Error, _ request: HTTPRequest?) -> Void
 
@@ -32,6 +36,8 @@ public final class HTTPServer: Sendable {
 
     private let registry = Mutex(Registry())
     private let draining = Atomic<Bool>(false)
+    /// Fired when the last connection closes while draining.
+    private let lastConnectionClosed = Trigger()
     private let acceptQueue = DispatchQueue(label: "handoff.http.accept")
     private let connectionQueues: [DispatchQueue]
     private let nextQueue = Atomic<Int>(0)
@@ -91,15 +97,23 @@ public final class HTTPServer: Sendable {
             return state.listeners
         }
         for listener in listeners { listener.source.cancel() }
-        for connection in registry.withLock({ Array($0.connections.values) }) { connection.beginDrain() }
-        let clock = ContinuousClock()
-        let deadline = clock.now + gracePeriod
-        while connectionCount > 0, clock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(10))
+        // After `draining` is set, whoever leaves the registry empty fires: this check, or the
+        // connection that closes last (`connectionClosed` reads `draining` after its removal).
+        let open = registry.withLock { Array($0.connections.values) }
+        if open.isEmpty { lastConnectionClosed.fire() }
+        for connection in open { connection.beginDrain() }
+        let drained = await lastConnectionClosed.wait(atMost: gracePeriod)
+        if !drained {
+            for connection in registry.withLock({ Array($0.connections.values) }) { connection.forceClose() }
+            await lastConnectionClosed.wait()
         }
-        for connection in registry.withLock({ Array($0.connections.values) }) { connection.forceClose() }
-        while connectionCount > 0 { try? await Task.sleep(for: .milliseconds(5)) }
         state.withLock { $0.sweepTimer?.source.cancel() }
+    }
+
+    /// Serves until `shutdown` fires, then drains (at once when the task is cancelled).
+    public func run(until shutdown: Trigger) async {
+        await shutdown.wait()
+        await self.shutdown(gracePeriod: Task.isCancelled ? .zero : configuration.drainTimeout)
     }
 
     private func acceptPending(on listener: Int32, source: DispatchSourceBox) {
@@ -116,16 +130,14 @@ public final class HTTPServer: Sendable {
             }
             guard let (fd, peer) = accepted else { return }
             if isDraining || connectionCount >= configuration.maxConnections {
-                refuse(
-                    fd,
-                    HTTPError(
-                        .serviceUnavailable, code: "overloaded",
-                        message: "The server is at its connection limit; retry shortly.",
-                        headers: [("Retry-After", "1")]))
+                refuse(fd, Self.atCapacity)
                 continue
             }
             let index = nextQueue.add(1, ordering: .relaxed).oldValue % connectionQueues.count
             let admitted = registry.withLock { registry -> HTTPConnection? in
+                // Checked again under the lock: `shutdown` either drains this connection or it
+                // is refused here, never left out of the drain.
+                guard !isDraining else { return nil }
                 let held = registry.perAddress[peer, default: 0]
                 guard held < configuration.maxConnectionsPerAddress || configuration.isExemptPeer(peer)
                 else { return nil }
@@ -137,15 +149,22 @@ public final class HTTPServer: Sendable {
             guard let admitted else {
                 refuse(
                     fd,
-                    HTTPError(
-                        .tooManyRequests, code: "too_many_connections",
-                        message: "This address has too many open connections; close some and retry.",
-                        headers: [("Retry-After", "1")]))
+                    isDraining
+                        ? Self.atCapacity
+                        : HTTPError(
+                            .tooManyRequests, code: "too_many_connections",
+                            message: "This address has too many open connections; close some and retry.",
+                            headers: [("Retry-After", "1")]))
                 continue
             }
             admitted.start()
         }
     }
+
+    /// The answer to a connection past `maxConnections`, or one arriving while draining.
+    private static let atCapacity = HTTPError(
+        .serviceUnavailable, code: "overloaded", message: "The server is at its connection limit; retry shortly.",
+        headers: [("Retry-After", "1")])
 
     /// Answers a connection over a cap with `error` and closes it, without reading its request.
     private func refuse(_ fd: Int32, _ error: HTTPError) {
@@ -166,10 +185,35 @@ public final class HTTPServer: Sendable {
 
     /// Called by a connection once its descriptor is closed.
     func connectionClosed(_ connection: HTTPConnection) {
-        registry.withLock { registry in
-            guard registry.connections.removeValue(forKey: ObjectIdentifier(connection)) != nil else { return }
+        let empty = registry.withLock { registry -> Bool in
+            guard registry.connections.removeValue(forKey: ObjectIdentifier(connection)) != nil else { return false }
             let held = registry.perAddress[connection.peer, default: 1] - 1
             registry.perAddress[connection.peer] = held > 0 ? held : nil
+            return registry.connections.isEmpty
+        }
+        if empty, isDraining { lastConnectionClosed.fire() }
+    }
+
+    /// Answers `request` as a connection does once it has read it, without a socket: the request
+    /// gets its id, and a thrown error becomes its response (anything but an `HTTPResponseError`
+    /// is a 500, reported to `onError`). For in-process tests of the responder; the server adds the
+    /// framing headers (`Date`, `Content-Length`, `Connection`) only when it writes to a socket.
+    public func respond(to request: HTTPRequest) async -> HTTPResponse {
+        var request = request
+        request.requestID = requestID(for: request)
+        return await response(to: request)
+    }
+
+    /// The responder's answer to a request that already has its id, with errors rendered.
+    func response(to request: HTTPRequest) async -> HTTPResponse {
+        do {
+            return try await responder.respond(to: request)
+        } catch let error as any HTTPResponseError {
+            return error.response
+        } catch {
+            onError(error, request)
+            return HTTPError(.internalServerError, code: "internal_error", message: "The server failed to respond.")
+                .response
         }
     }
 

@@ -27,6 +27,9 @@ public struct HTTPServerConfiguration: Sendable {
     public var writeTimeout: Duration
     /// The `Server` header value.
     public var serverName: String
+    /// How long in-flight requests may take to finish once the server runs as a `Service` and
+    /// its shutdown fired; then what is left is closed.
+    public var drainTimeout: Duration
 
     public init(
         host: String = "127.0.0.1",
@@ -41,7 +44,8 @@ public struct HTTPServerConfiguration: Sendable {
         bodyDeadline: Duration = .seconds(60),
         idleTimeout: Duration = .seconds(75),
         writeTimeout: Duration = .seconds(30),
-        serverName: String = "handoff"
+        serverName: String = "handoff",
+        drainTimeout: Duration = .seconds(10)
     ) {
         self.host = host
         self.port = port
@@ -56,5 +60,6 @@ public struct HTTPServerConfiguration: Sendable {
         self.idleTimeout = idleTimeout
         self.writeTimeout = writeTimeout
         self.serverName = serverName
+        self.drainTimeout = drainTimeout
     }
 }

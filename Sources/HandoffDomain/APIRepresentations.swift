@@ -6,9 +6,9 @@ package import Storage
 package struct MessageJSON: Codable, Sendable, Equatable {
     var id: String
     var conversationID: String
-    var direction: String
-    var channel: String
-    var author: String
+    var direction: Direction
+    var channel: Channel
+    var author: Author
     var body: String
     var status: String
     var segments: Int?
@@ -83,10 +83,10 @@ package struct SessionJSON: Codable, Sendable {
 /// A conversation for bots and agents.
 package struct ConversationJSON: Codable, Sendable {
     var id: String
-    var state: String
+    var state: ConversationState
     var queue: String?
     var escalationReason: String?
-    var activeChannel: String
+    var activeChannel: Channel
     var contact: ContactJSON?
     var handoff: HandoffJSON
     var createdAt: String

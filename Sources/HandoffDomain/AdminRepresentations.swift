@@ -6,8 +6,8 @@ package import Storage
 /// message bodies and numbers).
 public struct OutboxItemJSON: Encodable, Sendable {
     var id: String
-    var kind: String
-    var state: String
+    var kind: OutboxKind
+    var state: OutboxState
     var attempts: Int
     var lastError: String?
     var messageID: String?
@@ -37,7 +37,7 @@ public struct OutboxItemJSON: Encodable, Sendable {
         lastError = item.lastError
         messageID = item.messageID
         eventType =
-            item.kind == OutboxKind.webhook
+            item.kind == .webhook
             ? (try? JSONDecoder().decode(EventType.self, from: Data(item.payload.utf8)))?.type : nil
         requestID = item.requestID
         nextAttemptAt = Timestamp(unixMilliseconds: item.nextAttemptAt).description

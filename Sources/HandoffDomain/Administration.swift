@@ -31,11 +31,17 @@ public struct Administration: Sendable {
 
     /// Outbox rows by id, optionally of one state and kind.
     public func outbox(state: String?, kind: String?, after: String?, limit: Int) async throws -> OutboxPageJSON {
-        if let state, !["pending", "sending", "done", "dead", "discarded"].contains(state) {
-            throw Self.invalid("state must be pending, sending, done, dead or discarded.", field: "state")
+        let state = try state.map { text in
+            guard let state = OutboxState(rawValue: text) else {
+                throw Self.invalid("state must be pending, sending, done, dead or discarded.", field: "state")
+            }
+            return state
         }
-        if let kind, !OutboxKind.all.contains(kind) {
-            throw Self.invalid("kind must be sms or webhook.", field: "kind")
+        let kind = try kind.map { text in
+            guard let kind = OutboxKind(rawValue: text) else {
+                throw Self.invalid("kind must be sms or webhook.", field: "kind")
+            }
+            return kind
         }
         let afterID: Int64 =
             try after.map { text in
@@ -87,7 +93,7 @@ public struct Administration: Sendable {
                 )
             }
             let item = try outbox.item(id: id)
-            guard item?.kind == OutboxKind.sms, let messageID = item?.messageID,
+            guard item?.kind == .sms, let messageID = item?.messageID,
                 let message = try ChatRepository(connection).message(id: messageID)
             else { return (item, nil) }
             let event = try SMSService.advance(

@@ -1,17 +1,16 @@
 package import DatabaseDriver
+package import Lifecycle
 import Storage
-import Synchronization
 
 /// Escalates conversations whose customer waited longer than the answer SLA without a bot or
 /// agent reply: checked every few seconds with a read, written only when one is found.
-package final class AnswerDeadline: Sendable {
+package final class AnswerDeadline: Service {
     private let database: any Database
     private let routing: Routing
     private let events: EventHub
     private let slaMilliseconds: Int64
     private let outboxChanged: @Sendable () -> Void
     private let now: @Sendable () -> Int64
-    private let task = Mutex<Task<Void, Never>?>(nil)
 
     package init(
         database: any Database, routing: Routing, events: EventHub, sla: Duration,
@@ -29,20 +28,16 @@ package final class AnswerDeadline: Sendable {
     /// How often the deadline is checked: a quarter of the SLA, between 100 ms and 5 s.
     var interval: Duration { .milliseconds(min(5_000, max(100, slaMilliseconds / 4))) }
 
-    package func start() {
-        let loop = Task { [self] in
-            while !Task.isCancelled {
-                try? await Task.sleep(for: interval)
+    /// Nothing to get ready: the first check comes one `interval` after the start.
+    package func start() {}
+
+    /// Checks every `interval` until `shutdown` fires.
+    package func run(until shutdown: Trigger) async {
+        await shutdown.cancelling { [self] in
+            while (try? await Task.sleep(for: interval)) != nil {
                 try? await check()
             }
         }
-        task.withLock { $0 = loop }
-    }
-
-    package func stop() async {
-        let loop = task.withLock { $0 }
-        loop?.cancel()
-        await loop?.value
     }
 
     /// One check: escalates what is overdue.

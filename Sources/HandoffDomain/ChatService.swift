@@ -82,7 +82,7 @@ package final class ChatService: Sendable {
             try chat.insert(session, tokenHash: hash)
             let conversation = try chat.insert(
                 ConversationRecord(
-                    id: Identifiers.make("conv"), contactID: contact.id, state: "open", createdAt: now, updatedAt: now))
+                    id: Identifiers.make("conv"), contactID: contact.id, state: .open, createdAt: now, updatedAt: now))
             return VisitorContext(session: session, conversationID: conversation.id)
         }
         return (context, token)
@@ -111,7 +111,7 @@ package final class ChatService: Sendable {
                 try chat.openConversation(contactID: session.contactID)
                 ?? chat.insert(
                     ConversationRecord(
-                        id: Identifiers.make("conv"), contactID: session.contactID, state: "open", createdAt: now,
+                        id: Identifiers.make("conv"), contactID: session.contactID, state: .open, createdAt: now,
                         updatedAt: now))
             return VisitorContext(session: session, conversationID: current.id)
         }
@@ -126,7 +126,7 @@ package final class ChatService: Sendable {
     ) async throws -> (MessageRecord, created: Bool) {
         try validate(body, clientKey: clientKey)
         return try await appendMessage(
-            conversationID: visitor.conversationID, direction: "inbound", author: "visitor", body: body,
+            conversationID: visitor.conversationID, direction: .inbound, author: .visitor, body: body,
             status: "received", clientKey: clientKey.map { "visitor:" + $0 })
     }
 
@@ -134,14 +134,14 @@ package final class ChatService: Sendable {
     package func postReply(
         conversationID: String, author: String, body: String, clientKey: String?
     ) async throws -> (MessageRecord, created: Bool) {
-        guard author == "bot" || author == "agent" else {
+        guard let author = Author(rawValue: author), author == .bot || author == .agent else {
             throw UseCaseError(
                 .invalid, code: "invalid_field", message: "author must be bot or agent.", field: "author")
         }
         try validate(body, clientKey: clientKey)
         return try await appendMessage(
-            conversationID: conversationID, direction: "outbound", author: author, body: body, status: "delivered",
-            clientKey: clientKey.map { author + ":" + $0 })
+            conversationID: conversationID, direction: .outbound, author: author, body: body, status: "delivered",
+            clientKey: clientKey.map { author.rawValue + ":" + $0 })
     }
 
     /// Longest idempotency key (`client_id` or `Idempotency-Key`).
@@ -175,12 +175,12 @@ package final class ChatService: Sendable {
     }
 
     private func appendMessage(
-        conversationID: String, direction: String, author: String, body: String, status: String, clientKey: String?
+        conversationID: String, direction: Direction, author: Author, body: String, status: String, clientKey: String?
     ) async throws -> (MessageRecord, created: Bool) {
         let now = now()
         let webhooks = webhooks
         let smsPolicy = smsPolicy
-        let routing = direction == "inbound" ? routing : nil
+        let routing = direction == .inbound ? routing : nil
         let intents = routing?.intents(of: body) ?? []
         let (message, created, newEvents, queuedSMS) = try await database.write {
             connection -> (MessageRecord, Bool, [ConversationEventRecord], Bool) in
@@ -191,10 +191,10 @@ package final class ChatService: Sendable {
             guard var conversation = try chat.conversation(id: conversationID) else {
                 throw UseCaseError(.notFound, code: "conversation_not_found", message: "No such conversation.")
             }
-            guard conversation.state != "closed" else {
+            guard conversation.state != .closed else {
                 throw UseCaseError(.conflict, code: "conversation_closed", message: "The conversation is closed.")
             }
-            if author == "bot", conversation.state == "escalated" {
+            if author == .bot, conversation.state == .escalated {
                 throw UseCaseError(
                     .conflict, code: "human_owns_conversation",
                     message: "A human took this conversation over; bot replies are paused.")
@@ -203,7 +203,7 @@ package final class ChatService: Sendable {
             try chat.update(conversation)
             // A reply in a conversation that continues by text goes to the phone (and still shows
             // in any open widget, as the whole conversation does).
-            if direction == "outbound", conversation.activeChannel == "sms",
+            if direction == .outbound, conversation.activeChannel == .sms,
                 let phone = try chat.contact(id: conversation.contactID)?.phoneE164,
                 !(try SuppressionRepository(connection).isSuppressed(phone))
             {
@@ -216,13 +216,13 @@ package final class ChatService: Sendable {
             }
             // The channel follows the customer: writing in the widget brings the conversation back
             // to the web (texting again takes it back to SMS).
-            if direction == "inbound", conversation.activeChannel == "sms" {
-                conversation.activeChannel = "web"
+            if direction == .inbound, conversation.activeChannel == .sms {
+                conversation.activeChannel = .web
                 try chat.update(conversation)
             }
             let message = try chat.insert(
                 MessageRecord(
-                    id: Identifiers.make("msg"), conversationID: conversationID, direction: direction, channel: "web",
+                    id: Identifiers.make("msg"), conversationID: conversationID, direction: direction, channel: .web,
                     author: author, body: body, status: status, createdAt: now, updatedAt: now),
                 clientKey: clientKey)
             let json = MessageJSON(message)
@@ -284,7 +284,7 @@ package final class ChatService: Sendable {
         if try suppressions.isSuppressed(phone) {
             return HandoffJSON(state: "opted_out", phoneMasked: masked, expiresAt: nil)
         }
-        if conversation.activeChannel == "sms" {
+        if conversation.activeChannel == .sms {
             return HandoffJSON(state: "active", phoneMasked: masked, expiresAt: nil)
         }
         return HandoffJSON(state: "none", phoneMasked: masked, expiresAt: nil)
@@ -298,10 +298,13 @@ package final class ChatService: Sendable {
     package func conversations(state: String?, queue: String?, after: String?, limit: Int) async throws
         -> ConversationPageJSON
     {
-        if let state, !["open", "escalated", "closed"].contains(state) {
-            throw UseCaseError(
-                .invalid, code: "invalid_field", message: "state must be open, escalated or closed.",
-                field: "state")
+        let state = try state.map { text in
+            guard let state = ConversationState(rawValue: text) else {
+                throw UseCaseError(
+                    .invalid, code: "invalid_field", message: "state must be open, escalated or closed.",
+                    field: "state")
+            }
+            return state
         }
         let afterSeq = try Cursor.decode(after)
         let page = try await database.read { connection in
@@ -318,10 +321,10 @@ package final class ChatService: Sendable {
     /// Hands the conversation to a human queue.
     package func escalate(conversationID: String, queue: String?, reason: String?) async throws -> ConversationJSON {
         try await changeConversation(conversationID, event: "conversation.escalated") { conversation, now in
-            guard conversation.state != "closed" else {
+            guard conversation.state != .closed else {
                 throw UseCaseError(.conflict, code: "conversation_closed", message: "The conversation is closed.")
             }
-            conversation.state = "escalated"
+            conversation.state = .escalated
             conversation.queue = queue ?? "default"
             conversation.escalationReason = reason
         }
@@ -330,8 +333,8 @@ package final class ChatService: Sendable {
     /// Closes the conversation; closing a closed one changes nothing.
     package func close(conversationID: String) async throws -> ConversationJSON {
         try await changeConversation(conversationID, event: "conversation.closed") { conversation, now in
-            guard conversation.state != "closed" else { return }
-            conversation.state = "closed"
+            guard conversation.state != .closed else { return }
+            conversation.state = .closed
             conversation.closedAt = now
         }
     }

@@ -220,7 +220,7 @@ package final class HandoffFlow: Sendable {
             if try SuppressionRepository(connection).isSuppressed(phone) {
                 return HandoffJSON(state: "opted_out", phoneMasked: PhoneNumber.mask(e164: phone), expiresAt: nil)
             }
-            if try chat.conversation(id: conversationID)?.activeChannel == "sms" {
+            if try chat.conversation(id: conversationID)?.activeChannel == .sms {
                 return HandoffJSON(state: "active", phoneMasked: PhoneNumber.mask(e164: phone), expiresAt: nil)
             }
         }
@@ -320,7 +320,7 @@ package final class HandoffFlow: Sendable {
                 + (invitesReply ? "Or reply YES to this text. " : "Type it in the chat to continue. ")
                 + "Msg & data rates may apply. Reply STOP to cancel."
             _ = try SMSService.enqueue(
-                conversationID: requester.conversationID, to: phone.e164, body: text, author: "system", priority: 0,
+                conversationID: requester.conversationID, to: phone.e164, body: text, author: .system, priority: 0,
                 connection: connection, webhooks: webhooks, now: now,
                 recordedBody: "\(settings.brand): verification code sent.")
             let state = HandoffJSON(
@@ -499,13 +499,13 @@ package final class HandoffFlow: Sendable {
         } else {
             conversationID = try chat.insert(
                 ConversationRecord(
-                    id: Identifiers.make("conv"), contactID: contactID, state: "open", createdAt: now, updatedAt: now)
+                    id: Identifiers.make("conv"), contactID: contactID, state: .open, createdAt: now, updatedAt: now)
             ).id
         }
         guard var conversation = try chat.conversation(id: conversationID) else {
             throw UseCaseError(.conflict, code: "conversation_not_found", message: "No conversation to continue.")
         }
-        conversation.activeChannel = "sms"
+        conversation.activeChannel = .sms
         conversation.updatedAt = now
         try chat.update(conversation)
         try handoff.append(
@@ -519,13 +519,13 @@ package final class HandoffFlow: Sendable {
         let confirmation = settings.confirmationTemplate.replacingOccurrences(of: "{{brand}}", with: brand)
         events.append(
             try SMSService.enqueue(
-                conversationID: conversationID, to: verification.phoneE164, body: confirmation, author: "system",
+                conversationID: conversationID, to: verification.phoneE164, body: confirmation, author: .system,
                 priority: 0, connection: connection, webhooks: webhooks, now: now
             ).1)
         if let summary = try summary(conversationID: conversationID, pageURL: session.pageURL, connection: connection) {
             events.append(
                 try SMSService.enqueue(
-                    conversationID: conversationID, to: verification.phoneE164, body: summary, author: "system",
+                    conversationID: conversationID, to: verification.phoneE164, body: summary, author: .system,
                     priority: 0, connection: connection, webhooks: webhooks, now: now + 1
                 ).1)
         }
@@ -548,11 +548,11 @@ package final class HandoffFlow: Sendable {
         let chat = ChatRepository(connection)
         guard
             let question = try chat.latestMessages(
-                conversationID: conversationID, authors: ["visitor"], channel: "web", limit: 1
+                conversationID: conversationID, authors: [.visitor], channel: .web, limit: 1
             ).first
         else { return nil }
         let answer = try chat.latestMessages(
-            conversationID: conversationID, authors: ["agent", "bot"], channel: "web", afterSeq: question.seq, limit: 1
+            conversationID: conversationID, authors: [.agent, .bot], channel: .web, afterSeq: question.seq, limit: 1
         ).first
         var questionText = question.body
         var answerText = answer?.body ?? "(not answered yet)"
@@ -595,7 +595,7 @@ package final class HandoffFlow: Sendable {
                     userAgent: requester.userAgent, pageURL: requester.session.pageURL, locale: requester.locale,
                     disclosureText: nil, disclosureVersion: nil, createdAt: now))
             if var conversation = try chat.conversation(id: requester.conversationID) {
-                conversation.activeChannel = "web"
+                conversation.activeChannel = .web
                 conversation.updatedAt = now
                 try chat.update(conversation)
             }

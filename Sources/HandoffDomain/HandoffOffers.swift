@@ -80,7 +80,7 @@ package final class HandoffOffers: Sendable {
             guard let conversation = try chat.conversation(id: offer.conversationID) else {
                 throw UseCaseError(.notFound, code: "conversation_not_found", message: "No such conversation.")
             }
-            guard conversation.state != "closed" else {
+            guard conversation.state != .closed else {
                 throw UseCaseError(.conflict, code: "conversation_closed", message: "The conversation is closed.")
             }
             let handoff = try ChatService.handoff(
@@ -123,7 +123,7 @@ package final class HandoffOffers: Sendable {
         }
         if let questionID = offer.questionMessageID {
             let question = try ChatRepository(connection).message(id: questionID)
-            guard question?.conversationID == offer.conversationID, question?.author == "visitor" else {
+            guard question?.conversationID == offer.conversationID, question?.author == .visitor else {
                 throw UseCaseError(
                     .invalid, code: "invalid_field",
                     message: "question_id must be one of the visitor's messages in this chat.", field: "question_id")

@@ -135,7 +135,7 @@ package final class InboundSMSService: Sendable {
                 try self.ledger(phone, event: "opt_in_again", connection: connection, now: now)
                 // Back on: the conversation continues by text again.
                 if var conversation = try chat.conversation(id: conversationID) {
-                    conversation.activeChannel = "sms"
+                    conversation.activeChannel = .sms
                     conversation.updatedAt = now
                     try chat.update(conversation)
                 }
@@ -173,8 +173,8 @@ package final class InboundSMSService: Sendable {
         // A number with no open conversation: a new one, waiting in the `unlinked` queue for a human.
         let opened = try chat.insert(
             ConversationRecord(
-                id: Identifiers.make("conv"), contactID: contactID, state: "open", queue: "unlinked",
-                activeChannel: "sms", createdAt: now, updatedAt: now))
+                id: Identifiers.make("conv"), contactID: contactID, state: .open, queue: "unlinked",
+                activeChannel: .sms, createdAt: now, updatedAt: now))
         return (opened, owner != nil)
     }
 
@@ -188,15 +188,15 @@ package final class InboundSMSService: Sendable {
         let conversationID = conversation.id
         var conversation = conversation
         // The channel follows the customer: a text takes the conversation (back) to SMS.
-        if conversation.activeChannel != "sms", !(try SuppressionRepository(connection).isSuppressed(inbound.from)) {
-            conversation.activeChannel = "sms"
+        if conversation.activeChannel != .sms, !(try SuppressionRepository(connection).isSuppressed(inbound.from)) {
+            conversation.activeChannel = .sms
             conversation.updatedAt = now
             try chat.update(conversation)
         }
         let message = try chat.insert(
             MessageRecord(
-                id: messageID, conversationID: conversationID, direction: "inbound", channel: "sms",
-                author: "visitor", body: inbound.body, status: "received", segments: inbound.segments,
+                id: messageID, conversationID: conversationID, direction: .inbound, channel: .sms,
+                author: .visitor, body: inbound.body, status: "received", segments: inbound.segments,
                 // The MessageSid stays with the raw webhook (`inbound_events`), which links here.
                 providerMessageID: nil,
                 media: inbound.mediaURLs.isEmpty
@@ -228,7 +228,7 @@ package final class InboundSMSService: Sendable {
     ) throws -> [ConversationEventRecord] {
         let chat = ChatRepository(connection)
         guard var conversation = try chat.conversation(id: conversationID) else { return [] }
-        conversation.activeChannel = "web"
+        conversation.activeChannel = .web
         conversation.updatedAt = now
         try chat.update(conversation)
         let handoffState = HandoffJSON(state: state, phoneMasked: PhoneNumber.mask(e164: phone), expiresAt: nil)

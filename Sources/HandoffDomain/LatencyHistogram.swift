@@ -4,9 +4,16 @@ import Synchronization
 /// (by default from a millisecond to five seconds), a sum and a count per label value.
 package final class LatencyHistogram: Sendable {
     private struct Series {
+        /// Observations per bucket, not cumulative.
         var buckets: [Int]
         var count = 0
         var sum = 0.0
+
+        mutating func add(_ seconds: Double, in bucket: Int?) {
+            if let bucket { buckets[bucket] += 1 }
+            count += 1
+            sum += seconds
+        }
     }
 
     /// Upper bounds of the buckets of request and gateway latencies, in seconds.
@@ -28,12 +35,11 @@ package final class LatencyHistogram: Sendable {
 
     /// Records one duration under `value` of the label.
     package func observe(_ value: String, seconds: Double) {
+        // Only the first bucket that holds the value is counted here (`render` sums them up), and
+        // the series is changed in place: no copy of its buckets per observation.
+        let first = bucketBounds.firstIndex { seconds <= $0 }
         series.withLock { all in
-            var entry = all[value] ?? Series(buckets: Array(repeating: 0, count: bucketBounds.count))
-            for (index, bound) in bucketBounds.enumerated() where seconds <= bound { entry.buckets[index] += 1 }
-            entry.count += 1
-            entry.sum += seconds
-            all[value] = entry
+            all[value, default: Series(buckets: Array(repeating: 0, count: bucketBounds.count))].add(seconds, in: first)
         }
     }
 
@@ -42,8 +48,10 @@ package final class LatencyHistogram: Sendable {
         var text = "# HELP \(name) \(help)\n# TYPE \(name) histogram\n"
         for (value, entry) in series.withLock({ $0 }).sorted(by: { $0.key < $1.key }) {
             let labels = "\(label)=\"\(Self.escape(value))\""
+            var cumulative = 0
             for (index, bound) in bucketBounds.enumerated() {
-                text += "\(name)_bucket{\(labels),le=\"\(bound)\"} \(entry.buckets[index])\n"
+                cumulative += entry.buckets[index]
+                text += "\(name)_bucket{\(labels),le=\"\(bound)\"} \(cumulative)\n"
             }
             text += "\(name)_bucket{\(labels),le=\"+Inf\"} \(entry.count)\n"
             text += "\(name)_sum{\(labels)} \(entry.sum)\n"

@@ -45,7 +45,7 @@ package struct QuietHoursPolicy: Sendable {
 
     /// When `message` may go out (Unix ms), or nil for now.
     func deferral(for message: MessageRecord, connection: any Connection, now: Int64) throws -> Int64? {
-        if message.author == "system" { return nil }
+        if message.author == .system { return nil }
         let lastInbound = try ChatRepository(connection).lastInboundAt(conversationID: message.conversationID)
         if let lastInbound, now - lastInbound <= replyWindowMilliseconds { return nil }
         let zones = try zones(for: message, connection: connection)

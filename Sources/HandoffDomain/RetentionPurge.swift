@@ -1,17 +1,16 @@
 package import DatabaseDriver
+package import Lifecycle
 package import Logging
 import Storage
-import Synchronization
 
 /// Enforces `message_retention_days`: a minute after start and then every hour, purges what is
 /// older (see `RetentionRepository`) in batches of short write transactions, so chat traffic is
 /// never held up for long.
-package final class RetentionPurge: Sendable {
+package final class RetentionPurge: Service {
     private let database: any Database
     private let retentionMilliseconds: Int64
     private let logger: Logger
     private let now: @Sendable () -> Int64
-    private let task = Mutex<Task<Void, Never>?>(nil)
     static let batchSize = 500
     static let firstRun = Duration.seconds(60)
     static let interval = Duration.seconds(3600)
@@ -26,32 +25,28 @@ package final class RetentionPurge: Sendable {
         self.now = now
     }
 
-    package func start() {
-        let loop = Task { [self] in
+    /// Nothing to get ready: the first purge comes `firstRun` after the start.
+    package func start() {}
+
+    /// Purges `firstRun` after the start and then every `interval`, until `shutdown` fires (a
+    /// purge under way stops after its current batch).
+    package func run(until shutdown: Trigger) async {
+        await shutdown.cancelling { [self] in
             var wait = Self.firstRun
-            while !Task.isCancelled {
-                try? await Task.sleep(for: wait)
-                if Task.isCancelled { return }
+            while (try? await Task.sleep(for: wait)) != nil {
                 do {
-                    try await run()
+                    try await purge()
                 } catch {
                     logger.error("retention purge failed", metadata: ["error": "\(error)"])
                 }
                 wait = Self.interval
             }
         }
-        task.withLock { $0 = loop }
-    }
-
-    package func stop() async {
-        let loop = task.withLock { $0 }
-        loop?.cancel()
-        await loop?.value
     }
 
     /// Purges everything past retention; returns the rows touched.
     @discardableResult
-    func run() async throws -> Int {
+    func purge() async throws -> Int {
         let now = now()
         let cutoff = now - retentionMilliseconds
         var total = 0

@@ -65,7 +65,7 @@ package struct Routing: Sendable {
     ) throws -> [ConversationEventRecord] {
         let chat = ChatRepository(connection)
         var conversation = conversation
-        if intents.contains(.wrongNumber), message.channel == "sms",
+        if intents.contains(.wrongNumber), message.channel == .sms,
             let phone = try chat.contact(id: conversation.contactID)?.phoneE164
         {
             try SuppressionRepository(connection).add(
@@ -76,19 +76,19 @@ package struct Routing: Sendable {
                     phoneE164: phone, contactID: conversation.contactID, program: "chat", event: "opt_out",
                     method: "wrong_number", sessionID: nil, ipAddress: nil, userAgent: nil, pageURL: nil, locale: nil,
                     disclosureText: nil, disclosureVersion: nil, createdAt: now))
-            conversation.activeChannel = "web"
+            conversation.activeChannel = .web
             conversation.updatedAt = now
             try chat.update(conversation)
             // The person who texted is not our contact: the number no longer belongs to it.
             try chat.unlinkPhone(contactID: conversation.contactID)
             return []
         }
-        guard conversation.state == "open" else { return [] }
+        guard conversation.state == .open else { return [] }
         let reason: String
         if let urgent = intents.first(where: \.needsHuman) {
             reason = urgent.rawValue
         } else if let previous = try chat.previousBody(
-            conversationID: conversation.id, author: "visitor", beforeSeq: message.seq),
+            conversationID: conversation.id, author: .visitor, beforeSeq: message.seq),
             Self.sameQuestion(previous, message.body)
         {
             reason = "repeated_question"
@@ -109,7 +109,7 @@ package struct Routing: Sendable {
         var conversation = conversation
         var events: [ConversationEventRecord] = []
         counters.increment("handoff_escalations_total", [("reason", reason)])
-        conversation.state = "escalated"
+        conversation.state = .escalated
         conversation.queue = Self.humanQueue
         conversation.escalationReason = reason
         conversation.updatedAt = now
@@ -119,19 +119,19 @@ package struct Routing: Sendable {
             "conversation.escalated",
             Escalation(conversation: json, reason: reason, summary: history.suffix(3).map(\.body)),
             connection: connection, now: now)
-        if conversation.activeChannel == "sms", let phone = try chat.contact(id: conversation.contactID)?.phoneE164,
+        if conversation.activeChannel == .sms, let phone = try chat.contact(id: conversation.contactID)?.phoneE164,
             !(try SuppressionRepository(connection).isSuppressed(phone))
         {
             events.append(
                 try SMSService.enqueue(
-                    conversationID: conversation.id, to: phone, body: holdingText, author: "system", priority: 0,
+                    conversationID: conversation.id, to: phone, body: holdingText, author: .system, priority: 0,
                     connection: connection, webhooks: webhooks, now: now
                 ).1)
         } else {
             let notice = try chat.insert(
                 MessageRecord(
-                    id: Identifiers.make("msg"), conversationID: conversation.id, direction: "outbound", channel: "web",
-                    author: "system", body: holdingText, status: "delivered", createdAt: now, updatedAt: now),
+                    id: Identifiers.make("msg"), conversationID: conversation.id, direction: .outbound, channel: .web,
+                    author: .system, body: holdingText, status: "delivered", createdAt: now, updatedAt: now),
                 clientKey: nil)
             events.append(
                 try chat.appendEvent(
@@ -156,7 +156,7 @@ package struct Routing: Sendable {
     /// The customer's last messages, oldest first: enough for the repeated-question check and
     /// the escalation summary (`Escalation.summary`).
     private static func recentQuestions(_ conversationID: String, chat: ChatRepository) throws -> [MessageRecord] {
-        try chat.latestMessages(conversationID: conversationID, authors: ["visitor"], limit: 3).reversed()
+        try chat.latestMessages(conversationID: conversationID, authors: [.visitor], limit: 3).reversed()
     }
 
     /// The same question again: the same words once case, spacing and punctuation are set aside.

@@ -44,7 +44,7 @@ package final class SMSService: Sendable {
     /// `recordedBody` replaces the text in the conversation's history when the text itself must not
     /// be kept there (a verification code); the SMS still carries `body`.
     static func enqueue(
-        conversationID: String, to phone: String, body: String, author: String, priority: Int,
+        conversationID: String, to phone: String, body: String, author: Author, priority: Int,
         connection: any Connection, webhooks: EventWebhooks, now: Int64, recordedBody: String? = nil,
         clientKey: String? = nil, policy: SMSPolicy = .standard
     ) throws -> (MessageRecord, ConversationEventRecord) {
@@ -52,7 +52,7 @@ package final class SMSService: Sendable {
         let chat = ChatRepository(connection)
         let message = try chat.insert(
             MessageRecord(
-                id: Identifiers.make("msg"), conversationID: conversationID, direction: "outbound", channel: "sms",
+                id: Identifiers.make("msg"), conversationID: conversationID, direction: .outbound, channel: .sms,
                 author: author, body: recordedBody ?? body, status: DeliveryStatus.queued.rawValue,
                 segments: SMSSegments(body: body).count, toE164: phone, createdAt: now, updatedAt: now),
             clientKey: clientKey)

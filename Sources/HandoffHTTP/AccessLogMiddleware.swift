@@ -54,10 +54,11 @@ package struct AccessLogMiddleware: HTTPMiddleware {
         // Metadata is built only when the line will be written: this runs on every request.
         guard logger.logLevel <= level else { return response }
         var metadata: Logger.Metadata = [
-            "method": "\(request.method)", "route": "\(route)", "status": "\(response.status.code)",
-            "bytes": "\(response.bodyByteCount.map(String.init) ?? "stream")",
-            "duration_ms": "\(String(format3: seconds * 1000))", "request_id": "\(request.requestID)",
-            "remote": "\(request.clientAddress)",
+            "method": .string(request.method.rawValue), "route": .string(route),
+            "status": .string(String(response.status.code)),
+            "bytes": .string(response.bodyByteCount.map(String.init) ?? "stream"),
+            "duration_ms": .string(String(format3: seconds * 1000)), "request_id": .string(request.requestID),
+            "remote": .string(request.clientAddress),
         ]
         if let failure { metadata["error"] = "\(failure)" }
         logger.log(level: level, failure == nil ? "request" : "request failed", metadata: metadata)

@@ -7,6 +7,8 @@ package struct CORSPolicy: HTTPMiddleware {
     let allowedOrigins: Set<String>
     /// Paths under these prefixes are the widget's; the rest (webhooks, bot API) are not browser APIs.
     static let widgetPaths = ["/v1/sessions", "/v1/session", "/v1/messages", "/v1/events", "/v1/handoff"]
+    /// Each widget path with a slash: what the paths below it start with (made once, not per request).
+    private static let widgetPrefixes = widgetPaths.map { $0 + "/" }
     static let allowedHeaders = "Content-Type, Idempotency-Key, Last-Event-ID"
 
     /// `allowedOrigins` are the configured widget origins and our own (the public URL's, for the
@@ -58,6 +60,6 @@ package struct CORSPolicy: HTTPMiddleware {
     }
 
     static func isWidgetPath(_ path: Substring) -> Bool {
-        widgetPaths.contains { path == $0 || path.hasPrefix($0 + "/") }
+        zip(widgetPaths, widgetPrefixes).contains { path == $0 || path.hasPrefix($1) }
     }
 }

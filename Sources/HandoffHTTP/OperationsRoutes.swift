@@ -1,6 +1,7 @@
 package import DatabaseDriver
 package import HTTPServer
 import HTTPValues
+import HandoffCore
 package import HandoffDomain
 package import Storage
 
@@ -90,7 +91,7 @@ package struct OperationsRoutes {
     /// Outbox depth, oldest pending age and dead letters by kind, read from the database at scrape time.
     private static func outboxGauges(_ database: any Database) async throws -> String {
         let now = ChatService.currentMilliseconds()
-        let gauges = try await database.read { try OutboxRepository($0).gauges(kinds: OutboxKind.all) }
+        let gauges = try await database.read { try OutboxRepository($0).gauges(kinds: OutboxKind.allCases) }
         var text = "# HELP handoff_outbox_depth Outbox rows waiting or in flight, by kind.\n"
         text += "# TYPE handoff_outbox_depth gauge\n"
         var oldest = "# HELP handoff_outbox_oldest_age_seconds Age of the oldest waiting outbox row, by kind.\n"
@@ -98,7 +99,7 @@ package struct OperationsRoutes {
         var dead = "# HELP handoff_outbox_dead_letters Outbox rows given up on, by kind.\n"
         dead += "# TYPE handoff_outbox_dead_letters gauge\n"
         for gauge in gauges {
-            let kind = gauge.kind
+            let kind = gauge.kind.rawValue
             text += "handoff_outbox_depth{kind=\"\(kind)\"} \(gauge.depth)\n"
             let age = gauge.oldestPendingAt.map { Double(max(0, now - $0)) / 1000 } ?? 0
             oldest += "handoff_outbox_oldest_age_seconds{kind=\"\(kind)\"} \(age)\n"

@@ -8,6 +8,7 @@ import Storage
 public enum DatabaseBackup {
     /// Writes the backup to `path` (which must not exist yet) and checks it opens and is migrated.
     public static func run(_ configuration: Configuration, to path: String) throws {
+        try refuseOnPostgres(configuration)
         guard !FileManager.default.fileExists(atPath: path) else {
             throw HandoffServiceError(code: "backup_exists", message: "\(path) already exists; choose a new file")
         }
@@ -27,6 +28,7 @@ public enum DatabaseBackup {
     /// any migration newer than the backup.
     @discardableResult
     public static func restore(_ configuration: Configuration, from path: String) throws -> String? {
+        try refuseOnPostgres(configuration)
         guard FileManager.default.fileExists(atPath: path) else {
             throw HandoffServiceError(code: "backup_missing", message: "\(path) does not exist")
         }
@@ -57,6 +59,19 @@ public enum DatabaseBackup {
         }
         try FileManager.default.moveItem(atPath: staging, toPath: target)
         return asideName
+    }
+
+    /// PostgreSQL's own tools (or the provider's backups) copy a PostgreSQL database: this says how.
+    private static func refuseOnPostgres(_ configuration: Configuration) throws {
+        guard configuration.databaseBackend.isPostgres else { return }
+        throw HandoffServiceError(
+            code: "backup_postgres",
+            message: """
+                the database is PostgreSQL: back it up with its own tools while the nodes serve, \
+                pg_dump --format=custom --file=FILE "$HANDOFF_DATABASE" (or the provider's backups and \
+                point-in-time recovery), and restore with pg_restore --clean --dbname="$HANDOFF_DATABASE" \
+                FILE while every node is stopped
+                """)
     }
 
     /// Removes a database file and its WAL and shared-memory companions, if present.

@@ -3,8 +3,8 @@ import GatewaySimulator
 import HandoffDomain
 import HandoffHTTP
 
-/// The SMS gateway the configuration asks for: Twilio, or the built-in simulator (started here,
-/// on its own loopback listener) reached through the same Twilio adapter.
+/// The SMS gateway the configuration asks for: Twilio, or the built-in simulator (a service of
+/// its own, on its own loopback listener) reached through the same Twilio adapter.
 struct GatewaySetup: Sendable {
     let gateway: any SMSGateway
     /// Set when HANDOFF_GATEWAY=simulator.
@@ -15,7 +15,7 @@ struct GatewaySetup: Sendable {
     /// The simulator's sender when none is configured: Twilio's "valid sender" test number.
     static let simulatorSender = "+15005550006"
 
-    static func make(_ configuration: Configuration, client: HTTPClient) throws -> GatewaySetup {
+    static func make(_ configuration: Configuration, client: HTTPClient) -> GatewaySetup {
         switch configuration.gateway {
         case .twilio:
             let sender: TwilioGateway.Sender =
@@ -33,7 +33,6 @@ struct GatewaySetup: Sendable {
             let simulator = GatewaySimulator(
                 accountSID: account, authToken: token,
                 inboundWebhookURL: configuration.publicURL + TwilioWebhookRoutes.inboundPath, client: client)
-            try simulator.start()
             let sender = configuration.twilioFrom ?? simulatorSender
             let gateway = TwilioGateway(
                 accountSID: account, authToken: token, sender: .number(sender), apiBase: simulator.apiBase,

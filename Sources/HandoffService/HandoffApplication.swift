@@ -4,59 +4,204 @@ import HTTPServer
 import HandoffCore
 import HandoffDomain
 import HandoffHTTP
+public import Lifecycle
 public import Logging
-import SQLite
 import Storage
+import Synchronization
 
-/// The running service built from a `Configuration`: the database (migrated at start), the HTTP
-/// server and its routes. `start` binds; `shutdown` drains and closes.
+/// The running service built from a `Configuration`. Creating it does nothing: `run` takes the
+/// database lock, migrates, wires the parts together (`Parts`), starts the long-running ones in
+/// order (simulator, outbox dispatcher, answer deadline, retention purge, HTTP server) and, when
+/// its shutdown fires or one of them fails, stops them in reverse order: the server drains first.
 public final class HandoffApplication: Sendable {
     public let configuration: Configuration
     private let logger: Logger
-    /// The database (tests reach it through `@testable import`).
-    let database: any Database
-    private let server: HTTPServer
-    private let dispatcher: OutboxDispatcher
-    private let answerDeadline: AnswerDeadline
-    private let httpClient: HTTPClient
-    /// The gateway in use, and the simulator when it is the simulator.
-    let gatewaySetup: GatewaySetup
-    /// Outbound SMS (tests reach it through `@testable import`).
-    let sms: SMSService
-    /// Held while the application lives: no second daemon, no restore under our feet.
-    private let lock: DatabaseLock
-    private let retention: RetentionPurge?
-    /// Hands a reloaded configuration's texts, keywords, limits and keys to the parts that use them.
-    private let applyReloadable: @Sendable (Configuration) -> Void
+    /// The wired parts, once `run` built them (kept when it ended, for the tests' reads).
+    private let parts = Mutex<Parts?>(nil)
+    /// The run `start` began, which `shutdown` ends.
+    private let background = Mutex<BackgroundRun?>(nil)
 
-    /// Opens the database and applies pending migrations; throws when either fails.
-    public init(configuration: Configuration, logger: Logger) async throws {
+    public init(configuration: Configuration, logger: Logger) {
         self.configuration = configuration
         self.logger = logger
-        let migrator = try Migrator(directory: configuration.migrationsDirectory)
-        lock = try DatabaseLock(databasePath: configuration.databasePath)
-        database = try SQLiteDatabase(
-            path: configuration.databasePath, readers: configuration.databaseReaders,
-            synchronous: configuration.databaseSynchronous == .full ? .full : .normal,
-            writeContext: RequestOrigin.capture)
-        let applied = try await database.withWriter { try migrator.migrate($0) }
-        for migration in applied { logger.info("migration applied", metadata: ["migration": "\(migration.name)"]) }
+    }
 
+    /// The whole life of the service: returns once `shutdown` fired and everything stopped;
+    /// throws when it cannot start (the database is in use, a migration or the address fails)
+    /// or a part failed.
+    public func run(until shutdown: Trigger) async throws {
+        try await run(until: shutdown, whenStarted: {})
+    }
+
+    private func run(until shutdown: Trigger, whenStarted: @escaping @Sendable () -> Void) async throws {
+        let setup = try DatabaseSetup.open(configuration, daemon: true, writeContext: RequestOrigin.capture)
+        do {
+            try await run(setup, until: shutdown, whenStarted: whenStarted)
+            await setup.close()
+        } catch {
+            await setup.close()
+            throw error
+        }
+    }
+
+    private func run(
+        _ setup: DatabaseSetup, until shutdown: Trigger, whenStarted: @escaping @Sendable () -> Void
+    ) async throws {
+        logger.info(
+            "database",
+            metadata: ["database": "\(configuration.databaseBackend)", "node_id": "\(configuration.nodeID)"])
+        let logger = logger
+        let migrate: @Sendable () async throws -> Void = {
+            for name in try await setup.migrate() {
+                logger.info("migration applied", metadata: ["migration": "\(name)"])
+            }
+        }
+        var databaseIsDown = false
+        do {
+            try await migrate()
+        } catch let error as StorageError where error.kind == .unavailable && setup.pool != nil {
+            // Other nodes may be serving: this one answers 503 until PostgreSQL is back.
+            logger.warning(
+                "database unavailable at start; serving 503 until it is back", metadata: ["error": "\(error)"])
+            databaseIsDown = true
+        }
+        let parts = Parts(
+            configuration: configuration, database: setup.database, migrator: setup.migrator, logger: logger,
+            migrateWhenBack: databaseIsDown ? migrate : nil)
+        self.parts.withLock { $0 = parts }
+        defer { parts.httpClient.shutdown() }
+        let configuration = configuration
+        try await ServiceGroup(parts.services).run(until: shutdown) {
+            logger.info(
+                "listening",
+                metadata: [
+                    "address": "\(configuration.listen.host):\(parts.server.port)",
+                    "public_url": "\(configuration.publicURL)",
+                ])
+            whenStarted()
+        }
+        logger.info("stopped")
+    }
+
+    /// Runs the service on a task of its own and returns once it listens (for tests, and programs
+    /// that embed it); throws what kept it from starting.
+    public func start() async throws {
+        let run = try await BackgroundRun.start { shutdown, started in
+            try await self.run(until: shutdown, whenStarted: started)
+        }
+        background.withLock { $0 = run }
+    }
+
+    /// Ends the run `start` began: stops accepting, finishes in-flight requests within the drain
+    /// timeout, stops the other parts, and returns once they all stopped.
+    public func shutdown() async {
+        guard let run = background.withLock({ $0 }) else { return }
+        do {
+            try await run.stop()
+        } catch {
+            logger.error("stopped on a failure", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// The database (tests reach it through `@testable import`); only once `run` opened it.
+    var database: any Database { started.database }
+    /// Outbound SMS (tests reach it through `@testable import`).
+    var sms: SMSService { started.sms }
+    /// The gateway in use, and the simulator when it is the simulator.
+    var gatewaySetup: GatewaySetup { started.gatewaySetup }
+
+    private var started: Parts {
+        guard let parts = parts.withLock({ $0 }) else { preconditionFailure("HandoffApplication has not started") }
+        return parts
+    }
+
+    /// Wakes the outbox dispatcher (after a commit that queued work).
+    func outboxChanged() { started.dispatcher.wake() }
+
+    /// Answers a request through the routes and middleware without a socket (tests reach it
+    /// through `@testable import`; see `HTTPServer.respond(to:)`); only once `run` built the parts.
+    func respond(to request: HTTPRequest) async -> HTTPResponse { await started.server.respond(to: request) }
+
+    /// The bound port (the configured one, or the one picked for port 0); 0 before it listens.
+    public var port: Int { parts.withLock { $0 }?.server.port ?? 0 }
+
+    /// Settings SIGHUP applies without a restart: texts and templates, keyword and phrase sets,
+    /// rate and size limits, quiet hours, API keys. Changes to any other take a restart.
+    public static let reloadableSettings: Set<String> = [
+        "brand_name", "consent_text", "consent_texts", "sms_confirmation_template", "sms_summary_template",
+        "escalation_reply", "unknown_sender_reply", "sms_countries", "stop_words", "start_words", "help_words",
+        "stop_phrases", "human_request_phrases", "high_risk_phrases", "messages_per_minute_per_session",
+        "messages_per_minute_per_ip", "sessions_per_minute_per_ip", "handoffs_per_minute_per_ip",
+        "codes_per_number_per_requester_per_hour", "codes_per_number_per_hour", "codes_per_session_per_hour",
+        "codes_per_address_per_day", "codes_per_country_per_hour", "codes_per_area_code_per_hour", "codes_per_hour",
+        "max_message_chars", "sms_smart_encoding", "sms_max_segments", "quiet_hours", "quiet_hours_by_region",
+        "quiet_days", "proactive_per_day", "reply_window", "api_keys", "admin_api_keys",
+    ]
+
+    /// Applies what can change while serving (`reloadableSettings`) from a configuration that has
+    /// already been validated (to the running parts: before they run, nothing is applied).
+    /// Returns the other settings that differ: they wait for a restart.
+    public func reload(_ new: Configuration) -> [String] {
+        parts.withLock { $0 }?.applyReloadable(new)
+        return Configuration.settings.filter { setting in
+            !Self.reloadableSettings.contains(setting.key) && setting.current(configuration) != setting.current(new)
+        }.map(\.key)
+    }
+
+    /// Applies pending migrations to the configured database and returns the names of those applied.
+    public static func migrate(_ configuration: Configuration) async throws -> [String] {
+        let setup = try DatabaseSetup.open(configuration, daemon: false, sqliteReaders: 1)
+        do {
+            let applied = try await setup.migrate()
+            await setup.close()
+            return applied
+        } catch {
+            await setup.close()
+            throw error
+        }
+    }
+
+    /// The version reported in the `Server` header and by `handoff --version`.
+    public static let version = "0.1.0"
+}
+
+/// The service's parts wired together over an open, migrated database. Building them does no I/O:
+/// what listens or loops is in `services`, which the application's group starts.
+private struct Parts: Sendable {
+    let database: any Database
+    let server: HTTPServer
+    let dispatcher: OutboxDispatcher
+    let httpClient: HTTPClient
+    let gatewaySetup: GatewaySetup
+    let sms: SMSService
+    /// Hands a reloaded configuration's texts, keywords, limits and keys to the parts that use them.
+    let applyReloadable: @Sendable (Configuration) -> Void
+    /// In start order.
+    let services: [any Service]
+
+    /// `migrateWhenBack`: PostgreSQL was down at start; the outbox dispatcher starts once this
+    /// migration succeeds (see `StartsWhenDatabaseIsBack`) instead of before the server.
+    init(
+        configuration: Configuration, database: any Database, migrator: Migrator, logger: Logger,
+        migrateWhenBack: (@Sendable () async throws -> Void)?
+    ) {
+        self.database = database
         let metrics = HTTPMetrics()
         let counters = ServiceCounters()
         let serverBox = ServerReference()
         let hub = EventHub()
-        httpClient = HTTPClient(configuration: HTTPClient.Configuration(userAgent: "handoff/\(Self.version)"))
+        httpClient = HTTPClient(
+            configuration: HTTPClient.Configuration(userAgent: "handoff/\(HandoffApplication.version)"))
         let webhooks = EventWebhooks(isEnabled: configuration.eventWebhookURL != nil)
-        gatewaySetup = try GatewaySetup.make(configuration, client: httpClient)
+        gatewaySetup = GatewaySetup.make(configuration, client: httpClient)
         sms = SMSService(
             database: database, events: hub, webhooks: webhooks, gateway: gatewaySetup.gateway,
             statusCallbackURL: configuration.publicURL + TwilioWebhookRoutes.statusPath,
             maxInFlight: configuration.smsMaxInFlight, perSecond: configuration.smsPerSecond,
             quietHours: Self.quietHours(configuration), counters: counters)
-        var handlers: [String: any OutboxDispatcher.Handler] = [OutboxKind.sms: SMSDeliveryHandler(sms: sms)]
+        var handlers: [OutboxKind: any OutboxDispatcher.Handler] = [.sms: SMSDeliveryHandler(sms: sms)]
         if let url = configuration.eventWebhookURL {
-            handlers[OutboxKind.webhook] = EventWebhookHandler(
+            handlers[.webhook] = EventWebhookHandler(
                 url: url, secret: configuration.eventWebhookSecret, client: httpClient)
         }
         let dispatcher = OutboxDispatcher(
@@ -66,7 +211,7 @@ public final class HandoffApplication: Sendable {
         let routing = Routing(
             webhooks: webhooks, phrases: routingTexts.phrases, counters: counters,
             holdingText: routingTexts.holdingText)
-        answerDeadline = AnswerDeadline(
+        let answerDeadline = AnswerDeadline(
             database: database, routing: routing, events: hub, sla: configuration.answerSLA,
             outboxChanged: { dispatcher.wake() })
         let chat = ChatService(
@@ -167,7 +312,7 @@ public final class HandoffApplication: Sendable {
             headerTimeout: configuration.headerTimeout, bodyTimeout: configuration.bodyTimeout,
             bodyDeadline: configuration.bodyDeadline,
             idleTimeout: configuration.idleTimeout, writeTimeout: configuration.writeTimeout,
-            serverName: "handoff/\(HandoffApplication.version)")
+            serverName: "handoff/\(HandoffApplication.version)", drainTimeout: configuration.drainTimeout)
         let errorLogger = logger
         server = HTTPServer(configuration: serverConfiguration, responder: router) { error, request in
             errorLogger.error(
@@ -193,31 +338,17 @@ public final class HandoffApplication: Sendable {
             agentKeys.reload(keys: configuration.apiKeys)
             adminKeys.reload(keys: configuration.adminAPIKeys)
         }
-        retention =
+        let retention =
             configuration.messageRetentionDays > 0
             ? RetentionPurge(database: database, days: configuration.messageRetentionDays, logger: logger) : nil
-    }
-
-    /// Settings SIGHUP applies without a restart: texts and templates, keyword and phrase sets,
-    /// rate and size limits, quiet hours, API keys. Changes to any other take a restart.
-    public static let reloadableSettings: Set<String> = [
-        "brand_name", "consent_text", "consent_texts", "sms_confirmation_template", "sms_summary_template",
-        "escalation_reply", "unknown_sender_reply", "sms_countries", "stop_words", "start_words", "help_words",
-        "stop_phrases", "human_request_phrases", "high_risk_phrases", "messages_per_minute_per_session",
-        "messages_per_minute_per_ip", "sessions_per_minute_per_ip", "handoffs_per_minute_per_ip",
-        "codes_per_number_per_requester_per_hour", "codes_per_number_per_hour", "codes_per_session_per_hour",
-        "codes_per_address_per_day", "codes_per_country_per_hour", "codes_per_area_code_per_hour", "codes_per_hour",
-        "max_message_chars", "sms_smart_encoding", "sms_max_segments", "quiet_hours", "quiet_hours_by_region",
-        "quiet_days", "proactive_per_day", "reply_window", "api_keys", "admin_api_keys",
-    ]
-
-    /// Applies what can change while serving (`reloadableSettings`) from a configuration that has
-    /// already been validated. Returns the other settings that differ: they wait for a restart.
-    public func reload(_ new: Configuration) -> [String] {
-        applyReloadable(new)
-        return Configuration.settings.filter { setting in
-            !Self.reloadableSettings.contains(setting.key) && setting.current(configuration) != setting.current(new)
-        }.map(\.key)
+        // The simulator listens before anything sends to it; the server last, once the outbox is
+        // recovered, and so it is the first to stop (drained) while the loops behind it finish.
+        let outbox: any Service =
+            migrateWhenBack.map {
+                StartsWhenDatabaseIsBack(prepare: $0, service: dispatcher, logger: logger)
+            } ?? dispatcher
+        let inOrder: [(any Service)?] = [gatewaySetup.simulator, outbox, answerDeadline, retention, server]
+        services = inOrder.compactMap { $0 }
     }
 
     private static func outboundSettings(_ configuration: Configuration) -> OutboundService.Settings {
@@ -273,48 +404,6 @@ public final class HandoffApplication: Sendable {
             replyWindowMilliseconds: configuration.replyWindow.components.seconds * 1000,
             windowsByRegion: configuration.quietHoursByRegion, quietDays: configuration.quietDays,
             proactivePerDay: configuration.proactivePerDay)
-    }
-
-    /// Applies pending migrations to the configured database and returns the names of those applied.
-    public static func migrate(_ configuration: Configuration) throws -> [String] {
-        let migrator = try Migrator(directory: configuration.migrationsDirectory)
-        let database = try SQLiteDatabase(path: configuration.databasePath, readers: 1)
-        return try database.withWriterSync { try migrator.migrate($0) }.map(\.name)
-    }
-
-    /// The version reported in the `Server` header and by `handoff --version`.
-    public static let version = "0.1.0"
-
-    /// Binds the listen address and starts serving.
-    public func start() async throws {
-        try await dispatcher.start()
-        answerDeadline.start()
-        retention?.start()
-        try server.start()
-        logger.info(
-            "listening",
-            metadata: [
-                "address": "\(configuration.listen.host):\(server.port)", "public_url": "\(configuration.publicURL)",
-            ])
-    }
-
-    /// Wakes the outbox dispatcher (after a commit that queued work).
-    func outboxChanged() { dispatcher.wake() }
-
-    /// The bound port (the configured one, or the one picked for port 0).
-    public var port: Int { server.port }
-
-    /// Stops accepting, finishes in-flight requests within the drain timeout, then closes.
-    public func shutdown() async {
-        logger.info("draining", metadata: ["timeout_s": "\(configuration.drainTimeout.components.seconds)"])
-        await server.shutdown(gracePeriod: configuration.drainTimeout)
-        await answerDeadline.stop()
-        await retention?.stop()
-        await dispatcher.stop()
-        await gatewaySetup.simulator?.shutdown()
-        httpClient.shutdown()
-        lock.release()
-        logger.info("stopped")
     }
 }
 

@@ -21,6 +21,10 @@ public final class PostgresConnection: @unchecked Sendable {
         return connection
     }
 
+    /// Checks `uri` as libpq will read it, without connecting: throws `.configuration` for a
+    /// malformed URI or an option libpq does not know.
+    public static func validate(uri: String) throws(PostgresError) { try PostgresSession.validate(uri: uri) }
+
     /// True once the connection was found lost or closed (as of its last use).
     public var isBroken: Bool { broken.load(ordering: .relaxed) }
 
@@ -45,7 +49,7 @@ public final class PostgresConnection: @unchecked Sendable {
     /// Runs `body` in one transaction (see `PostgresSession.transaction`).
     @discardableResult
     public func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresSession) throws -> T) async throws -> T {
-        try await withSession { try $0.transaction(body) }
+        try await withSession { try $0.transaction(.readWrite, body) }
     }
 
     /// Closes the connection once what is queued on it has run.
@@ -77,7 +81,7 @@ public final class PostgresConnection: @unchecked Sendable {
     ) async throws {
         try await withSession { session in
             for channel in channels {
-                try session.command("LISTEN \"\(channel.replacing("\"", with: "\"\""))\"")
+                try session.executeScript("LISTEN \"\(channel.replacing("\"", with: "\"\""))\"")
             }
             let source = DispatchSource.makeReadSource(fileDescriptor: session.socket, queue: self.queue)
             source.setEventHandler { self.deliverNotifications(to: continuation) }

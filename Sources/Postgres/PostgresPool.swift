@@ -56,7 +56,7 @@ public actor PostgresPool {
     public nonisolated func transaction<T: Sendable>(
         _ body: @escaping @Sendable (PostgresSession) throws -> T
     ) async throws -> T {
-        try await withSession { try $0.transaction(body) }
+        try await withSession { try $0.transaction(.readWrite, body) }
     }
 
     /// Runs one statement on a leased connection.

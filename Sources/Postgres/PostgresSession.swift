@@ -27,9 +27,11 @@ public final class PostgresSession {
     public var backendPID: Int32 { handle.map { PQbackendPID($0) } ?? 0 }
 
     /// Runs `sql` as a prepared statement (prepared on first use, then reused) with `parameters`
-    /// for `$1`, `$2`...; returns its rows, if any.
+    /// for `$1`, `$2`... (or for `?`, rewritten once when prepared); returns its rows, if any.
     @discardableResult
-    public func execute(_ sql: String, _ parameters: [PostgresValue] = []) throws(PostgresError) -> PostgresResult {
+    public func execute(
+        _ sql: String, _ parameters: [PostgresValue] = [], placeholders: PostgresPlaceholders = .numbered
+    ) throws(PostgresError) -> PostgresResult {
         let handle = try liveHandle(sql)
         let key = StatementKey(
             sql: sql, types: parameters.map { if case .bytea = $0 { PostgresType.bytea } else { 0 } })
@@ -39,7 +41,7 @@ public final class PostgresSession {
         } else {
             name = "handoff_\(statements.count)"
             let result = key.types.withUnsafeBufferPointer {
-                PQprepare(handle, name, sql, Int32(parameters.count), $0.baseAddress)
+                PQprepare(handle, name, placeholders.rewrite(sql), Int32(parameters.count), $0.baseAddress)
             }
             _ = try check(result, sql: sql)
             statements[key] = name
@@ -77,17 +79,19 @@ public final class PostgresSession {
     /// Throws `.bug` without committing when a statement failed inside and `body` caught the error
     /// (PostgreSQL would turn that COMMIT into a ROLLBACK), or when a transaction is already open.
     @discardableResult
-    public func transaction<T>(_ body: (PostgresSession) throws -> T) throws -> T {
+    public func transaction<T>(
+        _ mode: PostgresTransactionMode = .readWrite, _ body: (PostgresSession) throws -> T
+    ) throws -> T {
         guard let handle = try? liveHandle("BEGIN"), PQtransactionStatus(handle) == PQTRANS_IDLE else {
             throw PostgresError(kind: isBroken ? .unavailable : .bug, message: "cannot begin: no idle connection")
         }
-        try command("BEGIN")
+        try executeScript(mode.begin)
         do {
             let value = try body(self)
             guard PQtransactionStatus(handle) != PQTRANS_INERROR else {
                 throw PostgresError(kind: .bug, message: "a statement failed inside the transaction; rolled back")
             }
-            try command("COMMIT")
+            try executeScript("COMMIT")
             return value
         } catch {
             rollbackIfOpen()
@@ -95,8 +99,9 @@ public final class PostgresSession {
         }
     }
 
-    /// Runs `sql` through the simple query protocol, without parameters (BEGIN, LISTEN...).
-    func command(_ sql: String) throws(PostgresError) {
+    /// Runs `sql` through the simple query protocol, without parameters or results: one
+    /// statement or several (a migration's file, BEGIN, LISTEN...).
+    public func executeScript(_ sql: String) throws(PostgresError) {
         let handle = try liveHandle(sql)
         _ = try check(PQexec(handle, sql), sql: sql)
     }
@@ -104,7 +109,7 @@ public final class PostgresSession {
     /// Ends a transaction a lease or a failed body left open, so that the next user starts clean.
     func rollbackIfOpen() {
         guard let handle, PQstatus(handle) == CONNECTION_OK, PQtransactionStatus(handle) != PQTRANS_IDLE else { return }
-        try? command("ROLLBACK")
+        try? executeScript("ROLLBACK")
     }
 
     /// Reads what the server sent meanwhile without waiting; false when that shows the connection
@@ -122,13 +127,7 @@ public final class PostgresSession {
     /// Opens the connection; the URI's options (sslmode, sslrootcert, connect_timeout...) go to
     /// libpq as they are and win over the defaults set here.
     func open(_ uri: String) throws(PostgresError) {
-        var parseError: UnsafeMutablePointer<CChar>?
-        guard let options = PQconninfoParse(uri, &parseError) else {
-            let message = parseError.map { String(cString: $0) } ?? "out of memory"
-            PQfreemem(parseError)
-            throw PostgresError(kind: .configuration, message: "invalid connection URI: \(trimmed(message))")
-        }
-        PQconninfoFree(options)
+        try Self.validate(uri: uri)
         var keywords = CStrings()
         var values = CStrings()
         let settings = [
@@ -158,6 +157,17 @@ public final class PostgresSession {
         }
         PQsetNoticeProcessor(connection, handoff_pq_ignore_notice, nil)
         handle = connection
+    }
+
+    /// Throws `.configuration` when libpq cannot parse `uri` (a malformed URI, an unknown option).
+    static func validate(uri: String) throws(PostgresError) {
+        var parseError: UnsafeMutablePointer<CChar>?
+        guard let options = PQconninfoParse(uri, &parseError) else {
+            let message = parseError.map { String(cString: $0) } ?? "out of memory"
+            PQfreemem(parseError)
+            throw PostgresError(kind: .configuration, message: "invalid connection URI: \(trimmed(message))")
+        }
+        PQconninfoFree(options)
     }
 
     /// Closes the connection; later calls throw `.unavailable`.
@@ -266,6 +276,25 @@ public final class PostgresSession {
         }
     }
 
+}
+
+/// How a transaction begins.
+public enum PostgresTransactionMode: Sendable {
+    /// READ COMMITTED, the server's default: each statement sees what committed before it.
+    case readWrite
+    /// REPEATABLE READ, READ ONLY: every statement sees the snapshot the first one took.
+    case readOnlySnapshot
+    /// SERIALIZABLE: the outcome is that of some one-at-a-time order of the transactions, or the
+    /// server refuses one with 40001 (run it again).
+    case serializable
+
+    var begin: String {
+        switch self {
+        case .readWrite: "BEGIN"
+        case .readOnlySnapshot: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+        case .serializable: "BEGIN ISOLATION LEVEL SERIALIZABLE"
+        }
+    }
 }
 
 /// libpq's messages end with a newline.

@@ -47,15 +47,28 @@ final class LogSync: Sendable {
     var failure: StorageError? { state.withLock { $0.failure } }
 
     /// After a successful COMMIT of `jobs` (on the writer queue): finishes them once the log is
-    /// flushed.
-    func finishWhenDurable(_ jobs: [any WriteJob]) {
-        let startFlushing = state.withLock { state -> Bool in
-            state.waiting += jobs
-            if state.flushing { return false }
-            state.flushing = true
-            return true
+    /// flushed. A group whose COMMIT wrote nothing to the log (`wroteLog` false: it only read, or
+    /// found nothing to change) has nothing of its own to flush, but what it read may have been
+    /// committed by a group whose flush is still to come: it finishes at once only when no flush is
+    /// under way or waiting (every earlier group is durable), and otherwise waits like the others.
+    func finishWhenDurable(_ jobs: [any WriteJob], wroteLog: Bool) {
+        enum Next {
+            case finish(StorageError?)
+            case wait
+            case flush
         }
-        if startFlushing { queue.async { self.flushWaiting() } }
+        let next = state.withLock { state -> Next in
+            if !wroteLog, !state.flushing { return .finish(state.failure) }
+            state.waiting += jobs
+            if state.flushing { return .wait }
+            state.flushing = true
+            return .flush
+        }
+        switch next {
+        case .finish(let failure): for job in jobs { job.finish(commitError: failure) }
+        case .wait: break
+        case .flush: queue.async { self.flushWaiting() }
+        }
     }
 
     /// Flushes the log now, on the calling thread's behalf (migrations, command-line tools).
@@ -64,16 +77,24 @@ final class LogSync: Sendable {
     }
 
     private func flushWaiting() {
-        while true {
-            let jobs = state.withLock { state -> [any WriteJob] in
-                let jobs = state.waiting
-                state.waiting = []
-                if jobs.isEmpty { state.flushing = false }
-                return jobs
-            }
-            if jobs.isEmpty { return }
+        var jobs = takeWaiting()
+        while !jobs.isEmpty {
             let failure = flushLog()
+            // Taken before these jobs finish, so that `flushing` is false as soon as every group
+            // handed over is durable: what their callers write next then finds no flush pending.
+            let next = takeWaiting()
             for job in jobs { job.finish(commitError: failure) }
+            jobs = next
+        }
+    }
+
+    /// The groups waiting for a flush; when there are none, flushing ends.
+    private func takeWaiting() -> [any WriteJob] {
+        state.withLock { state in
+            let jobs = state.waiting
+            state.waiting = []
+            if jobs.isEmpty { state.flushing = false }
+            return jobs
         }
     }
 

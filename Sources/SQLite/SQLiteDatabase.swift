@@ -23,6 +23,8 @@ public final class SQLiteDatabase: Database {
     private let nextReader = Atomic<Int>(0)
     private let pending = Mutex(PendingWrites())
     private let checkpointer: Checkpointer
+    /// Whether the writer's last COMMIT wrote to the log.
+    private let writerCommits: WriterCommits
     /// Flushes the log after commits at `synchronous: .full`; nil at `.normal`.
     private let logSync: LogSync?
     /// Most writes run in one group commit.
@@ -61,7 +63,12 @@ public final class SQLiteDatabase: Database {
         self.logSync = logSync
         writer = ConnectionBox(try SQLiteConnection(path: path, synchronous: synchronous))
         let checkpointer = Checkpointer(try SQLiteConnection(path: path, synchronous: synchronous))
-        writer.connection.onCommittedToLog { frames in checkpointer.logGrew(to: frames) }
+        let writerCommits = WriterCommits()
+        writer.connection.onCommittedToLog { frames in
+            writerCommits.wroteLog = true
+            checkpointer.logGrew(to: frames)
+        }
+        self.writerCommits = writerCommits
         self.checkpointer = checkpointer
         self.readers = try (0..<max(1, readers)).map { index in
             (
@@ -155,6 +162,7 @@ public final class SQLiteDatabase: Database {
             return
         }
         for job in batch { job.run(on: connection) }
+        writerCommits.wroteLog = false
         var commitError: (any Error)?
         do {
             try connection.prepare("COMMIT").execute()
@@ -163,7 +171,7 @@ public final class SQLiteDatabase: Database {
             if connection.isInTransaction { try? connection.execute("ROLLBACK") }
         }
         if commitError == nil, let logSync {
-            logSync.finishWhenDurable(batch)
+            logSync.finishWhenDurable(batch, wroteLog: writerCommits.wroteLog)
         } else {
             for job in batch { job.finish(commitError: commitError) }
         }
@@ -199,6 +207,12 @@ private final class Checkpointer: Sendable {
 
     /// Whether the writer should run a catch-up checkpoint now (clears the request).
     func takeCatchUp() -> Bool { catchUpDue.exchange(false, ordering: .relaxed) }
+}
+
+/// Set by the writer connection's commit hook when a COMMIT wrote frames to the log.
+// @unchecked Sendable: written and read only on the writer queue.
+private final class WriterCommits: @unchecked Sendable {
+    var wroteLog = false
 }
 
 /// A connection used by exactly one queue.

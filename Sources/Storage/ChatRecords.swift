@@ -1,3 +1,5 @@
+public import HandoffCore
+
 /// A visitor's browser session, found by the SHA-256 of its cookie token.
 public struct SessionRecord: Sendable, Equatable {
     public var id: String
@@ -45,19 +47,17 @@ public struct ConversationRecord: Sendable, Equatable {
     public var seq: Int64
     public var id: String
     public var contactID: String
-    /// `open`, `escalated` or `closed`.
-    public var state: String
+    public var state: ConversationState
     public var queue: String?
     public var escalationReason: String?
-    /// `web` or `sms`.
-    public var activeChannel: String
+    public var activeChannel: Channel
     public var createdAt: Int64
     public var updatedAt: Int64
     public var closedAt: Int64?
 
     public init(
-        seq: Int64 = 0, id: String, contactID: String, state: String, queue: String? = nil,
-        escalationReason: String? = nil, activeChannel: String = "web", createdAt: Int64, updatedAt: Int64,
+        seq: Int64 = 0, id: String, contactID: String, state: ConversationState, queue: String? = nil,
+        escalationReason: String? = nil, activeChannel: Channel = .web, createdAt: Int64, updatedAt: Int64,
         closedAt: Int64? = nil
     ) {
         self.seq = seq
@@ -78,9 +78,9 @@ public struct MessageRecord: Sendable, Equatable {
     public var seq: Int64
     public var id: String
     public var conversationID: String
-    public var direction: String
-    public var channel: String
-    public var author: String
+    public var direction: Direction
+    public var channel: Channel
+    public var author: Author
     public var body: String
     public var status: String
     public var segments: Int?
@@ -95,7 +95,7 @@ public struct MessageRecord: Sendable, Equatable {
     public var updatedAt: Int64
 
     public init(
-        seq: Int64 = 0, id: String, conversationID: String, direction: String, channel: String, author: String,
+        seq: Int64 = 0, id: String, conversationID: String, direction: Direction, channel: Channel, author: Author,
         body: String, status: String, segments: Int? = nil, providerMessageID: String? = nil, errorCode: Int? = nil,
         toE164: String? = nil, media: String? = nil, createdAt: Int64, updatedAt: Int64
     ) {

@@ -1,4 +1,5 @@
 public import DatabaseDriver
+public import HandoffCore
 
 /// The SQL of the web chat: contacts, sessions, conversations, messages and their event log.
 ///
@@ -99,7 +100,7 @@ public struct ChatRepository {
 
     /// Conversations after cursor `afterSeq`, oldest first, optionally filtered.
     public func conversations(
-        state: String?, queue: String?, afterSeq: Int64, limit: Int
+        state: ConversationState?, queue: String?, afterSeq: Int64, limit: Int
     ) throws(StorageError) -> [ConversationRecord] {
         try connection.query(
             """
@@ -108,7 +109,8 @@ public struct ChatRepository {
             ORDER BY seq LIMIT ?
             """,
             [
-                .integer(afterSeq), .optionalText(state), .optionalText(state), .optionalText(queue),
+                .integer(afterSeq), .optionalText(state?.rawValue), .optionalText(state?.rawValue),
+                .optionalText(queue),
                 .optionalText(queue), .int(limit),
             ]
         ).map(Self.conversation)
@@ -188,7 +190,7 @@ public struct ChatRepository {
     /// `afterSeq`), newest first: what routing and summaries need, read backwards through the
     /// conversation's index however long its history.
     public func latestMessages(
-        conversationID: String, authors: [String], channel: String? = nil, afterSeq: Int64 = 0, limit: Int
+        conversationID: String, authors: [Author], channel: Channel? = nil, afterSeq: Int64 = 0, limit: Int
     ) throws(StorageError) -> [MessageRecord] {
         let placeholders = Array(repeating: "?", count: authors.count).joined(separator: ", ")
         return try connection.query(
@@ -199,13 +201,13 @@ public struct ChatRepository {
             ORDER BY seq DESC LIMIT ?
             """,
             [.text(conversationID), .integer(afterSeq)] + authors.map { .text($0) }
-                + [.optionalText(channel), .optionalText(channel), .int(limit)]
+                + [.optionalText(channel?.rawValue), .optionalText(channel?.rawValue), .int(limit)]
         ).map(Self.message)
     }
 
     /// The body of `author`'s last message before cursor `beforeSeq` in the conversation, if any:
     /// one column of one row, for the check every customer message goes through.
-    public func previousBody(conversationID: String, author: String, beforeSeq: Int64) throws(StorageError) -> String? {
+    public func previousBody(conversationID: String, author: Author, beforeSeq: Int64) throws(StorageError) -> String? {
         try connection.queryOne(
             """
             SELECT body FROM messages WHERE conversation_id = ? AND seq < ? AND author = ?

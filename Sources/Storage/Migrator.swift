@@ -89,6 +89,18 @@ public struct Migrator: Sendable {
             CREATE TABLE IF NOT EXISTS schema_migrations (
                 version INTEGER PRIMARY KEY, name TEXT NOT NULL, checksum TEXT NOT NULL, applied_at TEXT NOT NULL)
             """)
+        return try unapplied(connection)
+    }
+
+    /// True when every migration is applied and none changed: the database is ready. Creates
+    /// nothing, so it runs in a read-only transaction (a database without schema_migrations is
+    /// not ready).
+    public func isUpToDate(_ connection: any Connection) -> Bool {
+        (try? unapplied(connection).isEmpty) ?? false
+    }
+
+    /// `pending` once schema_migrations exists.
+    private func unapplied(_ connection: any Connection) throws -> [Migration] {
         let applied = try connection.query("SELECT version, name, checksum FROM schema_migrations ORDER BY version")
         let byVersion = Dictionary(uniqueKeysWithValues: migrations.map { ($0.version, $0) })
         var appliedVersions: Set<Int> = []
@@ -112,11 +124,6 @@ public struct Migrator: Sendable {
             }
         }
         return migrations.filter { !appliedVersions.contains($0.version) }
-    }
-
-    /// True when every migration is applied and none changed: the database is ready.
-    public func isUpToDate(_ connection: any Connection) -> Bool {
-        (try? pending(connection).isEmpty) ?? false
     }
 }
 

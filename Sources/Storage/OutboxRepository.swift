@@ -1,15 +1,14 @@
 public import DatabaseDriver
+public import HandoffCore
 
 /// One row of the transactional outbox: work that must follow a committed change.
 public struct OutboxItem: Sendable, Equatable {
     public var id: Int64
-    /// `sms` or `webhook`.
-    public var kind: String
+    public var kind: OutboxKind
     /// The work's JSON description.
     public var payload: String
     public var messageID: String?
-    /// `pending`, `sending`, `done`, `dead` or `discarded`.
-    public var state: String
+    public var state: OutboxState
     public var attempts: Int
     public var nextAttemptAt: Int64
     public var lastError: String?
@@ -29,7 +28,7 @@ public struct OutboxRepository {
     /// Adds work due at `now`, recording the request that queued it; returns its id.
     @discardableResult
     public func enqueue(
-        kind: String, payload: String, messageID: String?, priority: Int = 0, requestID: String?, now: Int64
+        kind: OutboxKind, payload: String, messageID: String?, priority: Int = 0, requestID: String?, now: Int64
     ) throws(StorageError) -> Int64 {
         try connection.queryValue(
             """
@@ -45,7 +44,7 @@ public struct OutboxRepository {
 
     /// Marks up to `limit` due rows of `kind` as `sending` and returns them: replies (priority 0)
     /// before proactive sends, then oldest first.
-    public func claimDue(kind: String, now: Int64, limit: Int) throws(StorageError) -> [OutboxItem] {
+    public func claimDue(kind: OutboxKind, now: Int64, limit: Int) throws(StorageError) -> [OutboxItem] {
         let rows = try connection.query(
             """
             SELECT * FROM outbox WHERE state = 'pending' AND kind = ? AND next_attempt_at <= ?
@@ -60,14 +59,14 @@ public struct OutboxRepository {
         }
         return rows.map {
             var claimed = $0
-            claimed.state = "sending"
+            claimed.state = .sending
             claimed.attempts += 1
             return claimed
         }
     }
 
     /// The earliest time a pending row of `kind` falls due, if any.
-    public func nextDueTime(kind: String) throws(StorageError) -> Int64? {
+    public func nextDueTime(kind: OutboxKind) throws(StorageError) -> Int64? {
         try connection.queryValue(
             "SELECT min(next_attempt_at) AS due FROM outbox WHERE state = 'pending' AND kind = ?", [.text(kind)],
             column: "due")
@@ -113,7 +112,9 @@ public struct OutboxRepository {
     }
 
     /// Rows in `state` (every state when nil) of `kind` (every kind when nil), by id, after `afterID`.
-    public func list(state: String?, kind: String?, afterID: Int64, limit: Int) throws(StorageError) -> [OutboxItem] {
+    public func list(state: OutboxState?, kind: OutboxKind?, afterID: Int64, limit: Int) throws(StorageError)
+        -> [OutboxItem]
+    {
         try connection.query(
             """
             SELECT * FROM outbox
@@ -121,8 +122,8 @@ public struct OutboxRepository {
             ORDER BY id LIMIT ?
             """,
             [
-                .integer(afterID), .optionalText(state), .optionalText(state), .optionalText(kind),
-                .optionalText(kind), .int(limit),
+                .integer(afterID), .optionalText(state?.rawValue), .optionalText(state?.rawValue),
+                .optionalText(kind?.rawValue), .optionalText(kind?.rawValue), .int(limit),
             ]
         ).map(Self.item)
     }
@@ -166,22 +167,22 @@ public struct OutboxRepository {
     /// kind of `kinds` (each is listed, zero when empty; the caller knows which kinds exist). Reads
     /// only unfinished rows, through the index.
     public func gauges(
-        kinds: [String]
-    ) throws(StorageError) -> [(kind: String, depth: Int, dead: Int, oldestPendingAt: Int64?)] {
+        kinds: [OutboxKind]
+    ) throws(StorageError) -> [(kind: OutboxKind, depth: Int, dead: Int, oldestPendingAt: Int64?)] {
         let rows = try connection.query(
             """
             SELECT kind, state, count(*) AS n, min(created_at) AS oldest FROM outbox
             WHERE state IN ('pending', 'sending', 'dead') GROUP BY kind, state
             """)
-        var counts: [String: [String: (count: Int, oldest: Int64)]] = [:]
+        var counts: [OutboxKind: [OutboxState: (count: Int, oldest: Int64)]] = [:]
         for row in rows {
-            let (kind, state): (String, String) = try (row.get("kind"), row.get("state"))
+            let (kind, state): (OutboxKind, OutboxState) = try (row.get("kind"), row.get("state"))
             counts[kind, default: [:]][state] = try (row.get("n"), row.get("oldest"))
         }
         return kinds.map { kind in
             let ofKind = counts[kind] ?? [:]
-            func count(_ state: String) -> Int { ofKind[state]?.count ?? 0 }
-            return (kind, count("pending") + count("sending"), count("dead"), ofKind["pending"]?.oldest)
+            func count(_ state: OutboxState) -> Int { ofKind[state]?.count ?? 0 }
+            return (kind, count(.pending) + count(.sending), count(.dead), ofKind[.pending]?.oldest)
         }
     }
 

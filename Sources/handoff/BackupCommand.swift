@@ -5,7 +5,8 @@ import HandoffService
 struct BackupCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "backup",
-        abstract: "Copy the database to FILE with SQLite's online backup API, while the daemon serves."
+        abstract:
+            "Copy the database to FILE with SQLite's online backup API, while the daemon serves (on PostgreSQL: use pg_dump, as it says)."
     )
 
     @OptionGroup var options: ConfigOptions

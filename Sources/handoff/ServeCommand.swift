@@ -2,8 +2,8 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import HandoffService
+import Lifecycle
 import Logging
-import Synchronization
 
 /// `handoff serve`: migrate, listen, and run until SIGTERM or SIGINT, then drain and exit 0.
 struct ServeCommand: AsyncParsableCommand {
@@ -21,25 +21,25 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = Logger(label: "handoff")
         for warning in loaded.warnings { logger.warning("configuration", metadata: ["warning": "\(warning)"]) }
         raiseOpenFileLimit(logger: logger)
+        let application = HandoffApplication(configuration: configuration, logger: logger)
         // SIGHUP is handled from before the first log line, so none is lost (or fatal) at start-up.
-        let running = Mutex<HandoffApplication?>(nil)
-        let reloads = ReloadSignal.install {
-            guard let application = running.withLock({ $0 }) else { return }
-            reload(application, logger: logger)
+        let reloads = ReloadSignal.install { reload(application, logger: logger) }
+        let shutdown = Trigger()
+        let terminations = TerminationSignal.install { signal in
+            logger.info("signal received", metadata: ["signal": "\(signal)"])
+            logger.info("draining", metadata: ["timeout_s": "\(configuration.drainTimeout.components.seconds)"])
+            shutdown.fire()
         }
-        let application: HandoffApplication
+        defer {
+            reloads.cancel()
+            for source in terminations { source.cancel() }
+        }
         do {
-            application = try await HandoffApplication(configuration: configuration, logger: logger)
-            running.withLock { $0 = application }
-            try await application.start()
+            try await application.run(until: shutdown)
         } catch {
-            logger.critical("cannot start", metadata: ["error": "\(error)"])
+            logger.critical("stopped on a failure", metadata: ["error": "\(error)"])
             throw ExitCode(1)
         }
-        let signal = await TerminationSignal.wait()
-        reloads.cancel()
-        logger.info("signal received", metadata: ["signal": "\(signal)"])
-        await application.shutdown()
     }
 
     /// SIGHUP: reads the configuration again the way start-up did; applies texts, keywords, limits
@@ -96,36 +96,17 @@ func raiseOpenFileLimit(logger: Logger) {
 
 private let openFilesResource = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
 
-/// Waits for SIGTERM or SIGINT (their default actions are disabled while waiting).
+/// Calls `handler` with the signal's name on each SIGTERM or SIGINT (whose default actions,
+/// exiting at once, are disabled). Keep the sources returned: they are the handlers.
 enum TerminationSignal {
-    static func wait() async -> String {
-        await withCheckedContinuation { continuation in
-            let queue = DispatchQueue(label: "handoff.signals")
-            let resumed = ResumeOnce(continuation)
-            for (number, name) in [(SIGTERM, "SIGTERM"), (SIGINT, "SIGINT")] {
-                signal(number, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-                source.setEventHandler { resumed.resume(name) }
-                source.resume()
-                resumed.keep(source)
-            }
-        }
-    }
-
-    /// Resumes the continuation for the first signal only, and keeps the sources alive.
-    // @unchecked Sendable: every member is touched only on the one serial signal queue
-    // (`keep` runs before any source is able to fire, on the caller's thread, then never again).
-    private final class ResumeOnce: @unchecked Sendable {
-        private var continuation: CheckedContinuation<String, Never>?
-        private var sources: [any DispatchSourceSignal] = []
-
-        init(_ continuation: CheckedContinuation<String, Never>) { self.continuation = continuation }
-
-        func keep(_ source: any DispatchSourceSignal) { sources.append(source) }
-
-        func resume(_ name: String) {
-            continuation?.resume(returning: name)
-            continuation = nil
+    static func install(_ handler: @escaping @Sendable (String) -> Void) -> [any DispatchSourceSignal] {
+        let queue = DispatchQueue(label: "handoff.signals")
+        return [(SIGTERM, "SIGTERM"), (SIGINT, "SIGINT")].map { number, name in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+            source.setEventHandler { handler(name) }
+            source.resume()
+            return source
         }
     }
 }

@@ -5,52 +5,8 @@ import Testing
 
 /// Live tests: a real server on an ephemeral loopback port, spoken to over TCP byte by byte.
 @Suite struct HTTPServerTests {
-    static func makeRouter() -> Router {
-        var router = Router()
-        router.get("/hello") { _ in HTTPResponse(contentType: "text/plain", body: Array("hello".utf8)) }
-        router.post("/echo") { request in
-            HTTPResponse(contentType: "application/octet-stream", body: request.body)
-        }
-        router.get("/items/{id}") { request in
-            HTTPResponse(contentType: "text/plain", body: Array("item \(request.pathParameters["id"] ?? "?")".utf8))
-        }
-        router.get("/slow") { _ in
-            try await Task.sleep(for: .milliseconds(300))
-            return HTTPResponse(contentType: "text/plain", body: Array("slow".utf8))
-        }
-        router.get("/fail") { _ in throw CancellationError() }
-        router.get("/stream") { _ in
-            HTTPResponse(
-                headers: ["Content-Type": "text/event-stream"],
-                body: .stream { writer in
-                    for index in 1...3 { try await writer.write(Array("data: \(index)\n\n".utf8)) }
-                })
-        }
-        return router
-    }
-
-    /// Runs `body` against a started server and shuts it down afterwards.
-    static func withServer(
-        _ configuration: HTTPServerConfiguration = HTTPServerConfiguration(port: 0),
-        responder: any HTTPResponder = makeRouter(),
-        onError: @escaping HTTPServer.ErrorHandler = { _, _ in },
-        _ body: (HTTPServer) async throws -> Void
-    ) async throws {
-        var configuration = configuration
-        configuration.port = 0
-        let server = HTTPServer(configuration: configuration, responder: responder, onError: onError)
-        try server.start()
-        do {
-            try await body(server)
-        } catch {
-            await server.shutdown(gracePeriod: .zero)
-            throw error
-        }
-        await server.shutdown(gracePeriod: .seconds(1))
-    }
-
     @Test func answersWithLengthDateAndServer() async throws {
-        try await Self.withServer { server in
+        try await TestServer.withServer { server in
             let client = try RawHTTPClient(port: server.port)
             try client.send("GET /hello HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
             let response = await client.readToEnd()
@@ -64,7 +20,7 @@ import Testing
     }
 
     @Test func listensOnIPv6Loopback() async throws {
-        try await Self.withServer(HTTPServerConfiguration(host: "::1")) { server in
+        try await TestServer.withServer(HTTPServerConfiguration(host: "::1")) { server in
             let client = try RawHTTPClient(port: server.port, ipv6: true)
             try client.send("GET /hello HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
             #expect(await client.readToEnd().hasPrefix("HTTP/1.1 200 OK"))
@@ -72,7 +28,7 @@ import Testing
     }
 
     @Test func answersPipelinedRequestsInOrder() async throws {
-        try await Self.withServer { server in
+        try await TestServer.withServer { server in
             let client = try RawHTTPClient(port: server.port)
             try client.send(
                 "GET /slow HTTP/1.1\r\nHost: t\r\n\r\nPOST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc"
@@ -87,7 +43,7 @@ import Testing
     }
 
     @Test func servesHeadWithoutABody() async throws {
-        try await Self.withServer { server in
+        try await TestServer.withServer { server in
             let client = try RawHTTPClient(port: server.port)
             try client.send(
                 "HEAD /hello HTTP/1.1\r\nHost: t\r\n\r\nGET /hello HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
@@ -99,7 +55,7 @@ import Testing
     }
 
     @Test func reportsUnknownPathsAndMethods() async throws {
-        try await Self.withServer { server in
+        try await TestServer.withServer { server in
             let client = try RawHTTPClient(port: server.port)
             try client.send(
                 "GET /nope HTTP/1.1\r\nHost: t\r\n\r\nDELETE /hello HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
@@ -112,7 +68,7 @@ import Testing
     }
 
     @Test func rejectsMalformedRequestsAndCloses() async throws {
-        try await Self.withServer { server in
+        try await TestServer.withServer { server in
             let client = try RawHTTPClient(port: server.port)
             try client.send(
                 "GET /hello HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nGET /hello HTTP/1.1\r\n"
@@ -126,7 +82,7 @@ import Testing
     }
 
     @Test func sendsContinueBeforeTheBody() async throws {
-        try await Self.withServer { server in
+        try await TestServer.withServer { server in
             let client = try RawHTTPClient(port: server.port)
             try client.send(
                 "POST /echo HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 4\r\nConnection: close\r\n\r\n"
@@ -140,7 +96,7 @@ import Testing
     }
 
     @Test func closesAfterAnHTTP10Response() async throws {
-        try await Self.withServer { server in
+        try await TestServer.withServer { server in
             let client = try RawHTTPClient(port: server.port)
             try client.send("GET /hello HTTP/1.0\r\n\r\n")
             let response = await client.readToEnd()
@@ -149,7 +105,7 @@ import Testing
     }
 
     @Test func streamsChunkedBodies() async throws {
-        try await Self.withServer { server in
+        try await TestServer.withServer { server in
             let client = try RawHTTPClient(port: server.port)
             try client.send("GET /stream HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
             let response = await client.readToEnd()
@@ -161,7 +117,7 @@ import Testing
 
     @Test func turnsUnexpectedErrorsInto500AndReportsThem() async throws {
         let reported = Mutex(0)
-        try await Self.withServer(onError: { _, _ in reported.withLock { $0 += 1 } }) { server in
+        try await TestServer.withServer(onError: { _, _ in reported.withLock { $0 += 1 } }) { server in
             let client = try RawHTTPClient(port: server.port)
             try client.send("GET /fail HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
             let response = await client.readToEnd()
@@ -172,7 +128,7 @@ import Testing
     }
 
     @Test func refusesConnectionsPastTheCap() async throws {
-        try await Self.withServer(HTTPServerConfiguration(maxConnections: 1)) { server in
+        try await TestServer.withServer(HTTPServerConfiguration(maxConnections: 1)) { server in
             let first = try RawHTTPClient(port: server.port)
             try first.send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
             _ = await first.read(until: "hello")
@@ -185,7 +141,7 @@ import Testing
 
     @Test func capsConnectionsPerAddressAndLeavesOtherAddressesServed() async throws {
         let configuration = HTTPServerConfiguration(maxConnections: 10, maxConnectionsPerAddress: 2)
-        try await Self.withServer(configuration) { server in
+        try await TestServer.withServer(configuration) { server in
             let held = try (0..<2).map { _ in try RawHTTPClient(port: server.port) }
             #expect(try await eventually(seconds: 5) { server.connectionCount == 2 })
             let third = try RawHTTPClient(port: server.port)
@@ -206,7 +162,7 @@ import Testing
 
     @Test func exemptAddressesAreNotCappedPerAddress() async throws {
         let configuration = HTTPServerConfiguration(maxConnectionsPerAddress: 1, isExemptPeer: { $0 == "127.0.0.1" })
-        try await Self.withServer(configuration) { server in
+        try await TestServer.withServer(configuration) { server in
             let clients = try (0..<3).map { _ in try RawHTTPClient(port: server.port) }
             for client in clients {
                 try client.send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
@@ -222,7 +178,7 @@ import Testing
 
     @Test func aBodyTrickledFasterThanTheInactivityTimeoutStillMeetsItsDeadline() async throws {
         let configuration = HTTPServerConfiguration(bodyTimeout: .seconds(5), bodyDeadline: .milliseconds(800))
-        try await Self.withServer(configuration) { server in
+        try await TestServer.withServer(configuration) { server in
             let client = try RawHTTPClient(port: server.port)
             try client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\n\r\n")
             let trickle = Task {
@@ -239,7 +195,7 @@ import Testing
 
     @Test func timesOutSlowHeadsWith408() async throws {
         let configuration = HTTPServerConfiguration(headerTimeout: .milliseconds(300))
-        try await Self.withServer(configuration) { server in
+        try await TestServer.withServer(configuration) { server in
             let client = try RawHTTPClient(port: server.port)
             try client.send("GET /hello HTTP/1.1\r\nHost: t\r\n")
             try await Task.sleep(for: .milliseconds(150))
@@ -251,7 +207,7 @@ import Testing
 
     @Test func closesIdleKeepAliveConnections() async throws {
         let configuration = HTTPServerConfiguration(idleTimeout: .seconds(1))
-        try await Self.withServer(configuration) { server in
+        try await TestServer.withServer(configuration) { server in
             let client = try RawHTTPClient(port: server.port)
             try client.send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
             _ = await client.read(until: "hello")
@@ -277,7 +233,7 @@ import Testing
                     }
                 })
         }
-        try await Self.withServer(responder: router) { server in
+        try await TestServer.withServer(responder: router) { server in
             let client = try RawHTTPClient(port: server.port)
             try client.send("GET /firehose HTTP/1.1\r\nHost: t\r\n\r\n")
             // Socket buffers fill first (a few MB on loopback); then the producer must stall.
@@ -300,7 +256,7 @@ import Testing
     @Test func drainsInFlightRequestsOnShutdown() async throws {
         let (started, handlerStarted) = AsyncStream<Void>.makeStream()
         let (released, releaseHandler) = AsyncStream<Void>.makeStream()
-        var router = Self.makeRouter()
+        var router = TestServer.makeRouter()
         router.get("/held") { _ in
             handlerStarted.yield()
             for await _ in released { break }
@@ -330,7 +286,7 @@ import Testing
 /// More live tests: uploads, limits, and an independent HTTP/1.1 implementation reading our bytes.
 @Suite struct HTTPServerFramingTests {
     @Test func acceptsChunkedUploads() async throws {
-        try await HTTPServerTests.withServer { server in
+        try await TestServer.withServer { server in
             let client = try RawHTTPClient(port: server.port)
             try client.send("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n")
             try client.send("4\r\nwiki\r\n5\r\npedia\r\n")
@@ -344,7 +300,7 @@ import Testing
 
     @Test func refusesOversizedBodiesWith413() async throws {
         let configuration = HTTPServerConfiguration(parserLimits: HTTPParserLimits(maxBodyBytes: 1024))
-        try await HTTPServerTests.withServer(configuration) { server in
+        try await TestServer.withServer(configuration) { server in
             let client = try RawHTTPClient(port: server.port)
             try client.send(
                 "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5000\r\n\r\n" + String(repeating: "x", count: 5000))
@@ -375,7 +331,7 @@ import Testing
 
     @Test(.enabled(if: PythonOracle.isAvailable, "needs HANDOFF_TEST_PYTHON with h11 (make test sets it)"))
     func h11ParsesEveryResponseShape() async throws {
-        try await HTTPServerTests.withServer { server in
+        try await TestServer.withServer { server in
             let input = OracleInput(
                 port: server.port,
                 requests: [

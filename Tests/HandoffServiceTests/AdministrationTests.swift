@@ -18,11 +18,13 @@ import Testing
     static let admin = [("Authorization", "Bearer \(adminKey)"), ("Content-Type", "application/json")]
 
     static func withAdminApp(
+        _ mode: TestApplication.Mode,
         _ adjust: (inout Configuration) -> Void = { _ in },
         _ body: (HandoffApplication, HTTPTestClient, GatewaySimulator) async throws -> Void
     ) async throws {
         try await withoutActuallyEscaping(adjust) { adjust in
-            try await SMSDeliveryTests.withApp(
+            try await TestApplication.run(
+                mode,
                 {
                     $0.adminAPIKeys = [adminKey]
                     adjust(&$0)
@@ -31,9 +33,9 @@ import Testing
     }
 
     @Test func onlyAdminKeysOpenTheAdminAPIAndGuessingIsCut() async throws {
-        try await Self.withAdminApp { _, client, _ in
+        try await Self.withAdminApp(.inProcess) { _, client, _ in
             #expect(try await client.request("GET", "/v1/admin/outbox").status == 401)
-            let agent = try await client.request("GET", "/v1/admin/outbox", headers: RoutingTests.auth)
+            let agent = try await client.request("GET", "/v1/admin/outbox", headers: API.agent)
             #expect(agent.status == 401, "a bot/agent key is not an admin key")
             #expect(try await client.request("GET", "/v1/admin/outbox", headers: Self.admin).status == 200)
             var statuses: [Int] = []
@@ -52,11 +54,11 @@ import Testing
     }
 
     @Test func exportsThenErasesButKeepsTheLedgerAndTheStop() async throws {
-        try await Self.withAdminApp { application, client, simulator in
+        try await Self.withAdminApp(.live) { application, client, simulator in
             let phone = "+14155550157"
-            let (cookie, _) = try await InboundSMSTests.activeSession(phone, client, simulator)
-            _ = try await simulator.reply(from: phone, to: InboundSMSTests.sender, body: "My address is 1 Main St")
-            _ = try await simulator.reply(from: phone, to: InboundSMSTests.sender, body: "STOP")
+            let (cookie, _) = try await API.activeSession(phone, client, simulator)
+            _ = try await simulator.reply(from: phone, to: API.sender, body: "My address is 1 Main St")
+            _ = try await simulator.reply(from: phone, to: API.sender, body: "STOP")
 
             let export = try await client.request("GET", "/v1/admin/contacts/%2B14155550157", headers: Self.admin)
             #expect(export.status == 200)
@@ -100,7 +102,7 @@ import Testing
     }
 
     @Test func suppressionsAreAddedAndLiftedWithAReasonAndAudited() async throws {
-        try await Self.withAdminApp { _, client, _ in
+        try await Self.withAdminApp(.inProcess) { _, client, _ in
             let body = #"{"phone":"(415) 555-0199","reason":"asked by phone not to be texted"}"#
             let added = try await client.request("POST", "/v1/admin/suppressions", headers: Self.admin, body: body)
             #expect(added.status == 201)
@@ -133,11 +135,14 @@ import Testing
 
     @Test func deadLettersAreListedReplayedAndDiscarded() async throws {
         let closedPort = RefusingLoopbackPort()
-        try await Self.withAdminApp({
-            $0.eventWebhookURL = "http://127.0.0.1:\(closedPort.port)/hooks"
-            $0.outboxMaxAttempts = 1
-        }) { _, client, _ in
-            let (cookie, _) = try await ChatAPITests.startSession(client)
+        try await Self.withAdminApp(
+            .inProcess,
+            {
+                $0.eventWebhookURL = "http://127.0.0.1:\(closedPort.port)/hooks"
+                $0.outboxMaxAttempts = 1
+            }
+        ) { _, client, _ in
+            let (cookie, _) = try await API.startSession(client)
             let posted = try await client.request(
                 "POST", "/v1/messages", headers: [("Cookie", cookie), ("Content-Type", "application/json")],
                 body: #"{"body":"hello"}"#)

@@ -8,20 +8,15 @@ import Testing
 
 /// What reaches the server from browsers and through proxies (issue 15, sections 3 and 5): field
 /// limits, session creation per address, wrong API keys, trusted proxies, exact CORS origins,
-/// unknown programs, the `__Host-` cookie and JSON content types; each on a live server.
+/// unknown programs, the `__Host-` cookie and JSON content types; on a live server where the
+/// client's address, headers or cookies as sent matter, else in process.
 @Suite struct BrowserAndProxyTests {
-    static let json = [("Content-Type", "application/json")]
-
-    static func errorCode(_ response: HTTPTestClient.Response) -> String? {
-        (response.json?["error"] as? [String: Any])?["code"] as? String
-    }
-
     static func errorField(_ response: HTTPTestClient.Response) -> String? {
         (response.json?["error"] as? [String: Any])?["field"] as? String
     }
 
     @Test func sessionDetailsHaveLimitsAndThePageIsAnHTTPURL() async throws {
-        try await ChatAPITests.withApp { client in
+        try await TestApplication.inProcess { _, client, _ in
             let long = { (count: Int) in String(repeating: "a", count: count) }
             let cases: [(String, String, String)] = [
                 (#"{"page_url":"https://shop.example/\#(long(100_000))"}"#, "page_url", "too_long"),
@@ -33,19 +28,19 @@ import Testing
                 (#"{"display_name":"\#(long(101))"}"#, "display_name", "too_long"),
             ]
             for (body, field, code) in cases {
-                let response = try await client.request("POST", "/v1/sessions", headers: Self.json, body: body)
+                let response = try await client.request("POST", "/v1/sessions", headers: API.jsonContent, body: body)
                 #expect(response.status == 422, "\(body.prefix(80))")
-                #expect(Self.errorField(response) == field && Self.errorCode(response) == code, "\(body.prefix(80))")
+                #expect(Self.errorField(response) == field && API.errorCode(response) == code, "\(body.prefix(80))")
                 #expect(response.header("Set-Cookie") == nil, "no session was started")
             }
             let fine = try await client.request(
-                "POST", "/v1/sessions", headers: Self.json,
+                "POST", "/v1/sessions", headers: API.jsonContent,
                 body:
                     #"{"page_url":"HTTPS://shop.example:8443/p?utm_source=x#top","locale":"en-US","timezone":"America/Los_Angeles","display_name":"\#(long(100))"}"#
             )
             #expect(fine.status == 201)
             let cookie = try #require(fine.header("Set-Cookie")?.split(separator: ";").first.map(String.init))
-            let headers = [("Cookie", cookie)] + Self.json
+            let headers = [("Cookie", cookie)] + API.jsonContent
             let handoffCases: [(String, String, String)] = [
                 ("/v1/handoff", #"{"phone":"\#(String(repeating: "1", count: 65))","consent":true}"#, "phone"),
                 ("/v1/handoff/verify", #"{"code":"\#(String(repeating: "1", count: 33))"}"#, "code"),
@@ -57,18 +52,18 @@ import Testing
             let conversationID = try #require(fine.json?["conversation_id"] as? String)
             for body in [#"{"reason":"\#(long(501))"}"#, #"{"queue":"\#(long(65))"}"#] {
                 let response = try await client.request(
-                    "POST", "/v1/conversations/\(conversationID)/escalate", headers: RoutingTests.auth, body: body)
-                #expect(response.status == 422 && Self.errorCode(response) == "too_long", "\(body.prefix(30))")
+                    "POST", "/v1/conversations/\(conversationID)/escalate", headers: API.agent, body: body)
+                #expect(response.status == 422 && API.errorCode(response) == "too_long", "\(body.prefix(30))")
             }
         }
     }
 
     @Test func theLedgerRecordsTheForwardedClientAndCutsLongHeaders() async throws {
-        let proxies = try Self.proxies(["127.0.0.1"])
-        try await SMSDeliveryTests.withApp({ $0.trustedProxies = proxies }) { _, client, _ in
+        let proxies = try TestApplication.trustedProxies(["127.0.0.1"])
+        try await TestApplication.live({ $0.trustedProxies = proxies }) { _, client, _ in
             let forwarded = [("X-Forwarded-For", "198.51.100.23")]
             let session = try await client.request(
-                "POST", "/v1/sessions", headers: Self.json + forwarded,
+                "POST", "/v1/sessions", headers: API.jsonContent + forwarded,
                 body: #"{"page_url":"https://shop.example/cart"}"#)
             let cookie = try #require(session.header("Set-Cookie")?.split(separator: ";").first.map(String.init))
             let started = try await client.request(
@@ -76,11 +71,11 @@ import Testing
                 headers: [
                     ("Cookie", cookie), ("User-Agent", String(repeating: "u", count: 4000)),
                     ("Accept-Language", "en-US," + String(repeating: "x", count: 1000)),
-                ] + Self.json + forwarded,
+                ] + API.jsonContent + forwarded,
                 body: #"{"phone":"+14155550161","consent":true}"#)
             #expect(started.status == 202)
             let ledger = try await client.request(
-                "GET", "/v1/contacts/%2B14155550161/consents", headers: RoutingTests.auth)
+                "GET", "/v1/contacts/%2B14155550161/consents", headers: API.agent)
             let entry = try #require((ledger.json?["consents"] as? [[String: Any]])?.first)
             #expect(entry["ip_address"] as? String == "198.51.100.23")
             #expect((entry["user_agent"] as? String)?.count == FieldLimits.userAgent)
@@ -90,11 +85,11 @@ import Testing
     }
 
     @Test func sessionCreationIsRateLimitedPerClientAddress() async throws {
-        let proxies = try Self.proxies(["127.0.0.0/8"])
-        try await ChatAPITests.withApp({
+        let proxies = try TestApplication.trustedProxies(["127.0.0.0/8"])
+        try await TestApplication.live({
             $0.sessionsPerMinutePerIP = 3
             $0.trustedProxies = proxies
-        }) { client in
+        }) { _, client, _ in
             var cookies: [String] = []
             for _ in 0..<3 {
                 let response = try await client.request("POST", "/v1/sessions")
@@ -103,7 +98,7 @@ import Testing
                     try #require(response.header("Set-Cookie")?.split(separator: ";").first.map(String.init)))
             }
             let refused = try await client.request("POST", "/v1/sessions")
-            #expect(refused.status == 429 && Self.errorCode(refused) == "rate_limited")
+            #expect(refused.status == 429 && API.errorCode(refused) == "rate_limited")
             #expect(Int(refused.header("Retry-After") ?? "") ?? 0 >= 1)
             #expect(refused.header("Set-Cookie") == nil)
             let resumed = try await client.request("POST", "/v1/sessions", headers: [("Cookie", cookies[0])])
@@ -115,7 +110,7 @@ import Testing
     }
 
     @Test func aRightKeyWorksFromAnAddressThatGuessed() async throws {
-        try await ChatAPITests.withApp { client in
+        try await TestApplication.inProcess { _, client, _ in
             for attempt in 0..<21 {
                 _ = try await client.request(
                     "GET", "/v1/conversations", headers: [("Authorization", "Bearer guess-\(attempt)-0000000000")])
@@ -125,14 +120,14 @@ import Testing
             #expect(wrong.status == 429)
             let missing = try await client.request("GET", "/v1/conversations")
             #expect(missing.status == 429, "no key while locked out is refused as well")
-            let right = try await client.request("GET", "/v1/conversations", headers: RoutingTests.auth)
+            let right = try await client.request("GET", "/v1/conversations", headers: API.agent)
             #expect(right.status == 200, "a guesser on the same address does not lock the integration out")
         }
     }
 
     @Test func trustedProxiesNameTheClientAndOthersAreNotBelieved() async throws {
-        let proxies = try Self.proxies(["10.0.0.0/8", "127.0.0.1"])
-        try await ChatAPITests.withApp({ $0.trustedProxies = proxies }) { (client) async throws in
+        let proxies = try TestApplication.trustedProxies(["10.0.0.0/8", "127.0.0.1"])
+        try await TestApplication.live({ $0.trustedProxies = proxies }) { (_, client, _) async throws in
             for _ in 0..<20 { #expect(try await Self.guess(client, "198.51.100.7").status == 401) }
             #expect(try await Self.guess(client, "198.51.100.7").status == 429)
             #expect(try await Self.guess(client, "198.51.100.8").status == 401, "another client, its own budget")
@@ -141,7 +136,7 @@ import Testing
             #expect(try await Self.guess(client, "198.51.100.7, 10.1.2.3").status == 429, "through a second proxy")
             #expect(try await Self.guess(client, "not-an-address").status == 401)
         }
-        try await ChatAPITests.withApp { client in
+        try await TestApplication.live { _, client, _ in
             for index in 0..<20 { _ = try await Self.guess(client, "198.51.100.\(index)") }
             let ignored = try await Self.guess(client, "198.51.100.99")
             #expect(ignored.status == 429, "without trusted proxies the header is ignored")
@@ -149,7 +144,7 @@ import Testing
     }
 
     @Test func trustedProxySettingsParseAddressesAndBlocks() throws {
-        let proxies = try Self.proxies(["10.0.0.0/8", "2001:db8::/32", "192.0.2.1"])
+        let proxies = try TestApplication.trustedProxies(["10.0.0.0/8", "2001:db8::/32", "192.0.2.1"])
         #expect(proxies.description == "10.0.0.0/8,2001:db8::/32,192.0.2.1")
         #expect(proxies.contains(IPAddress(parsing: "10.200.3.4")!))
         #expect(proxies.contains(IPAddress(parsing: "::ffff:10.0.0.1")!), "IPv4-mapped IPv6 is IPv4")
@@ -167,11 +162,11 @@ import Testing
     }
 
     @Test func originsMatchTheConfiguredListExactly() async throws {
-        try await ChatAPITests.withApp({ $0.publicURL = "https://chat.example.com" }) { client in
-            let (cookie, _) = try await ChatAPITests.startSession(client)
+        try await TestApplication.live({ $0.publicURL = "https://chat.example.com" }) { _, client, _ in
+            let (cookie, _) = try await API.startSession(client)
             let post = { (origin: String) in
                 try await client.request(
-                    "POST", "/v1/messages", headers: [("Cookie", cookie), ("Origin", origin)] + Self.json,
+                    "POST", "/v1/messages", headers: [("Cookie", cookie), ("Origin", origin)] + API.jsonContent,
                     body: #"{"body":"hello"}"#)
             }
             for origin in [
@@ -182,13 +177,13 @@ import Testing
                 #expect(response.status == 403, "\(origin)")
                 #expect(response.header("Access-Control-Allow-Origin") == nil, "\(origin)")
             }
-            for origin in [ChatAPITests.origin, "https://chat.example.com"] {
+            for origin in [TestApplication.origin, "https://chat.example.com"] {
                 let response = try await post(origin)
                 #expect(response.status == 201, "\(origin)")
                 #expect(response.header("Access-Control-Allow-Origin") == origin)
             }
         }
-        try await ChatAPITests.withApp({ $0.widgetOrigins = ["https://shop.example:443"] }) { client in
+        try await TestApplication.live({ $0.widgetOrigins = ["https://shop.example:443"] }) { _, client, _ in
             let response = try await client.request(
                 "POST", "/v1/sessions", headers: [("Origin", "https://shop.example")])
             #expect(response.status == 201, "a default port is what browsers leave out")
@@ -196,16 +191,16 @@ import Testing
     }
 
     @Test func unknownProgramsAreRefusedBeforeAnythingIsRecorded() async throws {
-        try await SMSDeliveryTests.withApp { _, client, simulator in
-            let (cookie, _) = try await ChatAPITests.startSession(client)
-            let headers = [("Cookie", cookie)] + Self.json
+        try await TestApplication.inProcess { _, client, simulator in
+            let (cookie, _) = try await API.startSession(client)
+            let headers = [("Cookie", cookie)] + API.jsonContent
             let unknown = try await client.request(
                 "POST", "/v1/handoff", headers: headers,
                 body: #"{"phone":"+14155550162","consent":true,"program":"marketing_blast"}"#)
             #expect(unknown.status == 422)
-            #expect(Self.errorCode(unknown) == "unknown_program" && Self.errorField(unknown) == "program")
+            #expect(API.errorCode(unknown) == "unknown_program" && Self.errorField(unknown) == "program")
             let ledger = try await client.request(
-                "GET", "/v1/contacts/%2B14155550162/consents", headers: RoutingTests.auth)
+                "GET", "/v1/contacts/%2B14155550162/consents", headers: API.agent)
             #expect((ledger.json?["consents"] as? [[String: Any]])?.isEmpty == true)
             #expect(simulator.inbox(of: "+14155550162").isEmpty)
             let chat = try await client.request(
@@ -216,7 +211,7 @@ import Testing
     }
 
     @Test func aSecureCookieIsHostPrefixedAndAValidOneWins() async throws {
-        try await ChatAPITests.withApp({ $0.cookieSecure = true }) { client in
+        try await TestApplication.live({ $0.cookieSecure = true }) { _, client, _ in
             let started = try await client.request("POST", "/v1/sessions")
             let setCookie = try #require(started.header("Set-Cookie"))
             #expect(setCookie.hasPrefix("__Host-handoff_session="))
@@ -237,8 +232,8 @@ import Testing
                 "GET", "/v1/session", headers: [("Cookie", "handoff_session=\(token)")])
             #expect(unprefixed.status == 401, "a cookie without the prefix could have been set by another host")
         }
-        try await ChatAPITests.withApp { client in
-            let (cookie, _) = try await ChatAPITests.startSession(client)
+        try await TestApplication.live { _, client, _ in
+            let (cookie, _) = try await API.startSession(client)
             let forged = "handoff_session=" + String(repeating: "B", count: 43)
             let resumed = try await client.request(
                 "POST", "/v1/sessions", headers: [("Cookie", "\(forged); \(cookie)")])
@@ -247,8 +242,8 @@ import Testing
     }
 
     @Test func jsonEndpointsTakeOnlyApplicationJSON() async throws {
-        try await ChatAPITests.withApp { client in
-            let (cookie, _) = try await ChatAPITests.startSession(client)
+        try await TestApplication.live { _, client, _ in
+            let (cookie, _) = try await API.startSession(client)
             let body = #"{"body":"hello"}"#
             // text/plain with any parameters is what a page on another site sends without a preflight.
             for type in [
@@ -257,7 +252,7 @@ import Testing
             ] {
                 let response = try await client.request(
                     "POST", "/v1/messages", headers: [("Cookie", cookie), ("Content-Type", type)], body: body)
-                #expect(response.status == 415 && Self.errorCode(response) == "unsupported_media_type", "\(type)")
+                #expect(response.status == 415 && API.errorCode(response) == "unsupported_media_type", "\(type)")
             }
             let emptyForm = try await client.request(
                 "POST", "/v1/sessions", headers: [("Content-Type", "text/plain")], body: "")
@@ -277,9 +272,5 @@ import Testing
         try await client.request(
             "GET", "/v1/conversations",
             headers: [("Authorization", "Bearer guess-0000000000000"), ("X-Forwarded-For", forwarded)])
-    }
-
-    static func proxies(_ entries: [String]) throws -> TrustedProxies {
-        try TrustedProxies.parse(entries).get()
     }
 }

@@ -4,49 +4,11 @@ import Logging
 import TestSupport
 import Testing
 
-/// The widget and bot/agent APIs over real HTTP against a running application.
+/// The widget and bot/agent APIs, in process; their event streams over real HTTP on a live server.
 @Suite struct ChatAPITests {
-    static let apiKey = "test-key-0123456789"
-    static let origin = "https://shop.example"
-
-    /// Runs `body` against a started application with a temporary database.
-    static func withApp(
-        _ adjust: (inout Configuration) -> Void = { _ in }, _ body: (HTTPTestClient) async throws -> Void
-    ) async throws {
-        let directory = try TemporaryDirectory()
-        var configuration = HandoffApplicationTests.configuration(in: directory)
-        configuration.apiKeys = [apiKey]
-        configuration.widgetOrigins = [origin]
-        configuration.cookieSecure = false
-        adjust(&configuration)
-        let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
-        let application = try await HandoffApplication(configuration: configuration, logger: logger)
-        try await application.start()
-        do {
-            try await body(HTTPTestClient(port: application.port))
-        } catch {
-            await application.shutdown()
-            throw error
-        }
-        await application.shutdown()
-    }
-
-    /// Starts a session; returns the Cookie header value and the session JSON.
-    static func startSession(_ client: HTTPTestClient) async throws -> (cookie: String, json: [String: Any]) {
-        let response = try await client.request(
-            "POST", "/v1/sessions", headers: [("Content-Type", "application/json")], body: #"{"locale":"en-US"}"#)
-        #expect(response.status == 201)
-        let setCookie = try #require(response.header("Set-Cookie"))
-        #expect(setCookie.contains("HttpOnly") && setCookie.contains("Path=/"))
-        let cookie = String(setCookie.split(separator: ";")[0])
-        return (cookie, try #require(response.json))
-    }
-
-    static func json(_ body: String) -> [(String, String)] { [("Content-Type", "application/json")] }
-
     @Test func startsResumesAndReplacesSessions() async throws {
-        try await Self.withApp { client in
-            let (cookie, first) = try await Self.startSession(client)
+        try await TestApplication.inProcess { _, client, _ in
+            let (cookie, first) = try await API.startSession(client)
             #expect((first["handoff"] as? [String: Any])?["state"] as? String == "none")
             let resumed = try await client.request("POST", "/v1/sessions", headers: [("Cookie", cookie)])
             #expect(resumed.status == 200)
@@ -62,8 +24,8 @@ import Testing
     }
 
     @Test func keepsTheVisitorsMessagesInOrderAndIdempotent() async throws {
-        try await Self.withApp { client in
-            let (cookie, _) = try await Self.startSession(client)
+        try await TestApplication.inProcess { _, client, _ in
+            let (cookie, _) = try await API.startSession(client)
             let headers = [("Cookie", cookie), ("Content-Type", "application/json")]
             var ids: [String] = []
             for index in 1...5 {
@@ -98,8 +60,8 @@ import Testing
     }
 
     @Test func refusesBadMessagesWithTheContractsErrors() async throws {
-        try await Self.withApp({ $0.maxMessageCharacters = 10 }) { client in
-            let (cookie, _) = try await Self.startSession(client)
+        try await TestApplication.inProcess({ $0.maxMessageCharacters = 10 }) { _, client, _ in
+            let (cookie, _) = try await API.startSession(client)
             let headers = [("Cookie", cookie), ("Content-Type", "application/json")]
             let cases: [(String, Int, String)] = [
                 ("{not json", 400, "invalid_json"),
@@ -123,26 +85,27 @@ import Testing
     }
 
     @Test func appliesCORSOnlyForWidgetOrigins() async throws {
-        try await Self.withApp { client in
+        try await TestApplication.inProcess { _, client, _ in
             let preflight = try await client.request(
                 "OPTIONS", "/v1/messages",
-                headers: [("Origin", Self.origin), ("Access-Control-Request-Method", "POST")])
+                headers: [("Origin", TestApplication.origin), ("Access-Control-Request-Method", "POST")])
             #expect(preflight.status == 204)
-            #expect(preflight.header("Access-Control-Allow-Origin") == Self.origin)
+            #expect(preflight.header("Access-Control-Allow-Origin") == TestApplication.origin)
             #expect(preflight.header("Access-Control-Allow-Credentials") == "true")
             #expect(preflight.header("Access-Control-Allow-Methods")?.contains("POST") == true)
             let foreign = try await client.request(
                 "POST", "/v1/sessions", headers: [("Origin", "https://evil.example")])
             #expect(foreign.status == 403)
-            let allowed = try await client.request("POST", "/v1/sessions", headers: [("Origin", Self.origin)])
+            let allowed = try await client.request(
+                "POST", "/v1/sessions", headers: [("Origin", TestApplication.origin)])
             #expect(allowed.status == 201)
-            #expect(allowed.header("Access-Control-Allow-Origin") == Self.origin)
+            #expect(allowed.header("Access-Control-Allow-Origin") == TestApplication.origin)
         }
     }
 
     @Test func limitsTheMessageRate() async throws {
-        try await Self.withApp({ $0.messagesPerMinutePerSession = 3 }) { client in
-            let (cookie, _) = try await Self.startSession(client)
+        try await TestApplication.inProcess({ $0.messagesPerMinutePerSession = 3 }) { _, client, _ in
+            let (cookie, _) = try await API.startSession(client)
             let headers = [("Cookie", cookie), ("Content-Type", "application/json")]
             var statuses: [Int] = []
             var retryAfter: String?
@@ -158,10 +121,10 @@ import Testing
     }
 
     @Test func letsAgentsListReplyEscalateAndClose() async throws {
-        try await Self.withApp { client in
-            let (cookie, session) = try await Self.startSession(client)
+        try await TestApplication.inProcess { _, client, _ in
+            let (cookie, session) = try await API.startSession(client)
             let conversationID = try #require(session["conversation_id"] as? String)
-            let auth = [("Authorization", "Bearer \(Self.apiKey)"), ("Content-Type", "application/json")]
+            let auth = [("Authorization", "Bearer \(TestApplication.apiKey)"), ("Content-Type", "application/json")]
             #expect(try await client.request("GET", "/v1/conversations").status == 401)
             #expect(
                 try await client.request("GET", "/v1/conversations", headers: [("Authorization", "Bearer nope")]).status
@@ -208,15 +171,15 @@ import Testing
     }
 
     @Test func streamsNewMessagesLiveAndReplaysAfterReconnect() async throws {
-        try await Self.withApp { client in
-            let (cookie, session) = try await Self.startSession(client)
+        try await TestApplication.live { _, client, _ in
+            let (cookie, session) = try await API.startSession(client)
             let conversationID = try #require(session["conversation_id"] as? String)
             let stream = try RawHTTPClient(port: client.port)
             try stream.send("GET /v1/events HTTP/1.1\r\nHost: t\r\nCookie: \(cookie)\r\n\r\n")
             let opening = await stream.read(until: ": connected")
             #expect(opening.contains("Content-Type: text/event-stream"))
 
-            let auth = [("Authorization", "Bearer \(Self.apiKey)"), ("Content-Type", "application/json")]
+            let auth = [("Authorization", "Bearer \(TestApplication.apiKey)"), ("Content-Type", "application/json")]
             let clock = ContinuousClock()
             let start = clock.now
             _ = try await client.request(
@@ -243,16 +206,17 @@ import Testing
     /// Agents' consoles follow every conversation on one stream: each event names its conversation,
     /// a reconnect with Last-Event-ID replays what it missed, and the stream needs an API key.
     @Test func agentsFollowEveryConversationOnOneStream() async throws {
-        try await Self.withApp { client in
+        try await TestApplication.live { _, client, _ in
             let unauthorized = try await client.request("GET", "/v1/agent/events")
             #expect(unauthorized.status == 401)
             let stream = try RawHTTPClient(port: client.port)
-            try stream.send("GET /v1/agent/events HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(Self.apiKey)\r\n\r\n")
+            try stream.send(
+                "GET /v1/agent/events HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(TestApplication.apiKey)\r\n\r\n")
             let opening = await stream.read(until: ": connected")
             #expect(opening.contains("Content-Type: text/event-stream"))
 
-            let (firstCookie, first) = try await Self.startSession(client)
-            let (secondCookie, second) = try await Self.startSession(client)
+            let (firstCookie, first) = try await API.startSession(client)
+            let (secondCookie, second) = try await API.startSession(client)
             let json = { (cookie: String) in [("Cookie", cookie), ("Content-Type", "application/json")] }
             _ = try await client.request(
                 "POST", "/v1/messages", headers: json(firstCookie), body: #"{"body":"from one"}"#)
@@ -268,7 +232,7 @@ import Testing
 
             let replay = try RawHTTPClient(port: client.port)
             try replay.send(
-                "GET /v1/agent/events HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(Self.apiKey)\r\n"
+                "GET /v1/agent/events HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer \(TestApplication.apiKey)\r\n"
                     + "Last-Event-ID: \(firstEventID)\r\n\r\n")
             let replayed = await replay.read(until: "from two")
             #expect(replayed.contains("from two") && !replayed.contains("from one"))

@@ -42,54 +42,19 @@ import Testing
         var all: [String] { received.bodies.withLock { $0 } }
     }
 
-    static func daemon(port: Int, twilio: Int, directory: TemporaryDirectory) throws -> Process {
-        let process = Process()
-        process.executableURL = DaemonProcessTests.binary
-        process.arguments = ["serve"]
-        process.environment = [
-            "HANDOFF_LISTEN": "127.0.0.1:\(port)", "HANDOFF_PUBLIC_URL": "http://127.0.0.1:\(port)",
-            "HANDOFF_DATABASE": directory.file("handoff.sqlite").path,
-            "HANDOFF_MIGRATIONS": HandoffApplicationTests.repositoryRoot.appendingPathComponent("migrations").path,
-            "HANDOFF_GATEWAY": "twilio", "HANDOFF_TWILIO_ACCOUNT_SID": "AC" + String(repeating: "1", count: 32),
-            "HANDOFF_TWILIO_AUTH_TOKEN": "crash-test-token", "HANDOFF_TWILIO_FROM": "+15005550006",
-            "HANDOFF_TWILIO_API_BASE": "http://127.0.0.1:\(twilio)", "HANDOFF_API_KEYS": ChatAPITests.apiKey,
-            "HANDOFF_COOKIE_SECURE": "false", "HANDOFF_LOG_LEVEL": "warning", "HANDOFF_SMS_MAX_IN_FLIGHT": "4",
-            "HANDOFF_QUIET_HOURS": "00:00-24:00",
-        ]
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        return process
-    }
-
-    /// Starts the daemon on a free port and waits until it is ready; another test may take the
-    /// port between the probe and the bind, so a daemon that exits at once is tried again.
-    static func startDaemon(twilio: Int, directory: TemporaryDirectory) async throws -> (Process, HTTPTestClient) {
-        for _ in 0..<5 {
-            let port = freeLoopbackPort()
-            let process = try daemon(port: port, twilio: twilio, directory: directory)
-            let client = HTTPTestClient(port: port)
-            for _ in 0..<400 where process.isRunning {
-                if (try? await client.request("GET", "/readyz"))?.status == 200 { return (process, client) }
-                try await Task.sleep(for: .milliseconds(25))
-            }
-            process.terminate()
-        }
-        throw RawHTTPClientError(message: "the daemon did not start")
-    }
-
     @Test(
-        .enabled(if: FileManager.default.isExecutableFile(atPath: DaemonProcessTests.binary.path), "needs swift build"))
+        .enabled(if: FileManager.default.isExecutableFile(atPath: Daemon.binary.path), "needs swift build"))
     func killDashNineLosesNoAcknowledgedText() async throws {
         let fake = FakeTwilio()
         try fake.server.start()
         defer { Task { await fake.server.shutdown(gracePeriod: .zero) } }
         let directory = try TemporaryDirectory()
-        let (first, client) = try await Self.startDaemon(twilio: fake.server.port, directory: directory)
+        let (first, client) = try await Daemon.startOnTwilio(twilio: fake.server.port, directory: directory)
 
-        let (cookie, session) = try await ChatAPITests.startSession(client)
+        let (cookie, session) = try await API.startSession(client)
         let conversationID = try #require(session["conversation_id"] as? String)
         _ = try await client.request(
-            "POST", "/v1/handoff", headers: HandoffFlowTests.json(cookie),
+            "POST", "/v1/handoff", headers: API.json(cookie),
             body: #"{"phone":"+14155550177","consent":true}"#)
         var code = ""
         for _ in 0..<200 where code.isEmpty {
@@ -100,10 +65,10 @@ import Testing
             try await Task.sleep(for: .milliseconds(10))
         }
         let verified = try await client.request(
-            "POST", "/v1/handoff/verify", headers: HandoffFlowTests.json(cookie), body: #"{"code":"\#(code)"}"#)
+            "POST", "/v1/handoff/verify", headers: API.json(cookie), body: #"{"code":"\#(code)"}"#)
         try #require(verified.status == 200)
 
-        let auth = [("Authorization", "Bearer \(ChatAPITests.apiKey)"), ("Content-Type", "application/json")]
+        let auth = [("Authorization", "Bearer \(TestApplication.apiKey)"), ("Content-Type", "application/json")]
         var acknowledged: [String] = []
         for index in 0..<(Self.queued + 50) {
             let body = "reply \(index)"
@@ -119,7 +84,7 @@ import Testing
         let sentBeforeRestart = fake.all.filter { $0.hasPrefix("reply ") }.count
         #expect(sentBeforeRestart < acknowledged.count, "the kill interrupted the sending")
 
-        let (second, _) = try await Self.startDaemon(twilio: fake.server.port, directory: directory)
+        let (second, _) = try await Daemon.startOnTwilio(twilio: fake.server.port, directory: directory)
         defer { second.terminate() }
         for _ in 0..<3000 where !acknowledged.allSatisfy({ fake.count($0) >= 1 }) {
             try await Task.sleep(for: .milliseconds(20))

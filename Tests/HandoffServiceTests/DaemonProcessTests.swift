@@ -6,9 +6,7 @@ import Testing
 /// The `handoff` binary as operators run it: `serve` until SIGTERM, then exit 0; SIGHUP reloads;
 /// the operator commands work on the database beside it.
 @Suite struct DaemonProcessTests {
-    static let binary = HandoffApplicationTests.repositoryRoot.appendingPathComponent(".build/debug/handoff")
-
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: binary.path), "needs `swift build` first"))
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: Daemon.binary.path), "needs `swift build` first"))
     func servesAndDrainsOnSIGTERM() async throws {
         let directory = try TemporaryDirectory()
         let (process, _, port) = try await Self.startDaemon(directory)
@@ -21,7 +19,7 @@ import Testing
         #expect(process.terminationStatus == 0)
     }
 
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: binary.path), "needs `swift build` first"))
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: Daemon.binary.path), "needs `swift build` first"))
     func refusesToServeTheSimulatorOnANetworkAddress() async throws {
         let directory = try TemporaryDirectory()
         let exposed = [
@@ -34,7 +32,7 @@ import Testing
         }
     }
 
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: binary.path), "needs `swift build` first"))
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: Daemon.binary.path), "needs `swift build` first"))
     func reloadsOnSIGHUPAndKeepsTheOldSettingsWhenTheNewOnesAreInvalid() async throws {
         let directory = try TemporaryDirectory()
         let config = directory.file("handoff.yaml")
@@ -42,7 +40,7 @@ import Testing
         let (process, log, port) = try await Self.startDaemon(directory, arguments: ["--config", config.path])
         defer { Self.stop(process) }
         let client = HTTPTestClient(port: port)
-        let (cookie, _) = try await ChatAPITests.startSession(client)
+        let (cookie, _) = try await API.startSession(client)
         let headers = [("Cookie", cookie), ("Content-Type", "application/json")]
         let message = #"{"body":"twenty characters ok"}"#
         #expect(try await client.request("POST", "/v1/messages", headers: headers, body: message).status == 201)
@@ -64,7 +62,7 @@ import Testing
         #expect(process.terminationStatus == 0)
     }
 
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: binary.path), "needs `swift build` first"))
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: Daemon.binary.path), "needs `swift build` first"))
     func operatorCommandsWorkBesideTheDaemonAndRestoreWaitsForItToStop() async throws {
         let directory = try TemporaryDirectory()
         let (process, _, _) = try await Self.startDaemon(directory)
@@ -95,7 +93,7 @@ import Testing
         [
             "HANDOFF_LISTEN": "127.0.0.1:0",
             "HANDOFF_DATABASE": directory.file("db/handoff.sqlite").path,
-            "HANDOFF_MIGRATIONS": HandoffApplicationTests.repositoryRoot.appendingPathComponent("migrations").path,
+            "HANDOFF_MIGRATIONS": TestApplication.repositoryRoot.appendingPathComponent("migrations").path,
             "HANDOFF_COOKIE_SECURE": "false",
         ]
     }
@@ -105,7 +103,7 @@ import Testing
         Process, DaemonLog, Int
     ) {
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = Daemon.binary
         process.arguments = ["serve"] + arguments
         process.environment = environment(directory)
         let stderr = Pipe()
@@ -137,7 +135,7 @@ import Testing
     ) async throws -> (status: Int32, output: String, error: String) {
         try await offPool {
             let process = Process()
-            process.executableURL = binary
+            process.executableURL = Daemon.binary
             process.arguments = arguments
             process.environment = environment(directory).merging(extra) { $1 }
             let output = Pipe()

@@ -13,14 +13,14 @@ import Testing
 @Suite struct DatabaseBackupTests {
     @Test func backsUpWhileServingAndTheCopyRestores() async throws {
         let home = try TemporaryDirectory()
-        var configuration = HandoffApplicationTests.configuration(in: home)
+        var configuration = TestApplication.configuration(in: home)
         configuration.cookieSecure = false
-        let application = try await HandoffApplication(
+        let application = HandoffApplication(
             configuration: configuration, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
         try await application.start()
         let client = HTTPTestClient(port: application.port)
         do {
-            let (cookie, _) = try await ChatAPITests.startSession(client)
+            let (cookie, _) = try await API.startSession(client)
             let headers = [("Cookie", cookie), ("Content-Type", "application/json")]
             var acknowledged: [String] = []
             for index in 0..<40 {
@@ -62,7 +62,7 @@ import Testing
             }
             let aside = try #require(try DatabaseBackup.restore(configuration, from: file))
             #expect(FileManager.default.fileExists(atPath: aside), "the replaced database is kept")
-            let restarted = try await HandoffApplication(
+            let restarted = HandoffApplication(
                 configuration: configuration, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
             try await restarted.start()
             let history = try await HTTPTestClient(port: restarted.port).request(

@@ -34,11 +34,11 @@ import Testing
         try receiver.start()
         defer { Task { await receiver.shutdown(gracePeriod: .zero) } }
         let secret = "whsec-test-secret"
-        try await ChatAPITests.withApp({
+        try await TestApplication.inProcess({
             $0.eventWebhookURL = "http://127.0.0.1:\(receiver.port)/hooks"
             $0.eventWebhookSecret = secret
-        }) { client in
-            let (cookie, _) = try await ChatAPITests.startSession(client)
+        }) { _, client, _ in
+            let (cookie, _) = try await API.startSession(client)
             let posted = try await client.request(
                 "POST", "/v1/messages", headers: [("Cookie", cookie), ("Content-Type", "application/json")],
                 body: #"{"body":"Where is my parcel?"}"#)
@@ -84,13 +84,13 @@ extension EventWebhookTests {
         let receiver = HTTPServer(configuration: HTTPServerConfiguration(port: 0), responder: router)
         try receiver.start()
         defer { Task { await receiver.shutdown(gracePeriod: .zero) } }
-        try await ChatAPITests.withApp({
+        try await TestApplication.inProcess({
             $0.eventWebhookURL = "http://127.0.0.1:\(receiver.port)/hooks"
             $0.eventWebhookSecret = "whsec-test-secret"
-        }) { client in
-            let (_, session) = try await ChatAPITests.startSession(client)
+        }) { _, client, _ in
+            let (_, session) = try await API.startSession(client)
             let conversationID = try #require(session["conversation_id"] as? String)
-            let auth = [("Authorization", "Bearer \(ChatAPITests.apiKey)"), ("Content-Type", "application/json")]
+            let auth = [("Authorization", "Bearer \(TestApplication.apiKey)"), ("Content-Type", "application/json")]
             try await Task.sleep(for: .milliseconds(5))
             let escalated = try #require(
                 try await client.request(

@@ -40,10 +40,10 @@ import Testing
     }
 
     @Test(
-        .enabled(if: FileManager.default.isExecutableFile(atPath: DaemonProcessTests.binary.path), "needs swift build"))
+        .enabled(if: FileManager.default.isExecutableFile(atPath: Daemon.binary.path), "needs swift build"))
     func killDashNineUnderInboundLoadKeepsEveryAcknowledgedWebhookOnce() async throws {
         let directory = try TemporaryDirectory()
-        let (first, client) = try await CrashSafetyTests.startDaemon(twilio: 9, directory: directory)
+        let (first, client) = try await Daemon.startOnTwilio(twilio: 9, directory: directory)
         let tally = Tally()
         let senders = (0..<8).map { lane in
             Task { [tally] in
@@ -71,7 +71,7 @@ import Testing
         let attempted = tally.sent.withLock { $0 }
         #expect(acked.count > 50, "the load got going (\(acked.count) acknowledged)")
 
-        let (second, again) = try await CrashSafetyTests.startDaemon(twilio: 9, directory: directory)
+        let (second, again) = try await Daemon.startOnTwilio(twilio: 9, directory: directory)
         defer { second.terminate() }
         let database = try SQLiteConnection(path: directory.file("handoff.sqlite").path)
         let stored = Set(
@@ -95,8 +95,8 @@ import Testing
 
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3"), "needs the sqlite3 shell"))
     func anotherProcessHoldingTheLockGets503AndTheServiceRecovers() async throws {
-        try await SMSDeliveryTests.withApp { application, client, _ in
-            let (cookie, _) = try await ChatAPITests.startSession(client)
+        try await TestApplication.live { application, client, _ in
+            let (cookie, _) = try await API.startSession(client)
             let headers = [("Cookie", cookie), ("Content-Type", "application/json")]
             let database = application.configuration.databasePath
             let holder = Process()
@@ -142,12 +142,12 @@ import Testing
         var acknowledged: [String] = []
         var refusals = 0
         let filler = mount + "/filler"
-        try await ChatAPITests.withApp({
+        try await TestApplication.live({
             $0.databasePath = mount + "/handoff.sqlite"
             $0.messagesPerMinutePerSession = 100_000
             $0.messagesPerMinutePerIP = 100_000
-        }) { client in
-            let (cookie, _) = try await ChatAPITests.startSession(client)
+        }) { _, client, _ in
+            let (cookie, _) = try await API.startSession(client)
             let headers = [("Cookie", cookie), ("Content-Type", "application/json")]
             // Leave a little room, then write until the disk is full.
             let free = try Self.freeBytes(mount)

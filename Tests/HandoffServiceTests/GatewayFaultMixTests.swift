@@ -4,6 +4,7 @@ import Gateway
 import GatewaySimulator
 import HTTPServer
 import HTTPValues
+import Lifecycle
 import Logging
 import SQLite
 import Storage
@@ -61,9 +62,9 @@ import Testing
         let directory = try TemporaryDirectory()
         let database = try SQLiteDatabase(path: directory.file("db.sqlite").path, readers: 2)
         let migrator = try Migrator(
-            directory: HandoffApplicationTests.repositoryRoot.appendingPathComponent("migrations").path)
+            directory: TestApplication.repositoryRoot.appendingPathComponent("migrations").path)
         try await database.withWriter { try migrator.migrate($0) }
-        let clock = OutboxDispatcherTests.TestClock()
+        let clock = TestClock()
 
         let client = HTTPClient(configuration: HTTPClient.Configuration(totalTimeout: .milliseconds(500)))
         let simulator = GatewaySimulator(
@@ -83,7 +84,7 @@ import Testing
             database: database, events: EventHub(), webhooks: EventWebhooks(isEnabled: false), gateway: gateway,
             statusCallbackURL: "http://127.0.0.1:9/status", maxInFlight: 4, now: { clock.now })
         let dispatcher = OutboxDispatcher(
-            database: database, handlers: ["sms": SMSDeliveryHandler(sms: sms)], maxAttempts: Self.maxAttempts,
+            database: database, handlers: [.sms: SMSDeliveryHandler(sms: sms)], maxAttempts: Self.maxAttempts,
             logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, now: { clock.now })
 
         // The simulator answers the sends that reach it, in order: a 5xx burst, rate limits asking
@@ -99,17 +100,17 @@ import Testing
             try chat.insert(ContactRecord(id: "ct1", phoneE164: nil, locale: nil, timeZone: nil, createdAt: now))
             let conversation = try chat.insert(
                 ConversationRecord(
-                    id: "conv1", contactID: "ct1", state: "open", queue: nil, activeChannel: "sms", createdAt: now,
+                    id: "conv1", contactID: "ct1", state: .open, queue: nil, activeChannel: .sms, createdAt: now,
                     updatedAt: now))
             return try phones.map { phone in
                 try SMSService.enqueue(
-                    conversationID: conversation.id, to: phone, body: "For \(phone)", author: "agent", priority: 0,
+                    conversationID: conversation.id, to: phone, body: "For \(phone)", author: .agent, priority: 0,
                     connection: connection, webhooks: EventWebhooks(isEnabled: false), now: now
                 ).0.id
             }
         }
 
-        try await dispatcher.start()
+        let running = try await ServiceGroup([dispatcher]).runInBackground()
         /// The wait the dispatcher chose after each failed attempt, by row and attempt.
         var waits: [String: (error: String, attempts: Int, delay: Int64)] = [:]
         for _ in 0..<50 {
@@ -139,7 +140,7 @@ import Testing
             }
             clock.advance(by: try pending.map { try $0.get("next_attempt_at", as: Int64.self) }.min()! - clock.now)
         }
-        await dispatcher.stop()
+        try await running.stop()
         await simulator.shutdown()
 
         let (outbox, messages, suppressed) = try await database.read { connection in

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPServer
 import HandoffService
 import Logging
 import TestSupport
@@ -6,23 +7,12 @@ import Testing
 
 /// The whole service on an ephemeral loopback port with a temporary database.
 @Suite struct HandoffApplicationTests {
-    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
-
-    static func configuration(in directory: TemporaryDirectory) -> Configuration {
-        var configuration = Configuration()
-        configuration.listen = ListenAddress(host: "127.0.0.1", port: 0)
-        configuration.databasePath = directory.file("handoff.sqlite").path
-        configuration.migrationsDirectory = repositoryRoot.appendingPathComponent("migrations").path
-        configuration.databaseReaders = 2
-        return configuration
-    }
-
     @Test func servesTheOperationsEndpoints() async throws {
         let directory = try TemporaryDirectory()
         let sink = LogSink.capturing()
         let logger = Logger(label: "test") { LogLineHandler(label: $0, level: .info, format: .logfmt, sink: sink) }
-        let application = try await HandoffApplication(configuration: Self.configuration(in: directory), logger: logger)
+        let application = HandoffApplication(
+            configuration: TestApplication.configuration(in: directory), logger: logger)
         try await application.start()
         let client = HTTPTestClient(port: application.port)
 
@@ -46,18 +36,35 @@ import Testing
         #expect(sink.lines.contains { $0.contains("route=/healthz") && $0.contains("status=200") })
     }
 
+    @Test func aStartThatFailsStopsWhatStartedAndLeavesTheDatabaseFree() async throws {
+        let directory = try TemporaryDirectory()
+        let taken = RefusingLoopbackPort()
+        var configuration = TestApplication.configuration(in: directory)
+        configuration.listen = ListenAddress(host: "127.0.0.1", port: taken.port)
+        let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+        let refused = HandoffApplication(configuration: configuration, logger: logger)
+        #expect(refused.port == 0, "creating it binds nothing")
+        // The simulator and the loops started before the server failed to bind, then stopped.
+        await #expect(throws: HTTPServerError.self) { try await refused.start() }
+        configuration.listen.port = 0
+        let application = HandoffApplication(configuration: configuration, logger: logger)
+        try await application.start()
+        #expect(try await HTTPTestClient(port: application.port).request("GET", "/readyz").status == 200)
+        await application.shutdown()
+    }
+
     @Test func refusesToStartOnAnEditedMigration() async throws {
         let directory = try TemporaryDirectory()
         let migrations = directory.file("migrations")
         try FileManager.default.createDirectory(at: migrations, withIntermediateDirectories: true)
         try Data("CREATE TABLE a (id INTEGER);".utf8).write(to: migrations.appendingPathComponent("0001_a.sql"))
-        var configuration = Self.configuration(in: directory)
+        var configuration = TestApplication.configuration(in: directory)
         configuration.migrationsDirectory = migrations.path
-        #expect(try HandoffApplication.migrate(configuration) == ["0001_a.sql"])
+        #expect(try await HandoffApplication.migrate(configuration) == ["0001_a.sql"])
         try Data("CREATE TABLE a (id TEXT);".utf8).write(to: migrations.appendingPathComponent("0001_a.sql"))
         let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
         await #expect(throws: (any Error).self) {
-            _ = try await HandoffApplication(configuration: configuration, logger: logger)
+            try await HandoffApplication(configuration: configuration, logger: logger).start()
         }
     }
 }

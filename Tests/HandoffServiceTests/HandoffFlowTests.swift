@@ -12,58 +12,36 @@ import Testing
 @testable import HandoffHTTP
 @testable import HandoffService
 
-/// The handoff end to end on a live server with the simulator.
+/// The handoff end to end, in process, its texts through the simulator.
 @Suite struct HandoffFlowTests {
     static let phone = "+14155552671"
 
-    static func json(_ cookie: String) -> [(String, String)] {
-        [("Cookie", cookie), ("Content-Type", "application/json")]
-    }
-
-    /// The code in the `number`th code text the phone received (waiting for it to arrive).
-    /// The new session cookie a successful verification sets.
-    static func rotatedCookie(_ response: HTTPTestClient.Response) throws -> String {
-        try #require(response.header("Set-Cookie")?.split(separator: ";").first.map(String.init))
-    }
-
-    static func code(_ simulator: GatewaySimulator, _ phone: String, number: Int = 1) async throws -> String {
-        var codes: [String] = []
-        _ = try await eventually {
-            codes = simulator.inbox(of: phone).filter { $0.body.contains("code is") }.map {
-                String($0.body.split(separator: " ").first { $0.count == 7 && $0.hasSuffix(".") }?.dropLast() ?? "")
-            }
-            return codes.count >= number
-        }
-        try #require(codes.count >= number)
-        return codes[number - 1]
-    }
-
     @Test func continuesTheChatByTextWithItsContext() async throws {
-        try await SMSDeliveryTests.withApp { application, client, simulator in
-            var (cookie, session) = try await ChatAPITests.startSession(client)
+        try await TestApplication.inProcess { application, client, simulator in
+            var (cookie, session) = try await API.startSession(client)
             let conversationID = try #require(session["conversation_id"] as? String)
             #expect((session["consent_text"] as? String)?.contains("Reply HELP for help") == true)
             _ = try await client.request(
-                "POST", "/v1/messages", headers: Self.json(cookie), body: #"{"body":"Where is my order 1234?"}"#)
-            let auth = [("Authorization", "Bearer \(ChatAPITests.apiKey)"), ("Content-Type", "application/json")]
+                "POST", "/v1/messages", headers: API.json(cookie), body: #"{"body":"Where is my order 1234?"}"#)
+            let auth = [("Authorization", "Bearer \(TestApplication.apiKey)"), ("Content-Type", "application/json")]
             _ = try await client.request(
                 "POST", "/v1/conversations/\(conversationID)/messages", headers: auth,
                 body: #"{"body":"It left our warehouse today.","author":"agent"}"#)
 
             let started = try await client.request(
-                "POST", "/v1/handoff", headers: Self.json(cookie), body: #"{"phone":"(415) 555-2671","consent":true}"#)
+                "POST", "/v1/handoff", headers: API.json(cookie), body: #"{"phone":"(415) 555-2671","consent":true}"#)
             #expect(started.status == 202)
             let pending = started.json?["handoff"] as? [String: Any]
             #expect(pending?["state"] as? String == "pending_verification")
             #expect(pending?["phone_masked"] as? String == "+1******2671")
-            let code = try await Self.code(simulator, Self.phone)
+            let code = try await API.code(simulator, Self.phone)
 
             let verified = try await client.request(
-                "POST", "/v1/handoff/verify", headers: Self.json(cookie), body: #"{"code":"\#(code)"}"#)
+                "POST", "/v1/handoff/verify", headers: API.json(cookie), body: #"{"code":"\#(code)"}"#)
             #expect(verified.status == 200)
             #expect((verified.json?["handoff"] as? [String: Any])?["state"] as? String == "active")
             let planted = cookie
-            cookie = try Self.rotatedCookie(verified)
+            cookie = try API.rotatedCookie(verified)
             #expect(cookie != planted)
             let fixated = try await client.request("GET", "/v1/messages", headers: [("Cookie", planted)])
             #expect(fixated.status == 401, "a cookie from before verification (session fixation) opens nothing")
@@ -87,16 +65,16 @@ import Testing
             #expect(!messages.contains { ($0["body"] as? String)?.contains(code) == true }, "codes stay out of history")
 
             // A second browser verifies the same number: one contact, one thread.
-            let (otherCookie, _) = try await ChatAPITests.startSession(client)
+            let (otherCookie, _) = try await API.startSession(client)
             _ = try await client.request(
-                "POST", "/v1/handoff", headers: Self.json(otherCookie),
+                "POST", "/v1/handoff", headers: API.json(otherCookie),
                 body: #"{"phone":"+14155552671","consent":true}"#)
-            let secondCode = try await Self.code(simulator, Self.phone, number: 2)
+            let secondCode = try await API.code(simulator, Self.phone, number: 2)
             let joined = try await client.request(
-                "POST", "/v1/handoff/verify", headers: Self.json(otherCookie), body: #"{"code":"\#(secondCode)"}"#)
+                "POST", "/v1/handoff/verify", headers: API.json(otherCookie), body: #"{"code":"\#(secondCode)"}"#)
             #expect(joined.status == 200)
             let shared = try await client.request(
-                "GET", "/v1/messages?limit=200", headers: [("Cookie", try Self.rotatedCookie(joined))])
+                "GET", "/v1/messages?limit=200", headers: [("Cookie", try API.rotatedCookie(joined))])
             let bodies = (shared.json?["messages"] as? [[String: Any]])?.compactMap { $0["body"] as? String } ?? []
             #expect(bodies.contains("Where is my order 1234?") && bodies.contains("Tracking: 1Z999"))
 
@@ -116,7 +94,7 @@ import Testing
             let stopped = try await client.request("DELETE", "/v1/handoff", headers: [("Cookie", cookie)])
             #expect((stopped.json?["handoff"] as? [String: Any])?["state"] as? String == "opted_out")
             let again = try await client.request(
-                "POST", "/v1/handoff", headers: Self.json(cookie), body: #"{"phone":"+14155552671","consent":true}"#)
+                "POST", "/v1/handoff", headers: API.json(cookie), body: #"{"phone":"+14155552671","consent":true}"#)
             #expect(again.status == 409)
         }
     }
@@ -124,13 +102,13 @@ import Testing
     /// Confirming the code and giving the session its new token are one transaction: when the
     /// rotation fails, the code stays unconfirmed and can be typed again.
     @Test func confirmsTheCodeOnlyWithTheNewToken() async throws {
-        try await SMSDeliveryTests.withApp { application, client, simulator in
-            let (cookie, session) = try await ChatAPITests.startSession(client)
+        try await TestApplication.inProcess { application, client, simulator in
+            let (cookie, session) = try await API.startSession(client)
             let sessionID = try #require(session["session_id"] as? String)
             let started = try await client.request(
-                "POST", "/v1/handoff", headers: Self.json(cookie), body: #"{"phone":"+14155552671","consent":true}"#)
+                "POST", "/v1/handoff", headers: API.json(cookie), body: #"{"phone":"+14155552671","consent":true}"#)
             #expect(started.status == 202)
-            let code = try await Self.code(simulator, Self.phone)
+            let code = try await API.code(simulator, Self.phone)
             try await application.database.write {
                 try $0.execute(
                     """
@@ -139,7 +117,7 @@ import Testing
                     """)
             }
             let refused = try await client.request(
-                "POST", "/v1/handoff/verify", headers: Self.json(cookie), body: #"{"code":"\#(code)"}"#)
+                "POST", "/v1/handoff/verify", headers: API.json(cookie), body: #"{"code":"\#(code)"}"#)
             #expect(refused.status >= 500)
             let state = try await application.database.read {
                 try $0.queryOne(
@@ -149,17 +127,17 @@ import Testing
             #expect(state == "pending", "no verified phone behind a session whose token was not rotated")
             try await application.database.write { try $0.execute("DROP TRIGGER test_refuse_rotation") }
             let verified = try await client.request(
-                "POST", "/v1/handoff/verify", headers: Self.json(cookie), body: #"{"code":"\#(code)"}"#)
+                "POST", "/v1/handoff/verify", headers: API.json(cookie), body: #"{"code":"\#(code)"}"#)
             #expect(verified.status == 200)
             #expect(try await client.request("GET", "/v1/messages", headers: [("Cookie", cookie)]).status == 401)
-            let rotated = try Self.rotatedCookie(verified)
+            let rotated = try API.rotatedCookie(verified)
             #expect(try await client.request("GET", "/v1/messages", headers: [("Cookie", rotated)]).status == 200)
         }
     }
 
     @Test func refusesAbuseWithoutSendingAnything() async throws {
-        try await SMSDeliveryTests.withApp { application, client, simulator in
-            let (cookie, _) = try await ChatAPITests.startSession(client)
+        try await TestApplication.inProcess { application, client, simulator in
+            let (cookie, _) = try await API.startSession(client)
             let cases: [(String, Int, String)] = [
                 (#"{"phone":"+14155550100","consent":false}"#, 422, "consent_required"),
                 (#"{"phone":"+14155550100"}"#, 422, "missing_field"),
@@ -169,37 +147,37 @@ import Testing
                 (#"{"phone":"+1 876 555 0100","consent":true}"#, 422, "country_not_allowed"),
             ]
             for (body, status, code) in cases {
-                let response = try await client.request("POST", "/v1/handoff", headers: Self.json(cookie), body: body)
+                let response = try await client.request("POST", "/v1/handoff", headers: API.json(cookie), body: body)
                 #expect(response.status == status, "\(body)")
                 #expect((response.json?["error"] as? [String: Any])?["code"] as? String == code, "\(body)")
             }
             let noPending = try await client.request(
-                "POST", "/v1/handoff/verify", headers: Self.json(cookie), body: #"{"code":"123456"}"#)
+                "POST", "/v1/handoff/verify", headers: API.json(cookie), body: #"{"code":"123456"}"#)
             #expect(noPending.status == 409)
 
             _ = try await client.request(
-                "POST", "/v1/handoff", headers: Self.json(cookie), body: #"{"phone":"+14155550100","consent":true}"#)
-            let code = try await Self.code(simulator, "+14155550100")
+                "POST", "/v1/handoff", headers: API.json(cookie), body: #"{"phone":"+14155550100","consent":true}"#)
+            let code = try await API.code(simulator, "+14155550100")
             let wrong = code == "000000" ? "111111" : "000000"
             var statuses: [Int] = []
             for _ in 0..<5 {
                 statuses.append(
                     try await client.request(
-                        "POST", "/v1/handoff/verify", headers: Self.json(cookie), body: #"{"code":"\#(wrong)"}"#
+                        "POST", "/v1/handoff/verify", headers: API.json(cookie), body: #"{"code":"\#(wrong)"}"#
                     ).status)
             }
             #expect(statuses == [422, 422, 422, 422, 409], "the fifth wrong code burns the verification")
             let late = try await client.request(
-                "POST", "/v1/handoff/verify", headers: Self.json(cookie), body: #"{"code":"\#(code)"}"#)
+                "POST", "/v1/handoff/verify", headers: API.json(cookie), body: #"{"code":"\#(code)"}"#)
             #expect(late.status == 409, "a burned code does not work even when right")
 
             for _ in 0..<2 {
                 _ = try await client.request(
-                    "POST", "/v1/handoff", headers: Self.json(cookie), body: #"{"phone":"+14155550100","consent":true}"#
+                    "POST", "/v1/handoff", headers: API.json(cookie), body: #"{"phone":"+14155550100","consent":true}"#
                 )
             }
             let limited = try await client.request(
-                "POST", "/v1/handoff", headers: Self.json(cookie), body: #"{"phone":"+14155550100","consent":true}"#)
+                "POST", "/v1/handoff", headers: API.json(cookie), body: #"{"phone":"+14155550100","consent":true}"#)
             #expect(limited.status == 429 && limited.header("Retry-After") != nil)
             try await Task.sleep(for: .milliseconds(300))
             #expect(simulator.inbox(of: "+14155550100").count == 3, "three codes, no more")
@@ -211,7 +189,7 @@ import Testing
 /// The context bridge's summary text.
 @Suite struct ContextBridgeTests {
     @Test func keepsTheSummaryShortGSMAndLinkedBack() async throws {
-        try await SMSDeliveryTests.withApp({
+        try await TestApplication.inProcess({
             $0.summaryTemplate = "Last Q: {{question}} / A: {{answer}} {{link}}"
         }) { _, client, simulator in
             let response = try await client.request(
@@ -221,17 +199,17 @@ import Testing
             let id = try #require(response.json?["conversation_id"] as? String)
             let question = String(repeating: "Where is the parcel I ordered last week? ", count: 8)
             _ = try await client.request(
-                "POST", "/v1/messages", headers: HandoffFlowTests.json(cookie), body: #"{"body":"\#(question)"}"#)
+                "POST", "/v1/messages", headers: API.json(cookie), body: #"{"body":"\#(question)"}"#)
             _ = try await client.request(
-                "POST", "/v1/conversations/\(id)/messages", headers: RoutingTests.auth,
+                "POST", "/v1/conversations/\(id)/messages", headers: API.agent,
                 body: #"{"body":"\#(String(repeating: "It is on its way to you. ", count: 10))","author":"agent"}"#)
             let phone = "+14155550152"
             _ = try await client.request(
-                "POST", "/v1/handoff", headers: HandoffFlowTests.json(cookie),
+                "POST", "/v1/handoff", headers: API.json(cookie),
                 body: #"{"phone":"\#(phone)","consent":true}"#)
-            let code = try await HandoffFlowTests.code(simulator, phone)
+            let code = try await API.code(simulator, phone)
             _ = try await client.request(
-                "POST", "/v1/handoff/verify", headers: HandoffFlowTests.json(cookie), body: #"{"code":"\#(code)"}"#)
+                "POST", "/v1/handoff/verify", headers: API.json(cookie), body: #"{"code":"\#(code)"}"#)
             #expect(try await eventually { simulator.inbox(of: phone).count >= 3 })
             let summary = try #require(simulator.inbox(of: phone).last)
             #expect(summary.body.hasPrefix("Last Q: Where is the parcel"))
@@ -245,7 +223,7 @@ import Testing
 /// Disclosures per locale and program: what the widget shows is what the ledger keeps.
 @Suite struct DisclosureTests {
     @Test func showsAndRecordsTheVisitorsLanguage() async throws {
-        try await SMSDeliveryTests.withApp({
+        try await TestApplication.inProcess({
             $0.consentTexts = ["es": "Acepto mensajes de {{brand}}.", "alerts/es": "Alertas de {{brand}}."]
         }) { application, client, simulator in
             let spanish = [("Accept-Language", "es-MX,es;q=0.9,en;q=0.5")]
@@ -254,14 +232,14 @@ import Testing
             let cookie = try #require(response.header("Set-Cookie")?.split(separator: ";").first.map(String.init))
             let phone = "+14155550153"
             _ = try await client.request(
-                "POST", "/v1/handoff", headers: HandoffFlowTests.json(cookie) + spanish,
+                "POST", "/v1/handoff", headers: API.json(cookie) + spanish,
                 body: #"{"phone":"\#(phone)","consent":true}"#)
-            let code = try await HandoffFlowTests.code(simulator, phone)
+            let code = try await API.code(simulator, phone)
             _ = try await client.request(
-                "POST", "/v1/handoff/verify", headers: HandoffFlowTests.json(cookie) + spanish,
+                "POST", "/v1/handoff/verify", headers: API.json(cookie) + spanish,
                 body: #"{"code":"\#(code)"}"#)
             let ledger = try await client.request(
-                "GET", "/v1/contacts/%2B14155550153/consents", headers: RoutingTests.auth)
+                "GET", "/v1/contacts/%2B14155550153/consents", headers: API.agent)
             let texts = (ledger.json?["consents"] as? [[String: Any]])?.compactMap { $0["disclosure_text"] as? String }
             #expect(texts == ["Acepto mensajes de Support.", "Acepto mensajes de Support."])
             let flow = HandoffFlow(

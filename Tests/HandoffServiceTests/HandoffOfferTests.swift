@@ -13,11 +13,9 @@ import Testing
 /// "Can we text you the answer?": offers by agents and by the widget, stored, live, refused when
 /// they make no sense, and measured to the verified phone.
 @Suite struct HandoffOfferTests {
-    static let auth = ReplyConfirmationTests.auth
-
     static func ask(_ cookie: String, _ body: String, _ client: HTTPTestClient) async throws -> String {
         let posted = try await client.request(
-            "POST", "/v1/messages", headers: HandoffFlowTests.json(cookie), body: #"{"body":"\#(body)"}"#)
+            "POST", "/v1/messages", headers: API.json(cookie), body: #"{"body":"\#(body)"}"#)
         #expect(posted.status == 201)
         return try #require((posted.json?["message"] as? [String: Any])?["id"] as? String)
     }
@@ -27,23 +25,19 @@ import Testing
     ) async throws -> HTTPTestClient.Response {
         let questionField = question.map { #","question_id":"\#($0)""# } ?? ""
         return try await client.request(
-            "POST", "/v1/handoff/offers", headers: HandoffFlowTests.json(cookie),
+            "POST", "/v1/handoff/offers", headers: API.json(cookie),
             body: #"{"reason":"\#(reason)"\#(questionField)}"#)
     }
 
-    static func errorCode(_ response: HTTPTestClient.Response) -> String? {
-        (response.json?["error"] as? [String: Any])?["code"] as? String
-    }
-
     @Test func anAgentsOfferReachesTheWidgetAndTheAnswerThenGoesByText() async throws {
-        try await SMSDeliveryTests.withApp { application, client, simulator in
+        try await TestApplication.inProcess { application, client, simulator in
             let phone = "+14155550171"
-            let (cookie, session) = try await ChatAPITests.startSession(client)
+            let (cookie, session) = try await API.startSession(client)
             let conversationID = try #require(session["conversation_id"] as? String)
             _ = try await Self.ask(cookie, "Do you have the blue tent in stock?", client)
 
             let offered = try await client.request(
-                "POST", "/v1/conversations/\(conversationID)/offer", headers: Self.auth, body: #"{"reason":"agent"}"#)
+                "POST", "/v1/conversations/\(conversationID)/offer", headers: API.agent, body: #"{"reason":"agent"}"#)
             #expect(offered.status == 200)
             let offer = try #require(offered.json?["offer"] as? [String: Any])
             #expect(offer["conversation_id"] as? String == conversationID && offer["reason"] as? String == "agent")
@@ -56,15 +50,15 @@ import Testing
             }
             #expect(streamed.count == 1 && streamed.first?.contains(offerID) == true, "a handoff_offer event")
 
-            _ = try await ReplyConfirmationTests.requestHandoff(cookie, phone, client)
-            let code = try await HandoffFlowTests.code(simulator, phone)
+            _ = try await API.requestHandoff(cookie, phone, client)
+            let code = try await API.code(simulator, phone)
             let verified = try await client.request(
-                "POST", "/v1/handoff/verify", headers: HandoffFlowTests.json(cookie), body: #"{"code":"\#(code)"}"#)
+                "POST", "/v1/handoff/verify", headers: API.json(cookie), body: #"{"code":"\#(code)"}"#)
             #expect(verified.status == 200)
 
             // The answer that was pending is written after the verification: it goes to the phone.
             let reply = try await client.request(
-                "POST", "/v1/conversations/\(conversationID)/messages", headers: Self.auth,
+                "POST", "/v1/conversations/\(conversationID)/messages", headers: API.agent,
                 body: #"{"body":"Yes, two left in blue.","author":"agent"}"#)
             #expect(reply.status == 201)
             #expect(try await eventually { simulator.inbox(of: phone).last?.body == "Yes, two left in blue." })
@@ -79,52 +73,52 @@ import Testing
             #expect(state == "accepted")
 
             let again = try await client.request(
-                "POST", "/v1/conversations/\(conversationID)/offer", headers: Self.auth, body: "")
-            #expect(again.status == 409 && Self.errorCode(again) == "already_active")
+                "POST", "/v1/conversations/\(conversationID)/offer", headers: API.agent, body: "")
+            #expect(again.status == 409 && API.errorCode(again) == "already_active")
         }
     }
 
     @Test func theWidgetOffersOncePerQuestionAndNeverAfterNoThanks() async throws {
-        try await SMSDeliveryTests.withApp { _, client, _ in
-            let (cookie, _) = try await ChatAPITests.startSession(client)
+        try await TestApplication.inProcess { _, client, _ in
+            let (cookie, _) = try await API.startSession(client)
             let question = try await Self.ask(cookie, "When do you open?", client)
             let first = try await Self.widgetOffer(cookie, reason: "slow_answer", question: question, client)
             #expect(first.status == 201)
             let offerID = try #require((first.json?["offer"] as? [String: Any])?["id"] as? String)
             let twice = try await Self.widgetOffer(cookie, reason: "tab_hidden", question: question, client)
-            #expect(twice.status == 409 && Self.errorCode(twice) == "already_offered")
+            #expect(twice.status == 409 && API.errorCode(twice) == "already_offered")
 
-            let (strangerCookie, _) = try await ChatAPITests.startSession(client)
+            let (strangerCookie, _) = try await API.startSession(client)
             let foreign = try await Self.widgetOffer(strangerCookie, reason: "slow_answer", question: question, client)
-            #expect(foreign.status == 422 && Self.errorCode(foreign) == "invalid_field", "another chat's question")
+            #expect(foreign.status == 422 && API.errorCode(foreign) == "invalid_field", "another chat's question")
             let notMine = try await client.request(
-                "POST", "/v1/handoff/offers/\(offerID)/decline", headers: HandoffFlowTests.json(strangerCookie))
+                "POST", "/v1/handoff/offers/\(offerID)/decline", headers: API.json(strangerCookie))
             #expect(notMine.status == 404)
             let badReason = try await Self.widgetOffer(cookie, reason: "agent", question: nil, client)
-            #expect(badReason.status == 422 && Self.errorCode(badReason) == "invalid_field")
+            #expect(badReason.status == 422 && API.errorCode(badReason) == "invalid_field")
 
             let declined = try await client.request(
-                "POST", "/v1/handoff/offers/\(offerID)/decline", headers: HandoffFlowTests.json(cookie))
+                "POST", "/v1/handoff/offers/\(offerID)/decline", headers: API.json(cookie))
             #expect(declined.status == 200)
             #expect((declined.json?["offer"] as? [String: Any])?["state"] as? String == "declined")
             let next = try await Self.ask(cookie, "And on Sundays?", client)
             let after = try await Self.widgetOffer(cookie, reason: "slow_answer", question: next, client)
-            #expect(after.status == 409 && Self.errorCode(after) == "offer_declined")
+            #expect(after.status == 409 && API.errorCode(after) == "offer_declined")
         }
     }
 
     @Test func nobodyIsOfferedTextsAfterStop() async throws {
-        try await SMSDeliveryTests.withApp { _, client, simulator in
+        try await TestApplication.live { _, client, simulator in
             let phone = "+14155550172"
-            let (cookie, conversationID) = try await InboundSMSTests.activeSession(phone, client, simulator)
+            let (cookie, conversationID) = try await API.activeSession(phone, client, simulator)
             _ = try await simulator.reply(from: phone, to: GatewaySetup.simulatorSender, body: "STOP")
             let byAgent = try await client.request(
-                "POST", "/v1/conversations/\(conversationID)/offer", headers: Self.auth, body: #"{"reason":"bot"}"#)
-            #expect(byAgent.status == 409 && Self.errorCode(byAgent) == "suppressed")
+                "POST", "/v1/conversations/\(conversationID)/offer", headers: API.agent, body: #"{"reason":"bot"}"#)
+            #expect(byAgent.status == 409 && API.errorCode(byAgent) == "suppressed")
             let byWidget = try await Self.widgetOffer(cookie, reason: "tab_hidden", question: nil, client)
-            #expect(byWidget.status == 409 && Self.errorCode(byWidget) == "suppressed")
+            #expect(byWidget.status == 409 && API.errorCode(byWidget) == "suppressed")
             let unknown = try await client.request(
-                "POST", "/v1/conversations/conv_missing/offer", headers: Self.auth, body: "")
+                "POST", "/v1/conversations/conv_missing/offer", headers: API.agent, body: "")
             #expect(unknown.status == 404)
             let unauthenticated = try await client.request("POST", "/v1/conversations/\(conversationID)/offer")
             #expect(unauthenticated.status == 401)

@@ -16,39 +16,11 @@ import Testing
 
 /// Texts from phones through signed webhooks from the simulator.
 @Suite struct InboundSMSTests {
-    static let sender = GatewaySetup.simulatorSender
-
-    /// A session whose handoff to `phone` is active.
-    static func activeSession(
-        _ phone: String, _ client: HTTPTestClient, _ simulator: GatewaySimulator
-    ) async throws -> (cookie: String, conversationID: String) {
-        let (cookie, session) = try await ChatAPITests.startSession(client)
-        _ = try await client.request(
-            "POST", "/v1/handoff", headers: HandoffFlowTests.json(cookie),
-            body: #"{"phone":"\#(phone)","consent":true}"#)
-        let code = try await HandoffFlowTests.code(simulator, phone)
-        let verified = try await client.request(
-            "POST", "/v1/handoff/verify", headers: HandoffFlowTests.json(cookie), body: #"{"code":"\#(code)"}"#)
-        #expect(verified.status == 200)
-        #expect(
-            try await eventually {
-                simulator.inbox(of: phone).contains { $0.body.contains("all set") }
-            },
-            "the confirmation arrived")
-        return (try HandoffFlowTests.rotatedCookie(verified), try #require(session["conversation_id"] as? String))
-    }
-
-    static func history(_ cookie: String, _ client: HTTPTestClient) async throws -> [[String: Any]] {
-        try #require(
-            try await client.request("GET", "/v1/messages?limit=200", headers: [("Cookie", cookie)]).json?["messages"]
-                as? [[String: Any]])
-    }
-
     @Test func textsJoinTheConversationOnceEach() async throws {
-        try await SMSDeliveryTests.withApp { application, client, simulator in
+        try await TestApplication.live { application, client, simulator in
             let phone = "+14155550142"
-            let (cookie, _) = try await Self.activeSession(phone, client, simulator)
-            let first = try await simulator.reply(from: phone, to: Self.sender, body: "Is it here yet?")
+            let (cookie, _) = try await API.activeSession(phone, client, simulator)
+            let first = try await simulator.reply(from: phone, to: API.sender, body: "Is it here yet?")
             #expect(first.status == 200 && first.header("Content-Type")?.hasPrefix("text/xml") == true)
             #expect(String(decoding: first.body, as: UTF8.self).hasSuffix("<Response/>"))
             let sid = try #require(
@@ -59,22 +31,22 @@ import Testing
                         JOIN messages ON messages.id = inbound_events.message_id WHERE body = 'Is it here yet?'
                         """)?.get("provider_event_id", as: String.self)
                 })
-            _ = try await simulator.reply(from: phone, to: Self.sender, body: "Is it here yet?", messageSID: sid)
-            let texts = try await Self.history(cookie, client).filter { $0["body"] as? String == "Is it here yet?" }
+            _ = try await simulator.reply(from: phone, to: API.sender, body: "Is it here yet?", messageSID: sid)
+            let texts = try await API.history(cookie, client).filter { $0["body"] as? String == "Is it here yet?" }
             #expect(texts.count == 1)
             #expect(texts.first?["channel"] as? String == "sms" && texts.first?["direction"] as? String == "inbound")
         }
     }
 
     @Test func yesConfirmsAPendingVerification() async throws {
-        try await SMSDeliveryTests.withApp { _, client, simulator in
+        try await TestApplication.live { _, client, simulator in
             let phone = "+14155550143"
-            let (cookie, _) = try await ChatAPITests.startSession(client)
+            let (cookie, _) = try await API.startSession(client)
             _ = try await client.request(
-                "POST", "/v1/handoff", headers: HandoffFlowTests.json(cookie),
+                "POST", "/v1/handoff", headers: API.json(cookie),
                 body: #"{"phone":"\#(phone)","consent":true}"#)
-            _ = try await HandoffFlowTests.code(simulator, phone)
-            _ = try await simulator.reply(from: phone, to: Self.sender, body: "Yes")
+            _ = try await API.code(simulator, phone)
+            _ = try await simulator.reply(from: phone, to: API.sender, body: "Yes")
             let session = try await client.request("GET", "/v1/session", headers: [("Cookie", cookie)])
             #expect((session.json?["handoff"] as? [String: Any])?["state"] as? String == "active")
             #expect(try await eventually { simulator.inbox(of: phone).count >= 2 }, "the confirmation")
@@ -82,18 +54,18 @@ import Testing
     }
 
     @Test func stopStopsAtOnceAndStartResumes() async throws {
-        try await SMSDeliveryTests.withApp { application, client, simulator in
+        try await TestApplication.live { application, client, simulator in
             let phone = "+14155550144"
-            let (cookie, conversationID) = try await Self.activeSession(phone, client, simulator)
-            let stop = try await simulator.reply(from: phone, to: Self.sender, body: "STOP")
+            let (cookie, conversationID) = try await API.activeSession(phone, client, simulator)
+            let stop = try await simulator.reply(from: phone, to: API.sender, body: "STOP")
             #expect(String(decoding: stop.body, as: UTF8.self).contains("unsubscribed"))
             let confirmation = simulator.inbox(of: phone).last
             #expect(confirmation?.body.contains("unsubscribed") == true, "the phone gets the TwiML reply")
-            #expect(confirmation?.from == Self.sender)
+            #expect(confirmation?.from == API.sender)
             let session = try await client.request("GET", "/v1/session", headers: [("Cookie", cookie)])
             #expect((session.json?["handoff"] as? [String: Any])?["state"] as? String == "opted_out")
 
-            let auth = [("Authorization", "Bearer \(ChatAPITests.apiKey)"), ("Content-Type", "application/json")]
+            let auth = [("Authorization", "Bearer \(TestApplication.apiKey)"), ("Content-Type", "application/json")]
             let before = simulator.inbox(of: phone).count
             let reply = try await client.request(
                 "POST", "/v1/conversations/\(conversationID)/messages", headers: auth,
@@ -102,10 +74,10 @@ import Testing
             try await Task.sleep(for: .milliseconds(300))
             #expect(simulator.inbox(of: phone).count == before, "nothing is texted after STOP")
 
-            let help = try await simulator.reply(from: phone, to: Self.sender, body: "help")
+            let help = try await simulator.reply(from: phone, to: API.sender, body: "help")
             #expect(String(decoding: help.body, as: UTF8.self).contains("Reply STOP"))
             #expect(simulator.inbox(of: phone).last?.body.contains("Reply STOP") == true)
-            let start = try await simulator.reply(from: phone, to: Self.sender, body: "START")
+            let start = try await simulator.reply(from: phone, to: API.sender, body: "START")
             #expect(String(decoding: start.body, as: UTF8.self).contains("resubscribed"))
             #expect(simulator.inbox(of: phone).last?.body.contains("resubscribed") == true)
             _ = try await client.request(
@@ -123,34 +95,34 @@ import Testing
     }
 
     @Test func aHundredSimultaneousDeliveriesOfOneTextMakeOneMessage() async throws {
-        try await SMSDeliveryTests.withApp { application, client, simulator in
+        try await TestApplication.live { application, client, simulator in
             let phone = "+14155550149"
-            let (cookie, _) = try await Self.activeSession(phone, client, simulator)
+            let (cookie, _) = try await API.activeSession(phone, client, simulator)
             let sid = "SM" + String(repeating: "7", count: 32)
             let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
                 for _ in 0..<100 {
                     group.addTask {
-                        try await simulator.reply(from: phone, to: Self.sender, body: "once only", messageSID: sid)
+                        try await simulator.reply(from: phone, to: API.sender, body: "once only", messageSID: sid)
                             .status
                     }
                 }
                 return try await group.reduce(into: [Int]()) { $0.append($1) }
             }
             #expect(statuses.count == 100 && statuses.allSatisfy { $0 == 200 }, "every delivery is acknowledged")
-            let copies = try await Self.history(cookie, client).filter { $0["body"] as? String == "once only" }
+            let copies = try await API.history(cookie, client).filter { $0["body"] as? String == "once only" }
             #expect(copies.count == 1)
         }
     }
 
     @Test func stopWhileTextsAreQueuedSendsNoneOfThem() async throws {
-        try await SMSDeliveryTests.withApp({
+        try await TestApplication.live({
             $0.smsPerSecond = 10
             $0.smsMaxInFlight = 1
         }) { application, client, simulator in
             let phone = "+14155550150"
-            let (_, conversationID) = try await Self.activeSession(phone, client, simulator)
-            _ = try await simulator.reply(from: phone, to: Self.sender, body: "ok")
-            let auth = [("Authorization", "Bearer \(ChatAPITests.apiKey)"), ("Content-Type", "application/json")]
+            let (_, conversationID) = try await API.activeSession(phone, client, simulator)
+            _ = try await simulator.reply(from: phone, to: API.sender, body: "ok")
+            let auth = [("Authorization", "Bearer \(TestApplication.apiKey)"), ("Content-Type", "application/json")]
             var ids: [String] = []
             for index in 0..<50 {
                 let reply = try await client.request(
@@ -158,7 +130,7 @@ import Testing
                     body: #"{"body":"queued \#(index)","author":"agent"}"#)
                 ids.append(try #require((reply.json?["message"] as? [String: Any])?["id"] as? String))
             }
-            _ = try await simulator.reply(from: phone, to: Self.sender, body: "STOP")
+            _ = try await simulator.reply(from: phone, to: API.sender, body: "STOP")
             let sentBeforeStop = simulator.inbox(of: phone).filter { $0.body.hasPrefix("queued ") }.count
             try await Task.sleep(for: .seconds(1))
             let sentInAll = simulator.inbox(of: phone).filter { $0.body.hasPrefix("queued ") }.count
@@ -173,12 +145,12 @@ import Testing
     }
 
     @Test func configuredWordsStopAndStartOnlyResubscribesTheOptedIn() async throws {
-        try await SMSDeliveryTests.withApp({
+        try await TestApplication.live({
             $0.keywordVocabulary = Keyword.Vocabulary(optOutWords: ["BAJA"])
         }) { application, client, simulator in
             let phone = "+14155550154"
-            _ = try await Self.activeSession(phone, client, simulator)
-            let stop = try await simulator.reply(from: phone, to: Self.sender, body: "Baja")
+            _ = try await API.activeSession(phone, client, simulator)
+            let stop = try await simulator.reply(from: phone, to: API.sender, body: "Baja")
             #expect(String(decoding: stop.body, as: UTF8.self).contains("unsubscribed"))
             #expect(try await application.database.read { try SuppressionRepository($0).isSuppressed(phone) })
 
@@ -187,7 +159,7 @@ import Testing
                 try SuppressionRepository($0).add(
                     stranger, reason: "carrier_opt_out", source: nil, actor: "test", requestID: nil, now: 1)
             }
-            let start = try await simulator.reply(from: stranger, to: Self.sender, body: "START")
+            let start = try await simulator.reply(from: stranger, to: API.sender, body: "START")
             #expect(!String(decoding: start.body, as: UTF8.self).contains("resubscribed"))
             #expect(
                 try await application.database.read { try SuppressionRepository($0).isSuppressed(stranger) },
@@ -196,10 +168,10 @@ import Testing
     }
 
     @Test func theChannelFollowsTheCustomer() async throws {
-        try await SMSDeliveryTests.withApp { _, client, simulator in
+        try await TestApplication.live { _, client, simulator in
             let phone = "+14155550151"
-            let (cookie, conversationID) = try await Self.activeSession(phone, client, simulator)
-            let auth = [("Authorization", "Bearer \(ChatAPITests.apiKey)"), ("Content-Type", "application/json")]
+            let (cookie, conversationID) = try await API.activeSession(phone, client, simulator)
+            let auth = [("Authorization", "Bearer \(TestApplication.apiKey)"), ("Content-Type", "application/json")]
             func reply(_ body: String) async throws -> String? {
                 let response = try await client.request(
                     "POST", "/v1/conversations/\(conversationID)/messages", headers: auth,
@@ -207,26 +179,26 @@ import Testing
                 return (response.json?["message"] as? [String: Any])?["channel"] as? String
             }
             _ = try await client.request(
-                "POST", "/v1/messages", headers: HandoffFlowTests.json(cookie), body: #"{"body":"Back at my desk"}"#)
+                "POST", "/v1/messages", headers: API.json(cookie), body: #"{"body":"Back at my desk"}"#)
             #expect(try await reply("Welcome back") == "web")
-            _ = try await simulator.reply(from: phone, to: Self.sender, body: "On the train now")
+            _ = try await simulator.reply(from: phone, to: API.sender, body: "On the train now")
             #expect(try await reply("Texting you then") == "sms")
         }
     }
 
     @Test func aStrangersPictureOpensAnUnlinkedConversation() async throws {
-        try await SMSDeliveryTests.withApp({ $0.unknownSenderReply = "{{brand}}: we got your text." }) {
+        try await TestApplication.live({ $0.unknownSenderReply = "{{brand}}: we got your text." }) {
             application, client, simulator in
             let stranger = "+14155550146"
             let picture = "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages/MM1/Media/ME1"
             let answer = try await simulator.reply(
-                from: stranger, to: Self.sender, body: "Is this yours?", media: [picture])
+                from: stranger, to: API.sender, body: "Is this yours?", media: [picture])
             #expect(
                 String(decoding: answer.body, as: UTF8.self).contains("<Message>Support: we got your text.</Message>"))
-            let again = try await simulator.reply(from: stranger, to: Self.sender, body: "Hello?")
+            let again = try await simulator.reply(from: stranger, to: API.sender, body: "Hello?")
             #expect(
                 String(decoding: again.body, as: UTF8.self).hasSuffix("<Response/>"), "answered once, not every time")
-            let auth = [("Authorization", "Bearer \(ChatAPITests.apiKey)")]
+            let auth = [("Authorization", "Bearer \(TestApplication.apiKey)")]
             let unlinked = try await client.request("GET", "/v1/conversations?queue=unlinked", headers: auth)
             let conversation = try #require((unlinked.json?["conversations"] as? [[String: Any]])?.first)
             #expect(conversation["active_channel"] as? String == "sms")
@@ -242,9 +214,9 @@ import Testing
     }
 
     @Test func refusesUnsignedTexts() async throws {
-        try await SMSDeliveryTests.withApp { _, client, _ in
+        try await TestApplication.inProcess { _, client, _ in
             let form = URLEncodedForm([
-                ("MessageSid", "SM1"), ("From", "+14155550145"), ("To", Self.sender), ("Body", "hi"),
+                ("MessageSid", "SM1"), ("From", "+14155550145"), ("To", API.sender), ("Body", "hi"),
             ])
             let response = try await client.request(
                 "POST", TwilioWebhookRoutes.inboundPath,

@@ -10,11 +10,11 @@ import Testing
 @Suite struct MetricsTests {
     @Test(.enabled(if: PythonOracle.isAvailable, "needs HANDOFF_TEST_PYTHON with prometheus-client"))
     func exposesTheFunnelTheOutboxAndRefusalsInValidPrometheusText() async throws {
-        try await SMSDeliveryTests.withApp { _, client, simulator in
+        try await TestApplication.live { _, client, simulator in
             let phone = "+14155550156"
-            _ = try await InboundSMSTests.activeSession(phone, client, simulator)
-            _ = try await simulator.reply(from: phone, to: InboundSMSTests.sender, body: "Thanks!")
-            _ = try await simulator.reply(from: phone, to: InboundSMSTests.sender, body: "One more thing.")
+            _ = try await API.activeSession(phone, client, simulator)
+            _ = try await simulator.reply(from: phone, to: API.sender, body: "Thanks!")
+            _ = try await simulator.reply(from: phone, to: API.sender, body: "One more thing.")
             _ = try await client.request(
                 "POST", TwilioWebhookRoutes.inboundPath,
                 headers: [("Content-Type", "application/x-www-form-urlencoded")],

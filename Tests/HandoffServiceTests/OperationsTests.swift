@@ -16,11 +16,11 @@ import Testing
     static let day: Int64 = 86_400_000
 
     @Test func retentionPurgesOldBodiesAndKeepsConsentsAndSuppressions() async throws {
-        try await SMSDeliveryTests.withApp({ $0.messageRetentionDays = 30 }) { application, client, simulator in
+        try await TestApplication.live({ $0.messageRetentionDays = 30 }) { application, client, simulator in
             let phone = "+14155550171"
-            let (cookie, conversation) = try await InboundSMSTests.activeSession(phone, client, simulator)
-            _ = try await simulator.reply(from: phone, to: InboundSMSTests.sender, body: "my card is 4111")
-            _ = try await simulator.reply(from: phone, to: InboundSMSTests.sender, body: "STOP")
+            let (cookie, conversation) = try await API.activeSession(phone, client, simulator)
+            _ = try await simulator.reply(from: phone, to: API.sender, body: "my card is 4111")
+            _ = try await simulator.reply(from: phone, to: API.sender, body: "STOP")
             // Everything so far happened 31 days ago; one message is new.
             let age = 31 * Self.day
             try await application.database.write { connection in
@@ -38,8 +38,8 @@ import Testing
             let purge = RetentionPurge(
                 database: application.database, days: 30,
                 logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
-            #expect(try await purge.run() > 0)
-            #expect(try await purge.run() == 0, "nothing left on the second run")
+            #expect(try await purge.purge() > 0)
+            #expect(try await purge.purge() == 0, "nothing left on the second run")
 
             let (bodies, purged, raw, ledger, suppressed) = try await application.database.read { connection in
                 (
@@ -60,15 +60,15 @@ import Testing
             #expect(ledger == 3, "the consent ledger is proof: kept")
             #expect(suppressed, "the STOP is kept")
             let history = try await client.request(
-                "GET", "/v1/conversations/\(conversation)/messages", headers: RoutingTests.auth)
+                "GET", "/v1/conversations/\(conversation)/messages", headers: API.agent)
             let shown = (history.json?["messages"] as? [[String: Any]])?.compactMap { $0["body"] as? String } ?? []
             #expect(shown.count == bodies.count, "the history keeps its shape")
         }
     }
 
     @Test func reloadAppliesTextsLimitsAndKeysAndNamesWhatNeedsARestart() async throws {
-        try await SMSDeliveryTests.withApp { application, client, _ in
-            let (cookie, _) = try await ChatAPITests.startSession(client)
+        try await TestApplication.inProcess { application, client, _ in
+            let (cookie, _) = try await API.startSession(client)
             let headers = [("Cookie", cookie), ("Content-Type", "application/json")]
             let long = #"{"body":"twenty characters ok"}"#
             #expect(try await client.request("POST", "/v1/messages", headers: headers, body: long).status == 201)
@@ -82,7 +82,7 @@ import Testing
 
             let refused = try await client.request("POST", "/v1/messages", headers: headers, body: long)
             #expect(refused.status == 422, "the new limit applies at once")
-            let oldKey = try await client.request("GET", "/v1/conversations", headers: RoutingTests.auth)
+            let oldKey = try await client.request("GET", "/v1/conversations", headers: API.agent)
             #expect(oldKey.status == 401, "a removed key stops at once")
             let newKey = try await client.request(
                 "GET", "/v1/conversations", headers: [("Authorization", "Bearer rotated-agent-key-0123456789")])
@@ -91,12 +91,11 @@ import Testing
     }
 
     @Test func oneProcessPerDatabaseAndNoRestoreUnderARunningDaemon() async throws {
-        try await SMSDeliveryTests.withApp { application, _, _ in
+        try await TestApplication.inProcess { application, _, _ in
             let configuration = application.configuration
-            await #expect(throws: StorageError.self) {
-                _ = try await HandoffApplication(
-                    configuration: configuration, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
-            }
+            let second = HandoffApplication(
+                configuration: configuration, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+            await #expect(throws: StorageError.self) { try await second.start() }
             let directory = try TemporaryDirectory()
             let backup = directory.file("backup.sqlite").path
             try await offPool { try DatabaseBackup.run(configuration, to: backup) }

@@ -1,5 +1,6 @@
 import DatabaseDriver
 import Foundation
+import Lifecycle
 import Logging
 import SQLite
 import Storage
@@ -34,17 +35,10 @@ import Testing
     let database: SQLiteDatabase
     let clock = TestClock()
 
-    /// Milliseconds the test moves by hand.
-    final class TestClock: Sendable {
-        private let value = Atomic<Int64>(1_000_000)
-        var now: Int64 { value.load(ordering: .relaxed) }
-        func advance(by delta: Int64) { value.add(delta, ordering: .relaxed) }
-    }
-
     init() async throws {
         directory = try TemporaryDirectory()
         database = try SQLiteDatabase(path: directory.file("db.sqlite").path, readers: 1)
-        let migrations = HandoffApplicationTests.repositoryRoot.appendingPathComponent("migrations").path
+        let migrations = TestApplication.repositoryRoot.appendingPathComponent("migrations").path
         let migrator = try Migrator(directory: migrations)
         try await database.withWriter { try migrator.migrate($0) }
     }
@@ -52,14 +46,14 @@ import Testing
     func dispatcher(_ handler: ScriptedHandler, maxAttempts: Int = 5) -> OutboxDispatcher {
         let clock = clock
         return OutboxDispatcher(
-            database: database, handlers: ["webhook": handler], maxAttempts: maxAttempts,
+            database: database, handlers: [.webhook: handler], maxAttempts: maxAttempts,
             logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, now: { clock.now })
     }
 
     func enqueue() async throws -> Int64 {
         let now = clock.now
         return try await database.write {
-            try OutboxRepository($0).enqueue(kind: "webhook", payload: "{}", messageID: nil, requestID: nil, now: now)
+            try OutboxRepository($0).enqueue(kind: .webhook, payload: "{}", messageID: nil, requestID: nil, now: now)
         }
     }
 
@@ -70,11 +64,11 @@ import Testing
     @Test func deliversAsSoonAsWoken() async throws {
         let handler = ScriptedHandler([])
         let dispatcher = dispatcher(handler)
-        try await dispatcher.start()
+        let running = try await ServiceGroup([dispatcher]).runInBackground()
         let id = try await enqueue()
         dispatcher.wake()
-        #expect(try await eventually(seconds: 5) { try await item(id)?.state == "done" })
-        await dispatcher.stop()
+        #expect(try await eventually(seconds: 5) { try await item(id)?.state == .done })
+        try await running.stop()
     }
 
     @Test func retriesWithBackoffThenDeadLettersAndReplays() async throws {
@@ -82,13 +76,13 @@ import Testing
             .retry("HTTP 500", retryAfter: nil), .retry("HTTP 503", retryAfter: .seconds(120)),
         ])
         let dispatcher = dispatcher(handler, maxAttempts: 2)
-        try await dispatcher.start()
+        let running = try await ServiceGroup([dispatcher]).runInBackground()
         let id = try await enqueue()
         dispatcher.wake()
         #expect(
             try await eventually(seconds: 5) {
                 let row = try await item(id)
-                return row?.attempts == 1 && row?.state == "pending"
+                return row?.attempts == 1 && row?.state == .pending
             })
         let first = try #require(try await item(id))
         let delay = first.nextAttemptAt - clock.now
@@ -96,7 +90,7 @@ import Testing
         #expect(first.lastError == "HTTP 500")
         clock.advance(by: delay)
         dispatcher.wake()
-        #expect(try await eventually(seconds: 5) { try await item(id)?.state == "dead" })
+        #expect(try await eventually(seconds: 5) { try await item(id)?.state == .dead })
         #expect(try await item(id)?.lastError?.contains("gave up after 2 attempts") == true)
 
         let replayed = try await database.write {
@@ -104,8 +98,8 @@ import Testing
         }
         #expect(replayed)
         dispatcher.wake()
-        #expect(try await eventually(seconds: 5) { try await item(id)?.state == "done" })
-        await dispatcher.stop()
+        #expect(try await eventually(seconds: 5) { try await item(id)?.state == .done })
+        try await running.stop()
     }
 
     @Test func honoursRetryAfterAndDeadLettersPermanentFailures() async throws {
@@ -114,25 +108,25 @@ import Testing
         #expect(OutboxDispatcher.backoff(attempt: 40, retryAfter: nil) <= 3_600_000)
         let handler = ScriptedHandler([.failed("twilio_21211")])
         let dispatcher = dispatcher(handler)
-        try await dispatcher.start()
+        let running = try await ServiceGroup([dispatcher]).runInBackground()
         let id = try await enqueue()
         dispatcher.wake()
-        #expect(try await eventually(seconds: 5) { try await item(id)?.state == "dead" })
+        #expect(try await eventually(seconds: 5) { try await item(id)?.state == .dead })
         #expect(handler.attempts.withLock { $0 } == [id])
-        await dispatcher.stop()
+        try await running.stop()
     }
 
     @Test func resumesRowsACrashLeftInFlight() async throws {
         let id = try await enqueue()
         let now = clock.now
-        _ = try await database.write { try OutboxRepository($0).claimDue(kind: "webhook", now: now, limit: 10) }
-        #expect(try await item(id)?.state == "sending")
+        _ = try await database.write { try OutboxRepository($0).claimDue(kind: .webhook, now: now, limit: 10) }
+        #expect(try await item(id)?.state == .sending)
         let handler = ScriptedHandler([])
         let dispatcher = dispatcher(handler)
-        try await dispatcher.start()
-        #expect(try await eventually(seconds: 5) { try await item(id)?.state == "done" })
+        let running = try await ServiceGroup([dispatcher]).runInBackground()
+        #expect(try await eventually(seconds: 5) { try await item(id)?.state == .done })
         #expect(try await item(id)?.attempts == 2, "the interrupted attempt counts")
-        await dispatcher.stop()
+        try await running.stop()
     }
 
     /// A webhook receiver that does not answer: held until the test lets it go.
@@ -154,19 +148,19 @@ import Testing
         let texts = ScriptedHandler([])
         let clock = clock
         let dispatcher = OutboxDispatcher(
-            database: database, handlers: ["webhook": stalled, "sms": texts], maxAttempts: 5,
+            database: database, handlers: [.webhook: stalled, .sms: texts], maxAttempts: 5,
             logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, now: { clock.now })
-        try await dispatcher.start()
+        let running = try await ServiceGroup([dispatcher]).runInBackground()
         let webhook = try await enqueue()
         let now = clock.now
         let text = try await database.write {
-            try OutboxRepository($0).enqueue(kind: "sms", payload: "{}", messageID: nil, requestID: nil, now: now)
+            try OutboxRepository($0).enqueue(kind: .sms, payload: "{}", messageID: nil, requestID: nil, now: now)
         }
         dispatcher.wake()
-        #expect(try await eventually(seconds: 5) { try await item(text)?.state == "done" })
-        #expect(try await item(webhook)?.state == "sending")
+        #expect(try await eventually(seconds: 5) { try await item(text)?.state == .done })
+        #expect(try await item(webhook)?.state == .sending)
         stalled.released.signal()
-        #expect(try await eventually(seconds: 5) { try await item(webhook)?.state == "done" })
-        await dispatcher.stop()
+        #expect(try await eventually(seconds: 5) { try await item(webhook)?.state == .done })
+        try await running.stop()
     }
 }

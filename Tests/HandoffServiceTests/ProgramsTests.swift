@@ -53,10 +53,10 @@ import Testing
 
     @Test func theAPIListsProgramsAndAHandoffNamesOne() async throws {
         let programs = try load(Self.programsYAML).programs
-        try await SMSDeliveryTests.withApp({ $0.programs = programs }) { _, client, simulator in
+        try await TestApplication.inProcess({ $0.programs = programs }) { _, client, simulator in
             let unauthorized = try await client.request("GET", "/v1/programs")
             #expect(unauthorized.status == 401)
-            let listed = try await client.request("GET", "/v1/programs", headers: RoutingTests.auth)
+            let listed = try await client.request("GET", "/v1/programs", headers: API.agent)
             #expect(listed.status == 200)
             let entries = try #require(listed.json?["programs"] as? [[String: Any]])
             #expect(entries.compactMap { $0["id"] as? String } == ["chat", "reminders"])
@@ -65,22 +65,22 @@ import Testing
             #expect((entries.last?["disclosures"] as? [String: String])?["es"]?.contains("STOP") == true)
 
             let widget = try await client.request(
-                "POST", "/v1/sessions", headers: [("Accept-Language", "es")] + BrowserAndProxyTests.json,
+                "POST", "/v1/sessions", headers: [("Accept-Language", "es")] + API.jsonContent,
                 body: #"{"program":"reminders"}"#)
             #expect(widget.status == 201)
             #expect((widget.json?["consent_text"] as? String)?.hasPrefix("Recordatorios de citas de ") == true)
             let unknownProgram = try await client.request(
-                "POST", "/v1/sessions", headers: BrowserAndProxyTests.json, body: #"{"program":"nope"}"#)
+                "POST", "/v1/sessions", headers: API.jsonContent, body: #"{"program":"nope"}"#)
             #expect((unknownProgram.json?["consent_text"] as? String)?.contains("this conversation") == true)
 
-            let (cookie, _) = try await ChatAPITests.startSession(client)
-            let headers = [("Cookie", cookie), ("Accept-Language", "es-MX,es;q=0.9")] + BrowserAndProxyTests.json
+            let (cookie, _) = try await API.startSession(client)
+            let headers = [("Cookie", cookie), ("Accept-Language", "es-MX,es;q=0.9")] + API.jsonContent
             let requested = try await client.request(
                 "POST", "/v1/handoff", headers: headers,
                 body: #"{"phone":"+14155550163","consent":true,"program":"reminders"}"#)
             #expect(requested.status == 202)
             let ledger = try await client.request(
-                "GET", "/v1/contacts/%2B14155550163/consents", headers: RoutingTests.auth)
+                "GET", "/v1/contacts/%2B14155550163/consents", headers: API.agent)
             let consents = try #require(ledger.json?["consents"] as? [[String: Any]])
             #expect(consents.count == 1)
             #expect(consents.first?["program"] as? String == "reminders")
@@ -92,7 +92,7 @@ import Testing
                 "POST", "/v1/handoff", headers: headers,
                 body: #"{"phone":"+14155550164","consent":true,"program":"marketing_blast"}"#)
             #expect(unknown.status == 422)
-            #expect(BrowserAndProxyTests.errorCode(unknown) == "unknown_program")
+            #expect(API.errorCode(unknown) == "unknown_program")
         }
     }
 }

@@ -16,7 +16,7 @@ import Testing
     static func populated(_ directory: TemporaryDirectory) throws -> SQLiteConnection {
         let connection = try SQLiteConnection(path: directory.file("scale.sqlite").path)
         let migrator = try Migrator(
-            directory: HandoffApplicationTests.repositoryRoot.appendingPathComponent("migrations").path)
+            directory: TestApplication.repositoryRoot.appendingPathComponent("migrations").path)
         _ = try migrator.migrate(connection)
         try connection.transaction {
             for index in 0..<conversations {
@@ -102,11 +102,11 @@ import Testing
         _ = try chat.lastInboundAt(conversationID: target)
         _ = try chat.lastEventSeq(conversationID: target)
         _ = try chat.hasInboundSMS(conversationID: target, beforeSeq: Int64.max)
-        _ = try chat.conversations(state: "open", queue: nil, afterSeq: 100, limit: 50)
-        _ = try chat.latestMessages(conversationID: target, authors: ["visitor"], limit: 3)
-        _ = try chat.previousBody(conversationID: target, author: "visitor", beforeSeq: Int64.max)
+        _ = try chat.conversations(state: .open, queue: nil, afterSeq: 100, limit: 50)
+        _ = try chat.latestMessages(conversationID: target, authors: [.visitor], limit: 3)
+        _ = try chat.previousBody(conversationID: target, author: .visitor, beforeSeq: Int64.max)
         _ = try chat.latestMessages(
-            conversationID: target, authors: ["agent", "bot"], channel: "web", afterSeq: 2, limit: 1)
+            conversationID: target, authors: [.agent, .bot], channel: .web, afterSeq: 2, limit: 1)
         #expect(try chat.unansweredConversations(before: Int64(Self.conversations * 5), limit: 100).count == 100)
         _ = try SuppressionRepository(connection).isSuppressed(phone)
         _ = try SuppressionRepository(connection).list(after: nil, limit: 50)
@@ -122,9 +122,9 @@ import Testing
         }
         #expect(try HandoffRepository(connection).codesSent(since: since) == 100)
         let outbox = OutboxRepository(connection)
-        _ = try outbox.claimDue(kind: "sms", now: 1, limit: 32)
-        _ = try outbox.nextDueTime(kind: "sms")
-        _ = try outbox.gauges(kinds: ["sms", "webhook"])
+        _ = try outbox.claimDue(kind: .sms, now: 1, limit: 32)
+        _ = try outbox.nextDueTime(kind: .sms)
+        _ = try outbox.gauges(kinds: [.sms, .webhook])
         _ = try outbox.proactiveSendTimes(to: phone, since: 0)
         _ = try RetentionRepository(connection).purge(before: 5, now: 10, limit: 100)
         // An index walked in order under a LIMIT counts as scan steps too: bounded by the page size.

@@ -20,7 +20,7 @@ import Testing
         directory = try TemporaryDirectory()
         database = try SQLiteDatabase(path: directory.file("db.sqlite").path, readers: 1)
         let migrator = try Migrator(
-            directory: HandoffApplicationTests.repositoryRoot.appendingPathComponent("migrations").path)
+            directory: TestApplication.repositoryRoot.appendingPathComponent("migrations").path)
         try await database.withWriter { try migrator.migrate($0) }
     }
 
@@ -31,24 +31,24 @@ import Testing
 
     /// A conversation with an outbound text; returns the message.
     func scenario(
-        timeZone: String?, author: String = "agent", inboundAt: Int64? = nil, phone: String = "+14155552671"
+        timeZone: String?, author: Author = .agent, inboundAt: Int64? = nil, phone: String = "+14155552671"
     ) async throws -> MessageRecord {
         try await database.write { connection in
             let chat = ChatRepository(connection)
             try chat.insert(
                 ContactRecord(id: "ct", phoneE164: "+14155552671", locale: nil, timeZone: timeZone, createdAt: 0))
             _ = try chat.insert(
-                ConversationRecord(id: "conv", contactID: "ct", state: "open", createdAt: 0, updatedAt: 0))
+                ConversationRecord(id: "conv", contactID: "ct", state: .open, createdAt: 0, updatedAt: 0))
             if let inboundAt {
                 _ = try chat.insert(
                     MessageRecord(
-                        id: "in", conversationID: "conv", direction: "inbound", channel: "sms", author: "visitor",
+                        id: "in", conversationID: "conv", direction: .inbound, channel: .sms, author: .visitor,
                         body: "hi", status: "received", createdAt: inboundAt, updatedAt: inboundAt),
                     clientKey: nil)
             }
             return try chat.insert(
                 MessageRecord(
-                    id: "out", conversationID: "conv", direction: "outbound", channel: "sms", author: author,
+                    id: "out", conversationID: "conv", direction: .outbound, channel: .sms, author: author,
                     body: "Reminder", status: "queued", toE164: phone, createdAt: 0, updatedAt: 0),
                 clientKey: nil)
         }
@@ -66,12 +66,12 @@ import Testing
             for (index, at) in sentAt.enumerated() {
                 _ = try ChatRepository(connection).insert(
                     MessageRecord(
-                        id: "old\(index)", conversationID: "conv", direction: "outbound", channel: "sms", author: "bot",
+                        id: "old\(index)", conversationID: "conv", direction: .outbound, channel: .sms, author: .bot,
                         body: "Earlier", status: "delivered", toE164: "+14155552671", createdAt: at, updatedAt: at),
                     clientKey: nil)
                 let outbox = OutboxRepository(connection)
                 let id = try outbox.enqueue(
-                    kind: "sms", payload: "{}", messageID: "old\(index)", priority: 1, requestID: nil, now: at)
+                    kind: .sms, payload: "{}", messageID: "old\(index)", priority: 1, requestID: nil, now: at)
                 try outbox.markDone(id: id, now: at)
             }
         }
@@ -117,7 +117,7 @@ import Testing
     }
 
     @Test func neverDefersTransactionalTexts() async throws {
-        let code = try await scenario(timeZone: "America/New_York", author: "system")
+        let code = try await scenario(timeZone: "America/New_York", author: .system)
         #expect(try await deferral(code, at: Self.utc(8, 30)) == nil)
     }
 }

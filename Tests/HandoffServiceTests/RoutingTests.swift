@@ -1,6 +1,7 @@
 import DatabaseDriver
 import Foundation
 import Gateway
+import HandoffCore
 import SQLite
 import Storage
 import TestSupport
@@ -12,41 +13,39 @@ import Testing
 
 /// Escalation to humans on the customer's words, on the web and by SMS.
 @Suite struct RoutingTests {
-    static let auth = [("Authorization", "Bearer \(ChatAPITests.apiKey)"), ("Content-Type", "application/json")]
-
     static func conversation(_ id: String, _ client: HTTPTestClient) async throws -> [String: Any] {
-        try #require(try await client.request("GET", "/v1/conversations/\(id)", headers: auth).json)
+        try #require(try await client.request("GET", "/v1/conversations/\(id)", headers: API.agent).json)
     }
 
     @Test func aRefundRequestGoesToAHumanAndPausesTheBot() async throws {
-        try await SMSDeliveryTests.withApp { _, client, _ in
-            let (cookie, session) = try await ChatAPITests.startSession(client)
+        try await TestApplication.inProcess { _, client, _ in
+            let (cookie, session) = try await API.startSession(client)
             let id = try #require(session["conversation_id"] as? String)
             _ = try await client.request(
-                "POST", "/v1/messages", headers: HandoffFlowTests.json(cookie), body: #"{"body":"I want a refund"}"#)
+                "POST", "/v1/messages", headers: API.json(cookie), body: #"{"body":"I want a refund"}"#)
             let conversation = try await Self.conversation(id, client)
             #expect(conversation["state"] as? String == "escalated")
             #expect(conversation["queue"] as? String == "humans")
             #expect(conversation["escalation_reason"] as? String == "high_risk")
-            let history = try await InboundSMSTests.history(cookie, client)
+            let history = try await API.history(cookie, client)
             #expect(history.last?["author"] as? String == "system")
             let bot = try await client.request(
-                "POST", "/v1/conversations/\(id)/messages", headers: Self.auth, body: #"{"body":"Hi!","author":"bot"}"#)
+                "POST", "/v1/conversations/\(id)/messages", headers: API.agent, body: #"{"body":"Hi!","author":"bot"}"#)
             #expect(bot.status == 409)
             let agent = try await client.request(
-                "POST", "/v1/conversations/\(id)/messages", headers: Self.auth,
+                "POST", "/v1/conversations/\(id)/messages", headers: API.agent,
                 body: #"{"body":"On it.","author":"agent"}"#)
             #expect(agent.status == 201)
         }
     }
 
     @Test func theSameQuestionTwiceEscalates() async throws {
-        try await SMSDeliveryTests.withApp { _, client, _ in
-            let (cookie, session) = try await ChatAPITests.startSession(client)
+        try await TestApplication.inProcess { _, client, _ in
+            let (cookie, session) = try await API.startSession(client)
             let id = try #require(session["conversation_id"] as? String)
             for _ in 0..<2 {
                 _ = try await client.request(
-                    "POST", "/v1/messages", headers: HandoffFlowTests.json(cookie),
+                    "POST", "/v1/messages", headers: API.json(cookie),
                     body: #"{"body":"Where is my parcel?"}"#)
             }
             #expect(try await Self.conversation(id, client)["escalation_reason"] as? String == "repeated_question")
@@ -54,10 +53,10 @@ import Testing
     }
 
     @Test func byTextAHumanRequestEscalatesAndAWrongNumberStops() async throws {
-        try await SMSDeliveryTests.withApp { application, client, simulator in
+        try await TestApplication.live { application, client, simulator in
             let phone = "+14155550147"
-            let (_, id) = try await InboundSMSTests.activeSession(phone, client, simulator)
-            _ = try await simulator.reply(from: phone, to: InboundSMSTests.sender, body: "can I talk to a human")
+            let (_, id) = try await API.activeSession(phone, client, simulator)
+            _ = try await simulator.reply(from: phone, to: API.sender, body: "can I talk to a human")
             #expect(try await Self.conversation(id, client)["state"] as? String == "escalated")
             #expect(
                 try await eventually {
@@ -65,8 +64,8 @@ import Testing
                 })
 
             let other = "+14155550148"
-            let (otherCookie, _) = try await InboundSMSTests.activeSession(other, client, simulator)
-            _ = try await simulator.reply(from: other, to: InboundSMSTests.sender, body: "Wrong number, who is this?")
+            let (otherCookie, _) = try await API.activeSession(other, client, simulator)
+            _ = try await simulator.reply(from: other, to: API.sender, body: "Wrong number, who is this?")
             let suppressed = try await application.database.read {
                 try connectionIsSuppressed($0, other)
             }
@@ -78,28 +77,28 @@ import Testing
     }
 
     @Test func configuredPhrasesEscalateToo() async throws {
-        try await SMSDeliveryTests.withApp({ $0.highRiskPhrases = ["cancel everything"] }) { _, client, _ in
-            let (cookie, session) = try await ChatAPITests.startSession(client)
+        try await TestApplication.inProcess({ $0.highRiskPhrases = ["cancel everything"] }) { _, client, _ in
+            let (cookie, session) = try await API.startSession(client)
             let id = try #require(session["conversation_id"] as? String)
             _ = try await client.request(
-                "POST", "/v1/messages", headers: HandoffFlowTests.json(cookie),
+                "POST", "/v1/messages", headers: API.json(cookie),
                 body: #"{"body":"Cancel everything now"}"#)
             #expect(try await Self.conversation(id, client)["escalation_reason"] as? String == "high_risk")
         }
     }
 
     @Test func anUnansweredCustomerGetsAHumanAfterTheSLA() async throws {
-        try await SMSDeliveryTests.withApp({ $0.answerSLA = .milliseconds(300) }) { _, client, _ in
-            let (cookie, session) = try await ChatAPITests.startSession(client)
+        try await TestApplication.inProcess({ $0.answerSLA = .milliseconds(300) }) { _, client, _ in
+            let (cookie, session) = try await API.startSession(client)
             let id = try #require(session["conversation_id"] as? String)
             _ = try await client.request(
-                "POST", "/v1/messages", headers: HandoffFlowTests.json(cookie), body: #"{"body":"Hello?"}"#)
-            let (answeredCookie, answered) = try await ChatAPITests.startSession(client)
+                "POST", "/v1/messages", headers: API.json(cookie), body: #"{"body":"Hello?"}"#)
+            let (answeredCookie, answered) = try await API.startSession(client)
             let answeredID = try #require(answered["conversation_id"] as? String)
             _ = try await client.request(
-                "POST", "/v1/messages", headers: HandoffFlowTests.json(answeredCookie), body: #"{"body":"Hi there"}"#)
+                "POST", "/v1/messages", headers: API.json(answeredCookie), body: #"{"body":"Hi there"}"#)
             _ = try await client.request(
-                "POST", "/v1/conversations/\(answeredID)/messages", headers: Self.auth,
+                "POST", "/v1/conversations/\(answeredID)/messages", headers: API.agent,
                 body: #"{"body":"Hello! How can I help?","author":"bot"}"#)
             #expect(
                 try await eventually(seconds: 5) {
@@ -114,35 +113,35 @@ import Testing
     @Test func theAnswerClockStartsAtTheFirstUnansweredMessage() throws {
         let directory = try TemporaryDirectory()
         let connection = try SQLiteConnection(path: directory.file("sla.sqlite").path)
-        _ = try Migrator(directory: HandoffApplicationTests.repositoryRoot.appendingPathComponent("migrations").path)
+        _ = try Migrator(directory: TestApplication.repositoryRoot.appendingPathComponent("migrations").path)
             .migrate(connection)
         let chat = ChatRepository(connection)
         try chat.insert(ContactRecord(id: "ct1", phoneE164: nil, locale: nil, timeZone: nil, createdAt: 0))
         let conversation = try chat.insert(
             ConversationRecord(
-                id: "conv1", contactID: "ct1", state: "open", queue: nil, activeChannel: "web", createdAt: 0,
+                id: "conv1", contactID: "ct1", state: .open, queue: nil, activeChannel: .web, createdAt: 0,
                 updatedAt: 0))
-        func say(_ author: String, at time: Int64) throws {
+        func say(_ author: Author, at time: Int64) throws {
             _ = try chat.insert(
                 MessageRecord(
                     id: "msg\(time)", conversationID: conversation.id,
-                    direction: author == "visitor" ? "inbound" : "outbound",
-                    channel: "web", author: author, body: "text", status: "delivered", createdAt: time, updatedAt: time),
+                    direction: author == .visitor ? .inbound : .outbound,
+                    channel: .web, author: author, body: "text", status: "delivered", createdAt: time, updatedAt: time),
                 clientKey: nil)
         }
         func waiting(before deadline: Int64) throws -> Bool {
             !(try chat.unansweredConversations(before: deadline, limit: 10).isEmpty)
         }
         #expect(try !waiting(before: 1_000))
-        try say("visitor", at: 100)
-        try say("visitor", at: 200)
-        try say("system", at: 300)
+        try say(.visitor, at: 100)
+        try say(.visitor, at: 200)
+        try say(.system, at: 300)
         #expect(try waiting(before: 101))
         #expect(try !waiting(before: 100))
-        try say("bot", at: 400)
+        try say(.bot, at: 400)
         #expect(try !waiting(before: 1_000))
-        try say("visitor", at: 500)
-        try say("agent", at: 600)
+        try say(.visitor, at: 500)
+        try say(.agent, at: 600)
         #expect(try !waiting(before: 1_000))
     }
 

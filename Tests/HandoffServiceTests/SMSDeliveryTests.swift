@@ -18,55 +18,16 @@ import Testing
 /// Outbound SMS end to end: outbox → dispatcher → Twilio adapter → simulator (over libcurl) →
 /// signed delivery reports back to our webhook.
 @Suite struct SMSDeliveryTests {
-    /// An application on a known port (its public URL must be right for signatures).
-    static func withApp(
-        _ adjust: (inout Configuration) -> Void = { _ in },
-        _ body: (HandoffApplication, HTTPTestClient, GatewaySimulator) async throws -> Void
-    ) async throws {
-        let directory = try TemporaryDirectory()
-        // The port must be known before start (signatures cover the public URL); another test may
-        // take a port between our probe and our bind, so try a few.
-        var started: (HandoffApplication, Int)?
-        for _ in 0..<5 where started == nil {
-            let port = freeLoopbackPort()
-            var configuration = HandoffApplicationTests.configuration(in: directory)
-            configuration.listen = ListenAddress(host: "127.0.0.1", port: port)
-            configuration.publicURL = "http://127.0.0.1:\(port)"
-            configuration.apiKeys = [ChatAPITests.apiKey]
-            configuration.cookieSecure = false
-            // Tests send at any hour: quiet hours have tests of their own.
-            configuration.quietHours = QuietHours(start: 0, end: 24 * 60)
-            adjust(&configuration)
-            let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
-            let application = try await HandoffApplication(configuration: configuration, logger: logger)
-            do {
-                try await application.start()
-                started = (application, port)
-            } catch let error as HTTPServerError where error.code == "bind_failed" {
-                await application.shutdown()
-            }
-        }
-        let (application, port) = try #require(started)
-        let simulator = try #require(application.gatewaySetup.simulator)
-        do {
-            try await body(application, HTTPTestClient(port: port), simulator)
-        } catch {
-            await application.shutdown()
-            throw error
-        }
-        await application.shutdown()
-    }
-
     /// Queues SMS to `phone` in a fresh conversation; returns the message ids.
     static func queue(
         _ bodies: [String], to phone: String, in application: HandoffApplication, client: HTTPTestClient
     ) async throws -> [String] {
-        let (_, session) = try await ChatAPITests.startSession(client)
+        let (_, session) = try await API.startSession(client)
         let conversationID = try #require(session["conversation_id"] as? String)
         let ids = try await application.database.write { connection in
             try bodies.map { body in
                 try SMSService.enqueue(
-                    conversationID: conversationID, to: phone, body: body, author: "agent", priority: 0,
+                    conversationID: conversationID, to: phone, body: body, author: .agent, priority: 0,
                     connection: connection, webhooks: EventWebhooks(isEnabled: false),
                     now: ChatService.currentMilliseconds()
                 ).0.id
@@ -81,7 +42,7 @@ import Testing
     }
 
     @Test func sendsAndFollowsDeliveryReports() async throws {
-        try await Self.withApp { application, client, simulator in
+        try await TestApplication.live { application, client, simulator in
             let ids = try await Self.queue(
                 ["Your order shipped 📦"], to: "+14155552671", in: application, client: client)
             #expect(try await eventually { try await Self.status(ids[0], application) == "delivered" })
@@ -99,7 +60,7 @@ import Testing
     }
 
     @Test func drainsABurstWithoutLosingOrDoublingAText() async throws {
-        try await Self.withApp { application, client, simulator in
+        try await TestApplication.live { application, client, simulator in
             let bodies = (0..<1_000).map { "burst \($0)" }
             let ids = try await Self.queue(bodies, to: "+14155550123", in: application, client: client)
             #expect(
@@ -118,7 +79,7 @@ import Testing
     }
 
     @Test func respectsSuppressionsAndCarrierOptOuts() async throws {
-        try await Self.withApp { application, client, simulator in
+        try await TestApplication.live { application, client, simulator in
             try await application.database.write {
                 try SuppressionRepository($0).add(
                     "+14155550001", reason: "stop_keyword", source: nil, actor: "test", requestID: nil, now: 1)
@@ -137,7 +98,7 @@ import Testing
     }
 
     @Test func retriesWhatTheGatewayCouldNotTakeNow() async throws {
-        try await Self.withApp { application, client, simulator in
+        try await TestApplication.live { application, client, simulator in
             simulator.fail(.serverError)
             let ids = try await Self.queue(["eventually"], to: "+14155550003", in: application, client: client)
             #expect(
@@ -147,7 +108,7 @@ import Testing
     }
 
     @Test func refusesUnsignedReportsAndNeverMovesBackwards() async throws {
-        try await Self.withApp { application, client, simulator in
+        try await TestApplication.live { application, client, simulator in
             let ids = try await Self.queue(["hi"], to: "+14155550004", in: application, client: client)
             #expect(try await eventually { try await Self.status(ids[0], application) == "delivered" })
             let sid = try #require(simulator.inbox(of: "+14155550004").first?.sid)
@@ -167,14 +128,14 @@ import Testing
     }
 
     @Test func capsSegmentsSmartensTextAndPacesSends() async throws {
-        try await Self.withApp({
+        try await TestApplication.live({
             $0.smsMaxSegments = 2
             $0.smsSmartEncoding = true
             $0.smsPerSecond = 20
         }) { application, client, simulator in
             let phone = "+14155550190"
-            let (_, conversationID) = try await InboundSMSTests.activeSession(phone, client, simulator)
-            let auth = [("Authorization", "Bearer \(ChatAPITests.apiKey)"), ("Content-Type", "application/json")]
+            let (_, conversationID) = try await API.activeSession(phone, client, simulator)
+            let auth = [("Authorization", "Bearer \(TestApplication.apiKey)"), ("Content-Type", "application/json")]
             let long = try await client.request(
                 "POST", "/v1/conversations/\(conversationID)/messages", headers: auth,
                 body: #"{"body":"\#(String(repeating: "ç", count: 150))","author":"agent"}"#)

@@ -15,8 +15,8 @@ import Testing
 /// session fixation: `AdministrationTests`, `HandoffFlowTests`.)
 @Suite struct SecurityTests {
     @Test func aTamperedOrMalformedCookieOpensNothing() async throws {
-        try await ChatAPITests.withApp { client in
-            let (cookie, _) = try await ChatAPITests.startSession(client)
+        try await TestApplication.inProcess { _, client, _ in
+            let (cookie, _) = try await API.startSession(client)
             #expect(try await client.request("GET", "/v1/session", headers: [("Cookie", cookie)]).status == 200)
             let value = cookie.dropFirst("handoff_session=".count)
             let flipped =
@@ -38,8 +38,8 @@ import Testing
     }
 
     @Test func foreignOriginsCannotChangeStateWithTheVisitorsCookie() async throws {
-        try await ChatAPITests.withApp { client in
-            let (cookie, _) = try await ChatAPITests.startSession(client)
+        try await TestApplication.inProcess { _, client, _ in
+            let (cookie, _) = try await API.startSession(client)
             for origin in ["https://evil.example", "null", "https://shop.example.evil.example"] {
                 let response = try await client.request(
                     "POST", "/v1/messages",
@@ -65,7 +65,7 @@ import Testing
     }
 
     @Test func guessingAgentKeysIsRateLimited() async throws {
-        try await ChatAPITests.withApp { client in
+        try await TestApplication.inProcess { _, client, _ in
             var statuses: [Int] = []
             for attempt in 0..<22 {
                 statuses.append(
@@ -84,7 +84,7 @@ import Testing
             "%' AND 1=0 UNION SELECT token_hash FROM sessions --", "\\'; --", "$(rm -rf /)", "{{brand}}",
             "<script>alert(1)</script>", "\u{0}", "line\r\nX-Injected: 1",
         ]
-        try await ChatAPITests.withApp({ $0.handoffsPerMinutePerIP = 1000 }) { client in
+        try await TestApplication.inProcess({ $0.handoffsPerMinutePerIP = 1000 }) { _, client, _ in
             var seen: [Int] = []
             for (index, shape) in shapes.enumerated() {
                 let encode = { (text: String) in String(decoding: try JSONEncoder().encode(text), as: UTF8.self) }
@@ -121,7 +121,7 @@ import Testing
                     "/v1/conversations?after=\(query)", "/v1/conversations/\(query)",
                     "/v1/conversations/\(query)/messages", "/v1/contacts/\(query)/consents",
                 ] {
-                    seen.append(try await client.request("GET", target, headers: RoutingTests.auth).status)
+                    seen.append(try await client.request("GET", target, headers: API.agent).status)
                 }
                 let handoff = try await client.request(
                     "POST", "/v1/handoff", headers: headers, body: #"{"phone":\#(escaped),"consent":true}"#)
@@ -129,13 +129,13 @@ import Testing
                 seen.append(handoff.status)
             }
             #expect(seen.allSatisfy { $0 < 500 }, "\(seen)")
-            let all = try await client.request("GET", "/v1/conversations?limit=200", headers: RoutingTests.auth)
+            let all = try await client.request("GET", "/v1/conversations?limit=200", headers: API.agent)
             #expect((all.json?["conversations"] as? [[String: Any]])?.count == shapes.count, "every table still there")
         }
     }
 
     @Test func nothingAClientSendsIsEchoedIntoAHeader() async throws {
-        try await ChatAPITests.withApp { client in
+        try await TestApplication.live { _, client, _ in
             let raw = try RawHTTPClient(port: client.port)
             try raw.send(
                 "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Request-Id: abc%0d%0aSet-Cookie:%20x=1\r\nConnection: close\r\n\r\n"
@@ -160,8 +160,8 @@ import Testing
     }
 
     @Test func oversizedInputsGetTheirStatusAndTheServerStaysUp() async throws {
-        try await ChatAPITests.withApp({ $0.maxBodyBytes = 64 * 1024 }) { client in
-            let (cookie, _) = try await ChatAPITests.startSession(client)
+        try await TestApplication.live({ $0.maxBodyBytes = 64 * 1024 }) { _, client, _ in
+            let (cookie, _) = try await API.startSession(client)
             let headers = [("Cookie", cookie), ("Content-Type", "application/json")]
             let huge = String(repeating: "a", count: 70 * 1024)
             let tooBig = try await client.request(
@@ -192,7 +192,7 @@ import Testing
     }
 
     @Test func madeUpMethodsNeitherGrowMetricsNorPassTheParser() async throws {
-        try await ChatAPITests.withApp { client in
+        try await TestApplication.live { _, client, _ in
             let long = String(repeating: "M", count: 8 * 1024)
             let refused = try await client.request(long, "/healthz")
             #expect(refused.status == 501)
@@ -217,13 +217,13 @@ import Testing
     }
 
     @Test func streamsAreCappedPerSessionAndInAll() async throws {
-        try await ChatAPITests.withApp({
+        try await TestApplication.live({
             $0.maxStreamsPerSession = 2
             $0.maxEventStreams = 3
-        }) { client in
-            let (first, _) = try await ChatAPITests.startSession(client)
-            let (second, _) = try await ChatAPITests.startSession(client)
-            let (third, _) = try await ChatAPITests.startSession(client)
+        }) { _, client, _ in
+            let (first, _) = try await API.startSession(client)
+            let (second, _) = try await API.startSession(client)
+            let (third, _) = try await API.startSession(client)
             var open: [RawHTTPClient] = []
             for _ in 0..<2 {
                 let stream = try await Self.openStream(port: client.port, cookie: first)
@@ -255,14 +255,14 @@ import Testing
         // The reported shape: max_connections 40, one address opening streams and slow bodies on
         // all of them. With the limits the loader derives for 40 (8 per address, 32 streams), that
         // address holds 8 connections and everyone else is still served.
-        try await ChatAPITests.withApp({
+        try await TestApplication.live({
             $0.maxConnections = 40
             $0.maxConnectionsPerAddress = 8
             $0.maxEventStreams = 32
-        }) { client in
+        }) { _, client, _ in
             let attacker = HTTPTestClient(port: client.port, source: "127.0.0.2")
             var cookies: [String] = []
-            for _ in 0..<3 { cookies.append(try await ChatAPITests.startSession(attacker).cookie) }
+            for _ in 0..<3 { cookies.append(try await API.startSession(attacker).cookie) }
             var held: [RawHTTPClient] = []
             var streams = 0
             for index in 0..<12 {
@@ -287,11 +287,11 @@ import Testing
     @Test func aTrustedProxyIsNotHeldToThePerAddressConnectionCap() async throws {
         // Behind a proxy every connection comes from its address: it is spared the cap, while
         // an untrusted address is still held to it.
-        let proxies = try BrowserAndProxyTests.proxies(["127.0.0.1"])
-        try await ChatAPITests.withApp({
+        let proxies = try TestApplication.trustedProxies(["127.0.0.1"])
+        try await TestApplication.live({
             $0.maxConnectionsPerAddress = 2
             $0.trustedProxies = proxies
-        }) { client in
+        }) { _, client, _ in
             var held: [RawHTTPClient] = []
             for _ in 0..<4 {
                 let connection = try RawHTTPClient(port: client.port)
@@ -309,7 +309,7 @@ import Testing
     }
 
     @Test func metricsAnswerOnlyDirectLoopbackClientsWithoutAToken() async throws {
-        try await ChatAPITests.withApp { client in
+        try await TestApplication.live { _, client, _ in
             #expect(try await client.request("GET", "/metrics").status == 200)
             for header in ["X-Forwarded-For", "Forwarded", "X-Real-IP"] {
                 let proxied = try await client.request("GET", "/metrics", headers: [(header, "203.0.113.7")])
@@ -321,7 +321,7 @@ import Testing
 
     @Test func metricsRequireTheBearerTokenWhenOneIsSet() async throws {
         let token = "metrics-token-0123456789"
-        try await ChatAPITests.withApp({ $0.metricsToken = token }) { client in
+        try await TestApplication.live({ $0.metricsToken = token }) { _, client, _ in
             let missing = try await client.request("GET", "/metrics")
             #expect(missing.status == 401)
             #expect(missing.header("WWW-Authenticate") == "Bearer")

@@ -20,7 +20,7 @@ import Testing
         var publicURL = ""
         for _ in 0..<5 where application == nil {
             let port = freeLoopbackPort()
-            var configuration = HandoffApplicationTests.configuration(in: directory)
+            var configuration = TestApplication.configuration(in: directory)
             configuration.listen = ListenAddress(host: "127.0.0.1", port: port)
             configuration.publicURL = "http://127.0.0.1:\(port)"
             configuration.gateway = .twilio
@@ -28,7 +28,7 @@ import Testing
             configuration.twilioAuthToken = "webhook-test-token"
             configuration.twilioFrom = "+15005550006"
             configuration.twilioAPIBase = "http://127.0.0.1:9"
-            let candidate = try await HandoffApplication(
+            let candidate = HandoffApplication(
                 configuration: configuration, logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
             do {
                 try await candidate.start()

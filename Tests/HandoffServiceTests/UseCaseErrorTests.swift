@@ -32,15 +32,17 @@ import Testing
     }
 
     @Test func aRefusalFromAUseCaseKeepsItsCORSHeaders() async throws {
-        try await ChatAPITests.withApp { client in
-            let (cookie, _) = try await ChatAPITests.startSession(client)
+        try await TestApplication.inProcess { _, client, _ in
+            let (cookie, _) = try await API.startSession(client)
             let refused = try await client.request(
                 "POST", "/v1/handoff/verify",
-                headers: [("Cookie", cookie), ("Origin", ChatAPITests.origin), ("Content-Type", "application/json")],
+                headers: [
+                    ("Cookie", cookie), ("Origin", TestApplication.origin), ("Content-Type", "application/json"),
+                ],
                 body: #"{"code":"123456"}"#)
             #expect(refused.status == 409)
             #expect((refused.json?["error"] as? [String: Any])?["code"] as? String == "no_pending_verification")
-            #expect(refused.header("Access-Control-Allow-Origin") == ChatAPITests.origin, "the widget can read why")
+            #expect(refused.header("Access-Control-Allow-Origin") == TestApplication.origin, "the widget can read why")
         }
     }
 }

@@ -12,15 +12,15 @@ import Testing
         .enabled(if: PythonOracle.isAvailable, "needs HANDOFF_TEST_PYTHON with selenium (make test sets it)"),
         .enabled(if: FileManager.default.isExecutableFile(atPath: chromedriver), "needs Debian's chromium-driver"))
     func visitorChatsSeesTheAgentLiveAndTakesTheChatOnTheGo() async throws {
-        let screenshot = HandoffApplicationTests.repositoryRoot.appendingPathComponent(
+        let screenshot = TestApplication.repositoryRoot.appendingPathComponent(
             ".build/test-artifacts/widget-failure.png")
         try FileManager.default.createDirectory(
             at: screenshot.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try await SMSDeliveryTests.withApp { _, client, _ in
+        try await TestApplication.live { _, client, _ in
             let output = try await offPool {
                 try PythonOracle.run(
                     script: "widget_check.py", input: Data(),
-                    arguments: ["http://127.0.0.1:\(client.port)", ChatAPITests.apiKey, screenshot.path])
+                    arguments: ["http://127.0.0.1:\(client.port)", TestApplication.apiKey, screenshot.path])
             }
             let summary = try #require(try JSONSerialization.jsonObject(with: output) as? [String: Any])
             #expect(summary["conversation_found"] as? Bool == true)
@@ -39,11 +39,11 @@ import Testing
         .enabled(if: PythonOracle.isAvailable, "needs HANDOFF_TEST_PYTHON with selenium (make test sets it)"),
         .enabled(if: FileManager.default.isExecutableFile(atPath: chromedriver), "needs Debian's chromium-driver"))
     func theOpenWidgetCoversNoControlOfTheDemoAtDesktopSizes() async throws {
-        let screenshots = HandoffApplicationTests.repositoryRoot.appendingPathComponent(
+        let screenshots = TestApplication.repositoryRoot.appendingPathComponent(
             ".build/test-artifacts/demo-layout")
         try FileManager.default.createDirectory(
             at: screenshots.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try await SMSDeliveryTests.withApp { _, client, _ in
+        try await TestApplication.live { _, client, _ in
             let output = try await offPool {
                 try PythonOracle.run(
                     script: "demo_layout_check.py", input: Data(),
@@ -59,15 +59,15 @@ import Testing
         .enabled(if: PythonOracle.isAvailable, "needs HANDOFF_TEST_PYTHON with selenium (make test sets it)"),
         .enabled(if: FileManager.default.isExecutableFile(atPath: chromedriver), "needs Debian's chromium-driver"))
     func theWidgetOffersTextsAtTheGoldenWindow() async throws {
-        let screenshot = HandoffApplicationTests.repositoryRoot.appendingPathComponent(
+        let screenshot = TestApplication.repositoryRoot.appendingPathComponent(
             ".build/test-artifacts/offer-failure.png")
         try FileManager.default.createDirectory(
             at: screenshot.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try await SMSDeliveryTests.withApp { _, client, _ in
+        try await TestApplication.live { _, client, _ in
             let output = try await offPool {
                 try PythonOracle.run(
                     script: "offer_check.py", input: Data(),
-                    arguments: ["http://127.0.0.1:\(client.port)", ChatAPITests.apiKey, screenshot.path])
+                    arguments: ["http://127.0.0.1:\(client.port)", TestApplication.apiKey, screenshot.path])
             }
             let summary = try #require(try JSONSerialization.jsonObject(with: output) as? [String: Any])
             #expect(summary["offer_before_offer_after"] as? Int == 0, "not before offer_after")

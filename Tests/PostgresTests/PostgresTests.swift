@@ -1,10 +1,11 @@
 import Foundation
 import Postgres
 import Synchronization
+import TestSupport
 import Testing
 
 /// The throwaway server `.ci/postgres.sh` starts (`make test` does); the suites skip without it.
-let serverURI = ProcessInfo.processInfo.environment["HANDOFF_TEST_POSTGRES"]
+let serverURI = postgresTestServer
 
 /// What needs no server: the SQLSTATE table, connect errors, the pool's backoff.
 @Suite struct PostgresOfflineTests {

@@ -71,6 +71,32 @@ import Testing
         #expect(returned.withLock { $0 })
     }
 
+    @Test func aWriteThatChangedNothingWaitsOnlyForAFlushStillToCome() async throws {
+        // Every earlier commit is flushed: a write that wrote nothing returns without a flush.
+        let before = flushes.calls
+        let empty = try await database.write { try $0.queryOne("SELECT count(*) AS c FROM n")?.get("c", as: Int.self) }
+        #expect(empty == 0)
+        #expect(flushes.calls == before)
+        // A commit whose flush has not returned: a write that reads its row waits for that flush.
+        flushes.hold()
+        let database = self.database
+        let insert = Task { try await database.write { try $0.execute("INSERT INTO n VALUES (1)", []) } }
+        while flushes.calls == before { try await Task.sleep(for: .milliseconds(1)) }
+        let returned = Mutex(false)
+        let look = Task {
+            let count = try await database.write {
+                try $0.queryOne("SELECT count(*) AS c FROM n")?.get("c", as: Int.self)
+            }
+            returned.withLock { $0 = true }
+            return count
+        }
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(!returned.withLock { $0 })
+        flushes.letGo()
+        _ = try await insert.value
+        #expect(try await look.value == 1)
+    }
+
     @Test func withoutALogThereIsNothingToFlush() throws {
         let flushes = flushes
         let sync = LogSync(databasePath: directory.file("never-opened.sqlite").path, flush: { flushes.flush($0) })
@@ -90,7 +116,7 @@ import Testing
             let error = await #expect(throws: StorageError.self) {
                 try await database.write { try $0.execute("INSERT INTO n VALUES (2)", []) }
             }
-            #expect(error?.code == "io")
+            #expect(error?.kind == .io)
             #expect(error?.isTemporary == true)
         }
         await #expect(throws: StorageError.self) { try await database.withWriter { _ in } }

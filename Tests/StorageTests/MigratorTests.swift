@@ -40,7 +40,7 @@ import Testing
         try migrator().migrate(connection)
         try write("0002_two.sql", "CREATE TABLE two (id INTEGER, more TEXT);")
         let error = try #require(throws: StorageError.self) { try migrator().migrate(connection) }
-        #expect(error.code == "migration_checksum_mismatch")
+        #expect(error.kind == .migration(.checksumMismatch))
         #expect(!(try migrator().isUpToDate(connection)))
     }
 
@@ -48,14 +48,14 @@ import Testing
         try migrator().migrate(connection)
         try FileManager.default.removeItem(at: migrations.appendingPathComponent("0001_one.sql"))
         let error = try #require(throws: StorageError.self) { try migrator().migrate(connection) }
-        #expect(error.code == "migration_missing")
+        #expect(error.kind == .migration(.missing))
     }
 
     @Test func refusesADatabaseNewerThanItsFiles() throws {
         try migrator().migrate(connection)
         try FileManager.default.removeItem(at: migrations.appendingPathComponent("0002_two.sql"))
         let error = try #require(throws: StorageError.self) { try migrator().migrate(connection) }
-        #expect(error.code == "database_newer_than_migrations")
+        #expect(error.kind == .migration(.databaseNewer))
     }
 
     @Test func refusesBadNamesAndDuplicateVersions() throws {
@@ -64,13 +64,13 @@ import Testing
         try FileManager.default.removeItem(at: migrations.appendingPathComponent("0002_again.sql"))
         try write("three.sql", "SELECT 1;")
         let error = try #require(throws: StorageError.self) { try migrator() }
-        #expect(error.code == "migration_bad_name")
+        #expect(error.kind == .migration(.badName))
     }
 
     @Test func aFailingMigrationLeavesNothingOfItself() throws {
         try write("0003_bad.sql", "CREATE TABLE three (id INTEGER); INSERT INTO nowhere VALUES (1);")
         let error = try #require(throws: StorageError.self) { try migrator().migrate(connection) }
-        #expect(error.code == "migration_failed")
+        #expect(error.kind == .migration(.failed))
         #expect(try connection.query("SELECT name FROM sqlite_master WHERE name = 'three'").isEmpty)
         #expect(try connection.query("SELECT version FROM schema_migrations").count == 2)
     }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// A TCP client for live-server tests that need to see the exact bytes on the wire: pipelining,
-/// partial requests, framing. Loopback only. Its blocking reads run on a Dispatch thread, never
+/// partial requests, framing. Loopback only (or one end of a socket pair). Its blocking reads run on a Dispatch thread, never
 /// on Swift's cooperative pool, which the server's handlers need.
 // @unchecked Sendable: a test uses one client from one task at a time.
 public final class RawHTTPClient: @unchecked Sendable {
@@ -60,6 +60,15 @@ public final class RawHTTPClient: @unchecked Sendable {
             // descriptor another test (or server) has just been given the same number for.
             throw RawHTTPClientError(message: "connect failed: errno \(errno)")
         }
+    }
+
+    /// Takes over `fd`, an already connected stream socket (one end of a `socketpair`), which it
+    /// closes when done.
+    public init(connected fd: Int32, receiveTimeout: Double = 5) {
+        self.fd = fd
+        var timeout = timeval(
+            tv_sec: Int(receiveTimeout), tv_usec: Int(receiveTimeout.truncatingRemainder(dividingBy: 1) * 1e6))
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     }
 
     deinit { if fd >= 0 { close(fd) } }

@@ -1,8 +1,9 @@
 package import DatabaseDriver
 import Foundation
+package import HandoffCore
+package import Lifecycle
 package import Logging
 package import Storage
-import Synchronization
 
 /// Delivers what the outbox holds after it is committed: at least once, woken at once by the use
 /// cases (and every few seconds regardless), retrying with exponential backoff and jitter,
@@ -10,11 +11,12 @@ import Synchronization
 ///
 /// Rows are claimed (`sending`) in one transaction and settled in another; a crash in between
 /// leaves them `sending`, and `start` puts those back in the queue: an attempt that reached the
-/// other side just before a crash is made once more, never lost.
+/// other side just before a crash is made once more, never lost. `run` delivers until its
+/// shutdown fires, then finishes the rounds under way.
 ///
 /// Each kind of row has its own loop: a business webhook receiver that answers slowly (or
 /// not at all, until the timeout) never holds up texts to customers.
-package final class OutboxDispatcher: Sendable {
+package final class OutboxDispatcher: Service {
     /// What one delivery attempt came to.
     package enum Outcome: Sendable, Equatable {
         case delivered
@@ -28,7 +30,7 @@ package final class OutboxDispatcher: Sendable {
 
     /// A kind of outbox row (`sms`, `webhook`) with its handler and its loop's wake-up signal.
     private struct Kind: Sendable {
-        let name: String
+        let name: OutboxKind
         let handler: any Handler
         let signal: WakeSignal
     }
@@ -49,14 +51,12 @@ package final class OutboxDispatcher: Sendable {
     private let maxAttempts: Int
     private let logger: Logger
     private let now: @Sendable () -> Int64
-    private let running = Mutex<[Task<Void, Never>]>([])
-    private let stopping = Atomic<Bool>(false)
     /// Rows claimed per round, and the longest sleep between rounds when nothing wakes us.
     static let batchSize = 64
     static let idlePoll = Duration.seconds(5)
 
     package init(
-        database: any Database, handlers: [String: any Handler], maxAttempts: Int, logger: Logger,
+        database: any Database, handlers: [OutboxKind: any Handler], maxAttempts: Int, logger: Logger,
         now: @escaping @Sendable () -> Int64 = ChatService.currentMilliseconds
     ) {
         self.database = database
@@ -66,13 +66,20 @@ package final class OutboxDispatcher: Sendable {
         self.now = now
     }
 
-    /// Recovers rows a crash left in flight, then starts delivering.
+    /// Recovers rows a crash left in flight.
     package func start() async throws {
         let now = now()
         let recovered = try await database.write { try OutboxRepository($0).recoverInterrupted(now: now) }
         if recovered > 0 { logger.warning("outbox rows resumed after a restart", metadata: ["count": "\(recovered)"]) }
-        let tasks = kinds.map { kind in Task { await self.loop(kind) } }
-        running.withLock { $0 = tasks }
+    }
+
+    /// Delivers, one loop per kind, until `shutdown` fires; then finishes the rounds under way.
+    package func run(until shutdown: Trigger) async {
+        await withTaskGroup(of: Void.self) { group in
+            for kind in kinds { group.addTask { await self.loop(kind, until: shutdown) } }
+            await shutdown.wait()
+            wake()
+        }
     }
 
     /// Asks for a round now: called after a commit that enqueued something.
@@ -80,15 +87,8 @@ package final class OutboxDispatcher: Sendable {
         for kind in kinds { kind.signal.signal() }
     }
 
-    /// Finishes the rounds under way and stops.
-    package func stop() async {
-        stopping.store(true, ordering: .relaxed)
-        wake()
-        for task in running.withLock({ $0 }) { await task.value }
-    }
-
-    private func loop(_ kind: Kind) async {
-        while !stopping.load(ordering: .relaxed) {
+    private func loop(_ kind: Kind, until shutdown: Trigger) async {
+        while !shutdown.hasFired, !Task.isCancelled {
             do {
                 let delivered = try await round(kind)
                 if delivered == 0 { await kind.signal.wait(timeout: try await sleepTime(kind.name)) }
@@ -182,7 +182,7 @@ package final class OutboxDispatcher: Sendable {
         return items.count
     }
 
-    private func sleepTime(_ kind: String) async throws -> Duration {
+    private func sleepTime(_ kind: OutboxKind) async throws -> Duration {
         let next = try await database.read { try OutboxRepository($0).nextDueTime(kind: kind) }
         guard let next else { return Self.idlePoll }
         return .milliseconds(max(0, min(next - now(), 5_000)))

@@ -1,6 +1,7 @@
 import Foundation
 import HandoffCore
 import HandoffHTTP
+import Postgres
 import Yams
 
 extension Configuration {
@@ -14,13 +15,34 @@ extension Configuration {
         } current: {
             $0.listen.description
         },
-        text("database", "./data/handoff.sqlite", "SQLite database file; its folder is created if missing.") {
+        text(
+            "database", "./data/handoff.sqlite",
+            "SQLite database file (its folder is created if missing), or a postgresql:// URI (libpq's options, TLS too)."
+        ) {
             try nonEmpty($1)
+            if case .postgres(let uri) = DatabaseBackend($1) {
+                do throws(PostgresError) {
+                    try PostgresConnection.validate(uri: uri)
+                } catch {
+                    throw SettingProblem(error.message)
+                }
+            }
             $0.databasePath = $1
         } current: {
-            $0.databasePath
+            $0.databaseBackend.description
         },
-        text("migrations", "./migrations", "Folder of NNNN_name.sql migration files.") {
+        text("database_pool", "8", "Connections to PostgreSQL per node (database a postgresql:// URI).") {
+            $0.databasePool = try integer($1, in: 1...256)
+        } current: {
+            String($0.databasePool)
+        },
+        text("node_id", "<hostname>-<pid>", "This node's name among those sharing one PostgreSQL (logs, leases).") {
+            try nonEmpty($1)
+            $0.nodeID = $1
+        } current: {
+            $0.nodeID
+        },
+        text("migrations", "./migrations", "Folder of NNNN_name.sql migration files (PostgreSQL's in its postgres/).") {
             try nonEmpty($1)
             $0.migrationsDirectory = $1
         } current: {

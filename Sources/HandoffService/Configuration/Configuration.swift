@@ -35,7 +35,12 @@ public struct Configuration: Sendable, Equatable {
     }
 
     public var listen = ListenAddress(host: "127.0.0.1", port: 8080)
+    /// The `database` setting as given: a SQLite file, or a PostgreSQL URI (see `databaseBackend`).
     public var databasePath = "./data/handoff.sqlite"
+    /// Connections to PostgreSQL per node.
+    public var databasePool = 8
+    /// This node's name among those sharing one PostgreSQL: its hostname and process id unless set.
+    public var nodeID = Configuration.defaultNodeID
     public var migrationsDirectory = "./migrations"
     /// The base URL gateways and browsers use, without a trailing slash.
     public var publicURL = "http://127.0.0.1:8080"

@@ -347,7 +347,10 @@ private struct Parts: Sendable {
             migrateWhenBack.map {
                 StartsWhenDatabaseIsBack(prepare: $0, service: dispatcher, logger: logger)
             } ?? dispatcher
-        let inOrder: [(any Service)?] = [gatewaySetup.simulator, outbox, answerDeadline, retention, server]
+        let scheduler = OutboundScheduler(outbound: outbound, logger: logger)
+        let inOrder: [(any Service)?] = [
+            gatewaySetup.simulator, outbox, answerDeadline, scheduler, retention, server,
+        ]
         services = inOrder.compactMap { $0 }
     }
 

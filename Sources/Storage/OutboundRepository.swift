@@ -108,6 +108,11 @@ public struct OutboundRepository {
             [.text(state), .optionalText(messageID), .integer(now), .text(id)]) == 1
     }
 
+    /// Links a released text to the message that carries it.
+    public func attach(id: String, messageID: String) throws(StorageError) {
+        try connection.execute("UPDATE outbound SET message_id = ? WHERE id = ?", [.text(messageID), .text(id)])
+    }
+
     private static func outbound(_ row: Row) throws(StorageError) -> OutboundRecord {
         try OutboundRecord(
             id: row.get("id"), toE164: row.get("to_e164"), contactID: row.get("contact_id"),

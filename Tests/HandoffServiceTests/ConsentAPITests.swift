@@ -8,19 +8,15 @@ import Testing
 /// Consent per program over HTTP (API.md "Programs and consent"): opt-ins obtained elsewhere with
 /// their evidence, marketing's double opt-in, one program ended without the others, STOP first.
 @Suite struct ConsentAPITests {
-    static let auth = RoutingTests.auth
+    static let auth = API.agent
     static let phone = "%2B14155550170"
 
     static func withApp(_ body: (HTTPTestClient) async throws -> Void) async throws {
-        try await TemplateAPITests.withApp(body)
+        try await Templates.withApp { client, _ in try await body(client) }
     }
 
     static func paperOptIn(program: String = "reminders", extra: String = "") -> String {
-        """
-        {"program":"\(program)","source":"paper","disclosure_text":"Acme Dental reminders. Reply STOP to cancel.",
-         "captured_at":"2026-11-30T15:04:05.250-05:00",
-         "evidence":{"reference":"form 4411","ip":"203.0.113.9"}\(extra)}
-        """
+        Templates.paperOptIn(program: program, extra: extra)
     }
 
     static func ledger(_ client: HTTPTestClient) async throws -> [[String: Any]] {
@@ -57,7 +53,7 @@ import Testing
             #expect(entries.compactMap { $0["program"] as? String } == ["reminders", "chat", "reminders"])
             let unknown = try await client.request(
                 "DELETE", "/v1/contacts/\(Self.phone)/consents/nope", headers: Self.auth)
-            #expect(unknown.status == 422 && BrowserAndProxyTests.errorCode(unknown) == "unknown_program")
+            #expect(unknown.status == 422 && API.errorCode(unknown) == "unknown_program")
         }
     }
 
@@ -66,8 +62,8 @@ import Testing
             let direct = try await client.request(
                 "POST", "/v1/contacts/\(Self.phone)/consents", headers: Self.auth,
                 body: Self.paperOptIn(program: "offers"))
-            #expect(direct.status == 422 && BrowserAndProxyTests.errorCode(direct) == "confirmation_required")
-            #expect(BrowserAndProxyTests.errorField(direct) == "confirm_by_sms")
+            #expect(direct.status == 422 && API.errorCode(direct) == "confirmation_required")
+            #expect(API.errorField(direct) == "confirm_by_sms")
             let pending = try await client.request(
                 "POST", "/v1/contacts/\(Self.phone)/consents", headers: Self.auth,
                 body: Self.paperOptIn(program: "offers", extra: #","confirm_by_sms":true"#))
@@ -95,7 +91,7 @@ import Testing
                 "POST", "/v1/contacts/\(Self.phone)/consents", headers: Self.auth, body: body)
             #expect(response.status == 422, "\(body)")
             #expect(
-                BrowserAndProxyTests.errorCode(response) == code && BrowserAndProxyTests.errorField(response) == field)
+                API.errorCode(response) == code && API.errorField(response) == field)
             #expect(try await Self.ledger(client).isEmpty)
         }
     }
@@ -103,12 +99,12 @@ import Testing
     @Test func aNumberThatSentStopIsNotOptedInBehindItsBack() async throws {
         try await Self.withApp { client in
             let suppressed = try await client.request(
-                "POST", "/v1/admin/suppressions", headers: TemplateAPITests.admin,
+                "POST", "/v1/admin/suppressions", headers: Templates.admin,
                 body: #"{"phone":"+14155550170","reason":"stop_keyword"}"#)
             #expect(suppressed.status == 201)
             let refused = try await client.request(
                 "POST", "/v1/contacts/\(Self.phone)/consents", headers: Self.auth, body: Self.paperOptIn())
-            #expect(refused.status == 409 && BrowserAndProxyTests.errorCode(refused) == "suppressed")
+            #expect(refused.status == 409 && API.errorCode(refused) == "suppressed")
             #expect(try await Self.ledger(client).isEmpty)
         }
     }

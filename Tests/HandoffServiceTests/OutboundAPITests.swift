@@ -9,7 +9,7 @@ import Testing
 /// Proactive texts over HTTP (API.md "Proactive texts"): every refusal before anything is
 /// queued, the text in the contact's conversation and on the phone, batches with mixed results.
 @Suite struct OutboundAPITests {
-    static let auth = RoutingTests.auth
+    static let auth = API.agent
     static let reminder = """
         {"name":"visit_reminder","program":"reminders","locale":"en",
          "body":"{{brand}}: see you {{date}} at {{time}}. Reply C to confirm.",
@@ -22,25 +22,16 @@ import Testing
     static func withApp(
         optedIn: [String], _ body: (HTTPTestClient, GatewaySimulator, String) async throws -> Void
     ) async throws {
-        let programs = try ProgramCatalog([
-            Program(
-                id: "reminders", name: "Reminders", kind: .transactional, dailyCap: 2,
-                disclosures: ["en": "{{brand}} reminders. Reply STOP to cancel."])
-        ])
-        try await SMSDeliveryTests.withApp({
-            $0.programs = programs
-            $0.adminAPIKeys = [TemplateAPITests.adminKey]
-            $0.brandName = "Acme Dental"
-        }) { _, client, simulator in
+        try await Templates.withApp { client, simulator in
             let created = try await client.request("POST", "/v1/templates", headers: Self.auth, body: Self.reminder)
-            let id = try #require(TemplateAPITests.template(created)["id"] as? String)
+            let id = try #require(Templates.template(created)["id"] as? String)
             let approved = try await client.request(
-                "POST", "/v1/templates/\(id)/approve", headers: TemplateAPITests.admin)
+                "POST", "/v1/templates/\(id)/approve", headers: Templates.admin)
             #expect(approved.status == 200)
             for phone in optedIn {
                 let recorded = try await client.request(
                     "POST", "/v1/contacts/\(phone.replacingOccurrences(of: "+", with: "%2B"))/consents",
-                    headers: Self.auth, body: ConsentAPITests.paperOptIn())
+                    headers: Self.auth, body: Templates.paperOptIn())
                 #expect(recorded.status == 201)
             }
             try await body(client, simulator, id)
@@ -86,7 +77,7 @@ import Testing
             func refusal(_ body: String) async throws -> (Int, String?, String?) {
                 let response = try await client.request("POST", "/v1/outbound", headers: Self.auth, body: body)
                 return (
-                    response.status, BrowserAndProxyTests.errorCode(response), BrowserAndProxyTests.errorField(response)
+                    response.status, API.errorCode(response), API.errorField(response)
                 )
             }
             let draft = try await client.request(
@@ -109,7 +100,7 @@ import Testing
                     == (422, "invalid_variable", "variables.date"))
             #expect(try await refusal(Self.send("+14155550182")) == (409, "no_consent", nil))
             let stop = try await client.request(
-                "POST", "/v1/admin/suppressions", headers: TemplateAPITests.admin,
+                "POST", "/v1/admin/suppressions", headers: Templates.admin,
                 body: #"{"phone":"+14155550183","reason":"stop_keyword"}"#)
             #expect(stop.status == 201)
             #expect(try await refusal(Self.send("+14155550183")) == (409, "suppressed", nil))
@@ -125,10 +116,51 @@ import Testing
             }
             let capped = try await client.request(
                 "POST", "/v1/outbound", headers: Self.auth, body: Self.send("+14155550181"))
-            #expect(capped.status == 429 && BrowserAndProxyTests.errorCode(capped) == "frequency_cap")
+            #expect(capped.status == 429 && API.errorCode(capped) == "frequency_cap")
             let wait = Int(capped.header("Retry-After") ?? "") ?? 0
             #expect((86_000...86_400).contains(wait), "the cap frees a day after the first text: \(wait) s")
             #expect(try await eventually { simulator.inbox(of: "+14155550181").count == 2 })
+        }
+    }
+
+    /// RFC 3339 for `seconds` from now.
+    static func fromNow(_ seconds: Double) -> String {
+        Timestamp(unixMilliseconds: Int64((Date().timeIntervalSince1970 + seconds) * 1000)).description
+    }
+
+    @Test func scheduledTextsLeaveOnTimeCanBeCanceledAndStopWinsOverThem() async throws {
+        try await Self.withApp(optedIn: ["+14155550185", "+14155550186", "+14155550187"]) { client, simulator, _ in
+            func schedule(_ to: String, in seconds: Double) async throws -> String {
+                let response = try await client.request(
+                    "POST", "/v1/outbound", headers: Self.auth,
+                    body: Self.send(to, #","send_at":"\#(Self.fromNow(seconds))""#))
+                #expect(response.status == 202)
+                let outbound = try #require(response.json?["outbound"] as? [String: Any])
+                #expect(outbound["state"] as? String == "scheduled" && outbound["message_id"] == nil)
+                return try #require(outbound["id"] as? String)
+            }
+            func state(_ id: String) async throws -> String? {
+                let response = try await client.request("GET", "/v1/outbound/\(id)", headers: Self.auth)
+                return (response.json?["outbound"] as? [String: Any])?["state"] as? String
+            }
+            let onTime = try await schedule("+14155550185", in: 1.5)
+            let canceled = try await schedule("+14155550186", in: 1.5)
+            let stopped = try await schedule("+14155550187", in: 1.5)
+            let cancel = try await client.request("DELETE", "/v1/outbound/\(canceled)", headers: Self.auth)
+            #expect(
+                cancel.status == 200 && (cancel.json?["outbound"] as? [String: Any])?["state"] as? String == "canceled")
+            let stop = try await client.request(
+                "POST", "/v1/admin/suppressions", headers: Templates.admin,
+                body: #"{"phone":"+14155550187","reason":"stop_keyword"}"#)
+            #expect(stop.status == 201)
+            #expect(simulator.inbox(of: "+14155550185").isEmpty, "not before its time")
+
+            #expect(try await eventually { simulator.inbox(of: "+14155550185").count == 1 })
+            #expect(try await eventually { try await state(stopped) == "suppressed" })
+            #expect(try await state(canceled) == "canceled")
+            let late = try await client.request("DELETE", "/v1/outbound/\(onTime)", headers: Self.auth)
+            #expect(late.status == 409 && API.errorCode(late) == "already_sent")
+            #expect(simulator.inbox(of: "+14155550186").isEmpty && simulator.inbox(of: "+14155550187").isEmpty)
         }
     }
 

@@ -8,37 +8,15 @@ import Testing
 /// Templates over HTTP (API.md "Templates"): drafts, every save-time refusal, approval by an
 /// admin key only, versions, preview, archive.
 @Suite struct TemplateAPITests {
-    static let adminKey = "admin-key-for-template-tests"
-    static let admin = [("Authorization", "Bearer \(adminKey)"), ("Content-Type", "application/json")]
-    static let auth = RoutingTests.auth
+    static let auth = API.agent
+    static let admin = Templates.admin
+    static let reminder = Templates.reminder
 
     static func withApp(_ body: (HTTPTestClient) async throws -> Void) async throws {
-        let programs = try ProgramCatalog([
-            Program(
-                id: "reminders", name: "Reminders", kind: .transactional,
-                disclosures: ["en": "{{brand}} reminders. Reply STOP to cancel."]),
-            Program(
-                id: "offers", name: "Offers", kind: .marketing,
-                disclosures: ["en": "{{brand}} offers. Reply STOP to cancel."]),
-        ])
-        try await SMSDeliveryTests.withApp({
-            $0.programs = programs
-            $0.adminAPIKeys = [adminKey]
-            $0.brandName = "Acme Dental"
-        }) { _, client, _ in try await body(client) }
+        try await Templates.withApp { client, _ in try await body(client) }
     }
 
-    static let reminder = """
-        {"name":"appointment_reminder","program":"reminders","locale":"en",
-         "body":"{{brand}}: see you {{date}} at {{time}}. Reply C to confirm.",
-         "variables":[{"name":"date","type":"date"},{"name":"time","type":"time"}],
-         "replies":[{"answers":["C","CONFIRM"],"outcome":"confirmed","reply_body":"Thanks! - {{brand}}"}],
-         "fallback_queue":"front_desk","client_id":"create-1"}
-        """
-
-    static func template(_ response: HTTPTestClient.Response) -> [String: Any] {
-        response.json?["template"] as? [String: Any] ?? [:]
-    }
+    static func template(_ response: HTTPTestClient.Response) -> [String: Any] { Templates.template(response) }
 
     @Test func aTemplateIsADraftUntilAnAdminApprovesItAndVersionsKeepTheApprovedOneServing() async throws {
         try await Self.withApp { client in
@@ -54,7 +32,7 @@ import Testing
             #expect(retried.status == 200 && Self.template(retried)["id"] as? String == id)
             let twin = Self.reminder.replacingOccurrences(of: "create-1", with: "create-2")
             let duplicate = try await client.request("POST", "/v1/templates", headers: Self.auth, body: twin)
-            #expect(duplicate.status == 409 && BrowserAndProxyTests.errorCode(duplicate) == "template_exists")
+            #expect(duplicate.status == 409 && API.errorCode(duplicate) == "template_exists")
 
             let byAgent = try await client.request("POST", "/v1/templates/\(id)/approve", headers: Self.auth)
             #expect(byAgent.status == 401, "an API key cannot approve")
@@ -86,7 +64,7 @@ import Testing
             #expect(archived.status == 200 && Self.template(archived)["state"] as? String == "archived")
             let late = try await client.request(
                 "PUT", "/v1/templates/\(id)", headers: Self.auth, body: #"{"body":"x"}"#)
-            #expect(late.status == 409 && BrowserAndProxyTests.errorCode(late) == "template_archived")
+            #expect(late.status == 409 && API.errorCode(late) == "template_archived")
             let reused = try await client.request("POST", "/v1/templates", headers: Self.auth, body: twin)
             #expect(reused.status == 201, "archiving frees the name")
             let kept = try await client.request("GET", "/v1/templates/\(id)", headers: Self.auth)
@@ -114,8 +92,8 @@ import Testing
             let body = #"{"name":"t1","# + program + fields + "}"
             let response = try await client.request("POST", "/v1/templates", headers: Self.auth, body: body)
             #expect(response.status == 422, "\(response.body)")
-            #expect(BrowserAndProxyTests.errorCode(response) == code)
-            #expect(BrowserAndProxyTests.errorField(response) == field)
+            #expect(API.errorCode(response) == code)
+            #expect(API.errorField(response) == field)
             let listed = try await client.request("GET", "/v1/templates", headers: Self.auth)
             #expect((listed.json?["templates"] as? [[String: Any]])?.isEmpty == true, "nothing was stored")
         }
@@ -143,12 +121,12 @@ import Testing
             let missing = try await client.request(
                 "POST", "/v1/templates/\(id)/preview", headers: Self.auth, body: #"{"variables":{"date":"2026-12-11"}}"#
             )
-            #expect(missing.status == 422 && BrowserAndProxyTests.errorCode(missing) == "missing_variable")
-            #expect(BrowserAndProxyTests.errorField(missing) == "variables.time")
+            #expect(missing.status == 422 && API.errorCode(missing) == "missing_variable")
+            #expect(API.errorField(missing) == "variables.time")
             let invalid = try await client.request(
                 "POST", "/v1/templates/\(id)/preview", headers: Self.auth,
                 body: #"{"variables":{"date":"11/12/2026","time":"15:30"}}"#)
-            #expect(invalid.status == 422 && BrowserAndProxyTests.errorCode(invalid) == "invalid_variable")
+            #expect(invalid.status == 422 && API.errorCode(invalid) == "invalid_variable")
         }
     }
 }

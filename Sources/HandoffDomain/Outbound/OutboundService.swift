@@ -81,7 +81,7 @@ package final class OutboundService: Sendable {
             var queued: (MessageRecord, ConversationEventRecord)?
             if sendAt <= now {
                 queued = try SMSService.enqueue(
-                    conversationID: record.conversationID, to: record.toE164, body: record.body, author: "bot",
+                    conversationID: record.conversationID, to: record.toE164, body: record.body, author: .bot,
                     priority: 1, connection: connection, webhooks: webhooks, now: now, policy: settings.smsPolicy)
                 record.state = "released"
                 record.messageID = queued?.0.id
@@ -176,10 +176,12 @@ package final class OutboundService: Sendable {
                     _ = try outbound.settle(id: record.id, state: "suppressed", messageID: nil, now: now)
                     continue
                 }
+                // Claimed first: a row another node released meanwhile is left alone.
+                guard try outbound.settle(id: record.id, state: "released", messageID: nil, now: now) else { continue }
                 let (message, event) = try SMSService.enqueue(
-                    conversationID: record.conversationID, to: record.toE164, body: record.body, author: "bot",
+                    conversationID: record.conversationID, to: record.toE164, body: record.body, author: .bot,
                     priority: 1, connection: connection, webhooks: webhooks, now: now, policy: policy)
-                _ = try outbound.settle(id: record.id, state: "released", messageID: message.id, now: now)
+                try outbound.attach(id: record.id, messageID: message.id)
                 events.append(event)
             }
             return events
@@ -330,7 +332,7 @@ package final class OutboundService: Sendable {
     private static func thread(contactID: String, chat: ChatRepository, now: Int64) throws -> String {
         if let open = try chat.openConversation(contactID: contactID) { return open.id }
         if var closed = try chat.latestConversation(contactID: contactID) {
-            closed.state = "open"
+            closed.state = .open
             closed.closedAt = nil
             closed.updatedAt = now
             try chat.update(closed)
@@ -338,7 +340,7 @@ package final class OutboundService: Sendable {
         }
         return try chat.insert(
             ConversationRecord(
-                id: Identifiers.make("conv"), contactID: contactID, state: "open", activeChannel: "sms", createdAt: now,
+                id: Identifiers.make("conv"), contactID: contactID, state: .open, activeChannel: .sms, createdAt: now,
                 updatedAt: now)
         ).id
     }

@@ -190,6 +190,8 @@ package struct ConsentLedgerJSON: Codable, Sendable {
 
 /// One ledger entry, as proof: what was shown, accepted or revoked, when, how and from where.
 package struct ConsentJSON: Codable, Sendable {
+    /// The entry's place in the ledger, as an opaque id.
+    var id: String
     var phone: String
     var program: String
     var event: String
@@ -202,9 +204,16 @@ package struct ConsentJSON: Codable, Sendable {
     var disclosureText: String?
     var disclosureVersion: String?
     var createdAt: String
+    /// What the entry makes of the program's consent: `pending` (awaiting the number's YES),
+    /// `active` or `revoked`.
+    var state: String
+    var source: String?
+    var capturedAt: String?
+    var evidence: ConsentEvidenceJSON?
 
     package enum CodingKeys: String, CodingKey {
-        case phone, program, event, method, locale
+        case id, phone, program, event, method, locale, state, source, evidence
+        case capturedAt = "captured_at"
         case sessionID = "session_id"
         case ipAddress = "ip_address"
         case userAgent = "user_agent"
@@ -215,6 +224,7 @@ package struct ConsentJSON: Codable, Sendable {
     }
 
     package init(_ record: ConsentRecord) {
+        id = "cns_\(record.seq)"
         phone = record.phoneE164
         program = record.program
         event = record.event
@@ -227,6 +237,44 @@ package struct ConsentJSON: Codable, Sendable {
         disclosureText = record.disclosureText
         disclosureVersion = record.disclosureVersion
         createdAt = Timestamp(unixMilliseconds: record.createdAt).description
+        state = ConsentState(ledgerEvent: record.event).rawValue
+        source = record.source
+        capturedAt = record.capturedAt.map { Timestamp(unixMilliseconds: $0).description }
+        evidence = record.evidence.flatMap { try? JSONDecoder().decode(ConsentEvidenceJSON.self, from: Data($0.utf8)) }
+    }
+}
+
+/// `{consent}`.
+package struct ConsentEnvelopeJSON: Encodable, Sendable {
+    var consent: ConsentJSON
+
+    package init(consent: ConsentJSON) { self.consent = consent }
+}
+
+/// The proof kept with an opt-in obtained elsewhere.
+package struct ConsentEvidenceJSON: Codable, Sendable, Equatable {
+    var ip: String?
+    var userAgent: String?
+    var pageURL: String?
+    var reference: String?
+
+    package enum CodingKeys: String, CodingKey {
+        case ip, reference
+        case userAgent = "user_agent"
+        case pageURL = "page_url"
+    }
+}
+
+/// Where a number's consent to one program stands, by the newest ledger entry for it.
+package enum ConsentState: String, Sendable {
+    case pending, active, revoked
+
+    init(ledgerEvent: String) {
+        switch ledgerEvent {
+        case "opt_in_requested": self = .pending
+        case "opt_out": self = .revoked
+        default: self = .active
+        }
     }
 }
 

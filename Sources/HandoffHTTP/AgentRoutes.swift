@@ -50,13 +50,7 @@ package struct AgentRoutes {
             return try JSONBody.response(ConversationEnvelopeJSON(conversation: conversation))
         }
         route(&router, .get, "/v1/contacts/{phone}/consents") { [defaultRegion] chat, request in
-            let phone: String
-            do {
-                phone = try PhoneNumber(parsing: request.pathParameters["phone"] ?? "", defaultRegion: defaultRegion)
-                    .e164
-            } catch let error as HandoffCoreError {
-                throw HTTPError(.unprocessableEntity, code: error.code, message: error.message, field: "phone")
-            }
+            let phone = try ConsentRoutes.phone(request, defaultRegion)
             return try JSONBody.response(ConsentLedgerJSON(consents: try await chat.consents(phone: phone)))
         }
         route(&router, .get, "/v1/agent/events") { [eventStream] _, request in

@@ -29,7 +29,7 @@ package enum JSONBody {
         } catch let DecodingError.valueNotFound(_, context) {
             throw invalidField(context, "must not be null")
         } catch let DecodingError.keyNotFound(key, context) {
-            let path = (context.codingPath + [key]).map(\.stringValue).joined(separator: ".")
+            let path = fieldPath(context.codingPath + [key])
             throw HTTPError(
                 .unprocessableEntity, code: "missing_field", message: "The field \(path) is required.", field: path)
         } catch let DecodingError.dataCorrupted(context) {
@@ -53,8 +53,19 @@ package enum JSONBody {
         return essence.lowercased() == "application/json"
     }
 
+    /// `variables[0].type`: keys joined by dots, array positions in brackets.
+    private static func fieldPath(_ codingPath: [any CodingKey]) -> String {
+        codingPath.reduce(into: "") { path, key in
+            if let index = key.intValue {
+                path += "[\(index)]"
+            } else {
+                path += (path.isEmpty ? "" : ".") + key.stringValue
+            }
+        }
+    }
+
     private static func invalidField(_ context: DecodingError.Context, _ problem: String) -> HTTPError {
-        let path = context.codingPath.map(\.stringValue).joined(separator: ".")
+        let path = fieldPath(context.codingPath)
         return HTTPError(
             .unprocessableEntity, code: "invalid_field", message: "The field \(path) \(problem).", field: path)
     }

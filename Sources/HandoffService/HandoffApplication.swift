@@ -222,6 +222,10 @@ private struct Parts: Sendable {
         let handoff = HandoffFlow(
             database: database, events: hub, webhooks: webhooks,
             settings: Self.handoffSettings(configuration), counters: counters, outboxChanged: { dispatcher.wake() })
+        let templates = TemplateService(database: database, settings: Self.templateSettings(configuration))
+        let outbound = OutboundService(
+            database: database, events: hub, webhooks: webhooks, settings: Self.outboundSettings(configuration),
+            outboxChanged: { dispatcher.wake() })
         let cors = CORSPolicy(
             allowedOrigins: configuration.widgetOrigins + [ConfigurationLoader.origin(of: configuration.publicURL)])
         var router = Router()
@@ -260,6 +264,13 @@ private struct Parts: Sendable {
             chat: chat, authenticator: agentKeys, defaultRegion: configuration.defaultRegion, eventStream: eventStream
         ).register(in: &router)
         ProgramRoutes(handoff: handoff, authenticator: agentKeys).register(in: &router)
+        ConsentRoutes(
+            consents: ConsentService(database: database, programs: { handoff.programs }),
+            authenticator: agentKeys, defaultRegion: configuration.defaultRegion
+        ).register(in: &router)
+        TemplateRoutes(templates: templates, authenticator: agentKeys, adminAuthenticator: adminKeys).register(
+            in: &router)
+        OutboundRoutes(outbound: outbound, authenticator: agentKeys).register(in: &router)
         OfferRoutes(
             chat: chat, offers: HandoffOffers(database: database, events: hub, counters: counters),
             authenticator: agentKeys, cookie: sessionCookie
@@ -311,6 +322,8 @@ private struct Parts: Sendable {
         let sms = sms
         applyReloadable = { configuration in
             handoff.reload(Self.handoffSettings(configuration))
+            templates.reload(Self.templateSettings(configuration))
+            outbound.reload(Self.outboundSettings(configuration))
             routing.reload(Self.routingTexts(configuration))
             chat.reload(Self.chatLimits(configuration))
             sms.reload(quietHours: Self.quietHours(configuration))
@@ -334,8 +347,24 @@ private struct Parts: Sendable {
             migrateWhenBack.map {
                 StartsWhenDatabaseIsBack(prepare: $0, service: dispatcher, logger: logger)
             } ?? dispatcher
-        let inOrder: [(any Service)?] = [gatewaySetup.simulator, outbox, answerDeadline, retention, server]
+        let scheduler = OutboundScheduler(outbound: outbound, logger: logger)
+        let inOrder: [(any Service)?] = [
+            gatewaySetup.simulator, outbox, answerDeadline, scheduler, retention, server,
+        ]
         services = inOrder.compactMap { $0 }
+    }
+
+    private static func outboundSettings(_ configuration: Configuration) -> OutboundService.Settings {
+        OutboundService.Settings(
+            brand: configuration.brandName, programs: configuration.programs,
+            defaultRegion: configuration.defaultRegion, smsPolicy: chatLimits(configuration).smsPolicy)
+    }
+
+    private static func templateSettings(_ configuration: Configuration) -> TemplateService.Settings {
+        TemplateService.Settings(
+            brand: configuration.brandName, programs: configuration.programs,
+            vocabulary: configuration.keywordVocabulary, smartEncoding: configuration.smsSmartEncoding,
+            maxSegments: configuration.smsMaxSegments)
     }
 
     private static func handoffSettings(_ configuration: Configuration) -> HandoffFlow.Settings {

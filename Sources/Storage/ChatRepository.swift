@@ -91,6 +91,13 @@ public struct ChatRepository {
         ).map(Self.conversation)
     }
 
+    /// The contact's newest conversation, whatever its state.
+    public func latestConversation(contactID: String) throws(StorageError) -> ConversationRecord? {
+        try connection.queryOne(
+            "SELECT * FROM conversations WHERE contact_id = ? ORDER BY seq DESC LIMIT 1", [.text(contactID)]
+        ).map(Self.conversation)
+    }
+
     /// Conversations after cursor `afterSeq`, oldest first, optionally filtered.
     public func conversations(
         state: ConversationState?, queue: String?, afterSeq: Int64, limit: Int

@@ -73,12 +73,26 @@ public struct ConsentRecord: Sendable, Equatable {
     public var disclosureText: String?
     public var disclosureVersion: String?
     public var createdAt: Int64
+    /// Where an opt-in recorded through the API was obtained: `web_form`, `paper`, `ivr`,
+    /// `import` or `api`; nil for the ledger's own events.
+    public var source: String?
+    /// When the opt-in recorded through the API was given (it may predate its record).
+    public var capturedAt: Int64?
+    /// JSON of the evidence kept with it (`ip`, `user_agent`, `page_url`, `reference`).
+    public var evidence: String?
+    /// The `client_id` an API record was made with, so that a retry finds it.
+    public var clientKey: String?
 
     public init(
         seq: Int64 = 0, phoneE164: String, contactID: String?, program: String, event: String, method: String,
         sessionID: String?, ipAddress: String?, userAgent: String?, pageURL: String?, locale: String?,
-        disclosureText: String?, disclosureVersion: String?, createdAt: Int64
+        disclosureText: String?, disclosureVersion: String?, createdAt: Int64, source: String? = nil,
+        capturedAt: Int64? = nil, evidence: String? = nil, clientKey: String? = nil
     ) {
+        self.clientKey = clientKey
+        self.source = source
+        self.capturedAt = capturedAt
+        self.evidence = evidence
         self.seq = seq
         self.phoneE164 = phoneE164
         self.contactID = contactID
@@ -209,20 +223,38 @@ public struct HandoffRepository {
 
     // MARK: Consent ledger
 
-    public func append(_ consent: ConsentRecord) throws(StorageError) {
-        try connection.execute(
+    /// Appends `consent` to the ledger; returns its place in it.
+    @discardableResult
+    public func append(_ consent: ConsentRecord) throws(StorageError) -> Int64 {
+        try connection.queryValue(
             """
             INSERT INTO consents (phone_e164, contact_id, program, event, method, session_id, ip_address, user_agent,
-                page_url, locale, disclosure_text, disclosure_version, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                page_url, locale, disclosure_text, disclosure_version, created_at, source, captured_at, evidence,
+                client_key)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq
             """,
             [
                 .text(consent.phoneE164), .optionalText(consent.contactID), .text(consent.program),
                 .text(consent.event), .text(consent.method), .optionalText(consent.sessionID),
                 .optionalText(consent.ipAddress), .optionalText(consent.userAgent), .optionalText(consent.pageURL),
                 .optionalText(consent.locale), .optionalText(consent.disclosureText),
-                .optionalText(consent.disclosureVersion), .integer(consent.createdAt),
-            ])
+                .optionalText(consent.disclosureVersion), .integer(consent.createdAt), .optionalText(consent.source),
+                .optionalInteger(consent.capturedAt), .optionalText(consent.evidence),
+                .optionalText(consent.clientKey),
+            ], column: "seq")
+    }
+
+    /// The ledger entry recorded with `clientKey`, if any.
+    public func consent(clientKey: String) throws(StorageError) -> ConsentRecord? {
+        try connection.queryOne("SELECT * FROM consents WHERE client_key = ?", [.text(clientKey)]).map(Self.consent)
+    }
+
+    /// The newest ledger entry of `phone` for `program`, which says where its consent stands.
+    public func latestConsent(phone: String, program: String) throws(StorageError) -> ConsentRecord? {
+        try connection.queryOne(
+            "SELECT * FROM consents WHERE phone_e164 = ? AND program = ? ORDER BY seq DESC LIMIT 1",
+            [.text(phone), .text(program)]
+        ).map(Self.consent)
     }
 
     /// The disclosure shown with the newest opt-in request of a phone.
@@ -238,15 +270,19 @@ public struct HandoffRepository {
 
     /// A phone's ledger, oldest first.
     public func consents(phone: String) throws(StorageError) -> [ConsentRecord] {
-        try connection.query("SELECT * FROM consents WHERE phone_e164 = ? ORDER BY seq", [.text(phone)]).map {
-            row throws(StorageError) in
-            try ConsentRecord(
-                seq: row.get("seq"), phoneE164: row.get("phone_e164"), contactID: row.get("contact_id"),
-                program: row.get("program"), event: row.get("event"), method: row.get("method"),
-                sessionID: row.get("session_id"), ipAddress: row.get("ip_address"), userAgent: row.get("user_agent"),
-                pageURL: row.get("page_url"), locale: row.get("locale"), disclosureText: row.get("disclosure_text"),
-                disclosureVersion: row.get("disclosure_version"), createdAt: row.get("created_at"))
-        }
+        try connection.query("SELECT * FROM consents WHERE phone_e164 = ? ORDER BY seq", [.text(phone)]).map(
+            Self.consent)
+    }
+
+    private static func consent(_ row: Row) throws(StorageError) -> ConsentRecord {
+        try ConsentRecord(
+            seq: row.get("seq"), phoneE164: row.get("phone_e164"), contactID: row.get("contact_id"),
+            program: row.get("program"), event: row.get("event"), method: row.get("method"),
+            sessionID: row.get("session_id"), ipAddress: row.get("ip_address"), userAgent: row.get("user_agent"),
+            pageURL: row.get("page_url"), locale: row.get("locale"), disclosureText: row.get("disclosure_text"),
+            disclosureVersion: row.get("disclosure_version"), createdAt: row.get("created_at"),
+            source: row.get("source"), capturedAt: row.get("captured_at"), evidence: row.get("evidence"),
+            clientKey: row.get("client_key"))
     }
 
     // MARK: Identity

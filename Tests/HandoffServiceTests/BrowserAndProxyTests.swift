@@ -11,10 +11,6 @@ import Testing
 /// unknown programs, the `__Host-` cookie and JSON content types; on a live server where the
 /// client's address, headers or cookies as sent matter, else in process.
 @Suite struct BrowserAndProxyTests {
-    static func errorField(_ response: HTTPTestClient.Response) -> String? {
-        (response.json?["error"] as? [String: Any])?["field"] as? String
-    }
-
     @Test func sessionDetailsHaveLimitsAndThePageIsAnHTTPURL() async throws {
         try await TestApplication.inProcess { _, client, _ in
             let long = { (count: Int) in String(repeating: "a", count: count) }
@@ -30,7 +26,7 @@ import Testing
             for (body, field, code) in cases {
                 let response = try await client.request("POST", "/v1/sessions", headers: API.jsonContent, body: body)
                 #expect(response.status == 422, "\(body.prefix(80))")
-                #expect(Self.errorField(response) == field && API.errorCode(response) == code, "\(body.prefix(80))")
+                #expect(API.errorField(response) == field && API.errorCode(response) == code, "\(body.prefix(80))")
                 #expect(response.header("Set-Cookie") == nil, "no session was started")
             }
             let fine = try await client.request(
@@ -47,7 +43,7 @@ import Testing
             ]
             for (path, body, field) in handoffCases {
                 let response = try await client.request("POST", path, headers: headers, body: body)
-                #expect(response.status == 422 && Self.errorField(response) == field, "\(path)")
+                #expect(response.status == 422 && API.errorField(response) == field, "\(path)")
             }
             let conversationID = try #require(fine.json?["conversation_id"] as? String)
             for body in [#"{"reason":"\#(long(501))"}"#, #"{"queue":"\#(long(65))"}"#] {
@@ -198,7 +194,7 @@ import Testing
                 "POST", "/v1/handoff", headers: headers,
                 body: #"{"phone":"+14155550162","consent":true,"program":"marketing_blast"}"#)
             #expect(unknown.status == 422)
-            #expect(API.errorCode(unknown) == "unknown_program" && Self.errorField(unknown) == "program")
+            #expect(API.errorCode(unknown) == "unknown_program" && API.errorField(unknown) == "program")
             let ledger = try await client.request(
                 "GET", "/v1/contacts/%2B14155550162/consents", headers: API.agent)
             #expect((ledger.json?["consents"] as? [[String: Any]])?.isEmpty == true)

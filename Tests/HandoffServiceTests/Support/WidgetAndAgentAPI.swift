@@ -20,6 +20,11 @@ enum API {
         (response.json?["error"] as? [String: Any])?["code"] as? String
     }
 
+    /// The `error.field` of an error response.
+    static func errorField(_ response: HTTPTestClient.Response) -> String? {
+        (response.json?["error"] as? [String: Any])?["field"] as? String
+    }
+
     /// The headers of a visitor's JSON request.
     static func json(_ cookie: String) -> [(String, String)] {
         [("Cookie", cookie), ("Content-Type", "application/json")]

@@ -1,0 +1,148 @@
+package import DatabaseDriver
+import Foundation
+package import HandoffCore
+import Storage
+
+/// Consent per program (API.md "Programs and consent"): opt-ins obtained elsewhere recorded with
+/// their evidence, one program ended without touching the others, and where a number's consent
+/// to a program stands. STOP (a suppression) ends every program; the ledger stays append-only.
+package final class ConsentService: Sendable {
+    private let database: any Database
+    private let programs: @Sendable () -> ProgramCatalog
+    private let now: @Sendable () -> Int64
+
+    /// Sources an opt-in recorded through the API may come from.
+    static let sources: Set<String> = ["web_form", "paper", "ivr", "import", "api"]
+    /// How far in the future `captured_at` may be (clocks disagree a little).
+    static let clockSkewMilliseconds: Int64 = 5 * 60_000
+
+    package init(
+        database: any Database, programs: @escaping @Sendable () -> ProgramCatalog,
+        now: @escaping @Sendable () -> Int64 = ChatService.currentMilliseconds
+    ) {
+        self.database = database
+        self.programs = programs
+        self.now = now
+    }
+
+    /// Records an opt-in to `request.program` for `phone`: active at once, or pending until the
+    /// number answers YES when `confirmByText` (required for marketing programs). A retry with the
+    /// same `clientKey` returns the first entry (`created` false).
+    package func record(phone: String, _ request: ConsentRequest, clientKey: String?) async throws -> (
+        consent: ConsentJSON, created: Bool
+    ) {
+        let program = try program(request.program)
+        guard Self.sources.contains(request.source) else {
+            throw UseCaseError(
+                .invalid, code: "invalid_field", message: "source is web_form, paper, ivr, import or api.",
+                field: "source")
+        }
+        guard !request.disclosureText.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw UseCaseError(
+                .invalid, code: "invalid_field", message: "disclosure_text is the disclosure the person agreed to.",
+                field: "disclosure_text")
+        }
+        let now = now()
+        guard let captured = Timestamp(parsing: request.capturedAt),
+            captured.unixMilliseconds <= now + Self.clockSkewMilliseconds
+        else {
+            throw UseCaseError(
+                .invalid, code: "invalid_field", message: "captured_at is an RFC 3339 time, not in the future.",
+                field: "captured_at")
+        }
+        let confirmByText = request.confirmBySMS ?? false
+        if program.kind == .marketing, !confirmByText {
+            throw UseCaseError(
+                .invalid, code: "confirmation_required",
+                message: "A marketing program needs the number's own YES: send confirm_by_sms: true.",
+                field: "confirm_by_sms")
+        }
+        let evidence = try request.evidence.map { try JSONPayload.string($0) }
+        let entry = ConsentRecord(
+            phoneE164: phone, contactID: nil, program: program.id,
+            event: confirmByText ? "opt_in_requested" : "opt_in_confirmed", method: "api",
+            sessionID: nil, ipAddress: request.evidence?.ip, userAgent: request.evidence?.userAgent,
+            pageURL: request.evidence?.pageURL, locale: nil, disclosureText: request.disclosureText,
+            disclosureVersion: HandoffFlow.disclosureVersion(request.disclosureText), createdAt: now,
+            source: request.source, capturedAt: captured.unixMilliseconds, evidence: evidence, clientKey: clientKey)
+        let (stored, created) = try await database.write { connection -> (ConsentRecord, Bool) in
+            let ledger = HandoffRepository(connection)
+            if let clientKey, let earlier = try ledger.consent(clientKey: clientKey) { return (earlier, false) }
+            if !confirmByText, try SuppressionRepository(connection).isSuppressed(phone) {
+                throw UseCaseError(
+                    .conflict, code: "suppressed",
+                    message: "The number texted STOP; only its own YES or START can opt it in again.")
+            }
+            var entry = entry
+            entry.contactID = try ledger.contact(phone: phone)
+            entry.seq = try ledger.append(entry)
+            return (entry, true)
+        }
+        return (ConsentJSON(stored), created)
+    }
+
+    /// Ends the number's consent to one program (a preference centre's "stop reminders"); the
+    /// others stay as they are. Ending one that is not active records the refusal all the same.
+    package func revoke(phone: String, program id: String) async throws -> ConsentJSON {
+        let program = try program(id)
+        let now = now()
+        let stored = try await database.write { connection -> ConsentRecord in
+            let ledger = HandoffRepository(connection)
+            var entry = ConsentRecord(
+                phoneE164: phone, contactID: try ledger.contact(phone: phone), program: program.id, event: "opt_out",
+                method: "api", sessionID: nil, ipAddress: nil, userAgent: nil, pageURL: nil, locale: nil,
+                disclosureText: nil, disclosureVersion: nil, createdAt: now, source: "api")
+            entry.seq = try ledger.append(entry)
+            return entry
+        }
+        return ConsentJSON(stored)
+    }
+
+    /// Whether `phone` may get proactive texts of `program` now: its newest ledger entry for the
+    /// program is an opt-in and the number is not suppressed.
+    package static func isActive(phone: String, program: String, connection: any Connection) throws -> Bool {
+        guard !(try SuppressionRepository(connection).isSuppressed(phone)),
+            let latest = try HandoffRepository(connection).latestConsent(phone: phone, program: program)
+        else { return false }
+        return ConsentState(ledgerEvent: latest.event) == .active
+    }
+
+    private func program(_ id: String) throws(UseCaseError) -> Program {
+        guard let program = programs().program(id) else {
+            throw UseCaseError(
+                .invalid, code: "unknown_program", message: "No program \(id) is configured.", field: "program")
+        }
+        return program
+    }
+}
+
+/// `POST /v1/contacts/{phone}/consents`.
+package struct ConsentRequest: Decodable, Sendable {
+    var program: String
+    var source: String
+    var disclosureText: String
+    var capturedAt: String
+    var evidence: ConsentEvidenceJSON?
+    var confirmBySMS: Bool?
+    package var clientID: String?
+
+    enum CodingKeys: String, CodingKey {
+        case program, source, evidence
+        case disclosureText = "disclosure_text"
+        case capturedAt = "captured_at"
+        case confirmBySMS = "confirm_by_sms"
+        case clientID = "client_id"
+    }
+}
+
+extension ConsentRequest: LimitedFields {
+    package var problems: [FieldProblem?] {
+        [
+            .length(program, "program", FieldLimits.program), .length(disclosureText, "disclosure_text", 2000),
+            .length(capturedAt, "captured_at", 40), .length(evidence?.ip, "evidence.ip", 64),
+            .length(evidence?.userAgent, "evidence.user_agent", FieldLimits.userAgent),
+            .length(evidence?.pageURL, "evidence.page_url", FieldLimits.pageURL),
+            .length(evidence?.reference, "evidence.reference", 255), .length(clientID, "client_id", 255),
+        ]
+    }
+}

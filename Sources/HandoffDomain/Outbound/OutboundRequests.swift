@@ -1,0 +1,106 @@
+/// `POST /v1/outbound`.
+package struct OutboundRequest: Decodable, Sendable {
+    /// E.164 (or as typed, with the default region) or a contact id.
+    var to: String
+    var program: String
+    /// A template id, or a name whose locale is chosen for the recipient.
+    var template: String
+    var variables: [String: String]
+    var locale: String?
+    var sendAt: String?
+    var campaign: String?
+    package var clientID: String?
+
+    enum CodingKeys: String, CodingKey {
+        case to, program, template, variables, locale, campaign
+        case sendAt = "send_at"
+        case clientID = "client_id"
+    }
+
+    init(
+        to: String, program: String, template: String, variables: [String: String], locale: String?, sendAt: String?,
+        campaign: String?
+    ) {
+        self.to = to
+        self.program = program
+        self.template = template
+        self.variables = variables
+        self.locale = locale
+        self.sendAt = sendAt
+        self.campaign = campaign
+    }
+
+    package init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        to = try container.decode(String.self, forKey: .to)
+        program = try container.decode(String.self, forKey: .program)
+        template = try container.decode(String.self, forKey: .template)
+        variables =
+            try container.decodeIfPresent([String: TemplateValue].self, forKey: .variables)?.mapValues(\.text)
+            ?? [:]
+        locale = try container.decodeIfPresent(String.self, forKey: .locale)
+        sendAt = try container.decodeIfPresent(String.self, forKey: .sendAt)
+        campaign = try container.decodeIfPresent(String.self, forKey: .campaign)
+        clientID = try container.decodeIfPresent(String.self, forKey: .clientID)
+    }
+}
+
+extension OutboundRequest: LimitedFields {
+    package var problems: [FieldProblem?] {
+        [
+            .length(to, "to", 64), .length(program, "program", FieldLimits.program),
+            .length(template, "template", 64), .length(locale, "locale", FieldLimits.locale),
+            .length(sendAt, "send_at", 40), .length(campaign, "campaign", 128), .length(clientID, "client_id", 255),
+        ] + variables.sorted { $0.key < $1.key }.map { .length($0.value, "variables.\($0.key)", 2048) }
+    }
+}
+
+/// `POST /v1/outbound/batch`: one program and template for up to 1,000 recipients.
+package struct OutboundBatchRequest: Decodable, Sendable {
+    var program: String
+    var template: String
+    var campaign: String?
+    package var recipients: [Recipient]
+
+    /// One recipient of a batch.
+    package struct Recipient: Decodable, Sendable {
+        var to: String
+        var variables: [String: String]
+        var locale: String?
+        var sendAt: String?
+        var clientID: String?
+
+        enum CodingKeys: String, CodingKey {
+            case to, variables, locale
+            case sendAt = "send_at"
+            case clientID = "client_id"
+        }
+
+        package init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            to = try container.decode(String.self, forKey: .to)
+            variables =
+                try container.decodeIfPresent([String: TemplateValue].self, forKey: .variables)?.mapValues(\.text)
+                ?? [:]
+            locale = try container.decodeIfPresent(String.self, forKey: .locale)
+            sendAt = try container.decodeIfPresent(String.self, forKey: .sendAt)
+            clientID = try container.decodeIfPresent(String.self, forKey: .clientID)
+        }
+    }
+}
+
+extension OutboundBatchRequest: LimitedFields {
+    package var problems: [FieldProblem?] {
+        var problems: [FieldProblem?] = [
+            .length(program, "program", FieldLimits.program), .length(template, "template", 64),
+            .length(campaign, "campaign", 128),
+        ]
+        if recipients.isEmpty || recipients.count > OutboundService.maxBatch {
+            problems.append(
+                FieldProblem(
+                    field: "recipients", code: "invalid_field",
+                    message: "recipients lists 1 to \(OutboundService.maxBatch) recipients."))
+        }
+        return problems
+    }
+}

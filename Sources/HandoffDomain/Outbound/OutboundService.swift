@@ -1,0 +1,354 @@
+package import DatabaseDriver
+import Foundation
+package import HandoffCore
+import Storage
+
+/// Proactive texts (API.md "Proactive texts"): a business texts someone who opted in to a
+/// program, from an approved template. Every check runs before anything is queued, in one
+/// transaction with the write: the template is approved, the variables are present and typed,
+/// the number is not suppressed and has an active consent for the program, the program's daily
+/// cap is not reached. The text joins the contact's conversation (opened, or a closed one
+/// reopened), so the reply resumes that thread.
+package final class OutboundService: Sendable {
+    /// What texts are rendered with; replaced on SIGHUP.
+    package struct Settings: Sendable {
+        var brand: String
+        var programs: ProgramCatalog
+        var defaultRegion: String
+        var smsPolicy: SMSPolicy
+
+        package init(brand: String, programs: ProgramCatalog, defaultRegion: String, smsPolicy: SMSPolicy) {
+            self.brand = brand
+            self.programs = programs
+            self.defaultRegion = defaultRegion
+            self.smsPolicy = smsPolicy
+        }
+    }
+
+    /// The longest a text may be scheduled ahead.
+    static let maxScheduleMilliseconds: Int64 = 90 * 86_400_000
+    /// The window a program's daily cap counts over.
+    static let capWindowMilliseconds: Int64 = 86_400_000
+    /// Most recipients in one batch.
+    package static let maxBatch = 1000
+
+    private let database: any Database
+    private let events: EventHub
+    private let webhooks: EventWebhooks
+    private let outboxChanged: @Sendable () -> Void
+    private let settings: Reloadable<Settings>
+    private let now: @Sendable () -> Int64
+
+    package init(
+        database: any Database, events: EventHub, webhooks: EventWebhooks, settings: Settings,
+        outboxChanged: @escaping @Sendable () -> Void,
+        now: @escaping @Sendable () -> Int64 = ChatService.currentMilliseconds
+    ) {
+        self.database = database
+        self.events = events
+        self.webhooks = webhooks
+        self.settings = Reloadable(settings)
+        self.outboxChanged = outboxChanged
+        self.now = now
+    }
+
+    package func reload(_ settings: Settings) { self.settings.replace(with: settings) }
+
+    /// Accepts one text, or refuses it with nothing queued. A retry with the same `clientKey`
+    /// returns the first result (`created` false).
+    package func send(_ request: OutboundRequest, clientKey: String?) async throws -> (
+        outbound: OutboundJSON, created: Bool
+    ) {
+        let settings = settings.value
+        let now = now()
+        let sendAt = try Self.sendAt(request.sendAt, now: now)
+        guard let program = settings.programs.program(request.program) else {
+            throw UseCaseError(
+                .invalid, code: "unknown_program", message: "No program \(request.program) is configured.",
+                field: "program")
+        }
+        let recipient = try Self.recipient(request.to, defaultRegion: settings.defaultRegion)
+        let webhooks = webhooks
+        let (record, message, event, created) = try await database.write {
+            connection -> (OutboundRecord, MessageRecord?, ConversationEventRecord?, Bool) in
+            if let clientKey, let earlier = try OutboundRepository(connection).outbound(clientKey: clientKey) {
+                return (earlier, nil, nil, false)
+            }
+            let accepted = try Self.accept(
+                request, recipient: recipient, program: program, sendAt: sendAt, settings: settings,
+                connection: connection, now: now)
+            var record = accepted
+            var queued: (MessageRecord, ConversationEventRecord)?
+            if sendAt <= now {
+                queued = try SMSService.enqueue(
+                    conversationID: record.conversationID, to: record.toE164, body: record.body, author: .bot,
+                    priority: 1, connection: connection, webhooks: webhooks, now: now, policy: settings.smsPolicy)
+                record.state = "released"
+                record.messageID = queued?.0.id
+            }
+            guard try OutboundRepository(connection).insert(record, clientKey: clientKey) else {
+                throw UseCaseError(.conflict, code: "duplicate", message: "This client_id was used at the same time.")
+            }
+            return (record, queued?.0, queued?.1, true)
+        }
+        if let event { events.publish([event]) }
+        if message != nil { outboxChanged() }
+        return (try await view(record, message: message), created)
+    }
+
+    /// Accepts each recipient as `send` would, concurrently; one result per recipient, in order.
+    package func sendBatch(_ batch: OutboundBatchRequest) async -> [OutboundBatchResultJSON] {
+        await withTaskGroup(of: (Int, OutboundBatchResultJSON).self) { group in
+            var results: [OutboundBatchResultJSON?] = Array(repeating: nil, count: batch.recipients.count)
+            var next = 0
+            func addNext() {
+                guard next < batch.recipients.count else { return }
+                let index = next
+                next += 1
+                let recipient = batch.recipients[index]
+                let request = OutboundRequest(
+                    to: recipient.to, program: batch.program, template: batch.template,
+                    variables: recipient.variables, locale: recipient.locale, sendAt: recipient.sendAt,
+                    campaign: batch.campaign)
+                group.addTask {
+                    do {
+                        let (outbound, _) = try await self.send(request, clientKey: recipient.clientID)
+                        return (index, OutboundBatchResultJSON(index: index, outbound: outbound, error: nil))
+                    } catch let error as UseCaseError {
+                        return (index, OutboundBatchResultJSON(index: index, outbound: nil, error: .init(error)))
+                    } catch {
+                        let unavailable = UseCaseError(
+                            .unavailable(retryAfterSeconds: 1), code: "unavailable",
+                            message: "Not accepted now; send this recipient again.")
+                        return (index, OutboundBatchResultJSON(index: index, outbound: nil, error: .init(unavailable)))
+                    }
+                }
+            }
+            // Enough at once for the writer to group many into one commit, few enough to bound memory.
+            for _ in 0..<64 { addNext() }
+            for await (index, result) in group {
+                results[index] = result
+                addNext()
+            }
+            return results.compactMap { $0 }
+        }
+    }
+
+    package func outbound(id: String) async throws -> OutboundJSON {
+        let (record, message) = try await database.read { connection -> (OutboundRecord?, MessageRecord?) in
+            let record = try OutboundRepository(connection).outbound(id: id)
+            return (record, try record?.messageID.flatMap { try ChatRepository(connection).message(id: $0) })
+        }
+        guard let record else { throw Self.notFound }
+        return OutboundJSON(record, message: message)
+    }
+
+    /// Cancels a scheduled text; 409 `already_sent` once it has been handed to the outbox.
+    package func cancel(id: String) async throws -> OutboundJSON {
+        let now = now()
+        let record = try await database.write { connection -> OutboundRecord? in
+            let outbound = OutboundRepository(connection)
+            guard let record = try outbound.outbound(id: id) else { return nil }
+            if record.state == "canceled" { return record }
+            guard try outbound.settle(id: id, state: "canceled", messageID: nil, now: now) else {
+                throw UseCaseError(
+                    .conflict, code: "already_sent", message: "The text has left; it can no longer be canceled.")
+            }
+            return try outbound.outbound(id: id)
+        }
+        guard let record else { throw Self.notFound }
+        return OutboundJSON(record, message: nil)
+    }
+
+    /// Hands the scheduled texts due now to the outbox, checking suppression and consent again
+    /// (STOP between scheduling and sending means nothing leaves); returns how many it released.
+    @discardableResult
+    package func releaseDue(limit: Int = 200) async throws -> Int {
+        let now = now()
+        let policy = settings.value.smsPolicy
+        let webhooks = webhooks
+        let released = try await database.write { connection -> [ConversationEventRecord] in
+            let outbound = OutboundRepository(connection)
+            var events: [ConversationEventRecord] = []
+            for record in try outbound.due(now: now, limit: limit) {
+                guard try ConsentService.isActive(phone: record.toE164, program: record.program, connection: connection)
+                else {
+                    _ = try outbound.settle(id: record.id, state: "suppressed", messageID: nil, now: now)
+                    continue
+                }
+                // Claimed first: a row another node released meanwhile is left alone.
+                guard try outbound.settle(id: record.id, state: "released", messageID: nil, now: now) else { continue }
+                let (message, event) = try SMSService.enqueue(
+                    conversationID: record.conversationID, to: record.toE164, body: record.body, author: .bot,
+                    priority: 1, connection: connection, webhooks: webhooks, now: now, policy: policy)
+                try outbound.attach(id: record.id, messageID: message.id)
+                events.append(event)
+            }
+            return events
+        }
+        if !released.isEmpty {
+            events.publish(released)
+            outboxChanged()
+        }
+        return released.count
+    }
+
+    /// When the next scheduled text is due, if any (the scheduler sleeps until then).
+    package func nextDue() async throws -> Int64? {
+        try await database.read { try OutboundRepository($0).nextDue() }
+    }
+
+    // MARK: Checks
+
+    /// Who a text is for: a number, or a contact by id.
+    enum Recipient {
+        case phone(String)
+        case contact(String)
+    }
+
+    private static func recipient(_ to: String, defaultRegion: String) throws(UseCaseError) -> Recipient {
+        if to.hasPrefix("ct_") { return .contact(to) }
+        do {
+            return .phone(try PhoneNumber(parsing: to, defaultRegion: defaultRegion).e164)
+        } catch {
+            throw UseCaseError(.invalid, code: error.code, message: error.message, field: "to")
+        }
+    }
+
+    private static func sendAt(_ text: String?, now: Int64) throws(UseCaseError) -> Int64 {
+        guard let text else { return now }
+        guard let time = Timestamp(parsing: text)?.unixMilliseconds, time <= now + maxScheduleMilliseconds else {
+            throw UseCaseError(
+                .invalid, code: "invalid_field", message: "send_at is an RFC 3339 time at most 90 days ahead.",
+                field: "send_at")
+        }
+        return max(time, now)
+    }
+
+    /// Runs every check of `request` inside the write and returns the row to store (scheduled).
+    private static func accept(
+        _ request: OutboundRequest, recipient: Recipient, program: Program, sendAt: Int64, settings: Settings,
+        connection: any Connection, now: Int64
+    ) throws -> OutboundRecord {
+        let chat = ChatRepository(connection)
+        let (phone, contact) = try resolve(recipient, connection: connection, now: now)
+        let template = try template(
+            request.template, locale: request.locale ?? contact.locale, connection: connection)
+        guard template.program == program.id else {
+            throw UseCaseError(
+                .invalid, code: "invalid_field", message: "The template belongs to program \(template.program).",
+                field: "template")
+        }
+        guard let approvedVersion = template.approvedVersion, template.archivedAt == nil,
+            let approved = try TemplateRepository(connection).template(id: template.id, version: approvedVersion)
+        else {
+            throw UseCaseError(
+                .invalid, code: "template_not_approved", message: "The template has no approved version.",
+                field: "template")
+        }
+        let content = try TemplateService.content(of: approved.version)
+        let variant = TemplateVariantChooser.variant(
+            of: content.variants, templateID: template.id, contactKey: contact.id)
+        let body: String
+        do {
+            body = try content.render(
+                request.variables, locale: request.locale ?? contact.locale ?? template.locale, brand: settings.brand,
+                variant: variant)
+        } catch {
+            throw UseCaseError(.invalid, code: error.code, message: error.message, field: error.field)
+        }
+        if try SuppressionRepository(connection).isSuppressed(phone) {
+            throw UseCaseError(.conflict, code: "suppressed", message: "The number texted STOP.")
+        }
+        guard try ConsentService.isActive(phone: phone, program: program.id, connection: connection) else {
+            throw UseCaseError(
+                .conflict, code: "no_consent", message: "The number has no active consent for \(program.id).")
+        }
+        if let cap = program.dailyCap {
+            let times = try OutboundRepository(connection).sendTimes(
+                to: phone, program: program.id, since: sendAt - capWindowMilliseconds)
+            if times.count >= cap {
+                let freeAt = times[times.count - cap] + capWindowMilliseconds
+                throw UseCaseError(
+                    .rateLimited(retryAfterSeconds: Int(max(1, (freeAt - now + 999) / 1000))), code: "frequency_cap",
+                    message: "\(program.id) allows \(cap) texts a day to one number.")
+            }
+        }
+        let conversation = try thread(contactID: contact.id, chat: chat, now: now)
+        return OutboundRecord(
+            id: Identifiers.make("out"), toE164: phone, contactID: contact.id, conversationID: conversation,
+            program: program.id, templateID: template.id, templateVersion: approvedVersion, variant: variant?.id,
+            campaign: request.campaign, body: body, state: "scheduled", messageID: nil, sendAt: sendAt, createdAt: now,
+            updatedAt: now)
+    }
+
+    /// The number and the contact: a contact by id must have a number; a number we never saw
+    /// gets a contact.
+    private static func resolve(_ recipient: Recipient, connection: any Connection, now: Int64) throws -> (
+        String, ContactRecord
+    ) {
+        let chat = ChatRepository(connection)
+        switch recipient {
+        case .contact(let id):
+            guard let contact = try chat.contact(id: id) else {
+                throw UseCaseError(.invalid, code: "unknown_contact", message: "No such contact.", field: "to")
+            }
+            guard let phone = contact.phoneE164 else {
+                throw UseCaseError(
+                    .conflict, code: "no_consent", message: "The contact has no verified number.", field: "to")
+            }
+            return (phone, contact)
+        case .phone(let phone):
+            if let id = try HandoffRepository(connection).contact(phone: phone), let contact = try chat.contact(id: id)
+            {
+                return (phone, contact)
+            }
+            let contact = ContactRecord(
+                id: Identifiers.make("ct"), phoneE164: phone, locale: nil, timeZone: nil, createdAt: now)
+            try chat.insert(contact)
+            return (phone, contact)
+        }
+    }
+
+    /// The template named by `reference`: an id, or a name whose best locale for the recipient
+    /// is taken among its live templates.
+    private static func template(_ reference: String, locale: String?, connection: any Connection) throws
+        -> TemplateRecord
+    {
+        let templates = TemplateRepository(connection)
+        if let byID = try templates.template(id: reference) { return byID }
+        let named = try templates.live(name: reference)
+        let locales = named.map(\.locale)
+        let chosen = TemplateLocale.best(
+            for: locale, among: locales, fallback: locales.contains("en") ? "en" : locales.first ?? "")
+        guard let template = named.first(where: { $0.locale == chosen }) else {
+            throw UseCaseError(.invalid, code: "unknown_template", message: "No such template.", field: "template")
+        }
+        return template
+    }
+
+    /// The contact's conversation a proactive text joins: the open one, else the newest closed
+    /// one reopened (its whole history kept), else a new one.
+    private static func thread(contactID: String, chat: ChatRepository, now: Int64) throws -> String {
+        if let open = try chat.openConversation(contactID: contactID) { return open.id }
+        if var closed = try chat.latestConversation(contactID: contactID) {
+            closed.state = .open
+            closed.closedAt = nil
+            closed.updatedAt = now
+            try chat.update(closed)
+            return closed.id
+        }
+        return try chat.insert(
+            ConversationRecord(
+                id: Identifiers.make("conv"), contactID: contactID, state: .open, activeChannel: .sms, createdAt: now,
+                updatedAt: now)
+        ).id
+    }
+
+    private func view(_ record: OutboundRecord, message: MessageRecord?) async throws -> OutboundJSON {
+        if let message { return OutboundJSON(record, message: message) }
+        return try await outbound(id: record.id)
+    }
+
+    private static let notFound = UseCaseError(.notFound, code: "not_found", message: "No such outbound text.")
+}

@@ -33,9 +33,8 @@ package final class OutboundService: Sendable {
     package static let maxBatch = 1000
 
     private let database: any Database
-    private let events: EventHub
-    private let webhooks: EventWebhooks
-    private let outboxChanged: @Sendable () -> Void
+    /// Queues the texts (their messages, events and webhooks) and wakes streams and the dispatcher.
+    private let timeline: Timeline
     private let settings: Reloadable<Settings>
     private let now: @Sendable () -> Int64
 
@@ -45,10 +44,8 @@ package final class OutboundService: Sendable {
         now: @escaping @Sendable () -> Int64 = ChatService.currentMilliseconds
     ) {
         self.database = database
-        self.events = events
-        self.webhooks = webhooks
+        self.timeline = Timeline(database: database, events: events, webhooks: webhooks) { _ in outboxChanged() }
         self.settings = Reloadable(settings)
-        self.outboxChanged = outboxChanged
         self.now = now
     }
 
@@ -68,31 +65,29 @@ package final class OutboundService: Sendable {
                 field: "program")
         }
         let recipient = try Self.recipient(request.to, defaultRegion: settings.defaultRegion)
-        let webhooks = webhooks
-        let (record, message, event, created) = try await database.write {
-            connection -> (OutboundRecord, MessageRecord?, ConversationEventRecord?, Bool) in
+        let (record, message, created) = try await timeline.write {
+            timeline -> (OutboundRecord, MessageRecord?, Bool) in
+            let connection = timeline.connection
             if let clientKey, let earlier = try OutboundRepository(connection).outbound(clientKey: clientKey) {
-                return (earlier, nil, nil, false)
+                return (earlier, nil, false)
             }
             let accepted = try Self.accept(
                 request, recipient: recipient, program: program, sendAt: sendAt, settings: settings,
                 connection: connection, now: now)
             var record = accepted
-            var queued: (MessageRecord, ConversationEventRecord)?
+            var queued: MessageRecord?
             if sendAt <= now {
                 queued = try SMSService.enqueue(
                     conversationID: record.conversationID, to: record.toE164, body: record.body, author: .bot,
-                    priority: 1, connection: connection, webhooks: webhooks, now: now, policy: settings.smsPolicy)
+                    priority: 1, timeline: timeline, now: now, policy: settings.smsPolicy)
                 record.state = "released"
-                record.messageID = queued?.0.id
+                record.messageID = queued?.id
             }
             guard try OutboundRepository(connection).insert(record, clientKey: clientKey) else {
                 throw UseCaseError(.conflict, code: "duplicate", message: "This client_id was used at the same time.")
             }
-            return (record, queued?.0, queued?.1, true)
+            return (record, queued, true)
         }
-        if let event { events.publish([event]) }
-        if message != nil { outboxChanged() }
         return (try await view(record, message: message), created)
     }
 
@@ -166,10 +161,10 @@ package final class OutboundService: Sendable {
     package func releaseDue(limit: Int = 200) async throws -> Int {
         let now = now()
         let policy = settings.value.smsPolicy
-        let webhooks = webhooks
-        let released = try await database.write { connection -> [ConversationEventRecord] in
+        return try await timeline.write { timeline -> Int in
+            let connection = timeline.connection
             let outbound = OutboundRepository(connection)
-            var events: [ConversationEventRecord] = []
+            var released = 0
             for record in try outbound.due(now: now, limit: limit) {
                 guard try ConsentService.isActive(phone: record.toE164, program: record.program, connection: connection)
                 else {
@@ -178,19 +173,14 @@ package final class OutboundService: Sendable {
                 }
                 // Claimed first: a row another node released meanwhile is left alone.
                 guard try outbound.settle(id: record.id, state: "released", messageID: nil, now: now) else { continue }
-                let (message, event) = try SMSService.enqueue(
+                let message = try SMSService.enqueue(
                     conversationID: record.conversationID, to: record.toE164, body: record.body, author: .bot,
-                    priority: 1, connection: connection, webhooks: webhooks, now: now, policy: policy)
+                    priority: 1, timeline: timeline, now: now, policy: policy)
                 try outbound.attach(id: record.id, messageID: message.id)
-                events.append(event)
+                released += 1
             }
-            return events
+            return released
         }
-        if !released.isEmpty {
-            events.publish(released)
-            outboxChanged()
-        }
-        return released.count
     }
 
     /// When the next scheduled text is due, if any (the scheduler sleeps until then).

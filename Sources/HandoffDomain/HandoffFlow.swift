@@ -162,6 +162,9 @@ package final class HandoffFlow: Sendable {
     /// The programs of this deployment, as configured now.
     package var programs: ProgramCatalog { settings.programs }
 
+    /// The brand texts name, as configured now.
+    package var brand: String { settings.brand }
+
     /// Refuses a program that is not configured (422 `unknown_program`), before anything is
     /// recorded.
     package func checkProgram(_ program: String?) throws(UseCaseError) {

@@ -112,6 +112,18 @@ package final class InboundSMSService: Sendable {
                 try self.stop(
                     conversation, phone: phone, source: inbound.providerMessageID, timeline: timeline, now: now)
                 return self.stopReply
+            case .optIn where try !ConsentService.pendingPrograms(phone: phone, connection: connection).isEmpty:
+                // The number's own YES to an opt-in recorded elsewhere (a marketing program's double
+                // opt-in); after a STOP it is the express opt-in again, as START is.
+                if try SuppressionRepository(connection).isSuppressed(phone) {
+                    try SuppressionRepository(connection).remove(
+                        phone, reason: "yes_keyword", actor: "customer", requestID: RequestOrigin.requestID, now: now)
+                }
+                let confirmed = try ConsentService.confirmPending(
+                    phone: phone, contactID: conversation.contactID, connection: connection, now: now)
+                self.counters.increment("handoff_optins_total", [("step", "confirmed"), ("method", "sms_yes")])
+                return "\(self.brand): you're subscribed (\(confirmed.joined(separator: ", "))). "
+                    + "Msg frequency varies. Msg & data rates may apply. Reply HELP for help, STOP to cancel."
             case .optIn
             where try SuppressionRepository(connection).isSuppressed(phone)
                 && self.optedInBefore(phone, connection: connection):

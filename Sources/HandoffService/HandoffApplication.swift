@@ -265,7 +265,9 @@ private struct Parts: Sendable {
         ).register(in: &router)
         ProgramRoutes(handoff: handoff, authenticator: agentKeys).register(in: &router)
         ConsentRoutes(
-            consents: ConsentService(database: database, programs: { handoff.programs }),
+            consents: ConsentService(
+                database: database, events: hub, webhooks: webhooks, programs: { handoff.programs },
+                brand: { handoff.brand }, outboxChanged: { dispatcher.wake() }),
             authenticator: agentKeys, defaultRegion: configuration.defaultRegion
         ).register(in: &router)
         TemplateRoutes(templates: templates, authenticator: agentKeys, adminAuthenticator: adminKeys).register(

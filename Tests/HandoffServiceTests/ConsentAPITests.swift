@@ -72,6 +72,45 @@ import Testing
         }
     }
 
+    @Test func aMarketingOptInIsConfirmedByTheNumbersOwnYes() async throws {
+        try await TestApplication.live({
+            $0.programs = Templates.programs
+            $0.brandName = "Acme Dental"
+        }) { _, client, simulator in
+            let phone = "+14155550175"
+            let pending = try await client.request(
+                "POST", "/v1/contacts/%2B14155550175/consents", headers: Self.auth,
+                body: Self.paperOptIn(program: "offers", extra: #","confirm_by_sms":true"#))
+            #expect(pending.status == 201)
+            #expect(
+                try await eventually {
+                    simulator.inbox(of: phone).last?.body.hasPrefix("Acme Dental: reply YES to get Offers texts.")
+                        == true
+                })
+            #expect(simulator.inbox(of: phone).last?.body.contains("STOP") == true)
+            let answer = try await simulator.reply(from: phone, to: API.sender, body: "Yes!")
+            #expect(answer.status == 200)
+            #expect(
+                try await eventually {
+                    let states =
+                        try await client.request("GET", "/v1/contacts/%2B14155550175/consents", headers: Self.auth)
+                        .json?["consents"] as? [[String: Any]]
+                    return states?.compactMap { $0["state"] as? String } == ["pending", "active"]
+                })
+            #expect(
+                try await eventually {
+                    simulator.inbox(of: phone).last?.body.hasPrefix("Acme Dental: you're subscribed (offers).") == true
+                })
+            // A second YES confirms nothing more: it is an ordinary message now.
+            _ = try await simulator.reply(from: phone, to: API.sender, body: "yes")
+            try await Task.sleep(for: .milliseconds(300))
+            let entries =
+                try await client.request("GET", "/v1/contacts/%2B14155550175/consents", headers: Self.auth)
+                .json?["consents"] as? [[String: Any]]
+            #expect(entries?.count == 2)
+        }
+    }
+
     @Test(arguments: [
         (#","source":"fax""#, "invalid_field", "source"),
         (#","captured_at":"yesterday""#, "invalid_field", "captured_at"),

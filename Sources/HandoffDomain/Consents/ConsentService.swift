@@ -8,7 +8,10 @@ import Storage
 /// to a program stands. STOP (a suppression) ends every program; the ledger stays append-only.
 package final class ConsentService: Sendable {
     private let database: any Database
+    /// Writes the confirmation text a pending opt-in sends.
+    private let timeline: Timeline
     private let programs: @Sendable () -> ProgramCatalog
+    private let brand: @Sendable () -> String
     private let now: @Sendable () -> Int64
 
     /// Sources an opt-in recorded through the API may come from.
@@ -17,11 +20,15 @@ package final class ConsentService: Sendable {
     static let clockSkewMilliseconds: Int64 = 5 * 60_000
 
     package init(
-        database: any Database, programs: @escaping @Sendable () -> ProgramCatalog,
+        database: any Database, events: EventHub, webhooks: EventWebhooks,
+        programs: @escaping @Sendable () -> ProgramCatalog, brand: @escaping @Sendable () -> String,
+        outboxChanged: @escaping @Sendable () -> Void,
         now: @escaping @Sendable () -> Int64 = ChatService.currentMilliseconds
     ) {
         self.database = database
+        self.timeline = Timeline(database: database, events: events, webhooks: webhooks) { _ in outboxChanged() }
         self.programs = programs
+        self.brand = brand
         self.now = now
     }
 
@@ -65,7 +72,9 @@ package final class ConsentService: Sendable {
             pageURL: request.evidence?.pageURL, locale: nil, disclosureText: request.disclosureText,
             disclosureVersion: HandoffFlow.disclosureVersion(request.disclosureText), createdAt: now,
             source: request.source, capturedAt: captured.unixMilliseconds, evidence: evidence, clientKey: clientKey)
-        let (stored, created) = try await database.write { connection -> (ConsentRecord, Bool) in
+        let confirmation = confirmByText ? Self.confirmationText(program, brand: brand()) : nil
+        let (stored, created) = try await timeline.write { timeline -> (ConsentRecord, Bool) in
+            let connection = timeline.connection
             let ledger = HandoffRepository(connection)
             if let clientKey, let earlier = try ledger.consent(clientKey: clientKey) { return (earlier, false) }
             if !confirmByText, try SuppressionRepository(connection).isSuppressed(phone) {
@@ -75,10 +84,51 @@ package final class ConsentService: Sendable {
             }
             var entry = entry
             entry.contactID = try ledger.contact(phone: phone)
+            if let confirmation {
+                // The number's own YES confirms it: ask for it in the contact's thread.
+                let contact = try ContactThreads.contact(phone: phone, connection: connection, now: now)
+                entry.contactID = contact.id
+                _ = try SMSService.enqueue(
+                    conversationID: try ContactThreads.conversation(
+                        contactID: contact.id, chat: ChatRepository(connection), now: now),
+                    to: phone, body: confirmation, author: .system, priority: 0, timeline: timeline, now: now)
+            }
             entry.seq = try ledger.append(entry)
             return (entry, true)
         }
         return (ConsentJSON(stored), created)
+    }
+
+    /// The text that asks a number to confirm a pending opt-in with YES, with the program's
+    /// disclosure (how often, rates, HELP and STOP).
+    static func confirmationText(_ program: Program, brand: String) -> String {
+        let disclosure =
+            program.disclosure(locale: nil)?.replacingOccurrences(of: "{{brand}}", with: brand)
+            ?? "Msg & data rates may apply. Reply HELP for help, STOP to cancel."
+        return "\(brand): reply YES to get \(program.name) texts. \(disclosure)"
+    }
+
+    /// The programs whose newest ledger entry for `phone` is an opt-in recorded through the API
+    /// that still waits for the number's YES.
+    package static func pendingPrograms(phone: String, connection: any Connection) throws -> [String] {
+        var latest: [String: ConsentRecord] = [:]
+        for entry in try HandoffRepository(connection).consents(phone: phone) { latest[entry.program] = entry }
+        return latest.values.filter { $0.event == "opt_in_requested" && $0.method == "api" }.map(\.program).sorted()
+    }
+
+    /// Confirms the pending opt-ins of `phone` by its YES; returns the programs confirmed.
+    package static func confirmPending(phone: String, contactID: String?, connection: any Connection, now: Int64)
+        throws -> [String]
+    {
+        let pending = try pendingPrograms(phone: phone, connection: connection)
+        for program in pending {
+            try HandoffRepository(connection).append(
+                ConsentRecord(
+                    phoneE164: phone, contactID: contactID, program: program, event: "opt_in_confirmed",
+                    method: "sms_yes", sessionID: nil, ipAddress: nil, userAgent: nil, pageURL: nil, locale: nil,
+                    disclosureText: nil, disclosureVersion: nil, createdAt: now, source: "api"))
+        }
+        return pending
     }
 
     /// Ends the number's consent to one program (a preference centre's "stop reminders"); the

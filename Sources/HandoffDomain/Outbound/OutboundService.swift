@@ -264,7 +264,7 @@ package final class OutboundService: Sendable {
                     message: "\(program.id) allows \(cap) texts a day to one number.")
             }
         }
-        let conversation = try thread(contactID: contact.id, chat: chat, now: now)
+        let conversation = try ContactThreads.conversation(contactID: contact.id, chat: chat, now: now)
         return OutboundRecord(
             id: Identifiers.make("out"), toE164: phone, contactID: contact.id, conversationID: conversation,
             program: program.id, templateID: template.id, templateVersion: approvedVersion, variant: variant?.id,
@@ -289,14 +289,7 @@ package final class OutboundService: Sendable {
             }
             return (phone, contact)
         case .phone(let phone):
-            if let id = try HandoffRepository(connection).contact(phone: phone), let contact = try chat.contact(id: id)
-            {
-                return (phone, contact)
-            }
-            let contact = ContactRecord(
-                id: Identifiers.make("ct"), phoneE164: phone, locale: nil, timeZone: nil, createdAt: now)
-            try chat.insert(contact)
-            return (phone, contact)
+            return (phone, try ContactThreads.contact(phone: phone, connection: connection, now: now))
         }
     }
 
@@ -315,24 +308,6 @@ package final class OutboundService: Sendable {
             throw UseCaseError(.invalid, code: "unknown_template", message: "No such template.", field: "template")
         }
         return template
-    }
-
-    /// The contact's conversation a proactive text joins: the open one, else the newest closed
-    /// one reopened (its whole history kept), else a new one.
-    private static func thread(contactID: String, chat: ChatRepository, now: Int64) throws -> String {
-        if let open = try chat.openConversation(contactID: contactID) { return open.id }
-        if var closed = try chat.latestConversation(contactID: contactID) {
-            closed.state = .open
-            closed.closedAt = nil
-            closed.updatedAt = now
-            try chat.update(closed)
-            return closed.id
-        }
-        return try chat.insert(
-            ConversationRecord(
-                id: Identifiers.make("conv"), contactID: contactID, state: .open, activeChannel: .sms, createdAt: now,
-                updatedAt: now)
-        ).id
     }
 
     private func view(_ record: OutboundRecord, message: MessageRecord?) async throws -> OutboundJSON {

@@ -19,31 +19,6 @@ conversations="${4:-1000}"
 port=28613
 gateway_port=28614
 
-# The gateway stand-in: every POST is a text accepted (201, a unique sid from nginx's request id).
-dir="$OUT/gateway-standin"
-mkdir -p "$dir"
-cat >"$dir/nginx.conf" <<CONF
-worker_processes 1;
-pid $dir/nginx.pid;
-error_log $dir/error.log warn;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    client_body_temp_path $dir/body;
-    proxy_temp_path $dir/proxy;
-    fastcgi_temp_path $dir/fastcgi;
-    uwsgi_temp_path $dir/uwsgi;
-    scgi_temp_path $dir/scgi;
-    server {
-        listen 127.0.0.1:$gateway_port;
-        location / {
-            default_type application/json;
-            return 201 '{"sid":"SM\$request_id","status":"queued","num_segments":"1"}';
-        }
-    }
-}
-CONF
-
 # The reference's worktree is kept from an interrupted run when it is still at REF.
 baseline="$ROOT/.build-agent-ab"
 if [ "$(git -C "$baseline" rev-parse HEAD 2>/dev/null)" != "$(git rev-parse "$ref")" ]; then
@@ -56,9 +31,7 @@ cleanup() {
     git worktree remove --force "$baseline"
 }
 trap cleanup EXIT
-/usr/sbin/nginx -c "$dir/nginx.conf" -g 'daemon off;' &
-GATEWAY_PID=$!
-wait_port "$gateway_port"
+start_gateway_standin "$gateway_port"
 (cd "$baseline" && swift build -c release --product handoff >/dev/null)
 swift build -c release --product handoff >/dev/null
 

@@ -44,6 +44,37 @@ CONF
     wait_port "$port"
 }
 
+# start_gateway_standin PORT: nginx on 127.0.0.1:PORT answering every POST as Twilio's Messages
+# API accepts a text (201, a unique sid from nginx's request id), one worker; sets GATEWAY_PID.
+start_gateway_standin() {
+    local port=$1 dir="$OUT/gateway-standin-$1"
+    mkdir -p "$dir"
+    cat >"$dir/nginx.conf" <<CONF
+worker_processes 1;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    client_body_temp_path $dir/body;
+    proxy_temp_path $dir/proxy;
+    fastcgi_temp_path $dir/fastcgi;
+    uwsgi_temp_path $dir/uwsgi;
+    scgi_temp_path $dir/scgi;
+    server {
+        listen 127.0.0.1:$port;
+        location / {
+            default_type application/json;
+            return 201 '{"sid":"SM\$request_id","status":"queued","num_segments":"1"}';
+        }
+    }
+}
+CONF
+    /usr/sbin/nginx -c "$dir/nginx.conf" -g 'daemon off;' &
+    GATEWAY_PID=$!
+    wait_port "$port"
+}
+
 stop_nginx() { [ -n "${NGINX_PID:-}" ] && kill "$NGINX_PID" 2>/dev/null && wait "$NGINX_PID" 2>/dev/null || true; }
 
 # wait_port PORT: waits up to 10 s for something to listen on 127.0.0.1:PORT.

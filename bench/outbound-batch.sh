@@ -13,33 +13,8 @@ rounds="${2:-3}"
 port=28621
 gateway_port=28622
 
-dir="$OUT/outbound-gateway"
-mkdir -p "$dir"
-cat >"$dir/nginx.conf" <<CONF
-worker_processes 1;
-pid $dir/nginx.pid;
-error_log $dir/error.log warn;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    client_body_temp_path $dir/body;
-    proxy_temp_path $dir/proxy;
-    fastcgi_temp_path $dir/fastcgi;
-    uwsgi_temp_path $dir/uwsgi;
-    scgi_temp_path $dir/scgi;
-    server {
-        listen 127.0.0.1:$gateway_port;
-        location / {
-            default_type application/json;
-            return 201 '{"sid":"SM\$request_id","status":"queued","num_segments":"1"}';
-        }
-    }
-}
-CONF
-/usr/sbin/nginx -c "$dir/nginx.conf" -g 'daemon off;' &
-GATEWAY_PID=$!
+start_gateway_standin "$gateway_port"
 trap 'kill $GATEWAY_PID 2>/dev/null || true' EXIT
-wait_port "$gateway_port"
 programs='[{"id":"reminders","name":"Reminders","kind":"transactional","disclosures":{"en":"Reminders. Reply STOP to cancel."}}]'
 start_handoff outbound-batch "$port" "${BENCH_TWILIO[@]}" HANDOFF_TWILIO_API_BASE=http://127.0.0.1:$gateway_port \
     HANDOFF_API_KEYS=bench-agent-key-0123456789 HANDOFF_ADMIN_API_KEYS=bench-admin-key-0123456789 \

@@ -7,6 +7,9 @@
 /// Not Sendable: a `Database` lends a connection to one closure at a time, on the queue or
 /// thread that owns it; it must not escape that closure.
 public protocol Connection: AnyObject {
+    /// The database behind the connection, for the few statements whose SQL must differ.
+    var dialect: SQLDialect { get }
+
     /// Runs one statement with `values` bound to its `?` placeholders, in order; returns the
     /// number of rows it inserted, updated or deleted.
     @discardableResult
@@ -24,6 +27,23 @@ public protocol Connection: AnyObject {
     /// `Database.write` and `read` run their bodies in one already.
     @discardableResult
     func transaction<T>(_ body: () throws -> T) throws -> T
+}
+
+/// Which database a `Connection` speaks to. The shared SQL differs only where a feature exists
+/// on one side alone: row locks that skip what another transaction holds (`lockSkippingLocked`).
+public enum SQLDialect: Sendable {
+    case sqlite
+    case postgresql
+
+    /// Appended to a `SELECT` whose rows the transaction goes on to change: PostgreSQL's
+    /// `FOR UPDATE SKIP LOCKED` (another node's transaction holds them: pass them by rather than
+    /// wait), nothing on SQLite (one writer at a time: nothing to skip).
+    public var lockSkippingLocked: String {
+        switch self {
+        case .sqlite: ""
+        case .postgresql: "FOR UPDATE SKIP LOCKED"
+        }
+    }
 }
 
 extension Connection {

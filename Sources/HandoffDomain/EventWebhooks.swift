@@ -82,7 +82,4 @@ package struct EventWebhookHandler: OutboxDispatcher.Handler {
             return error.isRetryable ? .retry(error.code, retryAfter: nil) : .failed(error.code)
         }
     }
-
-    /// Webhooks carry their own timestamps and ids; they need no ordering.
-    package func orderingKey(_ item: OutboxItem) -> String? { nil }
 }

@@ -56,8 +56,9 @@ package final class SMSService: Sendable {
             clientKey: clientKey)
         // The text to send travels in the outbox row only when the history keeps another one.
         let payload = try JSONPayload.string(SMSPayload(to: phone, body: recordedBody == nil ? nil : body))
+        // One lane per phone: texts to it go out in the order they were written.
         try timeline.enqueue(
-            kind: OutboxKind.sms, payload: payload, messageID: message.id, priority: priority, now: now)
+            kind: OutboxKind.sms, payload: payload, messageID: message.id, lane: phone, priority: priority, now: now)
         return message
     }
 
@@ -263,9 +264,6 @@ package struct SMSDeliveryHandler: OutboxDispatcher.Handler {
             messageID: item.messageID,
             payload: try? JSONDecoder().decode(SMSPayload.self, from: Data(item.payload.utf8)))
     }
-
-    /// Texts to one phone go out in the order they were written.
-    package func orderingKey(_ attempt: SMSAttempt) -> String? { attempt.payload?.to }
 
     package func begin(_ attempt: SMSAttempt, item: OutboxItem, timeline: TimelineWriter, now: Int64) throws
         -> OutboxDispatcher.Begun<SMSAttempt>

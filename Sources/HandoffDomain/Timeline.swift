@@ -84,10 +84,12 @@ package final class TimelineWriter {
         try enqueue(kind: OutboxKind.webhook, payload: payload, messageID: nil, priority: 0, now: now)
     }
 
-    /// Work for the outbox, due now.
-    func enqueue(kind: OutboxKind, payload: String, messageID: String?, priority: Int, now: Int64) throws {
+    /// Work for the outbox, due now, in `lane` (rows of one lane go out in queue order; nil: no order).
+    func enqueue(
+        kind: OutboxKind, payload: String, messageID: String?, lane: String? = nil, priority: Int, now: Int64
+    ) throws {
         try OutboxRepository(connection).enqueue(
-            kind: kind, payload: payload, messageID: messageID, priority: priority,
+            kind: kind, payload: payload, messageID: messageID, lane: lane, priority: priority,
             requestID: RequestOrigin.requestID, now: now)
         written.outboxKinds.insert(kind)
     }

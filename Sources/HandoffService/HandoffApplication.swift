@@ -204,9 +204,13 @@ private struct Parts: Sendable {
             handlers[.webhook] = EventWebhookHandler(
                 url: url, secret: configuration.eventWebhookSecret, client: httpClient)
         }
+        // On PostgreSQL other nodes share the database: outbox rows are claimed with this node's leases.
         let dispatcher = OutboxDispatcher(
             database: database, events: hub, webhooks: webhooks, handlers: handlers,
-            maxAttempts: configuration.outboxMaxAttempts, logger: logger)
+            maxAttempts: configuration.outboxMaxAttempts,
+            leasing: OutboxDispatcher.Leasing(
+                node: configuration.nodeID, sharesDatabase: configuration.databaseBackend.isPostgres),
+            logger: logger)
         self.dispatcher = dispatcher
         let routingTexts = Self.routingTexts(configuration)
         let routing = Routing(

@@ -90,6 +90,8 @@ final class PostgresDriverConnection: Connection {
 
     init(_ session: PostgresSession) { self.session = session }
 
+    var dialect: SQLDialect { .postgresql }
+
     @discardableResult
     func execute(_ sql: String, _ values: [DatabaseValue]) throws(StorageError) -> Int {
         try run(sql, values).affectedRows

@@ -27,6 +27,7 @@ public final class SQLiteConnection: Connection {
     /// Rows stepped through by full table scans, per statement, since the connection opened (or
     /// since this was emptied): how tests prove the hot paths use indexes.
     public var fullScanSteps: [String: Int] = [:]
+    public var dialect: SQLDialect { .sqlite }
     /// Set by `onCommittedToLog`; SQLite holds only an unretained pointer to it.
     fileprivate var commitHook: CommitHook?
 

@@ -25,8 +25,6 @@ import Testing
             attempts.withLock { $0.append(item.id) }
             return script.withLock { $0.isEmpty ? .delivered : $0.removeFirst() }
         }
-
-        func orderingKey(_ item: OutboxItem) -> String? { nil }
     }
 
     let directory: TemporaryDirectory
@@ -117,7 +115,9 @@ import Testing
     @Test func resumesRowsACrashLeftInFlight() async throws {
         let id = try await enqueue()
         let now = clock.now
-        _ = try await database.write { try OutboxRepository($0).claim(id: id, now: now) }
+        _ = try await database.write {
+            try OutboxRepository($0).claim(id: id, node: "before the crash", leaseUntil: now + 30_000, now: now)
+        }
         #expect(try await item(id)?.state == .sending)
         let handler = ScriptedHandler([])
         let dispatcher = dispatcher(handler)
@@ -135,8 +135,6 @@ import Testing
             await released.wait(timeout: .seconds(30))
             return .delivered
         }
-
-        func orderingKey(_ item: OutboxItem) -> String? { nil }
     }
 
     @Test func aStalledWebhookReceiverDoesNotHoldUpTexts() async throws {
@@ -180,8 +178,6 @@ extension OutboxDispatcherTests {
         }
 
         func deliver(_ item: inout OutboxItem) async -> OutboxDispatcher.Outcome { .delivered }
-
-        func orderingKey(_ item: OutboxItem) -> String? { nil }
     }
 
     @Test func aRowThatCannotBeginWaitsItsBackoffLikeAFailedDelivery() async throws {

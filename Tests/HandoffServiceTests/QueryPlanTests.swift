@@ -60,10 +60,10 @@ import Testing
                         """, [.text("conv\(index)"), .int(index)])
                     try connection.execute(
                         """
-                        INSERT INTO outbox (kind, payload, message_id, state, next_attempt_at, created_at, updated_at,
-                            priority)
-                        VALUES ('sms', '{}', ?, 'done', 0, ?, ?, ?)
-                        """, [.text(id), .int(index), .int(index), .int(turn % 2)])
+                        INSERT INTO outbox (kind, payload, message_id, lane, state, next_attempt_at, created_at,
+                            updated_at, priority)
+                        VALUES ('sms', '{}', ?, ?, 'done', 0, ?, ?, ?)
+                        """, [.text(id), .text(phone), .int(index), .int(index), .int(turn % 2)])
                 }
                 try connection.execute(
                     """
@@ -123,7 +123,7 @@ import Testing
         #expect(try HandoffRepository(connection).codesSent(since: since) == 100)
         let outbox = OutboxRepository(connection)
         _ = try outbox.due(kind: .sms, now: 1, limit: 32)
-        _ = try outbox.claim(id: 42, now: 1)
+        _ = try outbox.claim(id: 42, node: "n", leaseUntil: 30_001, now: 1)
         _ = try outbox.nextDueTime(kind: .sms)
         _ = try outbox.gauges(kinds: [.sms, .webhook])
         _ = try outbox.proactiveSendTimes(to: phone, since: 0)

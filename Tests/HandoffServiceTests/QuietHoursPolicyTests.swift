@@ -72,7 +72,8 @@ import Testing
                 let outbox = OutboxRepository(connection)
                 let id = try outbox.enqueue(
                     kind: .sms, payload: "{}", messageID: "old\(index)", priority: 1, requestID: nil, now: at)
-                try outbox.markDone(id: id, now: at)
+                #expect(try outbox.claim(id: id, node: "test", leaseUntil: at + 30_000, now: at))
+                #expect(try outbox.markDone(id: id, claim: OutboxClaim(node: "test", attempt: 1), now: at))
             }
         }
         var capped = policy

@@ -1,0 +1,43 @@
+import DatabaseDriver
+import Postgres
+import SQLite
+import Storage
+import TestSupport
+import Testing
+
+/// The storage backends a test runs on: a SQLite file, and a scratch database on the PostgreSQL
+/// test server when one is set (`HANDOFF_TEST_POSTGRES`, as `make test` sets it).
+enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case sqlite
+    case postgresql
+
+    /// SQLite always; PostgreSQL when its test server is set.
+    static var available: [Backend] { postgresTestServer == nil ? [.sqlite] : allCases }
+
+    var testDescription: String { rawValue }
+
+    /// Runs `body` on a new database of this backend, migrated, that nothing else uses.
+    func withDatabase(_ body: (any Database) async throws -> Void) async throws {
+        let migrations = TestApplication.repositoryRoot.appendingPathComponent("migrations")
+        switch self {
+        case .sqlite:
+            let directory = try TemporaryDirectory()
+            let database = try SQLiteDatabase(path: directory.file("db.sqlite").path, readers: 2)
+            let migrator = try Migrator(directory: migrations.path)
+            try await database.withWriter { try migrator.migrate($0) }
+            try await body(database)
+        case .postgresql:
+            try await ScratchDatabase.with { scratch in
+                let pool = PostgresPool(uri: scratch.uri, size: 6)
+                let database = PostgresDatabase(pool: pool)
+                let result = await Result(catching: {
+                    let migrator = try Migrator(directory: migrations.appendingPathComponent("postgres").path)
+                    try await database.withWriter { try migrator.migrate($0) }
+                    try await body(database)
+                })
+                await pool.close()
+                try result.get()
+            }
+        }
+    }
+}

@@ -255,7 +255,7 @@ package final class OutboxDispatcher: Service {
         let outcome = await renewingLease(of: item.id, claim) { await handler.deliver(&attempt) }
         let settledAt = now()
         let delivered = attempt
-        let settled = try await timeline.write { writer in
+        let settled = try await settling { writer in
             guard
                 let settlement = try Self.settle(
                     item, claim, outcome, outbox: OutboxRepository(writer.connection), maxAttempts: maxAttempts,
@@ -273,6 +273,26 @@ package final class OutboxDispatcher: Service {
         log(item, outcome)
         return true
     }
+
+    /// Runs `body`, the transaction that settles an attempt, again while the database refuses it
+    /// for the moment (PostgreSQL's serialization conflicts with other nodes' claims, a lost
+    /// connection), for a few seconds: the row stays this node's for most of its lease, and a
+    /// row left unsettled would be sent again once the lease ran out.
+    private func settling<T: Sendable>(_ body: @escaping @Sendable (TimelineWriter) throws -> T) async throws -> T {
+        var pause = Duration.milliseconds(50)
+        for _ in 1..<Self.settleAttempts {
+            do {
+                return try await timeline.write(body)
+            } catch let error as StorageError where error.isTemporary {
+                try? await Task.sleep(for: pause * Double.random(in: 0.5...1))
+                pause *= 2
+            }
+        }
+        return try await timeline.write(body)
+    }
+
+    /// Tries at a settling transaction: pauses of 50 ms doubling, about 6 s in all.
+    static let settleAttempts = 8
 
     /// Runs `body` (an attempt in flight) while its claim's lease is renewed every `renewal`.
     private func renewingLease<T: Sendable>(of id: Int64, _ claim: OutboxClaim, _ body: () async -> T) async -> T {

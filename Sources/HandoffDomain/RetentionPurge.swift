@@ -5,22 +5,30 @@ import Storage
 
 /// Enforces `message_retention_days`: a minute after start and then every hour, purges what is
 /// older (see `RetentionRepository`) in batches of short write transactions, so chat traffic is
-/// never held up for long.
+/// never held up for long. Each batch runs only on the node that holds `lease` (nil: this node is
+/// alone on its database).
 package final class RetentionPurge: Service {
     private let database: any Database
     private let retentionMilliseconds: Int64
+    private let lease: ClusterLease?
     private let logger: Logger
     private let now: @Sendable () -> Int64
     static let batchSize = 500
     static let firstRun = Duration.seconds(60)
     static let interval = Duration.seconds(3600)
 
+    /// The name of the lease the purge runs under, and its length: the holder keeps it from one
+    /// purge to the next; when it dies, another node's next hourly round takes over.
+    package static let leaseName = "retention_purge"
+    package static let leaseDuration = interval * 2
+
     package init(
-        database: any Database, days: Int, logger: Logger,
+        database: any Database, days: Int, lease: ClusterLease? = nil, logger: Logger,
         now: @escaping @Sendable () -> Int64 = ChatService.currentMilliseconds
     ) {
         self.database = database
         self.retentionMilliseconds = Int64(days) * 86_400_000
+        self.lease = lease
         self.logger = logger
         self.now = now
     }
@@ -29,7 +37,7 @@ package final class RetentionPurge: Service {
     package func start() {}
 
     /// Purges `firstRun` after the start and then every `interval`, until `shutdown` fires (a
-    /// purge under way stops after its current batch).
+    /// purge under way stops after its current batch); then gives the lease back.
     package func run(until shutdown: Trigger) async {
         await shutdown.cancelling { [self] in
             var wait = Self.firstRun
@@ -42,15 +50,16 @@ package final class RetentionPurge: Service {
                 wait = Self.interval
             }
         }
+        try? await lease?.release()
     }
 
-    /// Purges everything past retention; returns the rows touched.
+    /// Purges everything past retention while this node holds the lease; returns the rows touched.
     @discardableResult
     func purge() async throws -> Int {
         let now = now()
         let cutoff = now - retentionMilliseconds
         var total = 0
-        while !Task.isCancelled {
+        while !Task.isCancelled, try await lease?.hold() ?? true {
             let touched = try await database.write {
                 try RetentionRepository($0).purge(before: cutoff, now: now, limit: Self.batchSize)
             }

@@ -204,20 +204,25 @@ private struct Parts: Sendable {
             handlers[.webhook] = EventWebhookHandler(
                 url: url, secret: configuration.eventWebhookSecret, client: httpClient)
         }
-        // On PostgreSQL other nodes share the database: outbox rows are claimed with this node's leases.
+        // On PostgreSQL other nodes share the database: outbox rows are claimed with this node's
+        // leases, and work that runs once in the cluster runs under a lease row (`ClusterLease`).
+        let sharesDatabase = configuration.databaseBackend.isPostgres
         let dispatcher = OutboxDispatcher(
             database: database, events: hub, webhooks: webhooks, handlers: handlers,
             maxAttempts: configuration.outboxMaxAttempts,
-            leasing: OutboxDispatcher.Leasing(
-                node: configuration.nodeID, sharesDatabase: configuration.databaseBackend.isPostgres),
+            leasing: OutboxDispatcher.Leasing(node: configuration.nodeID, sharesDatabase: sharesDatabase),
             logger: logger)
+        let clusterLease = { (name: String, duration: Duration) in
+            sharesDatabase
+                ? ClusterLease(name: name, holder: configuration.nodeID, duration: duration, database: database) : nil
+        }
         self.dispatcher = dispatcher
         let routingTexts = Self.routingTexts(configuration)
         let routing = Routing(
             phrases: routingTexts.phrases, counters: counters, holdingText: routingTexts.holdingText)
         let answerDeadline = AnswerDeadline(
             database: database, routing: routing, events: hub, webhooks: webhooks, sla: configuration.answerSLA,
-            outboxChanged: { dispatcher.wake() })
+            lease: clusterLease(AnswerDeadline.leaseName, .seconds(30)), outboxChanged: { dispatcher.wake() })
         let chat = ChatService(
             database: database, events: hub, webhooks: webhooks, outboxChanged: { dispatcher.wake() },
             smsPolicy: Self.chatLimits(configuration).smsPolicy, routing: routing,
@@ -346,14 +351,17 @@ private struct Parts: Sendable {
         }
         let retention =
             configuration.messageRetentionDays > 0
-            ? RetentionPurge(database: database, days: configuration.messageRetentionDays, logger: logger) : nil
+            ? RetentionPurge(
+                database: database, days: configuration.messageRetentionDays,
+                lease: clusterLease(RetentionPurge.leaseName, RetentionPurge.leaseDuration), logger: logger) : nil
         // The simulator listens before anything sends to it; the server last, once the outbox is
         // recovered, and so it is the first to stop (drained) while the loops behind it finish.
         let outbox: any Service =
             migrateWhenBack.map {
                 StartsWhenDatabaseIsBack(prepare: $0, service: dispatcher, logger: logger)
             } ?? dispatcher
-        let scheduler = OutboundScheduler(outbound: outbound, logger: logger)
+        let scheduler = OutboundScheduler(
+            outbound: outbound, lease: clusterLease(OutboundScheduler.leaseName, .seconds(30)), logger: logger)
         let inOrder: [(any Service)?] = [
             gatewaySetup.simulator, outbox, answerDeadline, scheduler, retention, server,
         ]

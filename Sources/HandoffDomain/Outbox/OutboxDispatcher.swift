@@ -177,8 +177,8 @@ package final class OutboxDispatcher: Service {
     }
 
     /// Attempts the due rows of `kind` (read, not claimed: each attempt claims its own row),
-    /// concurrently but one after another per lane; returns how many were due and how many of
-    /// them this node claimed. Throws the first failure to claim or settle a row once every lane
+    /// concurrently but one after another per lane (a lane stops at a row this node could not
+    /// claim); returns how many were due and how many of them this node claimed. Throws the first failure to claim or settle a row once every lane
     /// stopped (a lane stops at its first, so texts to one phone keep their order; across nodes,
     /// `OutboxRepository.claim` keeps it).
     private func round<H: Handler>(_ kind: OutboxKind, handler: H) async throws -> (due: Int, claimed: Int) {
@@ -209,7 +209,9 @@ package final class OutboxDispatcher: Service {
                             let wasClaimed = try await RequestOrigin.$requestID.withValue(item.requestID) {
                                 try await self.attempt(item, attempt, handler: handler)
                             }
-                            if wasClaimed { claimed += 1 }
+                            // Not claimable: the rest of its lane waits behind it (another node has it).
+                            guard wasClaimed else { break }
+                            claimed += 1
                         }
                         return (claimed, nil)
                     } catch {

@@ -228,4 +228,30 @@ import Testing
             #expect(row.claimedBy == "node-a" && row.attempts == 1)
         }
     }
+
+    @Test(arguments: Backend.available)
+    func aRestartedNodeTakesBackItsOwnRowsAndLeavesOthersToTheirLeases(_ backend: Backend) async throws {
+        try await backend.withDatabase { database in
+            let ids = try await enqueue(database, lanes: [nil, nil])
+            let now = clock.now
+            let claimed = try await database.write { connection in
+                try zip(ids, ["node-a", "node-b"]).map { id, node in
+                    try OutboxRepository(connection).claim(id: id, node: node, leaseUntil: now + 30_000, now: now)
+                }
+            }
+            #expect(claimed == [true, true])
+            // node-a restarts (killed mid-send) while node-b is sending.
+            let deliveries = Deliveries()
+            let restarted = node("node-a", database, NodeHandler(node: "node-a", deliveries: deliveries))
+            let running = try await ServiceGroup([restarted]).runInBackground()
+            restarted.wake()
+            #expect(try await eventually { try await rows(database).first?.state == .done })
+            try await Task.sleep(for: .milliseconds(100))
+            try await running.stop()
+            let (mine, theirs) = try await (rows(database)[0], rows(database)[1])
+            #expect(mine.claimedBy == "node-a" && mine.attempts == 2)
+            #expect(theirs.state == .sending && theirs.claimedBy == "node-b" && theirs.attempts == 1)
+            #expect(deliveries.all.map(\.id) == [ids[0]])
+        }
+    }
 }

@@ -13,35 +13,6 @@ import Testing
     /// (HANDOFF_FAULT_OUTBOUND).
     static let queued = Int(ProcessInfo.processInfo.environment["HANDOFF_FAULT_OUTBOUND"] ?? "") ?? 100
 
-    /// The Messages API stand-in: records every accepted text.
-    final class FakeTwilio: Sendable {
-        /// Bodies received, in order.
-        final class Received: Sendable {
-            let bodies = Mutex<[String]>([])
-        }
-
-        let received = Received()
-        let server: HTTPServer
-
-        init() {
-            let received = received
-            var router = Router()
-            router.post("/2010-04-01/Accounts/{account}/Messages.json") { request in
-                let form = try URLEncodedForm(decoding: request.body)
-                try await Task.sleep(for: .milliseconds(5))
-                received.bodies.withLock { $0.append(form["Body"] ?? "") }
-                let sid = "SM" + String(UInt64.random(in: 0...UInt64.max), radix: 16)
-                return HTTPResponse(
-                    status: .created, contentType: "application/json",
-                    body: Array(#"{"sid":"\#(sid)","status":"queued","num_segments":"1"}"#.utf8))
-            }
-            server = HTTPServer(configuration: HTTPServerConfiguration(port: 0), responder: router)
-        }
-
-        func count(_ body: String) -> Int { received.bodies.withLock { $0.filter { $0 == body }.count } }
-        var all: [String] { received.bodies.withLock { $0 } }
-    }
-
     @Test(
         .enabled(if: FileManager.default.isExecutableFile(atPath: Daemon.binary.path), "needs swift build"))
     func killDashNineLosesNoAcknowledgedText() async throws {
@@ -50,50 +21,98 @@ import Testing
         defer { Task { await fake.server.shutdown(gracePeriod: .zero) } }
         let directory = try TemporaryDirectory()
         let (first, client) = try await Daemon.startOnTwilio(twilio: fake.server.port, directory: directory)
+        let acknowledged = try await Self.queueRepliesThenKill(first, client, phone: "+14155550177", fake: fake)
+        let sentBeforeRestart = fake.all.filter { $0.hasPrefix("reply ") }.count
+        #expect(sentBeforeRestart < acknowledged.count, "the kill interrupted the sending")
 
+        let (second, _) = try await Daemon.startOnTwilio(twilio: fake.server.port, directory: directory)
+        defer { second.terminate() }
+        let counts = try await Self.sentCounts(acknowledged, fake, seconds: 60)
+        #expect(counts.allSatisfy { $0 >= 1 }, "every acknowledged reply was texted")
+        #expect(counts.allSatisfy { $0 <= 2 }, "none more than twice")
+        print(
+            "crash safety: \(acknowledged.count) acknowledged, \(sentBeforeRestart) sent before kill -9, "
+                + "\(counts.filter { $0 == 2 }.count) sent twice")
+    }
+
+    /// Two nodes on one PostgreSQL: node A is killed while it sends; node B (another `node_id`)
+    /// takes its texts over once A's lease ran out, not before, and sends them in order.
+    @Test(
+        .enabled(if: FileManager.default.isExecutableFile(atPath: Daemon.binary.path), "needs swift build"),
+        .enabled(if: postgresTestServer != nil, "HANDOFF_TEST_POSTGRES is not set (.ci/postgres.sh start DIR)"))
+    func aNodeKilledWhileSendingLeavesItsTextsToAnotherOnceItsLeaseRunsOut() async throws {
+        try await ScratchDatabase.with { scratch in
+            let fake = FakeTwilio()
+            try fake.server.start()
+            defer { Task { await fake.server.shutdown(gracePeriod: .zero) } }
+            let directory = try TemporaryDirectory()
+            let (nodeA, clientA) = try await Daemon.startOnTwilio(
+                twilio: fake.server.port, directory: directory, database: scratch.uri, nodeID: "node-a")
+            let acknowledged = try await Self.queueRepliesThenKill(
+                nodeA, clientA, phone: "+14155550178", fake: fake, killAfter: 60)
+            let held = try await scratch.connection.execute(
+                "SELECT count(*) AS n FROM outbox WHERE state = 'sending' AND claimed_by = 'node-a'")
+            let heldByA = try held.rows[0].get(held.column("n"), as: Int.self)
+            let sentBeforeKill = fake.all.filter { $0.hasPrefix("reply ") }.count
+            #expect(sentBeforeKill < acknowledged.count, "the kill interrupted the sending")
+
+            let startedB = ContinuousClock.now
+            let (nodeB, _) = try await Daemon.startOnTwilio(
+                twilio: fake.server.port, directory: directory, database: scratch.uri, nodeID: "node-b")
+            defer { nodeB.terminate() }
+            if heldByA > 0 {
+                // The phone's next text is node A's, held under its lease: node B waits for it.
+                try await Task.sleep(for: .seconds(3))
+                #expect(
+                    fake.all.filter { $0.hasPrefix("reply ") }.count == sentBeforeKill, "not before the lease ran out")
+            }
+            let counts = try await Self.sentCounts(acknowledged, fake, seconds: 60)
+            #expect(counts.allSatisfy { $0 >= 1 }, "every acknowledged reply was texted")
+            #expect(counts.allSatisfy { $0 <= 2 }, "none more than twice")
+            let order = fake.all.compactMap { $0.hasPrefix("reply ") ? Int($0.dropFirst(6)) : nil }
+            #expect(
+                order == order.sorted(), "the phone's texts in the order written (a text sent twice, twice in a row)")
+            print(
+                "two nodes, kill -9: \(acknowledged.count) acknowledged, \(sentBeforeKill) sent before, \(heldByA) held by "
+                    + "the killed node, all sent \(ContinuousClock.now - startedB) after node B started, "
+                    + "\(counts.filter { $0 == 2 }.count) sent twice")
+        }
+    }
+
+    /// Verifies `phone` through `client`, then queues agent replies to it and kills `node` with
+    /// SIGKILL once `killAfter` were queued (it is sending by then); returns the replies acknowledged.
+    static func queueRepliesThenKill(
+        _ node: Process, _ client: HTTPTestClient, phone: String, fake: FakeTwilio, killAfter: Int = queued
+    ) async throws -> [String] {
         let (cookie, session) = try await API.startSession(client)
         let conversationID = try #require(session["conversation_id"] as? String)
         _ = try await client.request(
-            "POST", "/v1/handoff", headers: API.json(cookie),
-            body: #"{"phone":"+14155550177","consent":true}"#)
-        var code = ""
-        for _ in 0..<200 where code.isEmpty {
-            code =
-                fake.all.first { $0.contains("code is") }.flatMap {
-                    $0.split(separator: " ").first { $0.count == 7 && $0.hasSuffix(".") }.map { String($0.dropLast()) }
-                } ?? ""
-            try await Task.sleep(for: .milliseconds(10))
-        }
+            "POST", "/v1/handoff", headers: API.json(cookie), body: #"{"phone":"\#(phone)","consent":true}"#)
+        let code = try await fake.verificationCode()
         let verified = try await client.request(
             "POST", "/v1/handoff/verify", headers: API.json(cookie), body: #"{"code":"\#(code)"}"#)
         try #require(verified.status == 200)
 
         let auth = [("Authorization", "Bearer \(TestApplication.apiKey)"), ("Content-Type", "application/json")]
         var acknowledged: [String] = []
-        for index in 0..<(Self.queued + 50) {
+        for index in 0...killAfter {
             let body = "reply \(index)"
             let response = try await client.request(
                 "POST", "/v1/conversations/\(conversationID)/messages", headers: auth,
                 body: #"{"body":"\#(body)","author":"agent"}"#)
             if response.status == 201 { acknowledged.append(body) }
-            if index == Self.queued { kill(first.processIdentifier, SIGKILL) }
-            if index >= Self.queued { break }
         }
-        try await offPool { first.waitUntilExit() }
-        #expect(first.terminationReason == .uncaughtSignal)
-        let sentBeforeRestart = fake.all.filter { $0.hasPrefix("reply ") }.count
-        #expect(sentBeforeRestart < acknowledged.count, "the kill interrupted the sending")
+        kill(node.processIdentifier, SIGKILL)
+        try await offPool { node.waitUntilExit() }
+        #expect(node.terminationReason == .uncaughtSignal)
+        return acknowledged
+    }
 
-        let (second, _) = try await Daemon.startOnTwilio(twilio: fake.server.port, directory: directory)
-        defer { second.terminate() }
-        for _ in 0..<3000 where !acknowledged.allSatisfy({ fake.count($0) >= 1 }) {
+    /// How many times each of `acknowledged` reached the gateway, once all did or `seconds` passed.
+    static func sentCounts(_ acknowledged: [String], _ fake: FakeTwilio, seconds: Int) async throws -> [Int] {
+        for _ in 0..<(seconds * 50) where !acknowledged.allSatisfy({ fake.count($0) >= 1 }) {
             try await Task.sleep(for: .milliseconds(20))
         }
-        let counts = acknowledged.map { fake.count($0) }
-        #expect(counts.allSatisfy { $0 >= 1 }, "every acknowledged reply was texted")
-        #expect(counts.allSatisfy { $0 <= 2 }, "none more than twice")
-        print(
-            "crash safety: \(acknowledged.count) acknowledged, \(sentBeforeRestart) sent before kill -9, "
-                + "\(counts.filter { $0 == 2 }.count) sent twice")
+        return acknowledged.map { fake.count($0) }
     }
 }

@@ -187,18 +187,18 @@ public struct OutboxRepository {
     private static let held = "state = 'sending' AND claimed_by = ? AND attempts = ?"
 
     /// At a node's start: rows it left in `sending` when it stopped (a crash, a kill) go back to
-    /// `pending`, due now; with `node` nil (a database no other process uses: SQLite under its
-    /// lock), every row in `sending`. Returns how many. (An attempt that reached the other side
-    /// before the crash is then made again: at least once.) Rows of other nodes are theirs until
-    /// their leases run out.
+    /// `pending`, due as they were (so still before the later rows of their lanes); with `node`
+    /// nil (a database no other process uses: SQLite under its lock), every row in `sending`.
+    /// Returns how many. (An attempt that reached the other side before the crash is then made
+    /// again: at least once.) Rows of other nodes are theirs until their leases run out.
     @discardableResult
     public func recoverInterrupted(node: String?, now: Int64) throws(StorageError) -> Int {
         try connection.execute(
             """
-            UPDATE outbox SET state = 'pending', next_attempt_at = ?, lease_until = NULL, updated_at = ?
+            UPDATE outbox SET state = 'pending', lease_until = NULL, updated_at = ?
             WHERE state = 'sending' AND (CAST(? AS TEXT) IS NULL OR claimed_by = ?)
             """,
-            [.integer(now), .integer(now), .optionalText(node), .optionalText(node)])
+            [.integer(now), .optionalText(node), .optionalText(node)])
     }
 
     /// Rows in `state` (every state when nil) of `kind` (every kind when nil), by id, after `afterID`.

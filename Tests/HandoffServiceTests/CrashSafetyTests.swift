@@ -30,6 +30,7 @@ import Testing
         let counts = try await Self.sentCounts(acknowledged, fake, seconds: 60)
         #expect(counts.allSatisfy { $0 >= 1 }, "every acknowledged reply was texted")
         #expect(counts.allSatisfy { $0 <= 2 }, "none more than twice")
+        #expect(Self.isInOrder(fake), "in the order written (a text sent twice, twice in a row)")
         print(
             "crash safety: \(acknowledged.count) acknowledged, \(sentBeforeRestart) sent before kill -9, "
                 + "\(counts.filter { $0 == 2 }.count) sent twice")
@@ -69,9 +70,7 @@ import Testing
             let counts = try await Self.sentCounts(acknowledged, fake, seconds: 60)
             #expect(counts.allSatisfy { $0 >= 1 }, "every acknowledged reply was texted")
             #expect(counts.allSatisfy { $0 <= 2 }, "none more than twice")
-            let order = fake.all.compactMap { $0.hasPrefix("reply ") ? Int($0.dropFirst(6)) : nil }
-            #expect(
-                order == order.sorted(), "the phone's texts in the order written (a text sent twice, twice in a row)")
+            #expect(Self.isInOrder(fake), "in the order written (a text sent twice, twice in a row)")
             print(
                 "two nodes, kill -9: \(acknowledged.count) acknowledged, \(sentBeforeKill) sent before, \(heldByA) held by "
                     + "the killed node, all sent \(ContinuousClock.now - startedB) after node B started, "
@@ -106,6 +105,12 @@ import Testing
         try await offPool { node.waitUntilExit() }
         #expect(node.terminationReason == .uncaughtSignal)
         return acknowledged
+    }
+
+    /// Whether the replies reached the gateway in the order they were written.
+    static func isInOrder(_ fake: FakeTwilio) -> Bool {
+        let order = fake.all.compactMap { $0.hasPrefix("reply ") ? Int($0.dropFirst(6)) : nil }
+        return order == order.sorted()
     }
 
     /// How many times each of `acknowledged` reached the gateway, once all did or `seconds` passed.

@@ -250,6 +250,7 @@ import Testing
             try await running.stop()
             let (mine, theirs) = try await (rows(database)[0], rows(database)[1])
             #expect(mine.claimedBy == "node-a" && mine.attempts == 2)
+            #expect(mine.nextAttemptAt == now, "taken back in its place in the queue")
             #expect(theirs.state == .sending && theirs.claimedBy == "node-b" && theirs.attempts == 1)
             #expect(deliveries.all.map(\.id) == [ids[0]])
         }

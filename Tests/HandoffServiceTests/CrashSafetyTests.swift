@@ -43,14 +43,21 @@ import Testing
         .enabled(if: postgresTestServer != nil, "HANDOFF_TEST_POSTGRES is not set (.ci/postgres.sh start DIR)"))
     func aNodeKilledWhileSendingLeavesItsTextsToAnotherOnceItsLeaseRunsOut() async throws {
         try await ScratchDatabase.with { scratch in
-            let fake = FakeTwilio()
+            // Slower than the replies are queued: node A has texts left to send when it is killed.
+            let fake = FakeTwilio(latency: .milliseconds(50))
             try fake.server.start()
             defer { Task { await fake.server.shutdown(gracePeriod: .zero) } }
             let directory = try TemporaryDirectory()
             let (nodeA, clientA) = try await Daemon.startOnTwilio(
                 twilio: fake.server.port, directory: directory, database: scratch.uri, nodeID: "node-a")
             let acknowledged = try await Self.queueRepliesThenKill(
-                nodeA, clientA, phone: "+14155550178", fake: fake, killAfter: 60)
+                nodeA, clientA, phone: "+14155550178", fake: fake, killAfter: 60
+            ) {
+                // Killed while it holds a text (most likely: it may settle it just before).
+                let held = try await scratch.connection.execute(
+                    "SELECT count(*) AS n FROM outbox WHERE state = 'sending' AND claimed_by = 'node-a'")
+                return try held.rows[0].get(held.column("n"), as: Int.self) > 0
+            }
             let held = try await scratch.connection.execute(
                 "SELECT count(*) AS n FROM outbox WHERE state = 'sending' AND claimed_by = 'node-a'")
             let heldByA = try held.rows[0].get(held.column("n"), as: Int.self)
@@ -79,9 +86,11 @@ import Testing
     }
 
     /// Verifies `phone` through `client`, then queues agent replies to it and kills `node` with
-    /// SIGKILL once `killAfter` were queued (it is sending by then); returns the replies acknowledged.
+    /// SIGKILL once `killAfter` were queued (it is sending by then) and `ready` holds (or 2 s
+    /// passed); returns the replies acknowledged.
     static func queueRepliesThenKill(
-        _ node: Process, _ client: HTTPTestClient, phone: String, fake: FakeTwilio, killAfter: Int = queued
+        _ node: Process, _ client: HTTPTestClient, phone: String, fake: FakeTwilio, killAfter: Int = queued,
+        when ready: () async throws -> Bool = { true }
     ) async throws -> [String] {
         let (cookie, session) = try await API.startSession(client)
         let conversationID = try #require(session["conversation_id"] as? String)
@@ -101,6 +110,7 @@ import Testing
                 body: #"{"body":"\#(body)","author":"agent"}"#)
             if response.status == 201 { acknowledged.append(body) }
         }
+        for _ in 0..<2000 where try await !ready() { try await Task.sleep(for: .milliseconds(1)) }
         kill(node.processIdentifier, SIGKILL)
         try await offPool { node.waitUntilExit() }
         #expect(node.terminationReason == .uncaughtSignal)

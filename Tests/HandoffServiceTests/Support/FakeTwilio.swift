@@ -12,12 +12,13 @@ final class FakeTwilio: Sendable {
     let received = Received()
     let server: HTTPServer
 
-    init() {
+    /// Each text takes `latency` to be accepted.
+    init(latency: Duration = .milliseconds(5)) {
         let received = received
         var router = Router()
         router.post("/2010-04-01/Accounts/{account}/Messages.json") { request in
             let form = try URLEncodedForm(decoding: request.body)
-            try await Task.sleep(for: .milliseconds(5))
+            try await Task.sleep(for: latency)
             received.bodies.withLock { $0.append(form["Body"] ?? "") }
             let sid = "SM" + String(UInt64.random(in: 0...UInt64.max), radix: 16)
             return HTTPResponse(

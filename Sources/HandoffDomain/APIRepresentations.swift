@@ -14,10 +14,12 @@ package struct MessageJSON: Codable, Sendable, Equatable {
     var segments: Int?
     /// MMS media URLs (references; never fetched by us).
     var media: [String]?
+    /// The named agent who wrote it (absent otherwise).
+    var agent: AgentRefJSON?
     var createdAt: String
 
     package enum CodingKeys: String, CodingKey {
-        case id, direction, channel, author, body, status, segments, media
+        case id, direction, channel, author, body, status, segments, media, agent
         case conversationID = "conversation_id"
         case createdAt = "created_at"
     }
@@ -32,8 +34,15 @@ package struct MessageJSON: Codable, Sendable, Equatable {
         status = record.status
         segments = record.segments
         media = record.media.flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) }
+        agent = record.agentID.map { AgentRefJSON(id: $0, name: record.agentName ?? "") }
         createdAt = Timestamp(unixMilliseconds: record.createdAt).description
     }
+}
+
+/// `{id, name}`: a named agent where a message or a conversation names it.
+package struct AgentRefJSON: Codable, Sendable, Equatable {
+    var id: String
+    var name: String
 }
 
 /// The handoff part of a session or conversation: `none` until the handoff issue's flow runs.

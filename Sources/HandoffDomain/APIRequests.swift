@@ -110,10 +110,10 @@ package struct VerifyRequest: Decodable, Sendable, LimitedFields {
     package var problems: [FieldProblem?] { [.length(code, "code", FieldLimits.code)] }
 }
 
-/// `{body, author, client_id?}`.
+/// `{body, author, client_id?}` (`author` may be left out with an agent key: it is `agent`).
 package struct AgentReply: Decodable, Sendable {
     package var body: String
-    package var author: String
+    package var author: String?
     package var clientID: String?
 
     package enum CodingKeys: String, CodingKey {
@@ -162,4 +162,11 @@ package struct WidgetOfferRequest: Decodable, Sendable {
         case reason
         case questionID = "question_id"
     }
+}
+
+/// `{name, queues?, role?}`: a named agent for the admin API (role `agent` unless said).
+package struct NewAgent: Decodable, Sendable {
+    package var name: String
+    package var queues: [String]?
+    package var role: String?
 }

@@ -122,22 +122,32 @@ package final class ChatService: Sendable {
     ) async throws -> (MessageRecord, created: Bool) {
         try validate(body, clientKey: clientKey)
         return try await appendMessage(
-            conversationID: visitor.conversationID, direction: .inbound, author: .visitor, body: body,
+            conversationID: visitor.conversationID, direction: .inbound, author: .visitor, agent: nil, body: body,
             status: "received", clientKey: clientKey.map { "visitor:" + $0 })
     }
 
-    /// A bot's or agent's reply. It shows in the widget now; the handoff issue sends it by SMS too.
+    /// A bot's or agent's reply: shown in the widget, and texted when the conversation continues
+    /// by SMS. A named `agent` (its own key) writes as `agent`, with its id and name.
     package func postReply(
-        conversationID: String, author: String, body: String, clientKey: String?
+        conversationID: String, author: String?, agent: AgentRecord? = nil, body: String, clientKey: String?
     ) async throws -> (MessageRecord, created: Bool) {
-        guard let author = Author(rawValue: author), author == .bot || author == .agent else {
+        let author =
+            if agent != nil {
+                author == nil || author == Author.agent.rawValue ? Author.agent : nil
+            } else {
+                author.flatMap(Author.init(rawValue:)).flatMap { $0 == .bot || $0 == .agent ? $0 : nil }
+            }
+        guard let author else {
             throw UseCaseError(
-                .invalid, code: "invalid_field", message: "author must be bot or agent.", field: "author")
+                .invalid, code: "invalid_field",
+                message: agent == nil ? "author must be bot or agent." : "An agent key writes as author agent.",
+                field: "author")
         }
         try validate(body, clientKey: clientKey)
         return try await appendMessage(
-            conversationID: conversationID, direction: .outbound, author: author, body: body, status: "delivered",
-            clientKey: clientKey.map { author.rawValue + ":" + $0 })
+            conversationID: conversationID, direction: .outbound, author: author, agent: agent, body: body,
+            status: "delivered",
+            clientKey: clientKey.map { (agent.map { "agent:" + $0.id } ?? author.rawValue) + ":" + $0 })
     }
 
     /// Longest idempotency key (`client_id` or `Idempotency-Key`).
@@ -171,7 +181,8 @@ package final class ChatService: Sendable {
     }
 
     private func appendMessage(
-        conversationID: String, direction: Direction, author: Author, body: String, status: String, clientKey: String?
+        conversationID: String, direction: Direction, author: Author, agent: AgentRecord?, body: String,
+        status: String, clientKey: String?
     ) async throws -> (MessageRecord, created: Bool) {
         let now = now()
         let smsPolicy = smsPolicy
@@ -205,8 +216,8 @@ package final class ChatService: Sendable {
                 // Replies to a customer who wrote recently go before proactive texts.
                 let priority = try Self.customerWroteRecently(conversationID, connection: connection, now: now) ? 0 : 1
                 let message = try SMSService.enqueue(
-                    conversationID: conversationID, to: phone, body: body, author: author, priority: priority,
-                    timeline: timeline, now: now, clientKey: clientKey, policy: smsPolicy)
+                    conversationID: conversationID, to: phone, body: body, author: author, agent: agent,
+                    priority: priority, timeline: timeline, now: now, clientKey: clientKey, policy: smsPolicy)
                 return (message, true)
             }
             // The channel follows the customer: writing in the widget brings the conversation back
@@ -216,7 +227,8 @@ package final class ChatService: Sendable {
             let message = try timeline.append(
                 MessageRecord(
                     id: Identifiers.make("msg"), conversationID: conversationID, direction: direction, channel: .web,
-                    author: author, body: body, status: status, createdAt: now, updatedAt: now),
+                    author: author, body: body, status: status, agentID: agent?.id, agentName: agent?.name,
+                    createdAt: now, updatedAt: now),
                 clientKey: clientKey)
             try routing?.route(message, intents: intents, in: conversation, timeline: timeline, now: now)
             return (message, true)

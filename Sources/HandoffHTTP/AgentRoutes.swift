@@ -35,11 +35,12 @@ package struct AgentRoutes {
             return try JSONBody.response(
                 try await chat.messages(conversationID: id, after: query["after"], limit: try query.limit()))
         }
-        route(&router, .post, "/v1/conversations/{id}/messages") { chat, request in
+        route(&router, .post, "/v1/conversations/{id}/messages") { chat, request, caller in
             let input = try JSONBody.decode(AgentReply.self, from: request)
             let key = input.clientID ?? request.headers["Idempotency-Key"]
             let (message, created) = try await chat.postReply(
-                conversationID: Self.id(request), author: input.author, body: input.body, clientKey: key)
+                conversationID: Self.id(request), author: input.author, agent: caller.agent, body: input.body,
+                clientKey: key)
             return try JSONBody.response(
                 MessageEnvelopeJSON(message: MessageJSON(message)), status: created ? .created : .ok)
         }
@@ -67,9 +68,17 @@ package struct AgentRoutes {
         _ router: inout Router, _ method: HTTPMethod, _ pattern: String,
         _ handler: @escaping @Sendable (ChatService, HTTPRequest) async throws -> HTTPResponse
     ) {
+        route(&router, method, pattern) { chat, request, _ in try await handler(chat, request) }
+    }
+
+    /// Adds a route that first checks the API key and hands the handler who called.
+    private func route(
+        _ router: inout Router, _ method: HTTPMethod, _ pattern: String,
+        _ handler: @escaping @Sendable (ChatService, HTTPRequest, Caller) async throws -> HTTPResponse
+    ) {
         router.add(method, pattern) { [chat, authenticator] request in
-            try authenticator.authenticate(request)
-            return try await handler(chat, request)
+            let caller = try await authenticator.authenticate(request)
+            return try await handler(chat, request, caller)
         }
     }
 

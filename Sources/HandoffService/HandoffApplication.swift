@@ -247,7 +247,8 @@ private struct Parts: Sendable {
             address: RateLimiter(perMinute: configuration.messagesPerMinutePerIP),
             sessions: RateLimiter(perMinute: configuration.sessionsPerMinutePerIP)
         )
-        let agentKeys = APIKeyAuthenticator(keys: configuration.apiKeys)
+        let agents = AgentDirectory(database: database)
+        let agentKeys = APIKeyAuthenticator(keys: configuration.apiKeys, agents: agents)
         let adminKeys = APIKeyAuthenticator(keys: configuration.adminAPIKeys)
         let eventStream = EventStream(
             database: database, hub: hub, heartbeat: configuration.eventStreamHeartbeat,
@@ -283,6 +284,7 @@ private struct Parts: Sendable {
                 outboxChanged: { dispatcher.wake() }),
             authenticator: adminKeys
         ).register(in: &router)
+        AgentAdminRoutes(agents: agents, authenticator: adminKeys).register(in: &router)
         let inbound = InboundSMSService(
             database: database, events: hub, webhooks: webhooks, handoff: handoff, routing: routing,
             brand: configuration.brandName, program: "chat", unknownSenderReply: configuration.unknownSenderReply,

@@ -91,13 +91,17 @@ public struct MessageRecord: Sendable, Equatable {
     public var toE164: String?
     /// MMS media URLs (JSON array), for inbound texts with pictures.
     public var media: String?
+    /// The named agent who wrote it (with an agent key), and its name then.
+    public var agentID: String?
+    public var agentName: String?
     public var createdAt: Int64
     public var updatedAt: Int64
 
     public init(
         seq: Int64 = 0, id: String, conversationID: String, direction: Direction, channel: Channel, author: Author,
         body: String, status: String, segments: Int? = nil, providerMessageID: String? = nil, errorCode: Int? = nil,
-        toE164: String? = nil, media: String? = nil, createdAt: Int64, updatedAt: Int64
+        toE164: String? = nil, media: String? = nil, agentID: String? = nil, agentName: String? = nil,
+        createdAt: Int64, updatedAt: Int64
     ) {
         self.seq = seq
         self.id = id
@@ -112,6 +116,8 @@ public struct MessageRecord: Sendable, Equatable {
         self.errorCode = errorCode
         self.toE164 = toE164
         self.media = media
+        self.agentID = agentID
+        self.agentName = agentName
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }

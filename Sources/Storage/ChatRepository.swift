@@ -153,14 +153,16 @@ public struct ChatRepository {
         inserted.seq = try connection.queryValue(
             """
             INSERT INTO messages (id, conversation_id, direction, channel, author, body, status, segments,
-                provider_message_id, client_key, error_code, to_e164, media, created_at, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq
+                provider_message_id, client_key, error_code, to_e164, media, agent_id, agent_name, created_at,
+                updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq
             """,
             [
                 .text(message.id), .text(message.conversationID), .text(message.direction), .text(message.channel),
                 .text(message.author), .text(message.body), .text(message.status), .optionalInt(message.segments),
                 .optionalText(message.providerMessageID), .optionalText(clientKey), .optionalInt(message.errorCode),
-                .optionalText(message.toE164), .optionalText(message.media), .integer(message.createdAt),
+                .optionalText(message.toE164), .optionalText(message.media), .optionalText(message.agentID),
+                .optionalText(message.agentName), .integer(message.createdAt),
                 .integer(message.updatedAt),
             ], column: "seq")
         return inserted
@@ -365,7 +367,8 @@ public struct ChatRepository {
             direction: row.get("direction"), channel: row.get("channel"), author: row.get("author"),
             body: row.get("body"), status: row.get("status"), segments: row.get("segments"),
             providerMessageID: row.get("provider_message_id"), errorCode: row.get("error_code"),
-            toE164: row.get("to_e164"), media: row.get("media"), createdAt: row.get("created_at"),
+            toE164: row.get("to_e164"), media: row.get("media"), agentID: row.get("agent_id"),
+            agentName: row.get("agent_name"), createdAt: row.get("created_at"),
             updatedAt: row.get("updated_at"))
     }
 

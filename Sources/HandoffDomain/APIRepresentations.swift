@@ -101,14 +101,43 @@ package struct ConversationJSON: Codable, Sendable {
     var createdAt: String
     var updatedAt: String
     var closedAt: String?
+    /// The named agent who owns it (null when nobody does).
+    var assignedAgent: AgentRefJSON?
+    /// When a human must first answer (null when nobody is waiting for one).
+    var firstResponseDueAt: String?
+    var slaBreachedAt: String?
+    var resolution: String?
 
     package enum CodingKeys: String, CodingKey {
-        case id, state, queue, contact, handoff
+        case id, state, queue, contact, handoff, resolution
         case escalationReason = "escalation_reason"
         case activeChannel = "active_channel"
         case createdAt = "created_at"
         case updatedAt = "updated_at"
         case closedAt = "closed_at"
+        case assignedAgent = "assigned_agent"
+        case firstResponseDueAt = "first_response_due_at"
+        case slaBreachedAt = "sla_breached_at"
+    }
+
+    /// As synthesized, but `assigned_agent` and `first_response_due_at` are always present (null
+    /// when unset), as API.md names them.
+    package func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(state, forKey: .state)
+        try container.encodeIfPresent(queue, forKey: .queue)
+        try container.encodeIfPresent(escalationReason, forKey: .escalationReason)
+        try container.encode(activeChannel, forKey: .activeChannel)
+        try container.encodeIfPresent(contact, forKey: .contact)
+        try container.encode(handoff, forKey: .handoff)
+        try container.encode(createdAt, forKey: .createdAt)
+        try container.encode(updatedAt, forKey: .updatedAt)
+        try container.encodeIfPresent(closedAt, forKey: .closedAt)
+        try container.encode(assignedAgent, forKey: .assignedAgent)
+        try container.encode(firstResponseDueAt, forKey: .firstResponseDueAt)
+        try container.encodeIfPresent(slaBreachedAt, forKey: .slaBreachedAt)
+        try container.encodeIfPresent(resolution, forKey: .resolution)
     }
 
     package init(_ record: ConversationRecord, contact: ContactRecord?, handoff: HandoffJSON = .none) {
@@ -122,6 +151,10 @@ package struct ConversationJSON: Codable, Sendable {
         createdAt = Timestamp(unixMilliseconds: record.createdAt).description
         updatedAt = Timestamp(unixMilliseconds: record.updatedAt).description
         closedAt = record.closedAt.map { Timestamp(unixMilliseconds: $0).description }
+        assignedAgent = record.assignedAgentID.map { AgentRefJSON(id: $0, name: record.assignedAgentName ?? "") }
+        firstResponseDueAt = record.firstResponseDueAt.map { Timestamp(unixMilliseconds: $0).description }
+        slaBreachedAt = record.slaBreachedAt.map { Timestamp(unixMilliseconds: $0).description }
+        resolution = record.resolution
     }
 }
 

@@ -54,7 +54,7 @@ package final class AgentDirectory: Sendable {
             throw Self.invalid("role", "role must be agent or supervisor.")
         }
         let queues = input.queues ?? []
-        guard queues.count <= Self.maxQueues, queues.allSatisfy(Self.isQueueName) else {
+        guard queues.count <= Self.maxQueues, queues.allSatisfy(QueueCatalog.isName) else {
             throw Self.invalid(
                 "queues", "queues must be at most \(Self.maxQueues) queue names (letters, digits, _ and -, up to 64).")
         }
@@ -92,23 +92,10 @@ package final class AgentDirectory: Sendable {
 
     static func keyHash(_ key: String) -> [UInt8] { Array(SHA256.hash(data: Data(key.utf8))) }
 
-    /// A queue's name: 1 to 64 ASCII letters, digits, `_` or `-`.
-    static func isQueueName(_ name: String) -> Bool {
-        (1...64).contains(name.utf8.count)
-            && name.utf8.allSatisfy { $0.isASCIIAlphanumeric || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }
-    }
-
     static let notFound = UseCaseError(.notFound, code: "agent_not_found", message: "No such agent.")
 
     private static func invalid(_ field: String, _ message: String) -> UseCaseError {
         UseCaseError(.invalid, code: "invalid_field", message: message, field: field)
-    }
-}
-
-extension UInt8 {
-    fileprivate var isASCIIAlphanumeric: Bool {
-        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(self) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(self)
-            || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(self)
     }
 }
 

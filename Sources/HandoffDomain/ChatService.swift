@@ -1,7 +1,7 @@
 import Crypto
 package import DatabaseDriver
 import Foundation
-import HandoffCore
+package import HandoffCore
 package import Storage
 
 /// The web chat's use cases: sessions, visitor messages, bot and agent replies, escalation,
@@ -23,6 +23,8 @@ package final class ChatService: Sendable {
     let routing: Routing?
     let sessionLifetimeMilliseconds: Int64
     var maxMessageCharacters: Int { limits.value.maxMessageCharacters }
+    /// The queues conversations are escalated and transferred to.
+    let queues: Reloadable<QueueCatalog>
 
     /// What SIGHUP can change: how texts are encoded and capped, and the longest message.
     package struct Limits: Sendable {
@@ -40,9 +42,10 @@ package final class ChatService: Sendable {
     package init(
         database: any Database, events: EventHub, webhooks: EventWebhooks = EventWebhooks(isEnabled: false),
         outboxChanged: @escaping @Sendable () -> Void = {}, smsPolicy: SMSPolicy = .standard, routing: Routing?,
-        sessionLifetimeDays: Int, maxMessageCharacters: Int,
+        sessionLifetimeDays: Int, maxMessageCharacters: Int, queues: Reloadable<QueueCatalog> = Reloadable(.builtIn),
         now: @escaping @Sendable () -> Int64 = ChatService.currentMilliseconds
     ) {
+        self.queues = queues
         self.database = database
         self.timeline = Timeline(database: database, events: events, webhooks: webhooks) { _ in outboxChanged() }
         self.limits = Reloadable(Limits(smsPolicy: smsPolicy, maxMessageCharacters: maxMessageCharacters))
@@ -206,6 +209,7 @@ package final class ChatService: Sendable {
                     message: "A human took this conversation over; bot replies are paused.")
             }
             conversation.updatedAt = now
+            if author == .agent { conversation.humanAnswered(now: now) }
             // A reply in a conversation that continues by text goes to the phone (and still shows
             // in any open widget, as the whole conversation does).
             if direction == .outbound, conversation.activeChannel == .sms,
@@ -312,14 +316,16 @@ package final class ChatService: Sendable {
             nextAfter: page.count == limit ? page.last.map { Cursor.encode($0.0.seq) } : nil)
     }
 
-    /// Hands the conversation to a human queue.
+    /// Hands the conversation to a human queue (the default queue unless told), its first
+    /// response due within that queue's SLA.
     package func escalate(conversationID: String, queue: String?, reason: String?) async throws -> ConversationJSON {
-        try await changeConversation(conversationID, event: "conversation.escalated") { conversation, now in
+        let catalog = queues.value
+        return try await changeConversation(conversationID, event: "conversation.escalated") { conversation, now in
             guard conversation.state != .closed else {
                 throw UseCaseError(.conflict, code: "conversation_closed", message: "The conversation is closed.")
             }
             conversation.state = .escalated
-            conversation.queue = queue ?? "default"
+            conversation.enterQueue(queue ?? QueueCatalog.defaultQueueName, catalog: catalog, now: now)
             conversation.escalationReason = reason
         }
     }

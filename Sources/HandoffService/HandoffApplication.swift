@@ -135,7 +135,7 @@ public final class HandoffApplication: Sendable {
         "codes_per_number_per_requester_per_hour", "codes_per_number_per_hour", "codes_per_session_per_hour",
         "codes_per_address_per_day", "codes_per_country_per_hour", "codes_per_area_code_per_hour", "codes_per_hour",
         "max_message_chars", "sms_smart_encoding", "sms_max_segments", "quiet_hours", "quiet_hours_by_region",
-        "quiet_days", "proactive_per_day", "reply_window", "api_keys", "admin_api_keys",
+        "quiet_days", "proactive_per_day", "reply_window", "api_keys", "admin_api_keys", "queues",
     ]
 
     /// Applies what can change while serving (`reloadableSettings`) from a configuration that has
@@ -209,8 +209,10 @@ private struct Parts: Sendable {
             maxAttempts: configuration.outboxMaxAttempts, logger: logger)
         self.dispatcher = dispatcher
         let routingTexts = Self.routingTexts(configuration)
+        let queues = QueueService(database: database, catalog: Reloadable(configuration.queues))
         let routing = Routing(
-            phrases: routingTexts.phrases, counters: counters, holdingText: routingTexts.holdingText)
+            phrases: routingTexts.phrases, counters: counters, holdingText: routingTexts.holdingText,
+            queues: queues.catalog)
         let answerDeadline = AnswerDeadline(
             database: database, routing: routing, events: hub, webhooks: webhooks, sla: configuration.answerSLA,
             outboxChanged: { dispatcher.wake() })
@@ -218,7 +220,7 @@ private struct Parts: Sendable {
             database: database, events: hub, webhooks: webhooks, outboxChanged: { dispatcher.wake() },
             smsPolicy: Self.chatLimits(configuration).smsPolicy, routing: routing,
             sessionLifetimeDays: configuration.sessionLifetimeDays,
-            maxMessageCharacters: configuration.maxMessageCharacters)
+            maxMessageCharacters: configuration.maxMessageCharacters, queues: queues.catalog)
         let handoff = HandoffFlow(
             database: database, events: hub, webhooks: webhooks,
             settings: Self.handoffSettings(configuration), counters: counters, outboxChanged: { dispatcher.wake() })
@@ -264,6 +266,7 @@ private struct Parts: Sendable {
         AgentRoutes(
             chat: chat, authenticator: agentKeys, defaultRegion: configuration.defaultRegion, eventStream: eventStream
         ).register(in: &router)
+        QueueRoutes(queues: queues, authenticator: agentKeys).register(in: &router)
         ProgramRoutes(handoff: handoff, authenticator: agentKeys).register(in: &router)
         ConsentRoutes(
             consents: ConsentService(
@@ -339,6 +342,7 @@ private struct Parts: Sendable {
             limiters.session.setLimit(perMinute: configuration.messagesPerMinutePerSession)
             limiters.address.setLimit(perMinute: configuration.messagesPerMinutePerIP)
             limiters.sessions.setLimit(perMinute: configuration.sessionsPerMinutePerIP)
+            queues.catalog.replace(with: configuration.queues)
             agentKeys.reload(keys: configuration.apiKeys)
             adminKeys.reload(keys: configuration.adminAPIKeys)
         }

@@ -116,19 +116,23 @@ public struct ChatRepository {
         ).map(Self.conversation)
     }
 
-    /// Writes a conversation's state, queue and reason.
+    /// Writes a conversation's state, queue, reason, owner, first-response clock and resolution.
     public func update(_ conversation: ConversationRecord) throws(StorageError) {
         try connection.execute(
             """
             UPDATE conversations SET state = ?, queue = ?, escalation_reason = ?, active_channel = ?, updated_at = ?,
-                closed_at = ?
+                closed_at = ?, assigned_agent_id = ?, assigned_agent_name = ?, first_response_due_at = ?,
+                first_human_response_at = ?, sla_breached_at = ?, resolution = ?
             WHERE id = ?
             """,
             [
                 .text(conversation.state), .optionalText(conversation.queue),
                 .optionalText(conversation.escalationReason), .text(conversation.activeChannel),
                 .integer(conversation.updatedAt), .optionalInteger(conversation.closedAt),
-                .text(conversation.id),
+                .optionalText(conversation.assignedAgentID), .optionalText(conversation.assignedAgentName),
+                .optionalInteger(conversation.firstResponseDueAt),
+                .optionalInteger(conversation.firstHumanResponseAt), .optionalInteger(conversation.slaBreachedAt),
+                .optionalText(conversation.resolution), .text(conversation.id),
             ])
     }
 
@@ -143,6 +147,24 @@ public struct ChatRepository {
             """,
             [.integer(before), .int(limit)]
         ).map(Self.conversation)
+    }
+
+    /// Per queue, its conversations that are not closed: how many, how many nobody owns, since
+    /// when the longest-waiting customer waits, how many missed their first-response SLA.
+    public func queueCounts() throws(StorageError) -> [QueueCounts] {
+        try connection.query(
+            """
+            SELECT queue, count(*) AS open,
+                sum(CASE WHEN assigned_agent_id IS NULL THEN 1 ELSE 0 END) AS unassigned,
+                min(awaiting_reply_since) AS oldest_waiting_since,
+                sum(CASE WHEN sla_breached_at IS NOT NULL THEN 1 ELSE 0 END) AS sla_breached
+            FROM conversations WHERE state != 'closed' AND queue IS NOT NULL GROUP BY queue
+            """, []
+        ).map { row throws(StorageError) in
+            try QueueCounts(
+                queue: row.get("queue"), open: row.get("open"), unassigned: row.get("unassigned"),
+                oldestWaitingSince: row.get("oldest_waiting_since"), slaBreached: row.get("sla_breached"))
+        }
     }
 
     // MARK: Messages
@@ -358,7 +380,11 @@ public struct ChatRepository {
             seq: row.get("seq"), id: row.get("id"), contactID: row.get("contact_id"), state: row.get("state"),
             queue: row.get("queue"), escalationReason: row.get("escalation_reason"),
             activeChannel: row.get("active_channel"), createdAt: row.get("created_at"),
-            updatedAt: row.get("updated_at"), closedAt: row.get("closed_at"))
+            updatedAt: row.get("updated_at"), closedAt: row.get("closed_at"),
+            assignedAgentID: row.get("assigned_agent_id"), assignedAgentName: row.get("assigned_agent_name"),
+            firstResponseDueAt: row.get("first_response_due_at"),
+            firstHumanResponseAt: row.get("first_human_response_at"), slaBreachedAt: row.get("sla_breached_at"),
+            resolution: row.get("resolution"))
     }
 
     private static func message(_ row: Row) throws(StorageError) -> MessageRecord {

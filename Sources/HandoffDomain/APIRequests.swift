@@ -170,3 +170,32 @@ package struct NewAgent: Decodable, Sendable {
     package var queues: [String]?
     package var role: String?
 }
+
+/// `{agent_id?, force?}`: whom to assign a conversation to (an agent key alone: itself).
+package struct AssignRequest: Decodable, Sendable {
+    package var agentID: String?
+    package var force: Bool?
+
+    package enum CodingKeys: String, CodingKey {
+        case force
+        case agentID = "agent_id"
+    }
+}
+
+/// `{queue}` or `{agent_id}`: where a conversation goes.
+package struct TransferRequest: Decodable, Sendable, LimitedFields {
+    package var queue: String?
+    package var agentID: String?
+
+    package enum CodingKeys: String, CodingKey {
+        case queue
+        case agentID = "agent_id"
+    }
+
+    package var problems: [FieldProblem?] { [.length(queue, "queue", FieldLimits.queue)] }
+}
+
+/// `{resolution?}`: how a closed conversation ended.
+package struct CloseRequest: Decodable, Sendable {
+    package var resolution: String?
+}

@@ -293,9 +293,23 @@ package final class ChatService: Sendable {
         try await database.read { try HandoffRepository($0).consents(phone: phone).map(ConsentJSON.init) }
     }
 
-    package func conversations(state: String?, queue: String?, after: String?, limit: Int) async throws
-        -> ConversationPageJSON
-    {
+    /// A page of conversations; `assigned` is `me` (the calling agent's), `none` or an agent id.
+    package func conversations(
+        state: String?, queue: String?, assigned: String? = nil, caller: Caller? = nil, after: String?, limit: Int
+    ) async throws -> ConversationPageJSON {
+        let owner: ChatRepository.OwnerFilter
+        switch assigned {
+        case nil: owner = .anyone
+        case "none": owner = .nobody
+        case "me":
+            guard let agent = caller?.agent else {
+                throw UseCaseError(
+                    .invalid, code: "invalid_field", message: "assigned=me needs a named agent's key.",
+                    field: "assigned")
+            }
+            owner = .agent(agent.id)
+        case let id?: owner = .agent(id)
+        }
         let state = try state.map { text in
             guard let state = ConversationState(rawValue: text) else {
                 throw UseCaseError(
@@ -307,7 +321,9 @@ package final class ChatService: Sendable {
         let afterSeq = try Cursor.decode(after)
         let page = try await database.read { connection in
             let chat = ChatRepository(connection)
-            return try chat.conversations(state: state, queue: queue, afterSeq: afterSeq, limit: limit).map {
+            return try chat.conversations(
+                state: state, queue: queue, owner: owner, afterSeq: afterSeq, limit: limit
+            ).map {
                 ($0, try chat.contact(id: $0.contactID))
             }
         }
@@ -320,7 +336,7 @@ package final class ChatService: Sendable {
     /// response due within that queue's SLA.
     package func escalate(conversationID: String, queue: String?, reason: String?) async throws -> ConversationJSON {
         let catalog = queues.value
-        return try await changeConversation(conversationID, event: "conversation.escalated") { conversation, now in
+        return try await changeConversation(conversationID, event: "conversation.escalated") { conversation, now, _ in
             guard conversation.state != .closed else {
                 throw UseCaseError(.conflict, code: "conversation_closed", message: "The conversation is closed.")
             }
@@ -330,18 +346,27 @@ package final class ChatService: Sendable {
         }
     }
 
-    /// Closes the conversation; closing a closed one changes nothing.
-    package func close(conversationID: String) async throws -> ConversationJSON {
-        try await changeConversation(conversationID, event: "conversation.closed") { conversation, now in
+    /// Closes the conversation, with how it ended (`resolved`, `unresolved` or `spam`) when told;
+    /// closing a closed one changes nothing.
+    package func close(conversationID: String, resolution: String? = nil) async throws -> ConversationJSON {
+        if let resolution, !["resolved", "unresolved", "spam"].contains(resolution) {
+            throw UseCaseError(
+                .invalid, code: "invalid_field", message: "resolution must be resolved, unresolved or spam.",
+                field: "resolution")
+        }
+        return try await changeConversation(conversationID, event: "conversation.closed") { conversation, now, _ in
             guard conversation.state != .closed else { return }
             conversation.state = .closed
             conversation.closedAt = now
+            conversation.resolution = resolution
         }
     }
 
-    /// Applies `change`; when it changed something, records the business `event` with it.
-    private func changeConversation(
-        _ id: String, event: String, _ change: @escaping @Sendable (inout ConversationRecord, Int64) throws -> Void
+    /// Applies `change` in one write transaction; when it changed something, records the business
+    /// `event` with the conversation.
+    func changeConversation(
+        _ id: String, event: String,
+        _ change: @escaping @Sendable (inout ConversationRecord, Int64, any Connection) throws -> Void
     ) async throws -> ConversationJSON {
         let now = now()
         return try await timeline.write { timeline in
@@ -350,7 +375,7 @@ package final class ChatService: Sendable {
                 throw UseCaseError(.notFound, code: "conversation_not_found", message: "No such conversation.")
             }
             let before = conversation
-            try change(&conversation, now)
+            try change(&conversation, now, timeline.connection)
             let changed = conversation != before
             if changed { conversation.updatedAt = now }
             let json = ConversationJSON(conversation, contact: try chat.contact(id: conversation.contactID))

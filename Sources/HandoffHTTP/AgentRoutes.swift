@@ -19,10 +19,11 @@ package struct AgentRoutes {
     }
 
     package func register(in router: inout Router) {
-        route(&router, .get, "/v1/conversations") { chat, request in
+        route(&router, .get, "/v1/conversations") { chat, request, caller in
             let query = try QueryParameters(request)
             let page = try await chat.conversations(
-                state: query["state"], queue: query["queue"], after: query["after"], limit: try query.limit())
+                state: query["state"], queue: query["queue"], assigned: query["assigned"], caller: caller,
+                after: query["after"], limit: try query.limit())
             return try JSONBody.response(page)
         }
         route(&router, .get, "/v1/conversations/{id}") { chat, request in
@@ -58,7 +59,28 @@ package struct AgentRoutes {
             try eventStream.response(for: nil, session: nil, request: request)
         }
         route(&router, .post, "/v1/conversations/{id}/close") { chat, request in
-            let conversation = try await chat.close(conversationID: Self.id(request))
+            let input = try JSONBody.decode(CloseRequest.self, from: request)
+            let conversation = try await chat.close(conversationID: Self.id(request), resolution: input.resolution)
+            return try JSONBody.response(ConversationEnvelopeJSON(conversation: conversation))
+        }
+        route(&router, .post, "/v1/conversations/{id}/assign") { chat, request, caller in
+            let input = try JSONBody.decode(AssignRequest.self, from: request)
+            let conversation = try await chat.assign(
+                conversationID: Self.id(request), caller: caller, agentID: input.agentID, force: input.force ?? false)
+            return try JSONBody.response(ConversationEnvelopeJSON(conversation: conversation))
+        }
+        route(&router, .post, "/v1/conversations/{id}/unassign") { chat, request, caller in
+            let conversation = try await chat.unassign(conversationID: Self.id(request), caller: caller)
+            return try JSONBody.response(ConversationEnvelopeJSON(conversation: conversation))
+        }
+        route(&router, .post, "/v1/conversations/{id}/transfer") { chat, request, caller in
+            let input = try JSONBody.decode(TransferRequest.self, from: request)
+            let conversation = try await chat.transfer(
+                conversationID: Self.id(request), caller: caller, queue: input.queue, agentID: input.agentID)
+            return try JSONBody.response(ConversationEnvelopeJSON(conversation: conversation))
+        }
+        route(&router, .post, "/v1/conversations/{id}/handback") { chat, request, caller in
+            let conversation = try await chat.handBack(conversationID: Self.id(request), caller: caller)
             return try JSONBody.response(ConversationEnvelopeJSON(conversation: conversation))
         }
     }

@@ -98,20 +98,29 @@ public struct ChatRepository {
         ).map(Self.conversation)
     }
 
+    /// Who owns the conversations a list asks for.
+    public enum OwnerFilter: Sendable, Equatable {
+        case anyone, nobody
+        case agent(String)
+    }
+
     /// Conversations after cursor `afterSeq`, oldest first, optionally filtered.
     public func conversations(
-        state: ConversationState?, queue: String?, afterSeq: Int64, limit: Int
+        state: ConversationState?, queue: String?, owner: OwnerFilter = .anyone, afterSeq: Int64, limit: Int
     ) throws(StorageError) -> [ConversationRecord] {
-        try connection.query(
+        let agent: String? = if case .agent(let id) = owner { id } else { nil }
+        return try connection.query(
             """
             SELECT * FROM conversations
             WHERE seq > ? AND (CAST(? AS TEXT) IS NULL OR state = ?) AND (CAST(? AS TEXT) IS NULL OR queue = ?)
+                AND (CAST(? AS TEXT) IS NULL OR assigned_agent_id = ?)
+                AND (CAST(? AS TEXT) IS NULL OR assigned_agent_id IS NULL)
             ORDER BY seq LIMIT ?
             """,
             [
                 .integer(afterSeq), .optionalText(state?.rawValue), .optionalText(state?.rawValue),
-                .optionalText(queue),
-                .optionalText(queue), .int(limit),
+                .optionalText(queue), .optionalText(queue), .optionalText(agent), .optionalText(agent),
+                .optionalText(owner == .nobody ? "nobody" : nil), .int(limit),
             ]
         ).map(Self.conversation)
     }

@@ -356,8 +356,11 @@ private struct Parts: Sendable {
                 StartsWhenDatabaseIsBack(prepare: $0, service: dispatcher, logger: logger)
             } ?? dispatcher
         let scheduler = OutboundScheduler(outbound: outbound, logger: logger)
+        let firstResponseClock = FirstResponseClock(
+            database: database, queues: queues.catalog, events: hub, webhooks: webhooks,
+            outboxChanged: { dispatcher.wake() })
         let inOrder: [(any Service)?] = [
-            gatewaySetup.simulator, outbox, answerDeadline, scheduler, retention, server,
+            gatewaySetup.simulator, outbox, answerDeadline, firstResponseClock, scheduler, retention, server,
         ]
         services = inOrder.compactMap { $0 }
     }

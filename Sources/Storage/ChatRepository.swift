@@ -176,6 +176,20 @@ public struct ChatRepository {
         }
     }
 
+    /// Conversations not closed whose first human response was due at or before `now` and whose
+    /// breach is not stamped yet, most overdue first.
+    public func overdueFirstResponses(now: Int64, limit: Int) throws(StorageError) -> [ConversationRecord] {
+        try connection.query(
+            """
+            SELECT * FROM conversations
+            WHERE first_response_due_at IS NOT NULL AND sla_breached_at IS NULL AND first_response_due_at <= ?
+                AND state != 'closed'
+            ORDER BY first_response_due_at LIMIT ?
+            """,
+            [.integer(now), .int(limit)]
+        ).map(Self.conversation)
+    }
+
     // MARK: Messages
 
     /// Inserts a message; `clientKey` makes retries idempotent (see `message(conversationID:clientKey:)`).

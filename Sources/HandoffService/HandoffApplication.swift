@@ -212,7 +212,7 @@ private struct Parts: Sendable {
         let queues = QueueService(database: database, catalog: Reloadable(configuration.queues))
         let routing = Routing(
             phrases: routingTexts.phrases, counters: counters, holdingText: routingTexts.holdingText,
-            queues: queues.catalog)
+            brand: routingTexts.brand, queues: queues.catalog)
         let answerDeadline = AnswerDeadline(
             database: database, routing: routing, events: hub, webhooks: webhooks, sla: configuration.answerSLA,
             outboxChanged: { dispatcher.wake() })
@@ -402,7 +402,8 @@ private struct Parts: Sendable {
         return Routing.Texts(
             phrases: phrases,
             holdingText: configuration.escalationReply.replacingOccurrences(
-                of: "{{brand}}", with: configuration.brandName))
+                of: "{{brand}}", with: configuration.brandName),
+            brand: configuration.brandName)
     }
 
     private static func chatLimits(_ configuration: Configuration) -> ChatService.Limits {
@@ -421,8 +422,10 @@ private struct Parts: Sendable {
     }
 }
 
-/// Lets routes built before the server exists ask it about draining.
+/// Lets routes built before the server exists ask it about draining. Weak: the server holds
+/// those routes, and a strong reference back would keep the server, and through its routes the
+/// database and every part, alive after the application is gone.
 // @unchecked Sendable: `server` is set once during init, before any request can arrive.
 private final class ServerReference: @unchecked Sendable {
-    var server: HTTPServer?
+    weak var server: HTTPServer?
 }

@@ -104,23 +104,27 @@ public struct ChatRepository {
         case agent(String)
     }
 
-    /// Conversations after cursor `afterSeq`, oldest first, optionally filtered.
+    /// Conversations after cursor `afterSeq`, oldest first, optionally filtered. One agent's are
+    /// read through their own index (`conversations_assigned`), however few they are.
     public func conversations(
         state: ConversationState?, queue: String?, owner: OwnerFilter = .anyone, afterSeq: Int64, limit: Int
     ) throws(StorageError) -> [ConversationRecord] {
-        let agent: String? = if case .agent(let id) = owner { id } else { nil }
+        let (ownerCondition, ownerValues): (String, [DatabaseValue]) =
+            switch owner {
+            case .anyone: ("TRUE", [])
+            case .nobody: ("assigned_agent_id IS NULL", [])
+            case .agent(let id): ("assigned_agent_id = ?", [.text(id)])
+            }
         return try connection.query(
             """
             SELECT * FROM conversations
-            WHERE seq > ? AND (CAST(? AS TEXT) IS NULL OR state = ?) AND (CAST(? AS TEXT) IS NULL OR queue = ?)
-                AND (CAST(? AS TEXT) IS NULL OR assigned_agent_id = ?)
-                AND (CAST(? AS TEXT) IS NULL OR assigned_agent_id IS NULL)
+            WHERE \(ownerCondition) AND seq > ? AND (CAST(? AS TEXT) IS NULL OR state = ?)
+                AND (CAST(? AS TEXT) IS NULL OR queue = ?)
             ORDER BY seq LIMIT ?
             """,
-            [
+            ownerValues + [
                 .integer(afterSeq), .optionalText(state?.rawValue), .optionalText(state?.rawValue),
-                .optionalText(queue), .optionalText(queue), .optionalText(agent), .optionalText(agent),
-                .optionalText(owner == .nobody ? "nobody" : nil), .int(limit),
+                .optionalText(queue), .optionalText(queue), .int(limit),
             ]
         ).map(Self.conversation)
     }

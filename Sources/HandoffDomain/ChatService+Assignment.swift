@@ -21,6 +21,7 @@ extension ChatService {
         return try await changeConversation(conversationID, event: "conversation.assigned") {
             conversation, now, connection in
             try Self.requireOpen(conversation)
+            try Self.requireMember(caller, of: conversation.queue, catalog)
             let target = try Self.agent(targetID, connection)
             if let owner = conversation.assignedAgentID, owner != target.id, !mayForce {
                 throw UseCaseError(
@@ -116,6 +117,16 @@ extension ChatService {
             let owner = conversation.assignedAgentID, owner != agent.id
         else { return }
         throw forbidden("Another agent owns this conversation; a supervisor can change it.")
+    }
+
+    /// An agent (not a supervisor) claims only in queues it works: a queue without members takes
+    /// any agent; otherwise the queue's members, or agents made with that queue, work it.
+    private static func requireMember(_ caller: Caller, of queue: String?, _ catalog: QueueCatalog) throws {
+        guard let agent = caller.agent, agent.role != .supervisor, let queue,
+            let members = catalog.queue(named: queue)?.members, !members.isEmpty,
+            !members.contains(agent.id), !agent.queues.contains(queue)
+        else { return }
+        throw forbidden("This agent does not work the queue \(queue).")
     }
 
     private static func forbidden(_ message: String) -> UseCaseError {

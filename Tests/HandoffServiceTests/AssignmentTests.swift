@@ -1,5 +1,6 @@
 import DatabaseDriver
 import Foundation
+import HandoffCore
 import TestSupport
 import Testing
 
@@ -136,6 +137,25 @@ import Testing
                     "conversation.transferred", "conversation.transferred", "conversation.handed_back",
                     "conversation.closed",
                 ])
+        }
+    }
+
+    @Test func aQueueWithMembersIsWorkedByThemAndSupervisors() async throws {
+        try await TestApplication.inProcess(Self.configure) { application, client, _ in
+            let ann = try await Agents.make("Ann", client)
+            let bo = try await Agents.make("Bo", client)
+            let cy = try await Agents.make("Cy", queues: ["support"], client)
+            let sue = try await Agents.make("Sue", role: "supervisor", client)
+            var changed = application.configuration
+            changed.queues = try QueueCatalog([Queue(name: "support", members: [ann.id])])
+            _ = application.reload(changed)
+            var statuses: [String: Int] = [:]
+            for agent in [bo, ann, cy, sue] {
+                let id = try await Queues.escalated(to: "support", client)
+                statuses[agent.name] = try await Self.post("/v1/conversations/\(id)/assign", agent.headers, client)
+                    .status
+            }
+            #expect(statuses == ["Bo": 403, "Ann": 200, "Cy": 200, "Sue": 200])
         }
     }
 

@@ -119,18 +119,25 @@ package struct ConversationJSON: Codable, Sendable {
 /// The person behind a conversation, phone masked.
 package struct ContactJSON: Codable, Sendable {
     var id: String
+    /// The business's id for the person (verified identity).
+    var externalID: String?
+    var displayName: String?
     var phoneMasked: String?
     var locale: String?
     var timeZone: String?
 
     package enum CodingKeys: String, CodingKey {
         case id, locale
+        case externalID = "external_id"
+        case displayName = "display_name"
         case phoneMasked = "phone_masked"
         case timeZone = "timezone"
     }
 
     package init(_ record: ContactRecord) {
         id = record.id
+        externalID = record.externalID
+        displayName = record.displayName
         phoneMasked = record.phoneE164.map { PhoneNumber.mask(e164: $0) }
         locale = record.locale
         timeZone = record.timeZone

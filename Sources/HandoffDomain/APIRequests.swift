@@ -17,6 +17,8 @@ package enum FieldLimits {
     static let program = 64
     static let queue = 64
     static let reason = 500
+    /// A hex SHA-256 HMAC has 64 digits.
+    static let identityHash = 64
     /// Request headers recorded in the consent ledger are cut to these lengths, not refused.
     package static let userAgent = 512
     package static let acceptLanguage = 128
@@ -48,11 +50,17 @@ package struct SessionDetails: Decodable, Sendable {
     var displayName: String?
     /// The program the widget offers texts for (`data-program`): its disclosure is the one shown.
     package var program: String?
+    /// The site's id for the visitor (`data-external-id`), proved by `identityHash` (see
+    /// `IdentityVerifier`).
+    package var externalID: String?
+    package var identityHash: String?
 
     package enum CodingKeys: String, CodingKey {
         case locale, timezone, program
         case pageURL = "page_url"
         case displayName = "display_name"
+        case externalID = "external_id"
+        case identityHash = "identity_hash"
     }
 }
 
@@ -63,6 +71,7 @@ extension SessionDetails: LimitedFields {
             .length(displayName, "display_name", FieldLimits.displayName),
             .length(program, "program", FieldLimits.program),
             .length(pageURL, "page_url", FieldLimits.pageURL) ?? pageURL.flatMap(Self.urlProblem),
+            .length(identityHash, "identity_hash", FieldLimits.identityHash),
         ]
     }
 

@@ -10,6 +10,8 @@ package struct UseCaseError: Error, Sendable, Equatable {
         case conflict
         /// A well-formed request with a value that is not acceptable.
         case invalid
+        /// The caller may not do this (an identity it could not prove).
+        case forbidden
         /// A request that cannot be read as one (a cursor we never issued).
         case malformed
         /// Too many of these; try again after the given seconds.

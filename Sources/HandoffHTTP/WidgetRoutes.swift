@@ -34,13 +34,19 @@ package struct WidgetRoutes {
     package func register(in router: inout Router) {
         router.post("/v1/sessions") { [chat, cookie, handoff, sessionCreationLimiter] request in
             let details = try JSONBody.decode(SessionDetails.self, from: request)
+            let identity = try chat.identity.verify(externalID: details.externalID, hash: details.identityHash)
             var headers: HTTPHeaders = ["Cache-Control": "no-store"]
+            // A resumed session keeps its contact unless the visitor proved to be another one the
+            // business knows: then a new session of that contact is theirs.
             if let visitor = try await Self.existingVisitor(request, chat, cookie) {
-                return try JSONBody.response(
-                    try await Self.session(visitor, handoff, request, program: details.program), headers: headers)
+                let keepsContact = if let identity { try await chat.identify(visitor, as: identity) } else { true }
+                if keepsContact {
+                    return try JSONBody.response(
+                        try await Self.session(visitor, handoff, request, program: details.program), headers: headers)
+                }
             }
             try sessionCreationLimiter.take(request.clientAddress)
-            let (context, token) = try await chat.startSession(details: details)
+            let (context, token) = try await chat.startSession(details: details, identity: identity)
             headers.add(name: "Set-Cookie", value: cookie.setCookie(token))
             return try JSONBody.response(
                 try await Self.session(context, handoff, request, program: details.program), status: .created,

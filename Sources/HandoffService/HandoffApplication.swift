@@ -135,7 +135,7 @@ public final class HandoffApplication: Sendable {
         "codes_per_number_per_requester_per_hour", "codes_per_number_per_hour", "codes_per_session_per_hour",
         "codes_per_address_per_day", "codes_per_country_per_hour", "codes_per_area_code_per_hour", "codes_per_hour",
         "max_message_chars", "sms_smart_encoding", "sms_max_segments", "quiet_hours", "quiet_hours_by_region",
-        "quiet_days", "proactive_per_day", "reply_window", "api_keys", "admin_api_keys",
+        "quiet_days", "proactive_per_day", "reply_window", "api_keys", "admin_api_keys", "identity_secret",
     ]
 
     /// Applies what can change while serving (`reloadableSettings`) from a configuration that has
@@ -218,7 +218,8 @@ private struct Parts: Sendable {
             database: database, events: hub, webhooks: webhooks, outboxChanged: { dispatcher.wake() },
             smsPolicy: Self.chatLimits(configuration).smsPolicy, routing: routing,
             sessionLifetimeDays: configuration.sessionLifetimeDays,
-            maxMessageCharacters: configuration.maxMessageCharacters)
+            maxMessageCharacters: configuration.maxMessageCharacters,
+            identity: IdentityVerifier(secret: configuration.identitySecret))
         let handoff = HandoffFlow(
             database: database, events: hub, webhooks: webhooks,
             settings: Self.handoffSettings(configuration), counters: counters, outboxChanged: { dispatcher.wake() })
@@ -339,6 +340,7 @@ private struct Parts: Sendable {
             limiters.sessions.setLimit(perMinute: configuration.sessionsPerMinutePerIP)
             agentKeys.reload(keys: configuration.apiKeys)
             adminKeys.reload(keys: configuration.adminAPIKeys)
+            chat.identity.reload(secret: configuration.identitySecret)
         }
         let retention =
             configuration.messageRetentionDays > 0

@@ -25,19 +25,28 @@ public struct SessionRecord: Sendable, Equatable {
     }
 }
 
-/// A person: anonymous at first, later with a verified phone.
+/// A person: anonymous at first, later with a verified phone and the business's own id for them.
 public struct ContactRecord: Sendable, Equatable {
     public var id: String
     public var phoneE164: String?
     public var locale: String?
     public var timeZone: String?
+    /// The business's id for the person, bound by a verified identity hash; never changed once set.
+    public var externalID: String?
+    /// The name the widget gave when the contact started chatting.
+    public var displayName: String?
     public var createdAt: Int64
 
-    public init(id: String, phoneE164: String?, locale: String?, timeZone: String?, createdAt: Int64) {
+    public init(
+        id: String, phoneE164: String?, locale: String?, timeZone: String?, externalID: String? = nil,
+        displayName: String? = nil, createdAt: Int64
+    ) {
         self.id = id
         self.phoneE164 = phoneE164
         self.locale = locale
         self.timeZone = timeZone
+        self.externalID = externalID
+        self.displayName = displayName
         self.createdAt = createdAt
     }
 }

@@ -14,15 +14,34 @@ public struct ChatRepository {
 
     public func insert(_ contact: ContactRecord) throws(StorageError) {
         try connection.execute(
-            "INSERT INTO contacts (id, phone_e164, locale, time_zone, created_at) VALUES (?, ?, ?, ?, ?)",
+            """
+            INSERT INTO contacts (id, phone_e164, locale, time_zone, external_id, display_name, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """,
             [
                 .text(contact.id), .optionalText(contact.phoneE164), .optionalText(contact.locale),
-                .optionalText(contact.timeZone), .integer(contact.createdAt),
+                .optionalText(contact.timeZone), .optionalText(contact.externalID),
+                .optionalText(contact.displayName), .integer(contact.createdAt),
             ])
     }
 
     public func contact(id: String) throws(StorageError) -> ContactRecord? {
         try connection.queryOne("SELECT * FROM contacts WHERE id = ?", [.text(id)]).map(Self.contact)
+    }
+
+    /// The contact the business knows by `externalID`.
+    public func contact(externalID: String) throws(StorageError) -> ContactRecord? {
+        try connection.queryOne("SELECT * FROM contacts WHERE external_id = ?", [.text(externalID)]).map(Self.contact)
+    }
+
+    /// Gives a contact without one its external id (and its display name, when it has none).
+    public func bind(contactID: String, externalID: String, displayName: String?) throws(StorageError) {
+        try connection.execute(
+            """
+            UPDATE contacts SET external_id = ?, display_name = COALESCE(display_name, ?)
+            WHERE id = ? AND external_id IS NULL
+            """,
+            [.text(externalID), .optionalText(displayName), .text(contactID)])
     }
 
     public func insert(_ session: SessionRecord, tokenHash: [UInt8]) throws(StorageError) {
@@ -341,7 +360,8 @@ public struct ChatRepository {
     private static func contact(_ row: Row) throws(StorageError) -> ContactRecord {
         try ContactRecord(
             id: row.get("id"), phoneE164: row.get("phone_e164"), locale: row.get("locale"),
-            timeZone: row.get("time_zone"), createdAt: row.get("created_at"))
+            timeZone: row.get("time_zone"), externalID: row.get("external_id"), displayName: row.get("display_name"),
+            createdAt: row.get("created_at"))
     }
 
     private static func session(_ row: Row) throws(StorageError) -> SessionRecord {

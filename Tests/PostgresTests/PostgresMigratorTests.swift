@@ -100,7 +100,9 @@ struct PostgresMigratorTests {
                     """)
             }
             try stage(files.filter { $0 >= "0009" })
-            #expect(try await migrate(database, staged) == (9...files.count).map { $0 })
+            // Numbers, not positions: a number reserved by work not merged yet leaves a gap.
+            #expect(
+                try await migrate(database, staged) == files.filter { $0 >= "0009" }.compactMap { Int($0.prefix(4)) })
             let (link, ids) = try await database.read { connection in
                 (
                     try connection.queryOne("SELECT message_id FROM inbound_events WHERE provider_event_id = 'SMin'")?

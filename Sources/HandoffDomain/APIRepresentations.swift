@@ -108,7 +108,7 @@ package struct ConversationJSON: Codable, Sendable {
         queue = record.queue
         escalationReason = record.escalationReason
         activeChannel = record.activeChannel
-        self.contact = contact.map(ContactJSON.init)
+        self.contact = contact.map { ContactJSON($0) }
         self.handoff = handoff
         createdAt = Timestamp(unixMilliseconds: record.createdAt).description
         updatedAt = Timestamp(unixMilliseconds: record.updatedAt).description
@@ -116,32 +116,56 @@ package struct ConversationJSON: Codable, Sendable {
     }
 }
 
-/// The person behind a conversation, phone masked.
+/// The person behind a conversation, phone masked. The contacts API adds the state of their
+/// consents, and the unmasked phone for admin keys.
 package struct ContactJSON: Codable, Sendable {
     var id: String
     /// The business's id for the person (verified identity).
     var externalID: String?
     var displayName: String?
     var phoneMasked: String?
+    /// The number in E.164, for admin keys only.
+    var phone: String?
     var locale: String?
     var timeZone: String?
+    var consents: [ContactConsentJSON]?
 
     package enum CodingKeys: String, CodingKey {
-        case id, locale
+        case id, locale, phone, consents
         case externalID = "external_id"
         case displayName = "display_name"
         case phoneMasked = "phone_masked"
         case timeZone = "timezone"
     }
 
-    package init(_ record: ContactRecord) {
+    package init(_ record: ContactRecord, consents: [ContactConsentJSON]? = nil, phone: String? = nil) {
         id = record.id
         externalID = record.externalID
         displayName = record.displayName
         phoneMasked = record.phoneE164.map { PhoneNumber.mask(e164: $0) }
+        self.phone = phone
         locale = record.locale
         timeZone = record.timeZone
+        self.consents = consents
     }
+}
+
+/// Where a contact's number stands with one program (the newest ledger entry decides).
+package struct ContactConsentJSON: Codable, Sendable {
+    var program: String
+    /// `pending`, `active` or `revoked`.
+    var state: String
+    var updatedAt: String
+
+    package enum CodingKeys: String, CodingKey {
+        case program, state
+        case updatedAt = "updated_at"
+    }
+}
+
+/// `{contact}`.
+package struct ContactEnvelopeJSON: Encodable, Sendable {
+    var contact: ContactJSON
 }
 
 /// `{messages, next_after}`.

@@ -35,11 +35,27 @@ package struct APIKeyAuthenticator: Sendable {
         else {
             try refuse(request, "Send Authorization: Bearer <api key>.", counted: false)
         }
+        guard let presented = matchingDigest(header) else {
+            try refuse(request, "The API key is not valid.", counted: true)
+        }
+        return presented.prefix(4).hexString
+    }
+
+    /// Whether the request carries one of these keys; a wrong or missing one is not counted
+    /// against its address (for routes that try a stronger key before the usual one).
+    func accepts(_ request: HTTPRequest) -> Bool {
+        guard let header = request.headers["Authorization"], header.count > 7,
+            header.prefix(7).lowercased() == "bearer "
+        else { return false }
+        return matchingDigest(header) != nil
+    }
+
+    /// The digest of the header's key when it is one of ours, compared with every digest.
+    private func matchingDigest(_ header: String) -> [UInt8]? {
         let presented = Array(SHA256.hash(data: Data(header.dropFirst(7).utf8)))
         var matched: UInt8 = 0
         for digest in digests.value { matched |= ConstantTime.equals(digest, presented) ? 1 : 0 }
-        guard matched == 1 else { try refuse(request, "The API key is not valid.", counted: true) }
-        return presented.prefix(4).hexString
+        return matched == 1 ? presented : nil
     }
 
     /// 401, or 429 once the client address has no attempts left; a wrong key (`counted`) takes

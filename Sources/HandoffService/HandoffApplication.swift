@@ -274,6 +274,9 @@ private struct Parts: Sendable {
         TemplateRoutes(templates: templates, authenticator: agentKeys, adminAuthenticator: adminKeys).register(
             in: &router)
         OutboundRoutes(outbound: outbound, authenticator: agentKeys).register(in: &router)
+        ContactRoutes(
+            contacts: ContactService(database: database), authenticator: agentKeys, adminAuthenticator: adminKeys
+        ).register(in: &router)
         OfferRoutes(
             chat: chat, offers: HandoffOffers(database: database, events: hub, counters: counters),
             authenticator: agentKeys, cookie: sessionCookie

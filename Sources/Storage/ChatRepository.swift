@@ -135,6 +135,16 @@ public struct ChatRepository {
         ).map(Self.conversation)
     }
 
+    /// A contact's conversations after cursor `afterSeq`, oldest first.
+    public func conversations(contactID: String, afterSeq: Int64, limit: Int) throws(StorageError)
+        -> [ConversationRecord]
+    {
+        try connection.query(
+            "SELECT * FROM conversations WHERE contact_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+            [.text(contactID), .integer(afterSeq), .int(limit)]
+        ).map(Self.conversation)
+    }
+
     /// Writes a conversation's state, queue and reason.
     public func update(_ conversation: ConversationRecord) throws(StorageError) {
         try connection.execute(

@@ -1,5 +1,7 @@
 import Crypto
 import Foundation
+import GatewaySimulator
+import HandoffCore
 import TestSupport
 import Testing
 
@@ -12,10 +14,19 @@ enum Identity {
     static let adminKey = "admin-key-for-identity-tests"
     static let admin = [("Authorization", "Bearer \(adminKey)"), ("Content-Type", "application/json")]
 
-    /// The settings of these suites' applications: the identity secret and the admin key.
+    /// A transactional program for texts to contacts found by their external id.
+    static let programs = try! ProgramCatalog([
+        Program(
+            id: "receipts", name: "Receipts", kind: .transactional,
+            disclosures: ["en": "{{brand}} receipts. Reply STOP to cancel."])
+    ])
+
+    /// The settings of these suites' applications: the identity secret, the admin key, the
+    /// receipts program.
     static func configure(_ configuration: inout Configuration) {
         configuration.identitySecret = secret
         configuration.adminAPIKeys = [adminKey]
+        configuration.programs = programs
     }
 
     /// Hex HMAC-SHA256 of `externalID` under `secret`, as a site's server computes it.
@@ -57,5 +68,44 @@ enum Identity {
         let conversation = try await client.request("GET", "/v1/conversations/\(id)", headers: API.agent)
         #expect(conversation.status == 200)
         return try #require(conversation.json?["contact"] as? [String: Any])
+    }
+
+    /// A session proving `externalID` whose handoff to `phone` is verified; its cookie (rotated by
+    /// the verification) and conversation id.
+    static func identifiedSessionWithPhone(
+        _ client: HTTPTestClient, _ simulator: GatewaySimulator, _ externalID: String, phone: String,
+        extra: String = ""
+    ) async throws -> (cookie: String, conversationID: String) {
+        let (cookie, conversationID) = try await identifiedSession(client, externalID, extra: extra)
+        _ = try await API.requestHandoff(cookie, phone, client)
+        let code = try await API.code(simulator, phone)
+        let verified = try await client.request(
+            "POST", "/v1/handoff/verify", headers: API.json(cookie), body: #"{"code":"\#(code)"}"#)
+        #expect(verified.status == 200)
+        return (try API.rotatedCookie(verified), conversationID)
+    }
+
+    /// An approved receipts template; its id.
+    static func approvedReceiptTemplate(_ client: HTTPTestClient) async throws -> String {
+        let created = try await client.request(
+            "POST", "/v1/templates", headers: API.agent,
+            body:
+                #"{"name":"receipt","program":"receipts","locale":"en","body":"{{brand}}: paid {{amount}}. Reply STOP to opt out.","variables":[{"name":"amount","type":"text"}]}"#
+        )
+        #expect(created.status == 201)
+        let id = try #require((created.json?["template"] as? [String: Any])?["id"] as? String)
+        let approved = try await client.request("POST", "/v1/templates/\(id)/approve", headers: admin)
+        #expect(approved.status == 200)
+        return id
+    }
+
+    /// Records `phone`'s opt-in to receipts, obtained on a web form.
+    static func optInToReceipts(_ phone: String, _ client: HTTPTestClient) async throws {
+        let recorded = try await client.request(
+            "POST", "/v1/contacts/\(phone.replacingOccurrences(of: "+", with: "%2B"))/consents", headers: API.agent,
+            body:
+                #"{"program":"receipts","source":"web_form","disclosure_text":"Receipts. Reply STOP to cancel.","captured_at":"2026-12-01T10:00:00.000Z"}"#
+        )
+        #expect(recorded.status == 201)
     }
 }

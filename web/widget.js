@@ -24,6 +24,8 @@
   // site's identity secret, computed by the site's server (the secret never reaches the page).
   var externalId = (script && script.getAttribute("data-external-id")) || undefined;
   var identityHash = (script && script.getAttribute("data-identity-hash")) || undefined;
+  // The campaign that brought the visitor, kept on the conversation (with the page's utm_ fields).
+  var campaign = (script && script.getAttribute("data-campaign")) || undefined;
   var consentText = (script && script.getAttribute("data-consent")) ||
     "I agree to receive text messages about this conversation from " + brand +
     ". Message frequency varies. Msg & data rates may apply. Reply STOP to opt out, HELP for help.";
@@ -191,6 +193,7 @@
       program: program,
       external_id: externalId,
       identity_hash: identityHash,
+      campaign: campaign,
       timezone: (Intl.DateTimeFormat().resolvedOptions() || {}).timeZone,
       // The server keeps at most 2048 characters of the page; a longer address loses its query.
       page_url: location.href.length <= 2048 ? location.href : (location.origin + location.pathname).slice(0, 2048)

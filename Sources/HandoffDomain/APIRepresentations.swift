@@ -92,9 +92,19 @@ package struct ConversationJSON: Codable, Sendable {
     var createdAt: String
     var updatedAt: String
     var closedAt: String?
+    /// Where it came from (kept from its start).
+    var campaign: String?
+    var pageURL: String?
+    var utmSource: String?
+    var utmMedium: String?
+    var utmCampaign: String?
 
     package enum CodingKeys: String, CodingKey {
-        case id, state, queue, contact, handoff
+        case id, state, queue, contact, handoff, campaign
+        case pageURL = "page_url"
+        case utmSource = "utm_source"
+        case utmMedium = "utm_medium"
+        case utmCampaign = "utm_campaign"
         case escalationReason = "escalation_reason"
         case activeChannel = "active_channel"
         case createdAt = "created_at"
@@ -113,6 +123,11 @@ package struct ConversationJSON: Codable, Sendable {
         createdAt = Timestamp(unixMilliseconds: record.createdAt).description
         updatedAt = Timestamp(unixMilliseconds: record.updatedAt).description
         closedAt = record.closedAt.map { Timestamp(unixMilliseconds: $0).description }
+        campaign = record.attribution.campaign
+        pageURL = record.attribution.pageURL
+        utmSource = record.attribution.utmSource
+        utmMedium = record.attribution.utmMedium
+        utmCampaign = record.attribution.utmCampaign
     }
 }
 

@@ -93,7 +93,7 @@ package final class ChatService: Sendable {
                 ?? chat.insert(
                     ConversationRecord(
                         id: Identifiers.make("conv"), contactID: contact.id, state: .open, createdAt: now,
-                        updatedAt: now))
+                        updatedAt: now, attribution: ConversationAttribution(details)))
             return VisitorContext(session: session, conversationID: conversation.id)
         }
         return (context, token)
@@ -125,8 +125,11 @@ package final class ChatService: Sendable {
     }
 
     /// The visitor behind a cookie token, or nil when it is unknown or expired. Slides the expiry
-    /// at most once an hour, so reads stay reads.
-    package func visitor(token: String) async throws -> VisitorContext? {
+    /// at most once an hour, so reads stay reads. When the visitor's conversations are all closed,
+    /// a new one starts with `attribution`.
+    package func visitor(
+        token: String, attribution: ConversationAttribution = ConversationAttribution()
+    ) async throws -> VisitorContext? {
         let hash = Self.tokenHash(token)
         let now = now()
         guard
@@ -148,7 +151,7 @@ package final class ChatService: Sendable {
                 ?? chat.insert(
                     ConversationRecord(
                         id: Identifiers.make("conv"), contactID: session.contactID, state: .open, createdAt: now,
-                        updatedAt: now))
+                        updatedAt: now, attribution: attribution))
             return VisitorContext(session: session, conversationID: current.id)
         }
     }

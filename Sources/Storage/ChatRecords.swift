@@ -51,6 +51,27 @@ public struct ContactRecord: Sendable, Equatable {
     }
 }
 
+/// Where a conversation came from, kept from its start: the campaign, the page, and the UTM
+/// fields of the page's address.
+public struct ConversationAttribution: Sendable, Equatable {
+    public var campaign: String?
+    public var pageURL: String?
+    public var utmSource: String?
+    public var utmMedium: String?
+    public var utmCampaign: String?
+
+    public init(
+        campaign: String? = nil, pageURL: String? = nil, utmSource: String? = nil, utmMedium: String? = nil,
+        utmCampaign: String? = nil
+    ) {
+        self.campaign = campaign
+        self.pageURL = pageURL
+        self.utmSource = utmSource
+        self.utmMedium = utmMedium
+        self.utmCampaign = utmCampaign
+    }
+}
+
 /// A conversation row; `seq` orders lists and is their cursor.
 public struct ConversationRecord: Sendable, Equatable {
     public var seq: Int64
@@ -63,12 +84,15 @@ public struct ConversationRecord: Sendable, Equatable {
     public var createdAt: Int64
     public var updatedAt: Int64
     public var closedAt: Int64?
+    /// Written when the conversation starts, never changed.
+    public var attribution: ConversationAttribution
 
     public init(
         seq: Int64 = 0, id: String, contactID: String, state: ConversationState, queue: String? = nil,
         escalationReason: String? = nil, activeChannel: Channel = .web, createdAt: Int64, updatedAt: Int64,
-        closedAt: Int64? = nil
+        closedAt: Int64? = nil, attribution: ConversationAttribution = ConversationAttribution()
     ) {
+        self.attribution = attribution
         self.seq = seq
         self.id = id
         self.contactID = contactID

@@ -87,13 +87,17 @@ public struct ChatRepository {
         var inserted = conversation
         inserted.seq = try connection.queryValue(
             """
-            INSERT INTO conversations (id, contact_id, state, queue, escalation_reason, active_channel, created_at, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq
+            INSERT INTO conversations (id, contact_id, state, queue, escalation_reason, active_channel, created_at, updated_at,
+                campaign, page_url, utm_source, utm_medium, utm_campaign)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq
             """,
             [
                 .text(conversation.id), .text(conversation.contactID), .text(conversation.state),
                 .optionalText(conversation.queue), .optionalText(conversation.escalationReason),
                 .text(conversation.activeChannel), .integer(conversation.createdAt), .integer(conversation.updatedAt),
+                .optionalText(conversation.attribution.campaign), .optionalText(conversation.attribution.pageURL),
+                .optionalText(conversation.attribution.utmSource), .optionalText(conversation.attribution.utmMedium),
+                .optionalText(conversation.attribution.utmCampaign),
             ], column: "seq")
         return inserted
     }
@@ -386,7 +390,10 @@ public struct ChatRepository {
             seq: row.get("seq"), id: row.get("id"), contactID: row.get("contact_id"), state: row.get("state"),
             queue: row.get("queue"), escalationReason: row.get("escalation_reason"),
             activeChannel: row.get("active_channel"), createdAt: row.get("created_at"),
-            updatedAt: row.get("updated_at"), closedAt: row.get("closed_at"))
+            updatedAt: row.get("updated_at"), closedAt: row.get("closed_at"),
+            attribution: ConversationAttribution(
+                campaign: row.get("campaign"), pageURL: row.get("page_url"), utmSource: row.get("utm_source"),
+                utmMedium: row.get("utm_medium"), utmCampaign: row.get("utm_campaign")))
     }
 
     private static func message(_ row: Row) throws(StorageError) -> MessageRecord {

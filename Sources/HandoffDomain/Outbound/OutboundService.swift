@@ -276,7 +276,8 @@ package final class OutboundService: Sendable {
                     message: "\(program.id) allows \(cap) texts a day to one number.")
             }
         }
-        let conversation = try ContactThreads.conversation(contactID: contact.id, chat: chat, now: now)
+        let conversation = try ContactThreads.conversation(
+            contactID: contact.id, chat: chat, now: now, campaign: request.campaign)
         return OutboundRecord(
             id: Identifiers.make("out"), toE164: phone, contactID: contact.id, conversationID: conversation,
             program: program.id, templateID: template.id, templateVersion: approvedVersion, variant: variant?.id,

@@ -277,6 +277,11 @@ private struct Parts: Sendable {
         ContactRoutes(
             contacts: ContactService(database: database), authenticator: agentKeys, adminAuthenticator: adminKeys
         ).register(in: &router)
+        OutcomeRoutes(
+            outcomes: OutcomeService(
+                database: database, events: hub, webhooks: webhooks, outboxChanged: { dispatcher.wake() }),
+            authenticator: agentKeys
+        ).register(in: &router)
         OfferRoutes(
             chat: chat, offers: HandoffOffers(database: database, events: hub, counters: counters),
             authenticator: agentKeys, cookie: sessionCookie

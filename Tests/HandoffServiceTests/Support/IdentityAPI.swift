@@ -1,7 +1,9 @@
 import Crypto
 import Foundation
 import GatewaySimulator
+import HTTPServer
 import HandoffCore
+import Synchronization
 import TestSupport
 import Testing
 
@@ -107,5 +109,58 @@ enum Identity {
                 #"{"program":"receipts","source":"web_form","disclosure_text":"Receipts. Reply STOP to cancel.","captured_at":"2026-12-01T10:00:00.000Z"}"#
         )
         #expect(recorded.status == 201)
+    }
+}
+
+extension Identity {
+    /// A business's event webhook endpoint on loopback that keeps every event it receives.
+    final class WebhookReceiver: Sendable {
+        private final class Inbox: Sendable {
+            let bodies = Mutex<[[UInt8]]>([])
+        }
+
+        private let inbox = Inbox()
+        private let server: HTTPServer
+
+        init() throws {
+            var router = Router()
+            router.post("/hooks") { [inbox] request in
+                inbox.bodies.withLock { $0.append(request.body) }
+                return HTTPResponse(status: .noContent)
+            }
+            server = HTTPServer(configuration: HTTPServerConfiguration(port: 0), responder: router)
+            try server.start()
+        }
+
+        /// Points the application's business events here.
+        func configure(_ configuration: inout Configuration) {
+            configuration.eventWebhookURL = "http://127.0.0.1:\(server.port)/hooks"
+            configuration.eventWebhookSecret = "whsec-identity-tests"
+        }
+
+        /// The `data` of the events of `type` received so far, in order.
+        func received(ofType type: String) -> [[String: Any]] {
+            inbox.bodies.withLock { $0 }.compactMap { body in
+                guard let event = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
+                    event["type"] as? String == type
+                else { return nil }
+                return event["data"] as? [String: Any]
+            }
+        }
+
+        /// The `data` of the events of `type`, once `count` of them arrived (up to 10 s).
+        func events(ofType type: String, count: Int) async throws -> [[String: Any]] {
+            var events: [[String: Any]] = []
+            _ = try await eventually {
+                events = received(ofType: type)
+                return events.count >= count
+            }
+            return events
+        }
+
+        func stop() {
+            let server = server
+            Task { await server.shutdown(gracePeriod: .zero) }
+        }
     }
 }

@@ -54,3 +54,24 @@ struct IdentityPostgresTests {
         }
     }
 }
+
+extension IdentityPostgresTests {
+    /// Two first sessions of one id at once both find no contact; the serializable write makes one
+    /// of them run again, and it joins the contact the other made.
+    @Test func concurrentFirstSessionsOfOneCustomerShareOneContact() async throws {
+        try await ScratchDatabase.with { scratch in
+            try await TestApplication.live({
+                Identity.configure(&$0)
+                $0.databasePath = scratch.uri
+            }) { _, client, _ in
+                let body = try Identity.sessionBody("crm-310")
+                let started = try await withThrowingTaskGroup(of: HTTPTestClient.Response.self) { group in
+                    for _ in 0..<8 { group.addTask { try await Identity.startSession(client, body: body) } }
+                    return try await group.reduce(into: []) { $0.append($1) }
+                }
+                #expect(started.map(\.status) == Array(repeating: 201, count: 8))
+                #expect(Set(started.compactMap { $0.json?["conversation_id"] as? String }).count == 1)
+            }
+        }
+    }
+}

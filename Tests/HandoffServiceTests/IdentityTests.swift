@@ -152,3 +152,27 @@ import Testing
         }
     }
 }
+
+extension IdentityTests {
+    @Test(
+        .enabled(if: PythonOracle.isAvailable, "needs HANDOFF_TEST_PYTHON with selenium (make test sets it)"),
+        .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/chromedriver"), "needs chromium-driver"))
+    func theWidgetsDataAttributesBindTheVisitorAndKeepTheCampaign() async throws {
+        try await TestApplication.live(Identity.configure) { _, client, _ in
+            let query =
+                "external_id=crm-500&identity_hash=\(Identity.hash("crm-500"))&campaign=spring&utm_source=newsletter"
+            let output = try await offPool {
+                try PythonOracle.run(
+                    script: "identity_widget_check.py", input: Data(),
+                    arguments: ["http://127.0.0.1:\(client.port)", TestApplication.apiKey, query, "crm-500"])
+            }
+            let found = try #require(try JSONSerialization.jsonObject(with: output) as? [String: Any])
+            #expect((found["contact"] as? [String: Any])?["external_id"] as? String == "crm-500")
+            let conversation = try #require((found["conversations"] as? [[String: Any]])?.first)
+            #expect(
+                conversation["campaign"] as? String == "spring" && conversation["utm_source"] as? String == "newsletter"
+            )
+            #expect((conversation["page_url"] as? String)?.contains("/demo?external_id=crm-500") == true)
+        }
+    }
+}

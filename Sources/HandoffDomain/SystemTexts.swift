@@ -63,6 +63,17 @@ package struct SystemTexts: Sendable, Equatable {
         }
     }
 
+    /// Asked once of a texter who says the number is not the contact's.
+    package var wrongNumberQuestion: String {
+        switch language {
+        case .english:
+            "\(brand): sorry if we texted the wrong person. Reply WRONG to confirm and we will stop texting this number."
+        case .spanish:
+            "\(brand): disculpe si escribimos a la persona equivocada. Responda WRONG para confirmarlo y dejaremos "
+                + "de escribir a este número."
+        }
+    }
+
     /// The verification code's text; `invitesReply`: a YES to it confirms as well.
     package func code(_ code: String, invitesReply: Bool) -> String {
         switch language {

@@ -75,18 +75,38 @@ package struct Routing: Sendable {
         }
         guard conversation.state == .open else { return }
         let reason: String
+        let history = try Self.recentQuestions(conversation.id, chat: chat)
         if let urgent = intents.first(where: \.needsHuman) {
             reason = urgent.rawValue
-        } else if let previous = try chat.previousBody(
-            conversationID: conversation.id, author: .visitor, beforeSeq: message.seq),
-            Self.sameQuestion(previous, message.body)
-        {
+        } else if history.dropLast().contains(where: { QuestionSimilarity.isRepeat(message.body, of: $0.body) }) {
             reason = "repeated_question"
+        } else if try Self.unansweredQuestionsInARow(conversation.id, chat: chat) {
+            reason = "unanswered_questions"
         } else {
             return
         }
-        let history = try Self.recentQuestions(conversation.id, chat: chat)
         try escalate(conversation, reason: reason, history: history, timeline: timeline, now: now)
+    }
+
+    /// A visitor who typed `HandoffFlow.wrongCodesBeforeAgent` wrong codes: an agent is told (the
+    /// open conversation is escalated, reason `verification_failed`).
+    func escalateFailedVerification(conversationID: String, timeline: TimelineWriter, now: Int64) throws {
+        let chat = ChatRepository(timeline.connection)
+        guard let conversation = try chat.conversation(id: conversationID), conversation.state == .open else { return }
+        let history = try Self.recentQuestions(conversation.id, chat: chat)
+        try escalate(conversation, reason: "verification_failed", history: history, timeline: timeline, now: now)
+    }
+
+    /// Customer questions in a row with no answer between them that call for a person.
+    static let unansweredQuestionsLimit = 3
+
+    /// Whether the conversation ends with `unansweredQuestionsLimit` questions (messages with a
+    /// question mark) from the customer and no answer from the bot or an agent between them.
+    private static func unansweredQuestionsInARow(_ conversationID: String, chat: ChatRepository) throws -> Bool {
+        let latest = try chat.latestMessages(
+            conversationID: conversationID, authors: [.visitor, .bot, .agent], limit: unansweredQuestionsLimit)
+        return latest.count == unansweredQuestionsLimit
+            && latest.allSatisfy { $0.author == .visitor && $0.body.contains(where: { $0 == "?" || $0 == "¿" }) }
     }
 
     /// How long a WRONG confirms the question it answers.
@@ -176,15 +196,10 @@ package struct Routing: Sendable {
         }
     }
 
-    /// The customer's last messages, oldest first: enough for the repeated-question check and
-    /// the escalation summary (`Escalation.summary`).
-    private static func recentQuestions(_ conversationID: String, chat: ChatRepository) throws -> [MessageRecord] {
+    /// The customer's last messages, oldest first (the one being routed last): enough for the
+    /// repeated-question check and the escalation summary (`Escalation.summary`).
+    static func recentQuestions(_ conversationID: String, chat: ChatRepository) throws -> [MessageRecord] {
         try chat.latestMessages(conversationID: conversationID, authors: [.visitor], limit: 3).reversed()
     }
 
-    /// The same question again: the same words once case, spacing and punctuation are set aside.
-    static func sameQuestion(_ lhs: String, _ rhs: String) -> Bool {
-        let words = Intent.normalizedWords(lhs)
-        return words.joined(separator: " ").count >= 8 && words == Intent.normalizedWords(rhs)
-    }
 }

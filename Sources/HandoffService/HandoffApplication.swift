@@ -223,7 +223,8 @@ private struct Parts: Sendable {
             identity: IdentityVerifier(secret: configuration.identitySecret))
         let handoff = HandoffFlow(
             database: database, events: hub, webhooks: webhooks,
-            settings: Self.handoffSettings(configuration), counters: counters, outboxChanged: { dispatcher.wake() })
+            settings: Self.handoffSettings(configuration), counters: counters, routing: routing,
+            outboxChanged: { dispatcher.wake() })
         let templates = TemplateService(database: database, settings: Self.templateSettings(configuration))
         let outbound = OutboundService(
             database: database, events: hub, webhooks: webhooks, settings: Self.outboundSettings(configuration),

@@ -238,18 +238,6 @@ public struct ChatRepository {
         ).map(Self.message)
     }
 
-    /// The body of `author`'s last message before cursor `beforeSeq` in the conversation, if any:
-    /// one column of one row, for the check every customer message goes through.
-    public func previousBody(conversationID: String, author: Author, beforeSeq: Int64) throws(StorageError) -> String? {
-        try connection.queryOne(
-            """
-            SELECT body FROM messages WHERE conversation_id = ? AND seq < ? AND author = ?
-            ORDER BY seq DESC LIMIT 1
-            """,
-            [.text(conversationID), .integer(beforeSeq), .text(author)]
-        )?.get("body")
-    }
-
     /// The message the gateway knows as `providerMessageID`.
     public func message(providerMessageID: String) throws(StorageError) -> MessageRecord? {
         try connection.queryOne(

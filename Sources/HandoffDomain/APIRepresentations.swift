@@ -107,9 +107,19 @@ package struct ConversationJSON: Codable, Sendable {
     var firstResponseDueAt: String?
     var slaBreachedAt: String?
     var resolution: String?
+    /// Where it came from (kept from its start).
+    var campaign: String?
+    var pageURL: String?
+    var utmSource: String?
+    var utmMedium: String?
+    var utmCampaign: String?
 
     package enum CodingKeys: String, CodingKey {
-        case id, state, queue, contact, handoff, resolution
+        case id, state, queue, contact, handoff, resolution, campaign
+        case pageURL = "page_url"
+        case utmSource = "utm_source"
+        case utmMedium = "utm_medium"
+        case utmCampaign = "utm_campaign"
         case escalationReason = "escalation_reason"
         case activeChannel = "active_channel"
         case createdAt = "created_at"
@@ -138,6 +148,11 @@ package struct ConversationJSON: Codable, Sendable {
         try container.encode(firstResponseDueAt, forKey: .firstResponseDueAt)
         try container.encodeIfPresent(slaBreachedAt, forKey: .slaBreachedAt)
         try container.encodeIfPresent(resolution, forKey: .resolution)
+        try container.encodeIfPresent(campaign, forKey: .campaign)
+        try container.encodeIfPresent(pageURL, forKey: .pageURL)
+        try container.encodeIfPresent(utmSource, forKey: .utmSource)
+        try container.encodeIfPresent(utmMedium, forKey: .utmMedium)
+        try container.encodeIfPresent(utmCampaign, forKey: .utmCampaign)
     }
 
     package init(_ record: ConversationRecord, contact: ContactRecord?, handoff: HandoffJSON = .none) {
@@ -146,7 +161,7 @@ package struct ConversationJSON: Codable, Sendable {
         queue = record.queue
         escalationReason = record.escalationReason
         activeChannel = record.activeChannel
-        self.contact = contact.map(ContactJSON.init)
+        self.contact = contact.map { ContactJSON($0) }
         self.handoff = handoff
         createdAt = Timestamp(unixMilliseconds: record.createdAt).description
         updatedAt = Timestamp(unixMilliseconds: record.updatedAt).description
@@ -155,28 +170,64 @@ package struct ConversationJSON: Codable, Sendable {
         firstResponseDueAt = record.firstResponseDueAt.map { Timestamp(unixMilliseconds: $0).description }
         slaBreachedAt = record.slaBreachedAt.map { Timestamp(unixMilliseconds: $0).description }
         resolution = record.resolution
+        campaign = record.attribution.campaign
+        pageURL = record.attribution.pageURL
+        utmSource = record.attribution.utmSource
+        utmMedium = record.attribution.utmMedium
+        utmCampaign = record.attribution.utmCampaign
     }
 }
 
-/// The person behind a conversation, phone masked.
+/// The person behind a conversation, phone masked. The contacts API adds the state of their
+/// consents, and the unmasked phone for admin keys.
 package struct ContactJSON: Codable, Sendable {
     var id: String
+    /// The business's id for the person (verified identity).
+    var externalID: String?
+    var displayName: String?
     var phoneMasked: String?
+    /// The number in E.164, for admin keys only.
+    var phone: String?
     var locale: String?
     var timeZone: String?
+    var consents: [ContactConsentJSON]?
 
     package enum CodingKeys: String, CodingKey {
-        case id, locale
+        case id, locale, phone, consents
+        case externalID = "external_id"
+        case displayName = "display_name"
         case phoneMasked = "phone_masked"
         case timeZone = "timezone"
     }
 
-    package init(_ record: ContactRecord) {
+    package init(_ record: ContactRecord, consents: [ContactConsentJSON]? = nil, phone: String? = nil) {
         id = record.id
+        externalID = record.externalID
+        displayName = record.displayName
         phoneMasked = record.phoneE164.map { PhoneNumber.mask(e164: $0) }
+        self.phone = phone
         locale = record.locale
         timeZone = record.timeZone
+        self.consents = consents
     }
+}
+
+/// Where a contact's number stands with one program (the newest ledger entry decides).
+package struct ContactConsentJSON: Codable, Sendable {
+    var program: String
+    /// `pending`, `active` or `revoked`.
+    var state: String
+    var updatedAt: String
+
+    package enum CodingKeys: String, CodingKey {
+        case program, state
+        case updatedAt = "updated_at"
+    }
+}
+
+/// `{contact}`.
+package struct ContactEnvelopeJSON: Encodable, Sendable {
+    var contact: ContactJSON
 }
 
 /// `{messages, next_after}`.

@@ -17,6 +17,9 @@ package enum FieldLimits {
     static let program = 64
     static let queue = 64
     static let reason = 500
+    static let campaign = 128
+    /// A hex SHA-256 HMAC has 64 digits.
+    static let identityHash = 64
     /// Request headers recorded in the consent ledger are cut to these lengths, not refused.
     package static let userAgent = 512
     package static let acceptLanguage = 128
@@ -48,11 +51,19 @@ package struct SessionDetails: Decodable, Sendable {
     var displayName: String?
     /// The program the widget offers texts for (`data-program`): its disclosure is the one shown.
     package var program: String?
+    /// The site's id for the visitor (`data-external-id`), proved by `identityHash` (see
+    /// `IdentityVerifier`).
+    package var externalID: String?
+    package var identityHash: String?
+    /// The campaign that brought the visitor (`data-campaign`), kept on the conversation it starts.
+    var campaign: String?
 
     package enum CodingKeys: String, CodingKey {
-        case locale, timezone, program
+        case locale, timezone, program, campaign
         case pageURL = "page_url"
         case displayName = "display_name"
+        case externalID = "external_id"
+        case identityHash = "identity_hash"
     }
 }
 
@@ -63,6 +74,8 @@ extension SessionDetails: LimitedFields {
             .length(displayName, "display_name", FieldLimits.displayName),
             .length(program, "program", FieldLimits.program),
             .length(pageURL, "page_url", FieldLimits.pageURL) ?? pageURL.flatMap(Self.urlProblem),
+            .length(identityHash, "identity_hash", FieldLimits.identityHash),
+            .length(campaign, "campaign", FieldLimits.campaign),
         ]
     }
 

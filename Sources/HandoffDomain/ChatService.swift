@@ -22,6 +22,8 @@ package final class ChatService: Sendable {
     /// Routes customers' messages (escalation to humans); nil in tests that do not need it.
     let routing: Routing?
     let sessionLifetimeMilliseconds: Int64
+    /// Proves the identities sites assert for their visitors.
+    package let identity: IdentityVerifier
     var maxMessageCharacters: Int { limits.value.maxMessageCharacters }
     /// The queues conversations are escalated and transferred to.
     let queues: Reloadable<QueueCatalog>
@@ -43,9 +45,11 @@ package final class ChatService: Sendable {
         database: any Database, events: EventHub, webhooks: EventWebhooks = EventWebhooks(isEnabled: false),
         outboxChanged: @escaping @Sendable () -> Void = {}, smsPolicy: SMSPolicy = .standard, routing: Routing?,
         sessionLifetimeDays: Int, maxMessageCharacters: Int, queues: Reloadable<QueueCatalog> = Reloadable(.builtIn),
+        identity: IdentityVerifier = IdentityVerifier(secret: nil),
         now: @escaping @Sendable () -> Int64 = ChatService.currentMilliseconds
     ) {
         self.queues = queues
+        self.identity = identity
         self.database = database
         self.timeline = Timeline(database: database, events: events, webhooks: webhooks) { _ in outboxChanged() }
         self.limits = Reloadable(Limits(smsPolicy: smsPolicy, maxMessageCharacters: maxMessageCharacters))
@@ -63,33 +67,73 @@ package final class ChatService: Sendable {
 
     // MARK: Sessions
 
-    /// Starts a new session (new contact and conversation); returns it and its cookie token.
-    package func startSession(details: SessionDetails) async throws -> (context: VisitorContext, token: String) {
+    /// Starts a new session and returns it with its cookie token. Its contact is new, or, for a
+    /// verified `identity` the business already knows, that contact (whose open conversation the
+    /// session joins).
+    package func startSession(
+        details: SessionDetails, identity: VerifiedIdentity? = nil
+    ) async throws -> (context: VisitorContext, token: String) {
         let token = Identifiers.sessionToken()
         let hash = Self.tokenHash(token)
         let now = now()
         let expiresAt = now + sessionLifetimeMilliseconds
         let context = try await database.write { connection in
             let chat = ChatRepository(connection)
-            let contact = ContactRecord(
-                id: Identifiers.make("ct"), phoneE164: nil, locale: details.locale, timeZone: details.timezone,
-                createdAt: now)
-            try chat.insert(contact)
+            let contact: ContactRecord
+            if let identity, let known = try chat.contact(externalID: identity.externalID) {
+                contact = known
+            } else {
+                contact = ContactRecord(
+                    id: Identifiers.make("ct"), phoneE164: nil, locale: details.locale, timeZone: details.timezone,
+                    externalID: identity?.externalID, displayName: details.displayName, createdAt: now)
+                try chat.insert(contact)
+            }
             let session = SessionRecord(
                 id: Identifiers.make("ses"), contactID: contact.id, pageURL: details.pageURL,
                 displayName: details.displayName, createdAt: now, lastSeenAt: now, expiresAt: expiresAt)
             try chat.insert(session, tokenHash: hash)
-            let conversation = try chat.insert(
-                ConversationRecord(
-                    id: Identifiers.make("conv"), contactID: contact.id, state: .open, createdAt: now, updatedAt: now))
+            let conversation =
+                try chat.openConversation(contactID: contact.id)
+                ?? chat.insert(
+                    ConversationRecord(
+                        id: Identifiers.make("conv"), contactID: contact.id, state: .open, createdAt: now,
+                        updatedAt: now, attribution: ConversationAttribution(details)))
             return VisitorContext(session: session, conversationID: conversation.id)
         }
         return (context, token)
     }
 
+    /// Binds a resumed session's contact to a verified `identity`. True when the contact has (now)
+    /// that external id; false when another contact has it (the visitor proved they are someone the
+    /// business knows: a new session for that contact is theirs). 409 `identity_conflict` when the
+    /// contact already has another external id: a contact keeps its first.
+    package func identify(_ visitor: VisitorContext, as identity: VerifiedIdentity) async throws -> Bool {
+        let contactID = visitor.session.contactID
+        let displayName = visitor.session.displayName
+        let current = try await database.read { try ChatRepository($0).contact(id: contactID)?.externalID }
+        if current == identity.externalID { return true }
+        return try await database.write { connection in
+            let chat = ChatRepository(connection)
+            let bound = try chat.contact(id: contactID)?.externalID
+            if bound == identity.externalID { return true }
+            guard bound == nil else {
+                throw UseCaseError(
+                    .conflict, code: "identity_conflict",
+                    message: "This session's contact already has another external_id; a contact keeps its first.",
+                    field: "external_id")
+            }
+            if try chat.contact(externalID: identity.externalID) != nil { return false }
+            try chat.bind(contactID: contactID, externalID: identity.externalID, displayName: displayName)
+            return true
+        }
+    }
+
     /// The visitor behind a cookie token, or nil when it is unknown or expired. Slides the expiry
-    /// at most once an hour, so reads stay reads.
-    package func visitor(token: String) async throws -> VisitorContext? {
+    /// at most once an hour, so reads stay reads. When the visitor's conversations are all closed,
+    /// a new one starts with `attribution`.
+    package func visitor(
+        token: String, attribution: ConversationAttribution = ConversationAttribution()
+    ) async throws -> VisitorContext? {
         let hash = Self.tokenHash(token)
         let now = now()
         guard
@@ -111,7 +155,7 @@ package final class ChatService: Sendable {
                 ?? chat.insert(
                     ConversationRecord(
                         id: Identifiers.make("conv"), contactID: session.contactID, state: .open, createdAt: now,
-                        updatedAt: now))
+                        updatedAt: now, attribution: attribution))
             return VisitorContext(session: session, conversationID: current.id)
         }
     }

@@ -43,11 +43,26 @@ package struct APIKeyAuthenticator: Sendable {
             try refuse(request, "Send Authorization: Bearer <api key>.", counted: false)
         }
         let presented = Array(SHA256.hash(data: Data(header.dropFirst(7).utf8)))
-        var matched: UInt8 = 0
-        for digest in digests.value { matched |= ConstantTime.equals(digest, presented) ? 1 : 0 }
-        if matched == 1 { return .apiKey(id: presented.prefix(4).hexString) }
+        if isConfigured(presented) { return .apiKey(id: presented.prefix(4).hexString) }
         if let agent = try await agents?.agent(keyHash: presented) { return .agent(agent) }
         try refuse(request, "The API key is not valid.", counted: true)
+    }
+
+    /// Whether the request carries one of the configured keys (not an agent's); a wrong or missing
+    /// one is not counted against its address (for routes that try a stronger key before the
+    /// usual one).
+    func accepts(_ request: HTTPRequest) -> Bool {
+        guard let header = request.headers["Authorization"], header.count > 7,
+            header.prefix(7).lowercased() == "bearer "
+        else { return false }
+        return isConfigured(Array(SHA256.hash(data: Data(header.dropFirst(7).utf8))))
+    }
+
+    /// Whether `presented` is the digest of a configured key, compared with every digest.
+    private func isConfigured(_ presented: [UInt8]) -> Bool {
+        var matched: UInt8 = 0
+        for digest in digests.value { matched |= ConstantTime.equals(digest, presented) ? 1 : 0 }
+        return matched == 1
     }
 
     /// 401, or 429 once the client address has no attempts left; a wrong key (`counted`) takes

@@ -136,6 +136,7 @@ public final class HandoffApplication: Sendable {
         "codes_per_address_per_day", "codes_per_country_per_hour", "codes_per_area_code_per_hour", "codes_per_hour",
         "max_message_chars", "sms_smart_encoding", "sms_max_segments", "quiet_hours", "quiet_hours_by_region",
         "quiet_days", "proactive_per_day", "reply_window", "api_keys", "admin_api_keys", "queues",
+        "identity_secret",
     ]
 
     /// Applies what can change while serving (`reloadableSettings`) from a configuration that has
@@ -220,7 +221,8 @@ private struct Parts: Sendable {
             database: database, events: hub, webhooks: webhooks, outboxChanged: { dispatcher.wake() },
             smsPolicy: Self.chatLimits(configuration).smsPolicy, routing: routing,
             sessionLifetimeDays: configuration.sessionLifetimeDays,
-            maxMessageCharacters: configuration.maxMessageCharacters, queues: queues.catalog)
+            maxMessageCharacters: configuration.maxMessageCharacters, queues: queues.catalog,
+            identity: IdentityVerifier(secret: configuration.identitySecret))
         let handoff = HandoffFlow(
             database: database, events: hub, webhooks: webhooks,
             settings: Self.handoffSettings(configuration), counters: counters, routing: routing,
@@ -278,6 +280,14 @@ private struct Parts: Sendable {
         TemplateRoutes(templates: templates, authenticator: agentKeys, adminAuthenticator: adminKeys).register(
             in: &router)
         OutboundRoutes(outbound: outbound, authenticator: agentKeys).register(in: &router)
+        ContactRoutes(
+            contacts: ContactService(database: database), authenticator: agentKeys, adminAuthenticator: adminKeys
+        ).register(in: &router)
+        OutcomeRoutes(
+            outcomes: OutcomeService(
+                database: database, events: hub, webhooks: webhooks, outboxChanged: { dispatcher.wake() }),
+            authenticator: agentKeys
+        ).register(in: &router)
         OfferRoutes(
             chat: chat, offers: HandoffOffers(database: database, events: hub, counters: counters),
             authenticator: agentKeys, cookie: sessionCookie
@@ -346,6 +356,7 @@ private struct Parts: Sendable {
             queues.catalog.replace(with: configuration.queues)
             agentKeys.reload(keys: configuration.apiKeys)
             adminKeys.reload(keys: configuration.adminAPIKeys)
+            chat.identity.reload(secret: configuration.identitySecret)
         }
         let retention =
             configuration.messageRetentionDays > 0

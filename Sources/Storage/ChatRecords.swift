@@ -25,20 +25,50 @@ public struct SessionRecord: Sendable, Equatable {
     }
 }
 
-/// A person: anonymous at first, later with a verified phone.
+/// A person: anonymous at first, later with a verified phone and the business's own id for them.
 public struct ContactRecord: Sendable, Equatable {
     public var id: String
     public var phoneE164: String?
     public var locale: String?
     public var timeZone: String?
+    /// The business's id for the person, bound by a verified identity hash; never changed once set.
+    public var externalID: String?
+    /// The name the widget gave when the contact started chatting.
+    public var displayName: String?
     public var createdAt: Int64
 
-    public init(id: String, phoneE164: String?, locale: String?, timeZone: String?, createdAt: Int64) {
+    public init(
+        id: String, phoneE164: String?, locale: String?, timeZone: String?, externalID: String? = nil,
+        displayName: String? = nil, createdAt: Int64
+    ) {
         self.id = id
         self.phoneE164 = phoneE164
         self.locale = locale
         self.timeZone = timeZone
+        self.externalID = externalID
+        self.displayName = displayName
         self.createdAt = createdAt
+    }
+}
+
+/// Where a conversation came from, kept from its start: the campaign, the page, and the UTM
+/// fields of the page's address.
+public struct ConversationAttribution: Sendable, Equatable {
+    public var campaign: String?
+    public var pageURL: String?
+    public var utmSource: String?
+    public var utmMedium: String?
+    public var utmCampaign: String?
+
+    public init(
+        campaign: String? = nil, pageURL: String? = nil, utmSource: String? = nil, utmMedium: String? = nil,
+        utmCampaign: String? = nil
+    ) {
+        self.campaign = campaign
+        self.pageURL = pageURL
+        self.utmSource = utmSource
+        self.utmMedium = utmMedium
+        self.utmCampaign = utmCampaign
     }
 }
 
@@ -65,14 +95,17 @@ public struct ConversationRecord: Sendable, Equatable {
     public var slaBreachedAt: Int64?
     /// How it was closed: `resolved`, `unresolved` or `spam`.
     public var resolution: String?
+    /// Written when the conversation starts, never changed.
+    public var attribution: ConversationAttribution
 
     public init(
         seq: Int64 = 0, id: String, contactID: String, state: ConversationState, queue: String? = nil,
         escalationReason: String? = nil, activeChannel: Channel = .web, createdAt: Int64, updatedAt: Int64,
         closedAt: Int64? = nil, assignedAgentID: String? = nil, assignedAgentName: String? = nil,
         firstResponseDueAt: Int64? = nil, firstHumanResponseAt: Int64? = nil, slaBreachedAt: Int64? = nil,
-        resolution: String? = nil
+        resolution: String? = nil, attribution: ConversationAttribution = ConversationAttribution()
     ) {
+        self.attribution = attribution
         self.seq = seq
         self.id = id
         self.contactID = contactID

@@ -14,15 +14,34 @@ public struct ChatRepository {
 
     public func insert(_ contact: ContactRecord) throws(StorageError) {
         try connection.execute(
-            "INSERT INTO contacts (id, phone_e164, locale, time_zone, created_at) VALUES (?, ?, ?, ?, ?)",
+            """
+            INSERT INTO contacts (id, phone_e164, locale, time_zone, external_id, display_name, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """,
             [
                 .text(contact.id), .optionalText(contact.phoneE164), .optionalText(contact.locale),
-                .optionalText(contact.timeZone), .integer(contact.createdAt),
+                .optionalText(contact.timeZone), .optionalText(contact.externalID),
+                .optionalText(contact.displayName), .integer(contact.createdAt),
             ])
     }
 
     public func contact(id: String) throws(StorageError) -> ContactRecord? {
         try connection.queryOne("SELECT * FROM contacts WHERE id = ?", [.text(id)]).map(Self.contact)
+    }
+
+    /// The contact the business knows by `externalID`.
+    public func contact(externalID: String) throws(StorageError) -> ContactRecord? {
+        try connection.queryOne("SELECT * FROM contacts WHERE external_id = ?", [.text(externalID)]).map(Self.contact)
+    }
+
+    /// Gives a contact without one its external id (and its display name, when it has none).
+    public func bind(contactID: String, externalID: String, displayName: String?) throws(StorageError) {
+        try connection.execute(
+            """
+            UPDATE contacts SET external_id = ?, display_name = COALESCE(display_name, ?)
+            WHERE id = ? AND external_id IS NULL
+            """,
+            [.text(externalID), .optionalText(displayName), .text(contactID)])
     }
 
     public func insert(_ session: SessionRecord, tokenHash: [UInt8]) throws(StorageError) {
@@ -68,13 +87,17 @@ public struct ChatRepository {
         var inserted = conversation
         inserted.seq = try connection.queryValue(
             """
-            INSERT INTO conversations (id, contact_id, state, queue, escalation_reason, active_channel, created_at, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq
+            INSERT INTO conversations (id, contact_id, state, queue, escalation_reason, active_channel, created_at, updated_at,
+                campaign, page_url, utm_source, utm_medium, utm_campaign)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq
             """,
             [
                 .text(conversation.id), .text(conversation.contactID), .text(conversation.state),
                 .optionalText(conversation.queue), .optionalText(conversation.escalationReason),
                 .text(conversation.activeChannel), .integer(conversation.createdAt), .integer(conversation.updatedAt),
+                .optionalText(conversation.attribution.campaign), .optionalText(conversation.attribution.pageURL),
+                .optionalText(conversation.attribution.utmSource), .optionalText(conversation.attribution.utmMedium),
+                .optionalText(conversation.attribution.utmCampaign),
             ], column: "seq")
         return inserted
     }
@@ -126,6 +149,16 @@ public struct ChatRepository {
                 .integer(afterSeq), .optionalText(state?.rawValue), .optionalText(state?.rawValue),
                 .optionalText(queue), .optionalText(queue), .int(limit),
             ]
+        ).map(Self.conversation)
+    }
+
+    /// A contact's conversations after cursor `afterSeq`, oldest first.
+    public func conversations(contactID: String, afterSeq: Int64, limit: Int) throws(StorageError)
+        -> [ConversationRecord]
+    {
+        try connection.query(
+            "SELECT * FROM conversations WHERE contact_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+            [.text(contactID), .integer(afterSeq), .int(limit)]
         ).map(Self.conversation)
     }
 
@@ -394,7 +427,8 @@ public struct ChatRepository {
     private static func contact(_ row: Row) throws(StorageError) -> ContactRecord {
         try ContactRecord(
             id: row.get("id"), phoneE164: row.get("phone_e164"), locale: row.get("locale"),
-            timeZone: row.get("time_zone"), createdAt: row.get("created_at"))
+            timeZone: row.get("time_zone"), externalID: row.get("external_id"), displayName: row.get("display_name"),
+            createdAt: row.get("created_at"))
     }
 
     private static func session(_ row: Row) throws(StorageError) -> SessionRecord {
@@ -413,7 +447,10 @@ public struct ChatRepository {
             assignedAgentID: row.get("assigned_agent_id"), assignedAgentName: row.get("assigned_agent_name"),
             firstResponseDueAt: row.get("first_response_due_at"),
             firstHumanResponseAt: row.get("first_human_response_at"), slaBreachedAt: row.get("sla_breached_at"),
-            resolution: row.get("resolution"))
+            resolution: row.get("resolution"),
+            attribution: ConversationAttribution(
+                campaign: row.get("campaign"), pageURL: row.get("page_url"), utmSource: row.get("utm_source"),
+                utmMedium: row.get("utm_medium"), utmCampaign: row.get("utm_campaign")))
     }
 
     private static func message(_ row: Row) throws(StorageError) -> MessageRecord {

@@ -128,6 +128,18 @@ extension Configuration {
         } current: {
             $0.eventWebhookSecret
         },
+        secret(
+            "identity_secret",
+            "HMAC-SHA256 key of the identity_hash sites send with external_id; unset, external_id is refused."
+        ) {
+            let secret = try optional($1)
+            if let secret, secret.count < 16 {
+                throw SettingProblem("expected a secret of at least 16 characters")
+            }
+            $0.identitySecret = secret
+        } current: {
+            $0.identitySecret
+        },
         text("default_region", "US", "Region (ISO 3166 alpha-2) for phone numbers typed without a country code.") {
             guard $1.count == 2, $1.allSatisfy({ $0.isASCII && $0.isUppercase }) else {
                 throw SettingProblem("expected a two-letter region code such as US or GB")

@@ -58,6 +58,8 @@ public struct Configuration: Sendable, Equatable {
     var trustedProxies = TrustedProxies(blocks: [])
     public var eventWebhookURL: String?
     public var eventWebhookSecret: String?
+    /// The key of the identity hashes that bind visitors to the business's ids; nil: none is accepted.
+    public var identitySecret: String?
     public var defaultRegion = "US"
     public var databaseSynchronous = Synchronous.full
     public var databaseReaders = 4

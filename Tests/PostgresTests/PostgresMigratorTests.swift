@@ -100,7 +100,7 @@ struct PostgresMigratorTests {
                     """)
             }
             try stage(files.filter { $0 >= "0009" })
-            // The numbers of the files from 0009 on (numbers reserved by work in progress leave gaps).
+            // Numbers are reserved per issue, so the folder may have gaps until every issue landed.
             #expect(
                 try await migrate(database, staged) == files.filter { $0 >= "0009" }.compactMap { Int($0.prefix(4)) })
             let (link, ids) = try await database.read { connection in

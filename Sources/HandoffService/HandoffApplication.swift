@@ -382,7 +382,7 @@ private struct Parts: Sendable {
             outbound: outbound, lease: clusterLease(OutboundScheduler.leaseName, .seconds(30)), logger: logger)
         let firstResponseClock = FirstResponseClock(
             database: database, queues: queues.catalog, events: hub, webhooks: webhooks,
-            outboxChanged: { dispatcher.wake() })
+            lease: clusterLease(FirstResponseClock.leaseName, .seconds(30)), outboxChanged: { dispatcher.wake() })
         let inOrder: [(any Service)?] = [
             gatewaySetup.simulator, outbox, answerDeadline, firstResponseClock, scheduler, retention, server,
         ]

@@ -4,8 +4,9 @@ package import HandoffCore
 import Storage
 
 /// Texts from phones: compliance keywords first (STOP stops at once, everywhere; START/YES opt in
-/// or confirm a pending verification; HELP answers), everything else joins the sender's
-/// conversation. A repeated gateway message id is acknowledged and processed once.
+/// or confirm a pending verification; HELP answers), then a program's keyword (its double opt-in
+/// starts); everything else joins the sender's conversation and is triaged. A repeated gateway
+/// message id is acknowledged and processed once.
 package final class InboundSMSService: Sendable {
     private let timeline: Timeline
     private let handoff: HandoffFlow
@@ -70,6 +71,8 @@ package final class InboundSMSService: Sendable {
         let now = now()
         let keyword = Keyword(classifying: inbound.body, vocabulary: vocabulary)
         let intents = routing.intents(of: inbound.body)
+        // A program's keyword (never a compliance word: the catalog refuses those) starts its opt-in.
+        let keywordProgram = keyword == nil ? handoff.programs.program(keyword: inbound.body) : nil
         let messageID = Identifiers.make("msg")
         return try await timeline.write { timeline -> String? in
             let connection = timeline.connection
@@ -107,6 +110,12 @@ package final class InboundSMSService: Sendable {
             // STOP leaves the conversation on the web (`stop`); any other text takes it to SMS.
             let (message, conversation) = try self.record(
                 inbound, as: messageID, in: found, followToSMS: keyword != .optOut, timeline: timeline, now: now)
+            if let keywordProgram {
+                self.counters.increment("handoff_optins_total", [("step", "requested"), ("method", "sms_keyword")])
+                return try ConsentService.requestByKeyword(
+                    keywordProgram, phone: phone, contactID: conversation.contactID, brand: self.brand,
+                    connection: connection, now: now)
+            }
             switch keyword {
             case .optOut:
                 try self.stop(

@@ -23,6 +23,21 @@ import Testing
         #expect(catalog.program(keyword: "remind me") == nil)
     }
 
+    @Test func keywordsAreUppercasedAndCheckedAgainstConfiguredComplianceWords() throws {
+        let lower = Program(
+            id: "alerts", name: "A", kind: .conversational, keyword: "remind")
+        let catalog = try ProgramCatalog([lower])
+        #expect(catalog.program(keyword: "REMIND")?.id == "alerts")
+        #expect(throws: HandoffCoreError.self) { try ProgramCatalog([lower, Self.reminders]) }
+        try catalog.checkKeywords(against: Keyword.Vocabulary(optOutWords: ["BAJA"]))
+        do {
+            try catalog.checkKeywords(against: Keyword.Vocabulary(helpWords: ["remind"]))
+            Issue.record("REMIND was accepted as a keyword while it is a help word")
+        } catch {
+            #expect(error.field == "programs.alerts.keyword")
+        }
+    }
+
     @Test func picksTheDisclosureForTheLocale() {
         #expect(Self.reminders.disclosure(locale: "es-MX")?.hasPrefix("Recordatorios") == true)
         #expect(Self.reminders.disclosure(locale: "de")?.hasPrefix("{{brand}} appointment") == true)

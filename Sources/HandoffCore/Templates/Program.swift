@@ -69,7 +69,8 @@ public struct ProgramCatalog: Sendable, Equatable {
         var chat = Self().programs[0]
         var others: [Program] = []
         var keywords = Set<String>()
-        for (index, program) in configured.enumerated() {
+        for (index, var program) in configured.enumerated() {
+            program.keyword = program.keyword?.uppercased()
             try Self.check(program, at: index, vocabulary: vocabulary)
             if let keyword = program.keyword, !keywords.insert(keyword).inserted {
                 throw Self.problem("keyword \(keyword) belongs to two programs", "programs[\(index)].keyword")
@@ -99,6 +100,18 @@ public struct ProgramCatalog: Sendable, Equatable {
     public func program(keyword body: String) -> Program? {
         let word = TemplateContent.normalizedAnswer(body)
         return programs.first { $0.keyword == word }
+    }
+
+    /// Throws `invalid_program` for a keyword that `vocabulary` (the configured extra compliance
+    /// words, set apart from the programs) makes an opt-out, opt-in or help word: those always win.
+    public func checkKeywords(against vocabulary: Keyword.Vocabulary) throws(HandoffCoreError) {
+        for program in programs {
+            guard let keyword = program.keyword, Keyword(classifying: keyword, vocabulary: vocabulary) != nil
+            else { continue }
+            throw Self.problem(
+                "\(keyword) is a compliance keyword (STOP, START, HELP… or a configured one)",
+                "programs.\(program.id).keyword")
+        }
     }
 
     private static func check(_ program: Program, at index: Int, vocabulary: Keyword.Vocabulary)

@@ -5,8 +5,9 @@ import Storage
 
 /// Texts from phones: compliance keywords first (STOP stops at once, everywhere; START/YES opt in
 /// or confirm a pending verification; HELP answers), then a program's keyword (its double opt-in
-/// starts); everything else joins the sender's conversation and is triaged. A repeated gateway
-/// message id is acknowledged and processed once.
+/// starts), then an expected answer to one of our recent texts (`reply.matched`); everything else
+/// joins the sender's conversation and is triaged. A repeated gateway message id is acknowledged
+/// and processed once.
 package final class InboundSMSService: Sendable {
     private let timeline: Timeline
     private let handoff: HandoffFlow
@@ -148,6 +149,13 @@ package final class InboundSMSService: Sendable {
             case .help:
                 return self.helpReply
             case .optIn, nil:
+                // An expected answer to one of our recent texts acts instead of being triaged.
+                if let answer = try TemplateAnswer.matching(inbound.body, from: phone, connection: connection, now: now)
+                {
+                    try answer.act(on: message, from: phone, brand: self.brand, timeline: timeline, now: now)
+                    self.counters.increment("handoff_replies_matched_total")
+                    return nil
+                }
                 try self.routing.route(message, intents: intents, in: conversation, timeline: timeline, now: now)
                 return known ? nil : self.unknownSenderReply
             }

@@ -87,6 +87,19 @@ public struct OutboundRepository {
         ).map { row throws(StorageError) in try row.get("send_at") }
     }
 
+    /// The texts to `phone` due since `since` that have left (their message is sending, sent or
+    /// delivered), newest first: the ones a reply can answer.
+    public func answerable(to phone: String, since: Int64, limit: Int = 20) throws(StorageError) -> [OutboundRecord] {
+        try connection.query(
+            """
+            SELECT o.* FROM outbound o JOIN messages m ON m.id = o.message_id
+            WHERE o.to_e164 = ? AND o.state = 'released' AND o.send_at >= ?
+                AND m.status IN ('sending', 'sent', 'delivered')
+            ORDER BY o.send_at DESC, o.created_at DESC LIMIT ?
+            """, [.text(phone), .integer(since), .int(limit)]
+        ).map(Self.outbound)
+    }
+
     /// Scheduled texts due by `now`, soonest first.
     public func due(now: Int64, limit: Int) throws(StorageError) -> [OutboundRecord] {
         try connection.query(

@@ -99,8 +99,10 @@ struct PostgresMigratorTests {
                     VALUES ('SMin', 'twilio', 'message', 'Body=hi', 1);
                     """)
             }
-            try stage(files.filter { $0 >= "0009" })
-            #expect(try await migrate(database, staged) == (9...files.count).map { $0 })
+            let rest = files.filter { $0 >= "0009" }
+            try stage(rest)
+            // The versions of the files, which need not be consecutive (numbers are reserved ahead).
+            #expect(try await migrate(database, staged) == rest.compactMap { Int($0.prefix(4)) })
             let (link, ids) = try await database.read { connection in
                 (
                     try connection.queryOne("SELECT message_id FROM inbound_events WHERE provider_event_id = 'SMin'")?

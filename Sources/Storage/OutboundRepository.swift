@@ -121,6 +121,14 @@ public struct OutboundRepository {
             [.text(state), .optionalText(messageID), .integer(now), .text(id)]) == 1
     }
 
+    /// Marks a released text canceled (its message was withdrawn before it left); false when it
+    /// was not released.
+    public func cancelReleased(id: String, now: Int64) throws(StorageError) -> Bool {
+        try connection.execute(
+            "UPDATE outbound SET state = 'canceled', updated_at = ? WHERE id = ? AND state = 'released'",
+            [.integer(now), .text(id)]) == 1
+    }
+
     /// Links a released text to the message that carries it.
     public func attach(id: String, messageID: String) throws(StorageError) {
         try connection.execute("UPDATE outbound SET message_id = ? WHERE id = ?", [.text(messageID), .text(id)])

@@ -14,14 +14,6 @@ import Testing
 /// `reply_body`; other texts are triaged as usual; STOP stays STOP, and a YES confirms a pending
 /// opt-in before it can be an answer.
 @Suite struct ReplyMatchedTests {
-    static let template = """
-        {"name":"visit_reminder","program":"reminders","locale":"en",
-         "body":"{{brand}}: see you {{date}} at {{time}}. Reply C to confirm, R to reschedule.",
-         "variables":[{"name":"date","type":"date"},{"name":"time","type":"time"}],
-         "replies":[{"answers":["C","Yes"],"outcome":"confirmed","reply_body":"Thanks, see you then! - {{brand}}"},
-                    {"answers":["R","new time"],"outcome":"reschedule"}]}
-        """
-
     /// The business events an application posted, by type.
     final class Receiver: Sendable {
         let server: HTTPServer
@@ -64,33 +56,10 @@ import Testing
             $0.eventWebhookURL = "http://127.0.0.1:\(receiver.server.port)/hooks"
             $0.eventWebhookSecret = "whsec-reply-tests"
         }) { application, client, simulator in
-            let created = try await client.request("POST", "/v1/templates", headers: API.agent, body: Self.template)
-            let id = try #require((created.json?["template"] as? [String: Any])?["id"] as? String)
-            let approved = try await client.request(
-                "POST", "/v1/templates/\(id)/approve", headers: ProgramKeywords.admin)
-            #expect(approved.status == 200)
-            for phone in phones {
-                let recorded = try await client.request(
-                    "POST", "/v1/contacts/\(phone.replacingOccurrences(of: "+", with: "%2B"))/consents",
-                    headers: API.agent, body: Templates.paperOptIn())
-                #expect(recorded.status == 201)
-            }
+            try await ProgramKeywords.approveReminder(client)
+            try await ProgramKeywords.optIn(phones, client)
             try await body(application, client, simulator, receiver)
         }
-    }
-
-    /// Sends the reminder to `phone` and waits until it is on the phone; returns the outbound.
-    static func remind(_ phone: String, _ client: HTTPTestClient, _ simulator: GatewaySimulator) async throws
-        -> [String: Any]
-    {
-        let accepted = try await client.request(
-            "POST", "/v1/outbound", headers: API.agent,
-            body:
-                #"{"to":"\#(phone)","program":"reminders","template":"visit_reminder","variables":{"date":"2026-12-11","time":"10:00"}}"#
-        )
-        #expect(accepted.status == 202)
-        #expect(try await eventually { simulator.inbox(of: phone).contains { $0.body.contains("Reply C") } })
-        return try #require(accepted.json?["outbound"] as? [String: Any])
     }
 
     /// The `reply.matched` events on `conversation`'s timeline (what agents' streams carry).
@@ -116,7 +85,7 @@ import Testing
     @Test func anExpectedAnswerFiresReplyMatchedAndGetsItsReply() async throws {
         let phone = "+14155550311"
         try await Self.withApp(optedIn: [phone]) { application, client, simulator, receiver in
-            let outbound = try await Self.remind(phone, client, simulator)
+            let outbound = try await ProgramKeywords.remind(phone, client, simulator)
             let conversation = try #require(outbound["conversation_id"] as? String)
 
             let answer = try await simulator.reply(from: phone, to: API.sender, body: "  c ")
@@ -160,7 +129,7 @@ import Testing
     @Test func aYesConfirmsAPendingOptInBeforeItCanBeAnAnswer() async throws {
         let phone = "+14155550312"
         try await Self.withApp(optedIn: [phone]) { application, client, simulator, receiver in
-            let outbound = try await Self.remind(phone, client, simulator)
+            let outbound = try await ProgramKeywords.remind(phone, client, simulator)
             let conversation = try #require(outbound["conversation_id"] as? String)
             #expect(try await ProgramKeywords.text("DEALS", from: phone, simulator)?.contains("reply YES") == true)
 
@@ -179,7 +148,7 @@ import Testing
     @Test func anAnswerAfterSeventyTwoHoursIsAnOrdinaryMessage() async throws {
         let phone = "+14155550313"
         try await Self.withApp(optedIn: [phone]) { application, client, simulator, receiver in
-            let outbound = try await Self.remind(phone, client, simulator)
+            let outbound = try await ProgramKeywords.remind(phone, client, simulator)
             let conversation = try #require(outbound["conversation_id"] as? String)
             // The clock moved: the text left 72 hours and a minute ago.
             let id = try #require(outbound["id"] as? String)

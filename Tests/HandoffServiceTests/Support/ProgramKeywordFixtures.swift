@@ -56,4 +56,50 @@ enum ProgramKeywords {
         let inbox = simulator.inbox(of: phone)
         return inbox.count > before ? inbox.last?.body : nil
     }
+
+    /// A reminder template of the reminders program whose replies act: C or YES confirms (with a
+    /// reply), R or NEW TIME asks to reschedule.
+    static let reminder = """
+        {"name":"visit_reminder","program":"reminders","locale":"en",
+         "body":"{{brand}}: see you {{date}} at {{time}}. Reply C to confirm, R to reschedule.",
+         "variables":[{"name":"date","type":"date"},{"name":"time","type":"time"}],
+         "replies":[{"answers":["C","Yes"],"outcome":"confirmed","reply_body":"Thanks, see you then! - {{brand}}"},
+                    {"answers":["R","new time"],"outcome":"reschedule"}]}
+        """
+
+    /// Creates `reminder` and approves it.
+    static func approveReminder(_ client: HTTPTestClient) async throws {
+        let created = try await client.request("POST", "/v1/templates", headers: API.agent, body: reminder)
+        let id = try #require((created.json?["template"] as? [String: Any])?["id"] as? String)
+        let approved = try await client.request("POST", "/v1/templates/\(id)/approve", headers: admin)
+        #expect(approved.status == 200)
+    }
+
+    /// Opts `phones` in to reminders on paper.
+    static func optIn(_ phones: [String], _ client: HTTPTestClient) async throws {
+        for phone in phones {
+            let recorded = try await client.request(
+                "POST", "/v1/contacts/\(phone.replacingOccurrences(of: "+", with: "%2B"))/consents",
+                headers: API.agent, body: Templates.paperOptIn())
+            #expect(recorded.status == 201)
+        }
+    }
+
+    /// The reminder for `phone`, due at `sendAt` (RFC 3339) or now.
+    static func reminderRequest(_ phone: String, sendAt: String? = nil) -> String {
+        let due = sendAt.map { #","send_at":"\#($0)""# } ?? ""
+        return
+            #"{"to":"\#(phone)","program":"reminders","template":"visit_reminder","variables":{"date":"2026-12-11","time":"10:00"}\#(due)}"#
+    }
+
+    /// Sends the reminder to `phone` and waits until it is on the phone; returns the outbound.
+    static func remind(_ phone: String, _ client: HTTPTestClient, _ simulator: GatewaySimulator) async throws
+        -> [String: Any]
+    {
+        let accepted = try await client.request(
+            "POST", "/v1/outbound", headers: API.agent, body: reminderRequest(phone))
+        #expect(accepted.status == 202)
+        #expect(try await eventually { simulator.inbox(of: phone).contains { $0.body.contains("Reply C") } })
+        return try #require(accepted.json?["outbound"] as? [String: Any])
+    }
 }

@@ -412,8 +412,10 @@ private struct Parts: Sendable {
     }
 }
 
-/// Lets routes built before the server exists ask it about draining.
+/// Lets routes built before the server exists ask it about draining. Weak: the server holds
+/// those routes, and a strong reference back would keep the server, and through its routes the
+/// database and every part, alive after the application is gone.
 // @unchecked Sendable: `server` is set once during init, before any request can arrive.
 private final class ServerReference: @unchecked Sendable {
-    var server: HTTPServer?
+    weak var server: HTTPServer?
 }

@@ -100,6 +100,19 @@ public struct OutboundRepository {
         ).map(Self.outbound)
     }
 
+    /// The newest text to `phone` in `conversationID` released and due since `since`, if any.
+    public func latestReleased(to phone: String, conversationID: String, since: Int64) throws(StorageError)
+        -> OutboundRecord?
+    {
+        try connection.queryOne(
+            """
+            SELECT * FROM outbound
+            WHERE to_e164 = ? AND conversation_id = ? AND state = 'released' AND send_at >= ?
+            ORDER BY send_at DESC, created_at DESC LIMIT 1
+            """, [.text(phone), .text(conversationID), .integer(since)]
+        ).map(Self.outbound)
+    }
+
     /// Scheduled texts due by `now`, soonest first.
     public func due(now: Int64, limit: Int) throws(StorageError) -> [OutboundRecord] {
         try connection.query(

@@ -164,4 +164,29 @@ import Testing
             #expect(simulator.inbox(of: phone).last?.body.hasPrefix("Thanks") == false)
         }
     }
+
+    @Test func anUnmatchedReplyNobodyAnswersGoesToTheFallbackQueue() async throws {
+        let (asked, answered) = ("+14155550314", "+14155550315")
+        try await ProgramKeywords.withApp({ $0.answerSLA = .milliseconds(300) }) { _, client, simulator in
+            try await ProgramKeywords.approveReminder(client)
+            try await ProgramKeywords.optIn([asked, answered], client)
+            let question = try await ProgramKeywords.remind(asked, client, simulator)
+            let answer = try await ProgramKeywords.remind(answered, client, simulator)
+            func conversation(_ outbound: [String: Any]) async throws -> [String: Any] {
+                let id = try #require(outbound["conversation_id"] as? String)
+                return try #require(try await client.request("GET", "/v1/conversations/\(id)", headers: API.agent).json)
+            }
+            #expect(try await simulator.reply(from: asked, to: API.sender, body: "Can I bring my dog?").status == 200)
+            #expect(try await simulator.reply(from: answered, to: API.sender, body: "R").status == 200)
+            #expect(
+                try await eventually(seconds: 5) {
+                    let escalated = try await conversation(question)
+                    return escalated["queue"] as? String == "front_desk"
+                        && escalated["escalation_reason"] as? String == "no_answer"
+                })
+            try await Task.sleep(for: .milliseconds(600))
+            let acted = try await conversation(answer)
+            #expect(acted["state"] as? String == "open", "a matched answer was acted on: \(acted)")
+        }
+    }
 }

@@ -26,12 +26,15 @@ struct TemplateAnswer {
         }
     }
 
+    /// How long after a text a reply still answers it.
+    static let replyWindowMilliseconds = Int64(TemplateContent.replyWindowHours) * 3_600_000
+
     /// The answer `body` gives to the newest text to `phone` in the reply window whose template
     /// expects it, if any (an older text's answer still counts when a newer text expects others).
     static func matching(_ body: String, from phone: String, connection: any Connection, now: Int64) throws
         -> TemplateAnswer?
     {
-        let since = now - Int64(TemplateContent.replyWindowHours) * 3_600_000
+        let since = now - replyWindowMilliseconds
         let templates = TemplateRepository(connection)
         for outbound in try OutboundRepository(connection).answerable(to: phone, since: since) {
             guard
@@ -41,6 +44,19 @@ struct TemplateAnswer {
             return TemplateAnswer(outbound: outbound, reply: reply)
         }
         return nil
+    }
+
+    /// Where an unmatched reply nobody answered in time goes: the fallback queue of the template of
+    /// the newest text we sent into `conversation` within the reply window, if it names one.
+    static func fallbackQueue(for conversation: ConversationRecord, connection: any Connection, now: Int64) throws
+        -> String?
+    {
+        guard let phone = try ChatRepository(connection).contact(id: conversation.contactID)?.phoneE164,
+            let outbound = try OutboundRepository(connection).latestReleased(
+                to: phone, conversationID: conversation.id, since: now - replyWindowMilliseconds)
+        else { return nil }
+        return try TemplateRepository(connection).template(id: outbound.templateID, version: outbound.templateVersion)?
+            .version.fallbackQueue
     }
 
     /// Inside the transaction that stored `message` (the answer, from `phone`): the `reply.matched`

@@ -58,13 +58,14 @@ enum ProgramKeywords {
     }
 
     /// A reminder template of the reminders program whose replies act: C or YES confirms (with a
-    /// reply), R or NEW TIME asks to reschedule.
+    /// reply), R or NEW TIME asks to reschedule; other replies nobody answers go to `front_desk`.
     static let reminder = """
         {"name":"visit_reminder","program":"reminders","locale":"en",
          "body":"{{brand}}: see you {{date}} at {{time}}. Reply C to confirm, R to reschedule.",
          "variables":[{"name":"date","type":"date"},{"name":"time","type":"time"}],
          "replies":[{"answers":["C","Yes"],"outcome":"confirmed","reply_body":"Thanks, see you then! - {{brand}}"},
-                    {"answers":["R","new time"],"outcome":"reschedule"}]}
+                    {"answers":["R","new time"],"outcome":"reschedule"}],
+         "fallback_queue":"front_desk"}
         """
 
     /// Creates `reminder` and approves it.

@@ -79,6 +79,18 @@ import Testing
         }
     }
 
+    @Test func aTemplateAnswerMayNotBeAProgramKeyword() async throws {
+        try await ProgramKeywords.withApp { _, client, _ in
+            let refused = try await client.request(
+                "POST", "/v1/templates", headers: API.agent,
+                body:
+                    #"{"name":"nudge","program":"reminders","body":"Hi","replies":[{"answers":["deals"],"outcome":"x"}]}"#
+            )
+            #expect(refused.status == 422 && API.errorCode(refused) == "reserved_answer")
+            #expect(API.errorField(refused) == "replies[0].answers")
+        }
+    }
+
     @Test(arguments: [
         ("stop_words: BAJA\n", "BAJA"),
         ("start_words: VAMOS\n", "VAMOS"),

@@ -229,8 +229,8 @@ package final class InboundSMSService: Sendable {
                 disclosureVersion: nil, createdAt: now))
     }
 
-    /// STOP: the number is suppressed, the ledger says so, the conversation goes back to the web;
-    /// widgets and the business hear of it.
+    /// STOP: the number is suppressed, the ledger says so for every program, the conversation goes
+    /// back to the web; widgets and the business hear of it.
     private func stop(
         _ conversation: ConversationRecord, phone: String, source: String, timeline: TimelineWriter, now: Int64
     ) throws {
@@ -240,6 +240,9 @@ package final class InboundSMSService: Sendable {
             now: now)
         counters.increment("handoff_optouts_total", [("method", "sms_keyword")])
         try ledger(phone, contactID: conversation.contactID, event: "opt_out", connection, now: now)
+        try ConsentService.endAll(
+            phone: phone, contactID: conversation.contactID, except: program, method: "sms_keyword",
+            connection: connection, now: now)
         var conversation = conversation
         conversation.activeChannel = .web
         conversation.updatedAt = now

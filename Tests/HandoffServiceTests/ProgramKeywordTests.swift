@@ -73,9 +73,32 @@ import Testing
 
             _ = try await ProgramKeywords.text("REMIND", from: phone, simulator)
             #expect(try await ProgramKeywords.text("stop", from: phone, simulator)?.contains("unsubscribed") == true)
-            // After STOP the keyword asks again (only the number's own YES opts it back in).
+            // STOP ended the pending opt-in too; the keyword asks again (only the number's own YES
+            // opts it back in).
             #expect(try await ProgramKeywords.text("remind", from: phone, simulator)?.contains("reply YES") == true)
-            #expect(try await ProgramKeywords.states(phone, program: "reminders", client) == ["pending/sms_keyword"])
+            #expect(
+                try await ProgramKeywords.states(phone, program: "reminders", client)
+                    == ["pending/sms_keyword", "revoked/-", "pending/sms_keyword"])
+        }
+    }
+
+    @Test func stopEndsEveryProgramAndAYesAfterItRestoresOnlyTheOneAskedFor() async throws {
+        try await ProgramKeywords.withApp { _, client, simulator in
+            let phone = "+14155550304"
+            _ = try await ProgramKeywords.text("DEALS", from: phone, simulator)
+            _ = try await ProgramKeywords.text("YES", from: phone, simulator)
+            #expect(try await ProgramKeywords.states(phone, program: "offers", client).last == "active/sms_keyword")
+
+            _ = try await ProgramKeywords.text("STOP", from: phone, simulator)
+            #expect(try await ProgramKeywords.states(phone, program: "offers", client).last == "revoked/-")
+            _ = try await ProgramKeywords.text("REMIND", from: phone, simulator)
+            #expect(
+                try await ProgramKeywords.text("YES", from: phone, simulator)?.hasPrefix(
+                    "Acme Dental: you're subscribed (reminders).") == true)
+            #expect(try await ProgramKeywords.states(phone, program: "reminders", client).last == "active/sms_keyword")
+            #expect(
+                try await ProgramKeywords.states(phone, program: "offers", client).last == "revoked/-",
+                "offers stay ended: the YES was for reminders")
         }
     }
 

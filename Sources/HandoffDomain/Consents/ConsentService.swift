@@ -144,6 +144,25 @@ package final class ConsentService: Sendable {
         return pending.map(\.program)
     }
 
+    /// STOP by text ends every program: each one whose consent stands (active or pending), other
+    /// than `except` (whose entry the caller writes), gets its `opt_out` entry, so that a later
+    /// YES to one program's opt-in (which lifts the suppression) restores that program only.
+    static func endAll(
+        phone: String, contactID: String, except: String, method: String, connection: any Connection, now: Int64
+    ) throws {
+        var latest: [String: ConsentRecord] = [:]
+        let ledger = HandoffRepository(connection)
+        for entry in try ledger.consents(phone: phone) { latest[entry.program] = entry }
+        for entry in latest.values.sorted(by: { $0.program < $1.program })
+        where entry.program != except && entry.event != "opt_out" {
+            try ledger.append(
+                ConsentRecord(
+                    phoneE164: phone, contactID: contactID, program: entry.program, event: "opt_out", method: method,
+                    sessionID: nil, ipAddress: nil, userAgent: nil, pageURL: nil, locale: nil, disclosureText: nil,
+                    disclosureVersion: nil, createdAt: now))
+        }
+    }
+
     /// `phone` texted `program`'s keyword: the program's double opt-in starts with a pending ledger
     /// entry (source `sms_keyword`, with the disclosure shown), and the answer is the confirmation
     /// text asking for YES. A number whose consent is active is told so and nothing is recorded;

@@ -313,10 +313,8 @@ package final class HandoffFlow: Sendable {
                     ipAddress: requester.ipAddress, userAgent: requester.userAgent, pageURL: requester.session.pageURL,
                     locale: requester.locale, disclosureText: disclosure,
                     disclosureVersion: Self.disclosureVersion(disclosure), createdAt: now))
-            let text =
-                "\(settings.brand): your code is \(code). "
-                + (invitesReply ? "Or reply YES to this text. " : "Type it in the chat to continue. ")
-                + "Msg & data rates may apply. Reply STOP to cancel."
+            let text = SystemTexts(brand: settings.brand, locale: requester.locale).code(
+                code, invitesReply: invitesReply)
             try SMSService.enqueue(
                 conversationID: requester.conversationID, to: phone.e164, body: text, author: .system, priority: 0,
                 timeline: timeline, now: now, recordedBody: "\(settings.brand): verification code sent.")

@@ -13,6 +13,8 @@ package struct Routing: Sendable {
     var phrases: [Intent: [String]] { texts.value.phrases }
     /// What the customer is told when a human takes over (`{{brand}}` filled in).
     var holdingText: String { texts.value.holdingText }
+    /// The brand our own texts start with.
+    var brand: String { texts.value.brand }
 
     /// What SIGHUP can change.
     package struct Texts: Sendable {
@@ -20,22 +22,24 @@ package struct Routing: Sendable {
             didSet { matcher = Intent.Matcher(phrases) }
         }
         package var holdingText: String
+        package var brand: String
         /// The phrases, prepared for matching.
         private(set) var matcher: Intent.Matcher
 
-        package init(phrases: [Intent: [String]], holdingText: String) {
+        package init(phrases: [Intent: [String]], holdingText: String, brand: String) {
             self.phrases = phrases
             self.holdingText = holdingText
+            self.brand = brand
             matcher = Intent.Matcher(phrases)
         }
     }
 
     package init(
         phrases: [Intent: [String]] = Intent.defaultPhrases, counters: ServiceCounters = ServiceCounters(),
-        holdingText: String
+        holdingText: String, brand: String
     ) {
         self.counters = counters
-        texts = Reloadable(Texts(phrases: phrases, holdingText: holdingText))
+        texts = Reloadable(Texts(phrases: phrases, holdingText: holdingText, brand: brand))
     }
 
     /// Takes new phrases and texts (SIGHUP); copies of this value share them.
@@ -60,25 +64,13 @@ package struct Routing: Sendable {
         _ message: MessageRecord, intents: [Intent], in conversation: ConversationRecord, timeline: TimelineWriter,
         now: Int64
     ) throws {
-        let connection = timeline.connection
-        let chat = ChatRepository(connection)
-        var conversation = conversation
-        if intents.contains(.wrongNumber), message.channel == .sms,
-            let phone = try chat.contact(id: conversation.contactID)?.phoneE164
+        let chat = ChatRepository(timeline.connection)
+        if message.channel == .sms, let contact = try chat.contact(id: conversation.contactID),
+            let phone = contact.phoneE164,
+            try handleWrongNumber(
+                message, intents: intents, contact: contact, phone: phone, in: conversation,
+                timeline: timeline, now: now)
         {
-            try SuppressionRepository(connection).add(
-                phone, reason: "wrong_number", source: message.id, actor: "customer",
-                requestID: RequestOrigin.requestID, now: now)
-            try HandoffRepository(connection).append(
-                ConsentRecord(
-                    phoneE164: phone, contactID: conversation.contactID, program: "chat", event: "opt_out",
-                    method: "wrong_number", sessionID: nil, ipAddress: nil, userAgent: nil, pageURL: nil, locale: nil,
-                    disclosureText: nil, disclosureVersion: nil, createdAt: now))
-            conversation.activeChannel = .web
-            conversation.updatedAt = now
-            try chat.update(conversation)
-            // The person who texted is not our contact: the number no longer belongs to it.
-            try chat.unlinkPhone(contactID: conversation.contactID)
             return
         }
         guard conversation.state == .open else { return }
@@ -95,6 +87,51 @@ package struct Routing: Sendable {
         }
         let history = try Self.recentQuestions(conversation.id, chat: chat)
         try escalate(conversation, reason: reason, history: history, timeline: timeline, now: now)
+    }
+
+    /// How long a WRONG confirms the question it answers.
+    static let wrongNumberConfirmationWindow: Int64 = 7 * 86_400_000
+
+    /// "Wrong number": a texter who says the number is not the contact's ("who is this?") is asked
+    /// once to reply WRONG; the WRONG that answers it (within a week) stops texts to the number and
+    /// unlinks it from the contact. A real customer who only asked who is texting keeps their link.
+    /// Returns whether the message was handled here.
+    private func handleWrongNumber(
+        _ message: MessageRecord, intents: [Intent], contact: ContactRecord, phone: String,
+        in conversation: ConversationRecord, timeline: TimelineWriter, now: Int64
+    ) throws -> Bool {
+        let connection = timeline.connection
+        let chat = ChatRepository(connection)
+        let askedAt = try chat.wrongNumberAskedAt(contactID: contact.id)
+        if TemplateContent.normalizedAnswer(message.body) == "WRONG", let askedAt,
+            now - askedAt <= Self.wrongNumberConfirmationWindow
+        {
+            counters.increment("handoff_wrong_numbers_total", [("step", "confirmed")])
+            try SuppressionRepository(connection).add(
+                phone, reason: "wrong_number", source: message.id, actor: "customer",
+                requestID: RequestOrigin.requestID, now: now)
+            try HandoffRepository(connection).append(
+                ConsentRecord(
+                    phoneE164: phone, contactID: contact.id, program: "chat", event: "opt_out",
+                    method: "wrong_number", sessionID: nil, ipAddress: nil, userAgent: nil, pageURL: nil, locale: nil,
+                    disclosureText: nil, disclosureVersion: nil, createdAt: now))
+            var conversation = conversation
+            conversation.activeChannel = .web
+            conversation.updatedAt = now
+            try chat.update(conversation)
+            // The person who texted is not our contact: the number no longer belongs to it.
+            try chat.unlinkPhone(contactID: contact.id)
+            return true
+        }
+        guard intents.contains(.wrongNumber), askedAt == nil else { return false }
+        counters.increment("handoff_wrong_numbers_total", [("step", "asked")])
+        try chat.setWrongNumberAsked(contactID: contact.id, at: now)
+        let locale = try HandoffRepository(connection).locale(phone: phone)
+        try SMSService.enqueue(
+            conversationID: conversation.id, to: phone,
+            body: SystemTexts(brand: brand, locale: locale).wrongNumberQuestion, author: .system, priority: 0,
+            timeline: timeline, now: now)
+        return true
     }
 
     /// Moves an open conversation to the human queue, tells the customer, emits

@@ -210,7 +210,8 @@ private struct Parts: Sendable {
         self.dispatcher = dispatcher
         let routingTexts = Self.routingTexts(configuration)
         let routing = Routing(
-            phrases: routingTexts.phrases, counters: counters, holdingText: routingTexts.holdingText)
+            phrases: routingTexts.phrases, counters: counters, holdingText: routingTexts.holdingText,
+            brand: routingTexts.brand)
         let answerDeadline = AnswerDeadline(
             database: database, routing: routing, events: hub, webhooks: webhooks, sla: configuration.answerSLA,
             outboxChanged: { dispatcher.wake() })
@@ -393,7 +394,8 @@ private struct Parts: Sendable {
         return Routing.Texts(
             phrases: phrases,
             holdingText: configuration.escalationReply.replacingOccurrences(
-                of: "{{brand}}", with: configuration.brandName))
+                of: "{{brand}}", with: configuration.brandName),
+            brand: configuration.brandName)
     }
 
     private static func chatLimits(_ configuration: Configuration) -> ChatService.Limits {

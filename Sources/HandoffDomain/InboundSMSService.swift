@@ -59,8 +59,6 @@ package final class InboundSMSService: Sendable {
     package func receive(_ inbound: InboundSMS, raw: String) async throws -> String? {
         let now = now()
         let intents = routing.intents(of: inbound.body)
-        // A program's keyword (never a compliance word: the catalog refuses those) starts its opt-in.
-        let keywordProgram = keyword == nil ? handoff.programs.program(keyword: inbound.body) : nil
         let messageID = Identifiers.make("msg")
         return try await timeline.write { timeline -> String? in
             let connection = timeline.connection
@@ -79,6 +77,9 @@ package final class InboundSMSService: Sendable {
             let locale = try HandoffRepository(connection).locale(phone: phone)
             let keyword = Keyword(classifying: inbound.body, vocabulary: self.vocabulary, locale: locale)
             let replies = SystemTexts(brand: self.brand, locale: locale)
+            // A program's keyword (never a compliance word of any language: the catalog refuses
+            // those) starts that program's opt-in.
+            let keywordProgram = keyword == nil ? self.handoff.programs.program(keyword: inbound.body) : nil
             // A YES confirms a pending verification only when it answers that verification's own
             // text; otherwise it is an ordinary message and each pending session must type its code.
             if keyword == .optIn,

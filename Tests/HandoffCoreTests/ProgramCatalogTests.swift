@@ -57,6 +57,8 @@ import Testing
         ),
         ([Program(id: "alerts", name: "A", kind: .conversational, keyword: "STOP")], "programs[0].keyword"),
         ([Program(id: "alerts", name: "A", kind: .conversational, keyword: "help")], "programs[0].keyword"),
+        ([Program(id: "alerts", name: "A", kind: .conversational, keyword: "Alto")], "programs[0].keyword"),
+        ([Program(id: "alerts", name: "A", kind: .conversational, keyword: "SI")], "programs[0].keyword"),
         ([Program(id: "alerts", name: "A", kind: .conversational, keyword: "TWO WORDS")], "programs[0].keyword"),
         ([Program(id: "alerts", name: "A", kind: .conversational, dailyCap: 0)], "programs[0].daily_cap"),
         ([Program(id: "offers", name: "O", kind: .marketing)], "programs[0].disclosures"),

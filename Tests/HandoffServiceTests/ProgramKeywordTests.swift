@@ -115,9 +115,9 @@ import Testing
     }
 
     @Test(arguments: [
-        ("stop_words: BAJA\n", "BAJA"),
+        ("stop_words: ARRET\n", "ARRET"),
         ("start_words: VAMOS\n", "VAMOS"),
-        ("help_words: AYUDA\n", "ayuda"),
+        ("help_words: AIDE\n", "aide"),
     ])
     func aKeywordThatIsAConfiguredComplianceWordStopsTheStart(setting: String, keyword: String) throws {
         let file = """

@@ -106,11 +106,20 @@ public struct ProgramCatalog: Sendable, Equatable {
     /// words, set apart from the programs) makes an opt-out, opt-in or help word: those always win.
     public func checkKeywords(against vocabulary: Keyword.Vocabulary) throws(HandoffCoreError) {
         for program in programs {
-            guard let keyword = program.keyword, Keyword(classifying: keyword, vocabulary: vocabulary) != nil
-            else { continue }
+            guard let keyword = program.keyword, Self.isComplianceWord(keyword, vocabulary: vocabulary) else {
+                continue
+            }
             throw Self.problem(
                 "\(keyword) is a compliance keyword (STOP, START, HELP… or a configured one)",
                 "programs.\(program.id).keyword")
+        }
+    }
+
+    /// Whether `keyword` is an opt-out, opt-in or help word in English, in any shipped language
+    /// (a program's texts may reach a contact of any) or in `vocabulary`.
+    private static func isComplianceWord(_ keyword: String, vocabulary: Keyword.Vocabulary) -> Bool {
+        ([nil] + Keyword.byLanguage.keys.sorted()).contains { language in
+            Keyword(classifying: keyword, vocabulary: vocabulary, locale: language) != nil
         }
     }
 
@@ -128,7 +137,7 @@ public struct ProgramCatalog: Sendable, Equatable {
             guard !keyword.isEmpty, keyword.count <= 20,
                 keyword.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) })
             else { throw problem("a keyword is one word of letters and digits", field + ".keyword") }
-            guard Keyword(classifying: keyword, vocabulary: vocabulary) == nil else {
+            guard !Self.isComplianceWord(keyword, vocabulary: vocabulary) else {
                 throw problem("\(keyword) is a compliance keyword (STOP, START, HELP…)", field + ".keyword")
             }
         }

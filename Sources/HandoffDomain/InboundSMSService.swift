@@ -107,7 +107,7 @@ package final class InboundSMSService: Sendable {
             if let keywordProgram {
                 self.counters.increment("handoff_optins_total", [("step", "requested"), ("method", "sms_keyword")])
                 return try ConsentService.requestByKeyword(
-                    keywordProgram, phone: phone, contactID: conversation.contactID, brand: self.brand,
+                    keywordProgram, phone: phone, contactID: conversation.contactID, texts: replies,
                     connection: connection, now: now)
             }
             switch keyword {

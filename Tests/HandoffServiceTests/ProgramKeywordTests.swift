@@ -102,6 +102,25 @@ import Testing
         }
     }
 
+    @Test func aSpanishSpeakerIsAskedInSpanish() async throws {
+        try await ProgramKeywords.withApp { application, client, simulator in
+            let phone = "+14155550305"
+            _ = try await ProgramKeywords.text("hola", from: phone, simulator)
+            try await application.database.write { connection in
+                try connection.execute("UPDATE contacts SET locale = 'es-MX' WHERE phone_e164 = ?", [.text(phone)])
+            }
+            #expect(
+                try await ProgramKeywords.text("remind", from: phone, simulator)
+                    == "Acme Dental: responda SI para recibir los mensajes de Reminders. Recordatorios de Acme Dental. Responda STOP para cancelar."
+            )
+            #expect(try await ProgramKeywords.ledger(phone, client).last?["locale"] as? String == "es")
+            #expect(try await ProgramKeywords.text("Sí", from: phone, simulator)?.contains("se ha suscrito") == true)
+            #expect(
+                try await ProgramKeywords.text("REMIND", from: phone, simulator)?.hasPrefix(
+                    "Acme Dental: ya está suscrito a los mensajes de Reminders.") == true)
+        }
+    }
+
     @Test func aTemplateAnswerMayNotBeAProgramKeyword() async throws {
         try await ProgramKeywords.withApp { _, client, _ in
             let refused = try await client.request(

@@ -72,7 +72,7 @@ package final class ConsentService: Sendable {
             pageURL: request.evidence?.pageURL, locale: nil, disclosureText: request.disclosureText,
             disclosureVersion: HandoffFlow.disclosureVersion(request.disclosureText), createdAt: now,
             source: request.source, capturedAt: captured.unixMilliseconds, evidence: evidence, clientKey: clientKey)
-        let confirmation = confirmByText ? Self.confirmationText(program, brand: brand()) : nil
+        let confirmation = confirmByText ? SystemTexts(brand: brand(), locale: nil).optInQuestion(program) : nil
         let (stored, created) = try await timeline.write { timeline -> (ConsentRecord, Bool) in
             let connection = timeline.connection
             let ledger = HandoffRepository(connection)
@@ -97,15 +97,6 @@ package final class ConsentService: Sendable {
             return (entry, true)
         }
         return (ConsentJSON(stored), created)
-    }
-
-    /// The text that asks a number to confirm a pending opt-in with YES, with the program's
-    /// disclosure (how often, rates, HELP and STOP).
-    static func confirmationText(_ program: Program, brand: String) -> String {
-        let disclosure =
-            program.disclosure(locale: nil)?.replacingOccurrences(of: "{{brand}}", with: brand)
-            ?? "Msg & data rates may apply. Reply HELP for help, STOP to cancel."
-        return "\(brand): reply YES to get \(program.name) texts. \(disclosure)"
     }
 
     /// The ledger methods of a pending opt-in the number's own YES confirms: one recorded through
@@ -165,17 +156,17 @@ package final class ConsentService: Sendable {
 
     /// `phone` texted `program`'s keyword: the program's double opt-in starts with a pending ledger
     /// entry (source `sms_keyword`, with the disclosure shown), and the answer is the confirmation
-    /// text asking for YES. A number whose consent is active is told so and nothing is recorded;
+    /// text asking for YES, in the sender's language (`texts`). A number whose consent is active is told so and nothing is recorded;
     /// one already pending is asked again without a second entry.
     static func requestByKeyword(
-        _ program: Program, phone: String, contactID: String, brand: String, connection: any Connection, now: Int64
+        _ program: Program, phone: String, contactID: String, texts: SystemTexts, connection: any Connection,
+        now: Int64
     ) throws -> String {
         let ledger = HandoffRepository(connection)
         let latest = try ledger.latestConsent(phone: phone, program: program.id)
-        let confirmation = confirmationText(program, brand: brand)
+        let confirmation = texts.optInQuestion(program)
         if try isActive(phone: phone, program: program.id, connection: connection) {
-            return "\(brand): you're already subscribed to \(program.name) texts. "
-                + "Reply HELP for help, STOP to cancel."
+            return texts.alreadySubscribed(program)
         }
         if let latest, latest.event == "opt_in_requested", confirmableMethods.contains(latest.method) {
             return confirmation
@@ -183,7 +174,8 @@ package final class ConsentService: Sendable {
         try ledger.append(
             ConsentRecord(
                 phoneE164: phone, contactID: contactID, program: program.id, event: "opt_in_requested",
-                method: sourceKeyword, sessionID: nil, ipAddress: nil, userAgent: nil, pageURL: nil, locale: nil,
+                method: sourceKeyword, sessionID: nil, ipAddress: nil, userAgent: nil, pageURL: nil,
+                locale: texts.language.rawValue,
                 disclosureText: confirmation, disclosureVersion: HandoffFlow.disclosureVersion(confirmation),
                 createdAt: now, source: sourceKeyword, capturedAt: now))
         return confirmation

@@ -15,7 +15,10 @@ enum ProgramKeywords {
     static let programs = try! ProgramCatalog([
         Program(
             id: "reminders", name: "Reminders", kind: .transactional, keyword: "remind", dailyCap: 2,
-            disclosures: ["en": "{{brand}} reminders. Msg & data rates may apply. Reply STOP to cancel."]),
+            disclosures: [
+                "en": "{{brand}} reminders. Msg & data rates may apply. Reply STOP to cancel.",
+                "es": "Recordatorios de {{brand}}. Responda STOP para cancelar.",
+            ]),
         Program(
             id: "offers", name: "Offers", kind: .marketing, keyword: "DEALS",
             disclosures: ["en": "{{brand}} offers. Reply STOP to cancel."]),

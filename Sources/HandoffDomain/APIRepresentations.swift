@@ -14,10 +14,12 @@ package struct MessageJSON: Codable, Sendable, Equatable {
     var segments: Int?
     /// MMS media URLs (references; never fetched by us).
     var media: [String]?
+    /// The named agent who wrote it (absent otherwise).
+    var agent: AgentRefJSON?
     var createdAt: String
 
     package enum CodingKeys: String, CodingKey {
-        case id, direction, channel, author, body, status, segments, media
+        case id, direction, channel, author, body, status, segments, media, agent
         case conversationID = "conversation_id"
         case createdAt = "created_at"
     }
@@ -32,8 +34,15 @@ package struct MessageJSON: Codable, Sendable, Equatable {
         status = record.status
         segments = record.segments
         media = record.media.flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) }
+        agent = record.agentID.map { AgentRefJSON(id: $0, name: record.agentName ?? "") }
         createdAt = Timestamp(unixMilliseconds: record.createdAt).description
     }
+}
+
+/// `{id, name}`: a named agent where a message or a conversation names it.
+package struct AgentRefJSON: Codable, Sendable, Equatable {
+    var id: String
+    var name: String
 }
 
 /// The handoff part of a session or conversation: `none` until the handoff issue's flow runs.
@@ -92,14 +101,43 @@ package struct ConversationJSON: Codable, Sendable {
     var createdAt: String
     var updatedAt: String
     var closedAt: String?
+    /// The named agent who owns it (null when nobody does).
+    var assignedAgent: AgentRefJSON?
+    /// When a human must first answer (null when nobody is waiting for one).
+    var firstResponseDueAt: String?
+    var slaBreachedAt: String?
+    var resolution: String?
 
     package enum CodingKeys: String, CodingKey {
-        case id, state, queue, contact, handoff
+        case id, state, queue, contact, handoff, resolution
         case escalationReason = "escalation_reason"
         case activeChannel = "active_channel"
         case createdAt = "created_at"
         case updatedAt = "updated_at"
         case closedAt = "closed_at"
+        case assignedAgent = "assigned_agent"
+        case firstResponseDueAt = "first_response_due_at"
+        case slaBreachedAt = "sla_breached_at"
+    }
+
+    /// As synthesized, but `assigned_agent` and `first_response_due_at` are always present (null
+    /// when unset), as API.md names them.
+    package func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(state, forKey: .state)
+        try container.encodeIfPresent(queue, forKey: .queue)
+        try container.encodeIfPresent(escalationReason, forKey: .escalationReason)
+        try container.encode(activeChannel, forKey: .activeChannel)
+        try container.encodeIfPresent(contact, forKey: .contact)
+        try container.encode(handoff, forKey: .handoff)
+        try container.encode(createdAt, forKey: .createdAt)
+        try container.encode(updatedAt, forKey: .updatedAt)
+        try container.encodeIfPresent(closedAt, forKey: .closedAt)
+        try container.encode(assignedAgent, forKey: .assignedAgent)
+        try container.encode(firstResponseDueAt, forKey: .firstResponseDueAt)
+        try container.encodeIfPresent(slaBreachedAt, forKey: .slaBreachedAt)
+        try container.encodeIfPresent(resolution, forKey: .resolution)
     }
 
     package init(_ record: ConversationRecord, contact: ContactRecord?, handoff: HandoffJSON = .none) {
@@ -113,6 +151,10 @@ package struct ConversationJSON: Codable, Sendable {
         createdAt = Timestamp(unixMilliseconds: record.createdAt).description
         updatedAt = Timestamp(unixMilliseconds: record.updatedAt).description
         closedAt = record.closedAt.map { Timestamp(unixMilliseconds: $0).description }
+        assignedAgent = record.assignedAgentID.map { AgentRefJSON(id: $0, name: record.assignedAgentName ?? "") }
+        firstResponseDueAt = record.firstResponseDueAt.map { Timestamp(unixMilliseconds: $0).description }
+        slaBreachedAt = record.slaBreachedAt.map { Timestamp(unixMilliseconds: $0).description }
+        resolution = record.resolution
     }
 }
 

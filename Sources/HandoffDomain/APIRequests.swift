@@ -110,10 +110,10 @@ package struct VerifyRequest: Decodable, Sendable, LimitedFields {
     package var problems: [FieldProblem?] { [.length(code, "code", FieldLimits.code)] }
 }
 
-/// `{body, author, client_id?}`.
+/// `{body, author, client_id?}` (`author` may be left out with an agent key: it is `agent`).
 package struct AgentReply: Decodable, Sendable {
     package var body: String
-    package var author: String
+    package var author: String?
     package var clientID: String?
 
     package enum CodingKeys: String, CodingKey {
@@ -162,4 +162,40 @@ package struct WidgetOfferRequest: Decodable, Sendable {
         case reason
         case questionID = "question_id"
     }
+}
+
+/// `{name, queues?, role?}`: a named agent for the admin API (role `agent` unless said).
+package struct NewAgent: Decodable, Sendable {
+    package var name: String
+    package var queues: [String]?
+    package var role: String?
+}
+
+/// `{agent_id?, force?}`: whom to assign a conversation to (an agent key alone: itself).
+package struct AssignRequest: Decodable, Sendable {
+    package var agentID: String?
+    package var force: Bool?
+
+    package enum CodingKeys: String, CodingKey {
+        case force
+        case agentID = "agent_id"
+    }
+}
+
+/// `{queue}` or `{agent_id}`: where a conversation goes.
+package struct TransferRequest: Decodable, Sendable, LimitedFields {
+    package var queue: String?
+    package var agentID: String?
+
+    package enum CodingKeys: String, CodingKey {
+        case queue
+        case agentID = "agent_id"
+    }
+
+    package var problems: [FieldProblem?] { [.length(queue, "queue", FieldLimits.queue)] }
+}
+
+/// `{resolution?}`: how a closed conversation ended.
+package struct CloseRequest: Decodable, Sendable {
+    package var resolution: String?
 }

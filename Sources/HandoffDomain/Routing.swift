@@ -9,6 +9,8 @@ import Storage
 package struct Routing: Sendable {
     let counters: ServiceCounters
     private let texts: Reloadable<Texts>
+    /// The queues escalations land in (their first-response SLAs).
+    let queues: Reloadable<QueueCatalog>
     /// The phrase sets intents are read from (the defaults plus configured ones).
     var phrases: [Intent: [String]] { texts.value.phrases }
     /// What the customer is told when a human takes over (`{{brand}}` filled in).
@@ -36,15 +38,15 @@ package struct Routing: Sendable {
 
     package init(
         phrases: [Intent: [String]] = Intent.defaultPhrases, counters: ServiceCounters = ServiceCounters(),
-        holdingText: String, brand: String
+        holdingText: String, brand: String, queues: Reloadable<QueueCatalog> = Reloadable(.builtIn)
     ) {
         self.counters = counters
         texts = Reloadable(Texts(phrases: phrases, holdingText: holdingText, brand: brand))
+        self.queues = queues
     }
 
     /// Takes new phrases and texts (SIGHUP); copies of this value share them.
     package func reload(_ texts: Texts) { self.texts.replace(with: texts) }
-    static let humanQueue = "humans"
 
     /// `conversation.escalated` data.
     package struct Escalation: Codable, Sendable {
@@ -75,18 +77,38 @@ package struct Routing: Sendable {
         }
         guard conversation.state == .open else { return }
         let reason: String
+        let history = try Self.recentQuestions(conversation.id, chat: chat)
         if let urgent = intents.first(where: \.needsHuman) {
             reason = urgent.rawValue
-        } else if let previous = try chat.previousBody(
-            conversationID: conversation.id, author: .visitor, beforeSeq: message.seq),
-            Self.sameQuestion(previous, message.body)
-        {
+        } else if history.dropLast().contains(where: { QuestionSimilarity.isRepeat(message.body, of: $0.body) }) {
             reason = "repeated_question"
+        } else if try Self.unansweredQuestionsInARow(conversation.id, chat: chat) {
+            reason = "unanswered_questions"
         } else {
             return
         }
-        let history = try Self.recentQuestions(conversation.id, chat: chat)
         try escalate(conversation, reason: reason, history: history, timeline: timeline, now: now)
+    }
+
+    /// A visitor who typed `HandoffFlow.wrongCodesBeforeAgent` wrong codes: an agent is told (the
+    /// open conversation is escalated, reason `verification_failed`).
+    func escalateFailedVerification(conversationID: String, timeline: TimelineWriter, now: Int64) throws {
+        let chat = ChatRepository(timeline.connection)
+        guard let conversation = try chat.conversation(id: conversationID), conversation.state == .open else { return }
+        let history = try Self.recentQuestions(conversation.id, chat: chat)
+        try escalate(conversation, reason: "verification_failed", history: history, timeline: timeline, now: now)
+    }
+
+    /// Customer questions in a row with no answer between them that call for a person.
+    static let unansweredQuestionsLimit = 3
+
+    /// Whether the conversation ends with `unansweredQuestionsLimit` questions (messages with a
+    /// question mark) from the customer and no answer from the bot or an agent between them.
+    private static func unansweredQuestionsInARow(_ conversationID: String, chat: ChatRepository) throws -> Bool {
+        let latest = try chat.latestMessages(
+            conversationID: conversationID, authors: [.visitor, .bot, .agent], limit: unansweredQuestionsLimit)
+        return latest.count == unansweredQuestionsLimit
+            && latest.allSatisfy { $0.author == .visitor && $0.body.contains(where: { $0 == "?" || $0 == "¿" }) }
     }
 
     /// How long a WRONG confirms the question it answers.
@@ -134,17 +156,18 @@ package struct Routing: Sendable {
         return true
     }
 
-    /// Moves an open conversation to the human queue, tells the customer, emits
-    /// `conversation.escalated`.
+    /// Moves an open conversation to `queue` (the default human queue unless said; its first response
+    /// due within the queue's SLA), tells the customer, emits `conversation.escalated`.
     func escalate(
-        _ conversation: ConversationRecord, reason: String, history: [MessageRecord], to queue: String = humanQueue,
+        _ conversation: ConversationRecord, reason: String, history: [MessageRecord],
+        to queue: String = QueueCatalog.defaultQueueName,
         timeline: TimelineWriter, now: Int64
     ) throws {
         let chat = ChatRepository(timeline.connection)
         var conversation = conversation
         counters.increment("handoff_escalations_total", [("reason", reason)])
         conversation.state = .escalated
-        conversation.queue = queue
+        conversation.enterQueue(queue, catalog: queues.value, now: now)
         conversation.escalationReason = reason
         conversation.updatedAt = now
         try chat.update(conversation)
@@ -175,20 +198,15 @@ package struct Routing: Sendable {
             let history = try Self.recentQuestions(conversation.id, chat: chat)
             let queue =
                 try TemplateAnswer.fallbackQueue(for: conversation, connection: timeline.connection, now: now)
-                ?? Self.humanQueue
+                ?? QueueCatalog.defaultQueueName
             try escalate(conversation, reason: "no_answer", history: history, to: queue, timeline: timeline, now: now)
         }
     }
 
-    /// The customer's last messages, oldest first: enough for the repeated-question check and
-    /// the escalation summary (`Escalation.summary`).
-    private static func recentQuestions(_ conversationID: String, chat: ChatRepository) throws -> [MessageRecord] {
+    /// The customer's last messages, oldest first (the one being routed last): enough for the
+    /// repeated-question check and the escalation summary (`Escalation.summary`).
+    static func recentQuestions(_ conversationID: String, chat: ChatRepository) throws -> [MessageRecord] {
         try chat.latestMessages(conversationID: conversationID, authors: [.visitor], limit: 3).reversed()
     }
 
-    /// The same question again: the same words once case, spacing and punctuation are set aside.
-    static func sameQuestion(_ lhs: String, _ rhs: String) -> Bool {
-        let words = Intent.normalizedWords(lhs)
-        return words.joined(separator: " ").count >= 8 && words == Intent.normalizedWords(rhs)
-    }
 }

@@ -106,6 +106,56 @@ import Testing
         }
     }
 
+    @Test func theSameQuestionInOtherWordsEscalates() async throws {
+        try await TestApplication.inProcess { _, client, _ in
+            let (cookie, session) = try await API.startSession(client)
+            let id = try #require(session["conversation_id"] as? String)
+            for body in ["Where is my parcel?", "thanks", "wheres my parcel??"] {
+                _ = try await client.request(
+                    "POST", "/v1/messages", headers: API.json(cookie), body: #"{"body":"\#(body)"}"#)
+            }
+            #expect(try await Self.conversation(id, client)["escalation_reason"] as? String == "repeated_question")
+        }
+    }
+
+    @Test func threeUnansweredQuestionsInARowEscalate() async throws {
+        try await TestApplication.inProcess { _, client, _ in
+            let (cookie, session) = try await API.startSession(client)
+            let id = try #require(session["conversation_id"] as? String)
+            let ask = { (body: String) in
+                _ = try await client.request(
+                    "POST", "/v1/messages", headers: API.json(cookie), body: #"{"body":"\#(body)"}"#)
+            }
+            try await ask("Do you ship to Canada?")
+            try await ask("What are the fees?")
+            _ = try await client.request(
+                "POST", "/v1/conversations/\(id)/messages", headers: API.agent,
+                body: #"{"body":"We do, fees depend on weight.","author":"bot"}"#)
+            try await ask("How long does it take?")
+            #expect(try await Self.conversation(id, client)["state"] as? String == "open", "the bot answered between")
+            try await ask("Is there tracking?")
+            try await ask("Can I pay on delivery?")
+            #expect(try await Self.conversation(id, client)["escalation_reason"] as? String == "unanswered_questions")
+        }
+    }
+
+    @Test func threeWrongCodesTellAnAgent() async throws {
+        try await TestApplication.inProcess { _, client, _ in
+            let (cookie, session) = try await API.startSession(client)
+            let id = try #require(session["conversation_id"] as? String)
+            _ = try await API.requestHandoff(cookie, "+14155550161", client)
+            for attempt in 1...3 {
+                #expect(try await Self.conversation(id, client)["state"] as? String == "open", "attempt \(attempt)")
+                let wrong = try await client.request(
+                    "POST", "/v1/handoff/verify", headers: API.json(cookie), body: #"{"code":"000000"}"#)
+                #expect(API.errorCode(wrong) == "wrong_code")
+            }
+            let conversation = try await Self.conversation(id, client)
+            #expect(conversation["state"] as? String == "escalated")
+            #expect(conversation["escalation_reason"] as? String == "verification_failed")
+        }
+    }
+
     @Test func configuredPhrasesEscalateToo() async throws {
         try await TestApplication.inProcess({ $0.highRiskPhrases = ["cancel everything"] }) { _, client, _ in
             let (cookie, session) = try await API.startSession(client)

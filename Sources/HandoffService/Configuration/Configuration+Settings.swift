@@ -423,6 +423,18 @@ extension Configuration {
         } current: {
             $0.programs.programs.dropFirst().map(\.id).joined(separator: ",")
         },
+        text(
+            "queues", "",
+            "Queues of conversations for humans: a YAML or JSON list of {name, first_response_sla?, overflow_queue?, "
+                + "members?}; `humans` (where escalations go) is built in."
+        ) {
+            $0.queues = try queueCatalog($1)
+        } current: {
+            $0.queues.queues.map { queue in
+                "\(queue.name):\(queue.firstResponseSLAMilliseconds)ms>\(queue.overflowQueue ?? "")"
+                    + "[\(queue.members.joined(separator: " "))]"
+            }.joined(separator: ",")
+        },
         text("sms_confirmation_template", "(see example)", "First text after verification ({{brand}}).") {
             try template($1, allowed: ["brand"])
             $0.confirmationTemplate = $1
@@ -613,6 +625,48 @@ private func programCatalog(_ text: String) throws(SettingProblem) -> ProgramCat
         return try ProgramCatalog(programs)
     } catch {
         throw SettingProblem("\(error.field.map { $0 + ": " } ?? "")\(error.message)")
+    }
+}
+
+/// The queues of a `queues:` list (YAML or JSON text; empty: only the built-in `humans`).
+private func queueCatalog(_ text: String) throws(SettingProblem) -> QueueCatalog {
+    struct Entry: Decodable {
+        var name: String
+        var firstResponseSLA: String?
+        var overflowQueue: String?
+        var members: [String]?
+
+        enum CodingKeys: String, CodingKey {
+            case name, members
+            case firstResponseSLA = "first_response_sla"
+            case overflowQueue = "overflow_queue"
+        }
+    }
+    guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+        return QueueCatalog.builtIn
+    }
+    let entries: [Entry]
+    do {
+        entries = try YAMLDecoder().decode([Entry].self, from: text)
+    } catch {
+        throw SettingProblem(
+            "expected a list of queues {name, first_response_sla?, overflow_queue?, members?}: \(error)")
+    }
+    var queues: [Queue] = []
+    for entry in entries {
+        let sla = try entry.firstResponseSLA.map { text throws(SettingProblem) in
+            let duration = try duration(text)
+            return duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+        }
+        queues.append(
+            Queue(
+                name: entry.name, firstResponseSLAMilliseconds: sla ?? QueueCatalog.defaultSLAMilliseconds,
+                overflowQueue: entry.overflowQueue, members: entry.members ?? []))
+    }
+    do {
+        return try QueueCatalog(queues)
+    } catch {
+        throw SettingProblem(error.message)
     }
 }
 

@@ -135,6 +135,8 @@ public struct Configuration: Sendable, Equatable {
     public var consentTextsFile: String?
     /// The programs people opt in to: the built-in `chat` and those of `programs:` (reloadable).
     public var programs = ProgramCatalog()
+    /// The queues humans work: those of `queues:` and the built-in `humans` (reloadable).
+    public var queues = QueueCatalog.builtIn
     /// The first text after verification (`{{brand}}`).
     public var confirmationTemplate =
         "{{brand}}: you're all set to continue this chat by text. Msg frequency varies. Msg & data rates may apply. "

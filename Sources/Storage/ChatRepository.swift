@@ -195,6 +195,14 @@ public struct ChatRepository {
         ).map(Self.conversation)
     }
 
+    /// The customer no longer waits on account of the message it sent at `since` (one that needs no
+    /// answer from a bot or agent): the wait that message started ends; an older one stays.
+    public func endWait(conversationID: String, startedAt since: Int64) throws(StorageError) {
+        try connection.execute(
+            "UPDATE conversations SET awaiting_reply_since = NULL WHERE id = ? AND awaiting_reply_since = ?",
+            [.text(conversationID), .integer(since)])
+    }
+
     /// Per queue, its conversations that are not closed: how many, how many nobody owns, since
     /// when the longest-waiting customer waits, how many missed their first-response SLA.
     public func queueCounts() throws(StorageError) -> [QueueCounts] {

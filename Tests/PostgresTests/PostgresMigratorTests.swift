@@ -99,8 +99,9 @@ struct PostgresMigratorTests {
                     VALUES ('SMin', 'twilio', 'message', 'Body=hi', 1);
                     """)
             }
-            try stage(files.filter { $0 >= "0009" })
-            #expect(try await migrate(database, staged) == (9...files.count).map { $0 })
+            let later = files.filter { $0 >= "0009" }
+            try stage(later)
+            #expect(try await migrate(database, staged) == later.map { Int($0.prefix(4))! })
             let (link, ids) = try await database.read { connection in
                 (
                     try connection.queryOne("SELECT message_id FROM inbound_events WHERE provider_event_id = 'SMin'")?

@@ -342,6 +342,17 @@ public struct ChatRepository {
         return try rows.map(Self.event)
     }
 
+    /// The seq and conversation of the committed events after `afterSeq` (as `events` reads
+    /// them), oldest first: which streams to wake for what other nodes wrote.
+    public func eventConversations(afterSeq: Int64, limit: Int) throws(StorageError) -> [(
+        seq: Int64, conversationID: String
+    )] {
+        try connection.query(
+            "SELECT seq, conversation_id FROM committed_conversation_events WHERE seq > ? ORDER BY seq LIMIT ?",
+            [.integer(afterSeq), .int(limit)]
+        ).map { row throws(StorageError) in (try row.get("seq"), try row.get("conversation_id")) }
+    }
+
     /// Whether committed events after `afterSeq` wait for their place to become final (after
     /// `events` read everything up to `afterSeq` in the same transaction): on PostgreSQL, while a
     /// write that began before theirs still runs; never on SQLite. A stream reads again shortly.

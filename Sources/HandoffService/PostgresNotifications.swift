@@ -10,11 +10,16 @@ enum PostgresNotifications {
     static let channel = "handoff_changes"
 }
 
-/// Sends the NOTIFY after this node's commits, coalesced: one at a time per node, on a pooled
-/// connection in a transaction of its own (PostgreSQL serialises notifying commits; a request's
-/// own transaction never waits for that), and the commits made while one is under way share the
-/// next one. A NOTIFY that fails is lost: the other nodes' polling finds the change within a second.
+/// Sends the NOTIFY after this node's commits, coalesced and debounced: one at a time per node,
+/// on a pooled connection in a transaction of its own (PostgreSQL serialises notifying commits; a
+/// request's own transaction never waits for that), at most one per `minimumInterval`, and the
+/// commits made while one is under way or in that pause share the next one. A NOTIFY that fails is
+/// lost: the other nodes' polling finds the change within a second.
 final class PostgresChangeNotifier: Sendable {
+    /// The least time from one NOTIFY to the next: at most 100 a second per node, whatever the
+    /// commit rate (bench/pg-notify-cost.sh: back-to-back notifiers cost the other writers more).
+    static let minimumInterval = Duration.milliseconds(10)
+
     private struct State {
         var sending = false
         var again = false
@@ -43,12 +48,15 @@ final class PostgresChangeNotifier: Sendable {
     }
 
     private func sendUntilCaughtUp() async {
+        let clock = ContinuousClock()
         repeat {
+            let started = clock.now
             do {
                 try await pool.execute("SELECT pg_notify($1, '')", [.text(PostgresNotifications.channel)])
             } catch {
                 logger.debug("NOTIFY failed; the other nodes' polling covers it", metadata: ["error": "\(error)"])
             }
+            try? await Task.sleep(until: started + Self.minimumInterval, clock: clock)
         } while state.withLock { state in
             state.sending = state.again
             state.again = false

@@ -19,27 +19,51 @@ public enum Keyword: String, Sendable, Equatable {
         "no more texts", "no more messages", "remove me", "opt me out", "opt out", "unsubscribe me", "leave me alone",
     ]
 
+    /// The words and phrases of the languages shipped besides English, used for contacts who speak
+    /// them (a word such as BAJA or ALTO is a name or an ordinary word in English messages).
+    static let byLanguage: [String: Vocabulary] = [
+        "es": Vocabulary(
+            optOutWords: ["ALTO", "PARAR", "PARE", "CANCELAR", "BAJA", "DETENER"],
+            optInWords: ["ALTA", "SI", "SÍ", "COMENZAR", "INICIAR"], helpWords: ["AYUDA"],
+            optOutPhrases: [
+                "dejen de escribir", "dejen de enviar", "no me escriban", "no me envíen", "no me envien",
+                "no más mensajes", "no mas mensajes", "darme de baja", "dame de baja",
+            ])
+    ]
+
     /// The keyword `body` is, if any: the whole message, trimmed, case-insensitive, without
     /// trailing punctuation; or, for opt-out, a revoking phrase in a message of a few words.
     /// `vocabulary` adds words and phrases (other languages, the business's own wording) to the
-    /// standard ones, which always apply.
-    public init?(classifying body: String, vocabulary: Vocabulary = Vocabulary()) {
+    /// standard ones, which always apply; so do those of the contact's `locale` (`es-MX`: Spanish).
+    public init?(classifying body: String, vocabulary: Vocabulary = Vocabulary(), locale: String? = nil) {
+        let vocabularies = [vocabulary] + (Self.language(of: locale).flatMap { Self.byLanguage[$0] }.map { [$0] } ?? [])
         let trimmed = Self.trimmed(body)
         var word = trimmed.uppercased()
         while let last = word.last, last.isPunctuation || last.isWhitespace { word.removeLast() }
-        if Self.optOutWords.contains(word) || vocabulary.optOutWords.contains(word) {
+        if Self.optOutWords.contains(word) || vocabularies.contains(where: { $0.optOutWords.contains(word) }) {
             self = .optOut
-        } else if Self.optInWords.contains(word) || vocabulary.optInWords.contains(word) {
+        } else if Self.optInWords.contains(word) || vocabularies.contains(where: { $0.optInWords.contains(word) }) {
             self = .optIn
-        } else if Self.helpWords.contains(word) || vocabulary.helpWords.contains(word) {
+        } else if Self.helpWords.contains(word) || vocabularies.contains(where: { $0.helpWords.contains(word) }) {
             self = .help
         } else {
             guard !Self.hasMoreWords(than: 12, trimmed) else { return nil }
             let lowered = String(trimmed.lowercased().map { $0 == "’" ? "'" : $0 })
-            guard (Self.optOutPhrases + vocabulary.optOutPhrases).contains(where: { lowered.contains($0) })
-            else { return nil }
+            let phrases = Self.optOutPhrases + vocabularies.flatMap(\.optOutPhrases)
+            guard phrases.contains(where: { lowered.contains($0) }) else { return nil }
             self = .optOut
         }
+    }
+
+    /// The language subtag of a contact's locale, lowercased: `es` for `es-MX`, `es_US` or an
+    /// Accept-Language list that starts `es-MX,es;q=0.9`; nil when there is none.
+    public static func language(of locale: String?) -> String? {
+        guard
+            let first = locale?.split(separator: ",", omittingEmptySubsequences: false).first?
+                .split(separator: ";", omittingEmptySubsequences: false).first
+        else { return nil }
+        let language = trimmed(String(first)).prefix { $0 != "-" && $0 != "_" }.lowercased()
+        return language.isEmpty ? nil : language
     }
 
     /// Extra keywords (uppercased single words) and opt-out phrases (lowercased), from configuration.

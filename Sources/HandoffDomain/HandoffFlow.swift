@@ -142,19 +142,27 @@ package final class HandoffFlow: Sendable {
     private let currentSettings: Reloadable<Settings>
     private var settings: Settings { currentSettings.value }
     private let counters: ServiceCounters
+    private let routing: Routing?
     private let now: @Sendable () -> Int64
 
+    /// `routing` escalates the conversation of a visitor who keeps typing wrong codes (none: nobody
+    /// is told).
     package init(
         database: any Database, events: EventHub, webhooks: EventWebhooks, settings: Settings,
-        counters: ServiceCounters = ServiceCounters(), outboxChanged: @escaping @Sendable () -> Void,
+        counters: ServiceCounters = ServiceCounters(), routing: Routing? = nil,
+        outboxChanged: @escaping @Sendable () -> Void,
         now: @escaping @Sendable () -> Int64 = ChatService.currentMilliseconds
     ) {
         self.database = database
         self.timeline = Timeline(database: database, events: events, webhooks: webhooks) { _ in outboxChanged() }
         self.currentSettings = Reloadable(settings)
         self.counters = counters
+        self.routing = routing
         self.now = now
     }
+
+    /// Wrong codes after which an agent is told (the visitor may still try until `maxAttempts`).
+    static let wrongCodesBeforeAgent = 3
 
     /// Takes new texts and limits (SIGHUP); flows under way finish with either.
     package func reload(_ settings: Settings) { currentSettings.replace(with: settings) }
@@ -313,10 +321,8 @@ package final class HandoffFlow: Sendable {
                     ipAddress: requester.ipAddress, userAgent: requester.userAgent, pageURL: requester.session.pageURL,
                     locale: requester.locale, disclosureText: disclosure,
                     disclosureVersion: Self.disclosureVersion(disclosure), createdAt: now))
-            let text =
-                "\(settings.brand): your code is \(code). "
-                + (invitesReply ? "Or reply YES to this text. " : "Type it in the chat to continue. ")
-                + "Msg & data rates may apply. Reply STOP to cancel."
+            let text = SystemTexts(brand: settings.brand, locale: requester.locale).code(
+                code, invitesReply: invitesReply)
             try SMSService.enqueue(
                 conversationID: requester.conversationID, to: phone.e164, body: text, author: .system, priority: 0,
                 timeline: timeline, now: now, recordedBody: "\(settings.brand): verification code sent.")
@@ -357,6 +363,10 @@ package final class HandoffFlow: Sendable {
                 pending.attempts += 1
                 if pending.attempts >= self.settings.maxAttempts { pending.state = "burned" }
                 try handoff.update(pending)
+                if pending.attempts == Self.wrongCodesBeforeAgent, let routing = self.routing {
+                    try routing.escalateFailedVerification(
+                        conversationID: requester.conversationID, timeline: timeline, now: now)
+                }
                 return pending.state == "burned" ? .burned : .wrong
             }
             let confirmed = try self.confirm(

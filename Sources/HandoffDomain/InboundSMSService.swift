@@ -52,23 +52,10 @@ package final class InboundSMSService: Sendable {
     /// Takes new texts and keyword words (SIGHUP).
     package func reload(_ texts: Texts) { self.texts.replace(with: texts.filled()) }
 
-    /// The keyword replies (PROTOCOLS.md: brand, what happens, HELP/STOP, rates).
-    var stopReply: String {
-        "\(brand): you are unsubscribed and will get no more texts from us. Reply START to resubscribe."
-    }
-    var startReply: String {
-        "\(brand): you are resubscribed. Msg frequency varies. Msg & data rates may apply. Reply HELP for help, STOP to cancel."
-    }
-    var helpReply: String {
-        "\(brand): this number continues your chat with us. Msg frequency varies. Msg & data rates may apply. "
-            + "Reply STOP to cancel."
-    }
-
     /// Handles one inbound text (`raw` is the webhook body, kept for audit); returns the text to
     /// answer with in the webhook response, if any.
     package func receive(_ inbound: InboundSMS, raw: String) async throws -> String? {
         let now = now()
-        let keyword = Keyword(classifying: inbound.body, vocabulary: vocabulary)
         let intents = routing.intents(of: inbound.body)
         let messageID = Identifiers.make("msg")
         return try await timeline.write { timeline -> String? in
@@ -83,6 +70,11 @@ package final class InboundSMSService: Sendable {
                 return nil
             }
             let phone = inbound.from
+            // The sender's language decides which words besides the English ones are keywords, and
+            // the language of the answers.
+            let locale = try HandoffRepository(connection).locale(phone: phone)
+            let keyword = Keyword(classifying: inbound.body, vocabulary: self.vocabulary, locale: locale)
+            let replies = SystemTexts(brand: self.brand, locale: locale)
             // A YES confirms a pending verification only when it answers that verification's own
             // text; otherwise it is an ordinary message and each pending session must type its code.
             if keyword == .optIn,
@@ -111,7 +103,7 @@ package final class InboundSMSService: Sendable {
             case .optOut:
                 try self.stop(
                     conversation, phone: phone, source: inbound.providerMessageID, timeline: timeline, now: now)
-                return self.stopReply
+                return replies.stop
             case .optIn where try !ConsentService.pendingPrograms(phone: phone, connection: connection).isEmpty:
                 // The number's own YES to an opt-in recorded elsewhere (a marketing program's double
                 // opt-in); after a STOP it is the express opt-in again, as START is.
@@ -122,8 +114,7 @@ package final class InboundSMSService: Sendable {
                 let confirmed = try ConsentService.confirmPending(
                     phone: phone, contactID: conversation.contactID, connection: connection, now: now)
                 self.counters.increment("handoff_optins_total", [("step", "confirmed"), ("method", "sms_yes")])
-                return "\(self.brand): you're subscribed (\(confirmed.joined(separator: ", "))). "
-                    + "Msg frequency varies. Msg & data rates may apply. Reply HELP for help, STOP to cancel."
+                return replies.subscribed(to: confirmed)
             case .optIn
             where try SuppressionRepository(connection).isSuppressed(phone)
                 && self.optedInBefore(phone, connection: connection):
@@ -135,9 +126,9 @@ package final class InboundSMSService: Sendable {
                 conversation.activeChannel = .sms
                 conversation.updatedAt = now
                 try chat.update(conversation)
-                return self.startReply
+                return replies.start
             case .help:
-                return self.helpReply
+                return replies.help
             case .optIn, nil:
                 try self.routing.route(message, intents: intents, in: conversation, timeline: timeline, now: now)
                 return known ? nil : self.unknownSenderReply

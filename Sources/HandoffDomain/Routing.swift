@@ -13,6 +13,8 @@ package struct Routing: Sendable {
     var phrases: [Intent: [String]] { texts.value.phrases }
     /// What the customer is told when a human takes over (`{{brand}}` filled in).
     var holdingText: String { texts.value.holdingText }
+    /// The brand our own texts start with.
+    var brand: String { texts.value.brand }
 
     /// What SIGHUP can change.
     package struct Texts: Sendable {
@@ -20,22 +22,24 @@ package struct Routing: Sendable {
             didSet { matcher = Intent.Matcher(phrases) }
         }
         package var holdingText: String
+        package var brand: String
         /// The phrases, prepared for matching.
         private(set) var matcher: Intent.Matcher
 
-        package init(phrases: [Intent: [String]], holdingText: String) {
+        package init(phrases: [Intent: [String]], holdingText: String, brand: String) {
             self.phrases = phrases
             self.holdingText = holdingText
+            self.brand = brand
             matcher = Intent.Matcher(phrases)
         }
     }
 
     package init(
         phrases: [Intent: [String]] = Intent.defaultPhrases, counters: ServiceCounters = ServiceCounters(),
-        holdingText: String
+        holdingText: String, brand: String
     ) {
         self.counters = counters
-        texts = Reloadable(Texts(phrases: phrases, holdingText: holdingText))
+        texts = Reloadable(Texts(phrases: phrases, holdingText: holdingText, brand: brand))
     }
 
     /// Takes new phrases and texts (SIGHUP); copies of this value share them.
@@ -60,41 +64,94 @@ package struct Routing: Sendable {
         _ message: MessageRecord, intents: [Intent], in conversation: ConversationRecord, timeline: TimelineWriter,
         now: Int64
     ) throws {
+        let chat = ChatRepository(timeline.connection)
+        if message.channel == .sms, let contact = try chat.contact(id: conversation.contactID),
+            let phone = contact.phoneE164,
+            try handleWrongNumber(
+                message, intents: intents, contact: contact, phone: phone, in: conversation,
+                timeline: timeline, now: now)
+        {
+            return
+        }
+        guard conversation.state == .open else { return }
+        let reason: String
+        let history = try Self.recentQuestions(conversation.id, chat: chat)
+        if let urgent = intents.first(where: \.needsHuman) {
+            reason = urgent.rawValue
+        } else if history.dropLast().contains(where: { QuestionSimilarity.isRepeat(message.body, of: $0.body) }) {
+            reason = "repeated_question"
+        } else if try Self.unansweredQuestionsInARow(conversation.id, chat: chat) {
+            reason = "unanswered_questions"
+        } else {
+            return
+        }
+        try escalate(conversation, reason: reason, history: history, timeline: timeline, now: now)
+    }
+
+    /// A visitor who typed `HandoffFlow.wrongCodesBeforeAgent` wrong codes: an agent is told (the
+    /// open conversation is escalated, reason `verification_failed`).
+    func escalateFailedVerification(conversationID: String, timeline: TimelineWriter, now: Int64) throws {
+        let chat = ChatRepository(timeline.connection)
+        guard let conversation = try chat.conversation(id: conversationID), conversation.state == .open else { return }
+        let history = try Self.recentQuestions(conversation.id, chat: chat)
+        try escalate(conversation, reason: "verification_failed", history: history, timeline: timeline, now: now)
+    }
+
+    /// Customer questions in a row with no answer between them that call for a person.
+    static let unansweredQuestionsLimit = 3
+
+    /// Whether the conversation ends with `unansweredQuestionsLimit` questions (messages with a
+    /// question mark) from the customer and no answer from the bot or an agent between them.
+    private static func unansweredQuestionsInARow(_ conversationID: String, chat: ChatRepository) throws -> Bool {
+        let latest = try chat.latestMessages(
+            conversationID: conversationID, authors: [.visitor, .bot, .agent], limit: unansweredQuestionsLimit)
+        return latest.count == unansweredQuestionsLimit
+            && latest.allSatisfy { $0.author == .visitor && $0.body.contains(where: { $0 == "?" || $0 == "¿" }) }
+    }
+
+    /// How long a WRONG confirms the question it answers.
+    static let wrongNumberConfirmationWindow: Int64 = 7 * 86_400_000
+
+    /// "Wrong number": a texter who says the number is not the contact's ("who is this?") is asked
+    /// once to reply WRONG; the WRONG that answers it (within a week) stops texts to the number and
+    /// unlinks it from the contact. A real customer who only asked who is texting keeps their link.
+    /// Returns whether the message was handled here.
+    private func handleWrongNumber(
+        _ message: MessageRecord, intents: [Intent], contact: ContactRecord, phone: String,
+        in conversation: ConversationRecord, timeline: TimelineWriter, now: Int64
+    ) throws -> Bool {
         let connection = timeline.connection
         let chat = ChatRepository(connection)
-        var conversation = conversation
-        if intents.contains(.wrongNumber), message.channel == .sms,
-            let phone = try chat.contact(id: conversation.contactID)?.phoneE164
+        let askedAt = try chat.wrongNumberAskedAt(contactID: contact.id)
+        if TemplateContent.normalizedAnswer(message.body) == "WRONG", let askedAt,
+            now - askedAt <= Self.wrongNumberConfirmationWindow
         {
+            counters.increment("handoff_wrong_numbers_total", [("step", "confirmed")])
             try SuppressionRepository(connection).add(
                 phone, reason: "wrong_number", source: message.id, actor: "customer",
                 requestID: RequestOrigin.requestID, now: now)
             try HandoffRepository(connection).append(
                 ConsentRecord(
-                    phoneE164: phone, contactID: conversation.contactID, program: "chat", event: "opt_out",
+                    phoneE164: phone, contactID: contact.id, program: "chat", event: "opt_out",
                     method: "wrong_number", sessionID: nil, ipAddress: nil, userAgent: nil, pageURL: nil, locale: nil,
                     disclosureText: nil, disclosureVersion: nil, createdAt: now))
+            var conversation = conversation
             conversation.activeChannel = .web
             conversation.updatedAt = now
             try chat.update(conversation)
             // The person who texted is not our contact: the number no longer belongs to it.
-            try chat.unlinkPhone(contactID: conversation.contactID)
-            return
+            try chat.unlinkPhone(contactID: contact.id)
+            return true
         }
-        guard conversation.state == .open else { return }
-        let reason: String
-        if let urgent = intents.first(where: \.needsHuman) {
-            reason = urgent.rawValue
-        } else if let previous = try chat.previousBody(
-            conversationID: conversation.id, author: .visitor, beforeSeq: message.seq),
-            Self.sameQuestion(previous, message.body)
-        {
-            reason = "repeated_question"
-        } else {
-            return
-        }
-        let history = try Self.recentQuestions(conversation.id, chat: chat)
-        try escalate(conversation, reason: reason, history: history, timeline: timeline, now: now)
+        guard intents.contains(.wrongNumber), askedAt == nil else { return false }
+        counters.increment("handoff_wrong_numbers_total", [("step", "asked")])
+        try chat.setWrongNumberAsked(contactID: contact.id, at: now)
+        let locale = try HandoffRepository(connection).locale(phone: phone)
+        try SMSService.enqueue(
+            conversationID: conversation.id, to: phone,
+            body: SystemTexts(brand: brand, locale: locale).wrongNumberQuestion, author: .system, priority: 0,
+            timeline: timeline, now: now)
+        return true
     }
 
     /// Moves an open conversation to the human queue, tells the customer, emits
@@ -139,15 +196,10 @@ package struct Routing: Sendable {
         }
     }
 
-    /// The customer's last messages, oldest first: enough for the repeated-question check and
-    /// the escalation summary (`Escalation.summary`).
-    private static func recentQuestions(_ conversationID: String, chat: ChatRepository) throws -> [MessageRecord] {
+    /// The customer's last messages, oldest first (the one being routed last): enough for the
+    /// repeated-question check and the escalation summary (`Escalation.summary`).
+    static func recentQuestions(_ conversationID: String, chat: ChatRepository) throws -> [MessageRecord] {
         try chat.latestMessages(conversationID: conversationID, authors: [.visitor], limit: 3).reversed()
     }
 
-    /// The same question again: the same words once case, spacing and punctuation are set aside.
-    static func sameQuestion(_ lhs: String, _ rhs: String) -> Bool {
-        let words = Intent.normalizedWords(lhs)
-        return words.joined(separator: " ").count >= 8 && words == Intent.normalizedWords(rhs)
-    }
 }

@@ -213,7 +213,8 @@ private struct Parts: Sendable {
         self.dispatcher = dispatcher
         let routingTexts = Self.routingTexts(configuration)
         let routing = Routing(
-            phrases: routingTexts.phrases, counters: counters, holdingText: routingTexts.holdingText)
+            phrases: routingTexts.phrases, counters: counters, holdingText: routingTexts.holdingText,
+            brand: routingTexts.brand)
         let answerDeadline = AnswerDeadline(
             database: database, routing: routing, events: hub, webhooks: webhooks, sla: configuration.answerSLA,
             outboxChanged: { dispatcher.wake() })
@@ -224,7 +225,8 @@ private struct Parts: Sendable {
             maxMessageCharacters: configuration.maxMessageCharacters)
         let handoff = HandoffFlow(
             database: database, events: hub, webhooks: webhooks,
-            settings: Self.handoffSettings(configuration), counters: counters, outboxChanged: { dispatcher.wake() })
+            settings: Self.handoffSettings(configuration), counters: counters, routing: routing,
+            outboxChanged: { dispatcher.wake() })
         let templates = TemplateService(database: database, settings: Self.templateSettings(configuration))
         let outbound = OutboundService(
             database: database, events: hub, webhooks: webhooks, settings: Self.outboundSettings(configuration),
@@ -411,7 +413,8 @@ private struct Parts: Sendable {
         return Routing.Texts(
             phrases: phrases,
             holdingText: configuration.escalationReply.replacingOccurrences(
-                of: "{{brand}}", with: configuration.brandName))
+                of: "{{brand}}", with: configuration.brandName),
+            brand: configuration.brandName)
     }
 
     private static func chatLimits(_ configuration: Configuration) -> ChatService.Limits {
@@ -430,8 +433,10 @@ private struct Parts: Sendable {
     }
 }
 
-/// Lets routes built before the server exists ask it about draining.
+/// Lets routes built before the server exists ask it about draining. Weak: the server holds
+/// those routes, and a strong reference back would keep the server, and through its routes the
+/// database and every part, alive after the application is gone.
 // @unchecked Sendable: `server` is set once during init, before any request can arrive.
 private final class ServerReference: @unchecked Sendable {
-    var server: HTTPServer?
+    weak var server: HTTPServer?
 }

@@ -205,18 +205,6 @@ public struct ChatRepository {
         ).map(Self.message)
     }
 
-    /// The body of `author`'s last message before cursor `beforeSeq` in the conversation, if any:
-    /// one column of one row, for the check every customer message goes through.
-    public func previousBody(conversationID: String, author: Author, beforeSeq: Int64) throws(StorageError) -> String? {
-        try connection.queryOne(
-            """
-            SELECT body FROM messages WHERE conversation_id = ? AND seq < ? AND author = ?
-            ORDER BY seq DESC LIMIT 1
-            """,
-            [.text(conversationID), .integer(beforeSeq), .text(author)]
-        )?.get("body")
-    }
-
     /// The message the gateway knows as `providerMessageID`.
     public func message(providerMessageID: String) throws(StorageError) -> MessageRecord? {
         try connection.queryOne(
@@ -239,7 +227,21 @@ public struct ChatRepository {
 
     /// Takes the phone away from a contact (a wrong number); suppression stays with the number.
     public func unlinkPhone(contactID: String) throws(StorageError) {
-        try connection.execute("UPDATE contacts SET phone_e164 = NULL WHERE id = ?", [.text(contactID)])
+        try connection.execute(
+            "UPDATE contacts SET phone_e164 = NULL, wrong_number_asked_at = NULL WHERE id = ?", [.text(contactID)])
+    }
+
+    /// When the contact's number was asked to confirm it is a wrong number (nil: never, or not
+    /// since it was last linked).
+    public func wrongNumberAskedAt(contactID: String) throws(StorageError) -> Int64? {
+        try connection.queryOne("SELECT wrong_number_asked_at FROM contacts WHERE id = ?", [.text(contactID)])?.get(
+            "wrong_number_asked_at")
+    }
+
+    /// Records that the contact's number was asked to confirm a wrong number.
+    public func setWrongNumberAsked(contactID: String, at time: Int64) throws(StorageError) {
+        try connection.execute(
+            "UPDATE contacts SET wrong_number_asked_at = ? WHERE id = ?", [.integer(time), .text(contactID)])
     }
 
     // MARK: Inbound events

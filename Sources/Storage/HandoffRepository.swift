@@ -292,6 +292,19 @@ public struct HandoffRepository {
         try connection.queryOne("SELECT id FROM contacts WHERE phone_e164 = ?", [.text(phone)])?.get("id")
     }
 
+    /// The locale of the person at `phone`: their contact's, else the one recorded with the
+    /// number's latest opt-in request (a code sent to a number not yet verified); nil if neither.
+    public func locale(phone: String) throws(StorageError) -> String? {
+        if let locale: String = try connection.queryOne(
+            "SELECT locale FROM contacts WHERE phone_e164 = ? AND locale IS NOT NULL", [.text(phone)])?.get("locale")
+        {
+            return locale
+        }
+        return try connection.queryOne(
+            "SELECT locale FROM consents WHERE phone_e164 = ? AND locale IS NOT NULL ORDER BY seq DESC LIMIT 1",
+            [.text(phone)])?.get("locale")
+    }
+
     /// Gives the session's contact the verified phone, or, when another contact already has it,
     /// moves the session and its contact's conversations (history and events) to that contact,
     /// folding them into its open conversation. Returns the contact and its open conversation id.

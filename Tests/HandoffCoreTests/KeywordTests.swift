@@ -37,4 +37,31 @@ import Testing
         #expect(Keyword(classifying: "STOP", vocabulary: spanish) == .optOut, "the standard words always apply")
         #expect(Keyword(classifying: "BAJA") == nil)
     }
+
+    @Test func spanishWordsAreKeywordsForSpanishSpeakersOnly() {
+        for word in ["ALTO", "parar", "Cancelar", "BAJA"] {
+            #expect(Keyword(classifying: word, locale: "es-MX") == .optOut, "\(word)")
+            #expect(Keyword(classifying: word, locale: "es_US") == .optOut, "\(word)")
+        }
+        #expect(Keyword(classifying: "BAJA", locale: "en-US") == nil, "an English speaker's BAJA is a word")
+        #expect(Keyword(classifying: "Alto", locale: nil) == nil)
+        #expect(Keyword(classifying: "STOP", locale: "es-MX") == .optOut, "the English words always apply")
+        #expect(Keyword(classifying: "Sí", locale: "es") == .optIn)
+        #expect(Keyword(classifying: "ayuda", locale: "es-419") == .help)
+        #expect(Keyword(classifying: "Por favor dejen de escribir", locale: "es-MX,es;q=0.9") == .optOut)
+        #expect(Keyword(classifying: "Por favor dejen de escribir", locale: "en") == nil)
+    }
+
+    @Test(arguments: [
+        ("es-MX", "es"), ("es_US", "es"), ("EN-gb", "en"), ("es-MX,es;q=0.9,en;q=0.8", "es"), (" fr ", "fr"),
+    ])
+    func readsTheLanguageOfALocale(locale: String, language: String) {
+        #expect(Keyword.language(of: locale) == language)
+    }
+
+    @Test func aMissingLocaleHasNoLanguage() {
+        #expect(Keyword.language(of: nil) == nil)
+        #expect(Keyword.language(of: "") == nil)
+        #expect(Keyword.language(of: ";q=1") == nil)
+    }
 }

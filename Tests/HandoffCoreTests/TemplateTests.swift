@@ -135,6 +135,10 @@ import Testing
             "replies[0].answers"
         ),
         (
+            TemplateContent(body: "Hola", replies: [.init(answers: ["Cancelar"], outcome: "canceled")]),
+            "reserved_answer", "replies[0].answers"
+        ),
+        (
             TemplateContent(
                 body: "Hi", replies: [.init(answers: ["C"], outcome: "a"), .init(answers: [" c "], outcome: "b")]),
             "duplicate_answer", "replies[1].answers"

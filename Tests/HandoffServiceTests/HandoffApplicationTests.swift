@@ -1,9 +1,10 @@
 import Foundation
 import HTTPServer
-import HandoffService
 import Logging
 import TestSupport
 import Testing
+
+@testable import HandoffService
 
 /// The whole service on an ephemeral loopback port with a temporary database.
 @Suite struct HandoffApplicationTests {
@@ -67,4 +68,42 @@ import Testing
             try await HandoffApplication(configuration: configuration, logger: logger).start()
         }
     }
+
+    /// A stopped and released application closes what it opened: nothing (a retain cycle through
+    /// the routes, a loop that never ends) may keep its database and sockets alive. The test
+    /// process starts hundreds of applications: each leak here once added its descriptors to the
+    /// process until Foundation's `Process` (the Python oracles) crashed reading `/proc/self/fd`.
+    @Test func aStoppedApplicationIsReleasedWithTheFilesItOpened() async throws {
+        let directory = try TemporaryDirectory()
+        let database = WeakReference()
+        do {
+            let application = HandoffApplication(
+                configuration: TestApplication.configuration(in: directory),
+                logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+            try await application.start()
+            database.object = application.database as AnyObject
+            let client = HTTPTestClient(port: application.port)
+            #expect(try await client.request("GET", "/readyz").status == 200)
+            await application.shutdown()
+        }
+        for _ in 0..<50 where database.object != nil || !Self.openFiles(under: directory.path).isEmpty {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(database.object == nil, "something still holds the database")
+        #expect(Self.openFiles(under: directory.path) == [])
+    }
+
+    /// The files under `folder` this process has open (deleted ones included).
+    private static func openFiles(under folder: String) -> [String] {
+        let descriptors = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        return descriptors.compactMap {
+            try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\($0)")
+        }
+        .filter { $0.hasPrefix(folder) }
+    }
+}
+
+/// Watches an object without keeping it alive.
+private final class WeakReference: @unchecked Sendable {
+    weak var object: AnyObject?
 }

@@ -225,4 +225,36 @@ import Testing
             #expect(response.status == 403)
         }
     }
+
+    /// A visitor whose browser speaks Spanish gets the code and the keyword answers in Spanish, and
+    /// PARAR stops texts for them; from an English speaker PARAR is an ordinary message.
+    @Test func aSpanishSpeakerGetsSpanishTextsAndPARARStops() async throws {
+        try await TestApplication.live { application, client, simulator in
+            let phone = "+14155550171"
+            let started = try await client.request(
+                "POST", "/v1/sessions", headers: [("Content-Type", "application/json")], body: #"{"locale":"es-MX"}"#)
+            let cookie = String(try #require(started.header("Set-Cookie")).split(separator: ";")[0])
+            _ = try await client.request(
+                "POST", "/v1/handoff", headers: API.json(cookie) + [("Accept-Language", "es-MX,es;q=0.9")],
+                body: #"{"phone":"\#(phone)","consent":true}"#)
+            #expect(try await eventually { simulator.inbox(of: phone).contains { $0.body.contains("su código es") } })
+            _ = try await simulator.reply(from: phone, to: API.sender, body: "Sí")
+            let session = try await client.request("GET", "/v1/session", headers: [("Cookie", cookie)])
+            #expect(
+                (session.json?["handoff"] as? [String: Any])?["state"] as? String == "active",
+                "SI answers the code's text as YES does")
+
+            let help = try await simulator.reply(from: phone, to: API.sender, body: "AYUDA")
+            #expect(String(decoding: help.body, as: UTF8.self).contains("Responda PARAR para cancelar"))
+            let stop = try await simulator.reply(from: phone, to: API.sender, body: "parar")
+            #expect(String(decoding: stop.body, as: UTF8.self).contains("se ha dado de baja"))
+            #expect(try await application.database.read { try SuppressionRepository($0).isSuppressed(phone) })
+
+            let english = "+14155550172"
+            _ = try await API.activeSession(english, client, simulator)
+            let parar = try await simulator.reply(from: english, to: API.sender, body: "PARAR")
+            #expect(!String(decoding: parar.body, as: UTF8.self).contains("baja"))
+            #expect(try await application.database.read { try !SuppressionRepository($0).isSuppressed(english) })
+        }
+    }
 }

@@ -52,8 +52,8 @@ import Testing
         }
     }
 
-    @Test func byTextAHumanRequestEscalatesAndAWrongNumberStops() async throws {
-        try await TestApplication.live { application, client, simulator in
+    @Test func byTextAHumanRequestEscalates() async throws {
+        try await TestApplication.live { _, client, simulator in
             let phone = "+14155550147"
             let (_, id) = try await API.activeSession(phone, client, simulator)
             _ = try await simulator.reply(from: phone, to: API.sender, body: "can I talk to a human")
@@ -62,17 +62,97 @@ import Testing
                 try await eventually {
                     simulator.inbox(of: phone).last?.body.contains("member of our team") == true
                 })
+        }
+    }
 
-            let other = "+14155550148"
-            let (otherCookie, _) = try await API.activeSession(other, client, simulator)
-            _ = try await simulator.reply(from: other, to: API.sender, body: "Wrong number, who is this?")
-            let suppressed = try await application.database.read {
-                try connectionIsSuppressed($0, other)
-            }
-            #expect(suppressed)
-            let session = try await client.request("GET", "/v1/session", headers: [("Cookie", otherCookie)])
+    /// "Who is this?" may come from the real customer: it asks once, and only the WRONG that
+    /// answers stops texts to the number and unlinks it.
+    @Test func aWrongNumberIsAskedOnceAndStopsOnlyOnItsConfirmation() async throws {
+        try await TestApplication.live { application, client, simulator in
+            let phone = "+14155550148"
+            let (cookie, conversationID) = try await API.activeSession(phone, client, simulator)
+            let questions = { simulator.inbox(of: phone).filter { $0.body.contains("Reply WRONG") }.count }
+            _ = try await simulator.reply(from: phone, to: API.sender, body: "Wrong number, who is this?")
+            #expect(try await eventually { questions() == 1 }, "asked to confirm")
+            #expect(try await application.database.read { try !connectionIsSuppressed($0, phone) })
+            let linked = try await client.request("GET", "/v1/session", headers: [("Cookie", cookie)])
+            #expect((linked.json?["handoff"] as? [String: Any])?["state"] as? String == "active", "still linked")
+
+            // The real customer goes on: texts still reach them, and the question is not asked again.
+            _ = try await client.request(
+                "POST", "/v1/conversations/\(conversationID)/messages", headers: API.agent,
+                body: #"{"body":"It's the shop, about your order","author":"agent"}"#)
+            #expect(try await eventually { simulator.inbox(of: phone).last?.body.contains("about your order") == true })
+            _ = try await simulator.reply(from: phone, to: API.sender, body: "who is this?")
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(questions() == 1, "asked once")
+
+            _ = try await simulator.reply(from: phone, to: API.sender, body: "wrong")
+            #expect(try await application.database.read { try connectionIsSuppressed($0, phone) })
+            let session = try await client.request("GET", "/v1/session", headers: [("Cookie", cookie)])
             #expect(
                 (session.json?["handoff"] as? [String: Any])?["state"] as? String == "none", "the number is unlinked")
+            let ledger = try await application.database.read { try HandoffRepository($0).consents(phone: phone) }
+            #expect(ledger.last?.event == "opt_out" && ledger.last?.method == "wrong_number")
+        }
+    }
+
+    @Test func aWrongWithoutTheQuestionIsAnOrdinaryMessage() async throws {
+        try await TestApplication.live { application, client, simulator in
+            let phone = "+14155550149"
+            _ = try await API.activeSession(phone, client, simulator)
+            _ = try await simulator.reply(from: phone, to: API.sender, body: "WRONG")
+            #expect(try await application.database.read { try !connectionIsSuppressed($0, phone) })
+        }
+    }
+
+    @Test func theSameQuestionInOtherWordsEscalates() async throws {
+        try await TestApplication.inProcess { _, client, _ in
+            let (cookie, session) = try await API.startSession(client)
+            let id = try #require(session["conversation_id"] as? String)
+            for body in ["Where is my parcel?", "thanks", "wheres my parcel??"] {
+                _ = try await client.request(
+                    "POST", "/v1/messages", headers: API.json(cookie), body: #"{"body":"\#(body)"}"#)
+            }
+            #expect(try await Self.conversation(id, client)["escalation_reason"] as? String == "repeated_question")
+        }
+    }
+
+    @Test func threeUnansweredQuestionsInARowEscalate() async throws {
+        try await TestApplication.inProcess { _, client, _ in
+            let (cookie, session) = try await API.startSession(client)
+            let id = try #require(session["conversation_id"] as? String)
+            let ask = { (body: String) in
+                _ = try await client.request(
+                    "POST", "/v1/messages", headers: API.json(cookie), body: #"{"body":"\#(body)"}"#)
+            }
+            try await ask("Do you ship to Canada?")
+            try await ask("What are the fees?")
+            _ = try await client.request(
+                "POST", "/v1/conversations/\(id)/messages", headers: API.agent,
+                body: #"{"body":"We do, fees depend on weight.","author":"bot"}"#)
+            try await ask("How long does it take?")
+            #expect(try await Self.conversation(id, client)["state"] as? String == "open", "the bot answered between")
+            try await ask("Is there tracking?")
+            try await ask("Can I pay on delivery?")
+            #expect(try await Self.conversation(id, client)["escalation_reason"] as? String == "unanswered_questions")
+        }
+    }
+
+    @Test func threeWrongCodesTellAnAgent() async throws {
+        try await TestApplication.inProcess { _, client, _ in
+            let (cookie, session) = try await API.startSession(client)
+            let id = try #require(session["conversation_id"] as? String)
+            _ = try await API.requestHandoff(cookie, "+14155550161", client)
+            for attempt in 1...3 {
+                #expect(try await Self.conversation(id, client)["state"] as? String == "open", "attempt \(attempt)")
+                let wrong = try await client.request(
+                    "POST", "/v1/handoff/verify", headers: API.json(cookie), body: #"{"code":"000000"}"#)
+                #expect(API.errorCode(wrong) == "wrong_code")
+            }
+            let conversation = try await Self.conversation(id, client)
+            #expect(conversation["state"] as? String == "escalated")
+            #expect(conversation["escalation_reason"] as? String == "verification_failed")
         }
     }
 

@@ -122,7 +122,7 @@ import Testing
         let wakeUps = Counter()
         let events = EventHub()
         let webhooks = EventWebhooks(isEnabled: true)
-        let routing = Routing(holdingText: "A person will answer.")
+        let routing = Routing(holdingText: "A person will answer.", brand: "Shop")
         let handoff = HandoffFlow(
             database: database, events: events, webhooks: webhooks,
             settings: HandoffFlow.Settings(

@@ -205,7 +205,12 @@ public struct TemplateContent: Sendable, Equatable {
                         code: "invalid_answer", message: "An answer is a short message of 1 to 40 characters.",
                         field: field)
                 }
-                if let keyword = Keyword(classifying: answer, vocabulary: rules.vocabulary), keyword != .optIn {
+                // Reserved in every shipped language: the template may go to a contact of any.
+                let languages: [String?] = [nil] + Keyword.byLanguage.keys.sorted()
+                if languages.contains(where: { language in
+                    Keyword(classifying: answer, vocabulary: rules.vocabulary, locale: language).map { $0 != .optIn }
+                        ?? false
+                }) {
                     throw HandoffCoreError(
                         code: "reserved_answer",
                         message:

@@ -46,13 +46,15 @@ enum API {
         try #require(response.header("Set-Cookie")?.split(separator: ";").first.map(String.init))
     }
 
-    /// The code in the `number`th code text the phone received (waiting for it to arrive).
+    /// The code in the `number`th code text the phone received, in English or Spanish (waiting
+    /// for it to arrive).
     static func code(_ simulator: GatewaySimulator, _ phone: String, number: Int = 1) async throws -> String {
         var codes: [String] = []
         _ = try await eventually {
-            codes = simulator.inbox(of: phone).filter { $0.body.contains("code is") }.map {
-                String($0.body.split(separator: " ").first { $0.count == 7 && $0.hasSuffix(".") }?.dropLast() ?? "")
-            }
+            codes = simulator.inbox(of: phone).filter { $0.body.contains("code is") || $0.body.contains("código es") }
+                .map {
+                    String($0.body.split(separator: " ").first { $0.count == 7 && $0.hasSuffix(".") }?.dropLast() ?? "")
+                }
             return codes.count >= number
         }
         try #require(codes.count >= number)

@@ -1,0 +1,90 @@
+import HandoffCore
+
+/// The texts the service writes itself (verification codes, the STOP, START and HELP answers, opt-in
+/// confirmations), in the contact's language: English, or Spanish for a contact whose locale is
+/// Spanish. Each names the brand, says what happens and how to stop (PROTOCOLS.md).
+package struct SystemTexts: Sendable, Equatable {
+    /// The languages shipped; any other locale gets English.
+    package enum Language: String, Sendable, CaseIterable {
+        case english = "en"
+        case spanish = "es"
+    }
+
+    package let brand: String
+    package let language: Language
+
+    /// The texts for a contact with `locale` (`es-MX`, `es`, `en-US`, nil...).
+    package init(brand: String, locale: String?) {
+        self.brand = brand
+        language = Keyword.language(of: locale).flatMap(Language.init(rawValue:)) ?? .english
+    }
+
+    /// The answer to STOP (or any opt-out word or phrase).
+    package var stop: String {
+        switch language {
+        case .english: "\(brand): you are unsubscribed and will get no more texts from us. Reply START to resubscribe."
+        case .spanish: "\(brand): se ha dado de baja y no recibirá más mensajes nuestros. Responda ALTA para volver."
+        }
+    }
+
+    /// The answer to START after a STOP.
+    package var start: String {
+        switch language {
+        case .english:
+            "\(brand): you are resubscribed. Msg frequency varies. Msg & data rates may apply. Reply HELP for help, STOP to cancel."
+        case .spanish:
+            "\(brand): se ha suscrito de nuevo. La frecuencia varía. Pueden aplicarse tarifas de mensajes y datos. "
+                + "Responda AYUDA para ayuda, PARAR para cancelar."
+        }
+    }
+
+    /// The answer to HELP.
+    package var help: String {
+        switch language {
+        case .english:
+            "\(brand): this number continues your chat with us. Msg frequency varies. Msg & data rates may apply. "
+                + "Reply STOP to cancel."
+        case .spanish:
+            "\(brand): este número continúa su chat con nosotros. La frecuencia varía. Pueden aplicarse tarifas "
+                + "de mensajes y datos. Responda PARAR para cancelar."
+        }
+    }
+
+    /// The answer to the YES that confirmed a pending opt-in to `programs`.
+    package func subscribed(to programs: [String]) -> String {
+        let names = programs.joined(separator: ", ")
+        return switch language {
+        case .english:
+            "\(brand): you're subscribed (\(names)). Msg frequency varies. Msg & data rates may apply. "
+                + "Reply HELP for help, STOP to cancel."
+        case .spanish:
+            "\(brand): se ha suscrito (\(names)). La frecuencia varía. Pueden aplicarse tarifas de mensajes y datos. "
+                + "Responda AYUDA para ayuda, PARAR para cancelar."
+        }
+    }
+
+    /// Asked once of a texter who says the number is not the contact's.
+    package var wrongNumberQuestion: String {
+        switch language {
+        case .english:
+            "\(brand): sorry if we texted the wrong person. Reply WRONG to confirm and we will stop texting this number."
+        case .spanish:
+            "\(brand): disculpe si escribimos a la persona equivocada. Responda WRONG para confirmarlo y dejaremos "
+                + "de escribir a este número."
+        }
+    }
+
+    /// The verification code's text; `invitesReply`: a YES to it confirms as well.
+    package func code(_ code: String, invitesReply: Bool) -> String {
+        switch language {
+        case .english:
+            "\(brand): your code is \(code). "
+                + (invitesReply ? "Or reply YES to this text. " : "Type it in the chat to continue. ")
+                + "Msg & data rates may apply. Reply STOP to cancel."
+        case .spanish:
+            "\(brand): su código es \(code). "
+                + (invitesReply ? "O responda SI a este mensaje. " : "Escríbalo en el chat para continuar. ")
+                + "Pueden aplicarse tarifas de mensajes y datos. Responda PARAR para cancelar."
+        }
+    }
+}

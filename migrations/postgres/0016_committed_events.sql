@@ -10,30 +10,29 @@
 -- while it runs. `base` is above every id given before this migration; ids stay below 2^53
 -- (safe in JavaScript) for the first 2^37 transactions.
 
-DO $migration$
-DECLARE
-    base BIGINT := (SELECT coalesce(max(seq), 0) + 1 FROM conversation_events);
-BEGIN
-    EXECUTE format($sql$
-        -- The id of the next event of this transaction (65,536 at most per transaction).
-        CREATE FUNCTION next_conversation_event_seq() RETURNS BIGINT LANGUAGE plpgsql VOLATILE AS $fn$
-        DECLARE
-            ordinal BIGINT := coalesce(nullif(current_setting('handoff.event_ordinal', true), ''), '-1')::BIGINT + 1;
-        BEGIN
-            IF ordinal >= 65536 THEN
-                RAISE EXCEPTION 'more than 65536 events in one transaction' USING ERRCODE = 'program_limit_exceeded';
-            END IF;
-            PERFORM set_config('handoff.event_ordinal', ordinal::TEXT, true); -- for this transaction only
-            RETURN %1$s + (pg_current_xact_id()::TEXT::BIGINT << 16) + ordinal;
-        END $fn$;
+-- `base`: above every id given before this migration (`handoff migrate-to-postgres` moves it past
+-- the ids it copies in).
+CREATE SEQUENCE conversation_event_id_base;
+SELECT setval('conversation_event_id_base', (SELECT coalesce(max(seq), 0) + 1 FROM conversation_events));
 
-        -- The smallest id that may still appear: that of the oldest transaction still running.
-        CREATE FUNCTION conversation_event_horizon() RETURNS BIGINT LANGUAGE sql STABLE AS $fn$
-            SELECT %1$s + (pg_snapshot_xmin(pg_current_snapshot())::TEXT::BIGINT << 16)
-        $fn$;
-    $sql$, base);
-END
-$migration$;
+-- The id of the next event of this transaction (65,536 at most per transaction).
+CREATE FUNCTION next_conversation_event_seq() RETURNS BIGINT LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    ordinal BIGINT := coalesce(nullif(current_setting('handoff.event_ordinal', true), ''), '-1')::BIGINT + 1;
+BEGIN
+    IF ordinal >= 65536 THEN
+        RAISE EXCEPTION 'more than 65536 events in one transaction' USING ERRCODE = 'program_limit_exceeded';
+    END IF;
+    PERFORM set_config('handoff.event_ordinal', ordinal::TEXT, true); -- for this transaction only
+    RETURN (SELECT last_value FROM conversation_event_id_base) + (pg_current_xact_id()::TEXT::BIGINT << 16)
+        + ordinal;
+END $$;
+
+-- The smallest id that may still appear: that of the oldest transaction still running.
+CREATE FUNCTION conversation_event_horizon() RETURNS BIGINT LANGUAGE sql STABLE AS $$
+    SELECT (SELECT last_value FROM conversation_event_id_base)
+        + (pg_snapshot_xmin(pg_current_snapshot())::TEXT::BIGINT << 16)
+$$;
 
 ALTER TABLE conversation_events ALTER COLUMN seq DROP IDENTITY;
 ALTER TABLE conversation_events ALTER COLUMN seq SET DEFAULT next_conversation_event_seq();

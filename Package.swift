@@ -158,6 +158,7 @@ let package = Package(
             dependencies: [
                 "HandoffService", "HandoffDomain", "HandoffHTTP", "GatewaySimulator", "HTTPServer", "HTTPValues",
                 "DatabaseDriver", "SQLite", "Postgres", "Lifecycle", "Storage", "TestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings
         ),

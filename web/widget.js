@@ -1,6 +1,7 @@
 /* Handoff chat widget: one <script> tag, no dependencies.
  *   <script src="https://chat.example.com/widget.js" data-api="https://chat.example.com"
  *           data-brand="Acme Support" defer></script>
+ * A site that knows its visitor adds data-external-id and data-identity-hash (API.md "Identity").
  * Talks to the Handoff API with the session cookie (credentials: include), shows live replies over
  * Server-Sent Events (the browser reconnects with Last-Event-ID), and offers
  * "Take this chat on the go?" (phone number + consent, then the code sent by SMS).
@@ -19,6 +20,12 @@
   var offerOnHide = !(script && script.getAttribute("data-offer-on-hide") === "false");
   // The program the texts are for (GET /v1/programs); its disclosure is the one shown and recorded.
   var program = (script && script.getAttribute("data-program")) || undefined;
+  // Verified identity: the site's id for a signed-in visitor and its hex HMAC-SHA256 under the
+  // site's identity secret, computed by the site's server (the secret never reaches the page).
+  var externalId = (script && script.getAttribute("data-external-id")) || undefined;
+  var identityHash = (script && script.getAttribute("data-identity-hash")) || undefined;
+  // The campaign that brought the visitor, kept on the conversation (with the page's utm_ fields).
+  var campaign = (script && script.getAttribute("data-campaign")) || undefined;
   var consentText = (script && script.getAttribute("data-consent")) ||
     "I agree to receive text messages about this conversation from " + brand +
     ". Message frequency varies. Msg & data rates may apply. Reply STOP to opt out, HELP for help.";
@@ -184,6 +191,9 @@
     started = request("POST", "/v1/sessions", {
       locale: navigator.language,
       program: program,
+      external_id: externalId,
+      identity_hash: identityHash,
+      campaign: campaign,
       timezone: (Intl.DateTimeFormat().resolvedOptions() || {}).timeZone,
       // The server keeps at most 2048 characters of the page; a longer address loses its query.
       page_url: location.href.length <= 2048 ? location.href : (location.origin + location.pathname).slice(0, 2048)

@@ -190,6 +190,9 @@ final class HTTPConnection: @unchecked Sendable {
     /// Writes a response's head and body; `request` is nil for parser errors.
     private func send(_ response: HTTPResponse, for request: HTTPRequest?) {
         guard case .responding = phase else { return }
+        // A response that leaves once the server drains says so, even if it is written before
+        // this connection's `beginDrain` has run on its queue.
+        if server.isDraining { closeAfterResponse = true }
         let isHead = request?.method == .head
         let allowsBody = HTTPResponseHead.statusAllowsBody(response.status)
         var head = HTTPResponseHead(

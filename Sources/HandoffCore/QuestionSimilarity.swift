@@ -1,5 +1,6 @@
 /// Whether a customer asks the same thing again in other words: "Where is my order?" and
-/// "wheres my order??" are one question; "I want to cancel" and "I want to order" are two.
+/// "wheres my order??" are one question; "I want to cancel" and "I want to order" are two, and
+/// so are "where is order 1041?" and "where is order 1042?".
 ///
 /// The score is the Sørensen–Dice coefficient of the character pairs of the two texts' normalised
 /// words (`Intent.normalizedWords`, joined by single spaces): 1 for the same words, near 1 for a
@@ -21,9 +22,15 @@ public enum QuestionSimilarity {
         return Double(2 * shared) / Double(total)
     }
 
-    /// Whether `rhs` asks what `lhs` asked.
+    /// Whether `rhs` asks what `lhs` asked. Numbers must match: "order 1041?" and "order 1042?"
+    /// are two questions, however alike their words.
     public static func isRepeat(_ lhs: String, of rhs: String) -> Bool {
-        isLongEnough(lhs) && isLongEnough(rhs) && score(lhs, rhs) >= threshold
+        isLongEnough(lhs) && isLongEnough(rhs) && numbers(in: lhs) == numbers(in: rhs) && score(lhs, rhs) >= threshold
+    }
+
+    /// The words of `text` that hold a digit, in order.
+    private static func numbers(in text: String) -> [String] {
+        Intent.normalizedWords(text).filter { $0.contains(where: \.isNumber) }
     }
 
     private static func isLongEnough(_ text: String) -> Bool {

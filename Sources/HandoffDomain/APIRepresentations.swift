@@ -14,10 +14,12 @@ package struct MessageJSON: Codable, Sendable, Equatable {
     var segments: Int?
     /// MMS media URLs (references; never fetched by us).
     var media: [String]?
+    /// The named agent who wrote it (absent otherwise).
+    var agent: AgentRefJSON?
     var createdAt: String
 
     package enum CodingKeys: String, CodingKey {
-        case id, direction, channel, author, body, status, segments, media
+        case id, direction, channel, author, body, status, segments, media, agent
         case conversationID = "conversation_id"
         case createdAt = "created_at"
     }
@@ -32,8 +34,15 @@ package struct MessageJSON: Codable, Sendable, Equatable {
         status = record.status
         segments = record.segments
         media = record.media.flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) }
+        agent = record.agentID.map { AgentRefJSON(id: $0, name: record.agentName ?? "") }
         createdAt = Timestamp(unixMilliseconds: record.createdAt).description
     }
+}
+
+/// `{id, name}`: a named agent where a message or a conversation names it.
+package struct AgentRefJSON: Codable, Sendable, Equatable {
+    var id: String
+    var name: String
 }
 
 /// The handoff part of a session or conversation: `none` until the handoff issue's flow runs.
@@ -92,14 +101,58 @@ package struct ConversationJSON: Codable, Sendable {
     var createdAt: String
     var updatedAt: String
     var closedAt: String?
+    /// The named agent who owns it (null when nobody does).
+    var assignedAgent: AgentRefJSON?
+    /// When a human must first answer (null when nobody is waiting for one).
+    var firstResponseDueAt: String?
+    var slaBreachedAt: String?
+    var resolution: String?
+    /// Where it came from (kept from its start).
+    var campaign: String?
+    var pageURL: String?
+    var utmSource: String?
+    var utmMedium: String?
+    var utmCampaign: String?
 
     package enum CodingKeys: String, CodingKey {
-        case id, state, queue, contact, handoff
+        case id, state, queue, contact, handoff, resolution, campaign
+        case pageURL = "page_url"
+        case utmSource = "utm_source"
+        case utmMedium = "utm_medium"
+        case utmCampaign = "utm_campaign"
         case escalationReason = "escalation_reason"
         case activeChannel = "active_channel"
         case createdAt = "created_at"
         case updatedAt = "updated_at"
         case closedAt = "closed_at"
+        case assignedAgent = "assigned_agent"
+        case firstResponseDueAt = "first_response_due_at"
+        case slaBreachedAt = "sla_breached_at"
+    }
+
+    /// As synthesized, but `assigned_agent` and `first_response_due_at` are always present (null
+    /// when unset), as API.md names them.
+    package func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(state, forKey: .state)
+        try container.encodeIfPresent(queue, forKey: .queue)
+        try container.encodeIfPresent(escalationReason, forKey: .escalationReason)
+        try container.encode(activeChannel, forKey: .activeChannel)
+        try container.encodeIfPresent(contact, forKey: .contact)
+        try container.encode(handoff, forKey: .handoff)
+        try container.encode(createdAt, forKey: .createdAt)
+        try container.encode(updatedAt, forKey: .updatedAt)
+        try container.encodeIfPresent(closedAt, forKey: .closedAt)
+        try container.encode(assignedAgent, forKey: .assignedAgent)
+        try container.encode(firstResponseDueAt, forKey: .firstResponseDueAt)
+        try container.encodeIfPresent(slaBreachedAt, forKey: .slaBreachedAt)
+        try container.encodeIfPresent(resolution, forKey: .resolution)
+        try container.encodeIfPresent(campaign, forKey: .campaign)
+        try container.encodeIfPresent(pageURL, forKey: .pageURL)
+        try container.encodeIfPresent(utmSource, forKey: .utmSource)
+        try container.encodeIfPresent(utmMedium, forKey: .utmMedium)
+        try container.encodeIfPresent(utmCampaign, forKey: .utmCampaign)
     }
 
     package init(_ record: ConversationRecord, contact: ContactRecord?, handoff: HandoffJSON = .none) {
@@ -108,33 +161,73 @@ package struct ConversationJSON: Codable, Sendable {
         queue = record.queue
         escalationReason = record.escalationReason
         activeChannel = record.activeChannel
-        self.contact = contact.map(ContactJSON.init)
+        self.contact = contact.map { ContactJSON($0) }
         self.handoff = handoff
         createdAt = Timestamp(unixMilliseconds: record.createdAt).description
         updatedAt = Timestamp(unixMilliseconds: record.updatedAt).description
         closedAt = record.closedAt.map { Timestamp(unixMilliseconds: $0).description }
+        assignedAgent = record.assignedAgentID.map { AgentRefJSON(id: $0, name: record.assignedAgentName ?? "") }
+        firstResponseDueAt = record.firstResponseDueAt.map { Timestamp(unixMilliseconds: $0).description }
+        slaBreachedAt = record.slaBreachedAt.map { Timestamp(unixMilliseconds: $0).description }
+        resolution = record.resolution
+        campaign = record.attribution.campaign
+        pageURL = record.attribution.pageURL
+        utmSource = record.attribution.utmSource
+        utmMedium = record.attribution.utmMedium
+        utmCampaign = record.attribution.utmCampaign
     }
 }
 
-/// The person behind a conversation, phone masked.
+/// The person behind a conversation, phone masked. The contacts API adds the state of their
+/// consents, and the unmasked phone for admin keys.
 package struct ContactJSON: Codable, Sendable {
     var id: String
+    /// The business's id for the person (verified identity).
+    var externalID: String?
+    var displayName: String?
     var phoneMasked: String?
+    /// The number in E.164, for admin keys only.
+    var phone: String?
     var locale: String?
     var timeZone: String?
+    var consents: [ContactConsentJSON]?
 
     package enum CodingKeys: String, CodingKey {
-        case id, locale
+        case id, locale, phone, consents
+        case externalID = "external_id"
+        case displayName = "display_name"
         case phoneMasked = "phone_masked"
         case timeZone = "timezone"
     }
 
-    package init(_ record: ContactRecord) {
+    package init(_ record: ContactRecord, consents: [ContactConsentJSON]? = nil, phone: String? = nil) {
         id = record.id
+        externalID = record.externalID
+        displayName = record.displayName
         phoneMasked = record.phoneE164.map { PhoneNumber.mask(e164: $0) }
+        self.phone = phone
         locale = record.locale
         timeZone = record.timeZone
+        self.consents = consents
     }
+}
+
+/// Where a contact's number stands with one program (the newest ledger entry decides).
+package struct ContactConsentJSON: Codable, Sendable {
+    var program: String
+    /// `pending`, `active` or `revoked`.
+    var state: String
+    var updatedAt: String
+
+    package enum CodingKeys: String, CodingKey {
+        case program, state
+        case updatedAt = "updated_at"
+    }
+}
+
+/// `{contact}`.
+package struct ContactEnvelopeJSON: Encodable, Sendable {
+    var contact: ContactJSON
 }
 
 /// `{messages, next_after}`.

@@ -17,6 +17,9 @@ package enum FieldLimits {
     static let program = 64
     static let queue = 64
     static let reason = 500
+    static let campaign = 128
+    /// A hex SHA-256 HMAC has 64 digits.
+    static let identityHash = 64
     /// Request headers recorded in the consent ledger are cut to these lengths, not refused.
     package static let userAgent = 512
     package static let acceptLanguage = 128
@@ -48,11 +51,19 @@ package struct SessionDetails: Decodable, Sendable {
     var displayName: String?
     /// The program the widget offers texts for (`data-program`): its disclosure is the one shown.
     package var program: String?
+    /// The site's id for the visitor (`data-external-id`), proved by `identityHash` (see
+    /// `IdentityVerifier`).
+    package var externalID: String?
+    package var identityHash: String?
+    /// The campaign that brought the visitor (`data-campaign`), kept on the conversation it starts.
+    var campaign: String?
 
     package enum CodingKeys: String, CodingKey {
-        case locale, timezone, program
+        case locale, timezone, program, campaign
         case pageURL = "page_url"
         case displayName = "display_name"
+        case externalID = "external_id"
+        case identityHash = "identity_hash"
     }
 }
 
@@ -63,6 +74,8 @@ extension SessionDetails: LimitedFields {
             .length(displayName, "display_name", FieldLimits.displayName),
             .length(program, "program", FieldLimits.program),
             .length(pageURL, "page_url", FieldLimits.pageURL) ?? pageURL.flatMap(Self.urlProblem),
+            .length(identityHash, "identity_hash", FieldLimits.identityHash),
+            .length(campaign, "campaign", FieldLimits.campaign),
         ]
     }
 
@@ -110,10 +123,10 @@ package struct VerifyRequest: Decodable, Sendable, LimitedFields {
     package var problems: [FieldProblem?] { [.length(code, "code", FieldLimits.code)] }
 }
 
-/// `{body, author, client_id?}`.
+/// `{body, author, client_id?}` (`author` may be left out with an agent key: it is `agent`).
 package struct AgentReply: Decodable, Sendable {
     package var body: String
-    package var author: String
+    package var author: String?
     package var clientID: String?
 
     package enum CodingKeys: String, CodingKey {
@@ -162,4 +175,40 @@ package struct WidgetOfferRequest: Decodable, Sendable {
         case reason
         case questionID = "question_id"
     }
+}
+
+/// `{name, queues?, role?}`: a named agent for the admin API (role `agent` unless said).
+package struct NewAgent: Decodable, Sendable {
+    package var name: String
+    package var queues: [String]?
+    package var role: String?
+}
+
+/// `{agent_id?, force?}`: whom to assign a conversation to (an agent key alone: itself).
+package struct AssignRequest: Decodable, Sendable {
+    package var agentID: String?
+    package var force: Bool?
+
+    package enum CodingKeys: String, CodingKey {
+        case force
+        case agentID = "agent_id"
+    }
+}
+
+/// `{queue}` or `{agent_id}`: where a conversation goes.
+package struct TransferRequest: Decodable, Sendable, LimitedFields {
+    package var queue: String?
+    package var agentID: String?
+
+    package enum CodingKeys: String, CodingKey {
+        case queue
+        case agentID = "agent_id"
+    }
+
+    package var problems: [FieldProblem?] { [.length(queue, "queue", FieldLimits.queue)] }
+}
+
+/// `{resolution?}`: how a closed conversation ended.
+package struct CloseRequest: Decodable, Sendable {
+    package var resolution: String?
 }

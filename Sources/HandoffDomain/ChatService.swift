@@ -1,7 +1,7 @@
 import Crypto
 package import DatabaseDriver
 import Foundation
-import HandoffCore
+package import HandoffCore
 package import Storage
 
 /// The web chat's use cases: sessions, visitor messages, bot and agent replies, escalation,
@@ -22,7 +22,11 @@ package final class ChatService: Sendable {
     /// Routes customers' messages (escalation to humans); nil in tests that do not need it.
     let routing: Routing?
     let sessionLifetimeMilliseconds: Int64
+    /// Proves the identities sites assert for their visitors.
+    package let identity: IdentityVerifier
     var maxMessageCharacters: Int { limits.value.maxMessageCharacters }
+    /// The queues conversations are escalated and transferred to.
+    let queues: Reloadable<QueueCatalog>
 
     /// What SIGHUP can change: how texts are encoded and capped, and the longest message.
     package struct Limits: Sendable {
@@ -40,9 +44,12 @@ package final class ChatService: Sendable {
     package init(
         database: any Database, events: EventHub, webhooks: EventWebhooks = EventWebhooks(isEnabled: false),
         outboxChanged: @escaping @Sendable () -> Void = {}, smsPolicy: SMSPolicy = .standard, routing: Routing?,
-        sessionLifetimeDays: Int, maxMessageCharacters: Int,
+        sessionLifetimeDays: Int, maxMessageCharacters: Int, queues: Reloadable<QueueCatalog> = Reloadable(.builtIn),
+        identity: IdentityVerifier = IdentityVerifier(secret: nil),
         now: @escaping @Sendable () -> Int64 = ChatService.currentMilliseconds
     ) {
+        self.queues = queues
+        self.identity = identity
         self.database = database
         self.timeline = Timeline(database: database, events: events, webhooks: webhooks) { _ in outboxChanged() }
         self.limits = Reloadable(Limits(smsPolicy: smsPolicy, maxMessageCharacters: maxMessageCharacters))
@@ -60,33 +67,73 @@ package final class ChatService: Sendable {
 
     // MARK: Sessions
 
-    /// Starts a new session (new contact and conversation); returns it and its cookie token.
-    package func startSession(details: SessionDetails) async throws -> (context: VisitorContext, token: String) {
+    /// Starts a new session and returns it with its cookie token. Its contact is new, or, for a
+    /// verified `identity` the business already knows, that contact (whose open conversation the
+    /// session joins).
+    package func startSession(
+        details: SessionDetails, identity: VerifiedIdentity? = nil
+    ) async throws -> (context: VisitorContext, token: String) {
         let token = Identifiers.sessionToken()
         let hash = Self.tokenHash(token)
         let now = now()
         let expiresAt = now + sessionLifetimeMilliseconds
         let context = try await database.write { connection in
             let chat = ChatRepository(connection)
-            let contact = ContactRecord(
-                id: Identifiers.make("ct"), phoneE164: nil, locale: details.locale, timeZone: details.timezone,
-                createdAt: now)
-            try chat.insert(contact)
+            let contact: ContactRecord
+            if let identity, let known = try chat.contact(externalID: identity.externalID) {
+                contact = known
+            } else {
+                contact = ContactRecord(
+                    id: Identifiers.make("ct"), phoneE164: nil, locale: details.locale, timeZone: details.timezone,
+                    externalID: identity?.externalID, displayName: details.displayName, createdAt: now)
+                try chat.insert(contact)
+            }
             let session = SessionRecord(
                 id: Identifiers.make("ses"), contactID: contact.id, pageURL: details.pageURL,
                 displayName: details.displayName, createdAt: now, lastSeenAt: now, expiresAt: expiresAt)
             try chat.insert(session, tokenHash: hash)
-            let conversation = try chat.insert(
-                ConversationRecord(
-                    id: Identifiers.make("conv"), contactID: contact.id, state: .open, createdAt: now, updatedAt: now))
+            let conversation =
+                try chat.openConversation(contactID: contact.id)
+                ?? chat.insert(
+                    ConversationRecord(
+                        id: Identifiers.make("conv"), contactID: contact.id, state: .open, createdAt: now,
+                        updatedAt: now, attribution: ConversationAttribution(details)))
             return VisitorContext(session: session, conversationID: conversation.id)
         }
         return (context, token)
     }
 
+    /// Binds a resumed session's contact to a verified `identity`. True when the contact has (now)
+    /// that external id; false when another contact has it (the visitor proved they are someone the
+    /// business knows: a new session for that contact is theirs). 409 `identity_conflict` when the
+    /// contact already has another external id: a contact keeps its first.
+    package func identify(_ visitor: VisitorContext, as identity: VerifiedIdentity) async throws -> Bool {
+        let contactID = visitor.session.contactID
+        let displayName = visitor.session.displayName
+        let current = try await database.read { try ChatRepository($0).contact(id: contactID)?.externalID }
+        if current == identity.externalID { return true }
+        return try await database.write { connection in
+            let chat = ChatRepository(connection)
+            let bound = try chat.contact(id: contactID)?.externalID
+            if bound == identity.externalID { return true }
+            guard bound == nil else {
+                throw UseCaseError(
+                    .conflict, code: "identity_conflict",
+                    message: "This session's contact already has another external_id; a contact keeps its first.",
+                    field: "external_id")
+            }
+            if try chat.contact(externalID: identity.externalID) != nil { return false }
+            try chat.bind(contactID: contactID, externalID: identity.externalID, displayName: displayName)
+            return true
+        }
+    }
+
     /// The visitor behind a cookie token, or nil when it is unknown or expired. Slides the expiry
-    /// at most once an hour, so reads stay reads.
-    package func visitor(token: String) async throws -> VisitorContext? {
+    /// at most once an hour, so reads stay reads. When the visitor's conversations are all closed,
+    /// a new one starts with `attribution`.
+    package func visitor(
+        token: String, attribution: ConversationAttribution = ConversationAttribution()
+    ) async throws -> VisitorContext? {
         let hash = Self.tokenHash(token)
         let now = now()
         guard
@@ -108,7 +155,7 @@ package final class ChatService: Sendable {
                 ?? chat.insert(
                     ConversationRecord(
                         id: Identifiers.make("conv"), contactID: session.contactID, state: .open, createdAt: now,
-                        updatedAt: now))
+                        updatedAt: now, attribution: attribution))
             return VisitorContext(session: session, conversationID: current.id)
         }
     }
@@ -122,22 +169,32 @@ package final class ChatService: Sendable {
     ) async throws -> (MessageRecord, created: Bool) {
         try validate(body, clientKey: clientKey)
         return try await appendMessage(
-            conversationID: visitor.conversationID, direction: .inbound, author: .visitor, body: body,
+            conversationID: visitor.conversationID, direction: .inbound, author: .visitor, agent: nil, body: body,
             status: "received", clientKey: clientKey.map { "visitor:" + $0 })
     }
 
-    /// A bot's or agent's reply. It shows in the widget now; the handoff issue sends it by SMS too.
+    /// A bot's or agent's reply: shown in the widget, and texted when the conversation continues
+    /// by SMS. A named `agent` (its own key) writes as `agent`, with its id and name.
     package func postReply(
-        conversationID: String, author: String, body: String, clientKey: String?
+        conversationID: String, author: String?, agent: AgentRecord? = nil, body: String, clientKey: String?
     ) async throws -> (MessageRecord, created: Bool) {
-        guard let author = Author(rawValue: author), author == .bot || author == .agent else {
+        let author =
+            if agent != nil {
+                author == nil || author == Author.agent.rawValue ? Author.agent : nil
+            } else {
+                author.flatMap(Author.init(rawValue:)).flatMap { $0 == .bot || $0 == .agent ? $0 : nil }
+            }
+        guard let author else {
             throw UseCaseError(
-                .invalid, code: "invalid_field", message: "author must be bot or agent.", field: "author")
+                .invalid, code: "invalid_field",
+                message: agent == nil ? "author must be bot or agent." : "An agent key writes as author agent.",
+                field: "author")
         }
         try validate(body, clientKey: clientKey)
         return try await appendMessage(
-            conversationID: conversationID, direction: .outbound, author: author, body: body, status: "delivered",
-            clientKey: clientKey.map { author.rawValue + ":" + $0 })
+            conversationID: conversationID, direction: .outbound, author: author, agent: agent, body: body,
+            status: "delivered",
+            clientKey: clientKey.map { (agent.map { "agent:" + $0.id } ?? author.rawValue) + ":" + $0 })
     }
 
     /// Longest idempotency key (`client_id` or `Idempotency-Key`).
@@ -171,7 +228,8 @@ package final class ChatService: Sendable {
     }
 
     private func appendMessage(
-        conversationID: String, direction: Direction, author: Author, body: String, status: String, clientKey: String?
+        conversationID: String, direction: Direction, author: Author, agent: AgentRecord?, body: String,
+        status: String, clientKey: String?
     ) async throws -> (MessageRecord, created: Bool) {
         let now = now()
         let smsPolicy = smsPolicy
@@ -195,6 +253,7 @@ package final class ChatService: Sendable {
                     message: "A human took this conversation over; bot replies are paused.")
             }
             conversation.updatedAt = now
+            if author == .agent { conversation.humanAnswered(now: now) }
             // A reply in a conversation that continues by text goes to the phone (and still shows
             // in any open widget, as the whole conversation does).
             if direction == .outbound, conversation.activeChannel == .sms,
@@ -205,8 +264,8 @@ package final class ChatService: Sendable {
                 // Replies to a customer who wrote recently go before proactive texts.
                 let priority = try Self.customerWroteRecently(conversationID, connection: connection, now: now) ? 0 : 1
                 let message = try SMSService.enqueue(
-                    conversationID: conversationID, to: phone, body: body, author: author, priority: priority,
-                    timeline: timeline, now: now, clientKey: clientKey, policy: smsPolicy)
+                    conversationID: conversationID, to: phone, body: body, author: author, agent: agent,
+                    priority: priority, timeline: timeline, now: now, clientKey: clientKey, policy: smsPolicy)
                 return (message, true)
             }
             // The channel follows the customer: writing in the widget brings the conversation back
@@ -216,7 +275,8 @@ package final class ChatService: Sendable {
             let message = try timeline.append(
                 MessageRecord(
                     id: Identifiers.make("msg"), conversationID: conversationID, direction: direction, channel: .web,
-                    author: author, body: body, status: status, createdAt: now, updatedAt: now),
+                    author: author, body: body, status: status, agentID: agent?.id, agentName: agent?.name,
+                    createdAt: now, updatedAt: now),
                 clientKey: clientKey)
             try routing?.route(message, intents: intents, in: conversation, timeline: timeline, now: now)
             return (message, true)
@@ -277,9 +337,23 @@ package final class ChatService: Sendable {
         try await database.read { try HandoffRepository($0).consents(phone: phone).map(ConsentJSON.init) }
     }
 
-    package func conversations(state: String?, queue: String?, after: String?, limit: Int) async throws
-        -> ConversationPageJSON
-    {
+    /// A page of conversations; `assigned` is `me` (the calling agent's), `none` or an agent id.
+    package func conversations(
+        state: String?, queue: String?, assigned: String? = nil, caller: Caller? = nil, after: String?, limit: Int
+    ) async throws -> ConversationPageJSON {
+        let owner: ChatRepository.OwnerFilter
+        switch assigned {
+        case nil: owner = .anyone
+        case "none": owner = .nobody
+        case "me":
+            guard let agent = caller?.agent else {
+                throw UseCaseError(
+                    .invalid, code: "invalid_field", message: "assigned=me needs a named agent's key.",
+                    field: "assigned")
+            }
+            owner = .agent(agent.id)
+        case let id?: owner = .agent(id)
+        }
         let state = try state.map { text in
             guard let state = ConversationState(rawValue: text) else {
                 throw UseCaseError(
@@ -291,7 +365,9 @@ package final class ChatService: Sendable {
         let afterSeq = try Cursor.decode(after)
         let page = try await database.read { connection in
             let chat = ChatRepository(connection)
-            return try chat.conversations(state: state, queue: queue, afterSeq: afterSeq, limit: limit).map {
+            return try chat.conversations(
+                state: state, queue: queue, owner: owner, afterSeq: afterSeq, limit: limit
+            ).map {
                 ($0, try chat.contact(id: $0.contactID))
             }
         }
@@ -300,30 +376,41 @@ package final class ChatService: Sendable {
             nextAfter: page.count == limit ? page.last.map { Cursor.encode($0.0.seq) } : nil)
     }
 
-    /// Hands the conversation to a human queue.
+    /// Hands the conversation to a human queue (the default queue unless told), its first
+    /// response due within that queue's SLA.
     package func escalate(conversationID: String, queue: String?, reason: String?) async throws -> ConversationJSON {
-        try await changeConversation(conversationID, event: "conversation.escalated") { conversation, now in
+        let catalog = queues.value
+        return try await changeConversation(conversationID, event: "conversation.escalated") { conversation, now, _ in
             guard conversation.state != .closed else {
                 throw UseCaseError(.conflict, code: "conversation_closed", message: "The conversation is closed.")
             }
             conversation.state = .escalated
-            conversation.queue = queue ?? "default"
+            conversation.enterQueue(queue ?? QueueCatalog.defaultQueueName, catalog: catalog, now: now)
             conversation.escalationReason = reason
         }
     }
 
-    /// Closes the conversation; closing a closed one changes nothing.
-    package func close(conversationID: String) async throws -> ConversationJSON {
-        try await changeConversation(conversationID, event: "conversation.closed") { conversation, now in
+    /// Closes the conversation, with how it ended (`resolved`, `unresolved` or `spam`) when told;
+    /// closing a closed one changes nothing.
+    package func close(conversationID: String, resolution: String? = nil) async throws -> ConversationJSON {
+        if let resolution, !["resolved", "unresolved", "spam"].contains(resolution) {
+            throw UseCaseError(
+                .invalid, code: "invalid_field", message: "resolution must be resolved, unresolved or spam.",
+                field: "resolution")
+        }
+        return try await changeConversation(conversationID, event: "conversation.closed") { conversation, now, _ in
             guard conversation.state != .closed else { return }
             conversation.state = .closed
             conversation.closedAt = now
+            conversation.resolution = resolution
         }
     }
 
-    /// Applies `change`; when it changed something, records the business `event` with it.
-    private func changeConversation(
-        _ id: String, event: String, _ change: @escaping @Sendable (inout ConversationRecord, Int64) throws -> Void
+    /// Applies `change` in one write transaction; when it changed something, records the business
+    /// `event` with the conversation.
+    func changeConversation(
+        _ id: String, event: String,
+        _ change: @escaping @Sendable (inout ConversationRecord, Int64, any Connection) throws -> Void
     ) async throws -> ConversationJSON {
         let now = now()
         return try await timeline.write { timeline in
@@ -332,7 +419,7 @@ package final class ChatService: Sendable {
                 throw UseCaseError(.notFound, code: "conversation_not_found", message: "No such conversation.")
             }
             let before = conversation
-            try change(&conversation, now)
+            try change(&conversation, now, timeline.connection)
             let changed = conversation != before
             if changed { conversation.updatedAt = now }
             let json = ConversationJSON(conversation, contact: try chat.contact(id: conversation.contactID))

@@ -9,6 +9,8 @@ import Storage
 package struct Routing: Sendable {
     let counters: ServiceCounters
     private let texts: Reloadable<Texts>
+    /// The queues escalations land in (their first-response SLAs).
+    let queues: Reloadable<QueueCatalog>
     /// The phrase sets intents are read from (the defaults plus configured ones).
     var phrases: [Intent: [String]] { texts.value.phrases }
     /// What the customer is told when a human takes over (`{{brand}}` filled in).
@@ -36,15 +38,15 @@ package struct Routing: Sendable {
 
     package init(
         phrases: [Intent: [String]] = Intent.defaultPhrases, counters: ServiceCounters = ServiceCounters(),
-        holdingText: String, brand: String
+        holdingText: String, brand: String, queues: Reloadable<QueueCatalog> = Reloadable(.builtIn)
     ) {
         self.counters = counters
         texts = Reloadable(Texts(phrases: phrases, holdingText: holdingText, brand: brand))
+        self.queues = queues
     }
 
     /// Takes new phrases and texts (SIGHUP); copies of this value share them.
     package func reload(_ texts: Texts) { self.texts.replace(with: texts) }
-    static let humanQueue = "humans"
 
     /// `conversation.escalated` data.
     package struct Escalation: Codable, Sendable {
@@ -154,8 +156,8 @@ package struct Routing: Sendable {
         return true
     }
 
-    /// Moves an open conversation to the human queue, tells the customer, emits
-    /// `conversation.escalated`.
+    /// Moves an open conversation to the default human queue (its first response due within the
+    /// queue's SLA), tells the customer, emits `conversation.escalated`.
     func escalate(
         _ conversation: ConversationRecord, reason: String, history: [MessageRecord], timeline: TimelineWriter,
         now: Int64
@@ -164,7 +166,7 @@ package struct Routing: Sendable {
         var conversation = conversation
         counters.increment("handoff_escalations_total", [("reason", reason)])
         conversation.state = .escalated
-        conversation.queue = Self.humanQueue
+        conversation.enterQueue(QueueCatalog.defaultQueueName, catalog: queues.value, now: now)
         conversation.escalationReason = reason
         conversation.updatedAt = now
         try chat.update(conversation)

@@ -43,8 +43,8 @@ package final class SMSService: Sendable {
     /// be kept there (a verification code); the SMS still carries `body`.
     @discardableResult
     static func enqueue(
-        conversationID: String, to phone: String, body: String, author: Author, priority: Int,
-        timeline: TimelineWriter, now: Int64, recordedBody: String? = nil, clientKey: String? = nil,
+        conversationID: String, to phone: String, body: String, author: Author, agent: AgentRecord? = nil,
+        priority: Int, timeline: TimelineWriter, now: Int64, recordedBody: String? = nil, clientKey: String? = nil,
         policy: SMSPolicy = .standard
     ) throws -> MessageRecord {
         let body = try policy.prepare(body)
@@ -52,7 +52,8 @@ package final class SMSService: Sendable {
             MessageRecord(
                 id: Identifiers.make("msg"), conversationID: conversationID, direction: .outbound, channel: .sms,
                 author: author, body: recordedBody ?? body, status: DeliveryStatus.queued.rawValue,
-                segments: SMSSegments(body: body).count, toE164: phone, createdAt: now, updatedAt: now),
+                segments: SMSSegments(body: body).count, toE164: phone, agentID: agent?.id, agentName: agent?.name,
+                createdAt: now, updatedAt: now),
             clientKey: clientKey)
         // The text to send travels in the outbox row only when the history keeps another one.
         let payload = try JSONPayload.string(SMSPayload(to: phone, body: recordedBody == nil ? nil : body))

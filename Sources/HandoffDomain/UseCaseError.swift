@@ -6,6 +6,9 @@ package struct UseCaseError: Error, Sendable, Equatable {
     package enum Kind: Sendable, Equatable {
         /// The thing named does not exist (or is not the caller's to see).
         case notFound
+        /// The caller may not do this (another agent's conversation, a supervisor's action, an
+        /// identity it could not prove).
+        case forbidden
         /// The request is valid but the state forbids it now.
         case conflict
         /// A well-formed request with a value that is not acceptable.

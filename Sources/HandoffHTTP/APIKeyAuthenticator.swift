@@ -2,7 +2,7 @@ import Crypto
 import Foundation
 import HTTPServer
 import HandoffCore
-import HandoffDomain
+package import HandoffDomain
 
 /// Checks `Authorization: Bearer <key>` against the configured API keys in constant time.
 ///
@@ -12,13 +12,19 @@ import HandoffDomain
 /// missing key from that address gets 429 until the bucket refills. A right key always works:
 /// keys are at least 16 characters (the configuration refuses shorter ones), so none is found by
 /// guessing, and a guesser sharing an address (a NAT, an office) must not lock the integration out.
+///
+/// With `agents`, a key that is none of the configured ones is looked up among the named agents'
+/// (in the database, on every request: a deleted agent's key stops working at once on every node);
+/// a key that is neither counts as a wrong one.
 package struct APIKeyAuthenticator: Sendable {
     private let digests: Reloadable<[[UInt8]]>
     private let failures: RateLimiter
+    private let agents: AgentDirectory?
 
-    package init(keys: [String], failuresPerMinute: Int = 20) {
+    package init(keys: [String], failuresPerMinute: Int = 20, agents: AgentDirectory? = nil) {
         digests = Reloadable(Self.digests(keys))
         failures = RateLimiter(perMinute: failuresPerMinute)
+        self.agents = agents
     }
 
     /// Takes a new key set (SIGHUP): rotated keys work at once, removed ones stop at once.
@@ -26,20 +32,37 @@ package struct APIKeyAuthenticator: Sendable {
 
     private static func digests(_ keys: [String]) -> [[UInt8]] { keys.map { Array(SHA256.hash(data: Data($0.utf8))) } }
 
-    /// Throws 401 unless the request carries a configured key (429 instead while its address is
-    /// locked out); returns a short id of the key (hex of its digest's first bytes) for audit trails.
+    /// Throws 401 unless the request carries a configured key or a named agent's (429 instead
+    /// while its address is locked out); returns the caller: a configured key by a short id (hex
+    /// of its digest's first bytes) for audit trails, or the agent.
     @discardableResult
-    func authenticate(_ request: HTTPRequest) throws(HTTPError) -> String {
+    func authenticate(_ request: HTTPRequest) async throws -> Caller {
         guard let header = request.headers["Authorization"], header.count > 7,
             header.prefix(7).lowercased() == "bearer "
         else {
             try refuse(request, "Send Authorization: Bearer <api key>.", counted: false)
         }
         let presented = Array(SHA256.hash(data: Data(header.dropFirst(7).utf8)))
+        if isConfigured(presented) { return .apiKey(id: presented.prefix(4).hexString) }
+        if let agent = try await agents?.agent(keyHash: presented) { return .agent(agent) }
+        try refuse(request, "The API key is not valid.", counted: true)
+    }
+
+    /// Whether the request carries one of the configured keys (not an agent's); a wrong or missing
+    /// one is not counted against its address (for routes that try a stronger key before the
+    /// usual one).
+    func accepts(_ request: HTTPRequest) -> Bool {
+        guard let header = request.headers["Authorization"], header.count > 7,
+            header.prefix(7).lowercased() == "bearer "
+        else { return false }
+        return isConfigured(Array(SHA256.hash(data: Data(header.dropFirst(7).utf8))))
+    }
+
+    /// Whether `presented` is the digest of a configured key, compared with every digest.
+    private func isConfigured(_ presented: [UInt8]) -> Bool {
         var matched: UInt8 = 0
         for digest in digests.value { matched |= ConstantTime.equals(digest, presented) ? 1 : 0 }
-        guard matched == 1 else { try refuse(request, "The API key is not valid.", counted: true) }
-        return presented.prefix(4).hexString
+        return matched == 1
     }
 
     /// 401, or 429 once the client address has no attempts left; a wrong key (`counted`) takes

@@ -67,7 +67,7 @@ package struct AdminRoutes {
         _ handler: @escaping @Sendable (Administration, HTTPRequest, String) async throws -> HTTPResponse
     ) {
         router.add(method, pattern) { [administration, authenticator] request in
-            let keyID = try authenticator.authenticate(request)
+            let keyID = try await authenticator.authenticate(request).auditID
             return try await handler(administration, request, "operator:\(keyID)")
         }
     }

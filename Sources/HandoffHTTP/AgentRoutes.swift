@@ -19,10 +19,11 @@ package struct AgentRoutes {
     }
 
     package func register(in router: inout Router) {
-        route(&router, .get, "/v1/conversations") { chat, request in
+        route(&router, .get, "/v1/conversations") { chat, request, caller in
             let query = try QueryParameters(request)
             let page = try await chat.conversations(
-                state: query["state"], queue: query["queue"], after: query["after"], limit: try query.limit())
+                state: query["state"], queue: query["queue"], assigned: query["assigned"], caller: caller,
+                after: query["after"], limit: try query.limit())
             return try JSONBody.response(page)
         }
         route(&router, .get, "/v1/conversations/{id}") { chat, request in
@@ -35,11 +36,12 @@ package struct AgentRoutes {
             return try JSONBody.response(
                 try await chat.messages(conversationID: id, after: query["after"], limit: try query.limit()))
         }
-        route(&router, .post, "/v1/conversations/{id}/messages") { chat, request in
+        route(&router, .post, "/v1/conversations/{id}/messages") { chat, request, caller in
             let input = try JSONBody.decode(AgentReply.self, from: request)
             let key = input.clientID ?? request.headers["Idempotency-Key"]
             let (message, created) = try await chat.postReply(
-                conversationID: Self.id(request), author: input.author, body: input.body, clientKey: key)
+                conversationID: Self.id(request), author: input.author, agent: caller.agent, body: input.body,
+                clientKey: key)
             return try JSONBody.response(
                 MessageEnvelopeJSON(message: MessageJSON(message)), status: created ? .created : .ok)
         }
@@ -57,7 +59,28 @@ package struct AgentRoutes {
             try eventStream.response(for: nil, session: nil, request: request)
         }
         route(&router, .post, "/v1/conversations/{id}/close") { chat, request in
-            let conversation = try await chat.close(conversationID: Self.id(request))
+            let input = try JSONBody.decode(CloseRequest.self, from: request)
+            let conversation = try await chat.close(conversationID: Self.id(request), resolution: input.resolution)
+            return try JSONBody.response(ConversationEnvelopeJSON(conversation: conversation))
+        }
+        route(&router, .post, "/v1/conversations/{id}/assign") { chat, request, caller in
+            let input = try JSONBody.decode(AssignRequest.self, from: request)
+            let conversation = try await chat.assign(
+                conversationID: Self.id(request), caller: caller, agentID: input.agentID, force: input.force ?? false)
+            return try JSONBody.response(ConversationEnvelopeJSON(conversation: conversation))
+        }
+        route(&router, .post, "/v1/conversations/{id}/unassign") { chat, request, caller in
+            let conversation = try await chat.unassign(conversationID: Self.id(request), caller: caller)
+            return try JSONBody.response(ConversationEnvelopeJSON(conversation: conversation))
+        }
+        route(&router, .post, "/v1/conversations/{id}/transfer") { chat, request, caller in
+            let input = try JSONBody.decode(TransferRequest.self, from: request)
+            let conversation = try await chat.transfer(
+                conversationID: Self.id(request), caller: caller, queue: input.queue, agentID: input.agentID)
+            return try JSONBody.response(ConversationEnvelopeJSON(conversation: conversation))
+        }
+        route(&router, .post, "/v1/conversations/{id}/handback") { chat, request, caller in
+            let conversation = try await chat.handBack(conversationID: Self.id(request), caller: caller)
             return try JSONBody.response(ConversationEnvelopeJSON(conversation: conversation))
         }
     }
@@ -67,9 +90,17 @@ package struct AgentRoutes {
         _ router: inout Router, _ method: HTTPMethod, _ pattern: String,
         _ handler: @escaping @Sendable (ChatService, HTTPRequest) async throws -> HTTPResponse
     ) {
+        route(&router, method, pattern) { chat, request, _ in try await handler(chat, request) }
+    }
+
+    /// Adds a route that first checks the API key and hands the handler who called.
+    private func route(
+        _ router: inout Router, _ method: HTTPMethod, _ pattern: String,
+        _ handler: @escaping @Sendable (ChatService, HTTPRequest, Caller) async throws -> HTTPResponse
+    ) {
         router.add(method, pattern) { [chat, authenticator] request in
-            try authenticator.authenticate(request)
-            return try await handler(chat, request)
+            let caller = try await authenticator.authenticate(request)
+            return try await handler(chat, request, caller)
         }
     }
 

@@ -17,7 +17,7 @@ package struct ConsentRoutes {
 
     package func register(in router: inout Router) {
         router.post("/v1/contacts/{phone}/consents") { [consents, authenticator, defaultRegion] request in
-            try authenticator.authenticate(request)
+            try await authenticator.authenticate(request)
             let phone = try Self.phone(request, defaultRegion)
             let input = try JSONBody.decode(ConsentRequest.self, from: request)
             let (consent, created) = try await consents.record(
@@ -25,7 +25,7 @@ package struct ConsentRoutes {
             return try JSONBody.response(ConsentEnvelopeJSON(consent: consent), status: created ? .created : .ok)
         }
         router.delete("/v1/contacts/{phone}/consents/{program}") { [consents, authenticator, defaultRegion] request in
-            try authenticator.authenticate(request)
+            try await authenticator.authenticate(request)
             let consent = try await consents.revoke(
                 phone: try Self.phone(request, defaultRegion), program: request.pathParameters["program"] ?? "")
             return try JSONBody.response(ConsentEnvelopeJSON(consent: consent))

@@ -18,7 +18,7 @@ package struct OfferRoutes {
 
     package func register(in router: inout Router) {
         router.post("/v1/conversations/{id}/offer") { [offers, authenticator] request in
-            try authenticator.authenticate(request)
+            try await authenticator.authenticate(request)
             let input = try JSONBody.decode(ReasonRequest.self, from: request)
             let offer = try await offers.offer(conversationID: request.pathParameters["id"] ?? "", reason: input.reason)
             return try JSONBody.response(OfferEnvelopeJSON(offer: offer))

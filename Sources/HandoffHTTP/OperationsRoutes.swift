@@ -49,7 +49,7 @@ package struct OperationsRoutes {
         router.get("/metrics") {
             [metrics, openConnections, openEventStreams, counters, database, handoff, metricsAuthenticator] request in
             if let metricsAuthenticator {
-                try metricsAuthenticator.authenticate(request)
+                try await metricsAuthenticator.authenticate(request)
             } else {
                 try Self.requireDirectLoopback(request)
             }

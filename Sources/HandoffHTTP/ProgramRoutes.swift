@@ -14,7 +14,7 @@ package struct ProgramRoutes {
 
     package func register(in router: inout Router) {
         router.get("/v1/programs") { [handoff, authenticator] request in
-            try authenticator.authenticate(request)
+            try await authenticator.authenticate(request)
             return try JSONBody.response(ProgramListJSON(programs: handoff.programs.programs))
         }
     }

@@ -47,7 +47,7 @@ package struct TemplateRoutes {
                 try await templates.preview(id: Self.id(request), values: input.variables, locale: input.locale))
         }
         router.add(.post, "/v1/templates/{id}/approve") { [templates, adminAuthenticator] request in
-            let approver = try adminAuthenticator.authenticate(request)
+            let approver = try await adminAuthenticator.authenticate(request).auditID
             let template = try await templates.approve(id: Self.id(request), approver: "admin:\(approver)")
             return try JSONBody.response(TemplateEnvelopeJSON(template: template))
         }
@@ -59,7 +59,7 @@ package struct TemplateRoutes {
         _ handler: @escaping @Sendable (TemplateService, HTTPRequest) async throws -> HTTPResponse
     ) {
         router.add(method, pattern) { [templates, authenticator] request in
-            try authenticator.authenticate(request)
+            try await authenticator.authenticate(request)
             return try await handler(templates, request)
         }
     }

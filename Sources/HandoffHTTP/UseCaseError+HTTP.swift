@@ -8,6 +8,7 @@ extension UseCaseError: HTTPResponseError {
     var httpError: HTTPError {
         switch kind {
         case .notFound: HTTPError(.notFound, code: code, message: message, field: field)
+        case .forbidden: HTTPError(.forbidden, code: code, message: message, field: field)
         case .conflict: HTTPError(.conflict, code: code, message: message, field: field)
         case .invalid: HTTPError(.unprocessableEntity, code: code, message: message, field: field)
         case .malformed: HTTPError(.badRequest, code: code, message: message, field: field)

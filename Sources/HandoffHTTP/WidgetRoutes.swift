@@ -1,6 +1,7 @@
 package import HTTPServer
 import HTTPValues
 package import HandoffDomain
+import Storage
 
 /// The visitor's API (API.md "Widget"): sessions, messages and live events, authenticated by the
 /// session cookie.
@@ -34,13 +35,21 @@ package struct WidgetRoutes {
     package func register(in router: inout Router) {
         router.post("/v1/sessions") { [chat, cookie, handoff, sessionCreationLimiter] request in
             let details = try JSONBody.decode(SessionDetails.self, from: request)
+            let identity = try chat.identity.verify(externalID: details.externalID, hash: details.identityHash)
             var headers: HTTPHeaders = ["Cache-Control": "no-store"]
-            if let visitor = try await Self.existingVisitor(request, chat, cookie) {
-                return try JSONBody.response(
-                    try await Self.session(visitor, handoff, request, program: details.program), headers: headers)
+            // A resumed session keeps its contact unless the visitor proved to be another one the
+            // business knows: then a new session of that contact is theirs.
+            if let visitor = try await Self.existingVisitor(
+                request, chat, cookie, attribution: ConversationAttribution(details))
+            {
+                let keepsContact = if let identity { try await chat.identify(visitor, as: identity) } else { true }
+                if keepsContact {
+                    return try JSONBody.response(
+                        try await Self.session(visitor, handoff, request, program: details.program), headers: headers)
+                }
             }
             try sessionCreationLimiter.take(request.clientAddress)
-            let (context, token) = try await chat.startSession(details: details)
+            let (context, token) = try await chat.startSession(details: details, identity: identity)
             headers.add(name: "Set-Cookie", value: cookie.setCookie(token))
             return try JSONBody.response(
                 try await Self.session(context, handoff, request, program: details.program), status: .created,
@@ -109,12 +118,14 @@ package struct WidgetRoutes {
         return visitor
     }
 
-    /// The session of the first of the request's cookies that opens one.
+    /// The session of the first of the request's cookies that opens one (a conversation it
+    /// starts has `attribution`).
     static func existingVisitor(
-        _ request: HTTPRequest, _ chat: ChatService, _ cookie: SessionCookie
+        _ request: HTTPRequest, _ chat: ChatService, _ cookie: SessionCookie,
+        attribution: ConversationAttribution = ConversationAttribution()
     ) async throws -> ChatService.VisitorContext? {
         for token in cookie.tokens(in: request) {
-            if let visitor = try await chat.visitor(token: token) { return visitor }
+            if let visitor = try await chat.visitor(token: token, attribution: attribution) { return visitor }
         }
         return nil
     }

@@ -136,7 +136,8 @@ public final class HandoffApplication: Sendable {
         "codes_per_number_per_requester_per_hour", "codes_per_number_per_hour", "codes_per_session_per_hour",
         "codes_per_address_per_day", "codes_per_country_per_hour", "codes_per_area_code_per_hour", "codes_per_hour",
         "max_message_chars", "sms_smart_encoding", "sms_max_segments", "quiet_hours", "quiet_hours_by_region",
-        "quiet_days", "proactive_per_day", "reply_window", "api_keys", "admin_api_keys",
+        "quiet_days", "proactive_per_day", "reply_window", "api_keys", "admin_api_keys", "queues",
+        "identity_secret",
     ]
 
     /// Applies what can change while serving (`reloadableSettings`) from a configuration that has
@@ -212,9 +213,10 @@ private struct Parts: Sendable {
             maxAttempts: configuration.outboxMaxAttempts, logger: logger)
         self.dispatcher = dispatcher
         let routingTexts = Self.routingTexts(configuration)
+        let queues = QueueService(database: database, catalog: Reloadable(configuration.queues))
         let routing = Routing(
             phrases: routingTexts.phrases, counters: counters, holdingText: routingTexts.holdingText,
-            brand: routingTexts.brand)
+            brand: routingTexts.brand, queues: queues.catalog)
         let answerDeadline = AnswerDeadline(
             database: database, routing: routing, events: hub, webhooks: webhooks, sla: configuration.answerSLA,
             outboxChanged: { dispatcher.wake() })
@@ -222,7 +224,8 @@ private struct Parts: Sendable {
             database: database, events: hub, webhooks: webhooks, outboxChanged: { dispatcher.wake() },
             smsPolicy: Self.chatLimits(configuration).smsPolicy, routing: routing,
             sessionLifetimeDays: configuration.sessionLifetimeDays,
-            maxMessageCharacters: configuration.maxMessageCharacters)
+            maxMessageCharacters: configuration.maxMessageCharacters, queues: queues.catalog,
+            identity: IdentityVerifier(secret: configuration.identitySecret))
         let handoff = HandoffFlow(
             database: database, events: hub, webhooks: webhooks,
             settings: Self.handoffSettings(configuration), counters: counters, routing: routing,
@@ -252,7 +255,8 @@ private struct Parts: Sendable {
             address: RateLimiter(perMinute: configuration.messagesPerMinutePerIP),
             sessions: RateLimiter(perMinute: configuration.sessionsPerMinutePerIP)
         )
-        let agentKeys = APIKeyAuthenticator(keys: configuration.apiKeys)
+        let agents = AgentDirectory(database: database)
+        let agentKeys = APIKeyAuthenticator(keys: configuration.apiKeys, agents: agents)
         let adminKeys = APIKeyAuthenticator(keys: configuration.adminAPIKeys)
         let eventStream = EventStream(
             database: database, hub: hub, heartbeat: configuration.eventStreamHeartbeat,
@@ -268,6 +272,7 @@ private struct Parts: Sendable {
         AgentRoutes(
             chat: chat, authenticator: agentKeys, defaultRegion: configuration.defaultRegion, eventStream: eventStream
         ).register(in: &router)
+        QueueRoutes(queues: queues, authenticator: agentKeys).register(in: &router)
         ProgramRoutes(handoff: handoff, authenticator: agentKeys).register(in: &router)
         ConsentRoutes(
             consents: ConsentService(
@@ -278,6 +283,14 @@ private struct Parts: Sendable {
         TemplateRoutes(templates: templates, authenticator: agentKeys, adminAuthenticator: adminKeys).register(
             in: &router)
         OutboundRoutes(outbound: outbound, authenticator: agentKeys).register(in: &router)
+        ContactRoutes(
+            contacts: ContactService(database: database), authenticator: agentKeys, adminAuthenticator: adminKeys
+        ).register(in: &router)
+        OutcomeRoutes(
+            outcomes: OutcomeService(
+                database: database, events: hub, webhooks: webhooks, outboxChanged: { dispatcher.wake() }),
+            authenticator: agentKeys
+        ).register(in: &router)
         OfferRoutes(
             chat: chat, offers: HandoffOffers(database: database, events: hub, counters: counters),
             authenticator: agentKeys, cookie: sessionCookie
@@ -288,6 +301,7 @@ private struct Parts: Sendable {
                 outboxChanged: { dispatcher.wake() }),
             authenticator: adminKeys
         ).register(in: &router)
+        AgentAdminRoutes(agents: agents, authenticator: adminKeys).register(in: &router)
         let inbound = InboundSMSService(
             database: database, events: hub, webhooks: webhooks, handoff: handoff, routing: routing,
             brand: configuration.brandName, program: "chat", unknownSenderReply: configuration.unknownSenderReply,
@@ -342,8 +356,10 @@ private struct Parts: Sendable {
             limiters.session.setLimit(perMinute: configuration.messagesPerMinutePerSession)
             limiters.address.setLimit(perMinute: configuration.messagesPerMinutePerIP)
             limiters.sessions.setLimit(perMinute: configuration.sessionsPerMinutePerIP)
+            queues.catalog.replace(with: configuration.queues)
             agentKeys.reload(keys: configuration.apiKeys)
             adminKeys.reload(keys: configuration.adminAPIKeys)
+            chat.identity.reload(secret: configuration.identitySecret)
         }
         let retention =
             configuration.messageRetentionDays > 0
@@ -355,8 +371,11 @@ private struct Parts: Sendable {
                 StartsWhenDatabaseIsBack(prepare: $0, service: dispatcher, logger: logger)
             } ?? dispatcher
         let scheduler = OutboundScheduler(outbound: outbound, logger: logger)
+        let firstResponseClock = FirstResponseClock(
+            database: database, queues: queues.catalog, events: hub, webhooks: webhooks,
+            outboxChanged: { dispatcher.wake() })
         let inOrder: [(any Service)?] = [
-            gatewaySetup.simulator, outbox, answerDeadline, scheduler, retention,
+            gatewaySetup.simulator, outbox, answerDeadline, firstResponseClock, scheduler, retention,
         ]
         services =
             inOrder.compactMap { $0 }

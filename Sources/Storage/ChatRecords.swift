@@ -25,20 +25,50 @@ public struct SessionRecord: Sendable, Equatable {
     }
 }
 
-/// A person: anonymous at first, later with a verified phone.
+/// A person: anonymous at first, later with a verified phone and the business's own id for them.
 public struct ContactRecord: Sendable, Equatable {
     public var id: String
     public var phoneE164: String?
     public var locale: String?
     public var timeZone: String?
+    /// The business's id for the person, bound by a verified identity hash; never changed once set.
+    public var externalID: String?
+    /// The name the widget gave when the contact started chatting.
+    public var displayName: String?
     public var createdAt: Int64
 
-    public init(id: String, phoneE164: String?, locale: String?, timeZone: String?, createdAt: Int64) {
+    public init(
+        id: String, phoneE164: String?, locale: String?, timeZone: String?, externalID: String? = nil,
+        displayName: String? = nil, createdAt: Int64
+    ) {
         self.id = id
         self.phoneE164 = phoneE164
         self.locale = locale
         self.timeZone = timeZone
+        self.externalID = externalID
+        self.displayName = displayName
         self.createdAt = createdAt
+    }
+}
+
+/// Where a conversation came from, kept from its start: the campaign, the page, and the UTM
+/// fields of the page's address.
+public struct ConversationAttribution: Sendable, Equatable {
+    public var campaign: String?
+    public var pageURL: String?
+    public var utmSource: String?
+    public var utmMedium: String?
+    public var utmCampaign: String?
+
+    public init(
+        campaign: String? = nil, pageURL: String? = nil, utmSource: String? = nil, utmMedium: String? = nil,
+        utmCampaign: String? = nil
+    ) {
+        self.campaign = campaign
+        self.pageURL = pageURL
+        self.utmSource = utmSource
+        self.utmMedium = utmMedium
+        self.utmCampaign = utmCampaign
     }
 }
 
@@ -54,12 +84,28 @@ public struct ConversationRecord: Sendable, Equatable {
     public var createdAt: Int64
     public var updatedAt: Int64
     public var closedAt: Int64?
+    /// The named agent who owns it, and its name then.
+    public var assignedAgentID: String?
+    public var assignedAgentName: String?
+    /// When a human must first answer; nil once one did (or when no human is asked).
+    public var firstResponseDueAt: Int64?
+    /// When a human first answered (kept for reports).
+    public var firstHumanResponseAt: Int64?
+    /// When the first response became overdue (stamped once).
+    public var slaBreachedAt: Int64?
+    /// How it was closed: `resolved`, `unresolved` or `spam`.
+    public var resolution: String?
+    /// Written when the conversation starts, never changed.
+    public var attribution: ConversationAttribution
 
     public init(
         seq: Int64 = 0, id: String, contactID: String, state: ConversationState, queue: String? = nil,
         escalationReason: String? = nil, activeChannel: Channel = .web, createdAt: Int64, updatedAt: Int64,
-        closedAt: Int64? = nil
+        closedAt: Int64? = nil, assignedAgentID: String? = nil, assignedAgentName: String? = nil,
+        firstResponseDueAt: Int64? = nil, firstHumanResponseAt: Int64? = nil, slaBreachedAt: Int64? = nil,
+        resolution: String? = nil, attribution: ConversationAttribution = ConversationAttribution()
     ) {
+        self.attribution = attribution
         self.seq = seq
         self.id = id
         self.contactID = contactID
@@ -70,6 +116,12 @@ public struct ConversationRecord: Sendable, Equatable {
         self.createdAt = createdAt
         self.updatedAt = updatedAt
         self.closedAt = closedAt
+        self.assignedAgentID = assignedAgentID
+        self.assignedAgentName = assignedAgentName
+        self.firstResponseDueAt = firstResponseDueAt
+        self.firstHumanResponseAt = firstHumanResponseAt
+        self.slaBreachedAt = slaBreachedAt
+        self.resolution = resolution
     }
 }
 
@@ -91,13 +143,17 @@ public struct MessageRecord: Sendable, Equatable {
     public var toE164: String?
     /// MMS media URLs (JSON array), for inbound texts with pictures.
     public var media: String?
+    /// The named agent who wrote it (with an agent key), and its name then.
+    public var agentID: String?
+    public var agentName: String?
     public var createdAt: Int64
     public var updatedAt: Int64
 
     public init(
         seq: Int64 = 0, id: String, conversationID: String, direction: Direction, channel: Channel, author: Author,
         body: String, status: String, segments: Int? = nil, providerMessageID: String? = nil, errorCode: Int? = nil,
-        toE164: String? = nil, media: String? = nil, createdAt: Int64, updatedAt: Int64
+        toE164: String? = nil, media: String? = nil, agentID: String? = nil, agentName: String? = nil,
+        createdAt: Int64, updatedAt: Int64
     ) {
         self.seq = seq
         self.id = id
@@ -112,6 +168,8 @@ public struct MessageRecord: Sendable, Equatable {
         self.errorCode = errorCode
         self.toE164 = toE164
         self.media = media
+        self.agentID = agentID
+        self.agentName = agentName
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }
@@ -134,5 +192,22 @@ public struct ConversationEventRecord: Sendable, Equatable {
         self.type = type
         self.payload = payload
         self.createdAt = createdAt
+    }
+}
+
+/// What one queue holds (its conversations that are not closed).
+public struct QueueCounts: Sendable, Equatable {
+    public var queue: String
+    public var open: Int
+    public var unassigned: Int
+    public var oldestWaitingSince: Int64?
+    public var slaBreached: Int
+
+    public init(queue: String, open: Int, unassigned: Int, oldestWaitingSince: Int64?, slaBreached: Int) {
+        self.queue = queue
+        self.open = open
+        self.unassigned = unassigned
+        self.oldestWaitingSince = oldestWaitingSince
+        self.slaBreached = slaBreached
     }
 }

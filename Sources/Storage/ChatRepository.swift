@@ -14,15 +14,34 @@ public struct ChatRepository {
 
     public func insert(_ contact: ContactRecord) throws(StorageError) {
         try connection.execute(
-            "INSERT INTO contacts (id, phone_e164, locale, time_zone, created_at) VALUES (?, ?, ?, ?, ?)",
+            """
+            INSERT INTO contacts (id, phone_e164, locale, time_zone, external_id, display_name, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """,
             [
                 .text(contact.id), .optionalText(contact.phoneE164), .optionalText(contact.locale),
-                .optionalText(contact.timeZone), .integer(contact.createdAt),
+                .optionalText(contact.timeZone), .optionalText(contact.externalID),
+                .optionalText(contact.displayName), .integer(contact.createdAt),
             ])
     }
 
     public func contact(id: String) throws(StorageError) -> ContactRecord? {
         try connection.queryOne("SELECT * FROM contacts WHERE id = ?", [.text(id)]).map(Self.contact)
+    }
+
+    /// The contact the business knows by `externalID`.
+    public func contact(externalID: String) throws(StorageError) -> ContactRecord? {
+        try connection.queryOne("SELECT * FROM contacts WHERE external_id = ?", [.text(externalID)]).map(Self.contact)
+    }
+
+    /// Gives a contact without one its external id (and its display name, when it has none).
+    public func bind(contactID: String, externalID: String, displayName: String?) throws(StorageError) {
+        try connection.execute(
+            """
+            UPDATE contacts SET external_id = ?, display_name = COALESCE(display_name, ?)
+            WHERE id = ? AND external_id IS NULL
+            """,
+            [.text(externalID), .optionalText(displayName), .text(contactID)])
     }
 
     public func insert(_ session: SessionRecord, tokenHash: [UInt8]) throws(StorageError) {
@@ -68,13 +87,17 @@ public struct ChatRepository {
         var inserted = conversation
         inserted.seq = try connection.queryValue(
             """
-            INSERT INTO conversations (id, contact_id, state, queue, escalation_reason, active_channel, created_at, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq
+            INSERT INTO conversations (id, contact_id, state, queue, escalation_reason, active_channel, created_at, updated_at,
+                campaign, page_url, utm_source, utm_medium, utm_campaign)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq
             """,
             [
                 .text(conversation.id), .text(conversation.contactID), .text(conversation.state),
                 .optionalText(conversation.queue), .optionalText(conversation.escalationReason),
                 .text(conversation.activeChannel), .integer(conversation.createdAt), .integer(conversation.updatedAt),
+                .optionalText(conversation.attribution.campaign), .optionalText(conversation.attribution.pageURL),
+                .optionalText(conversation.attribution.utmSource), .optionalText(conversation.attribution.utmMedium),
+                .optionalText(conversation.attribution.utmCampaign),
             ], column: "seq")
         return inserted
     }
@@ -98,37 +121,64 @@ public struct ChatRepository {
         ).map(Self.conversation)
     }
 
-    /// Conversations after cursor `afterSeq`, oldest first, optionally filtered.
+    /// Who owns the conversations a list asks for.
+    public enum OwnerFilter: Sendable, Equatable {
+        case anyone, nobody
+        case agent(String)
+    }
+
+    /// Conversations after cursor `afterSeq`, oldest first, optionally filtered. One agent's are
+    /// read through their own index (`conversations_assigned`), however few they are.
     public func conversations(
-        state: ConversationState?, queue: String?, afterSeq: Int64, limit: Int
+        state: ConversationState?, queue: String?, owner: OwnerFilter = .anyone, afterSeq: Int64, limit: Int
     ) throws(StorageError) -> [ConversationRecord] {
-        try connection.query(
+        let (ownerCondition, ownerValues): (String, [DatabaseValue]) =
+            switch owner {
+            case .anyone: ("TRUE", [])
+            case .nobody: ("assigned_agent_id IS NULL", [])
+            case .agent(let id): ("assigned_agent_id = ?", [.text(id)])
+            }
+        return try connection.query(
             """
             SELECT * FROM conversations
-            WHERE seq > ? AND (CAST(? AS TEXT) IS NULL OR state = ?) AND (CAST(? AS TEXT) IS NULL OR queue = ?)
+            WHERE \(ownerCondition) AND seq > ? AND (CAST(? AS TEXT) IS NULL OR state = ?)
+                AND (CAST(? AS TEXT) IS NULL OR queue = ?)
             ORDER BY seq LIMIT ?
             """,
-            [
+            ownerValues + [
                 .integer(afterSeq), .optionalText(state?.rawValue), .optionalText(state?.rawValue),
-                .optionalText(queue),
-                .optionalText(queue), .int(limit),
+                .optionalText(queue), .optionalText(queue), .int(limit),
             ]
         ).map(Self.conversation)
     }
 
-    /// Writes a conversation's state, queue and reason.
+    /// A contact's conversations after cursor `afterSeq`, oldest first.
+    public func conversations(contactID: String, afterSeq: Int64, limit: Int) throws(StorageError)
+        -> [ConversationRecord]
+    {
+        try connection.query(
+            "SELECT * FROM conversations WHERE contact_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+            [.text(contactID), .integer(afterSeq), .int(limit)]
+        ).map(Self.conversation)
+    }
+
+    /// Writes a conversation's state, queue, reason, owner, first-response clock and resolution.
     public func update(_ conversation: ConversationRecord) throws(StorageError) {
         try connection.execute(
             """
             UPDATE conversations SET state = ?, queue = ?, escalation_reason = ?, active_channel = ?, updated_at = ?,
-                closed_at = ?
+                closed_at = ?, assigned_agent_id = ?, assigned_agent_name = ?, first_response_due_at = ?,
+                first_human_response_at = ?, sla_breached_at = ?, resolution = ?
             WHERE id = ?
             """,
             [
                 .text(conversation.state), .optionalText(conversation.queue),
                 .optionalText(conversation.escalationReason), .text(conversation.activeChannel),
                 .integer(conversation.updatedAt), .optionalInteger(conversation.closedAt),
-                .text(conversation.id),
+                .optionalText(conversation.assignedAgentID), .optionalText(conversation.assignedAgentName),
+                .optionalInteger(conversation.firstResponseDueAt),
+                .optionalInteger(conversation.firstHumanResponseAt), .optionalInteger(conversation.slaBreachedAt),
+                .optionalText(conversation.resolution), .text(conversation.id),
             ])
     }
 
@@ -145,6 +195,38 @@ public struct ChatRepository {
         ).map(Self.conversation)
     }
 
+    /// Per queue, its conversations that are not closed: how many, how many nobody owns, since
+    /// when the longest-waiting customer waits, how many missed their first-response SLA.
+    public func queueCounts() throws(StorageError) -> [QueueCounts] {
+        try connection.query(
+            """
+            SELECT queue, count(*) AS open,
+                sum(CASE WHEN assigned_agent_id IS NULL THEN 1 ELSE 0 END) AS unassigned,
+                min(awaiting_reply_since) AS oldest_waiting_since,
+                sum(CASE WHEN sla_breached_at IS NOT NULL THEN 1 ELSE 0 END) AS sla_breached
+            FROM conversations WHERE state != 'closed' AND queue IS NOT NULL GROUP BY queue
+            """, []
+        ).map { row throws(StorageError) in
+            try QueueCounts(
+                queue: row.get("queue"), open: row.get("open"), unassigned: row.get("unassigned"),
+                oldestWaitingSince: row.get("oldest_waiting_since"), slaBreached: row.get("sla_breached"))
+        }
+    }
+
+    /// Conversations not closed whose first human response was due at or before `now` and whose
+    /// breach is not stamped yet, most overdue first.
+    public func overdueFirstResponses(now: Int64, limit: Int) throws(StorageError) -> [ConversationRecord] {
+        try connection.query(
+            """
+            SELECT * FROM conversations
+            WHERE first_response_due_at IS NOT NULL AND sla_breached_at IS NULL AND first_response_due_at <= ?
+                AND state != 'closed'
+            ORDER BY first_response_due_at LIMIT ?
+            """,
+            [.integer(now), .int(limit)]
+        ).map(Self.conversation)
+    }
+
     // MARK: Messages
 
     /// Inserts a message; `clientKey` makes retries idempotent (see `message(conversationID:clientKey:)`).
@@ -153,14 +235,16 @@ public struct ChatRepository {
         inserted.seq = try connection.queryValue(
             """
             INSERT INTO messages (id, conversation_id, direction, channel, author, body, status, segments,
-                provider_message_id, client_key, error_code, to_e164, media, created_at, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq
+                provider_message_id, client_key, error_code, to_e164, media, agent_id, agent_name, created_at,
+                updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq
             """,
             [
                 .text(message.id), .text(message.conversationID), .text(message.direction), .text(message.channel),
                 .text(message.author), .text(message.body), .text(message.status), .optionalInt(message.segments),
                 .optionalText(message.providerMessageID), .optionalText(clientKey), .optionalInt(message.errorCode),
-                .optionalText(message.toE164), .optionalText(message.media), .integer(message.createdAt),
+                .optionalText(message.toE164), .optionalText(message.media), .optionalText(message.agentID),
+                .optionalText(message.agentName), .integer(message.createdAt),
                 .integer(message.updatedAt),
             ], column: "seq")
         return inserted
@@ -373,7 +457,8 @@ public struct ChatRepository {
     private static func contact(_ row: Row) throws(StorageError) -> ContactRecord {
         try ContactRecord(
             id: row.get("id"), phoneE164: row.get("phone_e164"), locale: row.get("locale"),
-            timeZone: row.get("time_zone"), createdAt: row.get("created_at"))
+            timeZone: row.get("time_zone"), externalID: row.get("external_id"), displayName: row.get("display_name"),
+            createdAt: row.get("created_at"))
     }
 
     private static func session(_ row: Row) throws(StorageError) -> SessionRecord {
@@ -388,7 +473,14 @@ public struct ChatRepository {
             seq: row.get("seq"), id: row.get("id"), contactID: row.get("contact_id"), state: row.get("state"),
             queue: row.get("queue"), escalationReason: row.get("escalation_reason"),
             activeChannel: row.get("active_channel"), createdAt: row.get("created_at"),
-            updatedAt: row.get("updated_at"), closedAt: row.get("closed_at"))
+            updatedAt: row.get("updated_at"), closedAt: row.get("closed_at"),
+            assignedAgentID: row.get("assigned_agent_id"), assignedAgentName: row.get("assigned_agent_name"),
+            firstResponseDueAt: row.get("first_response_due_at"),
+            firstHumanResponseAt: row.get("first_human_response_at"), slaBreachedAt: row.get("sla_breached_at"),
+            resolution: row.get("resolution"),
+            attribution: ConversationAttribution(
+                campaign: row.get("campaign"), pageURL: row.get("page_url"), utmSource: row.get("utm_source"),
+                utmMedium: row.get("utm_medium"), utmCampaign: row.get("utm_campaign")))
     }
 
     private static func message(_ row: Row) throws(StorageError) -> MessageRecord {
@@ -397,7 +489,8 @@ public struct ChatRepository {
             direction: row.get("direction"), channel: row.get("channel"), author: row.get("author"),
             body: row.get("body"), status: row.get("status"), segments: row.get("segments"),
             providerMessageID: row.get("provider_message_id"), errorCode: row.get("error_code"),
-            toE164: row.get("to_e164"), media: row.get("media"), createdAt: row.get("created_at"),
+            toE164: row.get("to_e164"), media: row.get("media"), agentID: row.get("agent_id"),
+            agentName: row.get("agent_name"), createdAt: row.get("created_at"),
             updatedAt: row.get("updated_at"))
     }
 

@@ -10,3 +10,4 @@ extension Direction: DatabaseDecodable {}
 extension Author: DatabaseDecodable {}
 extension OutboxKind: DatabaseDecodable {}
 extension OutboxState: DatabaseDecodable {}
+extension AgentRole: DatabaseDecodable {}

@@ -5,8 +5,8 @@ import HandoffCore
 
 /// Data subject requests for one phone number: everything we hold about it, and erasing it.
 ///
-/// Erasure removes the contact, its sessions, conversations, messages, events, queued texts,
-/// verifications and raw webhooks. It keeps the consent ledger (append-only legal proof) and
+/// Erasure removes the contact, its sessions, conversations, messages, events, outcomes, queued
+/// texts, verifications and raw webhooks. It keeps the consent ledger (append-only legal proof) and
 /// turns a suppression into a hashed one, so a STOP is still honoured after the number is gone.
 public struct PersonalDataRepository {
     private let connection: any Connection
@@ -33,8 +33,10 @@ public struct PersonalDataRepository {
                 [.text(id)])
         }
         var conversations: [[String: DatabaseValue]] = []
+        var outcomes: [[String: DatabaseValue]] = []
         for id in scope.conversations {
             conversations += try rows("SELECT * FROM conversations WHERE id = ?", [.text(id)])
+            outcomes += try rows("SELECT * FROM outcomes WHERE conversation_id = ? ORDER BY created_at", [.text(id)])
         }
         var messages: [[String: DatabaseValue]] = []
         var webhooks: [[String: DatabaseValue]] = []
@@ -44,6 +46,7 @@ public struct PersonalDataRepository {
         }
         result["sessions"] = sessions
         result["conversations"] = conversations
+        result["outcomes"] = outcomes
         result["messages"] = messages
         result["inbound_webhooks"] = webhooks
         result["consents"] = try rows("SELECT * FROM consents WHERE phone_e164 = ? ORDER BY seq", [.text(phone)])
@@ -68,6 +71,7 @@ public struct PersonalDataRepository {
         for id in scope.conversations {
             removed += try connection.execute("DELETE FROM conversation_events WHERE conversation_id = ?", [.text(id)])
             removed += try connection.execute("DELETE FROM handoff_offers WHERE conversation_id = ?", [.text(id)])
+            removed += try connection.execute("DELETE FROM outcomes WHERE conversation_id = ?", [.text(id)])
             removed += try connection.execute("DELETE FROM messages WHERE conversation_id = ?", [.text(id)])
             removed += try connection.execute("DELETE FROM conversations WHERE id = ?", [.text(id)])
         }

@@ -13,6 +13,7 @@ import Testing
         (UseCaseError.Kind.notFound, 404, nil as String?),
         (.conflict, 409, nil),
         (.invalid, 422, nil),
+        (.forbidden, 403, nil),
         (.malformed, 400, nil),
         (.rateLimited(retryAfterSeconds: 42), 429, "42"),
         (.unavailable(retryAfterSeconds: 5), 503, "5"),

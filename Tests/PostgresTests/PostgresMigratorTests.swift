@@ -99,9 +99,10 @@ struct PostgresMigratorTests {
                     VALUES ('SMin', 'twilio', 'message', 'Body=hi', 1);
                     """)
             }
-            let later = files.filter { $0 >= "0009" }
-            try stage(later)
-            #expect(try await migrate(database, staged) == later.map { Int($0.prefix(4))! })
+            try stage(files.filter { $0 >= "0009" })
+            // Numbers are reserved per issue, so the folder may have gaps until every issue landed.
+            #expect(
+                try await migrate(database, staged) == files.filter { $0 >= "0009" }.compactMap { Int($0.prefix(4)) })
             let (link, ids) = try await database.read { connection in
                 (
                     try connection.queryOne("SELECT message_id FROM inbound_events WHERE provider_event_id = 'SMin'")?

@@ -18,8 +18,10 @@ enum ContactThreads {
         return contact
     }
 
-    /// The id of the conversation a text to `contactID` joins.
-    static func conversation(contactID: String, chat: ChatRepository, now: Int64) throws -> String {
+    /// The id of the conversation a text to `contactID` joins; one it opens records `campaign`.
+    static func conversation(
+        contactID: String, chat: ChatRepository, now: Int64, campaign: String? = nil
+    ) throws -> String {
         if let open = try chat.openConversation(contactID: contactID) { return open.id }
         if var closed = try chat.latestConversation(contactID: contactID) {
             closed.state = .open
@@ -31,7 +33,7 @@ enum ContactThreads {
         return try chat.insert(
             ConversationRecord(
                 id: Identifiers.make("conv"), contactID: contactID, state: .open, activeChannel: .sms, createdAt: now,
-                updatedAt: now)
+                updatedAt: now, attribution: ConversationAttribution(campaign: campaign))
         ).id
     }
 }

@@ -1,7 +1,33 @@
+/// Who a text is for, as a request names them: a number (E.164, or as typed in the default region)
+/// or a contact id as a string, or `{external_id}`: the contact the business knows by that id.
+package enum RecipientReference: Decodable, Sendable, Equatable {
+    case text(String)
+    case externalID(String)
+
+    private enum CodingKeys: String, CodingKey {
+        case externalID = "external_id"
+    }
+
+    package init(from decoder: any Decoder) throws {
+        if let text = try? decoder.singleValueContainer().decode(String.self) {
+            self = .text(text)
+        } else {
+            self = .externalID(try decoder.container(keyedBy: CodingKeys.self).decode(String.self, forKey: .externalID))
+        }
+    }
+
+    /// 422 `too_long` for a number or id longer than anyone's.
+    var problem: FieldProblem? {
+        switch self {
+        case .text(let text): .length(text, "to", 64)
+        case .externalID(let id): .length(id, "to.external_id", 255)
+        }
+    }
+}
+
 /// `POST /v1/outbound`.
 package struct OutboundRequest: Decodable, Sendable {
-    /// E.164 (or as typed, with the default region) or a contact id.
-    var to: String
+    var to: RecipientReference
     var program: String
     /// A template id, or a name whose locale is chosen for the recipient.
     var template: String
@@ -18,7 +44,8 @@ package struct OutboundRequest: Decodable, Sendable {
     }
 
     init(
-        to: String, program: String, template: String, variables: [String: String], locale: String?, sendAt: String?,
+        to: RecipientReference, program: String, template: String, variables: [String: String], locale: String?,
+        sendAt: String?,
         campaign: String?
     ) {
         self.to = to
@@ -32,7 +59,7 @@ package struct OutboundRequest: Decodable, Sendable {
 
     package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        to = try container.decode(String.self, forKey: .to)
+        to = try container.decode(RecipientReference.self, forKey: .to)
         program = try container.decode(String.self, forKey: .program)
         template = try container.decode(String.self, forKey: .template)
         variables =
@@ -48,7 +75,7 @@ package struct OutboundRequest: Decodable, Sendable {
 extension OutboundRequest: LimitedFields {
     package var problems: [FieldProblem?] {
         [
-            .length(to, "to", 64), .length(program, "program", FieldLimits.program),
+            to.problem, .length(program, "program", FieldLimits.program),
             .length(template, "template", 64), .length(locale, "locale", FieldLimits.locale),
             .length(sendAt, "send_at", 40), .length(campaign, "campaign", 128), .length(clientID, "client_id", 255),
         ] + variables.sorted { $0.key < $1.key }.map { .length($0.value, "variables.\($0.key)", 2048) }
@@ -64,7 +91,7 @@ package struct OutboundBatchRequest: Decodable, Sendable {
 
     /// One recipient of a batch.
     package struct Recipient: Decodable, Sendable {
-        var to: String
+        var to: RecipientReference
         var variables: [String: String]
         var locale: String?
         var sendAt: String?
@@ -78,7 +105,7 @@ package struct OutboundBatchRequest: Decodable, Sendable {
 
         package init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
-            to = try container.decode(String.self, forKey: .to)
+            to = try container.decode(RecipientReference.self, forKey: .to)
             variables =
                 try container.decodeIfPresent([String: TemplateValue].self, forKey: .variables)?.mapValues(\.text)
                 ?? [:]

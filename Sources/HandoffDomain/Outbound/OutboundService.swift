@@ -190,13 +190,25 @@ package final class OutboundService: Sendable {
 
     // MARK: Checks
 
-    /// Who a text is for: a number, or a contact by id.
+    /// Who a text is for: a number, a contact by id, or a contact by the business's id.
     enum Recipient {
         case phone(String)
         case contact(String)
+        case externalID(String)
     }
 
-    private static func recipient(_ to: String, defaultRegion: String) throws(UseCaseError) -> Recipient {
+    private static func recipient(_ reference: RecipientReference, defaultRegion: String) throws(UseCaseError)
+        -> Recipient
+    {
+        let to: String
+        switch reference {
+        case .externalID(let id):
+            if let problem = reference.problem {
+                throw UseCaseError(.invalid, code: problem.code, message: problem.message, field: problem.field)
+            }
+            return .externalID(id)
+        case .text(let text): to = text
+        }
         if to.hasPrefix("ct_") { return .contact(to) }
         do {
             return .phone(try PhoneNumber(parsing: to, defaultRegion: defaultRegion).e164)
@@ -264,7 +276,8 @@ package final class OutboundService: Sendable {
                     message: "\(program.id) allows \(cap) texts a day to one number.")
             }
         }
-        let conversation = try ContactThreads.conversation(contactID: contact.id, chat: chat, now: now)
+        let conversation = try ContactThreads.conversation(
+            contactID: contact.id, chat: chat, now: now, campaign: request.campaign)
         return OutboundRecord(
             id: Identifiers.make("out"), toE164: phone, contactID: contact.id, conversationID: conversation,
             program: program.id, templateID: template.id, templateVersion: approvedVersion, variant: variant?.id,
@@ -272,25 +285,27 @@ package final class OutboundService: Sendable {
             updatedAt: now)
     }
 
-    /// The number and the contact: a contact by id must have a number; a number we never saw
-    /// gets a contact.
+    /// The number and the contact: a contact by id or external id must have a number; a number we
+    /// never saw gets a contact.
     private static func resolve(_ recipient: Recipient, connection: any Connection, now: Int64) throws -> (
         String, ContactRecord
     ) {
         let chat = ChatRepository(connection)
+        let known: ContactRecord?
         switch recipient {
-        case .contact(let id):
-            guard let contact = try chat.contact(id: id) else {
-                throw UseCaseError(.invalid, code: "unknown_contact", message: "No such contact.", field: "to")
-            }
-            guard let phone = contact.phoneE164 else {
-                throw UseCaseError(
-                    .conflict, code: "no_consent", message: "The contact has no verified number.", field: "to")
-            }
-            return (phone, contact)
         case .phone(let phone):
             return (phone, try ContactThreads.contact(phone: phone, connection: connection, now: now))
+        case .contact(let id): known = try chat.contact(id: id)
+        case .externalID(let id): known = try chat.contact(externalID: id)
         }
+        guard let contact = known else {
+            throw UseCaseError(.invalid, code: "unknown_contact", message: "No such contact.", field: "to")
+        }
+        guard let phone = contact.phoneE164 else {
+            throw UseCaseError(
+                .conflict, code: "no_consent", message: "The contact has no verified number.", field: "to")
+        }
+        return (phone, contact)
     }
 
     /// The template named by `reference`: an id, or a name whose best locale for the recipient

@@ -128,6 +128,18 @@ extension Configuration {
         } current: {
             $0.eventWebhookSecret
         },
+        secret(
+            "identity_secret",
+            "HMAC-SHA256 key of the identity_hash sites send with external_id; unset, external_id is refused."
+        ) {
+            let secret = try optional($1)
+            if let secret, secret.count < 16 {
+                throw SettingProblem("expected a secret of at least 16 characters")
+            }
+            $0.identitySecret = secret
+        } current: {
+            $0.identitySecret
+        },
         text("default_region", "US", "Region (ISO 3166 alpha-2) for phone numbers typed without a country code.") {
             guard $1.count == 2, $1.allSatisfy({ $0.isASCII && $0.isUppercase }) else {
                 throw SettingProblem("expected a two-letter region code such as US or GB")
@@ -423,6 +435,18 @@ extension Configuration {
         } current: {
             $0.programs.programs.dropFirst().map(\.id).joined(separator: ",")
         },
+        text(
+            "queues", "",
+            "Queues of conversations for humans: a YAML or JSON list of {name, first_response_sla?, overflow_queue?, "
+                + "members?}; `humans` (where escalations go) is built in."
+        ) {
+            $0.queues = try queueCatalog($1)
+        } current: {
+            $0.queues.queues.map { queue in
+                "\(queue.name):\(queue.firstResponseSLAMilliseconds)ms>\(queue.overflowQueue ?? "")"
+                    + "[\(queue.members.joined(separator: " "))]"
+            }.joined(separator: ",")
+        },
         text("sms_confirmation_template", "(see example)", "First text after verification ({{brand}}).") {
             try template($1, allowed: ["brand"])
             $0.confirmationTemplate = $1
@@ -613,6 +637,48 @@ private func programCatalog(_ text: String) throws(SettingProblem) -> ProgramCat
         return try ProgramCatalog(programs)
     } catch {
         throw SettingProblem("\(error.field.map { $0 + ": " } ?? "")\(error.message)")
+    }
+}
+
+/// The queues of a `queues:` list (YAML or JSON text; empty: only the built-in `humans`).
+private func queueCatalog(_ text: String) throws(SettingProblem) -> QueueCatalog {
+    struct Entry: Decodable {
+        var name: String
+        var firstResponseSLA: String?
+        var overflowQueue: String?
+        var members: [String]?
+
+        enum CodingKeys: String, CodingKey {
+            case name, members
+            case firstResponseSLA = "first_response_sla"
+            case overflowQueue = "overflow_queue"
+        }
+    }
+    guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+        return QueueCatalog.builtIn
+    }
+    let entries: [Entry]
+    do {
+        entries = try YAMLDecoder().decode([Entry].self, from: text)
+    } catch {
+        throw SettingProblem(
+            "expected a list of queues {name, first_response_sla?, overflow_queue?, members?}: \(error)")
+    }
+    var queues: [Queue] = []
+    for entry in entries {
+        let sla = try entry.firstResponseSLA.map { text throws(SettingProblem) in
+            let duration = try duration(text)
+            return duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+        }
+        queues.append(
+            Queue(
+                name: entry.name, firstResponseSLAMilliseconds: sla ?? QueueCatalog.defaultSLAMilliseconds,
+                overflowQueue: entry.overflowQueue, members: entry.members ?? []))
+    }
+    do {
+        return try QueueCatalog(queues)
+    } catch {
+        throw SettingProblem(error.message)
     }
 }
 

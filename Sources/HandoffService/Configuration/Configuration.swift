@@ -58,6 +58,8 @@ public struct Configuration: Sendable, Equatable {
     var trustedProxies = TrustedProxies(blocks: [])
     public var eventWebhookURL: String?
     public var eventWebhookSecret: String?
+    /// The key of the identity hashes that bind visitors to the business's ids; nil: none is accepted.
+    public var identitySecret: String?
     public var defaultRegion = "US"
     public var databaseSynchronous = Synchronous.full
     public var databaseReaders = 4
@@ -135,6 +137,8 @@ public struct Configuration: Sendable, Equatable {
     public var consentTextsFile: String?
     /// The programs people opt in to: the built-in `chat` and those of `programs:` (reloadable).
     public var programs = ProgramCatalog()
+    /// The queues humans work: those of `queues:` and the built-in `humans` (reloadable).
+    public var queues = QueueCatalog.builtIn
     /// The first text after verification (`{{brand}}`).
     public var confirmationTemplate =
         "{{brand}}: you're all set to continue this chat by text. Msg frequency varies. Msg & data rates may apply. "

@@ -1,0 +1,65 @@
+package import DatabaseDriver
+package import HandoffCore
+package import Lifecycle
+import Storage
+
+/// The first-response SLA: a conversation whose first human answer is overdue gets
+/// `conversation.sla_breached` once and moves to its queue's overflow queue. `check()` is one
+/// sweep (a read, and a write only when something is overdue), small enough for a cluster lease
+/// to wrap; `run` repeats it.
+package final class FirstResponseClock: Service {
+    private let timeline: Timeline
+    private let queues: Reloadable<QueueCatalog>
+    private let interval: Duration
+    private let now: @Sendable () -> Int64
+
+    package init(
+        database: any Database, queues: Reloadable<QueueCatalog>, events: EventHub, webhooks: EventWebhooks,
+        interval: Duration = .seconds(1), outboxChanged: @escaping @Sendable () -> Void,
+        now: @escaping @Sendable () -> Int64 = ChatService.currentMilliseconds
+    ) {
+        self.timeline = Timeline(database: database, events: events, webhooks: webhooks) { _ in outboxChanged() }
+        self.queues = queues
+        self.interval = interval
+        self.now = now
+    }
+
+    /// Nothing to get ready: the first check comes one `interval` after the start.
+    package func start() {}
+
+    /// Checks every `interval` until `shutdown` fires.
+    package func run(until shutdown: Trigger) async {
+        await shutdown.cancelling { [self] in
+            while (try? await Task.sleep(for: interval)) != nil {
+                _ = try? await check()
+            }
+        }
+    }
+
+    /// One sweep: stamps up to 100 overdue conversations breached, each with its event, in one
+    /// transaction; returns how many.
+    @discardableResult
+    package func check() async throws -> Int {
+        let now = now()
+        let overdue = try await timeline.database.read {
+            !(try ChatRepository($0).overdueFirstResponses(now: now, limit: 1).isEmpty)
+        }
+        guard overdue else { return 0 }
+        let catalog = queues.value
+        return try await timeline.write { timeline in
+            let chat = ChatRepository(timeline.connection)
+            let conversations = try chat.overdueFirstResponses(now: now, limit: 100)
+            for var conversation in conversations {
+                conversation.slaBreachedAt = now
+                conversation.updatedAt = now
+                if let queue = conversation.queue, let overflow = catalog.queue(named: queue)?.overflowQueue {
+                    conversation.queue = overflow
+                }
+                try chat.update(conversation)
+                let json = ConversationJSON(conversation, contact: try chat.contact(id: conversation.contactID))
+                try timeline.recordWebhook("conversation.sla_breached", json, now: now)
+            }
+            return conversations.count
+        }
+    }
+}

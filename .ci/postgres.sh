@@ -33,13 +33,14 @@ start)
     [ "$(id -u)" = 0 ] && chown postgres: "$dir"
     as_owner "$bin/initdb" -D "$dir/data" -U handoff --auth=trust -E UTF8 --no-locale >"$dir/initdb.log" 2>&1 ||
         { cat "$dir/initdb.log" >&2; exit 1; }
-    # A free port: nothing answers on it. fsync off: a throwaway cluster need not survive power loss.
+    # A free port: nothing answers on it. fsync off: a throwaway cluster need not survive power loss
+    # (the benches set POSTGRES_FSYNC=on: a commit should cost what it costs in production).
     for _ in $(seq 1 20); do
         port=$((20000 + RANDOM % 30000))
         (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break
     done
     as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
-        -o "-k $dir -p $port -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200" start >&2 ||
+        -o "-k $dir -p $port -c listen_addresses=127.0.0.1 -c fsync=${POSTGRES_FSYNC:-off} -c max_connections=200" start >&2 ||
         { cat "$dir/server.log" >&2; exit 1; }
     "$bin/createdb" -h 127.0.0.1 -p "$port" -U handoff handoff_test
     echo "export HANDOFF_TEST_POSTGRES=postgresql://handoff@127.0.0.1:$port/handoff_test"

@@ -134,3 +134,15 @@ build_baseline() {
     [ -d "$BASELINE" ] || git worktree add -q --detach "$BASELINE" "$commit"
     [ -x "$BASELINE/.build/release/handoff" ] || (cd "$BASELINE" && swift build -c release --product handoff >/dev/null)
 }
+
+# start_bench_postgres: a throwaway PostgreSQL server (.ci/postgres.sh) with fsync on (the tests
+# run with it off), so commits cost what they cost in production; sets PG_URI (its empty
+# database) and PG_DIR, and stops it on exit with the other cleanups in BENCH_CLEANUP.
+start_bench_postgres() {
+    PG_DIR=$(mktemp -d /tmp/handoff-bench-postgres.XXXXXX)
+    BENCH_CLEANUP="${BENCH_CLEANUP:-} $ROOT/.ci/postgres.sh stop $PG_DIR;"
+    trap 'eval "$BENCH_CLEANUP"' EXIT
+    eval "$(POSTGRES_FSYNC=on "$ROOT/.ci/postgres.sh" start "$PG_DIR")"
+    PG_URI=$HANDOFF_TEST_POSTGRES
+    [ "$(psql -tA "$PG_URI" -c 'SHOW fsync')" = on ] || { echo "fsync is not on" >&2; exit 1; }
+}

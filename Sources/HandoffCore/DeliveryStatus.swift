@@ -1,6 +1,8 @@
 /// The delivery status of an SMS as the API shows it, and the rule that it only moves forward.
 public enum DeliveryStatus: String, Sendable, CaseIterable {
     case queued, sending, sent, delivered, undelivered, failed, suppressed, deferred
+    /// Withdrawn before it left (a proactive text canceled while it waited): never sent.
+    case canceled
 
     /// Maps a gateway's status word to ours (`accepted` → queued, `read` → delivered, ...); nil for
     /// words that say nothing about an outbound message.
@@ -22,7 +24,7 @@ public enum DeliveryStatus: String, Sendable, CaseIterable {
         case .deferred, .queued: 0
         case .sending: 1
         case .sent: 2
-        case .delivered, .undelivered, .failed, .suppressed: 3
+        case .delivered, .undelivered, .failed, .suppressed, .canceled: 3
         }
     }
 

@@ -2,12 +2,18 @@ import Storage
 import Synchronization
 
 /// Wakes the live streams of a conversation (and the streams of every conversation) when its
-/// event log grows.
+/// event log grows, and tells the other nodes sharing the database when a commit of this one
+/// changed what their streams or outbox wait for.
 ///
 /// Carries no payloads: a woken stream reads the new events from the database, so a slow or
 /// reconnecting stream never misses one and memory per idle stream stays a few hundred bytes.
 package final class EventHub: Sendable {
-    package init() {}
+    /// Nil with one node (SQLite); on PostgreSQL, a coalesced NOTIFY (see `ClusterWakeUps`).
+    private let otherNodes: (@Sendable () -> Void)?
+
+    package init(otherNodes: (@Sendable () -> Void)? = nil) {
+        self.otherNodes = otherNodes
+    }
 
     /// One open stream's registration; `stream` yields once per burst of new events.
     package struct Subscription: Sendable {
@@ -55,14 +61,21 @@ package final class EventHub: Sendable {
     /// Wakes every stream of the conversations these committed events belong to, and every stream
     /// of all conversations.
     func publish(_ events: [ConversationEventRecord]) {
-        guard !events.isEmpty else { return }
-        let conversations = Set(events.map(\.conversationID))
+        publish(conversations: Set(events.map(\.conversationID)))
+    }
+
+    /// Wakes every stream of these conversations, and every stream of all conversations.
+    func publish(conversations: Set<String>) {
+        guard !conversations.isEmpty else { return }
         let continuations = state.withLock { state in
             conversations.flatMap { state.subscribers[$0].map { Array($0.values) } ?? [] }
                 + Array(state.everything.values)
         }
         for continuation in continuations { continuation.yield() }
     }
+
+    /// After a commit that appended events or queued outbox rows: the other nodes hear of it.
+    func announceToOtherNodes() { otherNodes?() }
 
     /// Open streams, for metrics.
     package var subscriberCount: Int {

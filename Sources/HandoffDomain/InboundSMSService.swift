@@ -4,8 +4,10 @@ package import HandoffCore
 import Storage
 
 /// Texts from phones: compliance keywords first (STOP stops at once, everywhere; START/YES opt in
-/// or confirm a pending verification; HELP answers), everything else joins the sender's
-/// conversation. A repeated gateway message id is acknowledged and processed once.
+/// or confirm a pending verification; HELP answers), then a program's keyword (its double opt-in
+/// starts), then an expected answer to one of our recent texts (`reply.matched`); everything else
+/// joins the sender's conversation and is triaged. A repeated gateway message id is acknowledged
+/// and processed once.
 package final class InboundSMSService: Sendable {
     private let timeline: Timeline
     private let handoff: HandoffFlow
@@ -75,6 +77,9 @@ package final class InboundSMSService: Sendable {
             let locale = try HandoffRepository(connection).locale(phone: phone)
             let keyword = Keyword(classifying: inbound.body, vocabulary: self.vocabulary, locale: locale)
             let replies = SystemTexts(brand: self.brand, locale: locale)
+            // A program's keyword (never a compliance word of any language: the catalog refuses
+            // those) starts that program's opt-in.
+            let keywordProgram = keyword == nil ? self.handoff.programs.program(keyword: inbound.body) : nil
             // A YES confirms a pending verification only when it answers that verification's own
             // text; otherwise it is an ordinary message and each pending session must type its code.
             if keyword == .optIn,
@@ -99,6 +104,12 @@ package final class InboundSMSService: Sendable {
             // STOP leaves the conversation on the web (`stop`); any other text takes it to SMS.
             let (message, conversation) = try self.record(
                 inbound, as: messageID, in: found, followToSMS: keyword != .optOut, timeline: timeline, now: now)
+            if let keywordProgram {
+                self.counters.increment("handoff_optins_total", [("step", "requested"), ("method", "sms_keyword")])
+                return try ConsentService.requestByKeyword(
+                    keywordProgram, phone: phone, contactID: conversation.contactID, texts: replies,
+                    connection: connection, now: now)
+            }
             switch keyword {
             case .optOut:
                 try self.stop(
@@ -130,6 +141,13 @@ package final class InboundSMSService: Sendable {
             case .help:
                 return replies.help
             case .optIn, nil:
+                // An expected answer to one of our recent texts acts instead of being triaged.
+                if let answer = try TemplateAnswer.matching(inbound.body, from: phone, connection: connection, now: now)
+                {
+                    try answer.act(on: message, from: phone, brand: self.brand, timeline: timeline, now: now)
+                    self.counters.increment("handoff_replies_matched_total")
+                    return nil
+                }
                 try self.routing.route(message, intents: intents, in: conversation, timeline: timeline, now: now)
                 return known ? nil : self.unknownSenderReply
             }
@@ -203,8 +221,8 @@ package final class InboundSMSService: Sendable {
                 disclosureVersion: nil, createdAt: now))
     }
 
-    /// STOP: the number is suppressed, the ledger says so, the conversation goes back to the web;
-    /// widgets and the business hear of it.
+    /// STOP: the number is suppressed, the ledger says so for every program, the conversation goes
+    /// back to the web; widgets and the business hear of it.
     private func stop(
         _ conversation: ConversationRecord, phone: String, source: String, timeline: TimelineWriter, now: Int64
     ) throws {
@@ -214,6 +232,9 @@ package final class InboundSMSService: Sendable {
             now: now)
         counters.increment("handoff_optouts_total", [("method", "sms_keyword")])
         try ledger(phone, contactID: conversation.contactID, event: "opt_out", connection, now: now)
+        try ConsentService.endAll(
+            phone: phone, contactID: conversation.contactID, except: program, method: "sms_keyword",
+            connection: connection, now: now)
         var conversation = conversation
         conversation.activeChannel = .web
         conversation.updatedAt = now

@@ -78,15 +78,17 @@ package struct QuietHoursPolicy: Sendable {
 
     private func zones(for message: MessageRecord, connection: any Connection) throws -> [TimeZone] {
         let chat = ChatRepository(connection)
-        if let conversation = try chat.conversation(id: message.conversationID),
-            let reported = try chat.contact(id: conversation.contactID)?.timeZone,
-            let zone = TimeZone(identifier: reported)
-        {
-            return [zone]
+        let reported = try chat.conversation(id: message.conversationID).flatMap {
+            try chat.contact(id: $0.contactID)?.timeZone
         }
-        guard let phone = message.toE164, let number = try? PhoneNumber(parsing: phone, defaultRegion: "US") else {
-            return []
-        }
+        return Self.zones(reported: reported, phone: message.toE164)
+    }
+
+    /// Every zone a recipient may be in: the one the widget `reported` when known, else those of
+    /// the number's area code or country (none for a country we have no zone for).
+    static func zones(reported: String?, phone: String?) -> [TimeZone] {
+        if let reported, let zone = TimeZone(identifier: reported) { return [zone] }
+        guard let phone, let number = try? PhoneNumber(parsing: phone, defaultRegion: "US") else { return [] }
         let identifiers =
             number.timeZoneIdentifiers.isEmpty
             ? Self.zonesByCallingCode[number.countryCallingCode] ?? [] : number.timeZoneIdentifiers

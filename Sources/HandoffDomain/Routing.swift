@@ -156,17 +156,18 @@ package struct Routing: Sendable {
         return true
     }
 
-    /// Moves an open conversation to the default human queue (its first response due within the
-    /// queue's SLA), tells the customer, emits `conversation.escalated`.
+    /// Moves an open conversation to `queue` (the default human queue unless said; its first response
+    /// due within the queue's SLA), tells the customer, emits `conversation.escalated`.
     func escalate(
-        _ conversation: ConversationRecord, reason: String, history: [MessageRecord], timeline: TimelineWriter,
-        now: Int64
+        _ conversation: ConversationRecord, reason: String, history: [MessageRecord],
+        to queue: String = QueueCatalog.defaultQueueName,
+        timeline: TimelineWriter, now: Int64
     ) throws {
         let chat = ChatRepository(timeline.connection)
         var conversation = conversation
         counters.increment("handoff_escalations_total", [("reason", reason)])
         conversation.state = .escalated
-        conversation.enterQueue(QueueCatalog.defaultQueueName, catalog: queues.value, now: now)
+        conversation.enterQueue(queue, catalog: queues.value, now: now)
         conversation.escalationReason = reason
         conversation.updatedAt = now
         try chat.update(conversation)
@@ -189,12 +190,16 @@ package struct Routing: Sendable {
         }
     }
 
-    /// Escalates open conversations whose customer has waited longer than `sla` for an answer.
+    /// Escalates open conversations whose customer has waited longer than `sla` for an answer: to
+    /// the fallback queue of the template they replied to (within its reply window), else to humans.
     func escalateUnanswered(sla: Int64, timeline: TimelineWriter, now: Int64) throws {
         let chat = ChatRepository(timeline.connection)
         for conversation in try chat.unansweredConversations(before: now - sla, limit: 100) {
             let history = try Self.recentQuestions(conversation.id, chat: chat)
-            try escalate(conversation, reason: "no_answer", history: history, timeline: timeline, now: now)
+            let queue =
+                try TemplateAnswer.fallbackQueue(for: conversation, connection: timeline.connection, now: now)
+                ?? QueueCatalog.defaultQueueName
+            try escalate(conversation, reason: "no_answer", history: history, to: queue, timeline: timeline, now: now)
         }
     }
 

@@ -17,6 +17,7 @@ package final class ServiceCounters: Sendable {
         "handoff_inbound_duplicates_total": "Inbound gateway events dropped as repeats of a MessageSid.",
         "handoff_optins_total": "Opt-in steps, by step (requested, confirmed) and method.",
         "handoff_optouts_total": "Opt-outs, by method.",
+        "handoff_replies_matched_total": "Texts that matched an expected answer of a recent proactive text.",
         "handoff_reply_confirmations_refused_total":
             "YES replies that confirmed no verification (its session must type the code), by reason.",
         "handoff_escalations_total": "Conversations handed to humans, by reason.",

@@ -63,6 +63,32 @@ package struct SystemTexts: Sendable, Equatable {
         }
     }
 
+    /// Asks a number to confirm its pending opt-in to `program` with YES, with the program's
+    /// disclosure in this language (else its default one; how often, rates, HELP and STOP).
+    func optInQuestion(_ program: Program) -> String {
+        let disclosure = program.disclosure(locale: language.rawValue)?.replacingOccurrences(
+            of: "{{brand}}", with: brand)
+        return switch language {
+        case .english:
+            "\(brand): reply YES to get \(program.name) texts. "
+                + (disclosure ?? "Msg & data rates may apply. Reply HELP for help, STOP to cancel.")
+        case .spanish:
+            "\(brand): responda SI para recibir los mensajes de \(program.name). "
+                + (disclosure
+                    ?? "Pueden aplicarse tarifas de mensajes y datos. Responda AYUDA para ayuda, PARAR para cancelar.")
+        }
+    }
+
+    /// The answer to a program's keyword from a number already opted in to it.
+    func alreadySubscribed(_ program: Program) -> String {
+        switch language {
+        case .english:
+            "\(brand): you're already subscribed to \(program.name) texts. Reply HELP for help, STOP to cancel."
+        case .spanish:
+            "\(brand): ya está suscrito a los mensajes de \(program.name). Responda AYUDA para ayuda, PARAR para cancelar."
+        }
+    }
+
     /// Asked once of a texter who says the number is not the contact's.
     package var wrongNumberQuestion: String {
         switch language {

@@ -4,8 +4,9 @@ import Storage
 
 /// The one way changes reach conversations' timelines: a use case writes through a
 /// `TimelineWriter` inside `write`, and once the transaction committed `write` publishes the events
-/// it appended to the live streams and wakes the outbox for the kinds of rows it queued. Nothing
-/// else publishes or wakes, so a write that added nothing (a repeated webhook) wakes nobody.
+/// it appended to the live streams and wakes the outbox for the kinds of rows it queued, here and
+/// (through `EventHub.announceToOtherNodes`) on the other nodes. Nothing else publishes or wakes,
+/// so a write that added nothing (a repeated webhook) wakes nobody.
 package final class Timeline: Sendable {
     let database: any Database
     /// Nil from the command line: no live streams to wake in this process.
@@ -34,6 +35,7 @@ package final class Timeline: Sendable {
         }
         if !written.events.isEmpty { events?.publish(written.events) }
         if !written.outboxKinds.isEmpty { outboxChanged(written.outboxKinds) }
+        if !written.events.isEmpty || !written.outboxKinds.isEmpty { events?.announceToOtherNodes() }
         return result
     }
 }

@@ -10,6 +10,9 @@ import Storage
 /// The stream subscribes first, then replays from the database everything after `Last-Event-ID`
 /// (or nothing, for a fresh stream), then sends each new event as the hub signals it, reading it
 /// from the database: the log, not the signal, is the truth, so nothing is skipped or repeated.
+/// It reads only settled events (`ChatRepository.events`: on PostgreSQL, those no earlier write
+/// still running can precede), so that with several nodes writing it never moves past an event
+/// that commits later with a smaller id.
 /// A comment line every heartbeat keeps proxies from closing an idle stream. Each stream holds a
 /// place in `limiter` while it is open.
 package struct EventStream: Sendable {
@@ -65,7 +68,7 @@ package struct EventStream: Sendable {
                         var wakeUps = subscription.wakeUps.makeAsyncIterator()
                         while true {
                             if pending {
-                                last = try await Self.sendEvents(
+                                last = try await Self.sendSettledEvents(
                                     after: last, of: conversationID, database: database, writer: writer)
                             }
                             pending = await wakeUps.next() != nil
@@ -78,17 +81,45 @@ package struct EventStream: Sendable {
             })
     }
 
-    /// Sends every logged event after `after`; returns the id of the last one sent.
-    private static func sendEvents(
+    /// The longest wait before reading again events that are committed but not settled yet.
+    static let unsettledRetryLimit = Duration.milliseconds(100)
+
+    /// Sends every logged event after `after`, reading again, sooner at first, while committed
+    /// events wait for their place to become final (PostgreSQL: a write that began before them
+    /// still runs, whose commit may wake nobody here); returns the id of the last one sent.
+    private static func sendSettledEvents(
         after: Int64, of conversationID: String?, database: any Database, writer: any HTTPBodyWriter
     ) async throws -> Int64 {
         var last = after
+        var retry = Duration.milliseconds(2)
+        while true {
+            let (sent, unsettled) = try await sendEvents(
+                after: last, of: conversationID, database: database, writer: writer)
+            last = sent
+            guard unsettled else { return last }
+            try await Task.sleep(for: retry)
+            retry = min(retry * 2, unsettledRetryLimit)
+        }
+    }
+
+    /// Sends every settled event after `after`; returns the id of the last one sent, and whether
+    /// committed events after it are not settled yet.
+    private static func sendEvents(
+        after: Int64, of conversationID: String?, database: any Database, writer: any HTTPBodyWriter
+    ) async throws -> (last: Int64, unsettled: Bool) {
+        var last = after
         while true {
             let from = last
-            let events = try await database.read { connection in
-                try ChatRepository(connection).events(conversationID: conversationID, afterSeq: from, limit: batchSize)
+            let (events, unsettled) = try await database.read { connection in
+                let chat = ChatRepository(connection)
+                let events = try chat.events(conversationID: conversationID, afterSeq: from, limit: batchSize)
+                guard events.count < batchSize else { return (events, false) }
+                return (
+                    events,
+                    try chat.hasUnsettledEvents(conversationID: conversationID, afterSeq: events.last?.seq ?? from)
+                )
             }
-            guard !events.isEmpty else { return last }
+            guard !events.isEmpty else { return (last, unsettled) }
             var bytes: [UInt8] = []
             for event in events {
                 // Our conversation ids are letters, digits and `_`: nothing to escape.
@@ -99,7 +130,7 @@ package struct EventStream: Sendable {
             }
             try await writer.write(bytes)
             last = events.last!.seq
-            if events.count < batchSize { return last }
+            if events.count < batchSize { return (last, unsettled) }
         }
     }
 

@@ -6,6 +6,7 @@ import HandoffDomain
 import HandoffHTTP
 public import Lifecycle
 public import Logging
+import Postgres
 import Storage
 import Synchronization
 
@@ -66,8 +67,8 @@ public final class HandoffApplication: Sendable {
             databaseIsDown = true
         }
         let parts = Parts(
-            configuration: configuration, database: setup.database, migrator: setup.migrator, logger: logger,
-            migrateWhenBack: databaseIsDown ? migrate : nil)
+            configuration: configuration, database: setup.database, pool: setup.pool, migrator: setup.migrator,
+            logger: logger, migrateWhenBack: databaseIsDown ? migrate : nil)
         self.parts.withLock { $0 = parts }
         defer { parts.httpClient.shutdown() }
         let configuration = configuration
@@ -180,17 +181,19 @@ private struct Parts: Sendable {
     /// In start order.
     let services: [any Service]
 
-    /// `migrateWhenBack`: PostgreSQL was down at start; the outbox dispatcher starts once this
-    /// migration succeeds (see `StartsWhenDatabaseIsBack`) instead of before the server.
+    /// `pool`: the node's connections to PostgreSQL, whose NOTIFY tells the other nodes of this
+    /// one's commits. `migrateWhenBack`: PostgreSQL was down at start; the outbox dispatcher starts
+    /// once this migration succeeds (see `StartsWhenDatabaseIsBack`) instead of before the server.
     init(
-        configuration: Configuration, database: any Database, migrator: Migrator, logger: Logger,
-        migrateWhenBack: (@Sendable () async throws -> Void)?
+        configuration: Configuration, database: any Database, pool: PostgresPool?, migrator: Migrator,
+        logger: Logger, migrateWhenBack: (@Sendable () async throws -> Void)?
     ) {
         self.database = database
         let metrics = HTTPMetrics()
         let counters = ServiceCounters()
         let serverBox = ServerReference()
-        let hub = EventHub()
+        let notifier = pool.map { PostgresChangeNotifier(pool: $0, logger: logger) }
+        let hub = EventHub(otherNodes: notifier.map { $0.announce })
         httpClient = HTTPClient(
             configuration: HTTPClient.Configuration(userAgent: "handoff/\(HandoffApplication.version)"))
         let webhooks = EventWebhooks(isEnabled: configuration.eventWebhookURL != nil)
@@ -384,9 +387,24 @@ private struct Parts: Sendable {
             database: database, queues: queues.catalog, events: hub, webhooks: webhooks,
             lease: clusterLease(FirstResponseClock.leaseName, .seconds(30)), outboxChanged: { dispatcher.wake() })
         let inOrder: [(any Service)?] = [
-            gatewaySetup.simulator, outbox, answerDeadline, firstResponseClock, scheduler, retention, server,
+            gatewaySetup.simulator, outbox, answerDeadline, firstResponseClock, scheduler, retention,
         ]
-        services = inOrder.compactMap { $0 }
+        services =
+            inOrder.compactMap { $0 }
+            + Self.clusterWakeUps(
+                configuration, database: database, events: hub, dispatcher: dispatcher, logger: logger) + [server]
+    }
+
+    /// On PostgreSQL: the other nodes' commits wake this one's streams and outbox, through
+    /// LISTEN, and a look at the log every 900 ms for what a lost notification did not say.
+    private static func clusterWakeUps(
+        _ configuration: Configuration, database: any Database, events: EventHub, dispatcher: OutboxDispatcher,
+        logger: Logger
+    ) -> [any Service] {
+        guard case .postgres(let uri) = configuration.databaseBackend else { return [] }
+        let wakeUps = ClusterWakeUps(
+            database: database, events: events, wakeOutbox: { dispatcher.wake() }, logger: logger)
+        return [wakeUps, PostgresNotificationListener(uri: uri, received: { wakeUps.changed() }, logger: logger)]
     }
 
     private static func outboundSettings(_ configuration: Configuration) -> OutboundService.Settings {

@@ -9,7 +9,7 @@ import Storage
 /// The SQLite file is locked against a daemon and must be fully migrated; PostgreSQL is migrated
 /// to the same schema and must hold no data yet. Every row is copied in one PostgreSQL
 /// transaction, parents before children (foreign keys stay checked), ids kept as they are, and
-/// identity sequences moved past them. The installation's identity comes along. The triggers that
+/// identity sequences (and the base of the event ids) moved past them. The installation's identity comes along. The triggers that
 /// derive state from new rows (the answer deadline's) are off during the copy, since the derived
 /// state is copied too. Before COMMIT every table's row count and the whole consent ledger are
 /// compared with the source: any difference rolls everything back.
@@ -84,6 +84,7 @@ public enum PostgresTransfer {
         }
         for table in triggered { try target.execute("ALTER TABLE \(quoted(table)) ENABLE TRIGGER USER") }
         try moveIdentitiesPastCopiedIDs(target)
+        try moveEventIDsPastCopiedOnes(target)
         try verify(report, source: source, target: target)
         return report
     }
@@ -170,6 +171,17 @@ public enum PostgresTransfer {
                 FROM \(quoted(table))
                 """, [.text(quoted(table)), .text(column)])
         }
+    }
+
+    /// Moves the base of the event ids (migrations/postgres/0016) past the copied events' ids, so
+    /// that every event written from now on comes after them (a stream resumes with an old id).
+    private static func moveEventIDsPastCopiedOnes(_ target: any Connection) throws {
+        _ = try target.query(
+            """
+            SELECT setval('conversation_event_id_base',
+                GREATEST(last_value, (SELECT COALESCE(MAX(seq), 0) + 1 FROM conversation_events)))
+            FROM conversation_event_id_base
+            """)
     }
 
     /// Refuses the copy unless every table has as many rows as in the source and the consent

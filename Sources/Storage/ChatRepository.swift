@@ -195,6 +195,14 @@ public struct ChatRepository {
         ).map(Self.conversation)
     }
 
+    /// The customer no longer waits on account of the message it sent at `since` (one that needs no
+    /// answer from a bot or agent): the wait that message started ends; an older one stays.
+    public func endWait(conversationID: String, startedAt since: Int64) throws(StorageError) {
+        try connection.execute(
+            "UPDATE conversations SET awaiting_reply_since = NULL WHERE id = ? AND awaiting_reply_since = ?",
+            [.text(conversationID), .integer(since)])
+    }
+
     /// Per queue, its conversations that are not closed: how many, how many nobody owns, since
     /// when the longest-waiting customer waits, how many missed their first-response SLA.
     public func queueCounts() throws(StorageError) -> [QueueCounts] {
@@ -343,15 +351,15 @@ public struct ChatRepository {
             [.text(id), .text(gateway), .text(kind), .text(raw), .text(messageID), .integer(now)]) == 1
     }
 
-    /// The newest event's seq in a conversation (in any, when nil; 0 when none): where a fresh live
-    /// stream starts.
+    /// The newest committed event's seq in a conversation (in any, when nil; 0 when none): where a
+    /// fresh live stream starts (see `events`).
     public func lastEventSeq(conversationID: String?) throws(StorageError) -> Int64 {
         guard let conversationID else {
             return try connection.queryValue(
-                "SELECT coalesce(max(seq), 0) AS seq FROM conversation_events", [], column: "seq")
+                "SELECT coalesce(max(seq), 0) AS seq FROM committed_conversation_events", [], column: "seq")
         }
         return try connection.queryValue(
-            "SELECT coalesce(max(seq), 0) AS seq FROM conversation_events WHERE conversation_id = ?",
+            "SELECT coalesce(max(seq), 0) AS seq FROM committed_conversation_events WHERE conversation_id = ?",
             [.text(conversationID)], column: "seq")
     }
 
@@ -405,21 +413,51 @@ public struct ChatRepository {
             seq: seq, conversationID: conversationID, type: type, payload: payload, createdAt: now)
     }
 
-    /// The events of a conversation (of every conversation when nil) after `afterSeq`, oldest first.
+    /// The committed events of a conversation (of every conversation when nil) after `afterSeq`,
+    /// oldest first: only those whose place is final (`committed_conversation_events`), so that an
+    /// event read later never has a smaller seq than one read now. On SQLite that is every
+    /// committed event; on PostgreSQL, see `hasUnsettledEvents`.
     public func events(conversationID: String?, afterSeq: Int64, limit: Int) throws(StorageError)
         -> [ConversationEventRecord]
     {
         let rows =
             if let conversationID {
                 try connection.query(
-                    "SELECT * FROM conversation_events WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+                    """
+                    SELECT * FROM committed_conversation_events WHERE conversation_id = ? AND seq > ?
+                    ORDER BY seq LIMIT ?
+                    """,
                     [.text(conversationID), .integer(afterSeq), .int(limit)])
             } else {
                 try connection.query(
-                    "SELECT * FROM conversation_events WHERE seq > ? ORDER BY seq LIMIT ?",
+                    "SELECT * FROM committed_conversation_events WHERE seq > ? ORDER BY seq LIMIT ?",
                     [.integer(afterSeq), .int(limit)])
             }
         return try rows.map(Self.event)
+    }
+
+    /// The seq and conversation of the committed events after `afterSeq` (as `events` reads
+    /// them), oldest first: which streams to wake for what other nodes wrote.
+    public func eventConversations(afterSeq: Int64, limit: Int) throws(StorageError) -> [(
+        seq: Int64, conversationID: String
+    )] {
+        try connection.query(
+            "SELECT seq, conversation_id FROM committed_conversation_events WHERE seq > ? ORDER BY seq LIMIT ?",
+            [.integer(afterSeq), .int(limit)]
+        ).map { row throws(StorageError) in (try row.get("seq"), try row.get("conversation_id")) }
+    }
+
+    /// Whether committed events after `afterSeq` wait for their place to become final (after
+    /// `events` read everything up to `afterSeq` in the same transaction): on PostgreSQL, while a
+    /// write that began before theirs still runs; never on SQLite. A stream reads again shortly.
+    public func hasUnsettledEvents(conversationID: String?, afterSeq: Int64) throws(StorageError) -> Bool {
+        if let conversationID {
+            return try connection.queryOne(
+                "SELECT 1 AS found FROM conversation_events WHERE conversation_id = ? AND seq > ? LIMIT 1",
+                [.text(conversationID), .integer(afterSeq)]) != nil
+        }
+        return try connection.queryOne(
+            "SELECT 1 AS found FROM conversation_events WHERE seq > ? LIMIT 1", [.integer(afterSeq)]) != nil
     }
 
     // MARK: Row mapping

@@ -74,7 +74,8 @@ public struct ConsentRecord: Sendable, Equatable {
     public var disclosureVersion: String?
     public var createdAt: Int64
     /// Where an opt-in recorded through the API was obtained: `web_form`, `paper`, `ivr`,
-    /// `import` or `api`; nil for the ledger's own events.
+    /// `import` or `api`; `sms_keyword` for one the number started by texting a program's
+    /// keyword; nil for the ledger's other events.
     public var source: String?
     /// When the opt-in recorded through the API was given (it may predate its record).
     public var capturedAt: Int64?

@@ -87,6 +87,32 @@ public struct OutboundRepository {
         ).map { row throws(StorageError) in try row.get("send_at") }
     }
 
+    /// The texts to `phone` due since `since` that have left (their message is sending, sent or
+    /// delivered), newest first: the ones a reply can answer.
+    public func answerable(to phone: String, since: Int64, limit: Int = 20) throws(StorageError) -> [OutboundRecord] {
+        try connection.query(
+            """
+            SELECT o.* FROM outbound o JOIN messages m ON m.id = o.message_id
+            WHERE o.to_e164 = ? AND o.state = 'released' AND o.send_at >= ?
+                AND m.status IN ('sending', 'sent', 'delivered')
+            ORDER BY o.send_at DESC, o.created_at DESC LIMIT ?
+            """, [.text(phone), .integer(since), .int(limit)]
+        ).map(Self.outbound)
+    }
+
+    /// The newest text to `phone` in `conversationID` released and due since `since`, if any.
+    public func latestReleased(to phone: String, conversationID: String, since: Int64) throws(StorageError)
+        -> OutboundRecord?
+    {
+        try connection.queryOne(
+            """
+            SELECT * FROM outbound
+            WHERE to_e164 = ? AND conversation_id = ? AND state = 'released' AND send_at >= ?
+            ORDER BY send_at DESC, created_at DESC LIMIT 1
+            """, [.text(phone), .text(conversationID), .integer(since)]
+        ).map(Self.outbound)
+    }
+
     /// Scheduled texts due by `now`, soonest first.
     public func due(now: Int64, limit: Int) throws(StorageError) -> [OutboundRecord] {
         try connection.query(
@@ -106,6 +132,14 @@ public struct OutboundRepository {
         try connection.execute(
             "UPDATE outbound SET state = ?, message_id = ?, updated_at = ? WHERE id = ? AND state = 'scheduled'",
             [.text(state), .optionalText(messageID), .integer(now), .text(id)]) == 1
+    }
+
+    /// Marks a released text canceled (its message was withdrawn before it left); false when it
+    /// was not released.
+    public func cancelReleased(id: String, now: Int64) throws(StorageError) -> Bool {
+        try connection.execute(
+            "UPDATE outbound SET state = 'canceled', updated_at = ? WHERE id = ? AND state = 'released'",
+            [.integer(now), .text(id)]) == 1
     }
 
     /// Links a released text to the message that carries it.

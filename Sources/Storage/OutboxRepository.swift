@@ -232,6 +232,17 @@ public struct OutboxRepository {
             [.integer(now), .integer(now), .integer(id)]) == 1
     }
 
+    /// Withdraws the `sms` row of `messageID` while it still waits (pending: queued, or deferred by
+    /// quiet hours); false when it is being sent or was settled. Claims need a pending row too, so
+    /// of a withdrawal and a claim of the same row exactly one succeeds.
+    public func withdraw(messageID: String, now: Int64) throws(StorageError) -> Bool {
+        try connection.execute(
+            """
+            UPDATE outbox SET state = 'discarded', last_error = 'canceled', updated_at = ?
+            WHERE message_id = ? AND kind = 'sms' AND state = 'pending'
+            """, [.integer(now), .text(messageID)]) > 0
+    }
+
     /// Gives up on a pending or dead-lettered row for good. False when `id` is in neither state.
     public func discard(id: Int64, reason: String, now: Int64) throws(StorageError) -> Bool {
         try connection.execute(

@@ -16,6 +16,7 @@ import Testing
         #expect(!DeliveryStatus.delivered.canAdvance(to: .failed))
         #expect(!DeliveryStatus.failed.canAdvance(to: .delivered))
         #expect(!DeliveryStatus.sent.canAdvance(to: .sent), "a repeated report changes nothing")
-        #expect(DeliveryStatus.allCases.filter(\.isTerminal) == [.delivered, .undelivered, .failed, .suppressed])
+        #expect(
+            DeliveryStatus.allCases.filter(\.isTerminal) == [.delivered, .undelivered, .failed, .suppressed, .canceled])
     }
 }

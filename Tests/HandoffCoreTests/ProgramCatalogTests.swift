@@ -23,6 +23,21 @@ import Testing
         #expect(catalog.program(keyword: "remind me") == nil)
     }
 
+    @Test func keywordsAreUppercasedAndCheckedAgainstConfiguredComplianceWords() throws {
+        let lower = Program(
+            id: "alerts", name: "A", kind: .conversational, keyword: "remind")
+        let catalog = try ProgramCatalog([lower])
+        #expect(catalog.program(keyword: "REMIND")?.id == "alerts")
+        #expect(throws: HandoffCoreError.self) { try ProgramCatalog([lower, Self.reminders]) }
+        try catalog.checkKeywords(against: Keyword.Vocabulary(optOutWords: ["BAJA"]))
+        do {
+            try catalog.checkKeywords(against: Keyword.Vocabulary(helpWords: ["remind"]))
+            Issue.record("REMIND was accepted as a keyword while it is a help word")
+        } catch {
+            #expect(error.field == "programs.alerts.keyword")
+        }
+    }
+
     @Test func picksTheDisclosureForTheLocale() {
         #expect(Self.reminders.disclosure(locale: "es-MX")?.hasPrefix("Recordatorios") == true)
         #expect(Self.reminders.disclosure(locale: "de")?.hasPrefix("{{brand}} appointment") == true)
@@ -42,6 +57,8 @@ import Testing
         ),
         ([Program(id: "alerts", name: "A", kind: .conversational, keyword: "STOP")], "programs[0].keyword"),
         ([Program(id: "alerts", name: "A", kind: .conversational, keyword: "help")], "programs[0].keyword"),
+        ([Program(id: "alerts", name: "A", kind: .conversational, keyword: "Alto")], "programs[0].keyword"),
+        ([Program(id: "alerts", name: "A", kind: .conversational, keyword: "SI")], "programs[0].keyword"),
         ([Program(id: "alerts", name: "A", kind: .conversational, keyword: "TWO WORDS")], "programs[0].keyword"),
         ([Program(id: "alerts", name: "A", kind: .conversational, dailyCap: 0)], "programs[0].daily_cap"),
         ([Program(id: "offers", name: "O", kind: .marketing)], "programs[0].disclosures"),

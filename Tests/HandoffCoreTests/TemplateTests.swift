@@ -109,6 +109,18 @@ import Testing
         #expect(code(["date": "2026-12-11", "time": "10:00", "tiem": "x"]) == ("invalid_variable", "variables.tiem"))
     }
 
+    @Test func anAnswerMayNotBeAProgramsKeyword() throws {
+        let content = TemplateContent(body: "Hi", replies: [.init(answers: ["C", "remind"], outcome: "confirmed")])
+        let rules = TemplateRules(brand: "Acme", programKind: .transactional, programKeywords: ["REMIND"])
+        do {
+            try content.validate(rules)
+            Issue.record("REMIND, a program's keyword, was accepted as an answer")
+        } catch {
+            #expect(error.code == "reserved_answer" && error.field == "replies[0].answers")
+        }
+        try content.validate(Self.rules)
+    }
+
     @Test func optionalVariablesMayBeLeftOut() throws {
         let content = TemplateContent(
             body: "Order {{order}} shipped.{{note}}",

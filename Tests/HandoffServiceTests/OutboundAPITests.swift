@@ -118,7 +118,13 @@ import Testing
                 "POST", "/v1/outbound", headers: Self.auth, body: Self.send("+14155550181"))
             #expect(capped.status == 429 && API.errorCode(capped) == "frequency_cap")
             let wait = Int(capped.header("Retry-After") ?? "") ?? 0
-            #expect((86_000...86_400).contains(wait), "the cap frees a day after the first text: \(wait) s")
+            // The cap frees at the next midnight of the number's zone (415: Pacific), not 24 hours on.
+            var pacific = Calendar(identifier: .gregorian)
+            pacific.timeZone = TimeZone(identifier: "America/Los_Angeles")!
+            let midnight = pacific.startOfDay(for: pacific.date(byAdding: .day, value: 1, to: Date())!)
+            let untilMidnight = Int(midnight.timeIntervalSinceNow.rounded(.up))
+            #expect(
+                abs(wait - untilMidnight) <= 5, "the cap frees at local midnight: \(wait) s, not \(untilMidnight) s")
             #expect(try await eventually { simulator.inbox(of: "+14155550181").count == 2 })
         }
     }

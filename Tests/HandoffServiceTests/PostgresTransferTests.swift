@@ -35,6 +35,15 @@ struct PostgresTransferTests {
                 try #require(tables.firstIndex(of: "conversations")) < #require(tables.firstIndex(of: "messages")),
                 "parents are copied before the rows that point to them")
 
+            // Event ids written from now on come after the copied ones (migrations/postgres/0016).
+            let ids = try await scratch.connection.execute(
+                """
+                SELECT (SELECT last_value FROM conversation_event_id_base) AS base,
+                    (SELECT max(seq) FROM conversation_events) AS copied
+                """)
+            let (base, lastCopied) = try (ids.column("base"), ids.column("copied"))
+            #expect(try ids.rows[0].get(base, as: Int64.self) > ids.rows[0].get(lastCopied, as: Int64.self))
+
             // Into a database that holds data: refused, and nothing added.
             let messagesBefore = try await Self.count("messages", scratch)
             await #expect(throws: HandoffServiceError.self) {

@@ -5,7 +5,7 @@ import Storage
 import TestSupport
 import Testing
 
-/// migrations/postgres/ means the same as migrations/: same numbers, same tables and columns,
+/// migrations/postgres/ means the same as migrations/: same numbers, same tables and views and their columns,
 /// the same unique keys, and the ledgers refuse what SQLite's triggers refuse.
 @Suite(.enabled(if: serverURI != nil, "HANDOFF_TEST_POSTGRES is not set (.ci/postgres.sh start DIR)"))
 struct PostgresSchemaTests {
@@ -106,7 +106,10 @@ struct PostgresSchemaTests {
             try connection.query(sql, value.map { [.text($0)] } ?? []).map { try $0.get("name") }
         }
         let tables = try names(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name != 'schema_migrations'"
+            """
+            SELECT name FROM sqlite_master
+            WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' AND name != 'schema_migrations'
+            """
         )
         for table in tables {
             schema.columns[table] = Set(try names("SELECT name FROM pragma_table_info(?)", table))

@@ -69,7 +69,8 @@ public struct ProgramCatalog: Sendable, Equatable {
         var chat = Self().programs[0]
         var others: [Program] = []
         var keywords = Set<String>()
-        for (index, program) in configured.enumerated() {
+        for (index, var program) in configured.enumerated() {
+            program.keyword = program.keyword?.uppercased()
             try Self.check(program, at: index, vocabulary: vocabulary)
             if let keyword = program.keyword, !keywords.insert(keyword).inserted {
                 throw Self.problem("keyword \(keyword) belongs to two programs", "programs[\(index)].keyword")
@@ -101,6 +102,27 @@ public struct ProgramCatalog: Sendable, Equatable {
         return programs.first { $0.keyword == word }
     }
 
+    /// Throws `invalid_program` for a keyword that `vocabulary` (the configured extra compliance
+    /// words, set apart from the programs) makes an opt-out, opt-in or help word: those always win.
+    public func checkKeywords(against vocabulary: Keyword.Vocabulary) throws(HandoffCoreError) {
+        for program in programs {
+            guard let keyword = program.keyword, Self.isComplianceWord(keyword, vocabulary: vocabulary) else {
+                continue
+            }
+            throw Self.problem(
+                "\(keyword) is a compliance keyword (STOP, START, HELP… or a configured one)",
+                "programs.\(program.id).keyword")
+        }
+    }
+
+    /// Whether `keyword` is an opt-out, opt-in or help word in English, in any shipped language
+    /// (a program's texts may reach a contact of any) or in `vocabulary`.
+    private static func isComplianceWord(_ keyword: String, vocabulary: Keyword.Vocabulary) -> Bool {
+        ([nil] + Keyword.byLanguage.keys.sorted()).contains { language in
+            Keyword(classifying: keyword, vocabulary: vocabulary, locale: language) != nil
+        }
+    }
+
     private static func check(_ program: Program, at index: Int, vocabulary: Keyword.Vocabulary)
         throws(HandoffCoreError)
     {
@@ -115,7 +137,7 @@ public struct ProgramCatalog: Sendable, Equatable {
             guard !keyword.isEmpty, keyword.count <= 20,
                 keyword.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) })
             else { throw problem("a keyword is one word of letters and digits", field + ".keyword") }
-            guard Keyword(classifying: keyword, vocabulary: vocabulary) == nil else {
+            guard !Self.isComplianceWord(keyword, vocabulary: vocabulary) else {
                 throw problem("\(keyword) is a compliance keyword (STOP, START, HELP…)", field + ".keyword")
             }
         }

@@ -51,14 +51,19 @@ public struct TemplateRules: Sendable {
     public var maxSegments: Int
     /// The configured extra compliance keywords: answers may not be any of them either.
     public var vocabulary: Keyword.Vocabulary
+    /// The programs' keywords (uppercase): texting one starts that program's opt-in, so it is
+    /// never an answer.
+    public var programKeywords: Set<String>
 
     public init(
-        brand: String, programKind: ProgramKind, maxSegments: Int = 3, vocabulary: Keyword.Vocabulary = .init()
+        brand: String, programKind: ProgramKind, maxSegments: Int = 3, vocabulary: Keyword.Vocabulary = .init(),
+        programKeywords: Set<String> = []
     ) {
         self.brand = brand
         self.programKind = programKind
         self.maxSegments = maxSegments
         self.vocabulary = vocabulary
+        self.programKeywords = programKeywords
     }
 }
 
@@ -88,7 +93,7 @@ public struct TemplateContent: Sendable, Equatable {
     /// Checks everything a save must refuse (each a `HandoffCoreError` whose `field` names the
     /// place): malformed or undeclared placeholders, bad or duplicate variable names, a required
     /// variable the body never uses, an answer that is an opt-out or help keyword (those always
-    /// win), duplicate answers, a body over the segment cap, marketing without opt-out wording,
+    /// win) or a program's keyword, duplicate answers, a body over the segment cap, marketing without opt-out wording,
     /// malformed variants. Returns how the body measures with typical values.
     @discardableResult
     public func validate(_ rules: TemplateRules) throws(HandoffCoreError) -> SMSSegments {
@@ -215,6 +220,13 @@ public struct TemplateContent: Sendable, Equatable {
                         code: "reserved_answer",
                         message:
                             "\(normalized) is an opt-out or help keyword, which always wins; use an answer such as \"C\" or \"CANCEL APPT\".",
+                        field: field)
+                }
+                guard !rules.programKeywords.contains(normalized) else {
+                    throw HandoffCoreError(
+                        code: "reserved_answer",
+                        message:
+                            "\(normalized) is a program's keyword, which starts that program's opt-in; use another answer.",
                         field: field)
                 }
                 guard answers.insert(normalized).inserted else {

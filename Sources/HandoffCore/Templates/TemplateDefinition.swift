@@ -62,7 +62,10 @@ public struct TemplateDefinition: Sendable, Equatable, Codable {
             throw HandoffCoreError(
                 code: "unknown_program", message: "No program \(program) is configured.", field: "program")
         }
-        return try content.validate(TemplateRules(brand: brand, programKind: program.kind, vocabulary: vocabulary))
+        return try content.validate(
+            TemplateRules(
+                brand: brand, programKind: program.kind, vocabulary: vocabulary,
+                programKeywords: Set(programs.programs.compactMap(\.keyword))))
     }
 }
 

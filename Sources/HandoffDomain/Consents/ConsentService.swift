@@ -72,7 +72,7 @@ package final class ConsentService: Sendable {
             pageURL: request.evidence?.pageURL, locale: nil, disclosureText: request.disclosureText,
             disclosureVersion: HandoffFlow.disclosureVersion(request.disclosureText), createdAt: now,
             source: request.source, capturedAt: captured.unixMilliseconds, evidence: evidence, clientKey: clientKey)
-        let confirmation = confirmByText ? Self.confirmationText(program, brand: brand()) : nil
+        let confirmation = confirmByText ? SystemTexts(brand: brand(), locale: nil).optInQuestion(program) : nil
         let (stored, created) = try await timeline.write { timeline -> (ConsentRecord, Bool) in
             let connection = timeline.connection
             let ledger = HandoffRepository(connection)
@@ -99,36 +99,86 @@ package final class ConsentService: Sendable {
         return (ConsentJSON(stored), created)
     }
 
-    /// The text that asks a number to confirm a pending opt-in with YES, with the program's
-    /// disclosure (how often, rates, HELP and STOP).
-    static func confirmationText(_ program: Program, brand: String) -> String {
-        let disclosure =
-            program.disclosure(locale: nil)?.replacingOccurrences(of: "{{brand}}", with: brand)
-            ?? "Msg & data rates may apply. Reply HELP for help, STOP to cancel."
-        return "\(brand): reply YES to get \(program.name) texts. \(disclosure)"
-    }
+    /// The ledger methods of a pending opt-in the number's own YES confirms: one recorded through
+    /// the API with `confirm_by_sms`, and one the number started by texting a program's keyword.
+    static let confirmableMethods: Set<String> = ["api", sourceKeyword]
+    /// The source (and method) of an opt-in started by texting a program's keyword.
+    static let sourceKeyword = "sms_keyword"
 
-    /// The programs whose newest ledger entry for `phone` is an opt-in recorded through the API
-    /// that still waits for the number's YES.
-    package static func pendingPrograms(phone: String, connection: any Connection) throws -> [String] {
+    /// The newest ledger entries for `phone` that are opt-ins still waiting for the number's YES
+    /// (recorded through the API, or started by a program keyword), by program.
+    static func pendingOptIns(phone: String, connection: any Connection) throws -> [ConsentRecord] {
         var latest: [String: ConsentRecord] = [:]
         for entry in try HandoffRepository(connection).consents(phone: phone) { latest[entry.program] = entry }
-        return latest.values.filter { $0.event == "opt_in_requested" && $0.method == "api" }.map(\.program).sorted()
+        return latest.values.filter { $0.event == "opt_in_requested" && confirmableMethods.contains($0.method) }
+            .sorted { $0.program < $1.program }
     }
 
-    /// Confirms the pending opt-ins of `phone` by its YES; returns the programs confirmed.
+    /// The programs with a pending opt-in of `phone` (`pendingOptIns`).
+    package static func pendingPrograms(phone: String, connection: any Connection) throws -> [String] {
+        try pendingOptIns(phone: phone, connection: connection).map(\.program)
+    }
+
+    /// Confirms the pending opt-ins of `phone` by its YES; returns the programs confirmed. Each
+    /// confirmation keeps the source of the opt-in it confirms.
     package static func confirmPending(phone: String, contactID: String?, connection: any Connection, now: Int64)
         throws -> [String]
     {
-        let pending = try pendingPrograms(phone: phone, connection: connection)
-        for program in pending {
+        let pending = try pendingOptIns(phone: phone, connection: connection)
+        for entry in pending {
             try HandoffRepository(connection).append(
                 ConsentRecord(
-                    phoneE164: phone, contactID: contactID, program: program, event: "opt_in_confirmed",
+                    phoneE164: phone, contactID: contactID, program: entry.program, event: "opt_in_confirmed",
                     method: "sms_yes", sessionID: nil, ipAddress: nil, userAgent: nil, pageURL: nil, locale: nil,
-                    disclosureText: nil, disclosureVersion: nil, createdAt: now, source: "api"))
+                    disclosureText: nil, disclosureVersion: nil, createdAt: now, source: entry.source ?? "api"))
         }
-        return pending
+        return pending.map(\.program)
+    }
+
+    /// STOP by text ends every program: each one whose consent stands (active or pending), other
+    /// than `except` (whose entry the caller writes), gets its `opt_out` entry, so that a later
+    /// YES to one program's opt-in (which lifts the suppression) restores that program only.
+    static func endAll(
+        phone: String, contactID: String, except: String, method: String, connection: any Connection, now: Int64
+    ) throws {
+        var latest: [String: ConsentRecord] = [:]
+        let ledger = HandoffRepository(connection)
+        for entry in try ledger.consents(phone: phone) { latest[entry.program] = entry }
+        for entry in latest.values.sorted(by: { $0.program < $1.program })
+        where entry.program != except && entry.event != "opt_out" {
+            try ledger.append(
+                ConsentRecord(
+                    phoneE164: phone, contactID: contactID, program: entry.program, event: "opt_out", method: method,
+                    sessionID: nil, ipAddress: nil, userAgent: nil, pageURL: nil, locale: nil, disclosureText: nil,
+                    disclosureVersion: nil, createdAt: now))
+        }
+    }
+
+    /// `phone` texted `program`'s keyword: the program's double opt-in starts with a pending ledger
+    /// entry (source `sms_keyword`, with the disclosure shown), and the answer is the confirmation
+    /// text asking for YES, in the sender's language (`texts`). A number whose consent is active is told so and nothing is recorded;
+    /// one already pending is asked again without a second entry.
+    static func requestByKeyword(
+        _ program: Program, phone: String, contactID: String, texts: SystemTexts, connection: any Connection,
+        now: Int64
+    ) throws -> String {
+        let ledger = HandoffRepository(connection)
+        let latest = try ledger.latestConsent(phone: phone, program: program.id)
+        let confirmation = texts.optInQuestion(program)
+        if try isActive(phone: phone, program: program.id, connection: connection) {
+            return texts.alreadySubscribed(program)
+        }
+        if let latest, latest.event == "opt_in_requested", confirmableMethods.contains(latest.method) {
+            return confirmation
+        }
+        try ledger.append(
+            ConsentRecord(
+                phoneE164: phone, contactID: contactID, program: program.id, event: "opt_in_requested",
+                method: sourceKeyword, sessionID: nil, ipAddress: nil, userAgent: nil, pageURL: nil,
+                locale: texts.language.rawValue,
+                disclosureText: confirmation, disclosureVersion: HandoffFlow.disclosureVersion(confirmation),
+                createdAt: now, source: sourceKeyword, capturedAt: now))
+        return confirmation
     }
 
     /// Ends the number's consent to one program (a preference centre's "stop reminders"); the

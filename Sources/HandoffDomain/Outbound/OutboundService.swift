@@ -27,8 +27,6 @@ package final class OutboundService: Sendable {
 
     /// The longest a text may be scheduled ahead.
     static let maxScheduleMilliseconds: Int64 = 90 * 86_400_000
-    /// The window a program's daily cap counts over.
-    static let capWindowMilliseconds: Int64 = 86_400_000
     /// Most recipients in one batch.
     package static let maxBatch = 1000
 
@@ -138,21 +136,33 @@ package final class OutboundService: Sendable {
         return OutboundJSON(record, message: message)
     }
 
-    /// Cancels a scheduled text; 409 `already_sent` once it has been handed to the outbox.
+    /// Cancels a text until it leaves: a scheduled one, or a released one whose message still waits
+    /// in the outbox (deferred by quiet hours, or queued); 409 `already_sent` once it is being sent.
     package func cancel(id: String) async throws -> OutboundJSON {
         let now = now()
-        let record = try await database.write { connection -> OutboundRecord? in
+        let canceled = try await timeline.write { timeline -> (OutboundRecord, MessageRecord?)? in
+            let connection = timeline.connection
             let outbound = OutboundRepository(connection)
             guard let record = try outbound.outbound(id: id) else { return nil }
-            if record.state == "canceled" { return record }
-            guard try outbound.settle(id: id, state: "canceled", messageID: nil, now: now) else {
+            let message = try record.messageID.flatMap { try ChatRepository(connection).message(id: $0) }
+            if record.state == "canceled" { return (record, message) }
+            if try outbound.settle(id: id, state: "canceled", messageID: nil, now: now) {
+                return (try outbound.outbound(id: id) ?? record, nil)
+            }
+            guard record.state == "released", let message,
+                [DeliveryStatus.queued, .deferred].contains(DeliveryStatus(rawValue: message.status)),
+                try OutboxRepository(connection).withdraw(messageID: message.id, now: now),
+                try outbound.cancelReleased(id: id, now: now)
+            else {
                 throw UseCaseError(
                     .conflict, code: "already_sent", message: "The text has left; it can no longer be canceled.")
             }
-            return try outbound.outbound(id: id)
+            let withdrawn = try SMSService.advance(
+                message, to: .canceled, errorCode: nil, timeline: timeline, now: now, force: true)
+            return (try outbound.outbound(id: id) ?? record, withdrawn ?? message)
         }
-        guard let record else { throw Self.notFound }
-        return OutboundJSON(record, message: nil)
+        guard let (record, message) = canceled else { throw Self.notFound }
+        return OutboundJSON(record, message: message)
     }
 
     /// Hands the scheduled texts due now to the outbox, checking suppression and consent again
@@ -266,15 +276,14 @@ package final class OutboundService: Sendable {
             throw UseCaseError(
                 .conflict, code: "no_consent", message: "The number has no active consent for \(program.id).")
         }
-        if let cap = program.dailyCap {
-            let times = try OutboundRepository(connection).sendTimes(
-                to: phone, program: program.id, since: sendAt - capWindowMilliseconds)
-            if times.count >= cap {
-                let freeAt = times[times.count - cap] + capWindowMilliseconds
-                throw UseCaseError(
-                    .rateLimited(retryAfterSeconds: Int(max(1, (freeAt - now + 999) / 1000))), code: "frequency_cap",
-                    message: "\(program.id) allows \(cap) texts a day to one number.")
-            }
+        if let cap = program.dailyCap,
+            let freeAt = try DailyCap.reached(
+                cap, phone: phone, program: program.id, sendAt: sendAt,
+                zones: QuietHoursPolicy.zones(reported: contact.timeZone, phone: phone), connection: connection)
+        {
+            throw UseCaseError(
+                .rateLimited(retryAfterSeconds: Int(max(1, (freeAt - now + 999) / 1000))), code: "frequency_cap",
+                message: "\(program.id) allows \(cap) texts a day (the recipient's local day) to one number.")
         }
         let conversation = try ContactThreads.conversation(
             contactID: contact.id, chat: chat, now: now, campaign: request.campaign)

@@ -187,6 +187,11 @@ public struct ConfigurationLoader: Sendable {
                 "must be below max_connections (\(configuration.maxConnections)) so ordinary requests keep connections",
                 source: "—")
         }
+        do {
+            try configuration.programs.checkKeywords(against: configuration.keywordVocabulary)
+        } catch {
+            throw .invalidSetting(setting("programs"), "\(error.field ?? "programs"): \(error.message)", source: "—")
+        }
         if configuration.eventWebhookURL != nil && configuration.eventWebhookSecret == nil {
             throw .invalidSetting(
                 setting("event_webhook_secret"),

@@ -74,6 +74,8 @@ package final class InboundSMSService: Sendable {
             // the language of the answers.
             let locale = try HandoffRepository(connection).locale(phone: phone)
             let keyword = Keyword(classifying: inbound.body, vocabulary: self.vocabulary, locale: locale)
+            // A compliance keyword is the text's intent before anything its words match.
+            let intent = keyword.map { MessageIntent(keyword: $0) } ?? MessageIntent(rules: intents)
             let replies = SystemTexts(brand: self.brand, locale: locale)
             // A YES confirms a pending verification only when it answers that verification's own
             // text; otherwise it is an ordinary message and each pending session must type its code.
@@ -88,7 +90,8 @@ package final class InboundSMSService: Sendable {
                     self.counters.increment("handoff_funnel_total", [("stage", "verified")])
                     HandoffOffers.measureVerification(of: confirmed.offer, at: now, counters: self.counters)
                     guard let conversation = try chat.conversation(id: confirmed.conversationID) else { return nil }
-                    _ = try self.record(inbound, as: messageID, in: conversation, timeline: timeline, now: now)
+                    _ = try self.record(
+                        inbound, as: messageID, intent: intent, in: conversation, timeline: timeline, now: now)
                     return nil
                 case .codeRequired(let pending, let reason):
                     self.counters.increment("handoff_reply_confirmations_refused_total", [("reason", reason)])
@@ -98,7 +101,8 @@ package final class InboundSMSService: Sendable {
             let (found, known) = try self.conversation(for: phone, connection: connection, now: now)
             // STOP leaves the conversation on the web (`stop`); any other text takes it to SMS.
             let (message, conversation) = try self.record(
-                inbound, as: messageID, in: found, followToSMS: keyword != .optOut, timeline: timeline, now: now)
+                inbound, as: messageID, intent: intent, in: found, followToSMS: keyword != .optOut, timeline: timeline,
+                now: now)
             switch keyword {
             case .optOut:
                 try self.stop(
@@ -161,12 +165,12 @@ package final class InboundSMSService: Sendable {
         return (opened, owner != nil)
     }
 
-    /// Stores the text in the conversation, with its event and business webhook; returns the
-    /// message and the conversation as it now is. The channel follows the customer: a text takes
-    /// the conversation (back) to SMS when `followToSMS` and the number may be texted.
+    /// Stores the text in the conversation, with its intent, event and business webhook; returns
+    /// the message and the conversation as it now is. The channel follows the customer: a text
+    /// takes the conversation (back) to SMS when `followToSMS` and the number may be texted.
     private func record(
-        _ inbound: InboundSMS, as messageID: String, in conversation: ConversationRecord, followToSMS: Bool = true,
-        timeline: TimelineWriter, now: Int64
+        _ inbound: InboundSMS, as messageID: String, intent: MessageIntent?, in conversation: ConversationRecord,
+        followToSMS: Bool = true, timeline: TimelineWriter, now: Int64
     ) throws -> (MessageRecord, ConversationRecord) {
         let chat = ChatRepository(timeline.connection)
         let conversationID = conversation.id
@@ -186,7 +190,8 @@ package final class InboundSMSService: Sendable {
                 providerMessageID: nil,
                 media: inbound.mediaURLs.isEmpty
                     ? nil : try JSONPayload.string(inbound.mediaURLs),
-                createdAt: now, updatedAt: now))
+                intent: intent, createdAt: now, updatedAt: now))
+        if let intent { conversation.lastIntent = intent }
         if !(try chat.hasInboundSMS(conversationID: conversationID, beforeSeq: message.seq)) {
             counters.increment("handoff_funnel_total", [("stage", "first_sms_reply")])
         }

@@ -100,6 +100,31 @@ import Testing
         }
     }
 
+    @Test func aFoldedConversationTakesTheNewestIntent() async throws {
+        try await TestApplication.live { _, client, simulator in try await Self.checkFold(client, simulator) }
+    }
+
+    /// A second browser that verifies a number brings its messages into the number's
+    /// conversation: the newest intent among them all becomes its last.
+    static func checkFold(_ client: HTTPTestClient, _ simulator: GatewaySimulator) async throws {
+        let phone = "+14155550172"
+        let (_, id) = try await API.activeSession(phone, client, simulator)
+        #expect(try await Self.conversation(id, client)["last_intent"] is NSNull)
+        let (otherCookie, _) = try await API.startSession(client)
+        _ = try await client.request(
+            "POST", "/v1/messages", headers: API.json(otherCookie), body: #"{"body":"How much is shipping"}"#)
+        _ = try await client.request(
+            "POST", "/v1/handoff", headers: API.json(otherCookie),
+            body: #"{"phone":"\#(phone)","consent":true}"#)
+        let code = try await API.code(simulator, phone, number: 2)
+        let joined = try await client.request(
+            "POST", "/v1/handoff/verify", headers: API.json(otherCookie), body: #"{"code":"\#(code)"}"#)
+        #expect(joined.status == 200)
+        #expect(
+            try await Self.conversation(id, client)["last_intent"] as? [String: String]
+                == ["name": "pricing", "source": "rules"])
+    }
+
     @Test func aTextedSTOPIsAKeywordIntentAndWordsAreRules() async throws {
         try await TestApplication.live { application, client, simulator in
             try await Self.checkTexts(application, client, simulator)
@@ -150,6 +175,7 @@ struct StoredIntentPostgresTests {
         try await ScratchDatabase.with { scratch in
             try await TestApplication.live({ $0.databasePath = scratch.uri }) { application, client, simulator in
                 try await StoredIntentTests.checkTexts(application, client, simulator)
+                try await StoredIntentTests.checkFold(client, simulator)
             }
         }
     }

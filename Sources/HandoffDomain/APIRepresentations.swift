@@ -16,10 +16,13 @@ package struct MessageJSON: Codable, Sendable, Equatable {
     var media: [String]?
     /// The named agent who wrote it (absent otherwise).
     var agent: AgentRefJSON?
+    /// A customer's message: its intent, or null when it matched none (`.some(nil)`). Absent from
+    /// everyone else's messages (`nil`).
+    var intent: IntentJSON??
     var createdAt: String
 
     package enum CodingKeys: String, CodingKey {
-        case id, direction, channel, author, body, status, segments, media, agent
+        case id, direction, channel, author, body, status, segments, media, agent, intent
         case conversationID = "conversation_id"
         case createdAt = "created_at"
     }
@@ -35,7 +38,22 @@ package struct MessageJSON: Codable, Sendable, Equatable {
         segments = record.segments
         media = record.media.flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) }
         agent = record.agentID.map { AgentRefJSON(id: $0, name: record.agentName ?? "") }
+        intent = record.author == .visitor ? .some(record.intent.map(IntentJSON.init)) : nil
         createdAt = Timestamp(unixMilliseconds: record.createdAt).description
+    }
+}
+
+/// `{name, source, confidence?}`: a message's intent, and a conversation's last one.
+package struct IntentJSON: Codable, Sendable, Equatable {
+    var name: String
+    /// `keyword`, `rules`, `classifier` or `template_answer`.
+    var source: String
+    var confidence: Double?
+
+    init(_ intent: MessageIntent) {
+        name = intent.name
+        source = intent.source.rawValue
+        confidence = intent.confidence
     }
 }
 
@@ -113,9 +131,12 @@ package struct ConversationJSON: Codable, Sendable {
     var utmSource: String?
     var utmMedium: String?
     var utmCampaign: String?
+    /// The intent of the customer's newest message that had one (null before any did).
+    var lastIntent: IntentJSON?
 
     package enum CodingKeys: String, CodingKey {
         case id, state, queue, contact, handoff, resolution, campaign
+        case lastIntent = "last_intent"
         case pageURL = "page_url"
         case utmSource = "utm_source"
         case utmMedium = "utm_medium"
@@ -130,8 +151,8 @@ package struct ConversationJSON: Codable, Sendable {
         case slaBreachedAt = "sla_breached_at"
     }
 
-    /// As synthesized, but `assigned_agent` and `first_response_due_at` are always present (null
-    /// when unset), as API.md names them.
+    /// As synthesized, but `assigned_agent`, `first_response_due_at` and `last_intent` are always
+    /// present (null when unset), as API.md names them.
     package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(id, forKey: .id)
@@ -153,6 +174,7 @@ package struct ConversationJSON: Codable, Sendable {
         try container.encodeIfPresent(utmSource, forKey: .utmSource)
         try container.encodeIfPresent(utmMedium, forKey: .utmMedium)
         try container.encodeIfPresent(utmCampaign, forKey: .utmCampaign)
+        try container.encode(lastIntent, forKey: .lastIntent)
     }
 
     package init(_ record: ConversationRecord, contact: ContactRecord?, handoff: HandoffJSON = .none) {
@@ -175,6 +197,7 @@ package struct ConversationJSON: Codable, Sendable {
         utmSource = record.attribution.utmSource
         utmMedium = record.attribution.utmMedium
         utmCampaign = record.attribution.utmCampaign
+        lastIntent = record.lastIntent.map(IntentJSON.init)
     }
 }
 

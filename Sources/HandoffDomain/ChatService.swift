@@ -276,7 +276,7 @@ package final class ChatService: Sendable {
                 MessageRecord(
                     id: Identifiers.make("msg"), conversationID: conversationID, direction: direction, channel: .web,
                     author: author, body: body, status: status, agentID: agent?.id, agentName: agent?.name,
-                    createdAt: now, updatedAt: now),
+                    intent: MessageIntent(rules: intents), createdAt: now, updatedAt: now),
                 clientKey: clientKey)
             try routing?.route(message, intents: intents, in: conversation, timeline: timeline, now: now)
             return (message, true)
@@ -337,9 +337,11 @@ package final class ChatService: Sendable {
         try await database.read { try HandoffRepository($0).consents(phone: phone).map(ConsentJSON.init) }
     }
 
-    /// A page of conversations; `assigned` is `me` (the calling agent's), `none` or an agent id.
+    /// A page of conversations; `assigned` is `me` (the calling agent's), `none` or an agent id;
+    /// `intent` keeps those whose last intent has that name.
     package func conversations(
-        state: String?, queue: String?, assigned: String? = nil, caller: Caller? = nil, after: String?, limit: Int
+        state: String?, queue: String?, assigned: String? = nil, intent: String? = nil, caller: Caller? = nil,
+        after: String?, limit: Int
     ) async throws -> ConversationPageJSON {
         let owner: ChatRepository.OwnerFilter
         switch assigned {
@@ -366,7 +368,7 @@ package final class ChatService: Sendable {
         let page = try await database.read { connection in
             let chat = ChatRepository(connection)
             return try chat.conversations(
-                state: state, queue: queue, owner: owner, afterSeq: afterSeq, limit: limit
+                state: state, queue: queue, owner: owner, intent: intent, afterSeq: afterSeq, limit: limit
             ).map {
                 ($0, try chat.contact(id: $0.contactID))
             }

@@ -80,6 +80,22 @@ package final class InboundSMSService: Sendable {
             // A program's keyword (never a compliance word of any language: the catalog refuses
             // those) starts that program's opt-in.
             let keywordProgram = keyword == nil ? self.handoff.programs.program(keyword: inbound.body) : nil
+            // What a YES does besides confirming a verification: a pending program opt-in first,
+            // then START after a STOP; otherwise it may answer one of our texts, as any text may.
+            let pendingPrograms =
+                keyword == .optIn ? try ConsentService.pendingPrograms(phone: phone, connection: connection) : []
+            let restarts =
+                try keyword == .optIn && pendingPrograms.isEmpty
+                && SuppressionRepository(connection).isSuppressed(phone)
+                && self.optedInBefore(phone, connection: connection)
+            let answer =
+                (keyword == nil && keywordProgram == nil) || (keyword == .optIn && pendingPrograms.isEmpty && !restarts)
+                ? try TemplateAnswer.matching(inbound.body, from: phone, connection: connection, now: now) : nil
+            // The text's intent: the answer it gives to our text, else its compliance keyword,
+            // else what its words match.
+            let intent =
+                answer.map { MessageIntent(name: $0.reply.outcome, source: .templateAnswer) }
+                ?? keyword.map { MessageIntent(keyword: $0) } ?? MessageIntent(rules: intents)
             // A YES confirms a pending verification only when it answers that verification's own
             // text; otherwise it is an ordinary message and each pending session must type its code.
             if keyword == .optIn,
@@ -93,7 +109,9 @@ package final class InboundSMSService: Sendable {
                     self.counters.increment("handoff_funnel_total", [("stage", "verified")])
                     HandoffOffers.measureVerification(of: confirmed.offer, at: now, counters: self.counters)
                     guard let conversation = try chat.conversation(id: confirmed.conversationID) else { return nil }
-                    _ = try self.record(inbound, as: messageID, in: conversation, timeline: timeline, now: now)
+                    _ = try self.record(
+                        inbound, as: messageID, intent: MessageIntent(keyword: .optIn), in: conversation,
+                        timeline: timeline, now: now)
                     return nil
                 case .codeRequired(let pending, let reason):
                     self.counters.increment("handoff_reply_confirmations_refused_total", [("reason", reason)])
@@ -103,7 +121,8 @@ package final class InboundSMSService: Sendable {
             let (found, known) = try self.conversation(for: phone, connection: connection, now: now)
             // STOP leaves the conversation on the web (`stop`); any other text takes it to SMS.
             let (message, conversation) = try self.record(
-                inbound, as: messageID, in: found, followToSMS: keyword != .optOut, timeline: timeline, now: now)
+                inbound, as: messageID, intent: intent, in: found, followToSMS: keyword != .optOut, timeline: timeline,
+                now: now)
             if let keywordProgram {
                 self.counters.increment("handoff_optins_total", [("step", "requested"), ("method", "sms_keyword")])
                 return try ConsentService.requestByKeyword(
@@ -115,7 +134,7 @@ package final class InboundSMSService: Sendable {
                 try self.stop(
                     conversation, phone: phone, source: inbound.providerMessageID, timeline: timeline, now: now)
                 return replies.stop
-            case .optIn where try !ConsentService.pendingPrograms(phone: phone, connection: connection).isEmpty:
+            case .optIn where !pendingPrograms.isEmpty:
                 // The number's own YES to an opt-in recorded elsewhere (a marketing program's double
                 // opt-in); after a STOP it is the express opt-in again, as START is.
                 if try SuppressionRepository(connection).isSuppressed(phone) {
@@ -126,9 +145,7 @@ package final class InboundSMSService: Sendable {
                     phone: phone, contactID: conversation.contactID, connection: connection, now: now)
                 self.counters.increment("handoff_optins_total", [("step", "confirmed"), ("method", "sms_yes")])
                 return replies.subscribed(to: confirmed)
-            case .optIn
-            where try SuppressionRepository(connection).isSuppressed(phone)
-                && self.optedInBefore(phone, connection: connection):
+            case .optIn where restarts:
                 try SuppressionRepository(connection).remove(
                     phone, reason: "start_keyword", actor: "customer", requestID: RequestOrigin.requestID, now: now)
                 try self.ledger(phone, contactID: conversation.contactID, event: "opt_in_again", connection, now: now)
@@ -142,8 +159,7 @@ package final class InboundSMSService: Sendable {
                 return replies.help
             case .optIn, nil:
                 // An expected answer to one of our recent texts acts instead of being triaged.
-                if let answer = try TemplateAnswer.matching(inbound.body, from: phone, connection: connection, now: now)
-                {
+                if let answer {
                     try answer.act(on: message, from: phone, brand: self.brand, timeline: timeline, now: now)
                     self.counters.increment("handoff_replies_matched_total")
                     return nil
@@ -179,12 +195,12 @@ package final class InboundSMSService: Sendable {
         return (opened, owner != nil)
     }
 
-    /// Stores the text in the conversation, with its event and business webhook; returns the
-    /// message and the conversation as it now is. The channel follows the customer: a text takes
-    /// the conversation (back) to SMS when `followToSMS` and the number may be texted.
+    /// Stores the text in the conversation, with its intent, event and business webhook; returns
+    /// the message and the conversation as it now is. The channel follows the customer: a text
+    /// takes the conversation (back) to SMS when `followToSMS` and the number may be texted.
     private func record(
-        _ inbound: InboundSMS, as messageID: String, in conversation: ConversationRecord, followToSMS: Bool = true,
-        timeline: TimelineWriter, now: Int64
+        _ inbound: InboundSMS, as messageID: String, intent: MessageIntent?, in conversation: ConversationRecord,
+        followToSMS: Bool = true, timeline: TimelineWriter, now: Int64
     ) throws -> (MessageRecord, ConversationRecord) {
         let chat = ChatRepository(timeline.connection)
         let conversationID = conversation.id
@@ -204,7 +220,8 @@ package final class InboundSMSService: Sendable {
                 providerMessageID: nil,
                 media: inbound.mediaURLs.isEmpty
                     ? nil : try JSONPayload.string(inbound.mediaURLs),
-                createdAt: now, updatedAt: now))
+                intent: intent, createdAt: now, updatedAt: now))
+        if let intent { conversation.lastIntent = intent }
         if !(try chat.hasInboundSMS(conversationID: conversationID, beforeSeq: message.seq)) {
             counters.increment("handoff_funnel_total", [("stage", "first_sms_reply")])
         }

@@ -61,12 +61,15 @@ package struct Routing: Sendable {
     func intents(of body: String) -> [Intent] { texts.value.matcher.classify(body) }
 
     /// Inside the transaction that stored `message` (a customer's, with its `intents`) in
-    /// `conversation` (as stored): routes the conversation.
+    /// `conversation` (as stored before it): routes the conversation.
     func route(
         _ message: MessageRecord, intents: [Intent], in conversation: ConversationRecord, timeline: TimelineWriter,
         now: Int64
     ) throws {
         let chat = ChatRepository(timeline.connection)
+        var conversation = conversation
+        // Storing the message made its intent the conversation's last (`TimelineWriter.append`).
+        if let intent = message.intent { conversation.lastIntent = intent }
         if message.channel == .sms, let contact = try chat.contact(id: conversation.contactID),
             let phone = contact.phoneE164,
             try handleWrongNumber(

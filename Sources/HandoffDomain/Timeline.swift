@@ -60,9 +60,12 @@ package final class TimelineWriter {
     }
 
     /// A new message in its conversation: the row (idempotent by `clientKey`), its `message`
-    /// event and its `message.created` webhook, all dated when the message was created.
+    /// event and its `message.created` webhook, all dated when the message was created; a
+    /// message's intent becomes its conversation's last intent.
     func append(_ message: MessageRecord, clientKey: String? = nil) throws -> MessageRecord {
-        let message = try ChatRepository(connection).insert(message, clientKey: clientKey)
+        let chat = ChatRepository(connection)
+        let message = try chat.insert(message, clientKey: clientKey)
+        if let intent = message.intent { try chat.recordLastIntent(intent, conversationID: message.conversationID) }
         let json = MessageJSON(message)
         try appendEvent(conversationID: message.conversationID, type: "message", json, now: message.createdAt)
         try recordWebhook("message.created", json, now: message.createdAt)

@@ -22,8 +22,8 @@ package struct AgentRoutes {
         route(&router, .get, "/v1/conversations") { chat, request, caller in
             let query = try QueryParameters(request)
             let page = try await chat.conversations(
-                state: query["state"], queue: query["queue"], assigned: query["assigned"], caller: caller,
-                after: query["after"], limit: try query.limit())
+                state: query["state"], queue: query["queue"], assigned: query["assigned"], intent: query["intent"],
+                caller: caller, after: query["after"], limit: try query.limit())
             return try JSONBody.response(page)
         }
         route(&router, .get, "/v1/conversations/{id}") { chat, request in

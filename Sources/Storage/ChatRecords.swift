@@ -97,15 +97,20 @@ public struct ConversationRecord: Sendable, Equatable {
     public var resolution: String?
     /// Written when the conversation starts, never changed.
     public var attribution: ConversationAttribution
+    /// The intent of the newest customer message that had one (`ChatRepository.recordLastIntent`
+    /// writes it; `update` leaves it alone).
+    public var lastIntent: MessageIntent?
 
     public init(
         seq: Int64 = 0, id: String, contactID: String, state: ConversationState, queue: String? = nil,
         escalationReason: String? = nil, activeChannel: Channel = .web, createdAt: Int64, updatedAt: Int64,
         closedAt: Int64? = nil, assignedAgentID: String? = nil, assignedAgentName: String? = nil,
         firstResponseDueAt: Int64? = nil, firstHumanResponseAt: Int64? = nil, slaBreachedAt: Int64? = nil,
-        resolution: String? = nil, attribution: ConversationAttribution = ConversationAttribution()
+        resolution: String? = nil, attribution: ConversationAttribution = ConversationAttribution(),
+        lastIntent: MessageIntent? = nil
     ) {
         self.attribution = attribution
+        self.lastIntent = lastIntent
         self.seq = seq
         self.id = id
         self.contactID = contactID
@@ -146,6 +151,9 @@ public struct MessageRecord: Sendable, Equatable {
     /// The named agent who wrote it (with an agent key), and its name then.
     public var agentID: String?
     public var agentName: String?
+    /// What a customer's message is about; nil for everyone else's, and for a customer's that
+    /// matched nothing.
+    public var intent: MessageIntent?
     public var createdAt: Int64
     public var updatedAt: Int64
 
@@ -153,7 +161,7 @@ public struct MessageRecord: Sendable, Equatable {
         seq: Int64 = 0, id: String, conversationID: String, direction: Direction, channel: Channel, author: Author,
         body: String, status: String, segments: Int? = nil, providerMessageID: String? = nil, errorCode: Int? = nil,
         toE164: String? = nil, media: String? = nil, agentID: String? = nil, agentName: String? = nil,
-        createdAt: Int64, updatedAt: Int64
+        intent: MessageIntent? = nil, createdAt: Int64, updatedAt: Int64
     ) {
         self.seq = seq
         self.id = id
@@ -170,6 +178,7 @@ public struct MessageRecord: Sendable, Equatable {
         self.media = media
         self.agentID = agentID
         self.agentName = agentName
+        self.intent = intent
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }

@@ -128,9 +128,11 @@ public struct ChatRepository {
     }
 
     /// Conversations after cursor `afterSeq`, oldest first, optionally filtered. One agent's are
-    /// read through their own index (`conversations_assigned`), however few they are.
+    /// read through their own index (`conversations_assigned`), however few they are, and so are
+    /// those whose last intent is `intent` (`conversations_last_intent`).
     public func conversations(
-        state: ConversationState?, queue: String?, owner: OwnerFilter = .anyone, afterSeq: Int64, limit: Int
+        state: ConversationState?, queue: String?, owner: OwnerFilter = .anyone, intent: String? = nil,
+        afterSeq: Int64, limit: Int
     ) throws(StorageError) -> [ConversationRecord] {
         let (ownerCondition, ownerValues): (String, [DatabaseValue]) =
             switch owner {
@@ -138,14 +140,16 @@ public struct ChatRepository {
             case .nobody: ("assigned_agent_id IS NULL", [])
             case .agent(let id): ("assigned_agent_id = ?", [.text(id)])
             }
+        let (intentCondition, intentValues): (String, [DatabaseValue]) =
+            intent.map { ("last_intent_name = ?", [.text($0)]) } ?? ("TRUE", [])
         return try connection.query(
             """
             SELECT * FROM conversations
-            WHERE \(ownerCondition) AND seq > ? AND (CAST(? AS TEXT) IS NULL OR state = ?)
+            WHERE \(ownerCondition) AND \(intentCondition) AND seq > ? AND (CAST(? AS TEXT) IS NULL OR state = ?)
                 AND (CAST(? AS TEXT) IS NULL OR queue = ?)
             ORDER BY seq LIMIT ?
             """,
-            ownerValues + [
+            ownerValues + intentValues + [
                 .integer(afterSeq), .optionalText(state?.rawValue), .optionalText(state?.rawValue),
                 .optionalText(queue), .optionalText(queue), .int(limit),
             ]
@@ -243,19 +247,28 @@ public struct ChatRepository {
         inserted.seq = try connection.queryValue(
             """
             INSERT INTO messages (id, conversation_id, direction, channel, author, body, status, segments,
-                provider_message_id, client_key, error_code, to_e164, media, agent_id, agent_name, created_at,
-                updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq
+                provider_message_id, client_key, error_code, to_e164, media, agent_id, agent_name, intent_name,
+                intent_source, intent_confidence, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq
             """,
             [
                 .text(message.id), .text(message.conversationID), .text(message.direction), .text(message.channel),
                 .text(message.author), .text(message.body), .text(message.status), .optionalInt(message.segments),
                 .optionalText(message.providerMessageID), .optionalText(clientKey), .optionalInt(message.errorCode),
                 .optionalText(message.toE164), .optionalText(message.media), .optionalText(message.agentID),
-                .optionalText(message.agentName), .integer(message.createdAt),
-                .integer(message.updatedAt),
-            ], column: "seq")
+                .optionalText(message.agentName),
+            ] + Self.intentValues(message.intent) + [.integer(message.createdAt), .integer(message.updatedAt)],
+            column: "seq")
         return inserted
+    }
+
+    /// Makes `intent` the conversation's last intent (a customer's message that has one was stored).
+    public func recordLastIntent(_ intent: MessageIntent, conversationID: String) throws(StorageError) {
+        try connection.execute(
+            """
+            UPDATE conversations SET last_intent_name = ?, last_intent_source = ?, last_intent_confidence = ?
+            WHERE id = ?
+            """, Self.intentValues(intent) + [.text(conversationID)])
     }
 
     /// The message an earlier request with the same idempotency key created.
@@ -488,7 +501,9 @@ public struct ChatRepository {
             resolution: row.get("resolution"),
             attribution: ConversationAttribution(
                 campaign: row.get("campaign"), pageURL: row.get("page_url"), utmSource: row.get("utm_source"),
-                utmMedium: row.get("utm_medium"), utmCampaign: row.get("utm_campaign")))
+                utmMedium: row.get("utm_medium"), utmCampaign: row.get("utm_campaign")),
+            lastIntent: intent(
+                row, name: "last_intent_name", source: "last_intent_source", confidence: "last_intent_confidence"))
     }
 
     private static func message(_ row: Row) throws(StorageError) -> MessageRecord {
@@ -498,8 +513,25 @@ public struct ChatRepository {
             body: row.get("body"), status: row.get("status"), segments: row.get("segments"),
             providerMessageID: row.get("provider_message_id"), errorCode: row.get("error_code"),
             toE164: row.get("to_e164"), media: row.get("media"), agentID: row.get("agent_id"),
-            agentName: row.get("agent_name"), createdAt: row.get("created_at"),
-            updatedAt: row.get("updated_at"))
+            agentName: row.get("agent_name"),
+            intent: intent(row, name: "intent_name", source: "intent_source", confidence: "intent_confidence"),
+            createdAt: row.get("created_at"), updatedAt: row.get("updated_at"))
+    }
+
+    /// An intent's name, source and confidence, as their three columns are bound.
+    private static func intentValues(_ intent: MessageIntent?) -> [DatabaseValue] {
+        [
+            .optionalText(intent?.name), .optionalText(intent?.source.rawValue),
+            intent?.confidence.map { .real($0) } ?? .null,
+        ]
+    }
+
+    /// The intent stored in columns `name`, `source` and `confidence`; nil when `name` is NULL.
+    private static func intent(_ row: Row, name: String, source: String, confidence: String) throws(StorageError)
+        -> MessageIntent?
+    {
+        guard let intentName: String = try row.get(name) else { return nil }
+        return try MessageIntent(name: intentName, source: row.get(source), confidence: row.get(confidence))
     }
 
     private static func event(_ row: Row) throws(StorageError) -> ConversationEventRecord {

@@ -11,3 +11,4 @@ extension Author: DatabaseDecodable {}
 extension OutboxKind: DatabaseDecodable {}
 extension OutboxState: DatabaseDecodable {}
 extension AgentRole: DatabaseDecodable {}
+extension MessageIntent.Source: DatabaseDecodable {}

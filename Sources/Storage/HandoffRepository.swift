@@ -334,10 +334,24 @@ public struct HandoffRepository {
                     "UPDATE conversations SET state = 'closed', closed_at = ?, updated_at = ? WHERE id = ?",
                     [.integer(now), .integer(now), .text(source)])
             }
+            if !sources.isEmpty { try refreshLastIntent(conversationID: target) }
         }
         try connection.execute(
             "UPDATE conversations SET contact_id = ? WHERE contact_id = ?", [.text(owner), .text(sessionContactID)])
         return (owner, try openConversation(contactID: owner))
+    }
+
+    /// Makes the conversation's last intent that of its newest customer message with one (after
+    /// other conversations' messages were folded into it).
+    private func refreshLastIntent(conversationID: String) throws(StorageError) {
+        try connection.execute(
+            """
+            UPDATE conversations SET (last_intent_name, last_intent_source, last_intent_confidence) = (
+                SELECT intent_name, intent_source, intent_confidence FROM messages
+                WHERE conversation_id = ? AND intent_name IS NOT NULL ORDER BY created_at DESC, seq DESC LIMIT 1)
+            WHERE id = ?
+                AND EXISTS (SELECT 1 FROM messages WHERE conversation_id = ? AND intent_name IS NOT NULL)
+            """, [.text(conversationID), .text(conversationID), .text(conversationID)])
     }
 
     private func openConversation(contactID: String) throws(StorageError) -> String? {

@@ -25,4 +25,16 @@ import Testing
     @Test func onlyRiskAndHumanRequestsNeedAHuman() {
         #expect(Intent.allCases.filter(\.needsHuman) == [.humanRequest, .highRisk])
     }
+
+    /// The stored intent is the first rule match: a human request or high risk before a topic.
+    @Test func theStoredIntentIsTheFirstMatchOrTheKeyword() {
+        #expect(MessageIntent(rules: Intent.classify("Refund it or let me talk to a person"))?.name == "human_request")
+        #expect(MessageIntent(rules: Intent.classify("Not me. Cancel the order"))?.name == "cancellation")
+        #expect(
+            MessageIntent(rules: Intent.classify("How much is it?")) == MessageIntent(name: "pricing", source: .rules))
+        #expect(MessageIntent(rules: Intent.classify("Thanks")) == nil)
+        #expect(
+            [Keyword.optOut, .optIn, .help].map { MessageIntent(keyword: $0) }
+                == ["opt_out", "opt_in", "help"].map { MessageIntent(name: $0, source: .keyword) })
+    }
 }

@@ -110,6 +110,7 @@ import Testing
         #expect(try chat.unansweredConversations(before: Int64(Self.conversations * 5), limit: 100).count == 100)
         _ = try chat.overdueFirstResponses(now: Int64.max, limit: 100)
         _ = try chat.conversations(state: nil, queue: nil, owner: .agent("agt_nobody"), afterSeq: 0, limit: 50)
+        _ = try chat.conversations(state: .open, queue: nil, intent: "pricing", afterSeq: 0, limit: 50)
         _ = try AgentRepository(connection).agent(keyHash: Array(repeating: 7, count: 32))
         _ = try SuppressionRepository(connection).isSuppressed(phone)
         _ = try SuppressionRepository(connection).list(after: nil, limit: 50)

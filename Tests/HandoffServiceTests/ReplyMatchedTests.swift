@@ -104,6 +104,11 @@ import Testing
                 "GET", "/v1/conversations/\(conversation)/messages", headers: API.agent)
             let bodies = (history.json?["messages"] as? [[String: Any]])?.compactMap { $0["body"] as? String }
             #expect(bodies?.suffix(2) == ["  c ", "Thanks, see you then! - Acme Dental"], "in the agent's thread")
+            let answered = (history.json?["messages"] as? [[String: Any]])?.first { $0["body"] as? String == "  c " }
+            let intent = answered?["intent"] as? [String: Any]
+            #expect(intent?["name"] as? String == "confirmed" && intent?["source"] as? String == "template_answer")
+            let thread = try await client.request("GET", "/v1/conversations/\(conversation)", headers: API.agent)
+            #expect((thread.json?["last_intent"] as? [String: Any])?["source"] as? String == "template_answer")
 
             // An answer without a reply_body: the event only. Other texts: no event.
             let received = simulator.inbox(of: phone).count

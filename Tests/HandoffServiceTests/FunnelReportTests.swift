@@ -193,10 +193,46 @@ import Testing
     }
 
     @Test func everyColumnCountsTheStoredFactsOfTheRange() async throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("funnel.sqlite").path
+        let before = try await Self.checkEveryColumn { $0.databasePath = path }
+        // Another application on the same database (a restart) reports exactly the same.
+        try await TestApplication.inProcess({ $0.databasePath = path }) { _, client, _ in
+            let after = try await Self.bodies(client)
+            #expect(after == before)
+        }
+    }
+
+    /// Every report of the range, JSON and CSV, by each key.
+    static func bodies(_ client: HTTPTestClient) async throws -> [String] {
+        var bodies: [String] = []
+        for by in ["program", "template", "variant", "campaign", "queue", "day"] {
+            for path in ["/v1/reports/funnel", "/v1/reports/funnel.csv"] {
+                let response = try await client.request("GET", "\(path)?\(range)&by=\(by)", headers: API.agent)
+                #expect(response.status == 200)
+                bodies.append(response.body)
+            }
+        }
+        return bodies
+    }
+
+    @Test(.enabled(if: postgresTestServer != nil, "HANDOFF_TEST_POSTGRES is not set (.ci/postgres.sh start DIR)"))
+    func theSameOnPostgres() async throws {
+        try await ScratchDatabase.with { scratch in
+            _ = try await Self.checkEveryColumn { $0.databasePath = scratch.uri }
+        }
+    }
+
+    /// Builds the history on an application (on SQLite unless `database` says otherwise) and
+    /// checks every column of its report, by each key, as JSON and CSV; returns `bodies`.
+    @discardableResult
+    static func checkEveryColumn(database: (inout Configuration) -> Void = { _ in }) async throws -> [String] {
+        var bodies: [String] = []
         try await TestApplication.live({
             $0.programs = Templates.programs
             $0.adminAPIKeys = [Templates.adminKey]
             $0.brandName = "Acme Dental"
+            database(&$0)
         }) { application, client, simulator in
             let history = try await Self.build(application, client, simulator)
 
@@ -275,7 +311,9 @@ import Testing
                     #expect(String(cell) == expected || Double(cell) == row[column] as? Double, "\(column)")
                 }
             }
+            bodies = try await Self.bodies(client)
         }
+        return bodies
     }
 
     @Test func refusals() async throws {

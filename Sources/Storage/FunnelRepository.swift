@@ -48,7 +48,7 @@ public struct FunnelRepository {
         // A handoff belongs to the conversation of the session's contact that was open when it
         // was requested or confirmed.
         func during(_ alias: String) -> String {
-            "AND s.contact_id = c.contact_id AND \(alias).created_at >= c.created_at "
+            "s.contact_id = c.contact_id AND \(alias).created_at >= c.created_at "
                 + "AND (c.closed_at IS NULL OR \(alias).created_at <= c.closed_at)"
         }
         let ourTexts = "m.conversation_id = c.id AND m.channel = 'sms' AND m.direction = 'outbound'"
@@ -57,9 +57,9 @@ public struct FunnelRepository {
             SELECT c.id, c.created_at, c.queue, c.campaign, o.program, o.template_id, o.variant,
               (SELECT min(h.created_at) FROM handoff_offers h WHERE h.conversation_id = c.id) AS offered_at,
               (SELECT min(v.created_at) FROM verifications v JOIN sessions s ON s.id = v.session_id
-                WHERE 1 = 1 \(during("v"))) AS requested_at,
+                WHERE \(during("v"))) AS requested_at,
               (SELECT min(k.created_at) FROM consents k JOIN sessions s ON s.id = k.session_id
-                WHERE k.event = 'opt_in_confirmed' \(during("k"))) AS verified_at,
+                WHERE k.event = 'opt_in_confirmed' AND \(during("k"))) AS verified_at,
               CASE WHEN EXISTS (SELECT 1 FROM messages m WHERE \(ourTexts)
                 AND m.status IN ('sent', 'delivered', 'undelivered')) THEN 1 ELSE 0 END AS sent,
               CASE WHEN EXISTS (SELECT 1 FROM messages m WHERE \(ourTexts)
@@ -72,9 +72,10 @@ public struct FunnelRepository {
               (SELECT count(*) FROM outcomes x WHERE x.conversation_id = c.id) AS outcomes,
               (SELECT CAST(coalesce(sum(x.value_cents), 0) AS BIGINT) FROM outcomes x
                 WHERE x.conversation_id = c.id) AS revenue_cents,
-              CASE WHEN EXISTS (SELECT 1 FROM consents k WHERE k.event = 'opt_out'
-                AND (k.contact_id = c.contact_id OR k.phone_e164 = p.phone_e164)
-                AND k.created_at >= c.created_at) THEN 1 ELSE 0 END AS opted_out
+              CASE WHEN EXISTS (SELECT 1 FROM consents k WHERE k.contact_id = c.contact_id
+                AND k.event = 'opt_out' AND k.created_at >= c.created_at)
+                OR EXISTS (SELECT 1 FROM consents k WHERE k.phone_e164 = p.phone_e164
+                AND k.event = 'opt_out' AND k.created_at >= c.created_at) THEN 1 ELSE 0 END AS opted_out
             FROM conversations c
             JOIN contacts p ON p.id = c.contact_id
             LEFT JOIN outbound o ON o.id = (SELECT f.id FROM outbound f WHERE f.conversation_id = c.id

@@ -34,6 +34,12 @@ public struct FunnelMessage: Sendable, Equatable {
     /// `visitor`, `bot`, `agent` or `system`.
     public var author: String
     public var createdAt: Int64
+
+    public init(conversationID: String, author: String, createdAt: Int64) {
+        self.conversationID = conversationID
+        self.author = author
+        self.createdAt = createdAt
+    }
 }
 
 /// The SQL of the funnel report; portable between SQLite and PostgreSQL. Call it inside

@@ -2,9 +2,11 @@ import DatabaseDriver
 import Foundation
 import GatewaySimulator
 import HandoffCore
+import Storage
 import TestSupport
 import Testing
 
+@testable import HandoffDomain
 @testable import HandoffService
 
 /// The funnel report (API.md "Identity, attribution, outcomes, reports") over a small history
@@ -344,5 +346,44 @@ import Testing
                 headers: API.agent)
             #expect(year.status == 200 && (year.json?["rows"] as? [Any])?.isEmpty == true)
         }
+    }
+}
+
+/// The parts of the report computed in Swift, on hand-made input.
+@Suite struct FunnelComputationTests {
+    @Test func responseTimesStayWithinTheirConversation() {
+        func message(_ conversation: String, _ author: String, _ at: Int64) -> FunnelMessage {
+            FunnelMessage(conversationID: conversation, author: author, createdAt: at)
+        }
+        let times = ResponseTimes([
+            // a: two questions, answered by one bot message after 2 s and 1 s; then an unanswered one.
+            message("a", "visitor", 0), message("a", "visitor", 1_000), message("a", "bot", 2_000),
+            message("a", "visitor", 3_000),
+            // b: a system notice within 60 s (answered, no first response), then an agent after 70 s.
+            message("b", "bot", 0), message("b", "visitor", 10_000), message("b", "system", 20_000),
+            message("b", "agent", 80_000),
+        ])
+        #expect(times["a"].firstResponses.sorted() == [1_000, 2_000] && times["a"].answeredWithin60s == 2)
+        #expect(times["b"].firstResponses == [70_000] && times["b"].answeredWithin60s == 1)
+        #expect(times["c"].firstResponses.isEmpty && times["c"].answeredWithin60s == 0)
+    }
+
+    @Test func percentilesAreNearestRank() {
+        #expect(FunnelRowJSON.percentile([], 50) == nil)
+        #expect(FunnelRowJSON.percentile([7], 90) == 7)
+        let hundred = (1...100).map(Int64.init)
+        #expect(FunnelRowJSON.percentile(hundred, 50) == 50 && FunnelRowJSON.percentile(hundred, 90) == 90)
+        #expect(FunnelRowJSON.percentile([1, 2, 3], 50) == 2 && FunnelRowJSON.percentile([1, 2, 3], 90) == 3)
+    }
+
+    @Test func csvQuotesKeysThatNeedIt() {
+        var row = FunnelRowJSON(key: #"spring, "vip""#)
+        row.conversations = 2
+        let other = FunnelRowJSON(key: nil)
+        let csv = FunnelCSV.render([row, other], withInterval: false)
+        let lines = csv.components(separatedBy: "\r\n")
+        #expect(lines.count == 4 && lines[3].isEmpty)
+        #expect(lines[1] == #""spring, ""vip""",2,0,0,0,0,0,0,0,,,0,0,0,0,0"#)
+        #expect(lines[2] == ",0,0,0,0,0,0,0,0,,,0,0,0,0,0")
     }
 }

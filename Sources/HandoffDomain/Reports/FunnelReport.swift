@@ -53,7 +53,7 @@ package struct FunnelQuery: Sendable, Equatable {
 /// range (or, for the response columns, their customer messages):
 /// - a conversation's program, template and variant are those of its first proactive text (its
 ///   earliest `outbound` row); a conversation without one is in program `chat`, template and
-///   variant null;
+///   variant null (by variant, the key is the variant's id alone);
 /// - a handoff is offered when an offer was shown in the conversation or the visitor asked for
 ///   texts while it was open; verified when the contact's session confirmed an opt-in while it
 ///   was open; `verified_within_90s` when that came at most 90 s after the first offer or request;

@@ -300,6 +300,7 @@ private struct Parts: Sendable {
                 database: database, events: hub, webhooks: webhooks, outboxChanged: { dispatcher.wake() }),
             authenticator: agentKeys
         ).register(in: &router)
+        ReportRoutes(reports: FunnelReportService(database: database), authenticator: agentKeys).register(in: &router)
         OfferRoutes(
             chat: chat, offers: HandoffOffers(database: database, events: hub, counters: counters),
             authenticator: agentKeys, cookie: sessionCookie

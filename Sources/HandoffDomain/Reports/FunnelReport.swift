@@ -1,0 +1,304 @@
+package import DatabaseDriver
+import HandoffCore
+import Storage
+
+/// What `GET /v1/reports/funnel` groups conversations by.
+package enum FunnelDimension: String, Sendable, CaseIterable {
+    case program, template, variant, campaign, queue, day
+}
+
+/// A validated funnel request: conversations created in [from, to), grouped by `dimension`.
+package struct FunnelQuery: Sendable, Equatable {
+    package var from: Int64
+    package var to: Int64
+    package var dimension: FunnelDimension
+
+    /// The longest range one report covers.
+    static let maxDays: Int64 = 366
+
+    /// Reads the query's `from`, `to` (RFC 3339) and `by`; 422 naming the field when one is
+    /// missing or not acceptable (`to` must follow `from`, at most 366 days later).
+    package init(from: String?, to: String?, by: String?) throws(UseCaseError) {
+        func timestamp(_ text: String?, _ field: String) throws(UseCaseError) -> Int64 {
+            guard let text else {
+                throw UseCaseError(.invalid, code: "missing_field", message: "\(field) is required.", field: field)
+            }
+            guard let time = Timestamp(parsing: text) else {
+                throw Self.invalid(field, "\(field) is an RFC 3339 time such as 2026-12-01T00:00:00Z.")
+            }
+            return time.unixMilliseconds
+        }
+        self.from = try timestamp(from, "from")
+        self.to = try timestamp(to, "to")
+        guard self.to > self.from else { throw Self.invalid("to", "to must be later than from.") }
+        guard self.to - self.from <= Self.maxDays * 86_400_000 else {
+            throw Self.invalid("to", "A report covers at most \(Self.maxDays) days.")
+        }
+        guard let by else {
+            throw UseCaseError(.invalid, code: "missing_field", message: "by is required.", field: "by")
+        }
+        guard let dimension = FunnelDimension(rawValue: by) else {
+            throw Self.invalid("by", "by is one of program, template, variant, campaign, queue, day.")
+        }
+        self.dimension = dimension
+    }
+
+    private static func invalid(_ field: String, _ message: String) -> UseCaseError {
+        UseCaseError(.invalid, code: "invalid_field", message: message, field: field)
+    }
+}
+
+/// The funnel report (API.md "Identity, attribution, outcomes, reports"), computed from stored
+/// rows only, so a restart changes nothing. Each column counts the conversations created in the
+/// range (or, for the response columns, their customer messages):
+/// - a conversation's program, template and variant are those of its first proactive text (its
+///   earliest `outbound` row); a conversation without one is in program `chat`, template and
+///   variant null (by variant, the key is the variant's id alone);
+/// - a handoff is offered when an offer was shown in the conversation or the visitor asked for
+///   texts while it was open; verified when the contact's session confirmed an opt-in while it
+///   was open; `verified_within_90s` when that came at most 90 s after the first offer or request;
+/// - `sent`/`delivered`: at least one text of ours (system texts included) sent (`sent`,
+///   `delivered` or `undelivered`) / delivered; `replied`: a customer text after one of ours;
+/// - `first_response_ms_p50|p90`: over the customer messages that got an answer, the time to the
+///   first bot or agent message after it (nearest rank); `answered_within_60s`: customer messages
+///   followed within 60 s by a bot, agent or system message (routing and escalation tell the
+///   customer with a system message);
+/// - `escalated`: ever escalated; `resolved`: closed as resolved; `converted`: at least one
+///   outcome, `revenue_cents` their values summed; `opt_outs`: the contact opted out after the
+///   conversation started.
+package struct FunnelReportService: Sendable {
+    let database: any Database
+
+    package init(database: any Database) { self.database = database }
+
+    /// The rows of `query`, ordered by key (null last).
+    package func report(_ query: FunnelQuery) async throws -> [FunnelRowJSON] {
+        let (conversations, messages) = try await database.read { connection in
+            let funnel = FunnelRepository(connection)
+            return (
+                try funnel.conversations(from: query.from, to: query.to),
+                try funnel.messages(from: query.from, to: query.to)
+            )
+        }
+        let responses = ResponseTimes(messages)
+        var rows: [String?: FunnelRowJSON] = [:]
+        for conversation in conversations {
+            let key = Self.key(of: conversation, query.dimension)
+            rows[key, default: FunnelRowJSON(key: key)].add(conversation, responses[conversation.id])
+        }
+        return rows.values.map { $0.finished(withInterval: query.dimension == .variant) }.sorted { left, right in
+            switch (left.key, right.key) {
+            case (let left?, let right?): left < right
+            case (.some, nil): true
+            default: false
+            }
+        }
+    }
+
+    static func key(of conversation: FunnelConversationFacts, _ dimension: FunnelDimension) -> String? {
+        switch dimension {
+        case .program: conversation.program ?? "chat"
+        case .template: conversation.templateID
+        case .variant: conversation.variant
+        case .campaign: conversation.campaign
+        case .queue: conversation.queue
+        case .day: String(Timestamp(unixMilliseconds: conversation.createdAt).description.prefix(10))
+        }
+    }
+}
+
+/// The response facts of each conversation's customer messages.
+struct ResponseTimes {
+    struct Conversation {
+        /// Milliseconds from each answered customer message to the first bot or agent answer.
+        var firstResponses: [Int64] = []
+        var answeredWithin60s = 0
+    }
+
+    static let answerWindow: Int64 = 60_000
+    private var byConversation: [String: Conversation] = [:]
+
+    init(_ messages: [FunnelMessage]) {
+        // Backwards through each conversation's history: the next answer after each message.
+        var nextAnswer: (conversation: String, at: Int64)?
+        var nextAnyReply: (conversation: String, at: Int64)?
+        for message in messages.reversed() {
+            let answer = nextAnswer.flatMap { $0.conversation == message.conversationID ? $0.at : nil }
+            let reply = nextAnyReply.flatMap { $0.conversation == message.conversationID ? $0.at : nil }
+            switch message.author {
+            case "visitor":
+                var facts = byConversation[message.conversationID, default: Conversation()]
+                if let answer { facts.firstResponses.append(max(0, answer - message.createdAt)) }
+                if let reply, reply - message.createdAt <= Self.answerWindow { facts.answeredWithin60s += 1 }
+                byConversation[message.conversationID] = facts
+            case "bot", "agent":
+                nextAnswer = (message.conversationID, message.createdAt)
+                nextAnyReply = nextAnswer
+            default:
+                nextAnyReply = (message.conversationID, message.createdAt)
+            }
+        }
+    }
+
+    subscript(conversationID: String) -> Conversation { byConversation[conversationID] ?? Conversation() }
+}
+
+/// One row of the funnel report, as the API shows it.
+package struct FunnelRowJSON: Encodable, Sendable, Equatable {
+    package var key: String?
+    package var conversations = 0
+    package var handoffsOffered = 0
+    package var handoffsVerified = 0
+    package var verifiedWithin90s = 0
+    package var sent = 0
+    package var delivered = 0
+    package var replied = 0
+    package var escalated = 0
+    package var firstResponseP50: Int64?
+    package var firstResponseP90: Int64?
+    package var answeredWithin60s = 0
+    package var resolved = 0
+    package var converted = 0
+    package var revenueCents: Int64 = 0
+    package var optOuts = 0
+    /// By variant: the 95% Wilson interval of converted / conversations.
+    package var conversionLow: Double?
+    package var conversionHigh: Double?
+    private var firstResponses: [Int64] = []
+    /// Whether the row carries the conversion interval (a by-variant report).
+    private var hasInterval = false
+
+    static let verificationWindow: Int64 = 90_000
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case key, conversations, sent, delivered, replied, escalated, resolved, converted
+        case handoffsOffered = "handoffs_offered"
+        case handoffsVerified = "handoffs_verified"
+        case verifiedWithin90s = "verified_within_90s"
+        case firstResponseP50 = "first_response_ms_p50"
+        case firstResponseP90 = "first_response_ms_p90"
+        case answeredWithin60s = "answered_within_60s"
+        case revenueCents = "revenue_cents"
+        case optOuts = "opt_outs"
+        case conversionLow = "conversion_low"
+        case conversionHigh = "conversion_high"
+    }
+
+    /// The columns in API.md's order (CSV's header), with the interval's for a by-variant report.
+    static func columns(withInterval: Bool) -> [CodingKeys] {
+        let base: [CodingKeys] = [
+            .key, .conversations, .handoffsOffered, .handoffsVerified, .verifiedWithin90s, .sent, .delivered,
+            .replied, .escalated, .firstResponseP50, .firstResponseP90, .answeredWithin60s, .resolved, .converted,
+            .revenueCents, .optOuts,
+        ]
+        return base + (withInterval ? [.conversionLow, .conversionHigh] : [])
+    }
+
+    init(key: String?) { self.key = key }
+
+    mutating func add(_ conversation: FunnelConversationFacts, _ responses: ResponseTimes.Conversation) {
+        conversations += 1
+        if let offered = conversation.handoffOfferedAt {
+            handoffsOffered += 1
+            if let verified = conversation.handoffVerifiedAt, verified - offered <= Self.verificationWindow {
+                verifiedWithin90s += 1
+            }
+        }
+        if conversation.handoffVerifiedAt != nil { handoffsVerified += 1 }
+        if conversation.sent { sent += 1 }
+        if conversation.delivered { delivered += 1 }
+        if conversation.replied { replied += 1 }
+        if conversation.escalated { escalated += 1 }
+        if conversation.resolved { resolved += 1 }
+        if conversation.outcomes > 0 { converted += 1 }
+        revenueCents += conversation.revenueCents
+        if conversation.optedOut { optOuts += 1 }
+        answeredWithin60s += responses.answeredWithin60s
+        firstResponses += responses.firstResponses
+    }
+
+    /// The row with its percentiles and, when asked, its conversion interval.
+    func finished(withInterval: Bool) -> FunnelRowJSON {
+        var row = self
+        let sorted = firstResponses.sorted()
+        row.firstResponseP50 = Self.percentile(sorted, 50)
+        row.firstResponseP90 = Self.percentile(sorted, 90)
+        row.hasInterval = withInterval
+        if withInterval, let interval = Proportion(successes: converted, trials: conversations).wilsonInterval() {
+            row.conversionLow = interval.low
+            row.conversionHigh = interval.high
+        }
+        row.firstResponses = []
+        return row
+    }
+
+    /// The nearest-rank percentile of sorted values; nil without values.
+    static func percentile(_ sorted: [Int64], _ percent: Int) -> Int64? {
+        guard !sorted.isEmpty else { return nil }
+        let rank = (sorted.count * percent + 99) / 100
+        return sorted[max(rank, 1) - 1]
+    }
+
+    package func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        for (key, value) in fields(withInterval: hasInterval) {
+            switch value {
+            case .text(let text): try container.encode(text, forKey: key)
+            case .integer(let integer): try container.encode(integer, forKey: key)
+            case .real(let real): try container.encode(real, forKey: key)
+            case .null: try container.encodeNil(forKey: key)
+            }
+        }
+    }
+
+    /// A cell of the report.
+    enum Cell: Sendable, Equatable {
+        case text(String), integer(Int64), real(Double), null
+    }
+
+    /// The row's cells in `columns(withInterval:)` order.
+    func fields(withInterval: Bool) -> [(CodingKeys, Cell)] {
+        func integer(_ value: Int) -> Cell { .integer(Int64(value)) }
+        func optional(_ value: Int64?) -> Cell { value.map(Cell.integer) ?? .null }
+        let cells: [Cell] = [
+            key.map(Cell.text) ?? .null, integer(conversations), integer(handoffsOffered), integer(handoffsVerified),
+            integer(verifiedWithin90s), integer(sent), integer(delivered), integer(replied), integer(escalated),
+            optional(firstResponseP50), optional(firstResponseP90), integer(answeredWithin60s), integer(resolved),
+            integer(converted), .integer(revenueCents), integer(optOuts),
+        ]
+        let interval: [Cell] =
+            withInterval ? [conversionLow.map(Cell.real) ?? .null, conversionHigh.map(Cell.real) ?? .null] : []
+        return Array(zip(Self.columns(withInterval: withInterval), cells + interval))
+    }
+}
+
+/// `{rows}`.
+package struct FunnelReportJSON: Encodable, Sendable {
+    var rows: [FunnelRowJSON]
+
+    package init(rows: [FunnelRowJSON]) { self.rows = rows }
+}
+
+/// The report as CSV (RFC 4180): a header row, then one line per row, empty cells for null.
+package enum FunnelCSV {
+    package static func render(_ rows: [FunnelRowJSON], withInterval: Bool) -> String {
+        var lines = [FunnelRowJSON.columns(withInterval: withInterval).map(\.rawValue).joined(separator: ",")]
+        for row in rows {
+            lines.append(
+                row.fields(withInterval: withInterval).map { _, cell in
+                    switch cell {
+                    case .text(let text): quoted(text)
+                    case .integer(let integer): String(integer)
+                    case .real(let real): String(real)
+                    case .null: ""
+                    }
+                }.joined(separator: ","))
+        }
+        return lines.joined(separator: "\r\n") + "\r\n"
+    }
+
+    private static func quoted(_ text: String) -> String {
+        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+        return "\"" + text.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\""
+    }
+}

@@ -1,0 +1,33 @@
+package import HTTPServer
+package import HandoffDomain
+
+/// Reports (API.md "Identity, attribution, outcomes, reports"): the funnel computed from stored
+/// facts, as JSON or CSV, with an API key.
+package struct ReportRoutes {
+    let reports: FunnelReportService
+    let authenticator: APIKeyAuthenticator
+
+    package init(reports: FunnelReportService, authenticator: APIKeyAuthenticator) {
+        self.reports = reports
+        self.authenticator = authenticator
+    }
+
+    package func register(in router: inout Router) {
+        router.get("/v1/reports/funnel") { [reports, authenticator] request in
+            try await authenticator.authenticate(request)
+            let rows = try await reports.report(try Self.query(request))
+            return try JSONBody.response(FunnelReportJSON(rows: rows))
+        }
+        router.get("/v1/reports/funnel.csv") { [reports, authenticator] request in
+            try await authenticator.authenticate(request)
+            let query = try Self.query(request)
+            let csv = FunnelCSV.render(try await reports.report(query), withInterval: query.dimension == .variant)
+            return HTTPResponse(contentType: "text/csv; charset=utf-8", body: Array(csv.utf8))
+        }
+    }
+
+    private static func query(_ request: HTTPRequest) throws -> FunnelQuery {
+        let parameters = try QueryParameters(request)
+        return try FunnelQuery(from: parameters["from"], to: parameters["to"], by: parameters["by"])
+    }
+}

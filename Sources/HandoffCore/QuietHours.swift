@@ -22,6 +22,13 @@ public struct QuietHours: Sendable, Equatable {
 
     public static let federalUS = QuietHours(start: 8 * 60, end: 21 * 60)
 
+    /// The narrower window allowed by both, or nil when they share no minute.
+    public func intersection(_ other: QuietHours) -> QuietHours? {
+        let start = max(start, other.start)
+        let end = min(end, other.end)
+        return start < end ? QuietHours(start: start, end: end) : nil
+    }
+
     /// Whether a text may go out at `localMinute` (0..<1440).
     public func allows(localMinute: Int) -> Bool { localMinute >= start && localMinute < end }
 

@@ -10,7 +10,8 @@ import Storage
 /// until the local time is inside the window in every zone the recipient may be in: the zone
 /// the widget reported, else the zones of the number's area code (NANP, several when it spans
 /// several: the intersection of their windows decides), else of its country (all continental US
-/// zones for an unknown +1 area code). A country we have no zone for is not deferred.
+/// zones for an unknown +1 area code). A country we have no zone for is not deferred. A marketing
+/// text also honours the stricter state window of its number (`StateMarketingRules`).
 package struct QuietHoursPolicy: Sendable {
     var window: QuietHours
     var replyWindowMilliseconds: Int64
@@ -44,7 +45,9 @@ package struct QuietHoursPolicy: Sendable {
     ]
 
     /// When `message` may go out (Unix ms), or nil for now.
-    func deferral(for message: MessageRecord, connection: any Connection, now: Int64) throws -> Int64? {
+    func deferral(for message: MessageRecord, marketing: Bool = false, connection: any Connection, now: Int64) throws
+        -> Int64?
+    {
         if message.author == .system { return nil }
         let lastInbound = try ChatRepository(connection).lastInboundAt(conversationID: message.conversationID)
         if let lastInbound, now - lastInbound <= replyWindowMilliseconds { return nil }
@@ -55,7 +58,7 @@ package struct QuietHoursPolicy: Sendable {
             if sent.count >= proactivePerDay { until = sent[sent.count - proactivePerDay] + 86_400_000 }
         }
         guard !zones.isEmpty else { return until > now ? until : nil }
-        let window = applicableWindow(for: message)
+        let window = applicableWindow(for: message, marketing: marketing)
         let date = Date(timeIntervalSince1970: Double(until) / 1000)
         // 1970-01-01 was a Thursday: minutes since then, shifted by 4 days, count from a Sunday.
         let minutesSinceSunday = Int(until / 60_000) + 4 * 1440
@@ -68,12 +71,15 @@ package struct QuietHoursPolicy: Sendable {
         return until - until % 60_000 + Int64(wait) * 60_000
     }
 
-    /// The window of the number's subdivision or country when one is configured, else the default.
-    private func applicableWindow(for message: MessageRecord) -> QuietHours {
+    /// The window of the number's subdivision or country when one is configured, else the default;
+    /// for a marketing text, narrowed to its state's built-in window.
+    private func applicableWindow(for message: MessageRecord, marketing: Bool) -> QuietHours {
         guard let phone = message.toE164, let number = try? PhoneNumber(parsing: phone, defaultRegion: "US") else {
             return window
         }
-        return number.subdivision.flatMap { windowsByRegion[$0] } ?? windowsByRegion[number.regionCode] ?? window
+        let configured =
+            number.subdivision.flatMap { windowsByRegion[$0] } ?? windowsByRegion[number.regionCode] ?? window
+        return marketing ? StateMarketingRules.window(configured, subdivision: number.subdivision) : configured
     }
 
     private func zones(for message: MessageRecord, connection: any Connection) throws -> [TimeZone] {

@@ -45,7 +45,7 @@ package final class SMSService: Sendable {
     static func enqueue(
         conversationID: String, to phone: String, body: String, author: Author, agent: AgentRecord? = nil,
         priority: Int, timeline: TimelineWriter, now: Int64, recordedBody: String? = nil, clientKey: String? = nil,
-        policy: SMSPolicy = .standard
+        policy: SMSPolicy = .standard, marketing: Bool = false
     ) throws -> MessageRecord {
         let body = try policy.prepare(body)
         let message = try timeline.append(
@@ -56,7 +56,8 @@ package final class SMSService: Sendable {
                 createdAt: now, updatedAt: now),
             clientKey: clientKey)
         // The text to send travels in the outbox row only when the history keeps another one.
-        let payload = try JSONPayload.string(SMSPayload(to: phone, body: recordedBody == nil ? nil : body))
+        let payload = try JSONPayload.string(
+            SMSPayload(to: phone, body: recordedBody == nil ? nil : body, marketing: marketing ? true : nil))
         // One lane per phone: texts to it go out in the order they were written.
         try timeline.enqueue(
             kind: OutboxKind.sms, payload: payload, messageID: message.id, lane: phone, priority: priority, now: now)
@@ -86,7 +87,9 @@ package final class SMSService: Sendable {
             try Self.advance(message, to: .suppressed, errorCode: nil, timeline: timeline, now: now)
             return .settled(.delivered)
         }
-        if let until = try quietHours?.deferral(for: message, connection: connection, now: now) {
+        if let until = try quietHours?.deferral(
+            for: message, marketing: attempt.payload?.marketing == true, connection: connection, now: now)
+        {
             counters.increment("handoff_sms_deferred_total")
             try Self.advance(message, to: .deferred, errorCode: nil, timeline: timeline, now: now, force: true)
             return .settled(.deferred(until: until))
@@ -223,6 +226,8 @@ package struct SMSPayload: Codable, Sendable {
     /// The recipient, for ordering texts to one phone.
     var to: String?
     var body: String?
+    /// A text of a marketing program: quiet hours add the state rules (absent otherwise).
+    var marketing: Bool?
 }
 
 /// `message_status` events and `message.status` webhooks.

@@ -31,4 +31,18 @@ import Testing
             "Sunday noon waits until Monday 08:00")
         #expect(window.minutesUntilAllowed(localMinutesOfWeek: [sundayNoon], quietDays: Set(0..<7)) == nil)
     }
+
+    @Test func marketingWindowsAreTheNarrowerOfTheConfiguredAndTheStateOne() {
+        let florida = StateMarketingRules.window(.federalUS, subdivision: "US-FL")
+        #expect(florida == QuietHours(start: 8 * 60, end: 20 * 60))
+        #expect(
+            StateMarketingRules.window(.federalUS, subdivision: "US-KY") == QuietHours(start: 10 * 60, end: 21 * 60))
+        #expect(StateMarketingRules.window(.federalUS, subdivision: "US-CA") == .federalUS, "no stricter state rule")
+        #expect(StateMarketingRules.window(.federalUS, subdivision: nil) == .federalUS)
+        let configured = QuietHours(start: 9 * 60, end: 19 * 60)
+        #expect(StateMarketingRules.window(configured, subdivision: "US-FL") == configured)
+        #expect(
+            StateMarketingRules.window(QuietHours(start: 20 * 60, end: 22 * 60), subdivision: "US-FL") == florida,
+            "no shared minute: the state's window, never a looser one")
+    }
 }

@@ -54,9 +54,13 @@ import Testing
         }
     }
 
-    func deferral(_ message: MessageRecord, at now: Int64, policy: QuietHoursPolicy? = nil) async throws -> Int64? {
+    func deferral(
+        _ message: MessageRecord, at now: Int64, policy: QuietHoursPolicy? = nil, marketing: Bool = false
+    ) async throws -> Int64? {
         let policy = policy ?? self.policy
-        return try await database.read { try policy.deferral(for: message, connection: $0, now: now) }
+        return try await database.read {
+            try policy.deferral(for: message, marketing: marketing, connection: $0, now: now)
+        }
     }
 
     @Test func capsProactiveTextsPerDay() async throws {
@@ -96,6 +100,32 @@ import Testing
         sundays.quietDays = [2]
         // Tuesday (day 2) in Miami all day: wait until Wednesday 08:00 local, 13:00 UTC Wednesday.
         #expect(try await deferral(florida, at: Self.utc(15 + 24), policy: sundays) == Self.utc(13 + 48))
+    }
+
+    @Test func marketingTextsHonourTheStateWindowsByDefault() async throws {
+        let florida = try await scenario(timeZone: nil, phone: "+13055550123")
+        // 01:30 UTC Tuesday is 20:30 Monday in Miami: past Florida's 20:00 for marketing only.
+        let mondayEvening = Self.utc(25, 30)
+        #expect(try await deferral(florida, at: mondayEvening, marketing: true) == Self.utc(13 + 24), "08:00 Tuesday")
+        #expect(try await deferral(florida, at: mondayEvening) == nil, "a transactional text still goes at 20:30")
+    }
+
+    @Test func marketingTextsToKentuckyWaitUntil10() async throws {
+        // Louisville (502, Eastern): 14:30 UTC is 09:30, before Kentucky's 10:00.
+        let kentucky = try await scenario(timeZone: nil, phone: "+15025550123")
+        #expect(try await deferral(kentucky, at: Self.utc(14, 30), marketing: true) == Self.utc(15))
+        #expect(try await deferral(kentucky, at: Self.utc(14, 30)) == nil)
+    }
+
+    @Test func aStricterConfiguredWindowWinsOverTheStateOne() async throws {
+        let florida = try await scenario(timeZone: nil, phone: "+13055550123")
+        var strict = policy
+        strict.windowsByRegion = ["US-FL": QuietHours(start: 9 * 60, end: 21 * 60)]
+        // 13:30 UTC is 08:30 in Miami: the configured 09:00 is later than the state's 08:00.
+        #expect(try await deferral(florida, at: Self.utc(13, 30), policy: strict, marketing: true) == Self.utc(14))
+        // 20:30 is inside the configured window but past the state's 20:00: the narrower decides.
+        #expect(
+            try await deferral(florida, at: Self.utc(25, 30), policy: strict, marketing: true) == Self.utc(14 + 24))
     }
 
     @Test func defersProactiveTextsToTheMorningInTheReportedZone() async throws {

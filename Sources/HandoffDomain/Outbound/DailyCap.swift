@@ -31,4 +31,16 @@ enum DailyCap {
         let full = days.filter { day in times.count { day.contains($0) } >= cap }
         return full.map(\.upperBound).max()
     }
+
+    /// Nil when one more text due at `sendAt` keeps every 24 hours that contain it within `limit`
+    /// texts, counting the others due at `times`; else the latest end of such a full 24 hours
+    /// (Unix ms), when it fits at the earliest.
+    static func rollingReached(_ limit: Int, times: [Int64], sendAt: Int64) -> Int64? {
+        let day: Int64 = 86_400_000
+        let near = times.filter { $0 > sendAt - day && $0 < sendAt + day }
+        // The fullest 24 hours holding `sendAt` start at it or at an earlier text.
+        let starts = near.filter { $0 <= sendAt } + [sendAt]
+        let full = starts.filter { start in near.count { $0 >= start && $0 < start + day } >= limit }
+        return full.map { $0 + day }.max()
+    }
 }

@@ -7,8 +7,9 @@ import Storage
 /// program, from an approved template. Every check runs before anything is queued, in one
 /// transaction with the write: the template is approved, the variables are present and typed,
 /// the number is not suppressed and has an active consent for the program, the program's daily
-/// cap is not reached. The text joins the contact's conversation (opened, or a closed one
-/// reopened), so the reply resumes that thread.
+/// cap is not reached (nor, for a marketing program, its state's limit: `StateMarketingRules`).
+/// The text joins the contact's conversation (opened, or a closed one reopened), so the reply
+/// resumes that thread.
 package final class OutboundService: Sendable {
     /// What texts are rendered with; replaced on SIGHUP.
     package struct Settings: Sendable {
@@ -77,7 +78,8 @@ package final class OutboundService: Sendable {
             if sendAt <= now {
                 queued = try SMSService.enqueue(
                     conversationID: record.conversationID, to: record.toE164, body: record.body, author: .bot,
-                    priority: 1, timeline: timeline, now: now, policy: settings.smsPolicy)
+                    priority: 1, timeline: timeline, now: now, policy: settings.smsPolicy,
+                    marketing: program.kind == .marketing)
                 record.state = "released"
                 record.messageID = queued?.id
             }
@@ -170,7 +172,7 @@ package final class OutboundService: Sendable {
     @discardableResult
     package func releaseDue(limit: Int = 200) async throws -> Int {
         let now = now()
-        let policy = settings.value.smsPolicy
+        let settings = settings.value
         return try await timeline.write { timeline -> Int in
             let connection = timeline.connection
             let outbound = OutboundRepository(connection)
@@ -185,7 +187,8 @@ package final class OutboundService: Sendable {
                 guard try outbound.settle(id: record.id, state: "released", messageID: nil, now: now) else { continue }
                 let message = try SMSService.enqueue(
                     conversationID: record.conversationID, to: record.toE164, body: record.body, author: .bot,
-                    priority: 1, timeline: timeline, now: now, policy: policy)
+                    priority: 1, timeline: timeline, now: now, policy: settings.smsPolicy,
+                    marketing: settings.programs.program(record.program)?.kind == .marketing)
                 try outbound.attach(id: record.id, messageID: message.id)
                 released += 1
             }
@@ -285,6 +288,17 @@ package final class OutboundService: Sendable {
                 .rateLimited(retryAfterSeconds: Int(max(1, (freeAt - now + 999) / 1000))), code: "frequency_cap",
                 message: "\(program.id) allows \(cap) texts a day (the recipient's local day) to one number.")
         }
+        if program.kind == .marketing, let limit = Self.stateTextsPerDay(phone) {
+            let marketing = settings.programs.programs.filter { $0.kind == .marketing }
+            let times = try marketing.flatMap {
+                try OutboundRepository(connection).sendTimes(to: phone, program: $0.id, since: sendAt - 86_400_000)
+            }
+            if let freeAt = DailyCap.rollingReached(limit, times: times, sendAt: sendAt) {
+                throw UseCaseError(
+                    .rateLimited(retryAfterSeconds: Int(max(1, (freeAt - now + 999) / 1000))), code: "frequency_cap",
+                    message: "The recipient's state allows \(limit) marketing texts in 24 hours to one number.")
+            }
+        }
         let conversation = try ContactThreads.conversation(
             contactID: contact.id, chat: chat, now: now, campaign: request.campaign)
         return OutboundRecord(
@@ -292,6 +306,12 @@ package final class OutboundService: Sendable {
             program: program.id, templateID: template.id, templateVersion: approvedVersion, variant: variant?.id,
             campaign: request.campaign, body: body, state: "scheduled", messageID: nil, sendAt: sendAt, createdAt: now,
             updatedAt: now)
+    }
+
+    /// The most marketing texts in 24 hours the state of `phone` allows, if it limits them.
+    private static func stateTextsPerDay(_ phone: String) -> Int? {
+        guard let number = try? PhoneNumber(parsing: phone, defaultRegion: "US") else { return nil }
+        return number.subdivision.flatMap { StateMarketingRules.textsPerDay[$0] }
     }
 
     /// The number and the contact: a contact by id or external id must have a number; a number we

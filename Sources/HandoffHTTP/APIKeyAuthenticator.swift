@@ -8,22 +8,23 @@ package import HandoffDomain
 ///
 /// Keys are kept only as SHA-256 digests; the presented key is hashed and compared with every
 /// digest without early exit, so timing reveals neither which key nor how much of it matched.
-/// Guessing is rate limited per client address: past `failuresPerMinute` wrong keys, a wrong or
-/// missing key from that address gets 429 until the bucket refills. A right key always works:
-/// keys are at least 16 characters (the configuration refuses shorter ones), so none is found by
-/// guessing, and a guesser sharing an address (a NAT, an office) must not lock the integration out.
+/// Guessing is limited per client address (`KeyGuessingLimit`, counted in the database, so across
+/// every node): past its wrong keys per minute, a wrong or missing key from that address gets 429
+/// until the minute is over. A right key always works: keys are at least 16 characters (the
+/// configuration refuses shorter ones), so none is found by guessing, and a guesser sharing an
+/// address (a NAT, an office) must not lock the integration out.
 ///
 /// With `agents`, a key that is none of the configured ones is looked up among the named agents'
 /// (in the database, on every request: a deleted agent's key stops working at once on every node);
 /// a key that is neither counts as a wrong one.
 package struct APIKeyAuthenticator: Sendable {
     private let digests: Reloadable<[[UInt8]]>
-    private let failures: RateLimiter
+    private let guessing: KeyGuessingLimit
     private let agents: AgentDirectory?
 
-    package init(keys: [String], failuresPerMinute: Int = 20, agents: AgentDirectory? = nil) {
+    package init(keys: [String], guessing: KeyGuessingLimit, agents: AgentDirectory? = nil) {
         digests = Reloadable(Self.digests(keys))
-        failures = RateLimiter(perMinute: failuresPerMinute)
+        self.guessing = guessing
         self.agents = agents
     }
 
@@ -40,12 +41,12 @@ package struct APIKeyAuthenticator: Sendable {
         guard let header = request.headers["Authorization"], header.count > 7,
             header.prefix(7).lowercased() == "bearer "
         else {
-            try refuse(request, "Send Authorization: Bearer <api key>.", counted: false)
+            try await refuse(request, "Send Authorization: Bearer <api key>.", counted: false)
         }
         let presented = Array(SHA256.hash(data: Data(header.dropFirst(7).utf8)))
         if isConfigured(presented) { return .apiKey(id: presented.prefix(4).hexString) }
         if let agent = try await agents?.agent(keyHash: presented) { return .agent(agent) }
-        try refuse(request, "The API key is not valid.", counted: true)
+        try await refuse(request, "The API key is not valid.", counted: true)
     }
 
     /// Whether the request carries one of the configured keys (not an agent's); a wrong or missing
@@ -67,9 +68,17 @@ package struct APIKeyAuthenticator: Sendable {
 
     /// 401, or 429 once the client address has no attempts left; a wrong key (`counted`) takes
     /// one, a missing one does not.
-    private func refuse(_ request: HTTPRequest, _ message: String, counted: Bool) throws(HTTPError) -> Never {
+    private func refuse(_ request: HTTPRequest, _ message: String, counted: Bool) async throws -> Never {
         let address = request.clientAddress
-        if counted || failures.isExhausted(address) { try failures.take(address) }
+        let wait =
+            counted
+            ? try await guessing.countWrongKey(from: address) : try await guessing.lockout(of: address)
+        if let wait {
+            throw HTTPError(
+                .tooManyRequests, code: "rate_limited",
+                message: "Too many wrong keys from this address; wait a moment.",
+                headers: [("Retry-After", String(wait))])
+        }
         throw Self.unauthorized(message)
     }
 

@@ -256,7 +256,9 @@ private struct Parts: Sendable {
             isDraining: { serverBox.server?.isDraining ?? true },
             openConnections: { serverBox.server?.connectionCount ?? 0 },
             openEventStreams: { hub.subscriberCount }, counters: counters, handoff: handoff,
-            metricsAuthenticator: configuration.metricsToken.map { APIKeyAuthenticator(keys: [$0]) }
+            metricsAuthenticator: configuration.metricsToken.map {
+                APIKeyAuthenticator(keys: [$0], guessing: KeyGuessingLimit(database: database, scope: "metrics"))
+            }
         ).register(in: &router)
         let limiters = (
             handoff: RateLimiter(perMinute: configuration.handoffsPerMinutePerIP),
@@ -265,8 +267,10 @@ private struct Parts: Sendable {
             sessions: RateLimiter(perMinute: configuration.sessionsPerMinutePerIP)
         )
         let agents = AgentDirectory(database: database)
-        let agentKeys = APIKeyAuthenticator(keys: configuration.apiKeys, agents: agents)
-        let adminKeys = APIKeyAuthenticator(keys: configuration.adminAPIKeys)
+        let agentKeys = APIKeyAuthenticator(
+            keys: configuration.apiKeys, guessing: KeyGuessingLimit(database: database, scope: "api"), agents: agents)
+        let adminKeys = APIKeyAuthenticator(
+            keys: configuration.adminAPIKeys, guessing: KeyGuessingLimit(database: database, scope: "admin"))
         let eventStream = EventStream(
             database: database, hub: hub, heartbeat: configuration.eventStreamHeartbeat,
             limiter: StreamLimiter(

@@ -9,8 +9,9 @@ public struct RetentionRepository {
 
     /// Purges up to `limit` rows of each kind older than `cutoff` (Unix ms): message bodies and
     /// media are emptied (the message, its author and time stay, so the history keeps its shape),
-    /// and the event log, raw inbound webhooks, verifications and finished outbox rows that carry
-    /// bodies or numbers are deleted. Returns the rows touched; 0 means nothing is left.
+    /// and the event log, raw inbound webhooks, verifications, finished outbox rows that carry
+    /// bodies or numbers, and the client addresses of old wrong keys are deleted. Returns the rows
+    /// touched; 0 means nothing is left.
     public func purge(before cutoff: Int64, now: Int64, limit: Int) throws(StorageError) -> Int {
         var touched = try connection.execute(
             """
@@ -37,6 +38,7 @@ public struct RetentionRepository {
             """,
             [.integer(cutoff), .int(limit)])
         touched += try OutboxRepository(connection).purgeFinished(before: cutoff, limit: limit)
+        touched += try KeyFailureRepository(connection).purge(before: cutoff, limit: limit)
         return touched
     }
 }

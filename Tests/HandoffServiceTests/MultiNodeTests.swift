@@ -60,4 +60,24 @@ struct MultiNodeTests {
             }
         }
     }
+
+    /// The guessing limit on keys is counted in the database: wrong keys sent to one node lock the
+    /// address out on another, and a right key still works there.
+    @Test func wrongKeysOnOneNodeLockTheAddressOutOnAnother() async throws {
+        try await ScratchDatabase.with { scratch in
+            let onPostgres: (inout Configuration) -> Void = { $0.databasePath = scratch.uri }
+            try await TestApplication.live(onPostgres) { _, first, _ in
+                try await TestApplication.live(onPostgres) { _, second, _ in
+                    let wrong = [("Authorization", "Bearer not-a-key-0123456789")]
+                    for _ in 0..<20 {
+                        #expect(try await first.request("GET", "/v1/conversations", headers: wrong).status == 401)
+                    }
+                    let locked = try await second.request("GET", "/v1/conversations", headers: wrong)
+                    #expect(locked.status == 429 && locked.header("Retry-After") != nil)
+                    #expect(try await second.request("GET", "/v1/conversations").status == 429, "a missing key too")
+                    #expect(try await second.request("GET", "/v1/conversations", headers: API.agent).status == 200)
+                }
+            }
+        }
+    }
 }

@@ -116,6 +116,7 @@ import Testing
         _ = try SuppressionRepository(connection).list(after: nil, limit: 50)
         _ = try HandoffRepository(connection).contact(phone: phone)
         _ = try HandoffRepository(connection).locale(phone: phone)
+        _ = try KeyFailureRepository(connection).current(scope: "api", address: "192.0.2.1", now: 1, window: 60_000)
         _ = try chat.wrongNumberAskedAt(contactID: "ct42")
         _ = try HandoffRepository(connection).consents(phone: phone)
         _ = try HandoffRepository(connection).latestVerification(sessionID: "ses42")

@@ -43,6 +43,27 @@ package struct MessageJSON: Codable, Sendable, Equatable {
     }
 }
 
+/// The `message.created` webhook's data: the message as its representation has it, plus the
+/// contact's `external_id` and the conversation's `campaign` (each present when known), so a CRM
+/// can attach the message to its own record.
+struct MessageCreatedJSON: Encodable {
+    var message: MessageJSON
+    var externalID: String?
+    var campaign: String?
+
+    private enum CodingKeys: String, CodingKey {
+        case externalID = "external_id"
+        case campaign
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        try message.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeIfPresent(externalID, forKey: .externalID)
+        try container.encodeIfPresent(campaign, forKey: .campaign)
+    }
+}
+
 /// `{name, source, confidence?}`: a message's intent, and a conversation's last one.
 package struct IntentJSON: Codable, Sendable, Equatable {
     var name: String

@@ -68,7 +68,14 @@ package final class TimelineWriter {
         if let intent = message.intent { try chat.recordLastIntent(intent, conversationID: message.conversationID) }
         let json = MessageJSON(message)
         try appendEvent(conversationID: message.conversationID, type: "message", json, now: message.createdAt)
-        try recordWebhook("message.created", json, now: message.createdAt)
+        if webhooks.isEnabled {
+            // A CRM files the message under its own customer and campaign.
+            let origin = try chat.webhookOrigin(conversationID: message.conversationID)
+            try recordWebhook(
+                "message.created",
+                MessageCreatedJSON(message: json, externalID: origin.externalID, campaign: origin.campaign),
+                now: message.createdAt)
+        }
         return message
     }
 

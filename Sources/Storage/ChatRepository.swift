@@ -156,6 +156,17 @@ public struct ChatRepository {
         ).map(Self.conversation)
     }
 
+    /// What a business webhook about the conversation names besides itself: its contact's
+    /// `external_id` and its `campaign` (nil when unknown).
+    public func webhookOrigin(conversationID: String) throws(StorageError) -> (externalID: String?, campaign: String?) {
+        let row = try connection.queryOne(
+            """
+            SELECT contacts.external_id AS external_id, conversations.campaign AS campaign
+            FROM conversations JOIN contacts ON contacts.id = conversations.contact_id WHERE conversations.id = ?
+            """, [.text(conversationID)])
+        return (try row?.get("external_id", as: String?.self) ?? nil, try row?.get("campaign", as: String?.self) ?? nil)
+    }
+
     /// A contact's conversations after cursor `afterSeq`, oldest first.
     public func conversations(contactID: String, afterSeq: Int64, limit: Int) throws(StorageError)
         -> [ConversationRecord]

@@ -22,6 +22,27 @@ import Testing
         }
     }
 
+    /// `message.created` names the CRM's customer and the campaign, as the conversation's events do.
+    @Test func aMessageIsAnnouncedWithItsContactsExternalIDAndCampaign() async throws {
+        let webhooks = try Identity.WebhookReceiver()
+        defer { webhooks.stop() }
+        try await TestApplication.live({
+            Identity.configure(&$0)
+            webhooks.configure(&$0)
+        }) { _, client, _ in
+            let (cookie, _) = try await Identity.identifiedSession(
+                client, "crm-300", extra: #","campaign":"fall-2026""#)
+            let sent = try await client.request(
+                "POST", "/v1/messages", headers: API.json(cookie), body: #"{"body":"Is my order ready?"}"#)
+            #expect(sent.status == 201)
+            let created = try await webhooks.events(ofType: "message.created", count: 1)
+            let announced = try #require(created.first { $0["body"] as? String == "Is my order ready?" })
+            #expect(announced["external_id"] as? String == "crm-300")
+            #expect(announced["campaign"] as? String == "fall-2026")
+            #expect(announced["author"] as? String == "visitor", "the message's own fields are all still there")
+        }
+    }
+
     @Test func anOutcomeIsRecordedOnceAndAnnouncedWithItsContactAndCampaign() async throws {
         let webhooks = try Identity.WebhookReceiver()
         defer { webhooks.stop() }

@@ -64,6 +64,7 @@ import Testing
             let announced = try #require(created.first { $0["author"] as? String == "visitor" })
             #expect(announced["intent"] as? [String: String] == expected, "in message.created")
             #expect(created.first { $0["author"] as? String == "system" }?["intent"] == nil)
+            #expect(announced["external_id"] == nil && announced["campaign"] == nil, "an anonymous visitor")
         }
     }
 

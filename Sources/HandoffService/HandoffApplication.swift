@@ -239,7 +239,7 @@ private struct Parts: Sendable {
             database: database, events: hub, webhooks: webhooks,
             settings: Self.handoffSettings(configuration), counters: counters, routing: routing,
             outboxChanged: { dispatcher.wake() })
-        let templates = TemplateService(database: database, settings: Self.templateSettings(configuration))
+        let templates = TemplateService(database: database, settings: configuration.templateSettings)
         let outbound = OutboundService(
             database: database, events: hub, webhooks: webhooks, settings: Self.outboundSettings(configuration),
             outboxChanged: { dispatcher.wake() })
@@ -357,7 +357,7 @@ private struct Parts: Sendable {
         let sms = sms
         applyReloadable = { configuration in
             handoff.reload(Self.handoffSettings(configuration))
-            templates.reload(Self.templateSettings(configuration))
+            templates.reload(configuration.templateSettings)
             outbound.reload(Self.outboundSettings(configuration))
             routing.reload(Self.routingTexts(configuration))
             chat.reload(Self.chatLimits(configuration))
@@ -418,13 +418,6 @@ private struct Parts: Sendable {
             defaultRegion: configuration.defaultRegion, smsPolicy: chatLimits(configuration).smsPolicy)
     }
 
-    private static func templateSettings(_ configuration: Configuration) -> TemplateService.Settings {
-        TemplateService.Settings(
-            brand: configuration.brandName, programs: configuration.programs,
-            vocabulary: configuration.keywordVocabulary, smartEncoding: configuration.smsSmartEncoding,
-            maxSegments: configuration.smsMaxSegments)
-    }
-
     private static func handoffSettings(_ configuration: Configuration) -> HandoffFlow.Settings {
         HandoffFlow.Settings(
             brand: configuration.brandName, program: "chat", defaultRegion: configuration.defaultRegion,
@@ -475,4 +468,14 @@ private struct Parts: Sendable {
 // @unchecked Sendable: `server` is set once during init, before any request can arrive.
 private final class ServerReference: @unchecked Sendable {
     weak var server: HTTPServer?
+}
+
+extension Configuration {
+    /// What the template checks read from the configuration (the service's and `handoff
+    /// templates import`'s).
+    var templateSettings: TemplateService.Settings {
+        TemplateService.Settings(
+            brand: brandName, programs: programs, vocabulary: keywordVocabulary, smartEncoding: smsSmartEncoding,
+            maxSegments: smsMaxSegments)
+    }
 }

@@ -13,7 +13,8 @@ struct HandoffCommand: AsyncParsableCommand {
             """,
         version: HandoffApplication.version,
         subcommands: [
-            ServeCommand.self, MigrateCommand.self, MigrateToPostgresCommand.self, CheckConfigCommand.self,
+            ServeCommand.self, MigrateCommand.self, MigrateToPostgresCommand.self, TemplatesCommand.self,
+            CheckConfigCommand.self,
             BackupCommand.self, RestoreCommand.self,
             OutboxCommand.self, SuppressionsCommand.self, ContactsCommand.self, ConsentsCommand.self,
         ],

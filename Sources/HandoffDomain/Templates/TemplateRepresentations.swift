@@ -4,7 +4,7 @@ import Storage
 /// A template as the API shows it (API.md "Templates"): its current version, its state, and how
 /// the body measures with typical values.
 package struct TemplateJSON: Encodable, Sendable {
-    var id: String
+    package var id: String
     var name: String
     var program: String
     var locale: String

@@ -62,7 +62,7 @@ public enum Keyword: String, Sendable, Equatable {
             let first = locale?.split(separator: ",", omittingEmptySubsequences: false).first?
                 .split(separator: ";", omittingEmptySubsequences: false).first
         else { return nil }
-        let language = trimmed(String(first)).prefix { $0 != "-" && $0 != "_" }.lowercased()
+        let language = TemplateLocale.language(of: String(trimmed(String(first))))
         return language.isEmpty ? nil : language
     }
 

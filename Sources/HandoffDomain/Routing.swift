@@ -70,7 +70,10 @@ package struct Routing: Sendable {
         var conversation = conversation
         // Storing the message made its intent the conversation's last (`TimelineWriter.append`).
         if let intent = message.intent { conversation.lastIntent = intent }
-        if message.channel == .sms, let contact = try chat.contact(id: conversation.contactID),
+        // Only a "wrong number" or the WRONG that may confirm one reads the contact (most texts are neither).
+        if message.channel == .sms,
+            intents.contains(.wrongNumber) || TemplateContent.normalizedAnswer(message.body) == Self.wrongNumberAnswer,
+            let contact = try chat.contact(id: conversation.contactID),
             let phone = contact.phoneE164,
             try handleWrongNumber(
                 message, intents: intents, contact: contact, phone: phone, in: conversation,
@@ -114,6 +117,9 @@ package struct Routing: Sendable {
             && latest.allSatisfy { $0.author == .visitor && $0.body.contains(where: { $0 == "?" || $0 == "¿" }) }
     }
 
+    /// The answer that confirms a wrong number.
+    static let wrongNumberAnswer = "WRONG"
+
     /// How long a WRONG confirms the question it answers.
     static let wrongNumberConfirmationWindow: Int64 = 7 * 86_400_000
 
@@ -128,7 +134,7 @@ package struct Routing: Sendable {
         let connection = timeline.connection
         let chat = ChatRepository(connection)
         let askedAt = try chat.wrongNumberAskedAt(contactID: contact.id)
-        if TemplateContent.normalizedAnswer(message.body) == "WRONG", let askedAt,
+        if TemplateContent.normalizedAnswer(message.body) == Self.wrongNumberAnswer, let askedAt,
             now - askedAt <= Self.wrongNumberConfirmationWindow
         {
             counters.increment("handoff_wrong_numbers_total", [("step", "confirmed")])

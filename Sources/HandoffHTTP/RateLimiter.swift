@@ -41,15 +41,6 @@ package final class RateLimiter: Sendable {
         }
     }
 
-    /// Whether `key` has no token left (without taking one).
-    func isExhausted(_ key: String, now: ContinuousClock.Instant = .now) -> Bool {
-        let perMinute = perMinute
-        return buckets.withLock { buckets in
-            guard let bucket = buckets[key] else { return false }
-            return Self.refilled(bucket, now: now, perMinute: perMinute).tokens < 1
-        }
-    }
-
     private static func refilled(_ bucket: Bucket, now: ContinuousClock.Instant, perMinute: Double) -> Bucket {
         let elapsed = now - bucket.updatedAt
         let seconds = elapsed.inSeconds

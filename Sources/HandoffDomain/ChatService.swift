@@ -234,7 +234,7 @@ package final class ChatService: Sendable {
         let now = now()
         let smsPolicy = smsPolicy
         let routing = direction == .inbound ? routing : nil
-        let intents = routing?.intents(of: body) ?? []
+        let matches = routing?.intents(of: body) ?? .nothing
         return try await timeline.write { timeline -> (MessageRecord, created: Bool) in
             let connection = timeline.connection
             let chat = ChatRepository(connection)
@@ -272,6 +272,9 @@ package final class ChatService: Sendable {
             // to the web (texting again takes it back to SMS).
             if direction == .inbound, conversation.activeChannel == .sms { conversation.activeChannel = .web }
             try chat.update(conversation)
+            // Phrases of another language than English classify only that language's contacts.
+            let locale = matches.needsLocale ? try chat.contact(id: conversation.contactID)?.locale : nil
+            let intents = matches.intents(locale: locale)
             let message = try timeline.append(
                 MessageRecord(
                     id: Identifiers.make("msg"), conversationID: conversationID, direction: direction, channel: .web,

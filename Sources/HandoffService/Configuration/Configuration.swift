@@ -139,6 +139,9 @@ public struct Configuration: Sendable, Equatable {
     public var programs = ProgramCatalog()
     /// The queues humans work: those of `queues:` and the built-in `humans` (reloadable).
     public var queues = QueueCatalog.builtIn
+    /// The intents messages are classified into, with their actions: `intents:` merged over the
+    /// shipped defaults (reloadable).
+    public var intents = IntentCatalog.defaults
     /// The first text after verification (`{{brand}}`).
     public var confirmationTemplate =
         "{{brand}}: you're all set to continue this chat by text. Msg frequency varies. Msg & data rates may apply. "

@@ -142,6 +142,12 @@ public struct ConfigurationLoader: Sendable {
             configuration.maxEventStreams = configuration.maxConnections * 4 / 5
         }
         try validate(configuration)
+        do {
+            try configuration.intents.check(queues: configuration.queues)
+        } catch {
+            throw .invalidSetting(
+                Configuration.settings.first { $0.key == "intents" }!, error.message, source: "—")
+        }
         return Loaded(configuration: configuration, sources: sources, warnings: warnings)
     }
 

@@ -11,6 +11,10 @@ package struct Routing: Sendable {
     private let texts: Reloadable<Texts>
     /// The queues escalations land in (their first-response SLAs).
     let queues: Reloadable<QueueCatalog>
+    /// Asked about every routed message after its commit, when configured.
+    let classifier: IntentClassifier?
+    /// The intents messages are classified into, with their actions.
+    var catalog: IntentCatalog { texts.value.intents }
     /// What the customer is told when a human takes over (`{{brand}}` filled in).
     var holdingText: String { texts.value.holdingText }
     /// The brand our own texts start with.
@@ -36,11 +40,13 @@ package struct Routing: Sendable {
 
     package init(
         intents: IntentCatalog = .defaults, counters: ServiceCounters = ServiceCounters(),
-        holdingText: String, brand: String, queues: Reloadable<QueueCatalog> = Reloadable(.builtIn)
+        holdingText: String, brand: String, queues: Reloadable<QueueCatalog> = Reloadable(.builtIn),
+        classifier: IntentClassifier? = nil
     ) {
         self.counters = counters
         texts = Reloadable(Texts(intents: intents, holdingText: holdingText, brand: brand))
         self.queues = queues
+        self.classifier = classifier
     }
 
     /// Takes new intents and texts (SIGHUP); copies of this value share them.
@@ -81,24 +87,15 @@ package struct Routing: Sendable {
         {
             return
         }
+        if let classifier {
+            timeline.runAfterCommit { [self] in classifier.classifyLater(message, intents: intents, routing: self) }
+        }
         guard conversation.state == .open else { return }
         let history = try Self.recentQuestions(conversation.id, chat: chat)
         if let intent = intents.first {
-            switch intent.action {
-            case .none:
-                break
-            case .escalate(let queue):
-                try escalate(
-                    conversation, reason: intent.name, history: history, to: queue, timeline: timeline, now: now)
-                return
-            case .template(let name):
-                // Answered: the question does not count as unanswered or repeated.
-                if try answer(conversation, intent: intent.name, template: name, timeline: timeline, now: now) {
-                    return
-                }
-            case .queue(let queue):
-                conversation = try self.queue(conversation, intent: intent.name, in: queue, chat: chat, now: now)
-            }
+            let acted = try act(on: intent, in: conversation, history: history, timeline: timeline, now: now)
+            guard !acted.done else { return }
+            conversation = acted.conversation
         }
         let reason: String
         if history.dropLast().contains(where: { QuestionSimilarity.isRepeat(message.body, of: $0.body) }) {
@@ -109,6 +106,52 @@ package struct Routing: Sendable {
             return
         }
         try escalate(conversation, reason: reason, history: history, timeline: timeline, now: now)
+    }
+
+    /// Runs `intent`'s action on an open conversation. Returns whether that dealt with the message
+    /// (escalated, or answered: it does not count as unanswered or repeated) and the conversation
+    /// as it now is.
+    private func act(
+        on intent: Intent, in conversation: ConversationRecord, history: [MessageRecord], timeline: TimelineWriter,
+        now: Int64
+    ) throws -> (done: Bool, conversation: ConversationRecord) {
+        switch intent.action {
+        case .none:
+            return (false, conversation)
+        case .escalate(let queue):
+            try escalate(conversation, reason: intent.name, history: history, to: queue, timeline: timeline, now: now)
+            return (true, conversation)
+        case .template(let name):
+            return (
+                try answer(conversation, intent: intent.name, template: name, timeline: timeline, now: now),
+                conversation
+            )
+        case .queue(let queue):
+            let chat = ChatRepository(timeline.connection)
+            return (false, try self.queue(conversation, intent: intent.name, in: queue, chat: chat, now: now))
+        }
+    }
+
+    /// Inside a transaction after the one that stored customer message `messageID`: the external
+    /// classifier named `intent` for it. It becomes the message's intent (and its conversation's
+    /// last, when no newer customer message came), and its action runs on the conversation if it
+    /// is still open (a human who took it over keeps it).
+    func reclassify(
+        messageID: String, as stored: MessageIntent, intent: Intent, timeline: TimelineWriter, now: Int64
+    ) throws {
+        let chat = ChatRepository(timeline.connection)
+        guard let message = try chat.message(id: messageID),
+            let conversation = try chat.conversation(id: message.conversationID)
+        else { return }
+        try chat.setIntent(stored, messageID: messageID)
+        if try chat.latestMessages(conversationID: conversation.id, authors: [.visitor], limit: 1).first?.id
+            == messageID
+        {
+            try chat.recordLastIntent(stored, conversationID: conversation.id)
+        }
+        guard conversation.state == .open else { return }
+        let history = try Self.recentQuestions(conversation.id, chat: chat)
+        _ = try act(on: intent, in: conversation, history: history, timeline: timeline, now: now)
     }
 
     /// An intent's `{queue: NAME}`: an open conversation not yet in `queue` (nor owned by an

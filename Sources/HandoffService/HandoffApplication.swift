@@ -223,9 +223,17 @@ private struct Parts: Sendable {
         self.dispatcher = dispatcher
         let routingTexts = Self.routingTexts(configuration)
         let queues = QueueService(database: database, catalog: Reloadable(configuration.queues))
+        let classifier = configuration.classifierURL.map { [httpClient] url in
+            IntentClassifier(
+                settings: IntentClassifier.Settings(
+                    url: url, secret: configuration.classifierSecret ?? "", timeout: configuration.classifierTimeout),
+                client: httpClient,
+                timeline: Timeline(database: database, events: hub, webhooks: webhooks) { _ in dispatcher.wake() },
+                counters: counters)
+        }
         let routing = Routing(
             intents: routingTexts.intents, counters: counters, holdingText: routingTexts.holdingText,
-            brand: routingTexts.brand, queues: queues.catalog)
+            brand: routingTexts.brand, queues: queues.catalog, classifier: classifier)
         let answerDeadline = AnswerDeadline(
             database: database, routing: routing, events: hub, webhooks: webhooks, sla: configuration.answerSLA,
             lease: clusterLease(AnswerDeadline.leaseName, .seconds(30)), outboxChanged: { dispatcher.wake() })

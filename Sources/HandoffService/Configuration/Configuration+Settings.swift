@@ -128,6 +128,24 @@ extension Configuration {
         } current: {
             $0.eventWebhookSecret
         },
+        text(
+            "classifier_url", "",
+            "An external intent classifier, POSTed each routed customer message after its commit (signed)."
+        ) {
+            $0.classifierURL = try optional($1).map(httpURL)
+        } current: {
+            $0.classifierURL
+        },
+        secret("classifier_secret", "Signing secret for X-Handoff-Signature on classifier requests.") {
+            $0.classifierSecret = try optional($1)
+        } current: {
+            $0.classifierSecret
+        },
+        text("classifier_timeout", "800ms", "How long the classifier may take; past it the rules' intent stands.") {
+            $0.classifierTimeout = try duration($1)
+        } current: {
+            seconds($0.classifierTimeout)
+        },
         secret(
             "identity_secret",
             "HMAC-SHA256 key of the identity_hash sites send with external_id; unset, external_id is refused."

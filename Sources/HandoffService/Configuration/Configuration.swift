@@ -58,6 +58,10 @@ public struct Configuration: Sendable, Equatable {
     var trustedProxies = TrustedProxies(blocks: [])
     public var eventWebhookURL: String?
     public var eventWebhookSecret: String?
+    /// The optional external classifier, asked after each routed customer message is committed.
+    public var classifierURL: String?
+    public var classifierSecret: String?
+    public var classifierTimeout = Duration.milliseconds(800)
     /// The key of the identity hashes that bind visitors to the business's ids; nil: none is accepted.
     public var identitySecret: String?
     public var defaultRegion = "US"

@@ -198,6 +198,11 @@ public struct ConfigurationLoader: Sendable {
         } catch {
             throw .invalidSetting(setting("programs"), "\(error.field ?? "programs"): \(error.message)", source: "—")
         }
+        if configuration.classifierURL != nil && configuration.classifierSecret == nil {
+            throw .invalidSetting(
+                setting("classifier_secret"), "required when classifier_url is set: classifier requests are signed",
+                source: "—")
+        }
         if configuration.eventWebhookURL != nil && configuration.eventWebhookSecret == nil {
             throw .invalidSetting(
                 setting("event_webhook_secret"),

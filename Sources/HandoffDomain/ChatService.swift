@@ -260,7 +260,7 @@ package final class ChatService: Sendable {
                 let phone = try chat.contact(id: conversation.contactID)?.phoneE164,
                 !(try SuppressionRepository(connection).isSuppressed(phone))
             {
-                try chat.update(conversation)
+                try timeline.update(conversation)
                 // Replies to a customer who wrote recently go before proactive texts.
                 let priority = try Self.customerWroteRecently(conversationID, connection: connection, now: now) ? 0 : 1
                 let message = try SMSService.enqueue(
@@ -271,7 +271,7 @@ package final class ChatService: Sendable {
             // The channel follows the customer: writing in the widget brings the conversation back
             // to the web (texting again takes it back to SMS).
             if direction == .inbound, conversation.activeChannel == .sms { conversation.activeChannel = .web }
-            try chat.update(conversation)
+            try timeline.update(conversation)
             let message = try timeline.append(
                 MessageRecord(
                     id: Identifiers.make("msg"), conversationID: conversationID, direction: direction, channel: .web,
@@ -426,7 +426,7 @@ package final class ChatService: Sendable {
             if changed { conversation.updatedAt = now }
             let json = ConversationJSON(conversation, contact: try chat.contact(id: conversation.contactID))
             guard changed else { return json }
-            try chat.update(conversation)
+            try timeline.update(conversation)
             try timeline.recordWebhook(event, json, now: now)
             return json
         }

@@ -178,6 +178,7 @@ public struct ChatRepository {
     }
 
     /// Writes a conversation's state, queue, reason, owner, first-response clock and resolution.
+    /// Use cases write through `TimelineWriter.update`, which tells the agents' streams.
     public func update(_ conversation: ConversationRecord) throws(StorageError) {
         try connection.execute(
             """

@@ -415,6 +415,13 @@ public struct ChatRepository {
             [.text(conversationID)], column: "at")
     }
 
+    /// Since when the customer waits for a bot or agent answer (`awaiting_reply_since`), if they do.
+    public func awaitingReplySince(conversationID: String) throws(StorageError) -> Int64? {
+        try connection.queryOne(
+            "SELECT awaiting_reply_since FROM conversations WHERE id = ?", [.text(conversationID)]
+        )?.get("awaiting_reply_since", as: Int64?.self) ?? nil
+    }
+
     /// The newest message of a conversation, if any.
     public func lastMessage(conversationID: String) throws(StorageError) -> MessageRecord? {
         try connection.queryOne(

@@ -26,6 +26,7 @@
     templates: [],
     lastEventId: null,
     stream: null,             // AbortController of the open stream
+    pending: null,            // events that came while the lists loaded (applied after them)
     previewTimer: null,
     queuesTimer: null
   };
@@ -193,10 +194,17 @@
         : "Signed in with an API key (not a named agent: claiming needs an agent key)";
       $(".hc-work").hidden = false;
       status("");
+      // The stream first, then the lists: a change made while they load is held and applied
+      // after them (applying an event twice changes nothing), so none falls between the two.
+      state.pending = [];
+      return openStream();
+    }).then(function () {
       return Promise.all([loadQueues(), loadConversations(), loadTemplates()]);
     }).then(function () {
+      var held = state.pending || [];
+      state.pending = null;
+      held.forEach(function (event) { handleEvent(event[0], event[1], event[2]); });
       render();
-      openStream();
     }).catch(function (error) {
       state.key = null;
       sessionStorage.removeItem(STORAGE_KEY);
@@ -271,7 +279,11 @@
       if (state.selected !== id) return null;
       var conversation = answers[0];
       if (conversation.state !== "closed") state.conversations[id] = conversation;
-      state.messages = answers[1];
+      // Messages that came live while the history loaded stay, after it.
+      var loaded = answers[1];
+      state.messages = loaded.concat(state.messages.filter(function (m) {
+        return !loaded.some(function (known) { return known.id === m.id; });
+      }));
       render(conversation);
       return conversation.contact ? api("GET", "/v1/contacts/" + conversation.contact.id) : null;
     }).then(function (answer) {
@@ -285,17 +297,21 @@
   // MARK: the live stream
 
   /** Reads GET /v1/agent/events with fetch (an Authorization header), parses the SSE frames, and
-   * reconnects with Last-Event-ID when the stream ends or fails. */
+   * reconnects with Last-Event-ID when the stream ends or fails. Resolves once the server answered
+   * (from then on, no change escapes the stream). */
   function openStream() {
     if (state.stream) state.stream.abort();
     var controller = new AbortController();
     state.stream = controller;
+    var connected;
+    var answered = new Promise(function (resolve) { connected = resolve; });
     var headers = { Authorization: "Bearer " + state.key, Accept: "text/event-stream" };
     if (state.lastEventId) headers["Last-Event-ID"] = state.lastEventId;
     fetch("/v1/agent/events", { headers: headers, signal: controller.signal, cache: "no-store" })
       .then(function (response) {
         if (response.status === 401) { signOut(); status("Your key stopped working; sign in again.", true); return null; }
         if (!response.ok || !response.body) throw new Error("HTTP " + response.status);
+        connected();
         var reader = response.body.getReader();
         var decoder = new TextDecoder();
         var buffer = "";
@@ -315,8 +331,9 @@
       })
       .catch(function () {
         if (controller.signal.aborted || state.stream !== controller) return;
-        setTimeout(function () { if (state.stream === controller && state.key) openStream(); }, 1000);
+        setTimeout(function () { if (state.stream === controller && state.key) openStream().then(connected); }, 1000);
       });
+    return answered;
   }
 
   function handleFrame(frame) {
@@ -330,7 +347,8 @@
     if (!data) return;
     var event;
     try { event = JSON.parse(data); } catch (e) { return; }
-    handleEvent(type, event.conversation_id, event.data);
+    if (state.pending) state.pending.push([type, event.conversation_id, event.data]);
+    else handleEvent(type, event.conversation_id, event.data);
   }
 
   function handleEvent(type, conversationId, data) {

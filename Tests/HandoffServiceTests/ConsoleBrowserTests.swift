@@ -44,6 +44,11 @@ import Testing
             #expect((summary["counter_ucs2"] as? String)?.contains("UCS-2") == true)
             #expect(summary["reply_on_phone"] as? Bool == true, "the console's reply reaches the phone")
             #expect((summary["phone_text_ms"] as? Int ?? 99_999) < 1000, "a text shows in the open conversation")
+            let streamIDs = summary["b_stream_ids"] as? [Any] ?? []
+            #expect(streamIDs.count == 2 && streamIDs.first is NSNull, "one reconnect: \(streamIDs)")
+            #expect(streamIDs.last is String, "the reconnect says where it left off (Last-Event-ID)")
+            #expect(summary["b_streams_when_released"] as? Int == 1, "released while B's stream was cut")
+            #expect(summary["b_caught_up_after_drop"] as? Bool == true, "the change made while B was cut off")
             #expect(summary["alt_r_focus"] as? String == "hc-body")
             #expect(summary["alt_l_focus"] is String, "Alt+L focuses a conversation in the list")
             let viewports = summary["viewports"] as? [String: [String: Any]] ?? [:]

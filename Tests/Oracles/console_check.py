@@ -2,7 +2,8 @@
 chats on the web and asks for a person; visitor 2 takes the chat to a phone (the simulator's) and
 texts. Agent A claims visitor 1's conversation and B's console shows it taken without a reload; A
 answers visitor 2 from the console (the server's segment counter shown) and the text reaches the
-phone; the phone texts again and the text appears in A's open conversation.
+phone; the phone texts again and the text appears in A's open conversation; B's stream drops, A
+releases the conversation meanwhile, and B's console reconnects with Last-Event-ID and shows it.
 Usage: console_check.py BASE_URL AGENT_A_KEY AGENT_B_KEY SCREENSHOT_PREFIX; prints a JSON summary,
 exits 1 on failure (after saving a screenshot of each console). Loopback only."""
 import http.cookiejar
@@ -63,10 +64,29 @@ def until(condition, seconds=10, step=0.02):
     return None
 
 
+# Wraps fetch so that the test can cut the console's event stream (as a dropped connection would)
+# and see the Last-Event-ID of each new stream request.
+CUTTABLE_STREAMS = """
+window.__streams = [];
+window.__streamIds = [];
+const originalFetch = window.fetch;
+window.fetch = function (url, options) {
+  if (String(url).indexOf("/v1/agent/events") < 0) return originalFetch(url, options);
+  const cut = new AbortController();
+  const theirs = options && options.signal;
+  if (theirs) theirs.addEventListener("abort", () => cut.abort());
+  window.__streams.push(cut);
+  window.__streamIds.push((options.headers || {})["Last-Event-ID"] || null);
+  return originalFetch(url, Object.assign({}, options, { signal: cut.signal }));
+};
+"""
+
+
 def console(key, width=1280, height=800):
     driver = headless_chrome(width, height)
     driver.execute_cdp_cmd(
         "Emulation.setDeviceMetricsOverride", {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
+    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": CUTTABLE_STREAMS})
     driver.get(base + "/console")
     wait = WebDriverWait(driver, 10, ignored_exceptions=[StaleElementReferenceException])
     field = wait.until(lambda d: d.find_element(By.ID, "hc-key"))
@@ -142,6 +162,18 @@ try:
                              for m in a.find_elements(By.CSS_SELECTOR, ".hc-history .hc-msg")[before:]), seconds=5)
     summary["phone_text_ms"] = round((time.time() - texted_at) * 1000) if seen else None
 
+    # B's stream drops; A releases visitor 1's conversation meanwhile: B reconnects with
+    # Last-Event-ID and shows the change (nothing missed).
+    b.execute_script("window.__streams[window.__streams.length - 1].abort()")
+    release = urllib.request.Request(base + "/v1/conversations/%s/unassign" % first, data=b"{}", method="POST")
+    release.add_header("Authorization", "Bearer " + key_a)
+    release.add_header("Content-Type", "application/json")
+    urllib.request.urlopen(release, timeout=5).read()
+    summary["b_streams_when_released"] = b.execute_script("return window.__streams.length")
+    released = until(lambda: "Unassigned" in item(b, first).text, seconds=5)
+    summary["b_stream_ids"] = b.execute_script("return window.__streamIds")
+    summary["b_caught_up_after_drop"] = bool(released)
+
     # Keyboard: Alt+L goes to the list, Alt+R to the reply box.
     a.find_element(By.TAG_NAME, "body").send_keys(Keys.ALT, "l")
     summary["alt_l_focus"] = a.execute_script("return document.activeElement.dataset.conversation || null")
@@ -166,7 +198,8 @@ try:
                 "return getComputedStyle(document.querySelector('.hc-work')).gridTemplateColumns.split(' ').length"),
         }
     summary["viewports"] = widths
-    checks = ["both_listed", "b_sees_taken_ms", "reply_on_phone", "phone_text_ms", "counter_ucs2"]
+    checks = ["both_listed", "b_sees_taken_ms", "reply_on_phone", "phone_text_ms", "counter_ucs2",
+              "b_caught_up_after_drop"]
     summary["failed"] = [name for name in checks if not summary.get(name)]
     if summary["failed"]:
         for index, driver in enumerate(drivers):

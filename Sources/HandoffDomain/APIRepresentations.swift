@@ -154,10 +154,16 @@ package struct ConversationJSON: Codable, Sendable {
     var utmCampaign: String?
     /// The intent of the customer's newest message that had one (null before any did).
     var lastIntent: IntentJSON?
+    /// The newest message and since when the customer waits for an answer: in the API's lists
+    /// and reads (what the console's list shows), not in events and webhooks.
+    var lastMessage: MessageJSON?
+    var waitingSince: String?
 
     package enum CodingKeys: String, CodingKey {
         case id, state, queue, contact, handoff, resolution, campaign
         case lastIntent = "last_intent"
+        case lastMessage = "last_message"
+        case waitingSince = "waiting_since"
         case pageURL = "page_url"
         case utmSource = "utm_source"
         case utmMedium = "utm_medium"
@@ -196,6 +202,18 @@ package struct ConversationJSON: Codable, Sendable {
         try container.encodeIfPresent(utmMedium, forKey: .utmMedium)
         try container.encodeIfPresent(utmCampaign, forKey: .utmCampaign)
         try container.encode(lastIntent, forKey: .lastIntent)
+        try container.encodeIfPresent(lastMessage, forKey: .lastMessage)
+        try container.encodeIfPresent(waitingSince, forKey: .waitingSince)
+    }
+
+    /// With its newest message and the customer's wait, as `chat` reads them.
+    func withActivity(_ chat: ChatRepository) throws -> ConversationJSON {
+        var json = self
+        json.lastMessage = try chat.lastMessage(conversationID: id).map(MessageJSON.init)
+        json.waitingSince = try chat.awaitingReplySince(conversationID: id).map {
+            Timestamp(unixMilliseconds: $0).description
+        }
+        return json
     }
 
     package init(_ record: ConversationRecord, contact: ContactRecord?, handoff: HandoffJSON = .none) {

@@ -127,8 +127,7 @@ package struct Routing: Sendable {
                 conversation
             )
         case .queue(let queue):
-            let chat = ChatRepository(timeline.connection)
-            return (false, try self.queue(conversation, intent: intent.name, in: queue, chat: chat, now: now))
+            return (false, try self.queue(conversation, intent: intent.name, in: queue, timeline: timeline, now: now))
         }
     }
 
@@ -158,13 +157,13 @@ package struct Routing: Sendable {
     /// agent) enters it, its first response due within the queue's SLA; the bot may still answer.
     /// Returns the conversation as it now is.
     private func queue(
-        _ conversation: ConversationRecord, intent: String, in queue: String, chat: ChatRepository, now: Int64
+        _ conversation: ConversationRecord, intent: String, in queue: String, timeline: TimelineWriter, now: Int64
     ) throws -> ConversationRecord {
         guard conversation.queue != queue, conversation.assignedAgentID == nil else { return conversation }
         var conversation = conversation
         conversation.enterQueue(queue, catalog: queues.value, now: now)
         conversation.updatedAt = now
-        try chat.update(conversation)
+        try timeline.update(conversation)
         counters.increment(
             "handoff_intent_actions_total", [("intent", intent), ("action", "queue"), ("result", "done")])
         return conversation
@@ -279,7 +278,7 @@ package struct Routing: Sendable {
             var conversation = conversation
             conversation.activeChannel = .web
             conversation.updatedAt = now
-            try chat.update(conversation)
+            try timeline.update(conversation)
             // The person who texted is not our contact: the number no longer belongs to it.
             try chat.unlinkPhone(contactID: contact.id)
             return true
@@ -309,7 +308,7 @@ package struct Routing: Sendable {
         conversation.enterQueue(queue, catalog: queues.value, now: now)
         conversation.escalationReason = reason
         conversation.updatedAt = now
-        try chat.update(conversation)
+        try timeline.update(conversation)
         let contact = try chat.contact(id: conversation.contactID)
         let json = ConversationJSON(conversation, contact: contact)
         try timeline.recordWebhook(

@@ -1,3 +1,4 @@
+import DatabaseDriver
 import Foundation
 import GatewaySimulator
 import HandoffCore
@@ -88,7 +89,7 @@ import Testing
     /// `{queue: NAME}` puts the conversation in the queue with its SLA, once; the bot may still answer.
     @Test func aQueueActionRoutesWithTheQueuesSLA() async throws {
         try await TestApplication.inProcess(Self.configure(Self.queuesYAML + "\n" + Self.intentsYAML)) {
-            _, client, _ in
+            application, client, _ in
             let (cookie, id) = try await Self.session(locale: "en-US", client)
             let before = Date()
             let message = try await Self.say("What are your opening hours?", cookie, client)
@@ -97,6 +98,13 @@ import Testing
             #expect(routed["queue"] as? String == "sales" && routed["state"] as? String == "open")
             let due = try #require((routed["first_response_due_at"] as? String).flatMap(QueuesTests.date))
             #expect(abs(due.timeIntervalSince(before) - 90) < 5, "due within sales' 90 seconds")
+            let announced = try await application.database.read { connection in
+                try connection.query(
+                    "SELECT payload FROM conversation_events WHERE conversation_id = ? AND type = 'conversation'",
+                    [.text(id)]
+                ).map { try $0.get("payload", as: String.self) }
+            }
+            #expect(announced.count == 1 && announced[0].contains(#""queue":"sales""#), "agents' streams see it")
 
             _ = try await Self.say("Opening hours on Sunday?", cookie, client)
             #expect(

@@ -145,3 +145,29 @@ import Testing
         }
     }
 }
+
+/// The classifier's re-routing writes (the message's intent, the conversation's last, the
+/// escalation) on PostgreSQL: the same queries as on SQLite.
+@Suite(.enabled(if: postgresTestServer != nil, "HANDOFF_TEST_POSTGRES is not set (.ci/postgres.sh start DIR)"))
+struct IntentClassifierOnPostgresTests {
+    @Test func theClassifiersAnswerReroutesOnPostgres() async throws {
+        let classifier = try IntentClassifierTests.StandIn(answer: #"{"intent":"refunds","confidence":0.8}"#)
+        defer { classifier.stop() }
+        try await ScratchDatabase.with { scratch in
+            let configure = classifier.configure()
+            try await TestApplication.inProcess({
+                configure(&$0)
+                $0.databasePath = scratch.uri
+            }) { _, client, _ in
+                let (id, _) = try await IntentClassifierTests.say("About my last order", client)
+                #expect(
+                    try await eventually {
+                        try await StoredIntentTests.conversation(id, client)["state"] as? String == "escalated"
+                    })
+                let last = try await StoredIntentTests.conversation(id, client)["last_intent"] as? [String: Any]
+                #expect(last?["name"] as? String == "refunds" && last?["confidence"] as? Double == 0.8)
+                #expect(try await StoredIntentTests.listed("intent=refunds", client) == [id])
+            }
+        }
+    }
+}

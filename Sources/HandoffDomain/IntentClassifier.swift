@@ -2,14 +2,16 @@ import Foundation
 package import Gateway
 import HandoffCore
 import Storage
+import Synchronization
 
 /// The optional external classifier (`classifier_url`): once the transaction that stored and
 /// routed a customer's message committed, the message is POSTed there, signed as business events
 /// are (`X-Handoff-Signature`), in a task of its own (never in a webhook's or request's reply
 /// path). An answer `{intent, confidence}` naming another intent of the catalog than the rules'
 /// becomes the message's intent (source `classifier`) and runs that intent's action; a timeout, an
-/// error or an intent the catalog does not have leaves the rules' result. Each outcome is counted
-/// (`handoff_classifier_requests_total`).
+/// error or an intent the catalog does not have leaves the rules' result, and so does a message
+/// that finds `maxInFlight` requests already waiting (a slow classifier never piles up tasks).
+/// Each outcome is counted (`handoff_classifier_requests_total`).
 package final class IntentClassifier: Sendable {
     /// Where and how to ask.
     package struct Settings: Sendable {
@@ -29,11 +31,15 @@ package final class IntentClassifier: Sendable {
     private let timeline: Timeline
     private let counters: ServiceCounters
     private let now: @Sendable () -> Int64
+    /// Requests at once at most; past it a message keeps the rules' result (`busy`).
+    private let maxInFlight: Int
+    private let inFlight = Atomic<Int>(0)
 
     package init(
         settings: Settings, client: HTTPClient, timeline: Timeline, counters: ServiceCounters,
-        now: @escaping @Sendable () -> Int64 = ChatService.currentMilliseconds
+        maxInFlight: Int = 64, now: @escaping @Sendable () -> Int64 = ChatService.currentMilliseconds
     ) {
+        self.maxInFlight = maxInFlight
         self.settings = settings
         self.client = client
         self.timeline = timeline
@@ -83,7 +89,15 @@ package final class IntentClassifier: Sendable {
     /// Asks about `message` (just committed, routed by `routing` with the rules' `intents`) in a
     /// task of its own.
     func classifyLater(_ message: MessageRecord, intents: [Intent], routing: Routing) {
-        Task { await classify(message, intents: intents, routing: routing) }
+        guard inFlight.add(1, ordering: .relaxed).newValue <= maxInFlight else {
+            inFlight.subtract(1, ordering: .relaxed)
+            counters.increment("handoff_classifier_requests_total", [("result", "busy")])
+            return
+        }
+        Task {
+            await classify(message, intents: intents, routing: routing)
+            inFlight.subtract(1, ordering: .relaxed)
+        }
     }
 
     /// Asks, and acts on the answer (see the type's comment).

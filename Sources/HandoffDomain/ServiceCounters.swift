@@ -22,8 +22,8 @@ package final class ServiceCounters: Sendable {
             "YES replies that confirmed no verification (its session must type the code), by reason.",
         "handoff_escalations_total": "Conversations handed to humans, by reason.",
         "handoff_classifier_requests_total":
-            "Messages sent to the external classifier, by result (reclassified, agreed, unknown_intent; timeout "
-            + "and error fall back to the rules).",
+            "Messages for the external classifier, by result (reclassified, agreed, unknown_intent; timeout, "
+            + "error and busy, too many waiting, fall back to the rules).",
         "handoff_intent_actions_total":
             "Intent actions routing did, by intent, action (queue, template) and result (done; unavailable: "
             + "no approved template of that name renders).",

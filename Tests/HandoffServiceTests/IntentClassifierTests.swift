@@ -1,7 +1,9 @@
 import Foundation
+import Gateway
 import HTTPServer
 import HTTPValues
 import HandoffCore
+import Storage
 import Synchronization
 import TestSupport
 import Testing
@@ -43,11 +45,12 @@ import Testing
         }
 
         var requests: [Received] { inbox.received.withLock { $0 } }
+        var url: String { "http://127.0.0.1:\(server.port)/classify" }
 
         /// Points the application's classifier here.
         func configure(timeout: Duration = .milliseconds(800)) -> (inout Configuration) -> Void {
-            { [port = server.port] configuration in
-                configuration.classifierURL = "http://127.0.0.1:\(port)/classify"
+            { [url] configuration in
+                configuration.classifierURL = url
                 configuration.classifierSecret = IntentClassifierTests.secret
                 configuration.classifierTimeout = timeout
             }
@@ -95,7 +98,7 @@ import Testing
             #expect(intent["name"] as? String == "billing" && intent["source"] as? String == "classifier")
             #expect(intent["confidence"] as? Double == 0.91)
             #expect((conversation["last_intent"] as? [String: Any])?["source"] as? String == "classifier")
-            #expect(try await Self.metric("reclassified", client))
+            #expect(try await eventually { try await Self.metric("reclassified", client) }, "counted once written")
 
             let request = try #require(classifier.requests.first)
             let signature = try #require(request.signature)
@@ -133,6 +136,37 @@ import Testing
             let conversation = try await StoredIntentTests.conversation(id, client)
             #expect(conversation["state"] as? String == "open")
             #expect(conversation["last_intent"] as? [String: String] == ["name": "pricing", "source": "rules"])
+        }
+    }
+
+    /// A message that finds the most requests already in flight keeps the rules' result at once
+    /// (counted `busy`); once they are answered, the next is asked again.
+    @Test func aSlowClassifierNeverPilesUpRequests() async throws {
+        let standIn = try StandIn(answer: #"{"intent":"billing"}"#, delay: .milliseconds(300))
+        defer { standIn.stop() }
+        try await Backend.sqlite.withDatabase { database in
+            let counters = ServiceCounters()
+            let classifier = IntentClassifier(
+                settings: IntentClassifier.Settings(url: standIn.url, secret: Self.secret, timeout: .seconds(5)),
+                client: HTTPClient(),
+                timeline: Timeline(database: database, events: nil, webhooks: EventWebhooks(isEnabled: false)) { _ in },
+                counters: counters, maxInFlight: 1)
+            let routing = Routing(holdingText: "A person will answer.", brand: "Acme", classifier: classifier)
+            let message = MessageRecord(
+                id: "msg_1", conversationID: "conv_1", direction: .inbound, channel: .web, author: .visitor,
+                body: "About my account", status: "delivered", createdAt: 0, updatedAt: 0)
+            let counted = { (result: String, count: Int) in
+                counters.render().contains(#"handoff_classifier_requests_total{result="\#(result)"} \#(count)"#)
+            }
+            classifier.classifyLater(message, intents: [], routing: routing)
+            classifier.classifyLater(message, intents: [], routing: routing)
+            #expect(counted("busy", 1), "the second did not wait")
+            let firstAnswered = try await eventually { counted("reclassified", 1) }
+            #expect(firstAnswered)
+            classifier.classifyLater(message, intents: [], routing: routing)
+            let nextAnswered = try await eventually { counted("reclassified", 2) }
+            #expect(nextAnswered, "the answered request freed its place")
+            #expect(standIn.requests.count == 2)
         }
     }
 

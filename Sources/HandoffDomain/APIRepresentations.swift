@@ -154,9 +154,12 @@ package struct ConversationJSON: Codable, Sendable {
     var utmCampaign: String?
     /// The intent of the customer's newest message that had one (null before any did).
     var lastIntent: IntentJSON?
+    /// Its first proactive text's program, template and A/B variant (`GET /v1/conversations/{id}`
+    /// only; absent for a conversation without one).
+    package var proactive: ProactiveOriginJSON?
 
     package enum CodingKeys: String, CodingKey {
-        case id, state, queue, contact, handoff, resolution, campaign
+        case id, state, queue, contact, handoff, resolution, campaign, proactive
         case lastIntent = "last_intent"
         case pageURL = "page_url"
         case utmSource = "utm_source"
@@ -196,6 +199,7 @@ package struct ConversationJSON: Codable, Sendable {
         try container.encodeIfPresent(utmMedium, forKey: .utmMedium)
         try container.encodeIfPresent(utmCampaign, forKey: .utmCampaign)
         try container.encode(lastIntent, forKey: .lastIntent)
+        try container.encodeIfPresent(proactive, forKey: .proactive)
     }
 
     package init(_ record: ConversationRecord, contact: ContactRecord?, handoff: HandoffJSON = .none) {
@@ -219,6 +223,28 @@ package struct ConversationJSON: Codable, Sendable {
         utmMedium = record.attribution.utmMedium
         utmCampaign = record.attribution.utmCampaign
         lastIntent = record.lastIntent.map(IntentJSON.init)
+    }
+}
+
+/// Where a conversation that began with (or joined) a proactive text came from: that text's
+/// program, template and the A/B variant its contact was assigned.
+package struct ProactiveOriginJSON: Codable, Sendable {
+    var outboundID: String
+    var program: String
+    var templateID: String
+    var variant: String?
+
+    enum CodingKeys: String, CodingKey {
+        case program, variant
+        case outboundID = "outbound_id"
+        case templateID = "template_id"
+    }
+
+    package init(_ outbound: OutboundRecord) {
+        outboundID = outbound.id
+        program = outbound.program
+        templateID = outbound.templateID
+        variant = outbound.variant
     }
 }
 

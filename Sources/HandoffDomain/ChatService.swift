@@ -309,9 +309,11 @@ package final class ChatService: Sendable {
                 throw UseCaseError(.notFound, code: "conversation_not_found", message: "No such conversation.")
             }
             let contact = try chat.contact(id: conversation.contactID)
-            return ConversationJSON(
+            var json = ConversationJSON(
                 conversation, contact: contact,
                 handoff: try Self.handoff(conversation, contact, SuppressionRepository(connection)))
+            json.proactive = try OutboundRepository(connection).first(conversationID: id).map(ProactiveOriginJSON.init)
+            return json
         }
     }
 

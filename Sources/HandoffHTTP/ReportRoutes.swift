@@ -21,7 +21,7 @@ package struct ReportRoutes {
         router.get("/v1/reports/funnel.csv") { [reports, authenticator] request in
             try await authenticator.authenticate(request)
             let query = try Self.query(request)
-            let csv = FunnelCSV.render(try await reports.report(query), withInterval: query.dimension == .variant)
+            let csv = FunnelCSV.render(try await reports.report(query), byVariant: query.dimension == .variant)
             return HTTPResponse(contentType: "text/csv; charset=utf-8", body: Array(csv.utf8))
         }
     }

@@ -284,6 +284,8 @@ import Testing
             let variants = try await Self.report("variant", client)
             let chosen = try #require(variants[history.variant])
             #expect(chosen["converted"] as? Int == 1 && chosen["conversations"] as? Int == 1)
+            // The only arm drawn: the template's first variant or one without it to compare to.
+            #expect(chosen["template_id"] as? String == history.templateID && chosen["p_value"] is NSNull)
             let interval = try #require(Proportion(successes: 1, trials: 1).wilsonInterval())
             #expect(chosen["conversion_low"] as? Double == interval.low)
             #expect(chosen["conversion_high"] as? Double == interval.high)
@@ -303,7 +305,7 @@ import Testing
                 $0.split(separator: ",", omittingEmptySubsequences: false)
             }
             let header = try #require(lines.first).map(String.init)
-            #expect(header.first == "key" && header.last == "conversion_high" && header.count == 18)
+            #expect(header.first == "key" && header.last == "template_id" && header.count == 20)
             #expect(lines.count == 1 + variants.count)
             for line in lines.dropFirst() {
                 let key = line[0].isEmpty ? nil : String(line[0])
@@ -380,7 +382,7 @@ import Testing
         var row = FunnelRowJSON(key: #"spring, "vip""#)
         row.conversations = 2
         let other = FunnelRowJSON(key: nil)
-        let csv = FunnelCSV.render([row, other], withInterval: false)
+        let csv = FunnelCSV.render([row, other], byVariant: false)
         let lines = csv.components(separatedBy: "\r\n")
         #expect(lines.count == 4 && lines[3].isEmpty)
         #expect(lines[1] == #""spring, ""vip""",2,0,0,0,0,0,0,0,,,0,0,0,0,0"#)

@@ -10,101 +10,33 @@ import Testing
 /// recorded on some of their conversations, and the by-variant report's counts, Wilson intervals
 /// and p-values against the first variant of each template checked against statsmodels.
 @Suite struct VariantReportTests {
-    /// Three variants of `ab_reminder` (control `a`) and two of `ab_followup`, whose `a` is another arm.
-    static let templates = [
-        ("ab_reminder", ["a", "b", "c"]),
-        ("ab_followup", ["a", "z"]),
-    ]
-
-    static func createApproved(_ name: String, variants: [String], _ client: HTTPTestClient) async throws -> String {
-        let variantList = variants.map { #"{"id":"\#($0)","body":"{{brand}}: hello (\#($0)).","weight":1}"# }
-        let created = try await client.request(
-            "POST", "/v1/templates", headers: API.agent,
-            body: """
-                {"name":"\(name)","program":"reminders","locale":"en","body":"{{brand}}: hello.",
-                 "variants":[\(variantList.joined(separator: ","))]}
-                """)
-        #expect(created.status == 201, "\(created.body)")
-        let id = try #require(Templates.template(created)["id"] as? String)
-        let approved = try await client.request("POST", "/v1/templates/\(id)/approve", headers: Templates.admin)
-        #expect(approved.status == 200, "\(approved.body)")
-        return id
-    }
-
-    static func send(_ template: String, to phone: String, _ client: HTTPTestClient) async throws -> [String: Any] {
-        let sent = try await client.request(
-            "POST", "/v1/outbound", headers: API.agent,
-            body: #"{"to":"\#(phone)","program":"reminders","template":"\#(template)"}"#)
-        #expect(sent.status == 202, "\(sent.body)")
-        return try #require(sent.json?["outbound"] as? [String: Any])
-    }
-
-    /// One arm's expected counts: conversations and those converted.
-    struct Arm: Hashable {
-        var template: String
-        var variant: String
-    }
-
     struct Expected: Decodable {
         let low: Double
         let high: Double
         let p: Double?
     }
 
-    @Test(.enabled(if: PythonOracle.isAvailable, "needs HANDOFF_TEST_PYTHON with statsmodels (make test sets it)"))
-    func eachContactKeepsOneVariantAndTheReportTestsEachAgainstItsTemplatesFirst() async throws {
-        try await TestApplication.inProcess({
-            $0.programs = Templates.programs
-            $0.adminAPIKeys = [Templates.adminKey]
-            $0.brandName = "Acme Dental"
-        }) { _, client, _ in
-            var templateIDs: [String: String] = [:]
-            for (name, variants) in Self.templates {
-                templateIDs[name] = try await Self.createApproved(name, variants: variants, client)
+    @Test(
+        .enabled(if: PythonOracle.isAvailable, "needs HANDOFF_TEST_PYTHON with statsmodels (make test sets it)"),
+        arguments: Backend.available)
+    func eachContactKeepsOneVariantAndTheReportTestsEachAgainstItsTemplatesFirst(backend: Backend) async throws {
+        switch backend {
+        case .sqlite: try await Self.checkTheReport { _ in }
+        case .postgresql:
+            try await ScratchDatabase.with { scratch in try await Self.checkTheReport { $0.databasePath = scratch.uri }
             }
-            var trials: [Arm: Int] = [:]
-            var conversions: [Arm: Int] = [:]
-            // 60 contacts on the first template, 24 on the second; arm i converts every (i + 2)th
-            // of its contacts, so the arms' conversion differs.
-            for index in 0..<84 {
-                let phone = "+1415555\(2000 + index)"
-                let (name, variants) = index < 60 ? Self.templates[0] : Self.templates[1]
-                let templateID = try #require(templateIDs[name])
-                let optedIn = try await client.request(
-                    "POST", "/v1/contacts/\(phone.replacingOccurrences(of: "+", with: "%2B"))/consents",
-                    headers: API.agent, body: Templates.paperOptIn())
-                #expect(optedIn.status == 201, "\(optedIn.body)")
-                let first = try await Self.send(name, to: phone, client)
-                let variant = try #require(first["variant"] as? String)
-                let conversation = try #require(first["conversation_id"] as? String)
-                // The same contact gets the same variant again, on the same conversation; the
-                // text and the conversation both record it.
-                let again = try await Self.send(name, to: phone, client)
-                #expect(again["variant"] as? String == variant && again["conversation_id"] as? String == conversation)
-                let stored = try await client.request(
-                    "GET", "/v1/outbound/\(try #require(again["id"] as? String))", headers: API.agent)
-                #expect((stored.json?["outbound"] as? [String: Any])?["variant"] as? String == variant)
-                let thread = try await client.request("GET", "/v1/conversations/\(conversation)", headers: API.agent)
-                let origin = thread.json?["proactive"] as? [String: Any]
-                #expect(origin?["variant"] as? String == variant && origin?["template_id"] as? String == templateID)
-                #expect(
-                    origin?["outbound_id"] as? String == first["id"] as? String
-                        && origin?["program"] as? String == "reminders")
+        }
+    }
 
-                let arm = Arm(template: templateID, variant: variant)
-                let ordinal = trials[arm, default: 0]
-                trials[arm] = ordinal + 1
-                let armIndex = try #require(variants.firstIndex(of: variant))
-                if ordinal % (armIndex + 2) == 0 {
-                    let recorded = try await client.request(
-                        "POST", "/v1/conversations/\(conversation)/outcomes", headers: API.agent,
-                        body: #"{"type":"booked"}"#)
-                    #expect(recorded.status == 201, "\(recorded.body)")
-                    conversions[arm, default: 0] += 1
-                }
-            }
-            // Every arm was drawn (FNV-1a over 84 contacts).
-            #expect(trials.count == 5, "\(trials)")
+    /// Sends both tests on an application (SQLite unless `database` says otherwise) and checks
+    /// the by-variant report, JSON and CSV.
+    static func checkTheReport(database: (inout Configuration) -> Void) async throws {
+        try await TestApplication.inProcess({
+            Templates.configure(&$0)
+            database(&$0)
+        }) { _, client, _ in
+            let sent = try await ABTests.send(client)
+            let (trials, conversions) = (sent.trials, sent.conversions)
 
             let now = Date()
             let format = ISO8601DateFormatter()
@@ -119,7 +51,7 @@ import Testing
             // statsmodels on the same counts: each arm against its template's first variant.
             let arms = trials.keys.sorted { ($0.template, $0.variant) < ($1.template, $1.variant) }
             let cases = try arms.map { arm -> [Int] in
-                let control = Arm(template: arm.template, variant: "a")
+                let control = ABTests.Arm(template: arm.template, variant: "a")
                 return [
                     conversions[arm, default: 0], try #require(trials[arm]), conversions[control, default: 0],
                     try #require(trials[control]),

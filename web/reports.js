@@ -237,6 +237,18 @@
     }));
   }
 
+  // Every day of the range with the lines' numbers (0 on a day without conversations).
+  function dayTable(days, rowsByDay) {
+    var series = VOLUMES.concat(RESPONSES);
+    var head = [["Day", true]].concat(series.map(function (s) { return [s[0].indexOf("first_response") === 0 ? "First response " + s[1] + " (s)" : s[1]]; }));
+    return table("Daily numbers", head, days.map(function (d) {
+      var row = rowsByDay[d];
+      return [["key", d, true]].concat(series.map(function (s) {
+        return [s[0], row ? cell(s[0], row[s[0]]) : s[0].indexOf("first_response") === 0 ? "–" : "0"];
+      }));
+    }));
+  }
+
   function variantTable(rows, names) {
     var head = [["Variant", true], ["Template", true], ["Conversations"], ["Converted"], ["Conversion"],
       ["95% interval"], ["p-value"], ["Revenue"]];
@@ -293,6 +305,7 @@
       var days = daysOf(range);
       replace("volumes-chart", lineChart("volumes", VOLUMES, days, rowsByDay, "count"));
       replace("responses-chart", lineChart("responses", RESPONSES, days, rowsByDay, "seconds"));
+      replace("days-table", dayTable(days, rowsByDay));
       replace("templates-table", templateTable(results[1], results[3]));
       replace("variants-table", variantTable(results[2], results[3]));
       status.textContent = "Showing " + range.from + " to " + range.to + " (UTC): " + totals.conversations + " conversations.";

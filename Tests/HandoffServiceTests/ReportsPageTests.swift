@@ -72,7 +72,11 @@ import Testing
             #expect(summary["csv_saved_lines"] as? Int == 3, "the header and both variant rows")
             #expect(summary["key_field_focused"] as? Bool == true && summary["key_field_label"] as? String == "API key")
             #expect(summary["signed_in_key_kept"] as? Bool == true)
-            #expect(summary["tab_order"] as? [String] == ["from", "to", "Show", "day", "template", "variant"])
+            #expect(summary["wrong_key_alert"] as? String == "That key was refused: sign in again.")
+            #expect(
+                summary["tab_order"] as? [String] == [
+                    "from", "to", "Show", "day", "The daily numbers as a table", "template", "variant",
+                ])
             #expect((summary["page_width"] as? Int ?? 9_999) <= 1280, "no horizontal scrolling at 1280×800")
             #expect((summary["funnel_width"] as? Double ?? 0) >= 1000)
             #expect(summary["empty_range_conversations"] as? String == "0")

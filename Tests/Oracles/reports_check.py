@@ -70,6 +70,11 @@ try:
     key_field = wait.until(lambda d: d.find_element(By.ID, "api-key"))
     summary["key_field_focused"] = driver.switch_to.active_element == key_field
     summary["key_field_label"] = driver.find_element(By.CSS_SELECTOR, "label[for=api-key]").text.strip().split("\n")[0]
+    # A wrong key is refused, and the sign-in form comes back saying so.
+    key_field.send_keys("not-the-key-0123456789" + Keys.ENTER)
+    wait.until(lambda d: d.find_element(By.ID, "sign-in").is_displayed()
+               and d.find_element(By.CSS_SELECTOR, "#sign-in p[role=alert]").text != "")
+    summary["wrong_key_alert"] = driver.find_element(By.CSS_SELECTOR, "#sign-in p[role=alert]").text
     key_field.send_keys(api_key + Keys.ENTER)
     wait.until(lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-loaded") == first_day + "/" + last_day)
     summary["signed_in_key_kept"] = driver.execute_script("return sessionStorage.getItem('handoff.reports.api_key')") == api_key
@@ -111,17 +116,28 @@ try:
     summary["points"] = len(points)
     compare("line points", sorted(points.items()), sorted(expected_points.items()))
 
-    # The tables: one row per API row, in the API's order, every cell formatted from it.
+    # The tables: one row per API row, in the API's order, every cell formatted from it (the
+    # daily table is in a closed <details>: its text content, not its rendered text).
     def table(container):
         found = []
         for tr in driver.find_elements(By.CSS_SELECTOR, "#%s tbody tr" % container):
             shown = {}
             for c in tr.find_elements(By.CSS_SELECTOR, "th, td"):
-                shown[c.get_attribute("data-column")] = c.text
+                shown[c.get_attribute("data-column")] = c.get_attribute("textContent")
                 if c.get_attribute("data-id"):
                     shown[c.get_attribute("data-column") + " id"] = c.get_attribute("data-id")
             found.append(shown)
         return found
+
+    day_columns = ["conversations", "handoffs_verified", "replied", "converted", "first_response_ms_p50",
+                   "first_response_ms_p90"]
+    expected_days = []
+    for day in days:
+        shown = {"key": day}
+        shown.update({column: cell(column, by_day[day][column]) if day in by_day else
+                      ("–" if column.startswith("first_response") else "0") for column in day_columns})
+        expected_days.append(shown)
+    compare("by day", table("days-table"), expected_days)
 
     template_columns = ["conversations", "handoffs_verified", "sent", "replied", "answered_within_60s",
                         "first_response_ms_p50", "first_response_ms_p90", "converted", "revenue_cents", "opt_outs"]
@@ -193,7 +209,7 @@ try:
         if not order or order[-1] != name:  # Tab first moves through a date field's parts
             order.append(name)
         active.send_keys(Keys.TAB)
-    summary["tab_order"] = order[:6]
+    summary["tab_order"] = order[:7]
 
     summary["mismatches"] = mismatches
     if mismatches:

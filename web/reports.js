@@ -160,7 +160,7 @@
     for (var tick = 0; tick <= 4; tick++) {
       var value = max * tick / 4;
       svg.appendChild(element("svg:line", { x1: left, x2: width - right, y1: y(value), y2: y(value), stroke: "#e3e6ec" }));
-      svg.appendChild(element("svg:text", { x: left - 6, y: y(value) + 4, "text-anchor": "end" }, String(Math.round(value * 10) / 10)));
+      svg.appendChild(element("svg:text", { x: left - 6, y: y(value) + 4, "text-anchor": "end" }, String(+value.toFixed(2))));
     }
     var step = Math.max(1, Math.ceil(days.length / 6));
     days.forEach(function (d, index) {
@@ -186,6 +186,10 @@
         svg.appendChild(point);
       });
     });
+    if (all.length === 0) {
+      svg.appendChild(element("svg:text", { x: (left + width - right) / 2, y: (top + height - bottom) / 2, "text-anchor": "middle" },
+        "Nothing to show in this range."));
+    }
     var figure = element("div");
     figure.appendChild(svg);
     var legend = element("ul", { class: "legend" });

@@ -13,6 +13,8 @@ import Testing
             let page = try await client.request("GET", "/reports")
             #expect(page.status == 200 && page.header("Content-Type") == "text/html; charset=utf-8")
             #expect(page.body.contains(#"<script src="/reports.js"></script>"#))
+            let policy = try #require(page.header("Content-Security-Policy"))
+            #expect(policy.contains("script-src 'self'") && policy.contains("frame-ancestors 'none'"))
             let script = try await client.request("GET", "/reports.js")
             #expect(script.status == 200 && script.header("Content-Type") == "text/javascript; charset=utf-8")
             #expect(script.body.contains("/v1/reports/funnel"))

@@ -3,6 +3,7 @@ import HandoffCore
 import TestSupport
 import Testing
 
+@testable import HandoffDomain
 @testable import HandoffService
 
 /// The A/B test of templates end to end (API.md "Templates", "Identity, attribution, outcomes,
@@ -98,5 +99,34 @@ import Testing
                 }
             }
         }
+    }
+}
+
+/// The comparison of variants on hand-made rows: which rows get a p-value, and against which.
+@Suite struct VariantComparisonTests {
+    static func row(_ variant: String?, of template: String?, converted: Int, of conversations: Int) -> FunnelRowJSON {
+        var row = FunnelRowJSON(key: variant, templateID: template)
+        row.conversations = conversations
+        row.converted = converted
+        return row
+    }
+
+    @Test func eachVariantAgainstItsOwnTemplatesFirstOnly() throws {
+        let rows = VariantComparison.withPValues(
+            [
+                Self.row("a", of: "t1", converted: 10, of: 100), Self.row("b", of: "t1", converted: 20, of: 100),
+                Self.row("a", of: "t2", converted: 20, of: 100), Self.row("b", of: "t2", converted: 20, of: 100),
+                // t3's first variant has no row in the range; t4 has no variants any more; no variant at all.
+                Self.row("b", of: "t3", converted: 5, of: 50), Self.row("x", of: "t4", converted: 5, of: 50),
+                Self.row(nil, of: nil, converted: 5, of: 50),
+                // t5: nobody converted in either arm, so the test is undefined.
+                Self.row("a", of: "t5", converted: 0, of: 30), Self.row("b", of: "t5", converted: 0, of: 40),
+            ], controls: ["t1": "a", "t2": "a", "t3": "a", "t5": "a"])
+        let p = rows.map(\.pValue)
+        let expected = Proportion(successes: 20, trials: 100).pValue(against: Proportion(successes: 10, trials: 100))
+        #expect(p[1] == expected && expected != nil)
+        #expect(p[3] == 1, "t2's b equals t2's a, not t1's")
+        #expect(p[0] == nil && p[2] == nil && p[7] == nil, "the controls")
+        #expect(p[4] == nil && p[5] == nil && p[6] == nil && p[8] == nil)
     }
 }

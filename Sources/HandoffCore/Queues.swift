@@ -10,11 +10,16 @@ public struct Queue: Sendable, Equatable {
     /// Whether a conversation that enters the queue is given to a present agent who works it
     /// (round robin, least recently assigned first); false: agents claim conversations themselves.
     public var autoAssign: Bool
+    /// When the longest wait in the queue for a first human answer reaches this, each customer
+    /// waiting in it gets the wait-time notice (once per conversation); nil: no notices.
+    public var waitNoticeAfterMilliseconds: Int64?
 
     public init(
         name: String, firstResponseSLAMilliseconds: Int64 = QueueCatalog.defaultSLAMilliseconds,
-        overflowQueue: String? = nil, members: [String] = [], autoAssign: Bool = false
+        overflowQueue: String? = nil, members: [String] = [], autoAssign: Bool = false,
+        waitNoticeAfterMilliseconds: Int64? = nil
     ) {
+        self.waitNoticeAfterMilliseconds = waitNoticeAfterMilliseconds
         self.name = name
         self.firstResponseSLAMilliseconds = firstResponseSLAMilliseconds
         self.overflowQueue = overflowQueue

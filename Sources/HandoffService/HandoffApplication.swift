@@ -394,7 +394,8 @@ private struct Parts: Sendable {
             outbound: outbound, lease: clusterLease(OutboundScheduler.leaseName, .seconds(30)), logger: logger)
         let firstResponseClock = FirstResponseClock(
             database: database, queues: queues.catalog, events: hub, webhooks: webhooks,
-            lease: clusterLease(FirstResponseClock.leaseName, .seconds(30)), outboxChanged: { dispatcher.wake() })
+            lease: clusterLease(FirstResponseClock.leaseName, .seconds(30)), brand: { routing.brand },
+            outboxChanged: { dispatcher.wake() })
         let inOrder: [(any Service)?] = [
             gatewaySetup.simulator, outbox, answerDeadline, firstResponseClock, scheduler, retention, presence,
             autoAssignment,

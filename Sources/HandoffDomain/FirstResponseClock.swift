@@ -79,7 +79,7 @@ package final class FirstResponseClock: Service {
                 if let queue = conversation.queue, let overflow = catalog.queue(named: queue)?.overflowQueue {
                     conversation.queue = overflow
                 }
-                try chat.update(conversation)
+                try timeline.update(conversation)
                 let json = ConversationJSON(conversation, contact: try chat.contact(id: conversation.contactID))
                 try timeline.recordWebhook("conversation.sla_breached", json, now: now)
             }

@@ -149,7 +149,7 @@ package struct Routing: Sendable {
             var conversation = conversation
             conversation.activeChannel = .web
             conversation.updatedAt = now
-            try chat.update(conversation)
+            try timeline.update(conversation)
             // The person who texted is not our contact: the number no longer belongs to it.
             try chat.unlinkPhone(contactID: contact.id)
             return true
@@ -179,7 +179,7 @@ package struct Routing: Sendable {
         conversation.enterQueue(queue, catalog: queues.value, now: now)
         conversation.escalationReason = reason
         conversation.updatedAt = now
-        try chat.update(conversation)
+        try timeline.update(conversation)
         let contact = try chat.contact(id: conversation.contactID)
         let json = ConversationJSON(conversation, contact: contact)
         try timeline.recordWebhook(

@@ -16,6 +16,10 @@ import Storage
 /// A comment line every heartbeat keeps proxies from closing an idle stream. Each stream holds a
 /// place in `limiter` while it is open; a named agent's stream makes the agent present
 /// (`AgentPresence`) while it is open.
+///
+/// A conversation's own stream (the widget's) leaves out `conversation` events: the widget has no
+/// use for them (its `handoff` events and the messages tell the visitor what matters), and they
+/// name the agent who owns the conversation.
 package struct EventStream: Sendable {
     let database: any Database
     let hub: EventHub
@@ -146,14 +150,14 @@ package struct EventStream: Sendable {
             }
             guard !events.isEmpty else { return (last, unsettled) }
             var bytes: [UInt8] = []
-            for event in events {
+            for event in events where conversationID == nil || event.type != TimelineWriter.conversationEvent {
                 // Our conversation ids are letters, digits and `_`: nothing to escape.
                 let data =
                     conversationID == nil
                     ? #"{"conversation_id":"\#(event.conversationID)","data":\#(event.payload)}"# : event.payload
                 bytes += Array("id: \(event.seq)\nevent: \(event.type)\ndata: \(data)\n\n".utf8)
             }
-            try await writer.write(bytes)
+            if !bytes.isEmpty { try await writer.write(bytes) }
             last = events.last!.seq
             if events.count < batchSize { return (last, unsettled) }
         }

@@ -337,6 +337,7 @@ private struct Parts: Sendable {
             SimulatorRoutes(simulator: simulator, sender: gatewaySetup.sender).register(in: &router)
         }
         StaticAsset.registerWidget(in: &router, withDemo: simulator != nil)
+        StaticAsset.registerConsole(in: &router)
 
         let listen = configuration.listen
         let serverConfiguration = HTTPServerConfiguration(

@@ -18,7 +18,7 @@ package struct Routing: Sendable {
     /// What the customer is told when a human takes over (`{{brand}}` filled in).
     var holdingText: String { texts.value.holdingText }
     /// The brand our own texts start with.
-    var brand: String { texts.value.brand }
+    package var brand: String { texts.value.brand }
 
     /// What SIGHUP can change.
     package struct Texts: Sendable {
@@ -199,30 +199,10 @@ package struct Routing: Sendable {
                 "handoff_intent_actions_total", [("intent", intent), ("action", "template"), ("result", "unavailable")])
             return false
         }
-        try tell(conversation, body, author: .bot, contact: contact, timeline: timeline, now: now)
+        try Self.tell(body, author: .bot, conversation: conversation, contact: contact, timeline: timeline, now: now)
         counters.increment(
             "handoff_intent_actions_total", [("intent", intent), ("action", "template"), ("result", "done")])
         return true
-    }
-
-    /// Writes `body` to the customer on the conversation's channel: by SMS when it continues by
-    /// text and the number may be texted, else in the widget.
-    private func tell(
-        _ conversation: ConversationRecord, _ body: String, author: Author, contact: ContactRecord?,
-        timeline: TimelineWriter, now: Int64
-    ) throws {
-        if conversation.activeChannel == .sms, let phone = contact?.phoneE164,
-            !(try SuppressionRepository(timeline.connection).isSuppressed(phone))
-        {
-            try SMSService.enqueue(
-                conversationID: conversation.id, to: phone, body: body, author: author, priority: 0,
-                timeline: timeline, now: now)
-        } else {
-            _ = try timeline.append(
-                MessageRecord(
-                    id: Identifiers.make("msg"), conversationID: conversation.id, direction: .outbound, channel: .web,
-                    author: author, body: body, status: "delivered", createdAt: now, updatedAt: now))
-        }
     }
 
     /// A visitor who typed `HandoffFlow.wrongCodesBeforeAgent` wrong codes: an agent is told (the
@@ -314,7 +294,28 @@ package struct Routing: Sendable {
         try timeline.recordWebhook(
             "conversation.escalated",
             Escalation(conversation: json, reason: reason, summary: history.suffix(3).map(\.body)), now: now)
-        try tell(conversation, holdingText, author: .system, contact: contact, timeline: timeline, now: now)
+        try Self.tell(holdingText, conversation: conversation, contact: contact, timeline: timeline, now: now)
+    }
+
+    /// Tells the customer `body` (a system message unless `author` says otherwise): by text when
+    /// the conversation is on SMS and the number is not suppressed, else in the web chat (never to
+    /// a suppressed number).
+    static func tell(
+        _ body: String, author: Author = .system, conversation: ConversationRecord, contact: ContactRecord?,
+        timeline: TimelineWriter, now: Int64
+    ) throws {
+        if conversation.activeChannel == .sms, let phone = contact?.phoneE164,
+            !(try SuppressionRepository(timeline.connection).isSuppressed(phone))
+        {
+            try SMSService.enqueue(
+                conversationID: conversation.id, to: phone, body: body, author: author, priority: 0,
+                timeline: timeline, now: now)
+        } else {
+            _ = try timeline.append(
+                MessageRecord(
+                    id: Identifiers.make("msg"), conversationID: conversation.id, direction: .outbound, channel: .web,
+                    author: author, body: body, status: "delivered", createdAt: now, updatedAt: now))
+        }
     }
 
     /// Escalates open conversations whose customer has waited longer than `sla` for an answer: to

@@ -158,9 +158,12 @@ package struct ConversationJSON: Codable, Sendable {
     /// and reads (what the console's list shows), not in events and webhooks.
     var lastMessage: MessageJSON?
     var waitingSince: String?
+    /// Its first proactive text's program, template and A/B variant (`GET /v1/conversations/{id}`
+    /// only; absent for a conversation without one).
+    package var proactive: ProactiveOriginJSON?
 
     package enum CodingKeys: String, CodingKey {
-        case id, state, queue, contact, handoff, resolution, campaign
+        case id, state, queue, contact, handoff, resolution, campaign, proactive
         case lastIntent = "last_intent"
         case lastMessage = "last_message"
         case waitingSince = "waiting_since"
@@ -214,6 +217,7 @@ package struct ConversationJSON: Codable, Sendable {
             Timestamp(unixMilliseconds: $0).description
         }
         return json
+        try container.encodeIfPresent(proactive, forKey: .proactive)
     }
 
     package init(_ record: ConversationRecord, contact: ContactRecord?, handoff: HandoffJSON = .none) {
@@ -237,6 +241,28 @@ package struct ConversationJSON: Codable, Sendable {
         utmMedium = record.attribution.utmMedium
         utmCampaign = record.attribution.utmCampaign
         lastIntent = record.lastIntent.map(IntentJSON.init)
+    }
+}
+
+/// Where a conversation that began with (or joined) a proactive text came from: that text's
+/// program, template and the A/B variant its contact was assigned.
+package struct ProactiveOriginJSON: Codable, Sendable {
+    var outboundID: String
+    var program: String
+    var templateID: String
+    var variant: String?
+
+    enum CodingKeys: String, CodingKey {
+        case program, variant
+        case outboundID = "outbound_id"
+        case templateID = "template_id"
+    }
+
+    package init(_ outbound: OutboundRecord) {
+        outboundID = outbound.id
+        program = outbound.program
+        templateID = outbound.templateID
+        variant = outbound.variant
     }
 }
 

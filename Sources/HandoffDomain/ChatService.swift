@@ -322,10 +322,12 @@ package final class ChatService: Sendable {
                 throw UseCaseError(.notFound, code: "conversation_not_found", message: "No such conversation.")
             }
             let contact = try chat.contact(id: conversation.contactID)
-            return try ConversationJSON(
+            var json = try ConversationJSON(
                 conversation, contact: contact,
                 handoff: try Self.handoff(conversation, contact, SuppressionRepository(connection))
             ).withActivity(chat)
+            json.proactive = try OutboundRepository(connection).first(conversationID: id).map(ProactiveOriginJSON.init)
+            return json
         }
     }
 

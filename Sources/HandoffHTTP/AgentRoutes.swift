@@ -62,8 +62,8 @@ package struct AgentRoutes {
             let input = try JSONBody.decode(TextPreviewRequest.self, from: request)
             return try JSONBody.response(try chat.previewText(input.body))
         }
-        route(&router, .get, "/v1/agent/events") { [eventStream] _, request in
-            try eventStream.response(for: nil, session: nil, request: request)
+        route(&router, .get, "/v1/agent/events") { [eventStream] _, request, caller in
+            try eventStream.response(for: nil, session: nil, agent: caller.agent, request: request)
         }
         route(&router, .post, "/v1/conversations/{id}/close") { chat, request in
             let input = try JSONBody.decode(CloseRequest.self, from: request)

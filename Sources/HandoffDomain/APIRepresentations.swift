@@ -207,6 +207,7 @@ package struct ConversationJSON: Codable, Sendable {
         try container.encode(lastIntent, forKey: .lastIntent)
         try container.encodeIfPresent(lastMessage, forKey: .lastMessage)
         try container.encodeIfPresent(waitingSince, forKey: .waitingSince)
+        try container.encodeIfPresent(proactive, forKey: .proactive)
     }
 
     /// With its newest message and the customer's wait, as `chat` reads them.
@@ -217,7 +218,6 @@ package struct ConversationJSON: Codable, Sendable {
             Timestamp(unixMilliseconds: $0).description
         }
         return json
-        try container.encodeIfPresent(proactive, forKey: .proactive)
     }
 
     package init(_ record: ConversationRecord, contact: ContactRecord?, handoff: HandoffJSON = .none) {

@@ -68,6 +68,8 @@ import Testing
             let page = try await client.request("GET", "/console")
             #expect(page.status == 200 && page.header("Content-Type")?.hasPrefix("text/html") == true)
             #expect(page.body.contains(#"<div id="handoff-console">"#) && page.body.contains("/console.js"))
+            let policy = page.header("Content-Security-Policy") ?? ""
+            #expect(policy.contains("script-src 'self'") && policy.contains("frame-ancestors 'none'"), "it holds a key")
             let script = try await client.request("GET", "/console.js")
             #expect(script.status == 200 && script.header("Content-Type")?.hasPrefix("text/javascript") == true)
             #expect(script.body.contains("/v1/agent/events") && script.body.contains("/v1/sms/preview"))

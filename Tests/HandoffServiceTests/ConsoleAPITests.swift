@@ -63,6 +63,17 @@ import Testing
         }
     }
 
+    @Test func theListSaysWhenAConversationContinuesByText() async throws {
+        try await TestApplication.inProcess { _, client, simulator in
+            let (_, id) = try await API.activeSession("+14155550187", client, simulator)
+            let listed = try await client.request("GET", "/v1/conversations", headers: API.agent)
+            let row = try #require(
+                (listed.json?["conversations"] as? [[String: Any]])?.first { $0["id"] as? String == id })
+            #expect(
+                (row["handoff"] as? [String: Any])?["state"] as? String == "active", "as GET /v1/conversations/{id}")
+        }
+    }
+
     @Test func theConsolePageAndScriptAreServed() async throws {
         try await TestApplication.inProcess { _, client, _ in
             let page = try await client.request("GET", "/console")

@@ -386,10 +386,16 @@ package final class ChatService: Sendable {
         let afterSeq = try Cursor.decode(after)
         let page = try await database.read { connection in
             let chat = ChatRepository(connection)
+            let suppressions = SuppressionRepository(connection)
             return try chat.conversations(
                 state: state, queue: queue, owner: owner, intent: intent, afterSeq: afterSeq, limit: limit
-            ).map {
-                ($0.seq, try ConversationJSON($0, contact: try chat.contact(id: $0.contactID)).withActivity(chat))
+            ).map { conversation in
+                let contact = try chat.contact(id: conversation.contactID)
+                let handoff = try Self.handoff(conversation, contact, suppressions)
+                return (
+                    conversation.seq,
+                    try ConversationJSON(conversation, contact: contact, handoff: handoff).withActivity(chat)
+                )
             }
         }
         return ConversationPageJSON(

@@ -65,33 +65,58 @@ package struct FunnelQuery: Sendable, Equatable {
 ///   customer with a system message);
 /// - `escalated`: ever escalated; `resolved`: closed as resolved; `converted`: at least one
 ///   outcome, `revenue_cents` their values summed; `opt_outs`: the contact opted out after the
-///   conversation started.
+///   conversation started;
+/// - by variant, a row is one variant of one template (`template_id`), with its conversion's
+///   Wilson interval and the p-value of its conversion against the template's first variant
+///   (`VariantComparison`).
 package struct FunnelReportService: Sendable {
     let database: any Database
 
     package init(database: any Database) { self.database = database }
 
-    /// The rows of `query`, ordered by key (null last).
+    /// The rows of `query`, ordered by key (null last), then by template.
     package func report(_ query: FunnelQuery) async throws -> [FunnelRowJSON] {
-        let (conversations, messages) = try await database.read { connection in
+        let byVariant = query.dimension == .variant
+        let (conversations, messages, controls) = try await database.read { connection in
             let funnel = FunnelRepository(connection)
+            let conversations = try funnel.conversations(from: query.from, to: query.to)
+            let testedTemplates =
+                byVariant ? Set(conversations.filter { $0.variant != nil }.compactMap(\.templateID)) : []
             return (
-                try funnel.conversations(from: query.from, to: query.to),
-                try funnel.messages(from: query.from, to: query.to)
+                conversations, try funnel.messages(from: query.from, to: query.to),
+                try VariantComparison.controls(of: testedTemplates, TemplateRepository(connection))
             )
         }
         let responses = ResponseTimes(messages)
-        var rows: [String?: FunnelRowJSON] = [:]
+        var rows: [RowKey: FunnelRowJSON] = [:]
         for conversation in conversations {
             let key = Self.key(of: conversation, query.dimension)
-            rows[key, default: FunnelRowJSON(key: key)].add(conversation, responses[conversation.id])
+            let template = byVariant && key != nil ? conversation.templateID : nil
+            rows[RowKey(key: key, templateID: template), default: FunnelRowJSON(key: key, templateID: template)]
+                .add(conversation, responses[conversation.id])
         }
-        return rows.values.map { $0.finished(withInterval: query.dimension == .variant) }.sorted { left, right in
-            switch (left.key, right.key) {
-            case (let left?, let right?): left < right
-            case (.some, nil): true
-            default: false
+        var finished = rows.values.map { $0.finished(byVariant: byVariant) }
+        if byVariant { finished = VariantComparison.withPValues(finished, controls: controls) }
+        return finished.sorted { left, right in
+            RowKey(key: left.key, templateID: left.templateID) < RowKey(key: right.key, templateID: right.templateID)
+        }
+    }
+
+    /// A row's identity: its key and, by variant, the template whose variant it is.
+    struct RowKey: Hashable, Comparable {
+        var key: String?
+        var templateID: String?
+
+        /// By key, null last, then by template, null last.
+        static func < (left: RowKey, right: RowKey) -> Bool {
+            func precedes(_ left: String?, _ right: String?) -> Bool {
+                switch (left, right) {
+                case (let left?, let right?): left < right
+                case (.some, nil): true
+                default: false
+                }
             }
+            return left.key == right.key ? precedes(left.templateID, right.templateID) : precedes(left.key, right.key)
         }
     }
 
@@ -164,9 +189,14 @@ package struct FunnelRowJSON: Encodable, Sendable, Equatable {
     /// By variant: the 95% Wilson interval of converted / conversations.
     package var conversionLow: Double?
     package var conversionHigh: Double?
+    /// By variant: the two-sided p-value of the pooled two-proportion z-test of this variant's
+    /// conversion against the first variant of its template (nil for that one, and where undefined).
+    package var pValue: Double?
+    /// By variant: the template whose variant the row is (nil for conversations without a variant).
+    package var templateID: String?
     private var firstResponses: [Int64] = []
-    /// Whether the row carries the conversion interval (a by-variant report).
-    private var hasInterval = false
+    /// Whether the row carries the by-variant columns.
+    private var byVariant = false
 
     static let verificationWindow: Int64 = 90_000
 
@@ -182,19 +212,25 @@ package struct FunnelRowJSON: Encodable, Sendable, Equatable {
         case optOuts = "opt_outs"
         case conversionLow = "conversion_low"
         case conversionHigh = "conversion_high"
+        case pValue = "p_value"
+        case templateID = "template_id"
     }
 
-    /// The columns in API.md's order (CSV's header), with the interval's for a by-variant report.
-    static func columns(withInterval: Bool) -> [CodingKeys] {
+    /// The columns in API.md's order (CSV's header), then, for a by-variant report, the conversion
+    /// interval, the p-value and the template.
+    static func columns(byVariant: Bool) -> [CodingKeys] {
         let base: [CodingKeys] = [
             .key, .conversations, .handoffsOffered, .handoffsVerified, .verifiedWithin90s, .sent, .delivered,
             .replied, .escalated, .firstResponseP50, .firstResponseP90, .answeredWithin60s, .resolved, .converted,
             .revenueCents, .optOuts,
         ]
-        return base + (withInterval ? [.conversionLow, .conversionHigh] : [])
+        return base + (byVariant ? [.conversionLow, .conversionHigh, .pValue, .templateID] : [])
     }
 
-    init(key: String?) { self.key = key }
+    init(key: String?, templateID: String? = nil) {
+        self.key = key
+        self.templateID = templateID
+    }
 
     mutating func add(_ conversation: FunnelConversationFacts, _ responses: ResponseTimes.Conversation) {
         conversations += 1
@@ -217,14 +253,14 @@ package struct FunnelRowJSON: Encodable, Sendable, Equatable {
         firstResponses += responses.firstResponses
     }
 
-    /// The row with its percentiles and, when asked, its conversion interval.
-    func finished(withInterval: Bool) -> FunnelRowJSON {
+    /// The row with its percentiles and, by variant, its conversion interval.
+    func finished(byVariant: Bool) -> FunnelRowJSON {
         var row = self
         let sorted = firstResponses.sorted()
         row.firstResponseP50 = Self.percentile(sorted, 50)
         row.firstResponseP90 = Self.percentile(sorted, 90)
-        row.hasInterval = withInterval
-        if withInterval, let interval = Proportion(successes: converted, trials: conversations).wilsonInterval() {
+        row.byVariant = byVariant
+        if byVariant, let interval = Proportion(successes: converted, trials: conversations).wilsonInterval() {
             row.conversionLow = interval.low
             row.conversionHigh = interval.high
         }
@@ -241,7 +277,7 @@ package struct FunnelRowJSON: Encodable, Sendable, Equatable {
 
     package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
-        for (key, value) in fields(withInterval: hasInterval) {
+        for (key, value) in fields(byVariant: byVariant) {
             switch value {
             case .text(let text): try container.encode(text, forKey: key)
             case .integer(let integer): try container.encode(integer, forKey: key)
@@ -256,8 +292,8 @@ package struct FunnelRowJSON: Encodable, Sendable, Equatable {
         case text(String), integer(Int64), real(Double), null
     }
 
-    /// The row's cells in `columns(withInterval:)` order.
-    func fields(withInterval: Bool) -> [(CodingKeys, Cell)] {
+    /// The row's cells in `columns(byVariant:)` order.
+    func fields(byVariant: Bool) -> [(CodingKeys, Cell)] {
         func integer(_ value: Int) -> Cell { .integer(Int64(value)) }
         func optional(_ value: Int64?) -> Cell { value.map(Cell.integer) ?? .null }
         let cells: [Cell] = [
@@ -266,9 +302,13 @@ package struct FunnelRowJSON: Encodable, Sendable, Equatable {
             optional(firstResponseP50), optional(firstResponseP90), integer(answeredWithin60s), integer(resolved),
             integer(converted), .integer(revenueCents), integer(optOuts),
         ]
-        let interval: [Cell] =
-            withInterval ? [conversionLow.map(Cell.real) ?? .null, conversionHigh.map(Cell.real) ?? .null] : []
-        return Array(zip(Self.columns(withInterval: withInterval), cells + interval))
+        let variantCells: [Cell] =
+            byVariant
+            ? [
+                conversionLow.map(Cell.real) ?? .null, conversionHigh.map(Cell.real) ?? .null,
+                pValue.map(Cell.real) ?? .null, templateID.map(Cell.text) ?? .null,
+            ] : []
+        return Array(zip(Self.columns(byVariant: byVariant), cells + variantCells))
     }
 }
 
@@ -281,11 +321,11 @@ package struct FunnelReportJSON: Encodable, Sendable {
 
 /// The report as CSV (RFC 4180): a header row, then one line per row, empty cells for null.
 package enum FunnelCSV {
-    package static func render(_ rows: [FunnelRowJSON], withInterval: Bool) -> String {
-        var lines = [FunnelRowJSON.columns(withInterval: withInterval).map(\.rawValue).joined(separator: ",")]
+    package static func render(_ rows: [FunnelRowJSON], byVariant: Bool) -> String {
+        var lines = [FunnelRowJSON.columns(byVariant: byVariant).map(\.rawValue).joined(separator: ",")]
         for row in rows {
             lines.append(
-                row.fields(withInterval: withInterval).map { _, cell in
+                row.fields(byVariant: byVariant).map { _, cell in
                     switch cell {
                     case .text(let text): quoted(text)
                     case .integer(let integer): String(integer)

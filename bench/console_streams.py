@@ -14,6 +14,8 @@ import urllib.parse
 
 from twilio.request_validator import RequestValidator
 
+import loopback_http
+
 PORT, PID, KEY, ADMIN, TOKEN = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
 AGENTS = int(sys.argv[6]) if len(sys.argv) > 6 else 50
 CONVERSATIONS = int(sys.argv[7]) if len(sys.argv) > 7 else 200
@@ -25,23 +27,12 @@ validator = RequestValidator(TOKEN)
 
 
 def rss_kb():
-    with open("/proc/%d/status" % PID) as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
+    return loopback_http.rss_kb(PID)
 
 
 async def request(method, path, headers=None, body=b""):
-    reader, writer = await asyncio.open_connection("127.0.0.1", PORT)
-    head = "%s %s HTTP/1.1\r\nHost: b\r\nConnection: close\r\nContent-Length: %d\r\n" % (method, path, len(body))
-    for name, value in (headers or {}).items():
-        head += "%s: %s\r\n" % (name, value)
-    writer.write(head.encode() + b"\r\n" + body)
-    data = await reader.read()
-    writer.close()
-    header, _, payload = data.partition(b"\r\n\r\n")
-    status = int(header.split(b" ", 2)[1])
-    return status, payload
+    response = await loopback_http.request(PORT, method, path, headers, body)
+    return response.status, response.body
 
 
 def phone(index):

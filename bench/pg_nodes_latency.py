@@ -10,22 +10,17 @@ import random
 import sys
 import time
 
+import loopback_http
+
 PORT_A, PORT_B, KEY = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 REPLIES = int(sys.argv[4]) if len(sys.argv) > 4 else 200
 
 
 async def request(port, method, path, headers=None, body=b""):
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    head = "%s %s HTTP/1.1\r\nHost: b\r\nConnection: close\r\nContent-Length: %d\r\n" % (method, path, len(body))
-    for name, value in (headers or {}).items():
-        head += "%s: %s\r\n" % (name, value)
-    writer.write(head.encode() + b"\r\n" + body)
-    data = await reader.read()
-    writer.close()
-    header, _, payload = data.partition(b"\r\n\r\n")
-    if not header.startswith(b"HTTP/1.1 2"):
-        raise RuntimeError("%s %s: %s" % (method, path, header.split(b"\r\n")[0].decode()))
-    return header.decode(), payload
+    response = await loopback_http.request(port, method, path, headers, body)
+    if not 200 <= response.status < 300:
+        raise RuntimeError("%s %s: %s" % (method, path, response.header.split("\r\n")[0]))
+    return response.header, response.body
 
 
 def percentile(values, fraction):

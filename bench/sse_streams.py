@@ -6,28 +6,20 @@ import json
 import sys
 import time
 
+import loopback_http
+
 PORT, PID, KEY = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 STREAMS = int(sys.argv[4]) if len(sys.argv) > 4 else 5000
 REPLIES = int(sys.argv[5]) if len(sys.argv) > 5 else 500
 
 
 def rss_mb():
-    with open("/proc/%d/status" % PID) as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
+    return loopback_http.rss_kb(PID) / 1024
 
 
 async def request(method, path, headers=None, body=b""):
-    reader, writer = await asyncio.open_connection("127.0.0.1", PORT)
-    head = "%s %s HTTP/1.1\r\nHost: b\r\nConnection: close\r\nContent-Length: %d\r\n" % (method, path, len(body))
-    for name, value in (headers or {}).items():
-        head += "%s: %s\r\n" % (name, value)
-    writer.write(head.encode() + b"\r\n" + body)
-    data = await reader.read()
-    writer.close()
-    header, _, payload = data.partition(b"\r\n\r\n")
-    return header.decode(), payload
+    response = await loopback_http.request(PORT, method, path, headers, body)
+    return response.header, response.body
 
 
 async def session():

@@ -7,15 +7,31 @@ public struct Queue: Sendable, Equatable {
     public var overflowQueue: String?
     /// Agent ids; empty: any agent.
     public var members: [String]
+    /// Whether a conversation that enters the queue is given to a present agent who works it
+    /// (round robin, least recently assigned first); false: agents claim conversations themselves.
+    public var autoAssign: Bool
+    /// When the longest wait in the queue for a first human answer reaches this, each customer
+    /// waiting in it gets the wait-time notice (once per conversation); nil: no notices.
+    public var waitNoticeAfterMilliseconds: Int64?
 
     public init(
         name: String, firstResponseSLAMilliseconds: Int64 = QueueCatalog.defaultSLAMilliseconds,
-        overflowQueue: String? = nil, members: [String] = []
+        overflowQueue: String? = nil, members: [String] = [], autoAssign: Bool = false,
+        waitNoticeAfterMilliseconds: Int64? = nil
     ) {
+        self.waitNoticeAfterMilliseconds = waitNoticeAfterMilliseconds
         self.name = name
         self.firstResponseSLAMilliseconds = firstResponseSLAMilliseconds
         self.overflowQueue = overflowQueue
         self.members = members
+        self.autoAssign = autoAssign
+    }
+
+    /// Whether auto-assignment may give this queue's conversations to the agent `id`, made with
+    /// `agentQueues`: the queue's members and the agents made with this queue; a queue without
+    /// members also takes the agents made with no queue.
+    public func autoAssigns(toAgent id: String, agentQueues: [String]) -> Bool {
+        members.contains(id) || agentQueues.contains(name) || (members.isEmpty && agentQueues.isEmpty)
     }
 }
 

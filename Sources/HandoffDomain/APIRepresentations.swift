@@ -154,10 +154,19 @@ package struct ConversationJSON: Codable, Sendable {
     var utmCampaign: String?
     /// The intent of the customer's newest message that had one (null before any did).
     var lastIntent: IntentJSON?
+    /// The newest message and since when the customer waits for an answer: in the API's lists
+    /// and reads (what the console's list shows), not in events and webhooks.
+    var lastMessage: MessageJSON?
+    var waitingSince: String?
+    /// Its first proactive text's program, template and A/B variant (`GET /v1/conversations/{id}`
+    /// only; absent for a conversation without one).
+    package var proactive: ProactiveOriginJSON?
 
     package enum CodingKeys: String, CodingKey {
-        case id, state, queue, contact, handoff, resolution, campaign
+        case id, state, queue, contact, handoff, resolution, campaign, proactive
         case lastIntent = "last_intent"
+        case lastMessage = "last_message"
+        case waitingSince = "waiting_since"
         case pageURL = "page_url"
         case utmSource = "utm_source"
         case utmMedium = "utm_medium"
@@ -196,6 +205,19 @@ package struct ConversationJSON: Codable, Sendable {
         try container.encodeIfPresent(utmMedium, forKey: .utmMedium)
         try container.encodeIfPresent(utmCampaign, forKey: .utmCampaign)
         try container.encode(lastIntent, forKey: .lastIntent)
+        try container.encodeIfPresent(lastMessage, forKey: .lastMessage)
+        try container.encodeIfPresent(waitingSince, forKey: .waitingSince)
+        try container.encodeIfPresent(proactive, forKey: .proactive)
+    }
+
+    /// With its newest message and the customer's wait, as `chat` reads them.
+    func withActivity(_ chat: ChatRepository) throws -> ConversationJSON {
+        var json = self
+        json.lastMessage = try chat.lastMessage(conversationID: id).map(MessageJSON.init)
+        json.waitingSince = try chat.awaitingReplySince(conversationID: id).map {
+            Timestamp(unixMilliseconds: $0).description
+        }
+        return json
     }
 
     package init(_ record: ConversationRecord, contact: ContactRecord?, handoff: HandoffJSON = .none) {
@@ -219,6 +241,28 @@ package struct ConversationJSON: Codable, Sendable {
         utmMedium = record.attribution.utmMedium
         utmCampaign = record.attribution.utmCampaign
         lastIntent = record.lastIntent.map(IntentJSON.init)
+    }
+}
+
+/// Where a conversation that began with (or joined) a proactive text came from: that text's
+/// program, template and the A/B variant its contact was assigned.
+package struct ProactiveOriginJSON: Codable, Sendable {
+    var outboundID: String
+    var program: String
+    var templateID: String
+    var variant: String?
+
+    enum CodingKeys: String, CodingKey {
+        case program, variant
+        case outboundID = "outbound_id"
+        case templateID = "template_id"
+    }
+
+    package init(_ outbound: OutboundRecord) {
+        outboundID = outbound.id
+        program = outbound.program
+        templateID = outbound.templateID
+        variant = outbound.variant
     }
 }
 

@@ -135,6 +135,11 @@ package struct AgentReply: Decodable, Sendable {
     }
 }
 
+/// `{body}`: a text to measure before it is sent (`POST /v1/sms/preview`).
+package struct TextPreviewRequest: Decodable, Sendable {
+    package var body: String
+}
+
 /// `{queue?, reason?}`.
 package struct EscalationRequest: Decodable, Sendable, LimitedFields {
     package var queue: String?

@@ -135,6 +135,23 @@ package struct AgentCreatedJSON: Encodable, Sendable {
     }
 }
 
+/// `{agent}` for the caller of `GET /v1/agent/me`: the named agent whose key it is, or null for
+/// a configured API key (a bot, an integration, the demo's key).
+package struct SignedInJSON: Encodable, Sendable {
+    var agent: AgentJSON?
+
+    package init(_ caller: Caller) {
+        agent = caller.agent.map(AgentJSON.init)
+    }
+
+    package func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(agent, forKey: .agent)
+    }
+
+    enum CodingKeys: String, CodingKey { case agent }
+}
+
 /// `{agent}`.
 package struct AgentEnvelopeJSON: Encodable, Sendable {
     var agent: AgentJSON

@@ -28,7 +28,25 @@ extension ChatService {
                     .conflict, code: "already_assigned",
                     message: "\(conversation.assignedAgentName ?? "Another agent") owns this conversation.")
             }
-            conversation.assign(to: target, catalog: catalog, now: now)
+            try conversation.assign(to: target, catalog: catalog, now: now, connection)
+        }
+    }
+
+    /// Auto-assignment: gives the conversation, when it waits in a queue with `auto_assign` and
+    /// nobody owns it, to the present agent who works that queue and was assigned least recently
+    /// (`conversation.assigned`, as `assign`); nothing changes when it no longer waits or when
+    /// nobody who works its queue is present.
+    package func assignToPresentAgent(conversationID: String) async throws {
+        let catalog = queues.value
+        _ = try await changeConversation(conversationID, event: "conversation.assigned") {
+            conversation, now, connection in
+            guard conversation.state == .escalated, conversation.assignedAgentID == nil,
+                let queue = conversation.queue.flatMap(catalog.queue(named:)), queue.autoAssign,
+                let agent = try AssignmentRepository(connection).presentAgents(now: now).first(where: {
+                    queue.autoAssigns(toAgent: $0.id, agentQueues: $0.queues)
+                })
+            else { return }
+            try conversation.assign(to: agent, catalog: catalog, now: now, connection)
         }
     }
 
@@ -59,7 +77,7 @@ extension ChatService {
             try Self.requireOpen(conversation)
             try Self.requireOwnerOrSupervisor(conversation, caller)
             if let agentID {
-                conversation.assign(to: try Self.agent(agentID, connection), catalog: catalog, now: now)
+                try conversation.assign(to: try Self.agent(agentID, connection), catalog: catalog, now: now, connection)
                 return
             }
             guard let queue else { return }
@@ -136,8 +154,14 @@ extension ChatService {
 
 extension ConversationRecord {
     /// Owned by `agent` now: a human has it, so the bot waits; one that was in no queue enters
-    /// the default one (and its first-response clock).
-    fileprivate mutating func assign(to agent: AgentRecord, catalog: QueueCatalog, now: Int64) {
+    /// the default one (and its first-response clock). A new owner is stamped assigned now (the
+    /// turn of auto-assignment's round robin).
+    fileprivate mutating func assign(
+        to agent: AgentRecord, catalog: QueueCatalog, now: Int64, _ connection: any Connection
+    ) throws {
+        if assignedAgentID != agent.id {
+            try AssignmentRepository(connection).recordAssignment(agentID: agent.id, now: now)
+        }
         assignedAgentID = agent.id
         assignedAgentName = agent.name
         if state == .open { state = .escalated }

@@ -197,6 +197,14 @@ package final class ChatService: Sendable {
             clientKey: clientKey.map { (agent.map { "agent:" + $0.id } ?? author.rawValue) + ":" + $0 })
     }
 
+    /// A reply as it would be texted: encoding, segments and characters after smart encoding, and
+    /// the most segments a text may take (the console's live counter). 422 `body_too_long` past
+    /// the longest message.
+    package func previewText(_ body: String) throws -> TextPreviewJSON {
+        try requireLength(body)
+        return smsPolicy.preview(body)
+    }
+
     /// Longest idempotency key (`client_id` or `Idempotency-Key`).
     static let maxClientKeyLength = 200
 
@@ -220,6 +228,11 @@ package final class ChatService: Sendable {
                 message: "client_id (or Idempotency-Key) must be 1 to \(Self.maxClientKeyLength) bytes.",
                 field: "client_id")
         }
+        try requireLength(body)
+    }
+
+    /// 422 `body_too_long` for a message longer than the longest allowed.
+    private func requireLength(_ body: String) throws {
         guard body.count <= maxMessageCharacters else {
             throw UseCaseError(
                 .invalid, code: "body_too_long",
@@ -260,7 +273,7 @@ package final class ChatService: Sendable {
                 let phone = try chat.contact(id: conversation.contactID)?.phoneE164,
                 !(try SuppressionRepository(connection).isSuppressed(phone))
             {
-                try chat.update(conversation)
+                try timeline.update(conversation)
                 // Replies to a customer who wrote recently go before proactive texts.
                 let priority = try Self.customerWroteRecently(conversationID, connection: connection, now: now) ? 0 : 1
                 let message = try SMSService.enqueue(
@@ -271,7 +284,7 @@ package final class ChatService: Sendable {
             // The channel follows the customer: writing in the widget brings the conversation back
             // to the web (texting again takes it back to SMS).
             if direction == .inbound, conversation.activeChannel == .sms { conversation.activeChannel = .web }
-            try chat.update(conversation)
+            try timeline.update(conversation)
             let message = try timeline.append(
                 MessageRecord(
                     id: Identifiers.make("msg"), conversationID: conversationID, direction: direction, channel: .web,
@@ -309,9 +322,12 @@ package final class ChatService: Sendable {
                 throw UseCaseError(.notFound, code: "conversation_not_found", message: "No such conversation.")
             }
             let contact = try chat.contact(id: conversation.contactID)
-            return ConversationJSON(
+            var json = try ConversationJSON(
                 conversation, contact: contact,
-                handoff: try Self.handoff(conversation, contact, SuppressionRepository(connection)))
+                handoff: try Self.handoff(conversation, contact, SuppressionRepository(connection))
+            ).withActivity(chat)
+            json.proactive = try OutboundRepository(connection).first(conversationID: id).map(ProactiveOriginJSON.init)
+            return json
         }
     }
 
@@ -370,12 +386,11 @@ package final class ChatService: Sendable {
             return try chat.conversations(
                 state: state, queue: queue, owner: owner, intent: intent, afterSeq: afterSeq, limit: limit
             ).map {
-                ($0, try chat.contact(id: $0.contactID))
+                ($0.seq, try ConversationJSON($0, contact: try chat.contact(id: $0.contactID)).withActivity(chat))
             }
         }
         return ConversationPageJSON(
-            conversations: page.map { ConversationJSON($0.0, contact: $0.1) },
-            nextAfter: page.count == limit ? page.last.map { Cursor.encode($0.0.seq) } : nil)
+            conversations: page.map(\.1), nextAfter: page.count == limit ? page.last.map { Cursor.encode($0.0) } : nil)
     }
 
     /// Hands the conversation to a human queue (the default queue unless told), its first
@@ -426,7 +441,7 @@ package final class ChatService: Sendable {
             if changed { conversation.updatedAt = now }
             let json = ConversationJSON(conversation, contact: try chat.contact(id: conversation.contactID))
             guard changed else { return json }
-            try chat.update(conversation)
+            try timeline.update(conversation)
             try timeline.recordWebhook(event, json, now: now)
             return json
         }

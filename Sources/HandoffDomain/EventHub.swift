@@ -30,6 +30,13 @@ package final class EventHub: Sendable {
     }
 
     private let state = Mutex(State())
+    /// Run after every publish, beside the streams (not counted as streams).
+    private let observers = Mutex<[@Sendable () -> Void]>([])
+
+    /// Runs `observer` whenever streams are woken (auto-assignment looks for work then).
+    package func observe(_ observer: @escaping @Sendable () -> Void) {
+        observers.withLock { $0.append(observer) }
+    }
 
     /// Subscribes to one conversation's events, or to every conversation's when nil.
     package func subscribe(conversationID: String?) -> Subscription {
@@ -72,6 +79,7 @@ package final class EventHub: Sendable {
                 + Array(state.everything.values)
         }
         for continuation in continuations { continuation.yield() }
+        for observer in observers.withLock({ $0 }) { observer() }
     }
 
     /// After a commit that appended events or queued outbox rows: the other nodes hear of it.

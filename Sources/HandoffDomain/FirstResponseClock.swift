@@ -4,14 +4,17 @@ package import Lifecycle
 import Storage
 
 /// The first-response SLA: a conversation whose first human answer is overdue gets
-/// `conversation.sla_breached` once and moves to its queue's overflow queue. `check()` is one
-/// sweep (a read, and a write only when something is overdue, by the node that holds `lease`;
-/// nil: this node is alone on its database); `run` repeats it.
+/// `conversation.sla_breached` once and moves to its queue's overflow queue; in a queue with
+/// `wait_notice_after`, once the customer waiting longest has waited that long, each customer
+/// waiting there gets the wait-time notice once (`WaitNotices`). `check()` is one sweep (reads,
+/// and a write only when something is due, by the node that holds `lease`; nil: this node is
+/// alone on its database); `run` repeats it.
 package final class FirstResponseClock: Service {
     private let timeline: Timeline
     private let queues: Reloadable<QueueCatalog>
     private let interval: Duration
     private let lease: ClusterLease?
+    private let brand: @Sendable () -> String
     private let now: @Sendable () -> Int64
 
     /// The name of the lease the sweeps run under.
@@ -19,9 +22,11 @@ package final class FirstResponseClock: Service {
 
     package init(
         database: any Database, queues: Reloadable<QueueCatalog>, events: EventHub, webhooks: EventWebhooks,
-        interval: Duration = .seconds(1), lease: ClusterLease? = nil, outboxChanged: @escaping @Sendable () -> Void,
+        interval: Duration = .seconds(1), lease: ClusterLease? = nil, brand: @escaping @Sendable () -> String,
+        outboxChanged: @escaping @Sendable () -> Void,
         now: @escaping @Sendable () -> Int64 = ChatService.currentMilliseconds
     ) {
+        self.brand = brand
         self.timeline = Timeline(database: database, events: events, webhooks: webhooks) { _ in outboxChanged() }
         self.queues = queues
         self.interval = interval
@@ -43,16 +48,29 @@ package final class FirstResponseClock: Service {
     }
 
     /// One sweep, when this node holds the lease: stamps up to 100 overdue conversations breached,
-    /// each with its event, in one transaction; returns how many.
+    /// each with its event, in one transaction, then sends the wait-time notices due; returns how
+    /// many conversations were stamped breached.
     @discardableResult
     package func check() async throws -> Int {
         let now = now()
-        let overdue = try await timeline.database.read {
-            !(try ChatRepository($0).overdueFirstResponses(now: now, limit: 1).isEmpty)
-        }
-        guard overdue, try await lease?.hold() ?? true else { return 0 }
         let catalog = queues.value
-        return try await timeline.write { timeline in
+        let (overdue, noticesDue) = try await timeline.database.read { connection in
+            (
+                !(try ChatRepository(connection).overdueFirstResponses(now: now, limit: 1).isEmpty),
+                try WaitNotices.areDue(catalog, connection, now: now)
+            )
+        }
+        guard overdue || noticesDue, try await lease?.hold() ?? true else { return 0 }
+        let breached = overdue ? try await breach(catalog, now: now) : 0
+        if noticesDue {
+            let brand = brand()
+            try await timeline.write { try WaitNotices.send(catalog, brand: brand, timeline: $0, now: now) }
+        }
+        return breached
+    }
+
+    private func breach(_ catalog: QueueCatalog, now: Int64) async throws -> Int {
+        try await timeline.write { timeline in
             let chat = ChatRepository(timeline.connection)
             let conversations = try chat.overdueFirstResponses(now: now, limit: 100)
             for var conversation in conversations {
@@ -61,7 +79,7 @@ package final class FirstResponseClock: Service {
                 if let queue = conversation.queue, let overflow = catalog.queue(named: queue)?.overflowQueue {
                     conversation.queue = overflow
                 }
-                try chat.update(conversation)
+                try timeline.update(conversation)
                 let json = ConversationJSON(conversation, contact: try chat.contact(id: conversation.contactID))
                 try timeline.recordWebhook("conversation.sla_breached", json, now: now)
             }

@@ -481,11 +481,16 @@ package final class HandoffFlow: Sendable {
         // The confirmation records the disclosure the visitor accepted with the request.
         let shown = try handoff.latestRequestDisclosure(phone: verification.phoneE164) ?? disclosure()
         // The newest offer shown in the session's chat is the one this verification answers.
-        let answeredOffer = try chat.openConversation(contactID: session.contactID).flatMap {
+        let sessionConversation = try chat.openConversation(contactID: session.contactID)
+        let answeredOffer = try sessionConversation.flatMap {
             try OfferRepository(connection).acceptLatest(conversationID: $0.id, now: now)
         }
         let (contactID, linkedConversation) = try handoff.link(
             sessionID: session.id, sessionContactID: session.contactID, phone: verification.phoneE164, now: now)
+        // Folded into the number's own conversation, the session's is closed: agents hear of it.
+        if let folded = sessionConversation?.id, folded != linkedConversation {
+            try timeline.announceChange(conversationID: folded, now: now)
+        }
         let conversationID: String
         if let linkedConversation {
             conversationID = linkedConversation
@@ -500,7 +505,7 @@ package final class HandoffFlow: Sendable {
         }
         conversation.activeChannel = .sms
         conversation.updatedAt = now
-        try chat.update(conversation)
+        try timeline.update(conversation)
         try handoff.append(
             ConsentRecord(
                 phoneE164: verification.phoneE164, contactID: contactID, program: verification.program,
@@ -582,7 +587,7 @@ package final class HandoffFlow: Sendable {
             if var conversation = try chat.conversation(id: requester.conversationID) {
                 conversation.activeChannel = .web
                 conversation.updatedAt = now
-                try chat.update(conversation)
+                try timeline.update(conversation)
             }
             let state = HandoffJSON(state: "opted_out", phoneMasked: PhoneNumber.mask(e164: phone), expiresAt: nil)
             try timeline.recordWebhook(

@@ -153,7 +153,7 @@ package final class InboundSMSService: Sendable {
                 var conversation = conversation
                 conversation.activeChannel = .sms
                 conversation.updatedAt = now
-                try chat.update(conversation)
+                try timeline.update(conversation)
                 return replies.start
             case .help:
                 return replies.help
@@ -210,7 +210,7 @@ package final class InboundSMSService: Sendable {
         {
             conversation.activeChannel = .sms
             conversation.updatedAt = now
-            try chat.update(conversation)
+            try timeline.update(conversation)
         }
         let message = try timeline.append(
             MessageRecord(
@@ -255,7 +255,7 @@ package final class InboundSMSService: Sendable {
         var conversation = conversation
         conversation.activeChannel = .web
         conversation.updatedAt = now
-        try ChatRepository(connection).update(conversation)
+        try timeline.update(conversation)
         let state = HandoffJSON(state: "opted_out", phoneMasked: PhoneNumber.mask(e164: phone), expiresAt: nil)
         try timeline.recordWebhook(
             "handoff.opted_out", HandoffWebhookJSON(conversationID: conversation.id, phoneMasked: state.phoneMasked),

@@ -25,7 +25,7 @@ package final class QueueService: Sendable {
                     oldestWaitingSince: counts?.oldestWaitingSince.map { Timestamp(unixMilliseconds: $0).description },
                     slaBreached: counts?.slaBreached ?? 0,
                     firstResponseSLAMilliseconds: queue.firstResponseSLAMilliseconds,
-                    overflowQueue: queue.overflowQueue, members: queue.members)
+                    overflowQueue: queue.overflowQueue, members: queue.members, autoAssign: queue.autoAssign)
             })
     }
 }
@@ -56,9 +56,11 @@ package struct QueueJSON: Encodable, Sendable {
     var firstResponseSLAMilliseconds: Int64
     var overflowQueue: String?
     var members: [String]
+    var autoAssign: Bool
 
     package enum CodingKeys: String, CodingKey {
         case name, open, unassigned, members
+        case autoAssign = "auto_assign"
         case oldestWaitingSince = "oldest_waiting_since"
         case slaBreached = "sla_breached"
         case firstResponseSLAMilliseconds = "first_response_sla_ms"
@@ -75,6 +77,7 @@ package struct QueueJSON: Encodable, Sendable {
         try container.encode(firstResponseSLAMilliseconds, forKey: .firstResponseSLAMilliseconds)
         try container.encode(overflowQueue, forKey: .overflowQueue)
         try container.encode(members, forKey: .members)
+        try container.encode(autoAssign, forKey: .autoAssign)
     }
 }
 

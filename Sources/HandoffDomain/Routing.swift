@@ -16,7 +16,7 @@ package struct Routing: Sendable {
     /// What the customer is told when a human takes over (`{{brand}}` filled in).
     var holdingText: String { texts.value.holdingText }
     /// The brand our own texts start with.
-    var brand: String { texts.value.brand }
+    package var brand: String { texts.value.brand }
 
     /// What SIGHUP can change.
     package struct Texts: Sendable {
@@ -149,7 +149,7 @@ package struct Routing: Sendable {
             var conversation = conversation
             conversation.activeChannel = .web
             conversation.updatedAt = now
-            try chat.update(conversation)
+            try timeline.update(conversation)
             // The person who texted is not our contact: the number no longer belongs to it.
             try chat.unlinkPhone(contactID: contact.id)
             return true
@@ -179,23 +179,32 @@ package struct Routing: Sendable {
         conversation.enterQueue(queue, catalog: queues.value, now: now)
         conversation.escalationReason = reason
         conversation.updatedAt = now
-        try chat.update(conversation)
+        try timeline.update(conversation)
         let contact = try chat.contact(id: conversation.contactID)
         let json = ConversationJSON(conversation, contact: contact)
         try timeline.recordWebhook(
             "conversation.escalated",
             Escalation(conversation: json, reason: reason, summary: history.suffix(3).map(\.body)), now: now)
+        try Self.tell(holdingText, conversation: conversation, contact: contact, timeline: timeline, now: now)
+    }
+
+    /// Tells the customer `body` (a system message): by text when the conversation is on SMS and
+    /// the number is not suppressed, else in the web chat (never to a suppressed number).
+    static func tell(
+        _ body: String, conversation: ConversationRecord, contact: ContactRecord?, timeline: TimelineWriter,
+        now: Int64
+    ) throws {
         if conversation.activeChannel == .sms, let phone = contact?.phoneE164,
             !(try SuppressionRepository(timeline.connection).isSuppressed(phone))
         {
             try SMSService.enqueue(
-                conversationID: conversation.id, to: phone, body: holdingText, author: .system, priority: 0,
+                conversationID: conversation.id, to: phone, body: body, author: .system, priority: 0,
                 timeline: timeline, now: now)
         } else {
             _ = try timeline.append(
                 MessageRecord(
                     id: Identifiers.make("msg"), conversationID: conversation.id, direction: .outbound, channel: .web,
-                    author: .system, body: holdingText, status: "delivered", createdAt: now, updatedAt: now))
+                    author: .system, body: body, status: "delivered", createdAt: now, updatedAt: now))
         }
     }
 

@@ -13,6 +13,11 @@ package struct SMSPolicy: Sendable {
 
     static let standard = SMSPolicy(smartEncoding: false, maxSegments: 10)
 
+    /// The text as it will be sent, measured: what an agent's reply box shows as it is typed.
+    func preview(_ body: String) -> TextPreviewJSON {
+        TextPreviewJSON(sent: smartEncoding ? SMSSmartEncoding.apply(body) : body, maxSegments: maxSegments)
+    }
+
     /// The text as it will be sent, or 422 when it needs more segments than allowed.
     func prepare(_ body: String) throws -> String {
         let text = smartEncoding ? SMSSmartEncoding.apply(body) : body

@@ -100,6 +100,18 @@ package struct SystemTexts: Sendable, Equatable {
         }
     }
 
+    /// The queue's wait-time notice: the wait for a person is long (about `minutes`).
+    package func waitNotice(minutes: Int64) -> String {
+        switch language {
+        case .english:
+            "\(brand): our team is busy right now; the wait for a person is about \(minutes) min. "
+                + "Thanks for waiting, we will answer you here."
+        case .spanish:
+            "\(brand): nuestro equipo está ocupado ahora; la espera para hablar con una persona es de unos "
+                + "\(minutes) min. Gracias por esperar, le responderemos aquí."
+        }
+    }
+
     /// The verification code's text; `invitesReply`: a YES to it confirms as well.
     package func code(_ code: String, invitesReply: Bool) -> String {
         switch language {

@@ -79,6 +79,33 @@ package final class TimelineWriter {
         return message
     }
 
+    /// Writes a conversation's row: the one way its state, queue, owner, first-response clock,
+    /// channel or resolution change. When any of these changed (anything the row update writes but
+    /// `updated_at`), a `conversation` event carries the conversation as agents see it, so the
+    /// agents' stream follows assignments, transfers, hand-backs, closes and SLA breaches live.
+    func update(_ conversation: ConversationRecord) throws {
+        let chat = ChatRepository(connection)
+        let stored = try chat.conversation(id: conversation.id)
+        try chat.update(conversation)
+        guard let stored, stored.differsInRow(from: conversation) else { return }
+        try announceChange(conversationID: conversation.id, now: conversation.updatedAt)
+    }
+
+    /// A `conversation` event with the conversation as stored now: after `update`, or after a
+    /// change written by other SQL (a conversation folded into another, `HandoffRepository.link`).
+    func announceChange(conversationID: String, now: Int64) throws {
+        let chat = ChatRepository(connection)
+        guard let conversation = try chat.conversation(id: conversationID) else { return }
+        let contact = try chat.contact(id: conversation.contactID)
+        let handoff = try ChatService.handoff(conversation, contact, SuppressionRepository(connection))
+        try appendEvent(
+            conversationID: conversationID, type: Self.conversationEvent,
+            ConversationJSON(conversation, contact: contact, handoff: handoff), now: now)
+    }
+
+    /// The event type of a conversation's changes (agents' stream only; see `EventStream`).
+    package static let conversationEvent = "conversation"
+
     /// An event on a conversation's timeline, for its live streams.
     @discardableResult
     func appendEvent<Payload: Encodable>(

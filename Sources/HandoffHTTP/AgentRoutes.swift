@@ -55,8 +55,15 @@ package struct AgentRoutes {
             let phone = try ConsentRoutes.phone(request, defaultRegion)
             return try JSONBody.response(ConsentLedgerJSON(consents: try await chat.consents(phone: phone)))
         }
-        route(&router, .get, "/v1/agent/events") { [eventStream] _, request in
-            try eventStream.response(for: nil, session: nil, request: request)
+        route(&router, .get, "/v1/agent/me") { _, _, caller in
+            try JSONBody.response(SignedInJSON(caller))
+        }
+        route(&router, .post, "/v1/sms/preview") { chat, request in
+            let input = try JSONBody.decode(TextPreviewRequest.self, from: request)
+            return try JSONBody.response(try chat.previewText(input.body))
+        }
+        route(&router, .get, "/v1/agent/events") { [eventStream] _, request, caller in
+            try eventStream.response(for: nil, session: nil, agent: caller.agent, request: request)
         }
         route(&router, .post, "/v1/conversations/{id}/close") { chat, request in
             let input = try JSONBody.decode(CloseRequest.self, from: request)

@@ -14,26 +14,39 @@ import Storage
 /// still running can precede), so that with several nodes writing it never moves past an event
 /// that commits later with a smaller id.
 /// A comment line every heartbeat keeps proxies from closing an idle stream. Each stream holds a
-/// place in `limiter` while it is open.
+/// place in `limiter` while it is open; a named agent's stream makes the agent present
+/// (`AgentPresence`) while it is open.
+///
+/// A conversation's own stream (the widget's) leaves out `conversation` events: the widget has no
+/// use for them (its `handoff` events and the messages tell the visitor what matters), and they
+/// name the agent who owns the conversation.
 package struct EventStream: Sendable {
     let database: any Database
     let hub: EventHub
     let heartbeat: Duration
     let limiter: StreamLimiter
+    let presence: AgentPresence?
 
-    package init(database: any Database, hub: EventHub, heartbeat: Duration, limiter: StreamLimiter) {
+    package init(
+        database: any Database, hub: EventHub, heartbeat: Duration, limiter: StreamLimiter,
+        presence: AgentPresence? = nil
+    ) {
         self.database = database
         self.hub = hub
         self.heartbeat = heartbeat
         self.limiter = limiter
+        self.presence = presence
     }
 
     /// Events read per database round trip.
     static let batchSize = 200
 
     /// The stream of one conversation, or of every conversation when `conversationID` is nil;
-    /// `session` is the widget session asking (nil for agents), whose streams are capped.
-    func response(for conversationID: String?, session: String?, request: HTTPRequest) throws -> HTTPResponse {
+    /// `session` is the widget session asking (nil for agents), whose streams are capped; `agent`
+    /// the named agent asking, present while the stream is open.
+    func response(
+        for conversationID: String?, session: String?, agent: AgentRecord? = nil, request: HTTPRequest
+    ) throws -> HTTPResponse {
         let lastEventID = try Self.lastEventID(request)
         let permit = try limiter.acquire(session: session)
         let headers: HTTPHeaders = [
@@ -42,43 +55,59 @@ package struct EventStream: Sendable {
         ]
         return HTTPResponse(
             headers: headers,
-            body: .stream { [database, hub, heartbeat, permit] writer in
+            body: .stream { [self, permit] writer in
                 defer { permit.release() }
-                let subscription = hub.subscribe(conversationID: conversationID)
-                defer { hub.unsubscribe(subscription) }
-                let start: Int64
-                if let lastEventID {
-                    start = lastEventID
-                } else {
-                    start = try await database.read {
-                        try ChatRepository($0).lastEventSeq(conversationID: conversationID)
-                    }
+                guard let agent, let presence else {
+                    return try await follow(conversationID, from: lastEventID, writer: writer)
                 }
-                try await writer.write(Array("retry: 2000\n: connected\n\n".utf8))
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    group.addTask {
-                        while true {
-                            try await Task.sleep(for: heartbeat)
-                            try await writer.write(Array(": heartbeat\n\n".utf8))
-                        }
-                    }
-                    group.addTask {
-                        var last = start
-                        var pending = true
-                        var wakeUps = subscription.wakeUps.makeAsyncIterator()
-                        while true {
-                            if pending {
-                                last = try await Self.sendSettledEvents(
-                                    after: last, of: conversationID, database: database, writer: writer)
-                            }
-                            pending = await wakeUps.next() != nil
-                            if !pending { return }
-                        }
-                    }
-                    try await group.next()
-                    group.cancelAll()
+                let visit = await presence.arrive(agentID: agent.id)
+                do {
+                    try await follow(conversationID, from: lastEventID, writer: writer)
+                } catch {
+                    await presence.leave(visit)
+                    throw error
                 }
+                await presence.leave(visit)
             })
+    }
+
+    /// Sends the events of `conversationID` (every conversation when nil) after `lastEventID` (or
+    /// from now), then each new one, with heartbeats, until the client goes.
+    private func follow(_ conversationID: String?, from lastEventID: Int64?, writer: any HTTPBodyWriter) async throws {
+        let subscription = hub.subscribe(conversationID: conversationID)
+        defer { hub.unsubscribe(subscription) }
+        let start: Int64
+        if let lastEventID {
+            start = lastEventID
+        } else {
+            start = try await database.read {
+                try ChatRepository($0).lastEventSeq(conversationID: conversationID)
+            }
+        }
+        try await writer.write(Array("retry: 2000\n: connected\n\n".utf8))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                while true {
+                    try await Task.sleep(for: heartbeat)
+                    try await writer.write(Array(": heartbeat\n\n".utf8))
+                }
+            }
+            group.addTask {
+                var last = start
+                var pending = true
+                var wakeUps = subscription.wakeUps.makeAsyncIterator()
+                while true {
+                    if pending {
+                        last = try await Self.sendSettledEvents(
+                            after: last, of: conversationID, database: database, writer: writer)
+                    }
+                    pending = await wakeUps.next() != nil
+                    if !pending { return }
+                }
+            }
+            try await group.next()
+            group.cancelAll()
+        }
     }
 
     /// The longest wait before reading again events that are committed but not settled yet.
@@ -121,14 +150,14 @@ package struct EventStream: Sendable {
             }
             guard !events.isEmpty else { return (last, unsettled) }
             var bytes: [UInt8] = []
-            for event in events {
+            for event in events where conversationID == nil || event.type != TimelineWriter.conversationEvent {
                 // Our conversation ids are letters, digits and `_`: nothing to escape.
                 let data =
                     conversationID == nil
                     ? #"{"conversation_id":"\#(event.conversationID)","data":\#(event.payload)}"# : event.payload
                 bytes += Array("id: \(event.seq)\nevent: \(event.type)\ndata: \(data)\n\n".utf8)
             }
-            try await writer.write(bytes)
+            if !bytes.isEmpty { try await writer.write(bytes) }
             last = events.last!.seq
             if events.count < batchSize { return (last, unsettled) }
         }

@@ -2,7 +2,8 @@ package import HTTPServer
 package import HandoffDomain
 
 /// Reports (API.md "Identity, attribution, outcomes, reports"): the funnel computed from stored
-/// facts, as JSON or CSV, with an API key.
+/// facts, as JSON or CSV, with an API key; and `GET /reports`, the page that draws them for a
+/// person (web/reports.html and its script, embedded; it signs in with an API key itself).
 package struct ReportRoutes {
     let reports: FunnelReportService
     let authenticator: APIKeyAuthenticator
@@ -13,6 +14,15 @@ package struct ReportRoutes {
     }
 
     package func register(in router: inout Router) {
+        if let page = StaticAsset(path: "web/reports.html", contentType: "text/html; charset=utf-8"),
+            let script = StaticAsset(path: "web/reports.js", contentType: "text/javascript; charset=utf-8")
+        {
+            // The page holds an API key: only its own script runs, and no other site frames it.
+            var response = page.response
+            response.headers.add(name: "Content-Security-Policy", value: Self.pagePolicy)
+            router.get("/reports") { [response] _ in response }
+            router.get("/reports.js") { _ in script.response }
+        }
         router.get("/v1/reports/funnel") { [reports, authenticator] request in
             try await authenticator.authenticate(request)
             let rows = try await reports.report(try Self.query(request))
@@ -21,10 +31,14 @@ package struct ReportRoutes {
         router.get("/v1/reports/funnel.csv") { [reports, authenticator] request in
             try await authenticator.authenticate(request)
             let query = try Self.query(request)
-            let csv = FunnelCSV.render(try await reports.report(query), withInterval: query.dimension == .variant)
+            let csv = FunnelCSV.render(try await reports.report(query), byVariant: query.dimension == .variant)
             return HTTPResponse(contentType: "text/csv; charset=utf-8", body: Array(csv.utf8))
         }
     }
+
+    static let pagePolicy =
+        "default-src 'none'; script-src 'self'; connect-src 'self' blob:; style-src 'self' 'unsafe-inline'; "
+        + "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 
     private static func query(_ request: HTTPRequest) throws -> FunnelQuery {
         let parameters = try QueryParameters(request)

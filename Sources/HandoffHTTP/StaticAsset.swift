@@ -32,4 +32,16 @@ extension StaticAsset {
             router.get("/demo") { _ in demo.response }
         }
     }
+
+    /// `GET /console` (the agent console's page) and `GET /console.js` (the console itself, which
+    /// `/demo` embeds too), when the build embedded them. The page holds no data: everything it
+    /// shows comes from the API, with the key the agent signs in with.
+    package static func registerConsole(in router: inout Router) {
+        if let page = StaticAsset(path: "web/console.html", contentType: "text/html; charset=utf-8") {
+            router.get("/console") { _ in page.response }
+        }
+        if let script = StaticAsset(path: "web/console.js", contentType: "text/javascript; charset=utf-8") {
+            router.get("/console.js") { _ in script.response }
+        }
+    }
 }

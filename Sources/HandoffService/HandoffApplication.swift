@@ -271,10 +271,14 @@ private struct Parts: Sendable {
             keys: configuration.apiKeys, guessing: KeyGuessingLimit(database: database, scope: "api"), agents: agents)
         let adminKeys = APIKeyAuthenticator(
             keys: configuration.adminAPIKeys, guessing: KeyGuessingLimit(database: database, scope: "admin"))
+        let autoAssignment = AutoAssignment(chat: chat, events: hub, logger: logger)
+        let presence = AgentPresence(
+            database: database, node: configuration.nodeID, logger: logger, arrived: { autoAssignment.wake() })
         let eventStream = EventStream(
             database: database, hub: hub, heartbeat: configuration.eventStreamHeartbeat,
             limiter: StreamLimiter(
-                maxTotal: configuration.maxEventStreams, maxPerSession: configuration.maxStreamsPerSession))
+                maxTotal: configuration.maxEventStreams, maxPerSession: configuration.maxStreamsPerSession),
+            presence: presence)
         let sessionCookie = SessionCookie(
             secure: configuration.cookieSecure, lifetimeDays: configuration.sessionLifetimeDays)
         WidgetRoutes(
@@ -333,6 +337,7 @@ private struct Parts: Sendable {
             SimulatorRoutes(simulator: simulator, sender: gatewaySetup.sender).register(in: &router)
         }
         StaticAsset.registerWidget(in: &router, withDemo: simulator != nil)
+        StaticAsset.registerConsole(in: &router)
 
         let listen = configuration.listen
         let serverConfiguration = HTTPServerConfiguration(
@@ -390,9 +395,11 @@ private struct Parts: Sendable {
             outbound: outbound, lease: clusterLease(OutboundScheduler.leaseName, .seconds(30)), logger: logger)
         let firstResponseClock = FirstResponseClock(
             database: database, queues: queues.catalog, events: hub, webhooks: webhooks,
-            lease: clusterLease(FirstResponseClock.leaseName, .seconds(30)), outboxChanged: { dispatcher.wake() })
+            lease: clusterLease(FirstResponseClock.leaseName, .seconds(30)), brand: { routing.brand },
+            outboxChanged: { dispatcher.wake() })
         let inOrder: [(any Service)?] = [
-            gatewaySetup.simulator, outbox, answerDeadline, firstResponseClock, scheduler, retention,
+            gatewaySetup.simulator, outbox, answerDeadline, firstResponseClock, scheduler, retention, presence,
+            autoAssignment,
         ]
         services =
             inOrder.compactMap { $0 }

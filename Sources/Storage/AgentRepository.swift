@@ -70,7 +70,7 @@ public struct AgentRepository {
         String(decoding: (try? JSONEncoder().encode(queues)) ?? Data("[]".utf8), as: UTF8.self)
     }
 
-    private static func agent(_ row: Row) throws(StorageError) -> AgentRecord {
+    static func agent(_ row: Row) throws(StorageError) -> AgentRecord {
         let queues: String = try row.get("queues")
         guard let decoded = try? JSONDecoder().decode([String].self, from: Data(queues.utf8)) else {
             throw StorageError(kind: .decoding, message: "agents.queues is not a JSON array of names", sql: nil)

@@ -128,6 +128,19 @@ public struct ConversationRecord: Sendable, Equatable {
         self.slaBreachedAt = slaBreachedAt
         self.resolution = resolution
     }
+
+    /// Whether `other` differs in what `ChatRepository.update` writes, `updated_at` aside: its
+    /// state, queue, reason, channel, owner, first-response clock or how it ended.
+    public func differsInRow(from other: ConversationRecord) -> Bool {
+        var comparable = other
+        comparable.seq = seq
+        comparable.contactID = contactID
+        comparable.createdAt = createdAt
+        comparable.updatedAt = updatedAt
+        comparable.attribution = attribution
+        comparable.lastIntent = lastIntent
+        return comparable != self
+    }
 }
 
 /// A message row; `seq` orders a conversation's history and is its cursor.

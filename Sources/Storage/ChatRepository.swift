@@ -178,6 +178,7 @@ public struct ChatRepository {
     }
 
     /// Writes a conversation's state, queue, reason, owner, first-response clock and resolution.
+    /// Use cases write through `TimelineWriter.update`, which tells the agents' streams.
     public func update(_ conversation: ConversationRecord) throws(StorageError) {
         try connection.execute(
             """
@@ -412,6 +413,13 @@ public struct ChatRepository {
         try connection.queryValue(
             "SELECT max(created_at) AS at FROM messages WHERE conversation_id = ? AND direction = 'inbound'",
             [.text(conversationID)], column: "at")
+    }
+
+    /// Since when the customer waits for a bot or agent answer (`awaiting_reply_since`), if they do.
+    public func awaitingReplySince(conversationID: String) throws(StorageError) -> Int64? {
+        try connection.queryOne(
+            "SELECT awaiting_reply_since FROM conversations WHERE id = ?", [.text(conversationID)]
+        )?.get("awaiting_reply_since", as: Int64?.self) ?? nil
     }
 
     /// The newest message of a conversation, if any.

@@ -13,6 +13,8 @@ public enum FunnelDimension: String, Sendable, CaseIterable {
 /// conversations created in the range whose key is `key`.
 public struct FunnelTotals: Sendable, Equatable {
     public var key: String?
+    /// By variant, the template whose variant `key` is (nil for conversations without a variant).
+    public var templateID: String?
     public var conversations: Int
     /// An offer shown in the conversation or texts asked for while it was open.
     public var handoffsOffered: Int
@@ -40,13 +42,16 @@ public struct FunnelMessage: Sendable, Equatable {
     /// The conversation's `seq`: the messages of one conversation come together, in history order.
     public var conversation: Int64
     public var key: String?
+    /// By variant, the template whose variant `key` is.
+    public var templateID: String?
     /// `visitor`, `bot`, `agent` or `system`.
     public var author: String
     public var createdAt: Int64
 
-    public init(conversation: Int64, key: String?, author: String, createdAt: Int64) {
+    public init(conversation: Int64, key: String?, templateID: String? = nil, author: String, createdAt: Int64) {
         self.conversation = conversation
         self.key = key
+        self.templateID = templateID
         self.author = author
         self.createdAt = createdAt
     }
@@ -71,17 +76,25 @@ public struct FunnelRepository {
 
     /// The key of conversation `c`; by day, the day's number since 1970 (see `decodedKey`).
     private static func key(_ dimension: FunnelDimension) -> String {
-        func firstText(_ column: String) -> String {
-            "(SELECT f.\(column) FROM outbound f WHERE f.conversation_id = c.id ORDER BY f.created_at, f.id LIMIT 1)"
-        }
         return switch dimension {
-        case .program: "coalesce(\(firstText("program")), 'chat')"
-        case .template: firstText("template_id")
-        case .variant: firstText("variant")
+        case .program: "coalesce(\(firstText("f.program")), 'chat')"
+        case .template: firstText("f.template_id")
+        case .variant: firstText("f.variant")
         case .campaign: "c.campaign"
         case .queue: "c.queue"
         case .day: "CAST(c.created_at / \(dayMilliseconds) AS TEXT)"
         }
+    }
+
+    /// By variant, the template of conversation `c`'s variant (a row is one variant of one template).
+    private static func template(_ dimension: FunnelDimension) -> String {
+        dimension == .variant
+            ? firstText("CASE WHEN f.variant IS NULL THEN NULL ELSE f.template_id END") : "CAST(NULL AS TEXT)"
+    }
+
+    /// `expression` of conversation `c`'s first proactive text `f`.
+    private static func firstText(_ expression: String) -> String {
+        "(SELECT \(expression) FROM outbound f WHERE f.conversation_id = c.id ORDER BY f.created_at, f.id LIMIT 1)"
     }
 
     /// The key column as the report shows it: by day, the UTC date of the day number.
@@ -99,7 +112,8 @@ public struct FunnelRepository {
         let (sql, values) = Self.totalsStatement(from: from, to: to, by: dimension)
         return try connection.query(sql, values).map { (row) throws(StorageError) -> FunnelTotals in
             try FunnelTotals(
-                key: Self.decodedKey(row, dimension), conversations: row.get("conversations"),
+                key: Self.decodedKey(row, dimension), templateID: row.get("template"),
+                conversations: row.get("conversations"),
                 handoffsOffered: row.get("offered"), handoffsVerified: row.get("verified"),
                 verifiedWithin90s: row.get("within90s"), sent: row.get("sent"), delivered: row.get("delivered"),
                 replied: row.get("replied"), escalated: row.get("escalated"), resolved: row.get("resolved"),
@@ -118,6 +132,7 @@ public struct FunnelRepository {
         from: Int64, to: Int64, by dimension: FunnelDimension
     ) -> (sql: String, values: [DatabaseValue]) {
         let key = Self.key(dimension)
+        let template = Self.template(dimension)
         // ?1, ?2: the range; ?3: where offers and outcomes are looked for from.
         let inRange = "c.created_at >= ?1 AND c.created_at < ?2"
         func during(_ alias: String) -> String {
@@ -130,7 +145,7 @@ public struct FunnelRepository {
             sent: String = "0", delivered: String = "0", replied: String = "0", escalated: String = "0",
             resolved: String = "0", converted: String = "0", revenue: String = "0", optOuts: String = "0"
         ) -> String {
-            "\(key) AS key, \(conversations) AS conversations, \(offered) AS offered, \(verified) AS verified, "
+            "\(key) AS key, \(template) AS template, \(conversations) AS conversations, \(offered) AS offered, \(verified) AS verified, "
                 + "\(within90s) AS within90s, \(sent) AS sent, \(delivered) AS delivered, \(replied) AS replied, "
                 + "\(escalated) AS escalated, \(resolved) AS resolved, \(converted) AS converted, "
                 + "\(revenue) AS revenue, \(optOuts) AS opt_outs"
@@ -138,7 +153,7 @@ public struct FunnelRepository {
         let ourText = "m.direction = 'outbound'"
         return (
             """
-            SELECT key, CAST(sum(conversations) AS BIGINT) AS conversations, CAST(sum(offered) AS BIGINT) AS offered,
+            SELECT key, template, CAST(sum(conversations) AS BIGINT) AS conversations, CAST(sum(offered) AS BIGINT) AS offered,
               CAST(sum(verified) AS BIGINT) AS verified, CAST(sum(within90s) AS BIGINT) AS within90s,
               CAST(sum(sent) AS BIGINT) AS sent, CAST(sum(delivered) AS BIGINT) AS delivered,
               CAST(sum(replied) AS BIGINT) AS replied, CAST(sum(escalated) AS BIGINT) AS escalated,
@@ -204,7 +219,7 @@ public struct FunnelRepository {
                 WHERE p.phone_e164 = k.phone_e164 AND c.contact_id = p.id AND k.event = 'opt_out' AND k.created_at >= ?1 AND \(inRange) AND k.created_at >= c.created_at
               )
             ) facts
-            GROUP BY key
+            GROUP BY key, template
             """,
             [.integer(from), .integer(to), .integer(from - Self.clockAllowance)]
         )
@@ -224,7 +239,7 @@ public struct FunnelRepository {
                 key = days[stored] ?? nil
             }
             return try FunnelMessage(
-                conversation: row.get("conversation"), key: key,
+                conversation: row.get("conversation"), key: key, templateID: row.get("template"),
                 author: row.get("author"), createdAt: row.get("created_at"))
         }
     }
@@ -234,7 +249,7 @@ public struct FunnelRepository {
     ) -> (sql: String, values: [DatabaseValue]) {
         (
             """
-            SELECT c.seq AS conversation, \(key(dimension)) AS key, m.author, m.created_at
+            SELECT c.seq AS conversation, \(key(dimension)) AS key, \(template(dimension)) AS template, m.author, m.created_at
             FROM conversations c
             JOIN messages m ON m.conversation_id = c.id
             WHERE c.created_at >= ? AND c.created_at < ?

@@ -75,6 +75,14 @@ public struct OutboundRepository {
         try connection.queryOne("SELECT * FROM outbound WHERE client_key = ?", [.text(clientKey)]).map(Self.outbound)
     }
 
+    /// The first proactive text of a conversation (its earliest, whatever became of it): where the
+    /// conversation came from, as the funnel report attributes it.
+    public func first(conversationID: String) throws(StorageError) -> OutboundRecord? {
+        try connection.queryOne(
+            "SELECT * FROM outbound WHERE conversation_id = ? ORDER BY created_at, id LIMIT 1", [.text(conversationID)]
+        ).map(Self.outbound)
+    }
+
     /// When the texts of `program` to `phone` that count against its cap were (or are) due, oldest
     /// first, from `since` on.
     public func sendTimes(to phone: String, program: String, since: Int64) throws(StorageError) -> [Int64] {

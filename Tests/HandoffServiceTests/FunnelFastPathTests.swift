@@ -48,9 +48,10 @@ import Testing
             let rows = try await service.report(query)
             let expected = history.report(from: start, to: end, by: dimension)
             #expect(rows.map(\.key) == expected.map(\.key), "\(dimension)")
+            #expect(rows.map(\.templateID) == expected.map(\.templateID), "\(dimension)")
             for (row, want) in zip(rows, expected) {
                 #expect(
-                    row.fields(withInterval: false).map(\.1) == want.fields(withInterval: false).map(\.1),
+                    row.fields(byVariant: false).map(\.1) == want.fields(byVariant: false).map(\.1),
                     "\(dimension) \(row.key ?? "null")")
             }
             #expect(rows.count > 1, "\(dimension)")
@@ -300,8 +301,8 @@ struct MixedHistory {
 
     /// The report's rows by `dimension`, key order (null last), each column as API.md defines it.
     func report(from: Int64, to: Int64, by dimension: FunnelDimension) -> [FunnelRowJSON] {
-        var rows: [String?: FunnelRowJSON] = [:]
-        var waits: [String?: [Int64]] = [:]
+        var rows: [FunnelReportService.RowKey: FunnelRowJSON] = [:]
+        var waits: [FunnelReportService.RowKey: [Int64]] = [:]
         for conversation in conversations where conversation.createdAt >= from && conversation.createdAt < to {
             let first = outbound.filter { $0.conversation == conversation.id }.min { ($0.at, $0.id) < ($1.at, $1.id) }
             let key: String? =
@@ -317,7 +318,10 @@ struct MixedHistory {
                             from: Date(timeIntervalSince1970: Double(conversation.createdAt / 1000))
                         ).prefix(10))
                 }
-            var row = rows[key] ?? FunnelRowJSON(key: key)
+            // By variant, a row is one variant of one template.
+            let rowKey = FunnelReportService.RowKey(
+                key: key, templateID: dimension == .variant && key != nil ? first?.template : nil)
+            var row = rows[rowKey] ?? FunnelRowJSON(key: key, templateID: rowKey.templateID)
             row.conversations += 1
             func open(_ at: Int64) -> Bool {
                 at >= conversation.createdAt && (conversation.closedAt.map { at <= $0 } ?? true)
@@ -357,13 +361,13 @@ struct MixedHistory {
             for (index, question) in history.enumerated() where question.author == "visitor" {
                 let later = history[(index + 1)...]
                 if let answer = later.first(where: { $0.author == "bot" || $0.author == "agent" }) {
-                    waits[key, default: []].append(max(0, answer.at - question.at))
+                    waits[rowKey, default: []].append(max(0, answer.at - question.at))
                 }
                 if let reply = later.first(where: { $0.author != "visitor" }), reply.at - question.at <= 60_000 {
                     row.answeredWithin60s += 1
                 }
             }
-            rows[key] = row
+            rows[rowKey] = row
         }
         for (key, values) in waits {
             let sorted = values.sorted()
@@ -373,6 +377,6 @@ struct MixedHistory {
             rows[key]?.firstResponseP50 = percentile(50)
             rows[key]?.firstResponseP90 = percentile(90)
         }
-        return rows.values.sorted { ($0.key ?? "\u{10FFFF}") < ($1.key ?? "\u{10FFFF}") }
+        return rows.sorted { $0.key < $1.key }.map(\.value)
     }
 }

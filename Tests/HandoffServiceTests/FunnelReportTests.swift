@@ -9,161 +9,15 @@ import Testing
 @testable import HandoffDomain
 @testable import HandoffService
 
-/// The funnel report (API.md "Identity, attribution, outcomes, reports") over a small history
-/// made through the API, its times then pinned in the database so each column is known exactly.
+/// The funnel report (API.md "Identity, attribution, outcomes, reports") over `FunnelHistory`, a
+/// small history made through the API, its times then pinned so each column is known exactly.
 @Suite struct FunnelReportTests {
-    static let dayOne: Int64 = 1_764_579_600_000  // 2025-12-01T09:00:00Z
-    static let dayTwo: Int64 = dayOne + 86_400_000
-    static let range = "from=2025-12-01T00:00:00Z&to=2025-12-03T00:00:00Z"
-
-    /// The conversations of the history.
-    struct History {
-        /// Web only, campaign `spring`, on day two: two questions answered after 5 s and 90 s, resolved.
-        var web: String
-        /// Handed off 30 s after the offer, converted for 3000 cents.
-        var fast: String
-        /// Handed off 120 s after the offer, escalated, then STOP.
-        var slow: String
-        /// A proactive text (campaign `winter`) answered by the customer, converted for 12500 cents.
-        var proactive: String
-        var templateID: String
-        var variant: String
-    }
-
     static func report(_ by: String, _ client: HTTPTestClient) async throws -> [String?: [String: Any]] {
-        let response = try await client.request("GET", "/v1/reports/funnel?\(range)&by=\(by)", headers: API.agent)
+        let response = try await client.request(
+            "GET", "/v1/reports/funnel?\(FunnelHistory.range)&by=\(by)", headers: API.agent)
         #expect(response.status == 200, "\(response.body)")
         let rows = try #require(response.json?["rows"] as? [[String: Any]])
         return Dictionary(uniqueKeysWithValues: rows.map { ($0["key"] as? String, $0) })
-    }
-
-    static func execute(_ application: HandoffApplication, _ sql: String, _ values: [DatabaseValue]) async throws {
-        _ = try await application.database.write { try $0.execute(sql, values) }
-    }
-
-    /// A session offered a handoff that is verified `delay` ms after the offer.
-    static func handedOff(
-        _ phone: String, after delay: Int64, _ application: HandoffApplication, _ client: HTTPTestClient,
-        _ simulator: GatewaySimulator
-    ) async throws -> String {
-        let (cookie, session) = try await API.startSession(client)
-        let id = try #require(session["conversation_id"] as? String)
-        let offered = try await client.request(
-            "POST", "/v1/conversations/\(id)/offer", headers: API.agent, body: #"{"reason":"agent"}"#)
-        #expect(offered.status == 200, "\(offered.body)")
-        _ = try await API.requestHandoff(cookie, phone, client)
-        let code = try await API.code(simulator, phone)
-        let verified = try await client.request(
-            "POST", "/v1/handoff/verify", headers: API.json(cookie), body: #"{"code":"\#(code)"}"#)
-        #expect(verified.status == 200)
-        try await execute(
-            application,
-            """
-            UPDATE handoff_offers SET created_at = (SELECT min(k.created_at) FROM consents k
-              WHERE k.event = 'opt_in_confirmed' AND k.phone_e164 = ?) - ? WHERE conversation_id = ?
-            """, [.text(phone), .integer(delay), .text(id)])
-        return id
-    }
-
-    static func build(
-        _ application: HandoffApplication, _ client: HTTPTestClient, _ simulator: GatewaySimulator
-    ) async throws -> History {
-        // Web only.
-        let started = try await client.request(
-            "POST", "/v1/sessions", headers: API.jsonContent, body: #"{"locale":"en-US","campaign":"spring"}"#)
-        let webCookie = try #require(started.header("Set-Cookie")?.split(separator: ";").first.map(String.init))
-        let web = try #require(started.json?["conversation_id"] as? String)
-        for question in ["Open on Sunday?", "And Monday?"] {
-            let asked = try await client.request(
-                "POST", "/v1/messages", headers: API.json(webCookie), body: #"{"body":"\#(question)"}"#)
-            #expect(asked.status == 201 || asked.status == 200, "\(asked.body)")
-            let answered = try await client.request(
-                "POST", "/v1/conversations/\(web)/messages", headers: API.agent,
-                body: #"{"body":"Yes.","author":"bot"}"#)
-            #expect(answered.status == 201 || answered.status == 200, "\(answered.body)")
-        }
-        let closed = try await client.request(
-            "POST", "/v1/conversations/\(web)/close", headers: API.agent, body: #"{"resolution":"resolved"}"#)
-        #expect(closed.status == 200, "\(closed.body)")
-
-        // Two handoffs, one verified within 90 s of its offer, one not; the slow one escalated and STOP.
-        let fast = try await handedOff("+14155550191", after: 30_000, application, client, simulator)
-        let slow = try await handedOff("+14155550192", after: 120_000, application, client, simulator)
-        let escalated = try await client.request(
-            "POST", "/v1/conversations/\(slow)/escalate", headers: API.agent, body: "{}")
-        #expect(escalated.status == 200, "\(escalated.body)")
-        try await simulator.reply(from: "+14155550192", to: API.sender, body: "STOP")
-
-        // A proactive text with variants, answered.
-        let created = try await client.request(
-            "POST", "/v1/templates", headers: API.agent,
-            body: """
-                {"name":"spring_sale","program":"reminders","locale":"en","body":"{{brand}}: see you soon.",
-                 "variants":[{"id":"a","body":"{{brand}}: see you soon!","weight":1},
-                             {"id":"b","body":"{{brand}}: we look forward to it.","weight":1}]}
-                """)
-        #expect(created.status == 201, "\(created.body)")
-        let templateID = try #require(Templates.template(created)["id"] as? String)
-        let approved = try await client.request("POST", "/v1/templates/\(templateID)/approve", headers: Templates.admin)
-        #expect(approved.status == 200)
-        let optedIn = try await client.request(
-            "POST", "/v1/contacts/%2B14155550193/consents", headers: API.agent, body: Templates.paperOptIn())
-        #expect(optedIn.status == 201)
-        let sent = try await client.request(
-            "POST", "/v1/outbound", headers: API.agent,
-            body: #"{"to":"+14155550193","program":"reminders","template":"spring_sale","campaign":"winter"}"#)
-        #expect(sent.status == 202, "\(sent.body)")
-        let outbound = try #require(sent.json?["outbound"] as? [String: Any])
-        let proactive = try #require(outbound["conversation_id"] as? String)
-        let variant = try #require(outbound["variant"] as? String)
-        #expect(try await eventually { !simulator.inbox(of: "+14155550193").isEmpty })
-        try await simulator.reply(from: "+14155550193", to: API.sender, body: "Thanks, see you")
-        let answered = try await client.request(
-            "POST", "/v1/conversations/\(proactive)/messages", headers: API.agent,
-            body: #"{"body":"See you then.","author":"bot"}"#)
-        #expect(answered.status == 201 || answered.status == 200, "\(answered.body)")
-
-        for (id, cents) in [(proactive, 12_500), (fast, 3_000)] {
-            let recorded = try await client.request(
-                "POST", "/v1/conversations/\(id)/outcomes", headers: API.agent,
-                body: #"{"type":"paid","value_cents":\#(cents),"currency":"USD"}"#)
-            #expect(recorded.status == 201)
-        }
-        // Every text of ours delivered (the simulator reports sent, then delivered).
-        #expect(
-            try await eventually {
-                try await application.database.read {
-                    try $0.queryOne(
-                        "SELECT count(*) AS n FROM messages WHERE channel = 'sms' AND direction = 'outbound' AND status <> 'delivered'"
-                    )?.get("n", as: Int.self) == 0
-                }
-            })
-
-        // Pinned times: the web conversation on day two, its answers after 5 s and 90 s; the others
-        // on day one, their messages one second apart.
-        try await execute(
-            application, "UPDATE conversations SET created_at = ? WHERE id = ?", [.integer(dayTwo), .text(web)])
-        for (index, offset) in [1_000, 6_000, 10_000, 100_000].enumerated() {
-            try await execute(
-                application,
-                """
-                UPDATE messages SET created_at = ? WHERE id = (SELECT id FROM messages WHERE conversation_id = ?
-                  ORDER BY seq LIMIT 1 OFFSET ?)
-                """, [.integer(dayTwo + Int64(offset)), .text(web), .integer(Int64(index))])
-        }
-        for id in [fast, slow, proactive] {
-            try await execute(
-                application, "UPDATE conversations SET created_at = ? WHERE id = ?", [.integer(dayOne), .text(id)])
-            try await execute(
-                application,
-                """
-                UPDATE messages SET created_at = ? + 1000 * (SELECT count(*) FROM messages e
-                  WHERE e.conversation_id = messages.conversation_id AND e.seq < messages.seq)
-                WHERE conversation_id = ?
-                """, [.integer(dayOne), .text(id)])
-        }
-        return History(
-            web: web, fast: fast, slow: slow, proactive: proactive, templateID: templateID, variant: variant)
     }
 
     /// The response columns of conversations whose messages are one second apart, from their
@@ -210,7 +64,8 @@ import Testing
         var bodies: [String] = []
         for by in ["program", "template", "variant", "campaign", "queue", "day"] {
             for path in ["/v1/reports/funnel", "/v1/reports/funnel.csv"] {
-                let response = try await client.request("GET", "\(path)?\(range)&by=\(by)", headers: API.agent)
+                let response = try await client.request(
+                    "GET", "\(path)?\(FunnelHistory.range)&by=\(by)", headers: API.agent)
                 #expect(response.status == 200)
                 bodies.append(response.body)
             }
@@ -231,12 +86,10 @@ import Testing
     static func checkEveryColumn(database: (inout Configuration) -> Void = { _ in }) async throws -> [String] {
         var bodies: [String] = []
         try await TestApplication.live({
-            $0.programs = Templates.programs
-            $0.adminAPIKeys = [Templates.adminKey]
-            $0.brandName = "Acme Dental"
+            Templates.configure(&$0)
             database(&$0)
         }) { application, client, simulator in
-            let history = try await Self.build(application, client, simulator)
+            let history = try await FunnelHistory.build(application, client, simulator)
 
             // By day: the web conversation alone on day two.
             let days = try await Self.report("day", client)
@@ -251,11 +104,13 @@ import Testing
             for (column, value) in webColumns { #expect(dayTwo[column] as? Int == value, "\(column)") }
 
             let dayOne = try #require(days["2025-12-01"])
-            let (waits, answered) = try await Self.responses(
-                [history.fast, history.slow, history.proactive], application)
+            // The messages one second apart, and the late answer.
+            let (secondApart, answered) = try await Self.responses(
+                [history.fast, history.slow, history.proactive, history.matched], application)
+            let waits = (secondApart + [FunnelHistory.lateAnswer]).sorted()
             let dayOneColumns: [String: Int?] = [
-                "conversations": 3, "handoffs_offered": 2, "handoffs_verified": 2, "verified_within_90s": 1,
-                "sent": 3, "delivered": 3, "replied": 2, "escalated": 1,
+                "conversations": 5, "handoffs_offered": 2, "handoffs_verified": 2, "verified_within_90s": 1,
+                "sent": 4, "delivered": 4, "replied": 3, "escalated": 2,
                 "first_response_ms_p50": Self.percentile(waits, 50),
                 "first_response_ms_p90": Self.percentile(waits, 90), "answered_within_60s": answered, "resolved": 0,
                 "converted": 2, "revenue_cents": 15_500, "opt_outs": 1,
@@ -267,43 +122,47 @@ import Testing
             let programs = try await Self.report("program", client)
             #expect(Set(programs.keys) == ["chat", "reminders"])
             #expect(
-                programs["chat"]?["conversations"] as? Int == 3 && programs["reminders"]?["conversations"] as? Int == 1)
+                programs["chat"]?["conversations"] as? Int == 4 && programs["reminders"]?["conversations"] as? Int == 2)
             #expect(programs["chat"]?["revenue_cents"] as? Int == 3_000)
             #expect(programs["chat"]?["verified_within_90s"] as? Int == 1)
             let templates = try await Self.report("template", client)
             #expect(templates[history.templateID]?["replied"] as? Int == 1)
-            #expect(templates[nil]?["conversations"] as? Int == 3)
+            #expect(templates[nil]?["conversations"] as? Int == 4)
+            // Each proactive text's template, and the STOP among the conversations without one.
+            #expect(templates.values.compactMap { $0["replied"] as? Int } == [1, 1, 1])
 
             // By campaign: the web conversation's and the proactive text's.
             let campaigns = try await Self.report("campaign", client)
             #expect(campaigns["spring"]?["first_response_ms_p90"] as? Int == 90_000)
             #expect(campaigns["winter"]?["revenue_cents"] as? Int == 12_500)
-            #expect(campaigns[nil]?["conversations"] as? Int == 2 && campaigns[nil]?["opt_outs"] as? Int == 1)
+            #expect(campaigns[nil]?["conversations"] as? Int == 4 && campaigns[nil]?["opt_outs"] as? Int == 1)
 
             // By variant: the conversion and its Wilson interval.
             let variants = try await Self.report("variant", client)
             let chosen = try #require(variants[history.variant])
             #expect(chosen["converted"] as? Int == 1 && chosen["conversations"] as? Int == 1)
+            // The only arm drawn: the template's first variant or one without it to compare to.
+            #expect(chosen["template_id"] as? String == history.templateID && chosen["p_value"] is NSNull)
             let interval = try #require(Proportion(successes: 1, trials: 1).wilsonInterval())
             #expect(chosen["conversion_low"] as? Double == interval.low)
             #expect(chosen["conversion_high"] as? Double == interval.high)
             // 1 of 1: [1 / (1 + z²), 1].
             #expect(abs(interval.low - 1 / (1 + Proportion.z95 * Proportion.z95)) < 1e-12 && interval.high == 1)
             let unattributed = try #require(variants[nil])
-            #expect(unattributed["converted"] as? Int == 1 && unattributed["conversations"] as? Int == 3)
+            #expect(unattributed["converted"] as? Int == 1 && unattributed["conversations"] as? Int == 5)
             let low = try #require(unattributed["conversion_low"] as? Double)
-            #expect(abs(low - (Proportion(successes: 1, trials: 3).wilsonInterval()?.low ?? -1)) < 1e-15)
+            #expect(abs(low - (Proportion(successes: 1, trials: 5).wilsonInterval()?.low ?? -1)) < 1e-15)
             #expect(days["2025-12-01"]?["conversion_low"] == nil)
 
             // The CSV says the same.
             let csv = try await client.request(
-                "GET", "/v1/reports/funnel.csv?\(Self.range)&by=variant", headers: API.agent)
+                "GET", "/v1/reports/funnel.csv?\(FunnelHistory.range)&by=variant", headers: API.agent)
             #expect(csv.status == 200 && csv.header("Content-Type")?.hasPrefix("text/csv") == true)
             let lines = csv.body.split(separator: "\r\n").map {
                 $0.split(separator: ",", omittingEmptySubsequences: false)
             }
             let header = try #require(lines.first).map(String.init)
-            #expect(header.first == "key" && header.last == "conversion_high" && header.count == 18)
+            #expect(header.first == "key" && header.last == "template_id" && header.count == 20)
             #expect(lines.count == 1 + variants.count)
             for line in lines.dropFirst() {
                 let key = line[0].isEmpty ? nil : String(line[0])
@@ -337,7 +196,7 @@ import Testing
                     #expect(response.status == 422 && API.errorCode(response) == code, "\(query)")
                     #expect(API.errorField(response) == field, "\(query)")
                 }
-                let anonymous = try await client.request("GET", "\(path)?\(Self.range)&by=day")
+                let anonymous = try await client.request("GET", "\(path)?\(FunnelHistory.range)&by=day")
                 #expect(anonymous.status == 401)
             }
             // A full year (366 days) is allowed, and an empty range has no rows.
@@ -365,10 +224,11 @@ import Testing
             // 3 (key a): a question whose answer is in the next conversation only.
             message(3, "a", "visitor", 90_000), message(4, nil, "agent", 91_000),
         ])
-        #expect(times["a"].firstResponses.sorted() == [1_000, 2_000] && times["a"].answeredWithin60s == 2)
-        #expect(times["b"].firstResponses == [70_000] && times["b"].answeredWithin60s == 1)
-        #expect(times[nil].firstResponses.isEmpty && times[nil].answeredWithin60s == 0)
-        #expect(times["c"].firstResponses.isEmpty && times["c"].answeredWithin60s == 0)
+        func row(_ key: String?) -> ResponseTimes.Responses { times[FunnelReportService.RowKey(key: key)] }
+        #expect(row("a").firstResponses.sorted() == [1_000, 2_000] && row("a").answeredWithin60s == 2)
+        #expect(row("b").firstResponses == [70_000] && row("b").answeredWithin60s == 1)
+        #expect(row(nil).firstResponses.isEmpty && row(nil).answeredWithin60s == 0)
+        #expect(row("c").firstResponses.isEmpty && row("c").answeredWithin60s == 0)
     }
 
     @Test func percentilesAreNearestRank() {
@@ -383,7 +243,7 @@ import Testing
         var row = FunnelRowJSON(key: #"spring, "vip""#)
         row.conversations = 2
         let other = FunnelRowJSON(key: nil)
-        let csv = FunnelCSV.render([row, other], withInterval: false)
+        let csv = FunnelCSV.render([row, other], byVariant: false)
         let lines = csv.components(separatedBy: "\r\n")
         #expect(lines.count == 4 && lines[3].isEmpty)
         #expect(lines[1] == #""spring, ""vip""",2,0,0,0,0,0,0,0,,,0,0,0,0,0"#)

@@ -47,7 +47,7 @@ import Testing
             let output = try await offPool {
                 try PythonOracle.run(
                     script: "demo_layout_check.py", input: Data(),
-                    arguments: ["http://127.0.0.1:\(client.port)", screenshots.path])
+                    arguments: ["http://127.0.0.1:\(client.port)", TestApplication.apiKey, screenshots.path])
             }
             let summary = try #require(try JSONSerialization.jsonObject(with: output) as? [String: Any])
             #expect(summary["viewports"] as? [[Int]] == [[1280, 800], [1920, 1080]])

@@ -1,9 +1,10 @@
 """The /demo page in a real headless Chromium: with the widget open, nothing a person must click
-is covered. At each viewport, each control of the operator pane and of the simulated phone is
-scrolled to the top, the centre and the bottom of the viewport, and must be what
-document.elementFromPoint finds at its centre (an element under the widget finds the widget's
-host); its box must also not meet the open panel's or the launcher's.
-Usage: demo_layout_check.py BASE_URL SCREENSHOT_PREFIX; prints a JSON summary whose "covered" lists
+is covered. At each viewport, the operator pane's console is signed in and shows the widget's
+conversation; each of its controls and of the simulated phone is scrolled to the top, the centre
+and the bottom of the viewport, and must be what document.elementFromPoint finds at its centre (an
+element under the widget finds the widget's host); its box must also not meet the open panel's or
+the launcher's.
+Usage: demo_layout_check.py BASE_URL API_KEY SCREENSHOT_PREFIX; prints a JSON summary whose "covered" lists
 what is covered (a screenshot is saved for each viewport with some), exits 1 when the check itself
 fails. Loopback only."""
 import json
@@ -14,13 +15,16 @@ from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-base, screenshot_prefix = sys.argv[1], sys.argv[2]
+base, api_key, screenshot_prefix = sys.argv[1], sys.argv[2], sys.argv[3]
 VIEWPORTS = [(1280, 800), (1920, 1080)]
 CONTROLS = {
-    "send": "form.reply button[type=submit]",
-    "offer": "#offer",
-    "escalate": "#escalate",
-    "close": "#close",
+    "conversation": ".hc-list button[data-conversation]",
+    "assign": ".hc-assign",
+    "transfer": ".hc-transfer",
+    "offer": ".hc-offer",
+    "close": ".hc-close",
+    "reply": "#hc-body",
+    "send": ".hc-send",
     "phone_input": "#phone-text",
     "phone_send": "form.phone-reply button[type=submit]",
 }
@@ -63,6 +67,13 @@ try:
         # The phone pane shows once /sim answers (the test server runs the simulator).
         phone = driver.find_element(By.CSS_SELECTOR, "section.phone")
         wait.until(lambda d: phone.is_displayed())
+        # The console, signed in (once: the key stays for the tab), with a conversation open.
+        if driver.find_element(By.ID, "hc-key").is_displayed():
+            driver.find_element(By.ID, "hc-key").send_keys(api_key)
+            driver.find_element(By.CSS_SELECTOR, ".hc-signin button[type=submit]").click()
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".hc-list button[data-conversation]"))
+        driver.find_element(By.CSS_SELECTOR, ".hc-list button[data-conversation]").click()
+        wait.until(lambda d: d.find_element(By.CSS_SELECTOR, ".hc-send").is_enabled())
         viewport = driver.execute_script("return [innerWidth, innerHeight]")
         summary["viewports"].append(viewport)
         scroll_width = driver.execute_script("return document.documentElement.scrollWidth")

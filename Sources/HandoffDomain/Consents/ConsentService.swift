@@ -90,7 +90,7 @@ package final class ConsentService: Sendable {
                 entry.contactID = contact.id
                 _ = try SMSService.enqueue(
                     conversationID: try ContactThreads.conversation(
-                        contactID: contact.id, chat: ChatRepository(connection), now: now),
+                        contactID: contact.id, timeline: timeline, now: now),
                     to: phone, body: confirmation, author: .system, priority: 0, timeline: timeline, now: now)
             }
             entry.seq = try ledger.append(entry)

@@ -20,14 +20,15 @@ enum ContactThreads {
 
     /// The id of the conversation a text to `contactID` joins; one it opens records `campaign`.
     static func conversation(
-        contactID: String, chat: ChatRepository, now: Int64, campaign: String? = nil
+        contactID: String, timeline: TimelineWriter, now: Int64, campaign: String? = nil
     ) throws -> String {
+        let chat = ChatRepository(timeline.connection)
         if let open = try chat.openConversation(contactID: contactID) { return open.id }
         if var closed = try chat.latestConversation(contactID: contactID) {
             closed.state = .open
             closed.closedAt = nil
             closed.updatedAt = now
-            try chat.update(closed)
+            try timeline.update(closed)
             return closed.id
         }
         return try chat.insert(

@@ -72,7 +72,7 @@ package final class OutboundService: Sendable {
             }
             let accepted = try Self.accept(
                 request, recipient: recipient, program: program, sendAt: sendAt, settings: settings,
-                connection: connection, now: now)
+                timeline: timeline, now: now)
             var record = accepted
             var queued: MessageRecord?
             if sendAt <= now {
@@ -243,9 +243,9 @@ package final class OutboundService: Sendable {
     /// Runs every check of `request` inside the write and returns the row to store (scheduled).
     private static func accept(
         _ request: OutboundRequest, recipient: Recipient, program: Program, sendAt: Int64, settings: Settings,
-        connection: any Connection, now: Int64
+        timeline: TimelineWriter, now: Int64
     ) throws -> OutboundRecord {
-        let chat = ChatRepository(connection)
+        let connection = timeline.connection
         let (phone, contact) = try resolve(recipient, connection: connection, now: now)
         let template = try template(
             request.template, locale: request.locale ?? contact.locale, connection: connection)
@@ -300,7 +300,7 @@ package final class OutboundService: Sendable {
             }
         }
         let conversation = try ContactThreads.conversation(
-            contactID: contact.id, chat: chat, now: now, campaign: request.campaign)
+            contactID: contact.id, timeline: timeline, now: now, campaign: request.campaign)
         return OutboundRecord(
             id: Identifiers.make("out"), toE164: phone, contactID: contact.id, conversationID: conversation,
             program: program.id, templateID: template.id, templateVersion: approvedVersion, variant: variant?.id,

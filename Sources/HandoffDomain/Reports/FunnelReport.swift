@@ -60,34 +60,57 @@ package struct FunnelQuery: Sendable, Equatable {
 ///   customer with a system message);
 /// - `escalated`: ever escalated; `resolved`: closed as resolved; `converted`: at least one
 ///   outcome, `revenue_cents` their values summed; `opt_outs`: the contact opted out after the
-///   conversation started.
+///   conversation started;
+/// - by variant, a row is one variant of one template (`template_id`), with its conversion's
+///   Wilson interval and the p-value of its conversion against the template's first variant
+///   (`VariantComparison`).
 package struct FunnelReportService: Sendable {
     let database: any Database
 
     package init(database: any Database) { self.database = database }
 
-    /// The rows of `query`, ordered by key (null last).
+    /// The rows of `query`, ordered by key (null last), then by template.
     package func report(_ query: FunnelQuery) async throws -> [FunnelRowJSON] {
-        let (totals, messages) = try await database.read { connection in
+        let byVariant = query.dimension == .variant
+        let (totals, messages, controls) = try await database.read { connection in
             let funnel = FunnelRepository(connection)
+            let totals = try funnel.totals(from: query.from, to: query.to, by: query.dimension)
+            let testedTemplates = Set(totals.filter { $0.key != nil }.compactMap(\.templateID))
             return (
-                try funnel.totals(from: query.from, to: query.to, by: query.dimension),
-                try funnel.messages(from: query.from, to: query.to, by: query.dimension)
+                totals, try funnel.messages(from: query.from, to: query.to, by: query.dimension),
+                try VariantComparison.controls(of: testedTemplates, TemplateRepository(connection))
             )
         }
         let responses = ResponseTimes(messages)
-        return totals.map { FunnelRowJSON($0, responses[$0.key], withInterval: query.dimension == .variant) }
-            .sorted { left, right in
-                switch (left.key, right.key) {
+        var rows = totals.map { row in
+            FunnelRowJSON(row, responses[RowKey(key: row.key, templateID: row.templateID)], byVariant: byVariant)
+        }
+        if byVariant { rows = VariantComparison.withPValues(rows, controls: controls) }
+        return rows.sorted { left, right in
+            RowKey(key: left.key, templateID: left.templateID) < RowKey(key: right.key, templateID: right.templateID)
+        }
+    }
+
+    /// A row's identity: its key and, by variant, the template whose variant it is.
+    struct RowKey: Hashable, Comparable {
+        var key: String?
+        var templateID: String?
+
+        /// By key, null last, then by template, null last.
+        static func < (left: RowKey, right: RowKey) -> Bool {
+            func precedes(_ left: String?, _ right: String?) -> Bool {
+                switch (left, right) {
                 case (let left?, let right?): left < right
                 case (.some, nil): true
                 default: false
                 }
             }
+            return left.key == right.key ? precedes(left.templateID, right.templateID) : precedes(left.key, right.key)
+        }
     }
 }
 
-/// The response facts of the customer messages of each key's conversations.
+/// The response facts of the customer messages of each row's conversations.
 struct ResponseTimes {
     struct Responses {
         /// Milliseconds from each answered customer message to the first bot or agent answer.
@@ -96,7 +119,7 @@ struct ResponseTimes {
     }
 
     static let answerWindow: Int64 = 60_000
-    private var byKey: [String?: Responses] = [:]
+    private var byRow: [FunnelReportService.RowKey: Responses] = [:]
 
     /// `messages`: each conversation's together, in history order.
     init(_ messages: [FunnelMessage]) {
@@ -109,10 +132,11 @@ struct ResponseTimes {
             switch message.author {
             case "visitor":
                 guard answer != nil || reply != nil else { continue }
-                var facts = byKey[message.key, default: Responses()]
+                let row = FunnelReportService.RowKey(key: message.key, templateID: message.templateID)
+                var facts = byRow[row, default: Responses()]
                 if let answer { facts.firstResponses.append(max(0, answer - message.createdAt)) }
                 if let reply, reply - message.createdAt <= Self.answerWindow { facts.answeredWithin60s += 1 }
-                byKey[message.key] = facts
+                byRow[row] = facts
             case "bot", "agent":
                 nextAnswer = (message.conversation, message.createdAt)
                 nextAnyReply = nextAnswer
@@ -122,7 +146,7 @@ struct ResponseTimes {
         }
     }
 
-    subscript(key: String?) -> Responses { byKey[key] ?? Responses() }
+    subscript(row: FunnelReportService.RowKey) -> Responses { byRow[row] ?? Responses() }
 }
 
 /// One row of the funnel report, as the API shows it.
@@ -146,8 +170,13 @@ package struct FunnelRowJSON: Encodable, Sendable, Equatable {
     /// By variant: the 95% Wilson interval of converted / conversations.
     package var conversionLow: Double?
     package var conversionHigh: Double?
-    /// Whether the row carries the conversion interval (a by-variant report).
-    private var hasInterval = false
+    /// By variant: the two-sided p-value of the pooled two-proportion z-test of this variant's
+    /// conversion against the first variant of its template (nil for that one, and where undefined).
+    package var pValue: Double?
+    /// By variant: the template whose variant the row is (nil for conversations without a variant).
+    package var templateID: String?
+    /// Whether the row carries the by-variant columns.
+    private var byVariant = false
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case key, conversations, sent, delivered, replied, escalated, resolved, converted
@@ -161,23 +190,30 @@ package struct FunnelRowJSON: Encodable, Sendable, Equatable {
         case optOuts = "opt_outs"
         case conversionLow = "conversion_low"
         case conversionHigh = "conversion_high"
+        case pValue = "p_value"
+        case templateID = "template_id"
     }
 
-    /// The columns in API.md's order (CSV's header), with the interval's for a by-variant report.
-    static func columns(withInterval: Bool) -> [CodingKeys] {
+    /// The columns in API.md's order (CSV's header), then, for a by-variant report, the conversion
+    /// interval, the p-value and the template.
+    static func columns(byVariant: Bool) -> [CodingKeys] {
         let base: [CodingKeys] = [
             .key, .conversations, .handoffsOffered, .handoffsVerified, .verifiedWithin90s, .sent, .delivered,
             .replied, .escalated, .firstResponseP50, .firstResponseP90, .answeredWithin60s, .resolved, .converted,
             .revenueCents, .optOuts,
         ]
-        return base + (withInterval ? [.conversionLow, .conversionHigh] : [])
+        return base + (byVariant ? [.conversionLow, .conversionHigh, .pValue, .templateID] : [])
     }
 
-    init(key: String?) { self.key = key }
+    init(key: String?, templateID: String? = nil) {
+        self.key = key
+        self.templateID = templateID
+    }
 
-    /// The row of `totals` with the percentiles of `responses` and, when asked, the conversion interval.
-    init(_ totals: FunnelTotals, _ responses: ResponseTimes.Responses, withInterval: Bool) {
+    /// The row of `totals` with the percentiles of `responses` and, by variant, its conversion interval.
+    init(_ totals: FunnelTotals, _ responses: ResponseTimes.Responses, byVariant: Bool) {
         key = totals.key
+        templateID = totals.templateID
         conversations = totals.conversations
         handoffsOffered = totals.handoffsOffered
         handoffsVerified = totals.handoffsVerified
@@ -194,8 +230,8 @@ package struct FunnelRowJSON: Encodable, Sendable, Equatable {
         let sorted = responses.firstResponses.sorted()
         firstResponseP50 = Self.percentile(sorted, 50)
         firstResponseP90 = Self.percentile(sorted, 90)
-        hasInterval = withInterval
-        if withInterval, let interval = Proportion(successes: converted, trials: conversations).wilsonInterval() {
+        self.byVariant = byVariant
+        if byVariant, let interval = Proportion(successes: converted, trials: conversations).wilsonInterval() {
             conversionLow = interval.low
             conversionHigh = interval.high
         }
@@ -210,7 +246,7 @@ package struct FunnelRowJSON: Encodable, Sendable, Equatable {
 
     package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
-        for (key, value) in fields(withInterval: hasInterval) {
+        for (key, value) in fields(byVariant: byVariant) {
             switch value {
             case .text(let text): try container.encode(text, forKey: key)
             case .integer(let integer): try container.encode(integer, forKey: key)
@@ -225,8 +261,8 @@ package struct FunnelRowJSON: Encodable, Sendable, Equatable {
         case text(String), integer(Int64), real(Double), null
     }
 
-    /// The row's cells in `columns(withInterval:)` order.
-    func fields(withInterval: Bool) -> [(CodingKeys, Cell)] {
+    /// The row's cells in `columns(byVariant:)` order.
+    func fields(byVariant: Bool) -> [(CodingKeys, Cell)] {
         func integer(_ value: Int) -> Cell { .integer(Int64(value)) }
         func optional(_ value: Int64?) -> Cell { value.map(Cell.integer) ?? .null }
         let cells: [Cell] = [
@@ -235,9 +271,13 @@ package struct FunnelRowJSON: Encodable, Sendable, Equatable {
             optional(firstResponseP50), optional(firstResponseP90), integer(answeredWithin60s), integer(resolved),
             integer(converted), .integer(revenueCents), integer(optOuts),
         ]
-        let interval: [Cell] =
-            withInterval ? [conversionLow.map(Cell.real) ?? .null, conversionHigh.map(Cell.real) ?? .null] : []
-        return Array(zip(Self.columns(withInterval: withInterval), cells + interval))
+        let variantCells: [Cell] =
+            byVariant
+            ? [
+                conversionLow.map(Cell.real) ?? .null, conversionHigh.map(Cell.real) ?? .null,
+                pValue.map(Cell.real) ?? .null, templateID.map(Cell.text) ?? .null,
+            ] : []
+        return Array(zip(Self.columns(byVariant: byVariant), cells + variantCells))
     }
 }
 
@@ -250,11 +290,11 @@ package struct FunnelReportJSON: Encodable, Sendable {
 
 /// The report as CSV (RFC 4180): a header row, then one line per row, empty cells for null.
 package enum FunnelCSV {
-    package static func render(_ rows: [FunnelRowJSON], withInterval: Bool) -> String {
-        var lines = [FunnelRowJSON.columns(withInterval: withInterval).map(\.rawValue).joined(separator: ",")]
+    package static func render(_ rows: [FunnelRowJSON], byVariant: Bool) -> String {
+        var lines = [FunnelRowJSON.columns(byVariant: byVariant).map(\.rawValue).joined(separator: ",")]
         for row in rows {
             lines.append(
-                row.fields(withInterval: withInterval).map { _, cell in
+                row.fields(byVariant: byVariant).map { _, cell in
                     switch cell {
                     case .text(let text): quoted(text)
                     case .integer(let integer): String(integer)

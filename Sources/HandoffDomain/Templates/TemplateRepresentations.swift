@@ -76,10 +76,27 @@ package struct TemplatePageJSON: Encodable, Sendable {
     }
 }
 
-/// `{body, encoding, segments, characters}`: the text as it would be sent.
-package struct TemplatePreviewJSON: Encodable, Sendable {
+/// `{body, encoding, segments, characters}`: the text as it would be sent (a template's, or an
+/// agent's reply with `max_segments`, the most a text may take).
+package struct TextPreviewJSON: Encodable, Sendable {
     var body: String
     var encoding: String
     var segments: Int
     var characters: Int
+    var maxSegments: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case body, encoding, segments, characters
+        case maxSegments = "max_segments"
+    }
+
+    /// Measures `sent`, the text as it leaves (smart encoding already applied).
+    init(sent: String, maxSegments: Int? = nil) {
+        let segments = SMSSegments(body: sent)
+        body = sent
+        encoding = segments.encoding == .gsm7 ? "GSM-7" : "UCS-2"
+        self.segments = segments.count
+        characters = sent.count
+        self.maxSegments = maxSegments
+    }
 }

@@ -176,7 +176,7 @@ package final class TemplateService: Sendable {
 
     /// The text the current version makes of `values` in `locale` (the template's when nil),
     /// measured as it would be sent.
-    package func preview(id: String, values: [String: String], locale: String?) async throws -> TemplatePreviewJSON {
+    package func preview(id: String, values: [String: String], locale: String?) async throws -> TextPreviewJSON {
         let settings = settings.value
         let record = try found(try await database.read { try TemplateRepository($0).template(id: id) })
         let content = try Self.content(of: record.version)
@@ -186,11 +186,7 @@ package final class TemplateService: Sendable {
         } catch {
             throw UseCaseError(.invalid, code: error.code, message: error.message, field: error.field)
         }
-        let sent = settings.smartEncoding ? SMSSmartEncoding.apply(text) : text
-        let segments = SMSSegments(body: sent)
-        return TemplatePreviewJSON(
-            body: sent, encoding: segments.encoding == .gsm7 ? "GSM-7" : "UCS-2", segments: segments.count,
-            characters: sent.count)
+        return TextPreviewJSON(sent: settings.smartEncoding ? SMSSmartEncoding.apply(text) : text)
     }
 
     private func check(_ definition: TemplateDefinition, _ settings: Settings) throws(UseCaseError) {

@@ -438,13 +438,13 @@ extension Configuration {
         text(
             "queues", "",
             "Queues of conversations for humans: a YAML or JSON list of {name, first_response_sla?, overflow_queue?, "
-                + "members?}; `humans` (where escalations go) is built in."
+                + "members?, auto_assign?, wait_notice_after?}; `humans` (where escalations go) is built in."
         ) {
             $0.queues = try queueCatalog($1)
         } current: {
             $0.queues.queues.map { queue in
                 "\(queue.name):\(queue.firstResponseSLAMilliseconds)ms>\(queue.overflowQueue ?? "")"
-                    + "[\(queue.members.joined(separator: " "))]"
+                    + "[\(queue.members.joined(separator: " "))]\(queue.autoAssign ? " auto" : "")"
             }.joined(separator: ",")
         },
         text("sms_confirmation_template", "(see example)", "First text after verification ({{brand}}).") {
@@ -647,11 +647,15 @@ private func queueCatalog(_ text: String) throws(SettingProblem) -> QueueCatalog
         var firstResponseSLA: String?
         var overflowQueue: String?
         var members: [String]?
+        var autoAssign: Bool?
+        var waitNoticeAfter: String?
 
         enum CodingKeys: String, CodingKey {
             case name, members
             case firstResponseSLA = "first_response_sla"
             case overflowQueue = "overflow_queue"
+            case autoAssign = "auto_assign"
+            case waitNoticeAfter = "wait_notice_after"
         }
     }
     guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
@@ -662,18 +666,23 @@ private func queueCatalog(_ text: String) throws(SettingProblem) -> QueueCatalog
         entries = try YAMLDecoder().decode([Entry].self, from: text)
     } catch {
         throw SettingProblem(
-            "expected a list of queues {name, first_response_sla?, overflow_queue?, members?}: \(error)")
+            "expected a list of queues {name, first_response_sla?, overflow_queue?, members?, auto_assign?, wait_notice_after?}: \(error)"
+        )
     }
     var queues: [Queue] = []
     for entry in entries {
-        let sla = try entry.firstResponseSLA.map { text throws(SettingProblem) in
+        let milliseconds = { (text: String) throws(SettingProblem) -> Int64 in
             let duration = try duration(text)
             return duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
         }
+        let sla = try entry.firstResponseSLA.map(milliseconds)
+        let waitNoticeAfter = try entry.waitNoticeAfter.map(milliseconds)
         queues.append(
             Queue(
                 name: entry.name, firstResponseSLAMilliseconds: sla ?? QueueCatalog.defaultSLAMilliseconds,
-                overflowQueue: entry.overflowQueue, members: entry.members ?? []))
+                overflowQueue: entry.overflowQueue, members: entry.members ?? [], autoAssign: entry.autoAssign ?? false,
+                waitNoticeAfterMilliseconds: waitNoticeAfter)
+        )
     }
     do {
         return try QueueCatalog(queues)

@@ -24,11 +24,14 @@ enum Templates {
     /// Runs `body` in process against an application with `programs`, the admin key and the
     /// brand "Acme Dental".
     static func withApp(_ body: (HTTPTestClient, GatewaySimulator) async throws -> Void) async throws {
-        try await TestApplication.inProcess({
-            $0.programs = programs
-            $0.adminAPIKeys = [adminKey]
-            $0.brandName = "Acme Dental"
-        }) { _, client, simulator in try await body(client, simulator) }
+        try await TestApplication.inProcess(configure) { _, client, simulator in try await body(client, simulator) }
+    }
+
+    /// `programs`, the admin key and the brand "Acme Dental".
+    static func configure(_ configuration: inout Configuration) {
+        configuration.programs = programs
+        configuration.adminAPIKeys = [adminKey]
+        configuration.brandName = "Acme Dental"
     }
 
     /// A reminder template of the reminders program, with a client_id.

@@ -1,0 +1,48 @@
+import DatabaseDriver
+import HandoffCore
+import Storage
+
+/// Wait-time notices: a queue's expected wait is how long the customer waiting longest in it for
+/// a first human answer has waited (since their oldest unanswered message). Once that reaches the
+/// queue's `wait_notice_after`, each customer waiting in the queue gets the notice once per
+/// conversation, in their language, saying about how long (that wait, in minutes, rounded up): by
+/// text on SMS, never to a suppressed number (the web chat instead), else in the web chat.
+enum WaitNotices {
+    /// Notices sent per queue per sweep (the next sweep sends the rest).
+    static let batchSize = 100
+
+    /// Whether some customer is due the notice.
+    static func areDue(_ catalog: QueueCatalog, _ connection: any Connection, now: Int64) throws -> Bool {
+        let notices = WaitNoticeRepository(connection)
+        for queue in catalog.queues where try expectedWait(queue, notices, now: now) != nil {
+            if !(try notices.unnoticed(queue: queue.name, limit: 1).isEmpty) { return true }
+        }
+        return false
+    }
+
+    /// Sends the notices due, each with its conversation stamped.
+    static func send(_ catalog: QueueCatalog, brand: String, timeline: TimelineWriter, now: Int64) throws {
+        let notices = WaitNoticeRepository(timeline.connection)
+        let chat = ChatRepository(timeline.connection)
+        for queue in catalog.queues {
+            guard let wait = try expectedWait(queue, notices, now: now) else { continue }
+            let minutes = max(1, (wait + 59_999) / 60_000)
+            for id in try notices.unnoticed(queue: queue.name, limit: batchSize) {
+                guard let conversation = try chat.conversation(id: id) else { continue }
+                let contact = try chat.contact(id: conversation.contactID)
+                let text = SystemTexts(brand: brand, locale: contact?.locale).waitNotice(minutes: minutes)
+                try Routing.tell(text, conversation: conversation, contact: contact, timeline: timeline, now: now)
+                try notices.markSent(conversationID: id, now: now)
+            }
+        }
+    }
+
+    /// The queue's expected wait when it reached the queue's threshold; nil otherwise (or when the
+    /// queue sends no notices).
+    private static func expectedWait(_ queue: Queue, _ notices: WaitNoticeRepository, now: Int64) throws -> Int64? {
+        guard let threshold = queue.waitNoticeAfterMilliseconds, let oldest = try notices.oldestWait(queue: queue.name)
+        else { return nil }
+        let wait = now - oldest
+        return wait >= threshold ? wait : nil
+    }
+}

@@ -25,7 +25,7 @@ SELECT 'tpl_' || t, 'template_' || t, CASE t % 3 WHEN 0 THEN 'reminders' WHEN 1 
     'en', 1, 1, :start - 86400000, :start - 86400000
 FROM (SELECT 0 AS t UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4);
 INSERT INTO template_versions (template_id, version, content, created_at, approved_by, approved_at)
-SELECT id, 1, '{"body":"{{brand}}: hello","variants":[{"id":"a","weight":1},{"id":"b","weight":1}]}',
+SELECT id, 1, '{"body":"{{brand}}: hello","variables":[],"replies":[],"variants":[{"id":"a","body":"{{brand}}: hello!","weight":1},{"id":"b","body":"{{brand}}: hi!","weight":1}]}',
     created_at, 'adm_seed', created_at
 FROM templates;
 

@@ -1,5 +1,8 @@
 -- Replays pre-signed Twilio webhooks (bench/inbound_requests.py) once each: every wrk thread
 -- takes every Nth line, so no MessageSid is sent twice. Counts non-200 answers.
+-- Arguments: FILE N [FIRST]: N threads in all (over every wrk process replaying FILE at once), this
+-- process's first thread being number FIRST (default 0), so several wrk processes (one per node)
+-- share the lines without sending one twice.
 local requests, next_index, step, thread_count = {}, 1, 1, 0
 local threads = {}
 
@@ -11,11 +14,12 @@ end
 
 function init(args)
     step = tonumber(args[2])
+    local first = tonumber(args[3] or "0")
     for line in io.lines(args[1]) do
         local tab = line:find("\t", 1, true)
         requests[#requests + 1] = { signature = line:sub(1, tab - 1), body = line:sub(tab + 1) }
     end
-    next_index = offset + 1
+    next_index = first + offset + 1
     failures = 0
 end
 

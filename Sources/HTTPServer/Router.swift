@@ -16,7 +16,8 @@ public struct Router: HTTPResponder {
 
     private struct Route {
         enum Segment: Equatable {
-            case literal(String)
+            /// A literal segment's bytes: paths compare as bytes, as URLs do.
+            case literal([UInt8])
             case parameter(String)
         }
 
@@ -32,7 +33,7 @@ public struct Router: HTTPResponder {
             for (segment, part) in zip(segments, path) {
                 switch segment {
                 case .literal(let literal):
-                    guard part == literal else { return nil }
+                    guard part.utf8.elementsEqual(literal) else { return nil }
                 case .parameter(let name):
                     guard !part.isEmpty, let value = PercentEncoding.decode(part) else { return nil }
                     parameters[name] = value
@@ -42,7 +43,9 @@ public struct Router: HTTPResponder {
         }
     }
 
-    private var routes: [Route] = []
+    /// The routes by their number of segments (a path can only match routes of its own length),
+    /// each list in the order the routes were added.
+    private var routesBySegmentCount: [Int: [Route]] = [:]
     public var optionsHandler: OptionsHandler?
     public var middleware: [any HTTPMiddleware] = []
 
@@ -53,9 +56,10 @@ public struct Router: HTTPResponder {
         let segments = pattern.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map {
             part -> Route.Segment in
             if part.hasPrefix("{") && part.hasSuffix("}") { return .parameter(String(part.dropFirst().dropLast())) }
-            return .literal(String(part))
+            return .literal(Array(part.utf8))
         }
-        routes.append(Route(method: method, pattern: pattern, segments: segments, handler: handler))
+        routesBySegmentCount[segments.count, default: []].append(
+            Route(method: method, pattern: pattern, segments: segments, handler: handler))
     }
 
     public mutating func get(_ pattern: String, _ handler: @escaping Handler) { add(.get, pattern, handler) }
@@ -73,7 +77,7 @@ public struct Router: HTTPResponder {
         var allowed: [HTTPMethod] = []
         let lookup = request.method == .head ? HTTPMethod.get : request.method
         var pattern: String?
-        for route in routes {
+        for route in routesBySegmentCount[segments.count] ?? [] {
             guard let parameters = route.match(segments) else { continue }
             if route.method == lookup {
                 var routed = request

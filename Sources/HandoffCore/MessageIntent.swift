@@ -5,7 +5,7 @@ public struct MessageIntent: Sendable, Equatable {
     public enum Source: String, Sendable, Equatable {
         /// A compliance keyword (STOP, START, HELP…): `opt_out`, `opt_in`, `help`.
         case keyword
-        /// The phrase rules of `Intent`.
+        /// The phrase rules of `IntentCatalog`.
         case rules
         /// An external classifier.
         case classifier
@@ -13,7 +13,7 @@ public struct MessageIntent: Sendable, Equatable {
         case templateAnswer = "template_answer"
     }
 
-    /// snake_case: an `Intent` raw value, a keyword's name, or a classifier's or template's own.
+    /// snake_case: an `IntentCatalog` name, a keyword's name, or a classifier's or template's own.
     public var name: String
     public var source: Source
     /// From 0 to 1, when the source gives one (rules and keywords do not).
@@ -25,13 +25,12 @@ public struct MessageIntent: Sendable, Equatable {
         self.confidence = confidence
     }
 
-    /// The intent the phrase rules give a message that matched `intents` (in `Intent`'s
-    /// declaration order, as `Intent.classify` returns them): the first, since that order puts
-    /// what needs a person (a human request, then high risk) before the narrower topics. Nil when
-    /// nothing matched.
+    /// The intent the phrase rules give a message that matched `intents` (in the catalog's
+    /// priority order, as `IntentMatches.intents(locale:)` returns them): the first, since that
+    /// order puts what needs a person before the narrower topics. Nil when nothing matched.
     public init?(rules intents: [Intent]) {
         guard let first = intents.first else { return nil }
-        self.init(name: first.rawValue, source: .rules)
+        self.init(name: first.name, source: .rules)
     }
 
     /// The intent of a message that is a compliance keyword: `opt_out`, `opt_in` or `help`.

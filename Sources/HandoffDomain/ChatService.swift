@@ -247,7 +247,7 @@ package final class ChatService: Sendable {
         let now = now()
         let smsPolicy = smsPolicy
         let routing = direction == .inbound ? routing : nil
-        let intents = routing?.intents(of: body) ?? []
+        let matches = routing?.intents(of: body) ?? .nothing
         return try await timeline.write { timeline -> (MessageRecord, created: Bool) in
             let connection = timeline.connection
             let chat = ChatRepository(connection)
@@ -285,6 +285,9 @@ package final class ChatService: Sendable {
             // to the web (texting again takes it back to SMS).
             if direction == .inbound, conversation.activeChannel == .sms { conversation.activeChannel = .web }
             try timeline.update(conversation)
+            // Phrases of another language than English classify only that language's contacts.
+            let locale = matches.needsLocale ? try chat.contact(id: conversation.contactID)?.locale : nil
+            let intents = matches.intents(locale: locale)
             let message = try timeline.append(
                 MessageRecord(
                     id: Identifiers.make("msg"), conversationID: conversationID, direction: direction, channel: .web,
@@ -383,10 +386,16 @@ package final class ChatService: Sendable {
         let afterSeq = try Cursor.decode(after)
         let page = try await database.read { connection in
             let chat = ChatRepository(connection)
+            let suppressions = SuppressionRepository(connection)
             return try chat.conversations(
                 state: state, queue: queue, owner: owner, intent: intent, afterSeq: afterSeq, limit: limit
-            ).map {
-                ($0.seq, try ConversationJSON($0, contact: try chat.contact(id: $0.contactID)).withActivity(chat))
+            ).map { conversation in
+                let contact = try chat.contact(id: conversation.contactID)
+                let handoff = try Self.handoff(conversation, contact, suppressions)
+                return (
+                    conversation.seq,
+                    try ConversationJSON(conversation, contact: contact, handoff: handoff).withActivity(chat)
+                )
             }
         }
         return ConversationPageJSON(

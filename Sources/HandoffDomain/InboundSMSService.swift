@@ -58,7 +58,7 @@ package final class InboundSMSService: Sendable {
     /// answer with in the webhook response, if any.
     package func receive(_ inbound: InboundSMS, raw: String) async throws -> String? {
         let now = now()
-        let intents = routing.intents(of: inbound.body)
+        let matches = routing.intents(of: inbound.body)
         let messageID = Identifiers.make("msg")
         return try await timeline.write { timeline -> String? in
             let connection = timeline.connection
@@ -77,6 +77,7 @@ package final class InboundSMSService: Sendable {
             let locale = try HandoffRepository(connection).locale(phone: phone)
             let keyword = Keyword(classifying: inbound.body, vocabulary: self.vocabulary, locale: locale)
             let replies = SystemTexts(brand: self.brand, locale: locale)
+            let intents = matches.intents(locale: locale)
             // A program's keyword (never a compliance word of any language: the catalog refuses
             // those) starts that program's opt-in.
             let keywordProgram = keyword == nil ? self.handoff.programs.program(keyword: inbound.body) : nil

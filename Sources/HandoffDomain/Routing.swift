@@ -2,17 +2,19 @@ import DatabaseDriver
 package import HandoffCore
 import Storage
 
-/// Routing of customers' messages: a human request, a high-risk message (refund, lawyer, anger)
-/// or the same question asked twice moves an open conversation to the human queue, tells the
-/// customer a person will answer, and emits `conversation.escalated`; "wrong number" on SMS stops
-/// texts to that number.
+/// Routing of customers' messages by their intent (`IntentCatalog`): an intent's action answers
+/// with a template, puts the conversation in a queue, or escalates it to a human (a human request,
+/// high risk, refunds, billing by default); the same question asked twice or several unanswered in
+/// a row escalate too; "wrong number" on SMS asks once and stops texts to that number on WRONG.
 package struct Routing: Sendable {
     let counters: ServiceCounters
     private let texts: Reloadable<Texts>
     /// The queues escalations land in (their first-response SLAs).
     let queues: Reloadable<QueueCatalog>
-    /// The phrase sets intents are read from (the defaults plus configured ones).
-    var phrases: [Intent: [String]] { texts.value.phrases }
+    /// Asked about every routed message after its commit, when configured.
+    let classifier: IntentClassifier?
+    /// The intents messages are classified into, with their actions.
+    var catalog: IntentCatalog { texts.value.intents }
     /// What the customer is told when a human takes over (`{{brand}}` filled in).
     var holdingText: String { texts.value.holdingText }
     /// The brand our own texts start with.
@@ -20,32 +22,34 @@ package struct Routing: Sendable {
 
     /// What SIGHUP can change.
     package struct Texts: Sendable {
-        package var phrases: [Intent: [String]] {
-            didSet { matcher = Intent.Matcher(phrases) }
+        package var intents: IntentCatalog {
+            didSet { matcher = IntentMatcher(intents) }
         }
         package var holdingText: String
         package var brand: String
         /// The phrases, prepared for matching.
-        private(set) var matcher: Intent.Matcher
+        private(set) var matcher: IntentMatcher
 
-        package init(phrases: [Intent: [String]], holdingText: String, brand: String) {
-            self.phrases = phrases
+        package init(intents: IntentCatalog, holdingText: String, brand: String) {
+            self.intents = intents
             self.holdingText = holdingText
             self.brand = brand
-            matcher = Intent.Matcher(phrases)
+            matcher = IntentMatcher(intents)
         }
     }
 
     package init(
-        phrases: [Intent: [String]] = Intent.defaultPhrases, counters: ServiceCounters = ServiceCounters(),
-        holdingText: String, brand: String, queues: Reloadable<QueueCatalog> = Reloadable(.builtIn)
+        intents: IntentCatalog = .defaults, counters: ServiceCounters = ServiceCounters(),
+        holdingText: String, brand: String, queues: Reloadable<QueueCatalog> = Reloadable(.builtIn),
+        classifier: IntentClassifier? = nil
     ) {
         self.counters = counters
-        texts = Reloadable(Texts(phrases: phrases, holdingText: holdingText, brand: brand))
+        texts = Reloadable(Texts(intents: intents, holdingText: holdingText, brand: brand))
         self.queues = queues
+        self.classifier = classifier
     }
 
-    /// Takes new phrases and texts (SIGHUP); copies of this value share them.
+    /// Takes new intents and texts (SIGHUP); copies of this value share them.
     package func reload(_ texts: Texts) { self.texts.replace(with: texts) }
 
     /// `conversation.escalated` data.
@@ -56,12 +60,13 @@ package struct Routing: Sendable {
         var summary: [String]
     }
 
-    /// What a customer's message is about: classified before the write transaction, so the one
-    /// writer does not spend its time on it.
-    func intents(of body: String) -> [Intent] { texts.value.matcher.classify(body) }
+    /// What a customer's message is about, in every language: classified before the write
+    /// transaction, so the one writer does not spend its time on it (the contact's locale, read
+    /// inside, picks among the matches).
+    func intents(of body: String) -> IntentMatches { texts.value.matcher.classify(body) }
 
-    /// Inside the transaction that stored `message` (a customer's, with its `intents`) in
-    /// `conversation` (as stored before it): routes the conversation.
+    /// Inside the transaction that stored `message` (a customer's, with its `intents` for the
+    /// contact's locale) in `conversation` (as stored before it): routes the conversation.
     func route(
         _ message: MessageRecord, intents: [Intent], in conversation: ConversationRecord, timeline: TimelineWriter,
         now: Int64
@@ -70,23 +75,30 @@ package struct Routing: Sendable {
         var conversation = conversation
         // Storing the message made its intent the conversation's last (`TimelineWriter.append`).
         if let intent = message.intent { conversation.lastIntent = intent }
+        let wrongNumber = intents.contains { $0.name == Intent.wrongNumber }
         // Only a "wrong number" or the WRONG that may confirm one reads the contact (most texts are neither).
         if message.channel == .sms,
-            intents.contains(.wrongNumber) || TemplateContent.normalizedAnswer(message.body) == Self.wrongNumberAnswer,
+            wrongNumber || TemplateContent.normalizedAnswer(message.body) == Self.wrongNumberAnswer,
             let contact = try chat.contact(id: conversation.contactID),
             let phone = contact.phoneE164,
             try handleWrongNumber(
-                message, intents: intents, contact: contact, phone: phone, in: conversation,
+                message, isWrongNumber: wrongNumber, contact: contact, phone: phone, in: conversation,
                 timeline: timeline, now: now)
         {
             return
         }
+        if let classifier {
+            timeline.runAfterCommit { [self] in classifier.classifyLater(message, intents: intents, routing: self) }
+        }
         guard conversation.state == .open else { return }
-        let reason: String
         let history = try Self.recentQuestions(conversation.id, chat: chat)
-        if let urgent = intents.first(where: \.needsHuman) {
-            reason = urgent.rawValue
-        } else if history.dropLast().contains(where: { QuestionSimilarity.isRepeat(message.body, of: $0.body) }) {
+        if let intent = intents.first {
+            let acted = try act(on: intent, in: conversation, history: history, timeline: timeline, now: now)
+            guard !acted.done else { return }
+            conversation = acted.conversation
+        }
+        let reason: String
+        if history.dropLast().contains(where: { QuestionSimilarity.isRepeat(message.body, of: $0.body) }) {
             reason = "repeated_question"
         } else if try Self.unansweredQuestionsInARow(conversation.id, chat: chat) {
             reason = "unanswered_questions"
@@ -94,6 +106,103 @@ package struct Routing: Sendable {
             return
         }
         try escalate(conversation, reason: reason, history: history, timeline: timeline, now: now)
+    }
+
+    /// Runs `intent`'s action on an open conversation. Returns whether that dealt with the message
+    /// (escalated, or answered: it does not count as unanswered or repeated) and the conversation
+    /// as it now is.
+    private func act(
+        on intent: Intent, in conversation: ConversationRecord, history: [MessageRecord], timeline: TimelineWriter,
+        now: Int64
+    ) throws -> (done: Bool, conversation: ConversationRecord) {
+        switch intent.action {
+        case .none:
+            return (false, conversation)
+        case .escalate(let queue):
+            try escalate(conversation, reason: intent.name, history: history, to: queue, timeline: timeline, now: now)
+            return (true, conversation)
+        case .template(let name):
+            return (
+                try answer(conversation, intent: intent.name, template: name, timeline: timeline, now: now),
+                conversation
+            )
+        case .queue(let queue):
+            return (false, try self.queue(conversation, intent: intent.name, in: queue, timeline: timeline, now: now))
+        }
+    }
+
+    /// Inside a transaction after the one that stored customer message `messageID`: the external
+    /// classifier named `intent` for it. It becomes the message's intent (and its conversation's
+    /// last, when no newer customer message came), and its action runs on the conversation if it
+    /// is still open (a human who took it over keeps it).
+    func reclassify(
+        messageID: String, as stored: MessageIntent, intent: Intent, timeline: TimelineWriter, now: Int64
+    ) throws {
+        let chat = ChatRepository(timeline.connection)
+        guard let message = try chat.message(id: messageID),
+            let conversation = try chat.conversation(id: message.conversationID)
+        else { return }
+        try chat.setIntent(stored, messageID: messageID)
+        if try chat.latestMessages(conversationID: conversation.id, authors: [.visitor], limit: 1).first?.id
+            == messageID
+        {
+            try chat.recordLastIntent(stored, conversationID: conversation.id)
+        }
+        guard conversation.state == .open else { return }
+        let history = try Self.recentQuestions(conversation.id, chat: chat)
+        _ = try act(on: intent, in: conversation, history: history, timeline: timeline, now: now)
+    }
+
+    /// An intent's `{queue: NAME}`: an open conversation not yet in `queue` (nor owned by an
+    /// agent) enters it, its first response due within the queue's SLA; the bot may still answer.
+    /// Returns the conversation as it now is.
+    private func queue(
+        _ conversation: ConversationRecord, intent: String, in queue: String, timeline: TimelineWriter, now: Int64
+    ) throws -> ConversationRecord {
+        guard conversation.queue != queue, conversation.assignedAgentID == nil else { return conversation }
+        var conversation = conversation
+        conversation.enterQueue(queue, catalog: queues.value, now: now)
+        conversation.updatedAt = now
+        try timeline.update(conversation)
+        counters.increment(
+            "handoff_intent_actions_total", [("intent", intent), ("action", "queue"), ("result", "done")])
+        return conversation
+    }
+
+    /// An intent's `{template: NAME}`: the bot answers with the template's approved version in
+    /// the contact's locale (its best match, else English), rendered with the brand only.
+    /// Returns false, doing nothing, when no live template of that name has an approved version
+    /// that renders without variables (counted as `unavailable`).
+    private func answer(
+        _ conversation: ConversationRecord, intent: String, template name: String, timeline: TimelineWriter,
+        now: Int64
+    ) throws -> Bool {
+        let connection = timeline.connection
+        let templates = TemplateRepository(connection)
+        let contact = try ChatRepository(connection).contact(id: conversation.contactID)
+        // A texter's locale may be known only from the consent they gave.
+        let contactLocale =
+            try contact?.locale ?? contact?.phoneE164.flatMap { try HandoffRepository(connection).locale(phone: $0) }
+        let approved = try templates.live(name: name).filter { $0.approvedVersion != nil }
+        let locales = approved.map(\.locale)
+        let locale = TemplateLocale.best(
+            for: contactLocale, among: locales, fallback: locales.contains("en") ? "en" : locales.first ?? "")
+        guard let chosen = approved.first(where: { $0.locale == locale }),
+            let version = try templates.template(id: chosen.id, version: chosen.approvedVersion),
+            let content = try? TemplateService.content(of: version.version),
+            let body = try? content.render(
+                [:], locale: contactLocale ?? chosen.locale, brand: brand,
+                variant: TemplateVariantChooser.variant(
+                    of: content.variants, templateID: chosen.id, contactKey: conversation.contactID))
+        else {
+            counters.increment(
+                "handoff_intent_actions_total", [("intent", intent), ("action", "template"), ("result", "unavailable")])
+            return false
+        }
+        try Self.tell(body, author: .bot, conversation: conversation, contact: contact, timeline: timeline, now: now)
+        counters.increment(
+            "handoff_intent_actions_total", [("intent", intent), ("action", "template"), ("result", "done")])
+        return true
     }
 
     /// A visitor who typed `HandoffFlow.wrongCodesBeforeAgent` wrong codes: an agent is told (the
@@ -128,7 +237,7 @@ package struct Routing: Sendable {
     /// unlinks it from the contact. A real customer who only asked who is texting keeps their link.
     /// Returns whether the message was handled here.
     private func handleWrongNumber(
-        _ message: MessageRecord, intents: [Intent], contact: ContactRecord, phone: String,
+        _ message: MessageRecord, isWrongNumber: Bool, contact: ContactRecord, phone: String,
         in conversation: ConversationRecord, timeline: TimelineWriter, now: Int64
     ) throws -> Bool {
         let connection = timeline.connection
@@ -154,7 +263,7 @@ package struct Routing: Sendable {
             try chat.unlinkPhone(contactID: contact.id)
             return true
         }
-        guard intents.contains(.wrongNumber), askedAt == nil else { return false }
+        guard isWrongNumber, askedAt == nil else { return false }
         counters.increment("handoff_wrong_numbers_total", [("step", "asked")])
         try chat.setWrongNumberAsked(contactID: contact.id, at: now)
         let locale = try HandoffRepository(connection).locale(phone: phone)
@@ -188,23 +297,24 @@ package struct Routing: Sendable {
         try Self.tell(holdingText, conversation: conversation, contact: contact, timeline: timeline, now: now)
     }
 
-    /// Tells the customer `body` (a system message): by text when the conversation is on SMS and
-    /// the number is not suppressed, else in the web chat (never to a suppressed number).
+    /// Tells the customer `body` (a system message unless `author` says otherwise): by text when
+    /// the conversation is on SMS and the number is not suppressed, else in the web chat (never to
+    /// a suppressed number).
     static func tell(
-        _ body: String, conversation: ConversationRecord, contact: ContactRecord?, timeline: TimelineWriter,
-        now: Int64
+        _ body: String, author: Author = .system, conversation: ConversationRecord, contact: ContactRecord?,
+        timeline: TimelineWriter, now: Int64
     ) throws {
         if conversation.activeChannel == .sms, let phone = contact?.phoneE164,
             !(try SuppressionRepository(timeline.connection).isSuppressed(phone))
         {
             try SMSService.enqueue(
-                conversationID: conversation.id, to: phone, body: body, author: .system, priority: 0,
+                conversationID: conversation.id, to: phone, body: body, author: author, priority: 0,
                 timeline: timeline, now: now)
         } else {
             _ = try timeline.append(
                 MessageRecord(
                     id: Identifiers.make("msg"), conversationID: conversation.id, direction: .outbound, channel: .web,
-                    author: .system, body: body, status: "delivered", createdAt: now, updatedAt: now))
+                    author: author, body: body, status: "delivered", createdAt: now, updatedAt: now))
         }
     }
 

@@ -21,6 +21,12 @@ package final class ServiceCounters: Sendable {
         "handoff_reply_confirmations_refused_total":
             "YES replies that confirmed no verification (its session must type the code), by reason.",
         "handoff_escalations_total": "Conversations handed to humans, by reason.",
+        "handoff_classifier_requests_total":
+            "Messages for the external classifier, by result (reclassified, agreed, unknown_intent; timeout, "
+            + "error and busy, too many waiting, fall back to the rules).",
+        "handoff_intent_actions_total":
+            "Intent actions routing did, by intent, action (queue, template) and result (done; unavailable: "
+            + "no approved template of that name renders).",
         "handoff_funnel_total": "The handoff funnel: offered (code asked), verified, first SMS reply.",
         "handoff_offers_total": "Handoff offers shown (\"Can we text you the answer?\"), by reason.",
         "handoff_offers_declined_total": "Handoff offers the visitor answered with \"No thanks\".",

@@ -36,6 +36,7 @@ package final class Timeline: Sendable {
         if !written.events.isEmpty { events?.publish(written.events) }
         if !written.outboxKinds.isEmpty { outboxChanged(written.outboxKinds) }
         if !written.events.isEmpty || !written.outboxKinds.isEmpty { events?.announceToOtherNodes() }
+        for action in written.afterCommit { action() }
         return result
     }
 }
@@ -47,6 +48,8 @@ package final class TimelineWriter {
     struct Written: Sendable {
         var events: [ConversationEventRecord] = []
         var outboxKinds: Set<OutboxKind> = []
+        /// Work that must wait for the commit and never delay the writer (`runAfterCommit`).
+        var afterCommit: [@Sendable () -> Void] = []
     }
 
     /// The transaction's connection, for the use case's other rows.
@@ -58,6 +61,9 @@ package final class TimelineWriter {
         self.connection = connection
         self.webhooks = webhooks
     }
+
+    /// Runs `action` once the transaction committed (not at all if it rolls back).
+    func runAfterCommit(_ action: @escaping @Sendable () -> Void) { written.afterCommit.append(action) }
 
     /// A new message in its conversation: the row (idempotent by `clientKey`), its `message`
     /// event and its `message.created` webhook, all dated when the message was created; a

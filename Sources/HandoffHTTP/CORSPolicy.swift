@@ -7,8 +7,8 @@ package struct CORSPolicy: HTTPMiddleware {
     let allowedOrigins: Set<String>
     /// Paths under these prefixes are the widget's; the rest (webhooks, bot API) are not browser APIs.
     static let widgetPaths = ["/v1/sessions", "/v1/session", "/v1/messages", "/v1/events", "/v1/handoff"]
-    /// Each widget path with a slash: what the paths below it start with (made once, not per request).
-    private static let widgetPrefixes = widgetPaths.map { $0 + "/" }
+    /// Each widget path's bytes with a slash: what the paths below it start with (made once).
+    private static let widgetPrefixes = widgetPaths.map { Array($0.utf8) + [UInt8(ascii: "/")] }
     static let allowedHeaders = "Content-Type, Idempotency-Key, Last-Event-ID"
 
     /// `allowedOrigins` are the configured widget origins and our own (the public URL's, for the
@@ -18,7 +18,8 @@ package struct CORSPolicy: HTTPMiddleware {
     }
 
     package func respond(to request: HTTPRequest, next: any HTTPResponder) async throws -> HTTPResponse {
-        guard Self.isWidgetPath(request.path), let origin = request.headers["Origin"] else {
+        // Most requests (webhooks, the bot API, probes) carry no Origin: the path is not looked at.
+        guard let origin = request.headers["Origin"], Self.isWidgetPath(request.path) else {
             return try await next.respond(to: request)
         }
         let allowed = allowedOrigins.contains(origin.lowercased())
@@ -59,7 +60,9 @@ package struct CORSPolicy: HTTPMiddleware {
         return origin
     }
 
+    /// Compared as bytes, as URLs are (not by `Character`, which is slower and would equate
+    /// canonically equivalent Unicode).
     static func isWidgetPath(_ path: Substring) -> Bool {
-        zip(widgetPaths, widgetPrefixes).contains { path == $0 || path.hasPrefix($1) }
+        zip(widgetPaths, widgetPrefixes).contains { path.utf8.elementsEqual($0.utf8) || path.utf8.starts(with: $1) }
     }
 }

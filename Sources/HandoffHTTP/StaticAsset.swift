@@ -19,6 +19,18 @@ package struct StaticAsset: Sendable {
             status: .ok, contentType: contentType, body: bytes,
             headers: ["Cache-Control": "public, max-age=300", "X-Content-Type-Options": "nosniff"])
     }
+
+    /// `response` for a page a person signs in to with a key (the console, the reports): only
+    /// its own script runs, it talks only to its own origin, and no other site frames it.
+    var keyHoldingPageResponse: HTTPResponse {
+        var response = response
+        response.headers.add(name: "Content-Security-Policy", value: Self.keyHoldingPagePolicy)
+        return response
+    }
+
+    static let keyHoldingPagePolicy =
+        "default-src 'none'; script-src 'self'; connect-src 'self' blob:; style-src 'self' 'unsafe-inline'; "
+        + "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 }
 
 extension StaticAsset {
@@ -35,10 +47,11 @@ extension StaticAsset {
 
     /// `GET /console` (the agent console's page) and `GET /console.js` (the console itself, which
     /// `/demo` embeds too), when the build embedded them. The page holds no data: everything it
-    /// shows comes from the API, with the key the agent signs in with.
+    /// shows comes from the API, with the key the agent signs in with (hence its policy).
     package static func registerConsole(in router: inout Router) {
         if let page = StaticAsset(path: "web/console.html", contentType: "text/html; charset=utf-8") {
-            router.get("/console") { _ in page.response }
+            let response = page.keyHoldingPageResponse
+            router.get("/console") { _ in response }
         }
         if let script = StaticAsset(path: "web/console.js", contentType: "text/javascript; charset=utf-8") {
             router.get("/console.js") { _ in script.response }

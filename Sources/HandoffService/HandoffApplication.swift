@@ -137,7 +137,7 @@ public final class HandoffApplication: Sendable {
         "codes_per_address_per_day", "codes_per_country_per_hour", "codes_per_area_code_per_hour", "codes_per_hour",
         "max_message_chars", "sms_smart_encoding", "sms_max_segments", "quiet_hours", "quiet_hours_by_region",
         "quiet_days", "proactive_per_day", "reply_window", "api_keys", "admin_api_keys", "queues",
-        "identity_secret",
+        "intents", "identity_secret",
     ]
 
     /// Applies what can change while serving (`reloadableSettings`) from a configuration that has
@@ -223,9 +223,17 @@ private struct Parts: Sendable {
         self.dispatcher = dispatcher
         let routingTexts = Self.routingTexts(configuration)
         let queues = QueueService(database: database, catalog: Reloadable(configuration.queues))
+        let classifier = configuration.classifierURL.map { [httpClient] url in
+            IntentClassifier(
+                settings: IntentClassifier.Settings(
+                    url: url, secret: configuration.classifierSecret ?? "", timeout: configuration.classifierTimeout),
+                client: httpClient,
+                timeline: Timeline(database: database, events: hub, webhooks: webhooks) { _ in dispatcher.wake() },
+                counters: counters)
+        }
         let routing = Routing(
-            phrases: routingTexts.phrases, counters: counters, holdingText: routingTexts.holdingText,
-            brand: routingTexts.brand, queues: queues.catalog)
+            intents: routingTexts.intents, counters: counters, holdingText: routingTexts.holdingText,
+            brand: routingTexts.brand, queues: queues.catalog, classifier: classifier)
         let answerDeadline = AnswerDeadline(
             database: database, routing: routing, events: hub, webhooks: webhooks, sla: configuration.answerSLA,
             lease: clusterLease(AnswerDeadline.leaseName, .seconds(30)), outboxChanged: { dispatcher.wake() })
@@ -443,11 +451,12 @@ private struct Parts: Sendable {
     }
 
     private static func routingTexts(_ configuration: Configuration) -> Routing.Texts {
-        var phrases = Intent.defaultPhrases
-        phrases[.humanRequest, default: []] += configuration.humanRequestPhrases
-        phrases[.highRisk, default: []] += configuration.highRiskPhrases
+        // A shipped action naming a queue that is not configured does nothing (check-config shows it idle).
+        let intents = configuration.intents.acting(with: configuration.queues)
+            .adding(configuration.humanRequestPhrases, to: "human_request")
+            .adding(configuration.highRiskPhrases, to: "high_risk")
         return Routing.Texts(
-            phrases: phrases,
+            intents: intents,
             holdingText: configuration.escalationReply.replacingOccurrences(
                 of: "{{brand}}", with: configuration.brandName),
             brand: configuration.brandName)

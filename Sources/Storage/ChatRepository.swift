@@ -283,6 +283,13 @@ public struct ChatRepository {
             """, Self.intentValues(intent) + [.text(conversationID)])
     }
 
+    /// Gives a stored customer message another intent (an external classifier's answer).
+    public func setIntent(_ intent: MessageIntent, messageID: String) throws(StorageError) {
+        try connection.execute(
+            "UPDATE messages SET intent_name = ?, intent_source = ?, intent_confidence = ? WHERE id = ?",
+            Self.intentValues(intent) + [.text(messageID)])
+    }
+
     /// The message an earlier request with the same idempotency key created.
     public func message(conversationID: String, clientKey: String) throws(StorageError) -> MessageRecord? {
         try connection.queryOne(

@@ -1,5 +1,6 @@
-import HandoffCore
 import Testing
+
+@testable import HandoffCore
 
 @Suite struct TemplateBodyTests {
     @Test func splitsTextAndPlaceholders() throws {
@@ -265,5 +266,32 @@ import Testing
 
     @Test func noVariantsMeansNone() {
         #expect(TemplateVariantChooser.variant(of: [], templateID: "t", contactKey: "c") == nil)
+    }
+}
+
+@Suite struct NormalizedAnswerTests {
+    @Test(arguments: [
+        ("  yes  ", "YES"), ("Yes!", "YES"), ("c\tancel \r\n please ...", "C ANCEL PLEASE"), ("¡Sí!", "¡SÍ"),
+        ("straße", "STRASSE"), ("!!!", ""), ("a - b -", "A - B"), ("$5 +", "$5 +"),
+    ])
+    func uppercasesJoinsWordsAndDropsTrailingPunctuation(text: String, expected: String) {
+        #expect(TemplateContent.normalizedAnswer(text) == expected)
+    }
+
+    /// The byte loop for ASCII text must agree with the `Character` rules on every ASCII byte.
+    @Test func asciiAgreesWithTheCharacterRules() {
+        var generator = SystemRandomNumberGenerator()
+        let every = (0..<128).map { Character(Unicode.Scalar(UInt8($0))) }
+        for length in 0..<2_000 {
+            let text = String((0..<(length % 12)).map { _ in every.randomElement(using: &generator)! })
+            #expect(
+                TemplateContent.normalizedAnswer(text) == TemplateContent.normalizedAnswerOfAnyText(text),
+                "\(Array(text.utf8))")
+        }
+        for byte in UInt8(0)..<128 {
+            let text = "a" + String(Character(Unicode.Scalar(byte))) + "b" + String(Character(Unicode.Scalar(byte)))
+            #expect(
+                TemplateContent.normalizedAnswer(text) == TemplateContent.normalizedAnswerOfAnyText(text), "\(byte)")
+        }
     }
 }

@@ -63,11 +63,24 @@ import Testing
         }
     }
 
+    @Test func theListSaysWhenAConversationContinuesByText() async throws {
+        try await TestApplication.inProcess { _, client, simulator in
+            let (_, id) = try await API.activeSession("+14155550187", client, simulator)
+            let listed = try await client.request("GET", "/v1/conversations", headers: API.agent)
+            let row = try #require(
+                (listed.json?["conversations"] as? [[String: Any]])?.first { $0["id"] as? String == id })
+            #expect(
+                (row["handoff"] as? [String: Any])?["state"] as? String == "active", "as GET /v1/conversations/{id}")
+        }
+    }
+
     @Test func theConsolePageAndScriptAreServed() async throws {
         try await TestApplication.inProcess { _, client, _ in
             let page = try await client.request("GET", "/console")
             #expect(page.status == 200 && page.header("Content-Type")?.hasPrefix("text/html") == true)
             #expect(page.body.contains(#"<div id="handoff-console">"#) && page.body.contains("/console.js"))
+            let policy = page.header("Content-Security-Policy") ?? ""
+            #expect(policy.contains("script-src 'self'") && policy.contains("frame-ancestors 'none'"), "it holds a key")
             let script = try await client.request("GET", "/console.js")
             #expect(script.status == 200 && script.header("Content-Type")?.hasPrefix("text/javascript") == true)
             #expect(script.body.contains("/v1/agent/events") && script.body.contains("/v1/sms/preview"))

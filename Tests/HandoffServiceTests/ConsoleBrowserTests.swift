@@ -28,6 +28,8 @@ import Testing
             #expect(summary["failed"] as? [String] == [], "screenshots: \(screenshots.path)-a.png, -b.png")
             #expect(summary["signed_in_as"] as? [String] == ["Signed in as Ann", "Signed in as Bo"])
             #expect(summary["shortcuts_listed"] as? Bool == true)
+            #expect(summary["unlabelled"] as? [String] == [], "every field labelled, every button named")
+            #expect(summary["tab_after_reply"] as? [String] == ["hc-template", "hc-send"])
             #expect(summary["both_listed"] as? Bool == true, "both visitors' conversations on both consoles")
             // Name, last message (routing's holding reply), waiting time, intent, queue, SLA countdown.
             let listed = summary["list_shows"] as? String ?? ""

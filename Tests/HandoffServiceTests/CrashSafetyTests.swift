@@ -92,15 +92,7 @@ import Testing
         _ node: Process, _ client: HTTPTestClient, phone: String, fake: FakeTwilio, killAfter: Int = queued,
         when ready: () async throws -> Bool = { true }
     ) async throws -> [String] {
-        let (cookie, session) = try await API.startSession(client)
-        let conversationID = try #require(session["conversation_id"] as? String)
-        _ = try await client.request(
-            "POST", "/v1/handoff", headers: API.json(cookie), body: #"{"phone":"\#(phone)","consent":true}"#)
-        let code = try await fake.verificationCode()
-        let verified = try await client.request(
-            "POST", "/v1/handoff/verify", headers: API.json(cookie), body: #"{"code":"\#(code)"}"#)
-        try #require(verified.status == 200)
-
+        let conversationID = try await fake.verifiedConversation(on: client, phone: phone)
         let auth = [("Authorization", "Bearer \(TestApplication.apiKey)"), ("Content-Type", "application/json")]
         var acknowledged: [String] = []
         for index in 0...killAfter {

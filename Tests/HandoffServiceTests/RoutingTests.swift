@@ -26,7 +26,7 @@ import Testing
             let conversation = try await Self.conversation(id, client)
             #expect(conversation["state"] as? String == "escalated")
             #expect(conversation["queue"] as? String == "humans")
-            #expect(conversation["escalation_reason"] as? String == "high_risk")
+            #expect(conversation["escalation_reason"] as? String == "refunds")
             let history = try await API.history(cookie, client)
             #expect(history.last?["author"] as? String == "system")
             let bot = try await client.request(

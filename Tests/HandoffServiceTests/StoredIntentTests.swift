@@ -38,7 +38,7 @@ import Testing
             let posted = try await client.request(
                 "POST", "/v1/messages", headers: API.json(cookie), body: #"{"body":"I want a refund"}"#)
             let written = try #require(posted.json?["message"] as? [String: Any])
-            let expected = ["name": "high_risk", "source": "rules"]
+            let expected = ["name": "refunds", "source": "rules"]
             #expect(written["intent"] as? [String: String] == expected, "in the answer")
 
             let history = try await Self.messages(id, client)
@@ -93,7 +93,7 @@ import Testing
                 _ = try await client.request(
                     "POST", "/v1/messages", headers: API.json(cookie), body: #"{"body":"\#(body)"}"#)
             }
-            #expect(try await Self.listed("intent=high_risk", client) == [ids[0]])
+            #expect(try await Self.listed("intent=refunds", client) == [ids[0]])
             #expect(try await Self.listed("intent=pricing", client) == [ids[1]])
             #expect(try await Self.listed("intent=pricing&state=escalated", client).isEmpty)
             #expect(try await Self.listed("intent=support", client).isEmpty)

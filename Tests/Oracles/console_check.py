@@ -128,6 +128,12 @@ try:
     drivers.append(b)
     summary["signed_in_as"] = [d.find_element(By.CSS_SELECTOR, ".hc-me").text for d in drivers]
     summary["shortcuts_listed"] = "Alt" in a.find_element(By.CSS_SELECTOR, ".hc-keys").text
+    # Every field has a label; every button says what it does.
+    summary["unlabelled"] = a.execute_script(
+        "return [...document.querySelectorAll('#handoff-console input, #handoff-console select,"
+        " #handoff-console textarea')].filter(f => f.labels.length === 0).map(f => f.id || f.className)"
+        ".concat([...document.querySelectorAll('#handoff-console button')]"
+        ".filter(b => !(b.getAttribute('aria-label') || b.textContent.trim())).map(b => b.className))")
     summary["both_listed"] = bool(until(lambda: item(b, first) and item(b, second) and item(a, first)))
     summary["queue_counts"] = [q.get_attribute("aria-label") for q in a.find_elements(By.CSS_SELECTOR, ".hc-queues button")]
     summary["list_shows"] = item(a, first).text
@@ -179,6 +185,12 @@ try:
     summary["alt_l_focus"] = a.execute_script("return document.activeElement.dataset.conversation || null")
     a.find_element(By.TAG_NAME, "body").send_keys(Keys.ALT, "r")
     summary["alt_r_focus"] = a.execute_script("return document.activeElement.id")
+    # Focus order: from the reply box, Tab goes on to the template picker, then Send.
+    order = []
+    for _ in range(2):
+        a.switch_to.active_element.send_keys(Keys.TAB)
+        order.append(a.execute_script("return document.activeElement.id || document.activeElement.className"))
+    summary["tab_after_reply"] = order
 
     # Usable at 1280x800 and on a tablet: nothing wider than the viewport, the reply box on screen
     # once scrolled to.

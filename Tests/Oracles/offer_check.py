@@ -58,7 +58,9 @@ def ask(shadow, text):
     textarea.send_keys(text)
     clicked = time.time()
     shadow.find_element(By.CSS_SELECTOR, "form.send button[type=submit]").click()
-    wait.until(lambda d: any(text in m.text for m in shadow.find_elements(By.CSS_SELECTOR, ".msg.inbound")))
+    # Stored: the widget knows the message's id (a question it may offer for), not a pending bubble.
+    wait.until(lambda d: any(text in m.text and not (m.get_attribute("data-id") or "pending-").startswith("pending-")
+                             for m in shadow.find_elements(By.CSS_SELECTOR, ".msg.inbound")))
     return clicked
 
 

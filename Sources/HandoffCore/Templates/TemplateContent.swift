@@ -283,11 +283,39 @@ public struct TemplateContent: Sendable, Equatable {
     }
 
     /// `text` uppercased, runs of spaces made one, trimmed, without trailing punctuation.
+    /// Every inbound text goes through it inside the write transaction (program keywords, WRONG),
+    /// so ASCII text, nearly all of it, takes a byte loop with the same result as the `Character`
+    /// rules (`normalizedAnswerOfAnyText`), which break graphemes and look up Unicode properties.
     public static func normalizedAnswer(_ text: String) -> String {
+        var text = text
+        return text.withUTF8 { bytes in
+            guard bytes.allSatisfy({ $0 < 0x80 }) else { return nil }
+            var result: [UInt8] = []
+            result.reserveCapacity(bytes.count)
+            var pendingSpace = false
+            for byte in bytes {
+                if byte == 0x20 || (0x09...0x0D).contains(byte) {
+                    pendingSpace = !result.isEmpty
+                    continue
+                }
+                if pendingSpace { result.append(0x20) }
+                pendingSpace = false
+                result.append((0x61...0x7A).contains(byte) ? byte - 0x20 : byte)
+            }
+            while let last = result.last, asciiPunctuation.contains(last) || last == 0x20 { result.removeLast() }
+            return String(decoding: result, as: UTF8.self)
+        } ?? normalizedAnswerOfAnyText(text)
+    }
+
+    /// `normalizedAnswer` by `Character` rules, for text that is not all ASCII.
+    static func normalizedAnswerOfAnyText(_ text: String) -> String {
         var words = text.uppercased().split(whereSeparator: \.isWhitespace).joined(separator: " ")
         while let last = words.last, last.isPunctuation || last.isWhitespace { words.removeLast() }
         return words
     }
+
+    /// The ASCII characters of Unicode's punctuation categories (`Character.isPunctuation`).
+    private static let asciiPunctuation: Set<UInt8> = Set("!\"#%&'()*,-./:;?@[\\]_{}".utf8)
 
     /// Whether `text` tells the reader how to opt out (the word STOP, any case).
     static func mentionsOptOut(_ text: String) -> Bool {

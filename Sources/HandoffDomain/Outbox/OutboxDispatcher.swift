@@ -230,8 +230,9 @@ package final class OutboxDispatcher: Service {
 
     /// One attempt at one row: claimed (with the handler's `begin`) in one transaction, delivered
     /// (the lease renewed meanwhile), settled (with the handler's `finish`) in another. Nothing
-    /// happens when the row is not claimable by the time it is claimed (another node has it, or
-    /// another row of its lane goes first), nor when the claim was lost before the settling.
+    /// happens when the row is not claimable by the time it is claimed (another node has it,
+    /// another row of its lane goes first, or the database refuses the claim for the moment), nor
+    /// when the claim was lost before the settling.
     /// Returns whether this node claimed the row.
     private func attempt<H: Handler>(_ item: OutboxItem, _ attempt: H.Attempt, handler: H) async throws -> Bool {
         let claimedAt = now()
@@ -241,6 +242,15 @@ package final class OutboxDispatcher: Service {
             claimed = try await claim(item, now: claimedAt) { claimed, writer in
                 try handler.begin(attempt, item: claimed, timeline: writer, now: claimedAt)
             }
+        } catch let error as StorageError where error.isTemporary {
+            // Refused for the moment (on PostgreSQL, conflicts with other nodes' transactions that
+            // outlasted the driver's retries; a lost connection): nothing was written, the row is
+            // as it was. Its lane stops here and the next round tries it again, still first in its
+            // lane; counting a failed attempt would put it behind a backoff, and the phone's later
+            // texts would overtake it.
+            logger.debug(
+                "outbox claim refused for the moment", metadata: ["outbox_id": "\(item.id)", "error": "\(error)"])
+            return false
         } catch {
             // Not even started (the message could not be read...): that transaction was rolled
             // back with whatever the handler wrote; the attempt still counts and the row waits its

@@ -128,6 +128,24 @@ extension Configuration {
         } current: {
             $0.eventWebhookSecret
         },
+        text(
+            "classifier_url", "",
+            "An external intent classifier, POSTed each routed customer message after its commit (signed)."
+        ) {
+            $0.classifierURL = try optional($1).map(httpURL)
+        } current: {
+            $0.classifierURL
+        },
+        secret("classifier_secret", "Signing secret for X-Handoff-Signature on classifier requests.") {
+            $0.classifierSecret = try optional($1)
+        } current: {
+            $0.classifierSecret
+        },
+        text("classifier_timeout", "800ms", "How long the classifier may take; past it the rules' intent stands.") {
+            $0.classifierTimeout = try duration($1)
+        } current: {
+            seconds($0.classifierTimeout)
+        },
         secret(
             "identity_secret",
             "HMAC-SHA256 key of the identity_hash sites send with external_id; unset, external_id is refused."
@@ -447,6 +465,21 @@ extension Configuration {
                     + "[\(queue.members.joined(separator: " "))]\(queue.autoAssign ? " auto" : "")"
             }.joined(separator: ",")
         },
+        text(
+            "intents", "",
+            "Intents merged over the shipped ones by name: a YAML or JSON list of {name, phrases?: {locale: "
+                + "[phrases]}, action?: none | {queue: NAME} | {escalate: QUEUE} | {template: NAME}}."
+        ) {
+            $0.intents = try intentCatalog($1)
+        } current: {
+            let acting = $0.intents.acting(with: $0.queues)
+            return $0.intents.intents.map { intent in
+                let idle = acting.intent(named: intent.name)?.action != intent.action ? " (idle: no such queue)" : ""
+                return "\(intent.name):\(intent.action)\(idle)["
+                    + intent.phrases.keys.sorted().map { "\($0)=\(intent.phrases[$0]!.joined(separator: "|"))" }
+                    .joined(separator: " ") + "]"
+            }.joined(separator: ",")
+        },
         text("sms_confirmation_template", "(see example)", "First text after verification ({{brand}}).") {
             try template($1, allowed: ["brand"])
             $0.confirmationTemplate = $1
@@ -686,6 +719,62 @@ private func queueCatalog(_ text: String) throws(SettingProblem) -> QueueCatalog
     }
     do {
         return try QueueCatalog(queues)
+    } catch {
+        throw SettingProblem(error.message)
+    }
+}
+
+/// The intent catalog of an `intents:` list (YAML or JSON text; empty: the shipped defaults).
+private func intentCatalog(_ text: String) throws(SettingProblem) -> IntentCatalog {
+    struct Entry: Decodable {
+        var name: String
+        var phrases: [String: [String]]?
+        var action: Action?
+    }
+    /// `none`, or a mapping with exactly one of `queue`, `escalate`, `template`.
+    struct Action: Decodable {
+        var action: IntentAction
+
+        init(from decoder: any Decoder) throws {
+            if let word = try? decoder.singleValueContainer().decode(String.self) {
+                guard word == "none" else { throw SettingProblem("unknown action \"\(word)\"; \(Self.expected)") }
+                action = .none
+                return
+            }
+            let container = try decoder.container(keyedBy: AnyKey.self)
+            guard container.allKeys.count == 1, let key = container.allKeys.first else {
+                throw SettingProblem("an action has exactly one kind; \(Self.expected)")
+            }
+            let name = try container.decode(String.self, forKey: key)
+            switch key.stringValue {
+            case "queue": action = .queue(name)
+            case "escalate": action = .escalate(name)
+            case "template": action = .template(name)
+            default: throw SettingProblem("unknown action \"\(key.stringValue)\"; \(Self.expected)")
+            }
+        }
+
+        static let expected = "expected none, {queue: NAME}, {escalate: QUEUE} or {template: NAME}"
+    }
+    struct AnyKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+    guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return .defaults }
+    let entries: [Entry]
+    do {
+        entries = try YAMLDecoder().decode([Entry].self, from: text)
+    } catch DecodingError.dataCorrupted(let context) where context.underlyingError is SettingProblem {
+        // An action that is not one (`Action`): its own sentence, not the decoder's.
+        throw context.underlyingError as! SettingProblem
+    } catch {
+        throw SettingProblem("expected a list of intents {name, phrases?: {locale: [..]}, action?}: \(error)")
+    }
+    do {
+        return try IntentCatalog(
+            merging: entries.map { IntentEntry(name: $0.name, phrases: $0.phrases, action: $0.action?.action) })
     } catch {
         throw SettingProblem(error.message)
     }

@@ -58,6 +58,10 @@ public struct Configuration: Sendable, Equatable {
     var trustedProxies = TrustedProxies(blocks: [])
     public var eventWebhookURL: String?
     public var eventWebhookSecret: String?
+    /// The optional external classifier, asked after each routed customer message is committed.
+    public var classifierURL: String?
+    public var classifierSecret: String?
+    public var classifierTimeout = Duration.milliseconds(800)
     /// The key of the identity hashes that bind visitors to the business's ids; nil: none is accepted.
     public var identitySecret: String?
     public var defaultRegion = "US"
@@ -139,6 +143,9 @@ public struct Configuration: Sendable, Equatable {
     public var programs = ProgramCatalog()
     /// The queues humans work: those of `queues:` and the built-in `humans` (reloadable).
     public var queues = QueueCatalog.builtIn
+    /// The intents messages are classified into, with their actions: `intents:` merged over the
+    /// shipped defaults (reloadable).
+    public var intents = IntentCatalog.defaults
     /// The first text after verification (`{{brand}}`).
     public var confirmationTemplate =
         "{{brand}}: you're all set to continue this chat by text. Msg frequency varies. Msg & data rates may apply. "

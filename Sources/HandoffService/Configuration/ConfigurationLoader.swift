@@ -142,6 +142,12 @@ public struct ConfigurationLoader: Sendable {
             configuration.maxEventStreams = configuration.maxConnections * 4 / 5
         }
         try validate(configuration)
+        do {
+            try configuration.intents.check(queues: configuration.queues)
+        } catch {
+            throw .invalidSetting(
+                Configuration.settings.first { $0.key == "intents" }!, error.message, source: "—")
+        }
         return Loaded(configuration: configuration, sources: sources, warnings: warnings)
     }
 
@@ -191,6 +197,11 @@ public struct ConfigurationLoader: Sendable {
             try configuration.programs.checkKeywords(against: configuration.keywordVocabulary)
         } catch {
             throw .invalidSetting(setting("programs"), "\(error.field ?? "programs"): \(error.message)", source: "—")
+        }
+        if configuration.classifierURL != nil && configuration.classifierSecret == nil {
+            throw .invalidSetting(
+                setting("classifier_secret"), "required when classifier_url is set: classifier requests are signed",
+                source: "—")
         }
         if configuration.eventWebhookURL != nil && configuration.eventWebhookSecret == nil {
             throw .invalidSetting(

@@ -139,15 +139,4 @@ import Testing
         let unbounded = connection.fullScanSteps.filter { $0.value > 100 }
         #expect(unbounded.isEmpty, "full scans: \(unbounded)")
     }
-
-    @Test func theFunnelReadsOnlyTheConversationsOfItsRange() throws {
-        let directory = try TemporaryDirectory()
-        let connection = try Self.populated(directory)
-        connection.fullScanSteps = [:]
-        let funnel = FunnelRepository(connection)
-        #expect(try funnel.conversations(from: 100, to: 200).count == 100)
-        #expect(try funnel.messages(from: 100, to: 200).count == 500)
-        let unbounded = connection.fullScanSteps.filter { $0.value > 100 }
-        #expect(unbounded.isEmpty, "full scans: \(unbounded)")
-    }
 }

@@ -1,11 +1,6 @@
 package import DatabaseDriver
 import HandoffCore
-import Storage
-
-/// What `GET /v1/reports/funnel` groups conversations by.
-package enum FunnelDimension: String, Sendable, CaseIterable {
-    case program, template, variant, campaign, queue, day
-}
+package import Storage
 
 /// A validated funnel request: conversations created in [from, to), grouped by `dimension`.
 package struct FunnelQuery: Sendable, Equatable {
@@ -77,27 +72,21 @@ package struct FunnelReportService: Sendable {
     /// The rows of `query`, ordered by key (null last), then by template.
     package func report(_ query: FunnelQuery) async throws -> [FunnelRowJSON] {
         let byVariant = query.dimension == .variant
-        let (conversations, messages, controls) = try await database.read { connection in
+        let (totals, messages, controls) = try await database.read { connection in
             let funnel = FunnelRepository(connection)
-            let conversations = try funnel.conversations(from: query.from, to: query.to)
-            let testedTemplates =
-                byVariant ? Set(conversations.filter { $0.variant != nil }.compactMap(\.templateID)) : []
+            let totals = try funnel.totals(from: query.from, to: query.to, by: query.dimension)
+            let testedTemplates = Set(totals.filter { $0.key != nil }.compactMap(\.templateID))
             return (
-                conversations, try funnel.messages(from: query.from, to: query.to),
+                totals, try funnel.messages(from: query.from, to: query.to, by: query.dimension),
                 try VariantComparison.controls(of: testedTemplates, TemplateRepository(connection))
             )
         }
         let responses = ResponseTimes(messages)
-        var rows: [RowKey: FunnelRowJSON] = [:]
-        for conversation in conversations {
-            let key = Self.key(of: conversation, query.dimension)
-            let template = byVariant && key != nil ? conversation.templateID : nil
-            rows[RowKey(key: key, templateID: template), default: FunnelRowJSON(key: key, templateID: template)]
-                .add(conversation, responses[conversation.id])
+        var rows = totals.map { row in
+            FunnelRowJSON(row, responses[RowKey(key: row.key, templateID: row.templateID)], byVariant: byVariant)
         }
-        var finished = rows.values.map { $0.finished(byVariant: byVariant) }
-        if byVariant { finished = VariantComparison.withPValues(finished, controls: controls) }
-        return finished.sorted { left, right in
+        if byVariant { rows = VariantComparison.withPValues(rows, controls: controls) }
+        return rows.sorted { left, right in
             RowKey(key: left.key, templateID: left.templateID) < RowKey(key: right.key, templateID: right.templateID)
         }
     }
@@ -119,53 +108,45 @@ package struct FunnelReportService: Sendable {
             return left.key == right.key ? precedes(left.templateID, right.templateID) : precedes(left.key, right.key)
         }
     }
-
-    static func key(of conversation: FunnelConversationFacts, _ dimension: FunnelDimension) -> String? {
-        switch dimension {
-        case .program: conversation.program ?? "chat"
-        case .template: conversation.templateID
-        case .variant: conversation.variant
-        case .campaign: conversation.campaign
-        case .queue: conversation.queue
-        case .day: String(Timestamp(unixMilliseconds: conversation.createdAt).description.prefix(10))
-        }
-    }
 }
 
-/// The response facts of each conversation's customer messages.
+/// The response facts of the customer messages of each row's conversations.
 struct ResponseTimes {
-    struct Conversation {
+    struct Responses {
         /// Milliseconds from each answered customer message to the first bot or agent answer.
         var firstResponses: [Int64] = []
         var answeredWithin60s = 0
     }
 
     static let answerWindow: Int64 = 60_000
-    private var byConversation: [String: Conversation] = [:]
+    private var byRow: [FunnelReportService.RowKey: Responses] = [:]
 
+    /// `messages`: each conversation's together, in history order.
     init(_ messages: [FunnelMessage]) {
         // Backwards through each conversation's history: the next answer after each message.
-        var nextAnswer: (conversation: String, at: Int64)?
-        var nextAnyReply: (conversation: String, at: Int64)?
+        var nextAnswer: (conversation: Int64, at: Int64)?
+        var nextAnyReply: (conversation: Int64, at: Int64)?
         for message in messages.reversed() {
-            let answer = nextAnswer.flatMap { $0.conversation == message.conversationID ? $0.at : nil }
-            let reply = nextAnyReply.flatMap { $0.conversation == message.conversationID ? $0.at : nil }
+            let answer = nextAnswer.flatMap { $0.conversation == message.conversation ? $0.at : nil }
+            let reply = nextAnyReply.flatMap { $0.conversation == message.conversation ? $0.at : nil }
             switch message.author {
             case "visitor":
-                var facts = byConversation[message.conversationID, default: Conversation()]
+                guard answer != nil || reply != nil else { continue }
+                let row = FunnelReportService.RowKey(key: message.key, templateID: message.templateID)
+                var facts = byRow[row, default: Responses()]
                 if let answer { facts.firstResponses.append(max(0, answer - message.createdAt)) }
                 if let reply, reply - message.createdAt <= Self.answerWindow { facts.answeredWithin60s += 1 }
-                byConversation[message.conversationID] = facts
+                byRow[row] = facts
             case "bot", "agent":
-                nextAnswer = (message.conversationID, message.createdAt)
+                nextAnswer = (message.conversation, message.createdAt)
                 nextAnyReply = nextAnswer
             default:
-                nextAnyReply = (message.conversationID, message.createdAt)
+                nextAnyReply = (message.conversation, message.createdAt)
             }
         }
     }
 
-    subscript(conversationID: String) -> Conversation { byConversation[conversationID] ?? Conversation() }
+    subscript(row: FunnelReportService.RowKey) -> Responses { byRow[row] ?? Responses() }
 }
 
 /// One row of the funnel report, as the API shows it.
@@ -194,11 +175,8 @@ package struct FunnelRowJSON: Encodable, Sendable, Equatable {
     package var pValue: Double?
     /// By variant: the template whose variant the row is (nil for conversations without a variant).
     package var templateID: String?
-    private var firstResponses: [Int64] = []
     /// Whether the row carries the by-variant columns.
     private var byVariant = false
-
-    static let verificationWindow: Int64 = 90_000
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case key, conversations, sent, delivered, replied, escalated, resolved, converted
@@ -232,40 +210,31 @@ package struct FunnelRowJSON: Encodable, Sendable, Equatable {
         self.templateID = templateID
     }
 
-    mutating func add(_ conversation: FunnelConversationFacts, _ responses: ResponseTimes.Conversation) {
-        conversations += 1
-        if let offered = conversation.handoffOfferedAt {
-            handoffsOffered += 1
-            if let verified = conversation.handoffVerifiedAt, verified - offered <= Self.verificationWindow {
-                verifiedWithin90s += 1
-            }
-        }
-        if conversation.handoffVerifiedAt != nil { handoffsVerified += 1 }
-        if conversation.sent { sent += 1 }
-        if conversation.delivered { delivered += 1 }
-        if conversation.replied { replied += 1 }
-        if conversation.escalated { escalated += 1 }
-        if conversation.resolved { resolved += 1 }
-        if conversation.outcomes > 0 { converted += 1 }
-        revenueCents += conversation.revenueCents
-        if conversation.optedOut { optOuts += 1 }
-        answeredWithin60s += responses.answeredWithin60s
-        firstResponses += responses.firstResponses
-    }
-
-    /// The row with its percentiles and, by variant, its conversion interval.
-    func finished(byVariant: Bool) -> FunnelRowJSON {
-        var row = self
-        let sorted = firstResponses.sorted()
-        row.firstResponseP50 = Self.percentile(sorted, 50)
-        row.firstResponseP90 = Self.percentile(sorted, 90)
-        row.byVariant = byVariant
+    /// The row of `totals` with the percentiles of `responses` and, by variant, its conversion interval.
+    init(_ totals: FunnelTotals, _ responses: ResponseTimes.Responses, byVariant: Bool) {
+        key = totals.key
+        templateID = totals.templateID
+        conversations = totals.conversations
+        handoffsOffered = totals.handoffsOffered
+        handoffsVerified = totals.handoffsVerified
+        verifiedWithin90s = totals.verifiedWithin90s
+        sent = totals.sent
+        delivered = totals.delivered
+        replied = totals.replied
+        escalated = totals.escalated
+        resolved = totals.resolved
+        converted = totals.converted
+        revenueCents = totals.revenueCents
+        optOuts = totals.optOuts
+        answeredWithin60s = responses.answeredWithin60s
+        let sorted = responses.firstResponses.sorted()
+        firstResponseP50 = Self.percentile(sorted, 50)
+        firstResponseP90 = Self.percentile(sorted, 90)
+        self.byVariant = byVariant
         if byVariant, let interval = Proportion(successes: converted, trials: conversations).wilsonInterval() {
-            row.conversionLow = interval.low
-            row.conversionHigh = interval.high
+            conversionLow = interval.low
+            conversionHigh = interval.high
         }
-        row.firstResponses = []
-        return row
     }
 
     /// The nearest-rank percentile of sorted values; nil without values.

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# The funnel report at scale: seeds N conversations over a month (bench/seed-funnel.sql), then
+# times GET /v1/reports/funnel for the month by each key over HTTP with hyperfine, on SQLite and
+# (when PostgreSQL is installed) on PostgreSQL with the same data (handoff migrate-to-postgres).
+# The reference in the same run is the database's own client (sqlite3 / psql) running the plain
+# aggregate under every report: the range's conversations joined with all their messages,
+# grouped by the key. Prints a Markdown table per backend.
+#   bench/funnel.sh [N=100000] [RUNS=10]   (HANDOFF_BIN: a handoff binary to use instead of building one)
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+n=${1:-100000}
+runs=${2:-10}
+key="bench-key-0123456789"
+start=1793491200000 # 2026-11-01T00:00:00Z
+range="from=2026-11-01T00:00:00Z&to=2026-12-01T00:00:00Z"
+db="$OUT/funnel.sqlite"
+port=18096
+keys=(program template variant campaign queue day) # `by` is required: without it the API answers 422
+
+bin=${HANDOFF_BIN:-}
+if [ -z "$bin" ]; then
+    swift build -c release --product handoff >/dev/null
+    bin=.build/release/handoff
+fi
+rm -f "$db" "$db-wal" "$db-shm"
+HANDOFF_DATABASE="$db" "$bin" migrate >/dev/null
+sqlite3 -cmd ".parameter set :n $n" -cmd ".parameter set :start $start" "$db" <bench/seed-funnel.sql
+sync
+
+# The key column of the plain aggregate, as the report keys conversations.
+reference_key() {
+    case $1 in
+    program) echo "coalesce((SELECT f.program FROM outbound f WHERE f.conversation_id = c.id ORDER BY f.created_at, f.id LIMIT 1), 'chat')" ;;
+    template) echo "(SELECT f.template_id FROM outbound f WHERE f.conversation_id = c.id ORDER BY f.created_at, f.id LIMIT 1)" ;;
+    variant) echo "(SELECT f.variant FROM outbound f WHERE f.conversation_id = c.id ORDER BY f.created_at, f.id LIMIT 1)" ;;
+    day) echo "c.created_at / 86400000" ;;
+    *) echo "c.$1" ;;
+    esac
+}
+reference_sql() {
+    echo "SELECT $(reference_key "$1") AS key, count(*), sum(m.created_at) FROM conversations c JOIN messages m ON m.conversation_id = c.id WHERE c.created_at >= $start AND c.created_at < $((start + 2592000000)) GROUP BY 1"
+}
+
+# serve DATABASE: starts handoff on it; sets HANDOFF_PID.
+serve() {
+    env HANDOFF_DATABASE="$1" HANDOFF_LISTEN=127.0.0.1:$port HANDOFF_PUBLIC_URL=http://127.0.0.1:$port \
+        HANDOFF_LOG_LEVEL=error HANDOFF_API_KEYS="$key" "$bin" serve >"$OUT/funnel-serve.log" 2>&1 &
+    HANDOFF_PID=$!
+    wait_port $port
+}
+
+# measure BACKEND REFERENCE: hyperfine, the report then the reference (a command with %s for the
+# file of SQL), for each key; one table row each.
+measure() {
+    local backend=$1 reference=$2
+    echo
+    echo "| backend | by | report mean (ms) | reference mean (ms) | report / reference | rows |"
+    echo "|---|---|---:|---:|---:|---:|"
+    for by in "${keys[@]}"; do
+        local url="http://127.0.0.1:$port/v1/reports/funnel?$range&by=$by"
+        reference_sql "$by" >"$OUT/funnel-reference-$by.sql"
+        curl -sf -H "Authorization: Bearer $key" "$url" >"$OUT/funnel-$backend-$by.json"
+        hyperfine -N --warmup 1 --runs "$runs" --export-json "$OUT/funnel-$backend-$by.hyperfine.json" \
+            "curl -sf -o /dev/null -H 'Authorization: Bearer $key' '$url'" "${reference//%s/$OUT/funnel-reference-$by.sql}" >/dev/null
+        python3 - "$OUT/funnel-$backend-$by.hyperfine.json" "$OUT/funnel-$backend-$by.json" "$backend" "$by" <<'PY'
+import json, sys
+results = json.load(open(sys.argv[1]))["results"]
+report, reference = (r["mean"] * 1000 for r in results)
+rows = len(json.load(open(sys.argv[2]))["rows"])
+print(f"| {sys.argv[3]} | {sys.argv[4]} | {report:.0f} | {reference:.0f} | {report / reference:.2f} | {rows} |")
+PY
+    done
+}
+
+serve "$db"
+trap 'kill $HANDOFF_PID 2>/dev/null || true' EXIT
+measure sqlite "sqlite3 $db '.read %s'"
+kill $HANDOFF_PID
+wait $HANDOFF_PID 2>/dev/null || true
+
+if ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
+    pgdir=$(mktemp -d)
+    eval "$(.ci/postgres.sh start "$pgdir")"
+    trap 'kill $HANDOFF_PID 2>/dev/null || true; .ci/postgres.sh stop "$pgdir" >/dev/null' EXIT
+    psql "$HANDOFF_TEST_POSTGRES" -qc "CREATE DATABASE funnel_bench"
+    uri=$(HANDOFF_TEST_POSTGRES="$HANDOFF_TEST_POSTGRES" python3 -c '
+import os; b = os.environ["HANDOFF_TEST_POSTGRES"]; q = b.find("?"); base, query = (b, "") if q < 0 else (b[:q], b[q:])
+print(base[:base.rfind("/")] + "/funnel_bench" + query)')
+    HANDOFF_DATABASE="$uri" "$bin" migrate-to-postgres --from "$db" >/dev/null
+    psql "$uri" -qc "ANALYZE"
+    serve "$uri"
+    measure postgresql "psql $uri -qAtf %s"
+fi

@@ -51,13 +51,7 @@ async def text(index, body, sid):
 
 
 async def open_stream(agent_key):
-    reader, writer = await asyncio.open_connection("127.0.0.1", PORT)
-    writer.write(("GET /v1/agent/events HTTP/1.1\r\nHost: b\r\nAuthorization: Bearer %s\r\n\r\n" % agent_key).encode())
-    await writer.drain()
-    buffer = b""
-    while b": connected" not in buffer:
-        buffer += await reader.read(4096)
-    return reader, writer
+    return await loopback_http.open_stream(PORT, "/v1/agent/events", {"Authorization": "Bearer " + agent_key})
 
 
 async def measure(streams, owner_of, texts, sid_base, only=None):

@@ -30,3 +30,18 @@ def rss_kb(pid):
         for line in status:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
+
+
+async def open_stream(port, path, headers):
+    """Opens a Server-Sent Events stream and waits for the server's `: connected` comment;
+    returns the connection's reader and writer."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    head = "GET %s HTTP/1.1\r\nHost: b\r\n" % path
+    for name, value in headers.items():
+        head += "%s: %s\r\n" % (name, value)
+    writer.write((head + "\r\n").encode())
+    await writer.drain()
+    buffer = b""
+    while b": connected" not in buffer:
+        buffer += await reader.read(4096)
+    return reader, writer

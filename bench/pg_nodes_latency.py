@@ -33,11 +33,7 @@ async def main():
     cookie = [line.split(":", 1)[1].split(";")[0].strip() for line in header.split("\r\n")
               if line.lower().startswith("set-cookie")][0]
     conversation = json.loads(payload)["conversation_id"]
-    reader, writer = await asyncio.open_connection("127.0.0.1", PORT_A)
-    writer.write(("GET /v1/events HTTP/1.1\r\nHost: b\r\nCookie: %s\r\n\r\n" % cookie).encode())
-    buffer = b""
-    while b": connected" not in buffer:
-        buffer += await reader.read(4096)
+    reader, writer = await loopback_http.open_stream(PORT_A, "/v1/events", {"Cookie": cookie})
 
     auth = {"Authorization": "Bearer " + KEY, "Content-Type": "application/json"}
     latencies = {"cross_node": [], "same_node": []}

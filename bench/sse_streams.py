@@ -29,13 +29,7 @@ async def session():
 
 
 async def open_stream(cookie):
-    reader, writer = await asyncio.open_connection("127.0.0.1", PORT)
-    writer.write(("GET /v1/events HTTP/1.1\r\nHost: b\r\nCookie: %s\r\n\r\n" % cookie).encode())
-    await writer.drain()
-    buffer = b""
-    while b": connected" not in buffer:
-        buffer += await reader.read(4096)
-    return reader, writer
+    return await loopback_http.open_stream(PORT, "/v1/events", {"Cookie": cookie})
 
 
 async def main():

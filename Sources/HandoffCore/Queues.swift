@@ -13,13 +13,17 @@ public struct Queue: Sendable, Equatable {
     /// When the longest wait in the queue for a first human answer reaches this, each customer
     /// waiting in it gets the wait-time notice (once per conversation); nil: no notices.
     public var waitNoticeAfterMilliseconds: Int64?
+    /// The template the wait-time notice is (its approved version in the contact's locale, with
+    /// `{{brand}}` and `{{minutes}}`); nil: the built-in system text.
+    public var waitNoticeTemplate: String?
 
     public init(
         name: String, firstResponseSLAMilliseconds: Int64 = QueueCatalog.defaultSLAMilliseconds,
         overflowQueue: String? = nil, members: [String] = [], autoAssign: Bool = false,
-        waitNoticeAfterMilliseconds: Int64? = nil
+        waitNoticeAfterMilliseconds: Int64? = nil, waitNoticeTemplate: String? = nil
     ) {
         self.waitNoticeAfterMilliseconds = waitNoticeAfterMilliseconds
+        self.waitNoticeTemplate = waitNoticeTemplate
         self.name = name
         self.firstResponseSLAMilliseconds = firstResponseSLAMilliseconds
         self.overflowQueue = overflowQueue
@@ -45,8 +49,8 @@ public struct QueueCatalog: Sendable, Equatable {
     /// In configuration order, the default queue last when it was not configured.
     public let queues: [Queue]
 
-    /// Checks names (1 to 64 letters, digits, `_`, `-`; unique) and that every overflow queue
-    /// is another configured queue.
+    /// Checks names (1 to 64 letters, digits, `_`, `-`; unique), that every overflow queue
+    /// is another configured queue and that a `wait_notice_template` is a template name (snake_case).
     public init(_ configured: [Queue] = []) throws(QueueCatalogError) {
         var names = Set<String>()
         for queue in configured {
@@ -58,6 +62,11 @@ public struct QueueCatalog: Sendable, Equatable {
             }
             guard queue.firstResponseSLAMilliseconds > 0 else {
                 throw QueueCatalogError("queue \"\(queue.name)\": first_response_sla must be positive")
+            }
+            if let template = queue.waitNoticeTemplate, !TemplateBody.isValidName(template) {
+                throw QueueCatalogError(
+                    "queue \"\(queue.name)\": wait_notice_template \"\(template)\" must be a template name (snake_case)"
+                )
             }
         }
         for queue in configured {

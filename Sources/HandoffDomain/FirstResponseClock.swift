@@ -15,6 +15,7 @@ package final class FirstResponseClock: Service {
     private let interval: Duration
     private let lease: ClusterLease?
     private let brand: @Sendable () -> String
+    private let counters: ServiceCounters
     private let now: @Sendable () -> Int64
 
     /// The name of the lease the sweeps run under.
@@ -23,10 +24,11 @@ package final class FirstResponseClock: Service {
     package init(
         database: any Database, queues: Reloadable<QueueCatalog>, events: EventHub, webhooks: EventWebhooks,
         interval: Duration = .seconds(1), lease: ClusterLease? = nil, brand: @escaping @Sendable () -> String,
-        outboxChanged: @escaping @Sendable () -> Void,
+        counters: ServiceCounters, outboxChanged: @escaping @Sendable () -> Void,
         now: @escaping @Sendable () -> Int64 = ChatService.currentMilliseconds
     ) {
         self.brand = brand
+        self.counters = counters
         self.timeline = Timeline(database: database, events: events, webhooks: webhooks) { _ in outboxChanged() }
         self.queues = queues
         self.interval = interval
@@ -64,7 +66,9 @@ package final class FirstResponseClock: Service {
         let breached = overdue ? try await breach(catalog, now: now) : 0
         if noticesDue {
             let brand = brand()
-            try await timeline.write { try WaitNotices.send(catalog, brand: brand, timeline: $0, now: now) }
+            try await timeline.write { [counters] in
+                try WaitNotices.send(catalog, brand: brand, counters: counters, timeline: $0, now: now)
+            }
         }
         return breached
     }

@@ -25,7 +25,8 @@ package final class QueueService: Sendable {
                     oldestWaitingSince: counts?.oldestWaitingSince.map { Timestamp(unixMilliseconds: $0).description },
                     slaBreached: counts?.slaBreached ?? 0,
                     firstResponseSLAMilliseconds: queue.firstResponseSLAMilliseconds,
-                    overflowQueue: queue.overflowQueue, members: queue.members, autoAssign: queue.autoAssign)
+                    overflowQueue: queue.overflowQueue, members: queue.members, autoAssign: queue.autoAssign,
+                    waitNoticeTemplate: queue.waitNoticeTemplate)
             })
     }
 }
@@ -57,6 +58,7 @@ package struct QueueJSON: Encodable, Sendable {
     var overflowQueue: String?
     var members: [String]
     var autoAssign: Bool
+    var waitNoticeTemplate: String?
 
     package enum CodingKeys: String, CodingKey {
         case name, open, unassigned, members
@@ -65,6 +67,7 @@ package struct QueueJSON: Encodable, Sendable {
         case slaBreached = "sla_breached"
         case firstResponseSLAMilliseconds = "first_response_sla_ms"
         case overflowQueue = "overflow_queue"
+        case waitNoticeTemplate = "wait_notice_template"
     }
 
     package func encode(to encoder: any Encoder) throws {
@@ -78,6 +81,7 @@ package struct QueueJSON: Encodable, Sendable {
         try container.encode(overflowQueue, forKey: .overflowQueue)
         try container.encode(members, forKey: .members)
         try container.encode(autoAssign, forKey: .autoAssign)
+        try container.encode(waitNoticeTemplate, forKey: .waitNoticeTemplate)
     }
 }
 

@@ -170,30 +170,17 @@ package struct Routing: Sendable {
     }
 
     /// An intent's `{template: NAME}`: the bot answers with the template's approved version in
-    /// the contact's locale (its best match, else English), rendered with the brand only.
+    /// the contact's locale (`ApprovedTemplateText`), rendered with the brand only.
     /// Returns false, doing nothing, when no live template of that name has an approved version
     /// that renders without variables (counted as `unavailable`).
     private func answer(
         _ conversation: ConversationRecord, intent: String, template name: String, timeline: TimelineWriter,
         now: Int64
     ) throws -> Bool {
-        let connection = timeline.connection
-        let templates = TemplateRepository(connection)
-        let contact = try ChatRepository(connection).contact(id: conversation.contactID)
-        // A texter's locale may be known only from the consent they gave.
-        let contactLocale =
-            try contact?.locale ?? contact?.phoneE164.flatMap { try HandoffRepository(connection).locale(phone: $0) }
-        let approved = try templates.live(name: name).filter { $0.approvedVersion != nil }
-        let locales = approved.map(\.locale)
-        let locale = TemplateLocale.best(
-            for: contactLocale, among: locales, fallback: locales.contains("en") ? "en" : locales.first ?? "")
-        guard let chosen = approved.first(where: { $0.locale == locale }),
-            let version = try templates.template(id: chosen.id, version: chosen.approvedVersion),
-            let content = try? TemplateService.content(of: version.version),
-            let body = try? content.render(
-                [:], locale: contactLocale ?? chosen.locale, brand: brand,
-                variant: TemplateVariantChooser.variant(
-                    of: content.variants, templateID: chosen.id, contactKey: conversation.contactID))
+        let contact = try ChatRepository(timeline.connection).contact(id: conversation.contactID)
+        guard
+            let body = try ApprovedTemplateText.render(
+                name, brand: brand, conversation: conversation, contact: contact, connection: timeline.connection)
         else {
             counters.increment(
                 "handoff_intent_actions_total", [("intent", intent), ("action", "template"), ("result", "unavailable")])

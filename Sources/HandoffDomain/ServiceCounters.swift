@@ -27,6 +27,9 @@ package final class ServiceCounters: Sendable {
         "handoff_intent_actions_total":
             "Intent actions routing did, by intent, action (queue, template) and result (done; unavailable: "
             + "no approved template of that name renders).",
+        "handoff_wait_notices_total":
+            "Wait-time notices, by text: system (the built-in text), template (the queue's wait_notice_template), "
+            + "fallback (the system text: the queue's template has no approved version that renders).",
         "handoff_funnel_total": "The handoff funnel: offered (code asked), verified, first SMS reply.",
         "handoff_offers_total": "Handoff offers shown (\"Can we text you the answer?\"), by reason.",
         "handoff_offers_declined_total": "Handoff offers the visitor answered with \"No thanks\".",

@@ -7,6 +7,9 @@ import Storage
 /// queue's `wait_notice_after`, each customer waiting in the queue gets the notice once per
 /// conversation, in their language, saying about how long (that wait, in minutes, rounded up): by
 /// text on SMS, never to a suppressed number (the web chat instead), else in the web chat.
+/// The notice is the system text, or the queue's `wait_notice_template` (`{{brand}}`,
+/// `{{minutes}}`) when it has an approved version that renders; when it has none, the system text
+/// (counted as `fallback`).
 enum WaitNotices {
     /// Notices sent per queue per sweep (the next sweep sends the rest).
     static let batchSize = 100
@@ -21,7 +24,9 @@ enum WaitNotices {
     }
 
     /// Sends the notices due, each with its conversation stamped.
-    static func send(_ catalog: QueueCatalog, brand: String, timeline: TimelineWriter, now: Int64) throws {
+    static func send(
+        _ catalog: QueueCatalog, brand: String, counters: ServiceCounters, timeline: TimelineWriter, now: Int64
+    ) throws {
         let notices = WaitNoticeRepository(timeline.connection)
         let chat = ChatRepository(timeline.connection)
         for queue in catalog.queues {
@@ -30,12 +35,37 @@ enum WaitNotices {
             for id in try notices.unnoticed(queue: queue.name, limit: batchSize) {
                 guard let conversation = try chat.conversation(id: id) else { continue }
                 let contact = try chat.contact(id: conversation.contactID)
-                let text = SystemTexts(brand: brand, locale: contact?.locale).waitNotice(minutes: minutes)
+                let text = try notice(
+                    queue, minutes: minutes, brand: brand, conversation: conversation, contact: contact,
+                    counters: counters, connection: timeline.connection)
                 try Routing.tell(text, conversation: conversation, contact: contact, timeline: timeline, now: now)
                 try notices.markSent(conversationID: id, now: now)
             }
         }
     }
+
+    /// The queue's notice for `contact`: its template's text when it renders, else the system text.
+    private static func notice(
+        _ queue: Queue, minutes: Int64, brand: String, conversation: ConversationRecord, contact: ContactRecord?,
+        counters: ServiceCounters, connection: any Connection
+    ) throws -> String {
+        if let template = queue.waitNoticeTemplate {
+            if let text = try ApprovedTemplateText.render(
+                template, offered: [minutesVariable: String(minutes)], brand: brand, conversation: conversation,
+                contact: contact, connection: connection)
+            {
+                counters.increment("handoff_wait_notices_total", [("text", "template")])
+                return text
+            }
+            counters.increment("handoff_wait_notices_total", [("text", "fallback")])
+        } else {
+            counters.increment("handoff_wait_notices_total", [("text", "system")])
+        }
+        return SystemTexts(brand: brand, locale: contact?.locale).waitNotice(minutes: minutes)
+    }
+
+    /// The template variable the notice fills with the expected wait in minutes (besides `brand`).
+    static let minutesVariable = "minutes"
 
     /// The queue's expected wait when it reached the queue's threshold; nil otherwise (or when the
     /// queue sends no notices).

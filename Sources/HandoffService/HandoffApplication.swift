@@ -404,7 +404,7 @@ private struct Parts: Sendable {
         let firstResponseClock = FirstResponseClock(
             database: database, queues: queues.catalog, events: hub, webhooks: webhooks,
             lease: clusterLease(FirstResponseClock.leaseName, .seconds(30)), brand: { routing.brand },
-            outboxChanged: { dispatcher.wake() })
+            counters: counters, outboxChanged: { dispatcher.wake() })
         let inOrder: [(any Service)?] = [
             gatewaySetup.simulator, outbox, answerDeadline, firstResponseClock, scheduler, retention, presence,
             autoAssignment,

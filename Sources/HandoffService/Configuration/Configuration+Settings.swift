@@ -456,7 +456,7 @@ extension Configuration {
         text(
             "queues", "",
             "Queues of conversations for humans: a YAML or JSON list of {name, first_response_sla?, overflow_queue?, "
-                + "members?, auto_assign?, wait_notice_after?}; `humans` (where escalations go) is built in."
+                + "members?, auto_assign?, wait_notice_after?, wait_notice_template?}; `humans` (where escalations go) is built in."
         ) {
             $0.queues = try queueCatalog($1)
         } current: {
@@ -682,6 +682,7 @@ private func queueCatalog(_ text: String) throws(SettingProblem) -> QueueCatalog
         var members: [String]?
         var autoAssign: Bool?
         var waitNoticeAfter: String?
+        var waitNoticeTemplate: String?
 
         enum CodingKeys: String, CodingKey {
             case name, members
@@ -689,6 +690,7 @@ private func queueCatalog(_ text: String) throws(SettingProblem) -> QueueCatalog
             case overflowQueue = "overflow_queue"
             case autoAssign = "auto_assign"
             case waitNoticeAfter = "wait_notice_after"
+            case waitNoticeTemplate = "wait_notice_template"
         }
     }
     guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
@@ -699,7 +701,7 @@ private func queueCatalog(_ text: String) throws(SettingProblem) -> QueueCatalog
         entries = try YAMLDecoder().decode([Entry].self, from: text)
     } catch {
         throw SettingProblem(
-            "expected a list of queues {name, first_response_sla?, overflow_queue?, members?, auto_assign?, wait_notice_after?}: \(error)"
+            "expected a list of queues {name, first_response_sla?, overflow_queue?, members?, auto_assign?, wait_notice_after?, wait_notice_template?}: \(error)"
         )
     }
     var queues: [Queue] = []
@@ -714,7 +716,7 @@ private func queueCatalog(_ text: String) throws(SettingProblem) -> QueueCatalog
             Queue(
                 name: entry.name, firstResponseSLAMilliseconds: sla ?? QueueCatalog.defaultSLAMilliseconds,
                 overflowQueue: entry.overflowQueue, members: entry.members ?? [], autoAssign: entry.autoAssign ?? false,
-                waitNoticeAfterMilliseconds: waitNoticeAfter)
+                waitNoticeAfterMilliseconds: waitNoticeAfter, waitNoticeTemplate: entry.waitNoticeTemplate)
         )
     }
     do {

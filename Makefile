@@ -80,12 +80,17 @@ run: release
 # 220 tests at once on two cores (a browser among them) stretch past; serial is ~75 s, and exact.
 # The PostgreSQL suites run against a throwaway server (.ci/postgres.sh), stopped and removed
 # afterwards whatever the outcome, unless HANDOFF_TEST_POSTGRES names a server already.
+# Every suite on SQLite, then the service's integration suites again with each test application on
+# a scratch PostgreSQL database (HANDOFF_TEST_BACKEND=postgresql); SQLite-only tests skip, saying why.
 unit: test-deps build venv
 	if [ -z "$${HANDOFF_TEST_POSTGRES:-}" ]; then \
 		pgdir=$$(mktemp -d /tmp/handoff-postgres.XXXXXX); trap '.ci/postgres.sh stop "$$pgdir"' EXIT; \
 		server=$$(.ci/postgres.sh start "$$pgdir"); eval "$$server"; \
 	fi; \
-	HANDOFF_TEST_PYTHON=$(PYTHON) swift test --skip-build --no-parallel
+	HANDOFF_TEST_PYTHON=$(PYTHON) swift test --skip-build --no-parallel; \
+	echo "second pass: the service's integration suites on PostgreSQL"; \
+	HANDOFF_TEST_BACKEND=postgresql HANDOFF_TEST_PYTHON=$(PYTHON) \
+		swift test --skip-build --no-parallel --filter HandoffServiceTests
 
 # schemathesis against the live server, from openapi.yaml.
 contract: build venv

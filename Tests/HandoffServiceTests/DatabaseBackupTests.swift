@@ -10,7 +10,8 @@ import Testing
 
 /// `handoff backup` while the service is writing: a consistent copy with everything acknowledged
 /// before it; `handoff restore` puts it back in place.
-@Suite struct DatabaseBackupTests {
+@Suite(Backend.sqliteOnly("`handoff backup` and `restore` copy the SQLite file; PostgreSQL uses pg_dump"))
+struct DatabaseBackupTests {
     @Test func backsUpWhileServingAndTheCopyRestores() async throws {
         let home = try TemporaryDirectory()
         var configuration = TestApplication.configuration(in: home)

@@ -93,7 +93,9 @@ import Testing
         print("inbound kill -9: \(attempted.count) sent, \(acked.count) acknowledged before the kill, all stored once")
     }
 
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3"), "needs the sqlite3 shell"))
+    @Test(
+        .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3"), "needs the sqlite3 shell"),
+        Backend.sqliteOnly("another process holds the SQLite file's write lock"))
     func anotherProcessHoldingTheLockGets503AndTheServiceRecovers() async throws {
         try await TestApplication.live { application, client, _ in
             let (cookie, _) = try await API.startSession(client)
@@ -129,7 +131,9 @@ import Testing
         }
     }
 
-    @Test(.enabled(if: geteuid() == 0, "mounts a small tmpfs: needs root"))
+    @Test(
+        .enabled(if: geteuid() == 0, "mounts a small tmpfs: needs root"),
+        Backend.sqliteOnly("the SQLite file is on the full disk"))
     func aFullDiskGets503AndEveryAcknowledgedMessageIsKept() async throws {
         let directory = try TemporaryDirectory()
         let mount = directory.file("small").path

@@ -109,12 +109,9 @@ import Testing
                 "POST", "/v1/handoff", headers: API.json(cookie), body: #"{"phone":"+14155552671","consent":true}"#)
             #expect(started.status == 202)
             let code = try await API.code(simulator, Self.phone)
-            try await application.database.write {
-                try $0.execute(
-                    """
-                    CREATE TRIGGER test_refuse_rotation BEFORE UPDATE OF token_hash ON sessions
-                    BEGIN SELECT RAISE(ABORT, 'rotation refused by the test'); END
-                    """)
+            let refusal = Self.rotationRefusal(on: Backend.ofTestApplication)
+            try await application.database.write { writer in
+                for statement in refusal.create { try writer.execute(statement) }
             }
             let refused = try await client.request(
                 "POST", "/v1/handoff/verify", headers: API.json(cookie), body: #"{"code":"\#(code)"}"#)
@@ -125,13 +122,41 @@ import Testing
                     [.text(sessionID)])?.get("state", as: String.self)
             }
             #expect(state == "pending", "no verified phone behind a session whose token was not rotated")
-            try await application.database.write { try $0.execute("DROP TRIGGER test_refuse_rotation") }
+            try await application.database.write { try $0.execute(refusal.drop) }
             let verified = try await client.request(
                 "POST", "/v1/handoff/verify", headers: API.json(cookie), body: #"{"code":"\#(code)"}"#)
             #expect(verified.status == 200)
             #expect(try await client.request("GET", "/v1/messages", headers: [("Cookie", cookie)]).status == 401)
             let rotated = try API.rotatedCookie(verified)
             #expect(try await client.request("GET", "/v1/messages", headers: [("Cookie", rotated)]).status == 200)
+        }
+    }
+
+    /// A trigger that makes every token rotation fail, and the statement that removes it, per backend.
+    static func rotationRefusal(on backend: Backend) -> (create: [String], drop: String) {
+        switch backend {
+        case .sqlite:
+            (
+                [
+                    """
+                    CREATE TRIGGER test_refuse_rotation BEFORE UPDATE OF token_hash ON sessions
+                    BEGIN SELECT RAISE(ABORT, 'rotation refused by the test'); END
+                    """
+                ], "DROP TRIGGER test_refuse_rotation"
+            )
+        case .postgresql:
+            (
+                [
+                    """
+                    CREATE FUNCTION test_refuse_rotation() RETURNS trigger LANGUAGE plpgsql
+                    AS $$ BEGIN RAISE EXCEPTION 'rotation refused by the test'; END $$
+                    """,
+                    """
+                    CREATE TRIGGER test_refuse_rotation BEFORE UPDATE OF token_hash ON sessions
+                    FOR EACH ROW EXECUTE FUNCTION test_refuse_rotation()
+                    """,
+                ], "DROP TRIGGER test_refuse_rotation ON sessions"
+            )
         }
     }
 

@@ -90,7 +90,8 @@ import Testing
         }
     }
 
-    @Test func oneProcessPerDatabaseAndNoRestoreUnderARunningDaemon() async throws {
+    @Test(Backend.sqliteOnly("the SQLite file's lock and its backup file"))
+    func oneProcessPerDatabaseAndNoRestoreUnderARunningDaemon() async throws {
         try await TestApplication.inProcess { application, _, _ in
             let configuration = application.configuration
             let second = HandoffApplication(

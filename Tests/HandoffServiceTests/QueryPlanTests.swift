@@ -8,7 +8,8 @@ import Testing
 /// The hot paths read through indexes, never a full table scan, so their cost stays flat as the
 /// tables grow. SQLite counts the rows each statement stepped through in full scans
 /// (`SQLiteConnection.fullScanSteps`); none may step through more than a page's worth.
-@Suite struct QueryPlanTests {
+@Suite(Backend.sqliteOnly("SQLite's own full-scan counter"))
+struct QueryPlanTests {
     static let conversations = 2_000
 
     /// A migrated database with `conversations` contacts, sessions and conversations, five

@@ -1,4 +1,5 @@
 import DatabaseDriver
+import Foundation
 import Postgres
 import SQLite
 import Storage
@@ -15,6 +16,22 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
     static var available: [Backend] { postgresTestServer == nil ? [.sqlite] : allCases }
 
     var testDescription: String { rawValue }
+
+    /// The backend `TestApplication` starts the service on: SQLite, or PostgreSQL when
+    /// `HANDOFF_TEST_BACKEND=postgresql` (`make test`'s second pass over the integration suites).
+    static let ofTestApplication: Backend = {
+        guard let name = ProcessInfo.processInfo.environment["HANDOFF_TEST_BACKEND"] else { return .sqlite }
+        guard let backend = Backend(rawValue: name) else {
+            fatalError("HANDOFF_TEST_BACKEND is \(name): it must be sqlite or postgresql")
+        }
+        return backend
+    }()
+
+    /// For a suite or test about SQLite itself (its files, WAL, lock, faults): skipped, with
+    /// `reason`, on the PostgreSQL pass.
+    static func sqliteOnly(_ reason: String) -> ConditionTrait {
+        .enabled(if: ofTestApplication == .sqlite, "SQLite only: \(reason)")
+    }
 
     /// Runs `body` on a new database of this backend, migrated, that nothing else uses.
     func withDatabase(_ body: (any Database) async throws -> Void) async throws {

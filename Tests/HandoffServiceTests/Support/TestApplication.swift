@@ -12,6 +12,8 @@ import Testing
 
 /// The one application fixture of the service's tests: a `HandoffApplication` on a temporary
 /// database with the simulator gateway, started, and a client to talk to it, in one of two modes.
+/// The database is a SQLite file, or a scratch PostgreSQL database when `HANDOFF_TEST_BACKEND` is
+/// `postgresql` (`make test`'s second pass; see `Backend.ofTestApplication`).
 ///
 /// - `inProcess`: requests go through the routes and middleware directly (`HTTPServer.respond`),
 ///   no socket per request: for handler and use-case logic. The simulator still runs on its own
@@ -72,6 +74,23 @@ enum TestApplication {
         _ adjust: (inout Configuration) -> Void = { _ in },
         _ body: (HandoffApplication, HTTPTestClient, GatewaySimulator) async throws -> Void
     ) async throws {
+        switch Backend.ofTestApplication {
+        case .sqlite:
+            try await start(mode, on: nil, adjust, body)
+        case .postgresql:
+            guard postgresTestServer != nil else { throw PostgresTestServerMissing() }
+            try await ScratchDatabase.with { scratch in try await start(mode, on: scratch.uri, adjust, body) }
+        }
+    }
+
+    /// `run` on `database` (a path or a URI; nil: the SQLite file of `configuration(in:)`), or on
+    /// the one `adjust` sets.
+    private static func start(
+        _ mode: Mode,
+        on database: String?,
+        _ adjust: (inout Configuration) -> Void,
+        _ body: (HandoffApplication, HTTPTestClient, GatewaySimulator) async throws -> Void
+    ) async throws {
         let directory = try TemporaryDirectory()
         // Live: the port must be known before start (signatures cover the public URL); another test
         // may take a port between our probe and our bind, so try a few.
@@ -87,6 +106,7 @@ enum TestApplication {
             configuration.widgetOrigins = [origin]
             configuration.cookieSecure = false
             configuration.quietHours = QuietHours(start: 0, end: 24 * 60)
+            if let database { configuration.databasePath = database }
             adjust(&configuration)
             let application = HandoffApplication(configuration: configuration, logger: silent)
             do {
@@ -130,6 +150,13 @@ enum TestApplication {
             return HTTPTestClient.Response(
                 status: response.status.code, headers: response.headers.map { (name: $0.name, value: $0.value) },
                 body: request.method == "HEAD" ? "" : String(decoding: bytes, as: UTF8.self))
+        }
+    }
+
+    /// `HANDOFF_TEST_BACKEND=postgresql` without a PostgreSQL test server to create databases on.
+    struct PostgresTestServerMissing: Error, CustomStringConvertible {
+        var description: String {
+            "HANDOFF_TEST_BACKEND=postgresql needs HANDOFF_TEST_POSTGRES (.ci/postgres.sh start DIR)"
         }
     }
 

@@ -31,10 +31,19 @@ package struct FieldProblem: Error, Sendable {
     package let code: String
     package let message: String
 
-    /// `too_long` when `value` has more than `limit` Unicode scalars.
-    static func length(_ value: String?, _ field: String, _ limit: Int) -> FieldProblem? {
-        guard let value, value.unicodeScalars.count > limit else { return nil }
-        return FieldProblem(field: field, code: "too_long", message: "\(field) must be at most \(limit) characters.")
+    /// `too_long` when `value` has more than `limit` Unicode scalars; `invalid_characters` when it
+    /// holds a NUL, which no text is meant to carry and PostgreSQL's text cannot store (so that a
+    /// value is refused alike on both backends, never stored on one and a 500 on the other).
+    static func text(_ value: String?, _ field: String, _ limit: Int) -> FieldProblem? {
+        guard let value else { return nil }
+        if value.unicodeScalars.count > limit {
+            return FieldProblem(
+                field: field, code: "too_long", message: "\(field) must be at most \(limit) characters.")
+        }
+        if value.utf8.contains(0) {
+            return FieldProblem(field: field, code: "invalid_characters", message: "\(field) must not contain NUL.")
+        }
+        return nil
     }
 }
 
@@ -70,12 +79,12 @@ package struct SessionDetails: Decodable, Sendable {
 extension SessionDetails: LimitedFields {
     package var problems: [FieldProblem?] {
         [
-            .length(locale, "locale", FieldLimits.locale), .length(timezone, "timezone", FieldLimits.timezone),
-            .length(displayName, "display_name", FieldLimits.displayName),
-            .length(program, "program", FieldLimits.program),
-            .length(pageURL, "page_url", FieldLimits.pageURL) ?? pageURL.flatMap(Self.urlProblem),
-            .length(identityHash, "identity_hash", FieldLimits.identityHash),
-            .length(campaign, "campaign", FieldLimits.campaign),
+            .text(locale, "locale", FieldLimits.locale), .text(timezone, "timezone", FieldLimits.timezone),
+            .text(displayName, "display_name", FieldLimits.displayName),
+            .text(program, "program", FieldLimits.program),
+            .text(pageURL, "page_url", FieldLimits.pageURL) ?? pageURL.flatMap(Self.urlProblem),
+            .text(identityHash, "identity_hash", FieldLimits.identityHash),
+            .text(campaign, "campaign", FieldLimits.campaign),
         ]
     }
 
@@ -112,7 +121,7 @@ package struct HandoffRequest: Decodable, Sendable, LimitedFields {
     package var program: String?
 
     package var problems: [FieldProblem?] {
-        [.length(phone, "phone", FieldLimits.phone), .length(program, "program", FieldLimits.program)]
+        [.text(phone, "phone", FieldLimits.phone), .text(program, "program", FieldLimits.program)]
     }
 }
 
@@ -120,7 +129,7 @@ package struct HandoffRequest: Decodable, Sendable, LimitedFields {
 package struct VerifyRequest: Decodable, Sendable, LimitedFields {
     package var code: String
 
-    package var problems: [FieldProblem?] { [.length(code, "code", FieldLimits.code)] }
+    package var problems: [FieldProblem?] { [.text(code, "code", FieldLimits.code)] }
 }
 
 /// `{body, author, client_id?}` (`author` may be left out with an agent key: it is `agent`).
@@ -146,7 +155,7 @@ package struct EscalationRequest: Decodable, Sendable, LimitedFields {
     package var reason: String?
 
     package var problems: [FieldProblem?] {
-        [.length(queue, "queue", FieldLimits.queue), .length(reason, "reason", FieldLimits.reason)]
+        [.text(queue, "queue", FieldLimits.queue), .text(reason, "reason", FieldLimits.reason)]
     }
 }
 
@@ -154,7 +163,7 @@ package struct EscalationRequest: Decodable, Sendable, LimitedFields {
 package struct ReasonRequest: Decodable, Sendable, LimitedFields {
     package var reason: String?
 
-    package var problems: [FieldProblem?] { [.length(reason, "reason", FieldLimits.reason)] }
+    package var problems: [FieldProblem?] { [.text(reason, "reason", FieldLimits.reason)] }
 }
 
 /// `{phone, reason}`.
@@ -163,7 +172,7 @@ package struct NewSuppression: Decodable, Sendable, LimitedFields {
     package var reason: String?
 
     package var problems: [FieldProblem?] {
-        [.length(phone, "phone", FieldLimits.phone), .length(reason, "reason", FieldLimits.reason)]
+        [.text(phone, "phone", FieldLimits.phone), .text(reason, "reason", FieldLimits.reason)]
     }
 }
 
@@ -210,7 +219,7 @@ package struct TransferRequest: Decodable, Sendable, LimitedFields {
         case agentID = "agent_id"
     }
 
-    package var problems: [FieldProblem?] { [.length(queue, "queue", FieldLimits.queue)] }
+    package var problems: [FieldProblem?] { [.text(queue, "queue", FieldLimits.queue)] }
 }
 
 /// `{resolution?}`: how a closed conversation ended.

@@ -238,11 +238,11 @@ package struct ConsentRequest: Decodable, Sendable {
 extension ConsentRequest: LimitedFields {
     package var problems: [FieldProblem?] {
         [
-            .length(program, "program", FieldLimits.program), .length(disclosureText, "disclosure_text", 2000),
-            .length(capturedAt, "captured_at", 40), .length(evidence?.ip, "evidence.ip", 64),
-            .length(evidence?.userAgent, "evidence.user_agent", FieldLimits.userAgent),
-            .length(evidence?.pageURL, "evidence.page_url", FieldLimits.pageURL),
-            .length(evidence?.reference, "evidence.reference", 255), .length(clientID, "client_id", 255),
+            .text(program, "program", FieldLimits.program), .text(disclosureText, "disclosure_text", 2000),
+            .text(capturedAt, "captured_at", 40), .text(evidence?.ip, "evidence.ip", 64),
+            .text(evidence?.userAgent, "evidence.user_agent", FieldLimits.userAgent),
+            .text(evidence?.pageURL, "evidence.page_url", FieldLimits.pageURL),
+            .text(evidence?.reference, "evidence.reference", 255), .text(clientID, "client_id", 255),
         ]
     }
 }

@@ -19,8 +19,8 @@ package enum RecipientReference: Decodable, Sendable, Equatable {
     /// 422 `too_long` for a number or id longer than anyone's.
     var problem: FieldProblem? {
         switch self {
-        case .text(let text): .length(text, "to", 64)
-        case .externalID(let id): .length(id, "to.external_id", 255)
+        case .text(let text): .text(text, "to", 64)
+        case .externalID(let id): .text(id, "to.external_id", 255)
         }
     }
 }
@@ -75,10 +75,10 @@ package struct OutboundRequest: Decodable, Sendable {
 extension OutboundRequest: LimitedFields {
     package var problems: [FieldProblem?] {
         [
-            to.problem, .length(program, "program", FieldLimits.program),
-            .length(template, "template", 64), .length(locale, "locale", FieldLimits.locale),
-            .length(sendAt, "send_at", 40), .length(campaign, "campaign", 128), .length(clientID, "client_id", 255),
-        ] + variables.sorted { $0.key < $1.key }.map { .length($0.value, "variables.\($0.key)", 2048) }
+            to.problem, .text(program, "program", FieldLimits.program),
+            .text(template, "template", 64), .text(locale, "locale", FieldLimits.locale),
+            .text(sendAt, "send_at", 40), .text(campaign, "campaign", 128), .text(clientID, "client_id", 255),
+        ] + variables.sorted { $0.key < $1.key }.map { .text($0.value, "variables.\($0.key)", 2048) }
     }
 }
 
@@ -119,8 +119,8 @@ package struct OutboundBatchRequest: Decodable, Sendable {
 extension OutboundBatchRequest: LimitedFields {
     package var problems: [FieldProblem?] {
         var problems: [FieldProblem?] = [
-            .length(program, "program", FieldLimits.program), .length(template, "template", 64),
-            .length(campaign, "campaign", 128),
+            .text(program, "program", FieldLimits.program), .text(template, "template", 64),
+            .text(campaign, "campaign", 128),
         ]
         if recipients.isEmpty || recipients.count > OutboundService.maxBatch {
             problems.append(

@@ -25,10 +25,10 @@ package struct TemplateCreateRequest: Decodable, Sendable {
 extension TemplateCreateRequest: LimitedFields {
     package var problems: [FieldProblem?] {
         [
-            .length(definition.name, "name", TemplateLimits.name),
-            .length(definition.program, "program", TemplateLimits.name),
-            .length(definition.fallbackQueue, "fallback_queue", TemplateLimits.name),
-            .length(clientID, "client_id", 255),
+            .text(definition.name, "name", TemplateLimits.name),
+            .text(definition.program, "program", TemplateLimits.name),
+            .text(definition.fallbackQueue, "fallback_queue", TemplateLimits.name),
+            .text(clientID, "client_id", 255),
         ] + TemplateLimits.problems(definition.content)
     }
 }
@@ -58,7 +58,7 @@ package struct TemplateUpdateRequest: Decodable, Sendable {
 extension TemplateUpdateRequest: LimitedFields {
     package var problems: [FieldProblem?] {
         let changes = changes
-        return [.length(changes.fallbackQueue ?? nil, "fallback_queue", TemplateLimits.name)]
+        return [.text(changes.fallbackQueue ?? nil, "fallback_queue", TemplateLimits.name)]
             + TemplateLimits.problems(
                 TemplateContent(
                     body: changes.body ?? "", variables: changes.variables ?? [], replies: changes.replies ?? [],
@@ -85,9 +85,9 @@ package struct TemplatePreviewRequest: Decodable, Sendable {
 
 extension TemplatePreviewRequest: LimitedFields {
     package var problems: [FieldProblem?] {
-        [.length(locale, "locale", 35)]
+        [.text(locale, "locale", 35)]
             + variables.sorted { $0.key < $1.key }.map {
-                .length($0.value, "variables.\($0.key)", TemplateVariable.maxURLLength)
+                .text($0.value, "variables.\($0.key)", TemplateVariable.maxURLLength)
             }
     }
 }
@@ -112,7 +112,7 @@ extension TemplateLimits {
     /// `too_long` for a body, a reply body or a variant body past `body`, or more than `items`
     /// variables, replies or variants.
     static func problems(_ content: TemplateContent) -> [FieldProblem?] {
-        var problems: [FieldProblem?] = [.length(content.body, "body", body)]
+        var problems: [FieldProblem?] = [.text(content.body, "body", body)]
         for (field, count) in [
             ("variables", content.variables.count), ("replies", content.replies.count),
             ("variants", content.variants.count),
@@ -120,8 +120,8 @@ extension TemplateLimits {
             problems.append(
                 FieldProblem(field: field, code: "too_long", message: "\(field) has more than \(items) items."))
         }
-        problems += content.replies.enumerated().map { .length($1.replyBody, "replies[\($0)].reply_body", body) }
-        problems += content.variants.enumerated().map { .length($1.body, "variants[\($0)].body", body) }
+        problems += content.replies.enumerated().map { .text($1.replyBody, "replies[\($0)].reply_body", body) }
+        problems += content.variants.enumerated().map { .text($1.body, "variants[\($0)].body", body) }
         return problems
     }
 }

@@ -102,6 +102,19 @@ import Testing
             _ = try await ABTests.send(client)
             let (yesterday, tomorrow) = (Date() - 86_400, Date() + 86_400)
             let (from, to) = (Self.day(yesterday), Self.day(tomorrow))
+            // The simulator reports deliveries as they come: the page and the API are read
+            // apart in time, so both must see every text delivered first.
+            let settled = try await eventually {
+                let rows =
+                    try await client.request(
+                        "GET", "/v1/reports/funnel?from=\(from)T00:00:00Z&to=\(to)T00:00:00Z&by=day", headers: API.agent
+                    ).json?["rows"] as? [[String: Any]] ?? []
+                let (sent, delivered) = rows.reduce((0, 0)) {
+                    ($0.0 + ($1["sent"] as? Int ?? 0), $0.1 + ($1["delivered"] as? Int ?? 0))
+                }
+                return sent == 84 && delivered == sent
+            }
+            #expect(settled, "every text delivered before the page is read")
             let output = try await offPool {
                 try PythonOracle.run(
                     script: "reports_check.py", input: Data(),

@@ -36,33 +36,28 @@ public struct FunnelTotals: Sendable, Equatable {
     public var optOuts: Int
 }
 
-/// One message of a conversation in the report, in history order: its conversation, the
-/// conversation's key, who wrote it and when.
-public struct FunnelMessage: Sendable, Equatable {
-    /// The conversation's `seq`: the messages of one conversation come together, in history order.
-    public var conversation: Int64
+/// The response columns of one row of the funnel report, computed in the database over the
+/// customer messages of the conversations created in the range whose key is `key`.
+public struct FunnelResponses: Sendable, Equatable {
     public var key: String?
     /// By variant, the template whose variant `key` is.
     public var templateID: String?
-    /// `visitor`, `bot`, `agent` or `system`.
-    public var author: String
-    public var createdAt: Int64
-
-    public init(conversation: Int64, key: String?, templateID: String? = nil, author: String, createdAt: Int64) {
-        self.conversation = conversation
-        self.key = key
-        self.templateID = templateID
-        self.author = author
-        self.createdAt = createdAt
-    }
+    /// The nearest-rank percentiles of the milliseconds from each answered customer message to the
+    /// first bot or agent message after it (0 when that one is stamped earlier).
+    public var firstResponseP50: Int64?
+    public var firstResponseP90: Int64?
+    /// Customer messages followed within 60 s by a bot, agent or system message.
+    public var answeredWithin60s: Int
 }
 
 /// The SQL of the funnel report; portable between SQLite and PostgreSQL. Call it inside
-/// `Database.read`. Counting and grouping happen in the database: dense facts (the conversations
-/// of the range and their texts) are read through the range's conversations, sparse ones
-/// (offers, verifications, opt-ins, outcomes, opt-outs) through their own time index from the
-/// range's start (a fact about a conversation comes after it started), so a report reads the
-/// facts of its conversations and never a whole table.
+/// `Database.read`. Counting and grouping happen in the database. The dense facts come from the
+/// roll-up that triggers keep in every write's transaction (migration 0027): a `funnel_conversations`
+/// row per conversation (its keys, message and state facts) and a `funnel_responses` row per
+/// customer message (its answer and reply), read through the range's start times. The sparse facts
+/// (offers, verifications, opt-ins, outcomes, opt-outs) are read through their own time index from
+/// the range's start (a fact about a conversation comes after it started). A report never reads a
+/// conversation's messages nor a whole table.
 public struct FunnelRepository {
     private let connection: any Connection
 
@@ -74,27 +69,22 @@ public struct FunnelRepository {
     /// node's is allowed for.
     static let clockAllowance: Int64 = dayMilliseconds
 
-    /// The key of conversation `c`; by day, the day's number since 1970 (see `decodedKey`).
+    /// The key of conversation `r` (its `funnel_conversations` row); by day, the day's number since
+    /// 1970 (see `decodedKey`).
     private static func key(_ dimension: FunnelDimension) -> String {
         return switch dimension {
-        case .program: "coalesce(\(firstText("f.program")), 'chat')"
-        case .template: firstText("f.template_id")
-        case .variant: firstText("f.variant")
-        case .campaign: "c.campaign"
-        case .queue: "c.queue"
-        case .day: "CAST(c.created_at / \(dayMilliseconds) AS TEXT)"
+        case .program: "coalesce(r.program, 'chat')"
+        case .template: "r.template_id"
+        case .variant: "r.variant"
+        case .campaign: "r.campaign"
+        case .queue: "r.queue"
+        case .day: "CAST(r.created_at / \(dayMilliseconds) AS TEXT)"
         }
     }
 
-    /// By variant, the template of conversation `c`'s variant (a row is one variant of one template).
+    /// By variant, the template of conversation `r`'s variant (a row is one variant of one template).
     private static func template(_ dimension: FunnelDimension) -> String {
-        dimension == .variant
-            ? firstText("CASE WHEN f.variant IS NULL THEN NULL ELSE f.template_id END") : "CAST(NULL AS TEXT)"
-    }
-
-    /// `expression` of conversation `c`'s first proactive text `f`.
-    private static func firstText(_ expression: String) -> String {
-        "(SELECT \(expression) FROM outbound f WHERE f.conversation_id = c.id ORDER BY f.created_at, f.id LIMIT 1)"
+        dimension == .variant ? "CASE WHEN r.variant IS NULL THEN NULL ELSE r.template_id END" : "CAST(NULL AS TEXT)"
     }
 
     /// The key column as the report shows it: by day, the UTC date of the day number.
@@ -121,11 +111,25 @@ public struct FunnelRepository {
         }
     }
 
-    /// The statements of a report with their values, `totals`' then `messages`' (for their query plans).
+    /// The response columns of the conversations created in [from, to), one row per key that has a
+    /// customer message answered or replied to.
+    public func responses(from: Int64, to: Int64, by dimension: FunnelDimension) throws(StorageError)
+        -> [FunnelResponses]
+    {
+        let (sql, values) = Self.responsesStatement(from: from, to: to, by: dimension)
+        return try connection.query(sql, values).map { (row) throws(StorageError) -> FunnelResponses in
+            try FunnelResponses(
+                key: Self.decodedKey(row, dimension), templateID: row.get("template"),
+                firstResponseP50: row.get("p50"), firstResponseP90: row.get("p90"),
+                answeredWithin60s: row.get("within60s"))
+        }
+    }
+
+    /// The statements of a report with their values, `totals`' then `responses`' (for their query plans).
     public static func statements(
         from: Int64, to: Int64, by dimension: FunnelDimension
     ) -> [(sql: String, values: [DatabaseValue])] {
-        [totalsStatement(from: from, to: to, by: dimension), messagesStatement(from: from, to: to, by: dimension)]
+        [totalsStatement(from: from, to: to, by: dimension), responsesStatement(from: from, to: to, by: dimension)]
     }
 
     private static func totalsStatement(
@@ -134,9 +138,10 @@ public struct FunnelRepository {
         let key = Self.key(dimension)
         let template = Self.template(dimension)
         // ?1, ?2: the range; ?3: where offers and outcomes are looked for from.
-        let inRange = "c.created_at >= ?1 AND c.created_at < ?2"
+        let inRange = "r.created_at >= ?1 AND r.created_at < ?2"
+        let conversationInRange = "c.created_at >= ?1 AND c.created_at < ?2"
         func during(_ alias: String) -> String {
-            "s.id = \(alias).session_id AND c.contact_id = s.contact_id AND \(inRange) "
+            "s.id = \(alias).session_id AND c.contact_id = s.contact_id AND \(conversationInRange) "
                 + "AND \(alias).created_at >= c.created_at AND (c.closed_at IS NULL OR \(alias).created_at <= c.closed_at)"
         }
         // One row per (conversation, fact): the columns that fact counts, zero in the others.
@@ -150,7 +155,6 @@ public struct FunnelRepository {
                 + "\(escalated) AS escalated, \(resolved) AS resolved, \(converted) AS converted, "
                 + "\(revenue) AS revenue, \(optOuts) AS opt_outs"
         }
-        let ourText = "m.direction = 'outbound'"
         return (
             """
             SELECT key, template, CAST(sum(conversations) AS BIGINT) AS conversations, CAST(sum(offered) AS BIGINT) AS offered,
@@ -161,25 +165,12 @@ public struct FunnelRepository {
               CAST(sum(revenue) AS BIGINT) AS revenue, CAST(sum(opt_outs) AS BIGINT) AS opt_outs
             FROM (
               SELECT \(columns(
-                  conversations: "1",
-                  escalated: "CASE WHEN c.state = 'escalated' OR c.escalation_reason IS NOT NULL THEN 1 ELSE 0 END",
-                  resolved: "CASE WHEN c.resolution = 'resolved' THEN 1 ELSE 0 END"))
-              FROM conversations c
+                  conversations: "1", sent: "CASE WHEN r.texts_sent > 0 THEN 1 ELSE 0 END",
+                  delivered: "CASE WHEN r.texts_delivered > 0 THEN 1 ELSE 0 END",
+                  replied: "CASE WHEN r.last_reply_seq > r.first_ours_seq THEN 1 ELSE 0 END",
+                  escalated: "r.escalated", resolved: "r.resolved"))
+              FROM funnel_conversations r
               WHERE \(inRange)
-              UNION ALL
-              SELECT \(columns(
-                  sent: "c.sent", delivered: "c.delivered",
-                  replied: "CASE WHEN c.last_customer_text > c.first_ours THEN 1 ELSE 0 END"))
-              FROM (
-                SELECT c.id, c.campaign, c.queue, c.created_at,
-                  max(CASE WHEN \(ourText) AND m.status IN ('sent', 'delivered', 'undelivered') THEN 1 ELSE 0 END) AS sent,
-                  max(CASE WHEN \(ourText) AND m.status = 'delivered' THEN 1 ELSE 0 END) AS delivered,
-                  min(CASE WHEN \(ourText) THEN m.seq END) AS first_ours,
-                  max(CASE WHEN m.direction = 'inbound' THEN m.seq END) AS last_customer_text
-                FROM conversations c JOIN messages m ON m.conversation_id = c.id AND m.channel = 'sms'
-                WHERE \(inRange)
-                GROUP BY c.id, c.campaign, c.queue, c.created_at
-              ) c
               UNION ALL
               SELECT \(columns(
                   offered: "CASE WHEN h.offered_at IS NULL THEN 0 ELSE 1 END",
@@ -198,7 +189,7 @@ public struct FunnelRepository {
                   FROM consents k CROSS JOIN sessions s CROSS JOIN conversations c
                   WHERE k.event = 'opt_in_confirmed' AND k.created_at >= ?1 AND \(during("k"))
                 ) handoffs GROUP BY conversation_id
-              ) h JOIN conversations c ON c.id = h.conversation_id
+              ) h JOIN funnel_conversations r ON r.conversation_id = h.conversation_id
               WHERE \(inRange)
               UNION ALL
               SELECT \(columns(converted: "1", revenue: "converted.revenue"))
@@ -206,17 +197,17 @@ public struct FunnelRepository {
                 SELECT x.conversation_id || '' AS conversation_id, coalesce(sum(x.value_cents), 0) AS revenue
                 FROM outcomes x
                 WHERE x.created_at >= ?3 GROUP BY x.conversation_id || ''
-              ) converted JOIN conversations c ON c.id = converted.conversation_id
+              ) converted JOIN funnel_conversations r ON r.conversation_id = converted.conversation_id
               WHERE \(inRange)
               UNION ALL
               SELECT \(columns(optOuts: "1"))
-              FROM conversations c
-              WHERE c.id IN (
+              FROM funnel_conversations r
+              WHERE r.conversation_id IN (
                 SELECT c.id FROM consents k CROSS JOIN conversations c
-                WHERE c.contact_id = k.contact_id AND k.event = 'opt_out' AND k.created_at >= ?1 AND \(inRange) AND k.created_at >= c.created_at
+                WHERE c.contact_id = k.contact_id AND k.event = 'opt_out' AND k.created_at >= ?1 AND \(conversationInRange) AND k.created_at >= c.created_at
                 UNION
                 SELECT c.id FROM consents k CROSS JOIN contacts p CROSS JOIN conversations c
-                WHERE p.phone_e164 = k.phone_e164 AND c.contact_id = p.id AND k.event = 'opt_out' AND k.created_at >= ?1 AND \(inRange) AND k.created_at >= c.created_at
+                WHERE p.phone_e164 = k.phone_e164 AND c.contact_id = p.id AND k.event = 'opt_out' AND k.created_at >= ?1 AND \(conversationInRange) AND k.created_at >= c.created_at
               )
             ) facts
             GROUP BY key, template
@@ -225,35 +216,32 @@ public struct FunnelRepository {
         )
     }
 
-    /// The messages of the conversations created in [from, to) with their conversation's key,
-    /// each conversation's together and in history order.
-    public func messages(from: Int64, to: Int64, by dimension: FunnelDimension) throws(StorageError) -> [FunnelMessage]
-    {
-        var days: [String: String?] = [:]  // by day, each key decoded once
-        let (sql, values) = Self.messagesStatement(from: from, to: to, by: dimension)
-        return try connection.query(sql, values).map { (row) throws(StorageError) -> FunnelMessage in
-            let stored: String? = try row.get("key")
-            var key = stored
-            if dimension == .day, let stored {
-                if days[stored] == nil { days[stored] = try Self.decodedKey(row, dimension) }
-                key = days[stored] ?? nil
-            }
-            return try FunnelMessage(
-                conversation: row.get("conversation"), key: key, templateID: row.get("template"),
-                author: row.get("author"), createdAt: row.get("created_at"))
-        }
-    }
-
-    private static func messagesStatement(
+    /// Per key: the first-response percentiles by nearest rank (the `rank`-th of the `answered`
+    /// waits in order, rank = ceil(answered × percent / 100)) and the customer messages replied to
+    /// within 60 s. Unanswered messages sort after the answered ones, so their ranks never match.
+    private static func responsesStatement(
         from: Int64, to: Int64, by dimension: FunnelDimension
     ) -> (sql: String, values: [DatabaseValue]) {
         (
             """
-            SELECT c.seq AS conversation, \(key(dimension)) AS key, \(template(dimension)) AS template, m.author, m.created_at
-            FROM conversations c
-            JOIN messages m ON m.conversation_id = c.id
-            WHERE c.created_at >= ? AND c.created_at < ?
-            ORDER BY c.created_at, c.seq, m.seq
+            SELECT key, template,
+              max(CASE WHEN wait IS NOT NULL AND rank = (answered * 50 + 99) / 100 THEN wait END) AS p50,
+              max(CASE WHEN wait IS NOT NULL AND rank = (answered * 90 + 99) / 100 THEN wait END) AS p90,
+              CAST(sum(within60s) AS BIGINT) AS within60s
+            FROM (
+              SELECT key, template, wait, within60s,
+                row_number() OVER (
+                  PARTITION BY key, template ORDER BY CASE WHEN wait IS NULL THEN 1 ELSE 0 END, wait) AS rank,
+                count(wait) OVER (PARTITION BY key, template) AS answered
+              FROM (
+                SELECT \(key(dimension)) AS key, \(template(dimension)) AS template,
+                  CASE WHEN x.answered_at < x.created_at THEN 0 ELSE x.answered_at - x.created_at END AS wait,
+                  CASE WHEN x.replied_at - x.created_at <= 60000 THEN 1 ELSE 0 END AS within60s
+                FROM funnel_conversations r JOIN funnel_responses x ON x.conversation_id = r.conversation_id
+                WHERE r.created_at >= ? AND r.created_at < ? AND x.reply_seq IS NOT NULL
+              ) waits
+            ) ranked
+            GROUP BY key, template
             """,
             [.integer(from), .integer(to)]
         )

@@ -19,8 +19,14 @@ import Testing
     static let end = start + 10 * day
     static let range = (from: "2025-12-01T00:00:00Z", to: "2025-12-11T00:00:00Z")
 
+    /// An answer SLA of ten years: the application's answer-deadline sweep would otherwise escalate
+    /// the history's unanswered conversations (into queue `humans`) between the test's two reads.
+    static func noSweep(_ configuration: inout Configuration) {
+        configuration.answerSLA = .seconds(10 * 365 * 86_400)
+    }
+
     @Test func theDatabaseComputesWhatEveryRowSays() async throws {
-        try await TestApplication.inProcess { application, _, _ in
+        try await TestApplication.inProcess(Self.noSweep) { application, _, _ in
             try await Self.check(application)
         }
     }
@@ -28,15 +34,41 @@ import Testing
     @Test(.enabled(if: postgresTestServer != nil, "HANDOFF_TEST_POSTGRES is not set (.ci/postgres.sh start DIR)"))
     func theSameOnPostgres() async throws {
         try await ScratchDatabase.with { scratch in
-            try await TestApplication.inProcess({ $0.databasePath = scratch.uri }) { application, _, _ in
+            try await TestApplication.inProcess({
+                $0.databasePath = scratch.uri
+                Self.noSweep(&$0)
+            }) { application, _, _ in
                 try await Self.check(application)
             }
         }
     }
 
-    static func check(_ application: HandoffApplication) async throws {
+    /// The roll-up that triggers keep (migration 0027) follows every later kind of write: texts'
+    /// statuses, conversations' state, queue, campaign and start, messages moved to another
+    /// conversation (a merge), restamped or erased, conversations erased, answers and earlier
+    /// proactive texts added to old conversations.
+    @Test func theRollUpFollowsLaterWrites() async throws {
+        try await TestApplication.inProcess(Self.noSweep) { application, _, _ in
+            try await Self.check(application, rewrites: true)
+        }
+    }
+
+    @Test(.enabled(if: postgresTestServer != nil, "HANDOFF_TEST_POSTGRES is not set (.ci/postgres.sh start DIR)"))
+    func theRollUpFollowsLaterWritesOnPostgres() async throws {
+        try await ScratchDatabase.with { scratch in
+            try await TestApplication.inProcess({
+                $0.databasePath = scratch.uri
+                Self.noSweep(&$0)
+            }) { application, _, _ in
+                try await Self.check(application, rewrites: true)
+            }
+        }
+    }
+
+    static func check(_ application: HandoffApplication, rewrites: Bool = false) async throws {
         var random = SplitMix64(seed: 20)
-        let statements = MixedHistory.statements(&random)
+        let inserts = MixedHistory.statements(&random)
+        let statements = rewrites ? inserts + MixedHistory.rewrites(&random) : inserts
         _ = try await application.database.write { connection in
             for (sql, values) in statements { _ = try connection.execute(sql, values) }
         }
@@ -251,6 +283,100 @@ struct MixedHistory {
                         """, [.text(phone), index % 8 == 0 ? .text("ct\(contact)") : .null, .integer(at)]
                     ))
             }
+        }
+        return out
+    }
+
+    /// Later writes to the history of `statements` (same seed order): statuses, conversations'
+    /// fields, merges, restamped and erased messages, erased conversations, new answers and texts.
+    static func rewrites(_ random: inout SplitMix64) -> [(String, [DatabaseValue])] {
+        var out: [(String, [DatabaseValue])] = []
+        func pick<T>(_ values: [T]) -> T { values[Int.random(in: 0..<values.count, using: &random)] }
+        func conversation() -> DatabaseValue { .text("conv\(Int.random(in: 0..<360, using: &random))") }
+        for _ in 0..<150 {
+            out.append(
+                (
+                    """
+                    UPDATE messages SET status = ? WHERE id IN (SELECT id FROM messages
+                        WHERE conversation_id = ? AND direction = 'outbound' ORDER BY seq LIMIT 1)
+                    """, [.text(pick(["queued", "sent", "delivered", "undelivered", "failed"])), conversation()]
+                ))
+        }
+        for _ in 0..<60 {
+            out.append(
+                (
+                    "UPDATE conversations SET state = ?, escalation_reason = ?, resolution = ?, queue = ? WHERE id = ?",
+                    [
+                        .text(pick(["open", "escalated", "closed"])), pick([.null, .text("customer_asked")]),
+                        pick([.null, .text("resolved"), .text("unresolved")]),
+                        pick([.null, .text("support"), .text("billing")]), conversation(),
+                    ]
+                ))
+            out.append(
+                (
+                    "UPDATE conversations SET campaign = ? WHERE id = ?",
+                    [pick([.null, .text("autumn")]), conversation()]
+                ))
+            out.append(
+                (
+                    "UPDATE conversations SET created_at = created_at + ? WHERE id = ?",
+                    [.integer(pick([-2 * day, -3_600_000, 3_600_000, 2 * day])), conversation()]
+                ))
+        }
+        for _ in 0..<20 {  // a merge: one conversation's messages folded into another's
+            out.append(
+                ("UPDATE messages SET conversation_id = ? WHERE conversation_id = ?", [conversation(), conversation()]))
+        }
+        for _ in 0..<40 {
+            out.append(
+                (
+                    """
+                    UPDATE messages SET created_at = created_at + ? WHERE id IN (SELECT id FROM messages
+                        WHERE conversation_id = ? ORDER BY seq DESC LIMIT 1)
+                    """, [.integer(pick([-90_000, -30_000, 45_000])), conversation()]
+                ))
+            out.append(
+                (
+                    "DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE conversation_id = ? ORDER BY seq LIMIT 1)",
+                    [conversation()]
+                ))
+        }
+        for index in 0..<80 {  // answers, customer texts and texts of ours added to old conversations
+            let author = pick(["visitor", "bot", "agent", "system"])
+            let direction = author == "visitor" ? "inbound" : "outbound"
+            out.append(
+                (
+                    """
+                    INSERT INTO messages (id, conversation_id, direction, channel, author, body, status, created_at,
+                        updated_at)
+                    SELECT ?, id, ?, ?, ?, 'later', ?, created_at + ?, created_at FROM conversations WHERE id = ?
+                    """,
+                    [
+                        .text("later\(index)"), .text(direction), .text(pick(["web", "sms"])), .text(author),
+                        .text(direction == "inbound" ? "received" : pick(["sent", "delivered"])),
+                        .integer(Int64.random(in: 10_000...900_000, using: &random)), conversation(),
+                    ]
+                ))
+        }
+        for index in 0..<30 {  // a proactive text stamped before the conversation's first one
+            out.append(
+                (
+                    """
+                    INSERT INTO outbound (id, to_e164, contact_id, conversation_id, program, template_id,
+                        template_version, variant, body, state, send_at, created_at, updated_at)
+                    SELECT ?, '+14155550000', contact_id, id, 'late', 'tpl1', 1, ?, 'hi', 'released', created_at,
+                        created_at - 1, created_at
+                    FROM conversations WHERE id = ?
+                    """, [.text("late\(index)"), pick([.null, .text("c")]), conversation()]
+                ))
+        }
+        for index in stride(from: 7, to: 360, by: 40) {  // erasures of whole conversations without texts of ours
+            let id = DatabaseValue.text("conv\(index)")
+            let hasNoText = "NOT EXISTS (SELECT 1 FROM outbound WHERE conversation_id = ?)"
+            for table in ["messages", "conversation_events", "handoff_offers", "outcomes"] {
+                out.append(("DELETE FROM \(table) WHERE conversation_id = ? AND \(hasNoText)", [id, id]))
+            }
+            out.append(("DELETE FROM conversations WHERE id = ? AND \(hasNoText)", [id, id]))
         }
         return out
     }

@@ -208,35 +208,72 @@ import Testing
     }
 }
 
-/// The parts of the report computed in Swift, on hand-made input.
+/// The parts of the report computed from hand-made rows: the response columns (kept per customer
+/// message by the roll-up's triggers, ranked in SQL) and the CSV.
 @Suite struct FunnelComputationTests {
-    @Test func responseTimesStayWithinTheirConversation() {
-        func message(_ conversation: Int64, _ key: String?, _ author: String, _ at: Int64) -> FunnelMessage {
-            FunnelMessage(conversation: conversation, key: key, author: author, createdAt: at)
+    /// Writes conversations (id, campaign) with their messages (author, time, in history order) as
+    /// plain rows, then reads the response columns by campaign.
+    static func responses(
+        _ conversations: [(id: String, campaign: String?, messages: [(author: String, at: Int64)])]
+    ) async throws -> [String?: FunnelResponses] {
+        var responses: [String?: FunnelResponses] = [:]
+        try await TestApplication.inProcess { application, _, _ in
+            try await application.database.write { connection in
+                try connection.execute("INSERT INTO contacts (id, created_at) VALUES ('ct', 0)")
+                for conversation in conversations {
+                    try connection.execute(
+                        """
+                        INSERT INTO conversations (id, contact_id, state, created_at, updated_at, campaign)
+                        VALUES (?, 'ct', 'open', 1000, 1000, ?)
+                        """, [.text(conversation.id), conversation.campaign.map(DatabaseValue.text) ?? .null])
+                    for (index, message) in conversation.messages.enumerated() {
+                        let direction = message.author == "visitor" ? "inbound" : "outbound"
+                        try connection.execute(
+                            """
+                            INSERT INTO messages (id, conversation_id, direction, channel, author, body, status,
+                                created_at, updated_at)
+                            VALUES (?, ?, ?, 'web', ?, 'hi', 'received', ?, ?)
+                            """,
+                            [
+                                .text("\(conversation.id)-\(index)"), .text(conversation.id), .text(direction),
+                                .text(message.author), .integer(message.at), .integer(message.at),
+                            ])
+                    }
+                }
+            }
+            let rows = try await application.database.read { connection in
+                try FunnelRepository(connection).responses(from: 0, to: 2000, by: .campaign)
+            }
+            responses = Dictionary(uniqueKeysWithValues: rows.map { ($0.key, $0) })
         }
-        let times = ResponseTimes([
-            // 1 (key a): two questions, answered by one bot message after 2 s and 1 s; then an unanswered one.
-            message(1, "a", "visitor", 0), message(1, "a", "visitor", 1_000), message(1, "a", "bot", 2_000),
-            message(1, "a", "visitor", 3_000),
-            // 2 (key b): a system notice within 60 s (answered, no first response), then an agent after 70 s.
-            message(2, "b", "bot", 0), message(2, "b", "visitor", 10_000), message(2, "b", "system", 20_000),
-            message(2, "b", "agent", 80_000),
-            // 3 (key a): a question whose answer is in the next conversation only.
-            message(3, "a", "visitor", 90_000), message(4, nil, "agent", 91_000),
-        ])
-        func row(_ key: String?) -> ResponseTimes.Responses { times[FunnelReportService.RowKey(key: key)] }
-        #expect(row("a").firstResponses.sorted() == [1_000, 2_000] && row("a").answeredWithin60s == 2)
-        #expect(row("b").firstResponses == [70_000] && row("b").answeredWithin60s == 1)
-        #expect(row(nil).firstResponses.isEmpty && row(nil).answeredWithin60s == 0)
-        #expect(row("c").firstResponses.isEmpty && row("c").answeredWithin60s == 0)
+        return responses
     }
 
-    @Test func percentilesAreNearestRank() {
-        #expect(FunnelRowJSON.percentile([], 50) == nil)
-        #expect(FunnelRowJSON.percentile([7], 90) == 7)
-        let hundred = (1...100).map(Int64.init)
-        #expect(FunnelRowJSON.percentile(hundred, 50) == 50 && FunnelRowJSON.percentile(hundred, 90) == 90)
-        #expect(FunnelRowJSON.percentile([1, 2, 3], 50) == 2 && FunnelRowJSON.percentile([1, 2, 3], 90) == 3)
+    @Test func responseTimesStayWithinTheirConversation() async throws {
+        let rows = try await Self.responses([
+            // a: two questions, answered by one bot message after 2 s and 1 s; then an unanswered one.
+            ("c1", "a", [("visitor", 0), ("visitor", 1_000), ("bot", 2_000), ("visitor", 3_000)]),
+            // b: a system notice within 60 s (answered, no first response), then an agent after 70 s.
+            ("c2", "b", [("bot", 0), ("visitor", 10_000), ("system", 20_000), ("agent", 80_000)]),
+            // a: a question whose answer is in the next conversation only.
+            ("c3", "a", [("visitor", 90_000)]), ("c4", nil, [("agent", 91_000)]),
+        ])
+        #expect(rows["a"]?.firstResponseP50 == 1_000 && rows["a"]?.firstResponseP90 == 2_000)
+        #expect(rows["a"]?.answeredWithin60s == 2)
+        #expect(rows["b"]?.firstResponseP50 == 70_000 && rows["b"]?.answeredWithin60s == 1)
+        #expect(rows[nil] == nil && rows["c"] == nil)
+    }
+
+    @Test func percentilesAreNearestRank() async throws {
+        func waits(_ id: String, _ values: [Int64]) -> (String, String?, [(author: String, at: Int64)]) {
+            (id, id, values.flatMap { [("visitor", $0 * 1_000_000), ("bot", $0 * 1_000_000 + $0)] })
+        }
+        let rows = try await Self.responses([
+            waits("one", [7]), waits("hundred", Array(1...100).reversed()), waits("three", [3, 1, 2]),
+        ])
+        #expect(rows["one"]?.firstResponseP50 == 7 && rows["one"]?.firstResponseP90 == 7)
+        #expect(rows["hundred"]?.firstResponseP50 == 50 && rows["hundred"]?.firstResponseP90 == 90)
+        #expect(rows["three"]?.firstResponseP50 == 2 && rows["three"]?.firstResponseP90 == 3)
     }
 
     @Test func csvQuotesKeysThatNeedIt() {

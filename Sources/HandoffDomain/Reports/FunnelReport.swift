@@ -72,18 +72,20 @@ package struct FunnelReportService: Sendable {
     /// The rows of `query`, ordered by key (null last), then by template.
     package func report(_ query: FunnelQuery) async throws -> [FunnelRowJSON] {
         let byVariant = query.dimension == .variant
-        let (totals, messages, controls) = try await database.read { connection in
+        let (totals, responses, controls) = try await database.read { connection in
             let funnel = FunnelRepository(connection)
             let totals = try funnel.totals(from: query.from, to: query.to, by: query.dimension)
             let testedTemplates = Set(totals.filter { $0.key != nil }.compactMap(\.templateID))
             return (
-                totals, try funnel.messages(from: query.from, to: query.to, by: query.dimension),
+                totals, try funnel.responses(from: query.from, to: query.to, by: query.dimension),
                 try VariantComparison.controls(of: testedTemplates, TemplateRepository(connection))
             )
         }
-        let responses = ResponseTimes(messages)
+        let responsesByRow = Dictionary(
+            responses.map { (RowKey(key: $0.key, templateID: $0.templateID), $0) },
+            uniquingKeysWith: { first, _ in first })
         var rows = totals.map { row in
-            FunnelRowJSON(row, responses[RowKey(key: row.key, templateID: row.templateID)], byVariant: byVariant)
+            FunnelRowJSON(row, responsesByRow[RowKey(key: row.key, templateID: row.templateID)], byVariant: byVariant)
         }
         if byVariant { rows = VariantComparison.withPValues(rows, controls: controls) }
         return rows.sorted { left, right in
@@ -108,45 +110,6 @@ package struct FunnelReportService: Sendable {
             return left.key == right.key ? precedes(left.templateID, right.templateID) : precedes(left.key, right.key)
         }
     }
-}
-
-/// The response facts of the customer messages of each row's conversations.
-struct ResponseTimes {
-    struct Responses {
-        /// Milliseconds from each answered customer message to the first bot or agent answer.
-        var firstResponses: [Int64] = []
-        var answeredWithin60s = 0
-    }
-
-    static let answerWindow: Int64 = 60_000
-    private var byRow: [FunnelReportService.RowKey: Responses] = [:]
-
-    /// `messages`: each conversation's together, in history order.
-    init(_ messages: [FunnelMessage]) {
-        // Backwards through each conversation's history: the next answer after each message.
-        var nextAnswer: (conversation: Int64, at: Int64)?
-        var nextAnyReply: (conversation: Int64, at: Int64)?
-        for message in messages.reversed() {
-            let answer = nextAnswer.flatMap { $0.conversation == message.conversation ? $0.at : nil }
-            let reply = nextAnyReply.flatMap { $0.conversation == message.conversation ? $0.at : nil }
-            switch message.author {
-            case "visitor":
-                guard answer != nil || reply != nil else { continue }
-                let row = FunnelReportService.RowKey(key: message.key, templateID: message.templateID)
-                var facts = byRow[row, default: Responses()]
-                if let answer { facts.firstResponses.append(max(0, answer - message.createdAt)) }
-                if let reply, reply - message.createdAt <= Self.answerWindow { facts.answeredWithin60s += 1 }
-                byRow[row] = facts
-            case "bot", "agent":
-                nextAnswer = (message.conversation, message.createdAt)
-                nextAnyReply = nextAnswer
-            default:
-                nextAnyReply = (message.conversation, message.createdAt)
-            }
-        }
-    }
-
-    subscript(row: FunnelReportService.RowKey) -> Responses { byRow[row] ?? Responses() }
 }
 
 /// One row of the funnel report, as the API shows it.
@@ -210,8 +173,9 @@ package struct FunnelRowJSON: Encodable, Sendable, Equatable {
         self.templateID = templateID
     }
 
-    /// The row of `totals` with the percentiles of `responses` and, by variant, its conversion interval.
-    init(_ totals: FunnelTotals, _ responses: ResponseTimes.Responses, byVariant: Bool) {
+    /// The row of `totals` with the response columns of `responses` (none: no customer message
+    /// answered or replied to) and, by variant, its conversion interval.
+    init(_ totals: FunnelTotals, _ responses: FunnelResponses?, byVariant: Bool) {
         key = totals.key
         templateID = totals.templateID
         conversations = totals.conversations
@@ -226,22 +190,14 @@ package struct FunnelRowJSON: Encodable, Sendable, Equatable {
         converted = totals.converted
         revenueCents = totals.revenueCents
         optOuts = totals.optOuts
-        answeredWithin60s = responses.answeredWithin60s
-        let sorted = responses.firstResponses.sorted()
-        firstResponseP50 = Self.percentile(sorted, 50)
-        firstResponseP90 = Self.percentile(sorted, 90)
+        answeredWithin60s = responses?.answeredWithin60s ?? 0
+        firstResponseP50 = responses?.firstResponseP50
+        firstResponseP90 = responses?.firstResponseP90
         self.byVariant = byVariant
         if byVariant, let interval = Proportion(successes: converted, trials: conversations).wilsonInterval() {
             conversionLow = interval.low
             conversionHigh = interval.high
         }
-    }
-
-    /// The nearest-rank percentile of sorted values; nil without values.
-    static func percentile(_ sorted: [Int64], _ percent: Int) -> Int64? {
-        guard !sorted.isEmpty else { return nil }
-        let rank = (sorted.count * percent + 99) / 100
-        return sorted[max(rank, 1) - 1]
     }
 
     package func encode(to encoder: any Encoder) throws {

@@ -25,12 +25,21 @@ CREATE TABLE funnel_conversations (
     program         TEXT,
     template_id     TEXT,
     variant         TEXT,
-    texts_sent      INTEGER NOT NULL DEFAULT 0, -- SMS of ours now sent, delivered or undelivered
-    texts_delivered INTEGER NOT NULL DEFAULT 0, -- SMS of ours now delivered
     first_ours_seq  INTEGER,          -- the first SMS of ours in history order
     last_reply_seq  INTEGER           -- the customer's last SMS in history order
 );
 CREATE INDEX funnel_conversations_created ON funnel_conversations (created_at);
+
+-- A row per SMS of ours: whether it is now sent (sent, delivered or undelivered) and delivered.
+-- Its own row, so a delivery report updates only what the message's own lock already guards (a
+-- shared per-conversation row there deadlocked with writers holding it on PostgreSQL).
+CREATE TABLE funnel_texts (
+    message_id      TEXT    PRIMARY KEY,
+    conversation_id TEXT    NOT NULL,
+    sent            INTEGER NOT NULL,
+    delivered       INTEGER NOT NULL
+);
+CREATE INDEX funnel_texts_conversation ON funnel_texts (conversation_id, sent, delivered);
 
 CREATE TABLE funnel_responses (
     conversation_id TEXT    NOT NULL,
@@ -50,12 +59,6 @@ CREATE TABLE funnel_stale (conversation_id TEXT NOT NULL);
 CREATE TRIGGER funnel_refresh AFTER INSERT ON funnel_stale
 BEGIN
     UPDATE funnel_conversations SET
-        texts_sent = (
-            SELECT count(*) FROM messages m WHERE m.conversation_id = NEW.conversation_id AND m.channel = 'sms'
-                AND m.direction = 'outbound' AND m.status IN ('sent', 'delivered', 'undelivered')),
-        texts_delivered = (
-            SELECT count(*) FROM messages m WHERE m.conversation_id = NEW.conversation_id AND m.channel = 'sms'
-                AND m.direction = 'outbound' AND m.status = 'delivered'),
         first_ours_seq = (
             SELECT min(m.seq) FROM messages m
             WHERE m.conversation_id = NEW.conversation_id AND m.channel = 'sms' AND m.direction = 'outbound'),
@@ -63,6 +66,13 @@ BEGIN
             SELECT max(m.seq) FROM messages m
             WHERE m.conversation_id = NEW.conversation_id AND m.channel = 'sms' AND m.direction = 'inbound')
     WHERE conversation_id = NEW.conversation_id;
+    DELETE FROM funnel_texts WHERE conversation_id = NEW.conversation_id;
+    INSERT INTO funnel_texts (message_id, conversation_id, sent, delivered)
+    SELECT m.id, m.conversation_id, CASE WHEN m.status IN ('sent', 'delivered', 'undelivered') THEN 1 ELSE 0 END,
+        CASE WHEN m.status = 'delivered' THEN 1 ELSE 0 END
+    FROM messages m WHERE m.conversation_id = NEW.conversation_id AND m.channel = 'sms' AND m.direction = 'outbound'
+    ON CONFLICT (message_id) DO UPDATE SET conversation_id = excluded.conversation_id, sent = excluded.sent,
+        delivered = excluded.delivered;
     DELETE FROM funnel_responses WHERE conversation_id = NEW.conversation_id;
     INSERT INTO funnel_responses (conversation_id, seq, created_at, answer_seq, answered_at, reply_seq, replied_at)
     SELECT m.conversation_id, m.seq, m.created_at, a.seq, a.created_at, r.seq, r.created_at
@@ -100,6 +110,7 @@ END;
 CREATE TRIGGER funnel_conversation_erased AFTER DELETE ON conversations
 BEGIN
     DELETE FROM funnel_responses WHERE conversation_id = OLD.id;
+    DELETE FROM funnel_texts WHERE conversation_id = OLD.id;
     DELETE FROM funnel_conversations WHERE conversation_id = OLD.id;
 END;
 
@@ -114,15 +125,18 @@ END;
 CREATE TRIGGER funnel_message_added AFTER INSERT ON messages
 BEGIN
     UPDATE funnel_conversations SET
-        texts_sent = texts_sent + CASE WHEN NEW.channel = 'sms' AND NEW.direction = 'outbound'
-            AND NEW.status IN ('sent', 'delivered', 'undelivered') THEN 1 ELSE 0 END,
-        texts_delivered = texts_delivered + CASE WHEN NEW.channel = 'sms' AND NEW.direction = 'outbound'
-            AND NEW.status = 'delivered' THEN 1 ELSE 0 END,
         first_ours_seq = CASE WHEN NEW.channel = 'sms' AND NEW.direction = 'outbound'
             AND (first_ours_seq IS NULL OR NEW.seq < first_ours_seq) THEN NEW.seq ELSE first_ours_seq END,
         last_reply_seq = CASE WHEN NEW.channel = 'sms' AND NEW.direction = 'inbound'
             AND (last_reply_seq IS NULL OR NEW.seq > last_reply_seq) THEN NEW.seq ELSE last_reply_seq END
     WHERE conversation_id = NEW.conversation_id;
+END;
+
+CREATE TRIGGER funnel_text_added AFTER INSERT ON messages WHEN NEW.channel = 'sms' AND NEW.direction = 'outbound'
+BEGIN
+    INSERT INTO funnel_texts (message_id, conversation_id, sent, delivered)
+    VALUES (NEW.id, NEW.conversation_id, CASE WHEN NEW.status IN ('sent', 'delivered', 'undelivered') THEN 1 ELSE 0 END,
+        CASE WHEN NEW.status = 'delivered' THEN 1 ELSE 0 END);
 END;
 
 -- A customer message: its answer and reply, when later messages are already stored.
@@ -161,12 +175,9 @@ WHEN NEW.status IS NOT OLD.status AND NEW.channel = 'sms' AND NEW.direction = 'o
     AND NEW.conversation_id = OLD.conversation_id AND NEW.seq = OLD.seq AND NEW.created_at = OLD.created_at
     AND NEW.author = OLD.author AND NEW.channel = OLD.channel AND NEW.direction = OLD.direction
 BEGIN
-    UPDATE funnel_conversations SET
-        texts_sent = texts_sent + CASE WHEN NEW.status IN ('sent', 'delivered', 'undelivered') THEN 1 ELSE 0 END
-            - CASE WHEN OLD.status IN ('sent', 'delivered', 'undelivered') THEN 1 ELSE 0 END,
-        texts_delivered = texts_delivered + CASE WHEN NEW.status = 'delivered' THEN 1 ELSE 0 END
-            - CASE WHEN OLD.status = 'delivered' THEN 1 ELSE 0 END
-    WHERE conversation_id = NEW.conversation_id;
+    UPDATE funnel_texts SET sent = CASE WHEN NEW.status IN ('sent', 'delivered', 'undelivered') THEN 1 ELSE 0 END,
+        delivered = CASE WHEN NEW.status = 'delivered' THEN 1 ELSE 0 END
+    WHERE message_id = NEW.id;
 END;
 
 -- A message moved to another conversation (a merge) or changed in what the roll-up reads.

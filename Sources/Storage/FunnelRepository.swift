@@ -53,8 +53,8 @@ public struct FunnelResponses: Sendable, Equatable {
 /// The SQL of the funnel report; portable between SQLite and PostgreSQL. Call it inside
 /// `Database.read`. Counting and grouping happen in the database. The dense facts come from the
 /// roll-up that triggers keep in every write's transaction (migration 0027): a `funnel_conversations`
-/// row per conversation (its keys, message and state facts) and a `funnel_responses` row per
-/// customer message (its answer and reply), read through the range's start times. The sparse facts
+/// row per conversation (its keys, message and state facts), a `funnel_texts` row per SMS of ours
+/// (sent, delivered) and a `funnel_responses` row per customer message (its answer and reply), read through the range's start times. The sparse facts
 /// (offers, verifications, opt-ins, outcomes, opt-outs) are read through their own time index from
 /// the range's start (a fact about a conversation comes after it started). A report never reads a
 /// conversation's messages nor a whole table.
@@ -165,8 +165,9 @@ public struct FunnelRepository {
               CAST(sum(revenue) AS BIGINT) AS revenue, CAST(sum(opt_outs) AS BIGINT) AS opt_outs
             FROM (
               SELECT \(columns(
-                  conversations: "1", sent: "CASE WHEN r.texts_sent > 0 THEN 1 ELSE 0 END",
-                  delivered: "CASE WHEN r.texts_delivered > 0 THEN 1 ELSE 0 END",
+                  conversations: "1",
+                  sent: "CASE WHEN EXISTS (SELECT 1 FROM funnel_texts t WHERE t.conversation_id = r.conversation_id AND t.sent = 1) THEN 1 ELSE 0 END",
+                  delivered: "CASE WHEN EXISTS (SELECT 1 FROM funnel_texts t WHERE t.conversation_id = r.conversation_id AND t.delivered = 1) THEN 1 ELSE 0 END",
                   replied: "CASE WHEN r.last_reply_seq > r.first_ours_seq THEN 1 ELSE 0 END",
                   escalated: "r.escalated", resolved: "r.resolved"))
               FROM funnel_conversations r

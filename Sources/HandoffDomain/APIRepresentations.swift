@@ -210,13 +210,11 @@ package struct ConversationJSON: Codable, Sendable {
         try container.encodeIfPresent(proactive, forKey: .proactive)
     }
 
-    /// With its newest message and the customer's wait, as `chat` reads them.
-    func withActivity(_ chat: ChatRepository) throws -> ConversationJSON {
+    /// With its newest message and the customer's wait (`ChatRepository.activity`).
+    func with(_ activity: ConversationActivity?) -> ConversationJSON {
         var json = self
-        json.lastMessage = try chat.lastMessage(conversationID: id).map(MessageJSON.init)
-        json.waitingSince = try chat.awaitingReplySince(conversationID: id).map {
-            Timestamp(unixMilliseconds: $0).description
-        }
+        json.lastMessage = activity?.lastMessage.map(MessageJSON.init)
+        json.waitingSince = activity?.awaitingReplySince.map { Timestamp(unixMilliseconds: $0).description }
         return json
     }
 

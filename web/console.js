@@ -166,7 +166,7 @@
     });
   }
 
-  /** Every page of a list, following next_after (at most `pages` pages of 200). */
+  /** Every page of a list, following next_after to its end (or to `pages` pages of 200). */
   function allPages(path, field, pages) {
     var items = [];
     function next(after, left) {
@@ -177,7 +177,7 @@
           return page.next_after && left > 1 ? next(page.next_after, left - 1) : items;
         });
     }
-    return next(null, pages || 10);
+    return next(null, pages || Infinity);
   }
 
   // MARK: signing in

@@ -389,6 +389,17 @@
       }
       return;
     }
+    if (type === "message_updated") {
+      // The classifier re-routed a message: it shows with its new intent.
+      if (conversation && conversation.last_message && conversation.last_message.id === data.id) {
+        conversation.last_message = data;
+      }
+      if (conversationId === state.selected) {
+        state.messages = state.messages.map(function (m) { return m.id === data.id ? data : m; });
+        renderHistory();
+      }
+      return;
+    }
     if (type === "message_status" && conversationId === state.selected) {
       state.messages.forEach(function (m) { if (m.id === data.id) m.status = data.status; });
       renderHistory();

@@ -43,10 +43,10 @@ package struct MessageJSON: Codable, Sendable, Equatable {
     }
 }
 
-/// The `message.created` webhook's data: the message as its representation has it, plus the
-/// contact's `external_id` and the conversation's `campaign` (each present when known), so a CRM
-/// can attach the message to its own record.
-struct MessageCreatedJSON: Encodable {
+/// The data of the `message.created` and `message.updated` webhooks: the message as its
+/// representation has it, plus the contact's `external_id` and the conversation's `campaign` (each
+/// present when known), so a CRM can attach the message to its own record.
+struct MessageWebhookJSON: Encodable {
     var message: MessageJSON
     var externalID: String?
     var campaign: String?

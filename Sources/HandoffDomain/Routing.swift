@@ -142,12 +142,7 @@ package struct Routing: Sendable {
         guard let message = try chat.message(id: messageID),
             let conversation = try chat.conversation(id: message.conversationID)
         else { return }
-        try chat.setIntent(stored, messageID: messageID)
-        if try chat.latestMessages(conversationID: conversation.id, authors: [.visitor], limit: 1).first?.id
-            == messageID
-        {
-            try chat.recordLastIntent(stored, conversationID: conversation.id)
-        }
+        try timeline.changeIntent(of: message, to: stored, now: now)
         guard conversation.state == .open else { return }
         let history = try Self.recentQuestions(conversation.id, chat: chat)
         _ = try act(on: intent, in: conversation, history: history, timeline: timeline, now: now)

@@ -72,17 +72,39 @@ package final class TimelineWriter {
         let chat = ChatRepository(connection)
         let message = try chat.insert(message, clientKey: clientKey)
         if let intent = message.intent { try chat.recordLastIntent(intent, conversationID: message.conversationID) }
+        try announce(message, event: "message", webhook: "message.created", now: message.createdAt)
+        return message
+    }
+
+    /// A message's intent changed after it was written (the external classifier re-routed it):
+    /// the row; its conversation's last intent, with a `conversation` event, when it is the
+    /// customer's newest message; and the message as it now is in a `message_updated` event and a
+    /// `message.updated` webhook, so streams and the business see the intent that routed it.
+    func changeIntent(of message: MessageRecord, to intent: MessageIntent, now: Int64) throws {
+        let chat = ChatRepository(connection)
+        var message = message
+        message.intent = intent
+        try chat.setIntent(intent, messageID: message.id)
+        try announce(message, event: "message_updated", webhook: "message.updated", now: now)
+        let newest = try chat.latestMessages(conversationID: message.conversationID, authors: [.visitor], limit: 1)
+        if newest.first?.id == message.id {
+            try chat.recordLastIntent(intent, conversationID: message.conversationID)
+            try announceChange(conversationID: message.conversationID, now: now)
+        }
+    }
+
+    /// `message` as its representation has it, in an `event` on its conversation's timeline and
+    /// in a `webhook` (when business webhooks are on).
+    private func announce(_ message: MessageRecord, event: String, webhook: String, now: Int64) throws {
         let json = MessageJSON(message)
-        try appendEvent(conversationID: message.conversationID, type: "message", json, now: message.createdAt)
+        try appendEvent(conversationID: message.conversationID, type: event, json, now: now)
         if webhooks.isEnabled {
             // A CRM files the message under its own customer and campaign.
-            let origin = try chat.webhookOrigin(conversationID: message.conversationID)
+            let origin = try ChatRepository(connection).webhookOrigin(conversationID: message.conversationID)
             try recordWebhook(
-                "message.created",
-                MessageCreatedJSON(message: json, externalID: origin.externalID, campaign: origin.campaign),
-                now: message.createdAt)
+                webhook, MessageWebhookJSON(message: json, externalID: origin.externalID, campaign: origin.campaign),
+                now: now)
         }
-        return message
     }
 
     /// Writes a conversation's row: the one way its state, queue, owner, first-response clock,

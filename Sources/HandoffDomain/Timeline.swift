@@ -65,6 +65,12 @@ package final class TimelineWriter {
     /// Runs `action` once the transaction committed (not at all if it rolls back).
     func runAfterCommit(_ action: @escaping @Sendable () -> Void) { written.afterCommit.append(action) }
 
+    /// Adds one to `name` in `counters` once the transaction committed: an attempt that rolls back
+    /// or is retried (a PostgreSQL serialization failure runs the body again) counts nothing.
+    func count(_ name: String, _ labels: [(String, String)] = [], in counters: ServiceCounters) {
+        runAfterCommit { counters.increment(name, labels) }
+    }
+
     /// A new message in its conversation: the row (idempotent by `clientKey`), its `message`
     /// event and its `message.created` webhook, all dated when the message was created; a
     /// message's intent becomes its conversation's last intent.

@@ -79,7 +79,9 @@ package final class TimelineWriter {
         let message = try chat.insert(message, clientKey: clientKey)
         if let intent = message.intent { try chat.recordLastIntent(intent, conversationID: message.conversationID) }
         let json = MessageJSON(message)
-        try appendEvent(conversationID: message.conversationID, type: "message", json, now: message.createdAt)
+        try appendEvent(
+            conversationID: message.conversationID, type: "message", payload: try json.storedJSON(),
+            now: message.createdAt)
         if webhooks.isEnabled {
             // A CRM files the message under its own customer and campaign.
             let origin = try chat.webhookOrigin(conversationID: message.conversationID)
@@ -123,8 +125,16 @@ package final class TimelineWriter {
     func appendEvent<Payload: Encodable>(
         conversationID: String, type: String, _ payload: Payload, now: Int64
     ) throws -> ConversationEventRecord {
+        try appendEvent(conversationID: conversationID, type: type, payload: try JSONPayload.string(payload), now: now)
+    }
+
+    /// An event whose payload is already JSON.
+    @discardableResult
+    private func appendEvent(
+        conversationID: String, type: String, payload: String, now: Int64
+    ) throws -> ConversationEventRecord {
         let event = try ChatRepository(connection).appendEvent(
-            conversationID: conversationID, type: type, payload: try JSONPayload.string(payload), now: now)
+            conversationID: conversationID, type: type, payload: payload, now: now)
         written.events.append(event)
         return event
     }

@@ -21,6 +21,8 @@ final class HTTPConnection: @unchecked Sendable {
     /// The socket's peer address; the server counts connections per address by it.
     let peer: String
     private let queue: DispatchQueue
+    /// Where reads land before the parser copies them; shared by the connections of `queue`.
+    private let readBuffer: ReadBuffer
     /// Runs the response task on `queue`.
     private let executor: ConnectionQueueExecutor
     private let server: HTTPServer
@@ -55,10 +57,11 @@ final class HTTPConnection: @unchecked Sendable {
     private static let outputLowWater = 16 * 1024
     private static let lingerTime = Duration.seconds(2)
 
-    init(fd: Int32, peer: String, queue: DispatchQueue, server: HTTPServer) {
+    init(fd: Int32, peer: String, queue: DispatchQueue, readBuffer: ReadBuffer, server: HTTPServer) {
         self.fd = fd
         self.peer = peer
         self.queue = queue
+        self.readBuffer = readBuffer
         self.executor = ConnectionQueueExecutor(queue: queue)
         self.server = server
         self.parser = HTTPRequestParser(limits: server.configuration.parserLimits)
@@ -109,13 +112,12 @@ final class HTTPConnection: @unchecked Sendable {
     }
 
     private func readIntoParser() -> Socket.IOResult {
-        withUnsafeTemporaryAllocation(byteCount: 32 * 1024, alignment: 1) { buffer in
-            let result = Socket.read(fd, into: buffer)
-            if case .transferred(let count) = result {
-                parser.append(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
-            }
-            return result
+        let buffer = readBuffer.bytes
+        let result = Socket.read(fd, into: buffer)
+        if case .transferred(let count) = result {
+            parser.append(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
         }
+        return result
     }
 
     /// Input that arrives while a request is in flight stays in the parser's buffer (pipelining);
@@ -139,8 +141,7 @@ final class HTTPConnection: @unchecked Sendable {
     }
 
     private func discardInput() {
-        let result = withUnsafeTemporaryAllocation(byteCount: 32 * 1024, alignment: 1) { Socket.read(fd, into: $0) }
-        switch result {
+        switch Socket.read(fd, into: readBuffer.bytes) {
         case .transferred, .wouldBlock: break
         case .closed: close()
         case .failed(let error): fail(error)
@@ -183,7 +184,10 @@ final class HTTPConnection: @unchecked Sendable {
         let server = server
         responseTask = Task(executorPreference: executor) { [self] in
             let response = await server.response(to: request)
-            queue.async { [self] in send(response, for: request) }
+            // The task runs on `queue`, its executor preference (where it resumes after any
+            // await), so the response is written from here without another trip through it.
+            dispatchPrecondition(condition: .onQueue(queue))
+            send(response, for: request)
         }
     }
 
@@ -200,8 +204,10 @@ final class HTTPConnection: @unchecked Sendable {
         switch response.body {
         case .bytes(let body):
             head.framing = allowsBody ? .contentLength(body.count) : .none
-            var bytes = head.encoded(serverName: server.configuration.serverName)
-            if allowsBody && !isHead { bytes += body }
+            let sendsBody = allowsBody && !isHead
+            var bytes = head.encoded(
+                serverName: server.configuration.serverName, reservingBody: sendsBody ? body.count : 0)
+            if sendsBody { bytes += body }
             enqueue(bytes)
             finishResponse()
         case .stream(let produce):
@@ -473,4 +479,15 @@ private struct StreamWriter: HTTPBodyWriter {
             connection.writeFromStream(bytes, chunked: chunked, continuation: continuation)
         }
     }
+}
+
+/// Scratch space for reads, one per connection queue: the queue is serial, so its connections
+/// read into it one at a time and a read allocates nothing.
+// @unchecked Sendable: the bytes are touched only on the queue the buffer belongs to.
+final class ReadBuffer: @unchecked Sendable {
+    let bytes: UnsafeMutableRawBufferPointer
+
+    init(byteCount: Int) { bytes = .allocate(byteCount: byteCount, alignment: 1) }
+
+    deinit { bytes.deallocate() }
 }

@@ -65,6 +65,12 @@ package final class TimelineWriter {
     /// Runs `action` once the transaction committed (not at all if it rolls back).
     func runAfterCommit(_ action: @escaping @Sendable () -> Void) { written.afterCommit.append(action) }
 
+    /// Adds one to `name` in `counters` once the transaction committed: an attempt that rolls back
+    /// or is retried (a PostgreSQL serialization failure runs the body again) counts nothing.
+    func count(_ name: String, _ labels: [(String, String)] = [], in counters: ServiceCounters) {
+        runAfterCommit { counters.increment(name, labels) }
+    }
+
     /// A new message in its conversation: the row (idempotent by `clientKey`), its `message`
     /// event and its `message.created` webhook, all dated when the message was created; a
     /// message's intent becomes its conversation's last intent.
@@ -73,7 +79,9 @@ package final class TimelineWriter {
         let message = try chat.insert(message, clientKey: clientKey)
         if let intent = message.intent { try chat.recordLastIntent(intent, conversationID: message.conversationID) }
         let json = MessageJSON(message)
-        try appendEvent(conversationID: message.conversationID, type: "message", json, now: message.createdAt)
+        try appendEvent(
+            conversationID: message.conversationID, type: "message", payload: try json.storedJSON(),
+            now: message.createdAt)
         if webhooks.isEnabled {
             // A CRM files the message under its own customer and campaign.
             let origin = try chat.webhookOrigin(conversationID: message.conversationID)
@@ -117,8 +125,16 @@ package final class TimelineWriter {
     func appendEvent<Payload: Encodable>(
         conversationID: String, type: String, _ payload: Payload, now: Int64
     ) throws -> ConversationEventRecord {
+        try appendEvent(conversationID: conversationID, type: type, payload: try JSONPayload.string(payload), now: now)
+    }
+
+    /// An event whose payload is already JSON.
+    @discardableResult
+    private func appendEvent(
+        conversationID: String, type: String, payload: String, now: Int64
+    ) throws -> ConversationEventRecord {
         let event = try ChatRepository(connection).appendEvent(
-            conversationID: conversationID, type: type, payload: try JSONPayload.string(payload), now: now)
+            conversationID: conversationID, type: type, payload: payload, now: now)
         written.events.append(event)
         return event
     }

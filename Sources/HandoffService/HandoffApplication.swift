@@ -254,10 +254,13 @@ private struct Parts: Sendable {
         let cors = CORSPolicy(
             allowedOrigins: configuration.widgetOrigins + [ConfigurationLoader.origin(of: configuration.publicURL)])
         var router = Router()
-        router.middleware = [
-            ClientAddressMiddleware(trustedProxies: configuration.trustedProxies),
-            AccessLogMiddleware(logger: logger, metrics: metrics), cors,
-        ]
+        // Without trusted proxies the client address is the peer's: that middleware would only
+        // pass the request on, a level of async calls on every request for nothing.
+        var middleware: [any HTTPMiddleware] = []
+        if !configuration.trustedProxies.isEmpty {
+            middleware.append(ClientAddressMiddleware(trustedProxies: configuration.trustedProxies))
+        }
+        router.middleware = middleware + [AccessLogMiddleware(logger: logger, metrics: metrics), cors]
         router.optionsHandler = { request, allowed in cors.preflight(request, allowed: allowed) }
         OperationsRoutes(
             database: database, migrator: migrator, metrics: metrics,

@@ -68,7 +68,7 @@ package final class InboundSMSService: Sendable {
                     id: inbound.providerMessageID, gateway: "twilio", kind: "message", raw: raw, messageID: messageID,
                     now: now)
             else {
-                self.counters.increment("handoff_inbound_duplicates_total")
+                timeline.count("handoff_inbound_duplicates_total", in: self.counters)
                 return nil
             }
             let phone = inbound.from
@@ -106,16 +106,19 @@ package final class InboundSMSService: Sendable {
                 case .confirms(let pending):
                     let confirmed = try self.handoff.confirm(
                         pending, method: "sms_yes", requester: nil, timeline: timeline, now: now)
-                    self.counters.increment("handoff_optins_total", [("step", "confirmed"), ("method", "sms_yes")])
-                    self.counters.increment("handoff_funnel_total", [("stage", "verified")])
-                    HandoffOffers.measureVerification(of: confirmed.offer, at: now, counters: self.counters)
+                    timeline.count(
+                        "handoff_optins_total", [("step", "confirmed"), ("method", "sms_yes")], in: self.counters)
+                    timeline.count("handoff_funnel_total", [("stage", "verified")], in: self.counters)
+                    timeline.runAfterCommit { [counters = self.counters] in
+                        HandoffOffers.measureVerification(of: confirmed.offer, at: now, counters: counters)
+                    }
                     guard let conversation = try chat.conversation(id: confirmed.conversationID) else { return nil }
                     _ = try self.record(
                         inbound, as: messageID, intent: MessageIntent(keyword: .optIn), in: conversation,
                         timeline: timeline, now: now)
                     return nil
                 case .codeRequired(let pending, let reason):
-                    self.counters.increment("handoff_reply_confirmations_refused_total", [("reason", reason)])
+                    timeline.count("handoff_reply_confirmations_refused_total", [("reason", reason)], in: self.counters)
                     try self.handoff.askForCode(pending, timeline: timeline, now: now)
                 }
             }
@@ -125,7 +128,8 @@ package final class InboundSMSService: Sendable {
                 inbound, as: messageID, intent: intent, in: found, followToSMS: keyword != .optOut, timeline: timeline,
                 now: now)
             if let keywordProgram {
-                self.counters.increment("handoff_optins_total", [("step", "requested"), ("method", "sms_keyword")])
+                timeline.count(
+                    "handoff_optins_total", [("step", "requested"), ("method", "sms_keyword")], in: self.counters)
                 return try ConsentService.requestByKeyword(
                     keywordProgram, phone: phone, contactID: conversation.contactID, texts: replies,
                     connection: connection, now: now)
@@ -144,7 +148,8 @@ package final class InboundSMSService: Sendable {
                 }
                 let confirmed = try ConsentService.confirmPending(
                     phone: phone, contactID: conversation.contactID, connection: connection, now: now)
-                self.counters.increment("handoff_optins_total", [("step", "confirmed"), ("method", "sms_yes")])
+                timeline.count(
+                    "handoff_optins_total", [("step", "confirmed"), ("method", "sms_yes")], in: self.counters)
                 return replies.subscribed(to: confirmed)
             case .optIn where restarts:
                 try SuppressionRepository(connection).remove(
@@ -162,7 +167,7 @@ package final class InboundSMSService: Sendable {
                 // An expected answer to one of our recent texts acts instead of being triaged.
                 if let answer {
                     try answer.act(on: message, from: phone, brand: self.brand, timeline: timeline, now: now)
-                    self.counters.increment("handoff_replies_matched_total")
+                    timeline.count("handoff_replies_matched_total", in: self.counters)
                     return nil
                 }
                 try self.routing.route(message, intents: intents, in: conversation, timeline: timeline, now: now)
@@ -224,7 +229,7 @@ package final class InboundSMSService: Sendable {
                 intent: intent, createdAt: now, updatedAt: now))
         if let intent { conversation.lastIntent = intent }
         if !(try chat.hasInboundSMS(conversationID: conversationID, beforeSeq: message.seq)) {
-            counters.increment("handoff_funnel_total", [("stage", "first_sms_reply")])
+            timeline.count("handoff_funnel_total", [("stage", "first_sms_reply")], in: counters)
         }
         return (message, conversation)
     }
@@ -248,7 +253,7 @@ package final class InboundSMSService: Sendable {
         try SuppressionRepository(connection).add(
             phone, reason: "stop_keyword", source: source, actor: "customer", requestID: RequestOrigin.requestID,
             now: now)
-        counters.increment("handoff_optouts_total", [("method", "sms_keyword")])
+        timeline.count("handoff_optouts_total", [("method", "sms_keyword")], in: counters)
         try ledger(phone, contactID: conversation.contactID, event: "opt_out", connection, now: now)
         try ConsentService.endAll(
             phone: phone, contactID: conversation.contactID, except: program, method: "sms_keyword",

@@ -35,7 +35,8 @@ public final class HandoffApplication: Sendable {
     }
 
     private func run(until shutdown: Trigger, whenStarted: @escaping @Sendable () -> Void) async throws {
-        let setup = try DatabaseSetup.open(configuration, daemon: true, writeContext: RequestOrigin.capture)
+        let setup = try DatabaseSetup.open(
+            configuration, daemon: true, writeContext: RequestOrigin.capture, logger: logger)
         do {
             try await run(setup, until: shutdown, whenStarted: whenStarted)
             await setup.close()

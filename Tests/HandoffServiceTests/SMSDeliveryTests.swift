@@ -71,10 +71,13 @@ import Testing
             let received = simulator.inbox(of: "+14155550123").map(\.body)
             #expect(received.count == bodies.count)
             #expect(Set(received) == Set(bodies))
-            let statuses = try await application.database.read { connection in
-                try ids.map { try ChatRepository(connection).message(id: $0)?.status ?? "missing" }
+            // A text is in the simulator's inbox before the gateway's answer is recorded as `sent`.
+            let statuses = {
+                try await application.database.read { connection in
+                    try ids.map { try ChatRepository(connection).message(id: $0)?.status ?? "missing" }
+                }
             }
-            #expect(statuses.allSatisfy { $0 == "sent" || $0 == "delivered" })
+            #expect(try await eventually { try await statuses().allSatisfy { $0 == "sent" || $0 == "delivered" } })
         }
     }
 

@@ -64,20 +64,25 @@ def until(condition, seconds=10, step=0.02):
     return None
 
 
-# Wraps fetch so that the test can cut the console's event stream (as a dropped connection would)
-# and see the Last-Event-ID of each new stream request.
+# Wraps fetch so that the test can cut the console's event stream (as a dropped connection would),
+# hold its reconnection back while it changes something (window.__held, a promise), and see the
+# Last-Event-ID of each new stream request.
 CUTTABLE_STREAMS = """
 window.__streams = [];
 window.__streamIds = [];
+window.__held = null;
 const originalFetch = window.fetch;
 window.fetch = function (url, options) {
   if (String(url).indexOf("/v1/agent/events") < 0) return originalFetch(url, options);
-  const cut = new AbortController();
-  const theirs = options && options.signal;
-  if (theirs) theirs.addEventListener("abort", () => cut.abort());
-  window.__streams.push(cut);
-  window.__streamIds.push((options.headers || {})["Last-Event-ID"] || null);
-  return originalFetch(url, Object.assign({}, options, { signal: cut.signal }));
+  const open = function () {
+    const cut = new AbortController();
+    const theirs = options && options.signal;
+    if (theirs) theirs.addEventListener("abort", () => cut.abort());
+    window.__streams.push(cut);
+    window.__streamIds.push((options.headers || {})["Last-Event-ID"] || null);
+    return originalFetch(url, Object.assign({}, options, { signal: cut.signal }));
+  };
+  return window.__held ? window.__held.then(open) : open();
 };
 """
 
@@ -170,12 +175,16 @@ try:
 
     # B's stream drops; A releases visitor 1's conversation meanwhile: B reconnects with
     # Last-Event-ID and shows the change (nothing missed).
-    b.execute_script("window.__streams[window.__streams.length - 1].abort()")
+    # Held back until the release is made: the console reconnects a second after the cut, which a
+    # loaded machine could spend before the release and the count below.
+    b.execute_script("window.__held = new Promise(function (release) { window.__releaseStreams = release; });"
+                     "window.__streams[window.__streams.length - 1].abort()")
     release = urllib.request.Request(base + "/v1/conversations/%s/unassign" % first, data=b"{}", method="POST")
     release.add_header("Authorization", "Bearer " + key_a)
     release.add_header("Content-Type", "application/json")
     urllib.request.urlopen(release, timeout=5).read()
     summary["b_streams_when_released"] = b.execute_script("return window.__streams.length")
+    b.execute_script("window.__held = null; window.__releaseStreams()")
     released = until(lambda: "Unassigned" in item(b, first).text, seconds=5)
     summary["b_stream_ids"] = b.execute_script("return window.__streamIds")
     summary["b_caught_up_after_drop"] = bool(released)

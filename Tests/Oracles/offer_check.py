@@ -10,7 +10,7 @@ import time
 import urllib.parse
 import urllib.request
 
-from browser import api_client, headless_chrome
+from browser import api_client, headless_chrome, shown_after_ms, watch_for_text
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -134,10 +134,11 @@ try:
     conversation = conversation_with(question)
     time.sleep(0.5)
     summary["offers_before_agent"] = len(offers(shadow))
+    watch_for_text(driver, ".offer", "", host="handoff-widget")
     offered_at = time.time()
     api("POST", "/v1/conversations/%s/offer" % conversation, {"reason": "agent"})
     card = WebDriverWait(driver, 5, poll_frequency=0.1).until(lambda d: offers(shadow) and offers(shadow)[0])
-    summary["agent_offer_latency_ms"] = round((time.time() - offered_at) * 1000)
+    summary["agent_offer_latency_ms"] = shown_after_ms(driver, offered_at)
     card.find_element(By.CSS_SELECTOR, "input[type=tel]").send_keys("(415) 555-0188")
     card.find_element(By.CSS_SELECTOR, "input[name=consent]").click()
     card.find_element(By.CSS_SELECTOR, "button[type=submit]").click()

@@ -139,10 +139,14 @@ import Testing
             #expect(sentInAll - sentBeforeStop <= 1, "at most the one already at the gateway")
             #expect(sentInAll < 50, "paced at 2 a second: STOP arrived while texts were still queued")
             let queued = ids
-            let statuses = try await application.database.read { connection in
-                try queued.map { try ChatRepository(connection).message(id: $0)?.status ?? "" }
+            let suppressed = {
+                try await application.database.read { connection in
+                    try queued.map { try ChatRepository(connection).message(id: $0)?.status ?? "" }
+                }.filter { $0 == "suppressed" }.count
             }
-            #expect(statuses.filter { $0 == "suppressed" }.count >= 50 - sentInAll - 1)
+            // The dispatcher marks the queued texts suppressed one by one, in the phone's lane, after
+            // the STOP: read once after a second, 26 of 41 were done on a loaded machine.
+            #expect(try await eventually { try await suppressed() >= 50 - sentInAll - 1 }, "the rest suppressed")
         }
     }
 

@@ -68,7 +68,7 @@ package final class InboundSMSService: Sendable {
                     id: inbound.providerMessageID, gateway: "twilio", kind: "message", raw: raw, messageID: messageID,
                     now: now)
             else {
-                self.counters.increment("handoff_inbound_duplicates_total")
+                self.count("handoff_inbound_duplicates_total", after: timeline)
                 return nil
             }
             let phone = inbound.from
@@ -106,16 +106,18 @@ package final class InboundSMSService: Sendable {
                 case .confirms(let pending):
                     let confirmed = try self.handoff.confirm(
                         pending, method: "sms_yes", requester: nil, timeline: timeline, now: now)
-                    self.counters.increment("handoff_optins_total", [("step", "confirmed"), ("method", "sms_yes")])
-                    self.counters.increment("handoff_funnel_total", [("stage", "verified")])
-                    HandoffOffers.measureVerification(of: confirmed.offer, at: now, counters: self.counters)
+                    self.count("handoff_optins_total", [("step", "confirmed"), ("method", "sms_yes")], after: timeline)
+                    self.count("handoff_funnel_total", [("stage", "verified")], after: timeline)
+                    timeline.runAfterCommit { [counters = self.counters, offer = confirmed.offer] in
+                        HandoffOffers.measureVerification(of: offer, at: now, counters: counters)
+                    }
                     guard let conversation = try chat.conversation(id: confirmed.conversationID) else { return nil }
                     _ = try self.record(
                         inbound, as: messageID, intent: MessageIntent(keyword: .optIn), in: conversation,
                         timeline: timeline, now: now)
                     return nil
                 case .codeRequired(let pending, let reason):
-                    self.counters.increment("handoff_reply_confirmations_refused_total", [("reason", reason)])
+                    self.count("handoff_reply_confirmations_refused_total", [("reason", reason)], after: timeline)
                     try self.handoff.askForCode(pending, timeline: timeline, now: now)
                 }
             }
@@ -125,7 +127,7 @@ package final class InboundSMSService: Sendable {
                 inbound, as: messageID, intent: intent, in: found, followToSMS: keyword != .optOut, timeline: timeline,
                 now: now)
             if let keywordProgram {
-                self.counters.increment("handoff_optins_total", [("step", "requested"), ("method", "sms_keyword")])
+                self.count("handoff_optins_total", [("step", "requested"), ("method", "sms_keyword")], after: timeline)
                 return try ConsentService.requestByKeyword(
                     keywordProgram, phone: phone, contactID: conversation.contactID, texts: replies,
                     connection: connection, now: now)
@@ -144,7 +146,7 @@ package final class InboundSMSService: Sendable {
                 }
                 let confirmed = try ConsentService.confirmPending(
                     phone: phone, contactID: conversation.contactID, connection: connection, now: now)
-                self.counters.increment("handoff_optins_total", [("step", "confirmed"), ("method", "sms_yes")])
+                self.count("handoff_optins_total", [("step", "confirmed"), ("method", "sms_yes")], after: timeline)
                 return replies.subscribed(to: confirmed)
             case .optIn where restarts:
                 try SuppressionRepository(connection).remove(
@@ -162,7 +164,7 @@ package final class InboundSMSService: Sendable {
                 // An expected answer to one of our recent texts acts instead of being triaged.
                 if let answer {
                     try answer.act(on: message, from: phone, brand: self.brand, timeline: timeline, now: now)
-                    self.counters.increment("handoff_replies_matched_total")
+                    self.count("handoff_replies_matched_total", after: timeline)
                     return nil
                 }
                 try self.routing.route(message, intents: intents, in: conversation, timeline: timeline, now: now)
@@ -224,9 +226,16 @@ package final class InboundSMSService: Sendable {
                 intent: intent, createdAt: now, updatedAt: now))
         if let intent { conversation.lastIntent = intent }
         if !(try chat.hasInboundSMS(conversationID: conversationID, beforeSeq: message.seq)) {
-            counters.increment("handoff_funnel_total", [("stage", "first_sms_reply")])
+            self.count("handoff_funnel_total", [("stage", "first_sms_reply")], after: timeline)
         }
         return (message, conversation)
+    }
+
+    /// Counts `name` once `timeline`'s transaction commits: PostgreSQL runs a transaction again
+    /// after a serialization conflict, and a count made inside it counted every run.
+    private func count(_ name: String, _ labels: [(String, String)] = [], after timeline: TimelineWriter) {
+        let counters = counters
+        timeline.runAfterCommit { counters.increment(name, labels) }
     }
 
     private func ledger(
@@ -248,7 +257,7 @@ package final class InboundSMSService: Sendable {
         try SuppressionRepository(connection).add(
             phone, reason: "stop_keyword", source: source, actor: "customer", requestID: RequestOrigin.requestID,
             now: now)
-        counters.increment("handoff_optouts_total", [("method", "sms_keyword")])
+        self.count("handoff_optouts_total", [("method", "sms_keyword")], after: timeline)
         try ledger(phone, contactID: conversation.contactID, event: "opt_out", connection, now: now)
         try ConsentService.endAll(
             phone: phone, contactID: conversation.contactID, except: program, method: "sms_keyword",

@@ -65,9 +65,7 @@ async def measure(streams, owner_of, texts, sid_base, only=None):
         marker = "t%d-%d" % (sid_base, index)
         started = time.perf_counter()
         post = asyncio.ensure_future(text(conversation, "where is my order %s" % marker, sid_base + index))
-        buffer = b""
-        while marker.encode() not in buffer:
-            buffer += await reader.read(65536)
+        await loopback_http.read_until(reader, marker.encode())
         latencies.append((time.perf_counter() - started) * 1000)
         await post
     latencies.sort()

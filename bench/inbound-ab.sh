@@ -5,12 +5,15 @@
 # run). Prints req/s, p99 and the server's CPU per webhook for every run, then the means.
 # One run against another measured minutes apart differs by up to 15% on this machine, so only
 # interleaved runs decide whether a change helped.   bench/inbound-ab.sh [REF] [ROUNDS] [SECONDS]
+# PORT (default 18092) moves the daemons off 18092 when another benchmark uses it; the webhooks
+# stay signed for http://127.0.0.1:18092, the public URL both daemons are given.
 source "$(dirname "$0")/lib.sh"
 need_tools wrk
 cd "$ROOT"
 ref="${1:-HEAD}"
 rounds="${2:-4}"
 seconds="${3:-8}"
+port="${PORT:-18092}"
 lines=$((seconds * 40000))
 requests="$OUT/inbound-random-sids-$lines.tsv"
 make venv >/dev/null
@@ -25,14 +28,14 @@ swift build -c release --product handoff >/dev/null
 run() {
     local db="$OUT/inbound-ab.sqlite"
     rm -f "$db"*
-    env HANDOFF_DATABASE="$db" HANDOFF_LISTEN=127.0.0.1:18092 HANDOFF_PUBLIC_URL=http://127.0.0.1:18092 \
+    env HANDOFF_DATABASE="$db" HANDOFF_LISTEN="127.0.0.1:$port" HANDOFF_PUBLIC_URL=http://127.0.0.1:18092 \
         HANDOFF_COOKIE_SECURE=false HANDOFF_LOG_LEVEL=error HANDOFF_DB_SYNCHRONOUS=full "${BENCH_TWILIO[@]}" \
         "$2" serve &
     SERVER_PID=$!
-    wait_port 18092
+    wait_port "$port"
     local ticks_before ticks_after result
     ticks_before=$(awk '{ print $14 + $15 }' "/proc/$SERVER_PID/stat")
-    result=$(wrk -t2 -c64 -d"${seconds}s" --latency -s bench/inbound-replay.lua http://127.0.0.1:18092 -- "$requests" 2 |
+    result=$(wrk -t2 -c64 -d"${seconds}s" --latency -s bench/inbound-replay.lua "http://127.0.0.1:$port" -- "$requests" 2 |
         grep '^RESULT')
     ticks_after=$(awk '{ print $14 + $15 }' "/proc/$SERVER_PID/stat")
     kill "$SERVER_PID"

@@ -1,5 +1,5 @@
-"""What the bench drivers share: one HTTP/1.1 request on its own loopback connection, and a
-process's resident memory."""
+"""What the bench drivers share: one HTTP/1.1 request on its own loopback connection, a
+Server-Sent Events stream read until a marker arrives, and a process's resident memory."""
 import asyncio
 
 
@@ -41,7 +41,16 @@ async def open_stream(port, path, headers):
         head += "%s: %s\r\n" % (name, value)
     writer.write((head + "\r\n").encode())
     await writer.drain()
-    buffer = b""
-    while b": connected" not in buffer:
-        buffer += await reader.read(4096)
+    await read_until(reader, b": connected")
     return reader, writer
+
+
+async def read_until(reader, marker):
+    """Reads a stream until `marker` (bytes) arrived; what came with it is read too. Raises
+    ConnectionError when the stream ends first."""
+    buffer = b""
+    while marker not in buffer:
+        chunk = await reader.read(65536)
+        if not chunk:
+            raise ConnectionError("the stream ended before %r arrived" % marker)
+        buffer += chunk

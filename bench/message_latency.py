@@ -16,6 +16,8 @@ import sys
 import time
 import urllib.parse
 
+import loopback_http
+
 PORT, PID, KEY, GATEWAY_PORT = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
 RATE, SECONDS, STREAMS, CHAT_RATE = (int(value) for value in sys.argv[5:9])
 CONVERSATIONS = 200
@@ -156,11 +158,7 @@ async def follow_agent_stream():
 
 
 async def open_stream(cookie):
-    reader, writer = await asyncio.open_connection("127.0.0.1", PORT)
-    writer.write(("GET /v1/events HTTP/1.1\r\nHost: b\r\nCookie: %s\r\n\r\n" % cookie).encode())
-    buffer = b""
-    while b": connected" not in buffer:
-        buffer += await reader.read(4096)
+    _, writer = await loopback_http.open_stream(PORT, "/v1/events", {"Cookie": cookie})
     return writer
 
 

@@ -43,9 +43,7 @@ async def main():
         body = json.dumps({"body": marker.decode(), "author": "agent"}).encode()
         started = time.perf_counter()
         post = asyncio.ensure_future(request(port, "POST", "/v1/conversations/%s/messages" % conversation, auth, body))
-        buffer = b""
-        while marker not in buffer:
-            buffer += await reader.read(65536)
+        await loopback_http.read_until(reader, marker)
         latencies[side].append((time.perf_counter() - started) * 1000)
         await post
         await asyncio.sleep(random.uniform(0, 0.05))

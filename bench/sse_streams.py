@@ -52,9 +52,7 @@ async def main():
         started = time.perf_counter()
         body = json.dumps({"body": marker, "author": "agent"}).encode()
         post = asyncio.ensure_future(request("POST", "/v1/conversations/%s/messages" % conversation, auth, body))
-        buffer = b""
-        while marker.encode() not in buffer:
-            buffer += await reader.read(65536)
+        await loopback_http.read_until(reader, marker.encode())
         latencies.append((time.perf_counter() - started) * 1000)
         await post
     latencies.sort()

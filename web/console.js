@@ -166,7 +166,7 @@
     });
   }
 
-  /** Every page of a list, following next_after (at most `pages` pages of 200). */
+  /** Every page of a list, following next_after to its end (or to `pages` pages of 200). */
   function allPages(path, field, pages) {
     var items = [];
     function next(after, left) {
@@ -177,7 +177,7 @@
           return page.next_after && left > 1 ? next(page.next_after, left - 1) : items;
         });
     }
-    return next(null, pages || 10);
+    return next(null, pages || Infinity);
   }
 
   // MARK: signing in
@@ -386,6 +386,17 @@
       if (conversationId === state.selected && !state.messages.some(function (m) { return m.id === data.id; })) {
         state.messages.push(data);
         appendMessage(data);
+      }
+      return;
+    }
+    if (type === "message_updated") {
+      // The classifier re-routed a message: it shows with its new intent.
+      if (conversation && conversation.last_message && conversation.last_message.id === data.id) {
+        conversation.last_message = data;
+      }
+      if (conversationId === state.selected) {
+        state.messages = state.messages.map(function (m) { return m.id === data.id ? data : m; });
+        renderHistory();
       }
       return;
     }

@@ -34,19 +34,29 @@ public struct Row: Sendable, Equatable {
     }
 
     /// The value in column `name` as `T`.
+    ///
+    /// Inlinable, so that the repositories' calls are specialized for their types: called
+    /// generically across the module boundary, every column read looked up type metadata at run
+    /// time (a few percent of a webhook's CPU).
+    @inlinable
     public func get<T: DatabaseDecodable>(_ name: String, as type: T.Type = T.self) throws(StorageError) -> T {
-        guard let index = columns.index(of: name) else {
-            throw StorageError(
-                kind: .decoding,
-                message: "no column \"\(name)\" in the result (\(columns.names.joined(separator: ", ")))",
-                sql: columns.sql)
-        }
+        guard let index = columns.index(of: name) else { throw missingColumn(name) }
         let value = values[index]
-        guard let decoded = T.decode(value) else {
-            throw StorageError(
-                kind: .decoding, message: "column \"\(name)\" is \(value.kindName), not \(T.self)", sql: columns.sql)
-        }
+        guard let decoded = T.decode(value) else { throw mistyped(name, value, as: T.self) }
         return decoded
+    }
+
+    @usableFromInline
+    func missingColumn(_ name: String) -> StorageError {
+        StorageError(
+            kind: .decoding,
+            message: "no column \"\(name)\" in the result (\(columns.names.joined(separator: ", ")))",
+            sql: columns.sql)
+    }
+
+    @usableFromInline
+    func mistyped(_ name: String, _ value: DatabaseValue, as type: Any.Type) -> StorageError {
+        StorageError(kind: .decoding, message: "column \"\(name)\" is \(value.kindName), not \(type)", sql: columns.sql)
     }
 
     /// The value of the column at `index`, as stored.
@@ -64,22 +74,22 @@ public protocol DatabaseDecodable {
 }
 
 extension DatabaseValue: DatabaseDecodable {
-    public static func decode(_ value: DatabaseValue) -> DatabaseValue? { value }
+    @inlinable public static func decode(_ value: DatabaseValue) -> DatabaseValue? { value }
 }
 
 extension Int64: DatabaseDecodable {
-    public static func decode(_ value: DatabaseValue) -> Int64? {
+    @inlinable public static func decode(_ value: DatabaseValue) -> Int64? {
         if case .integer(let integer) = value { integer } else { nil }
     }
 }
 
 extension Int: DatabaseDecodable {
-    public static func decode(_ value: DatabaseValue) -> Int? { Int64.decode(value).map { Int($0) } }
+    @inlinable public static func decode(_ value: DatabaseValue) -> Int? { Int64.decode(value).map { Int($0) } }
 }
 
 extension Double: DatabaseDecodable {
     /// A real, or an integer (SQLite returns whole numbers of an expression as integers).
-    public static func decode(_ value: DatabaseValue) -> Double? {
+    @inlinable public static func decode(_ value: DatabaseValue) -> Double? {
         switch value {
         case .real(let real): real
         case .integer(let integer): Double(integer)
@@ -90,24 +100,24 @@ extension Double: DatabaseDecodable {
 
 extension Bool: DatabaseDecodable {
     /// An integer: 0 is false, any other is true (SQLite has no boolean; PostgreSQL's read as 0 or 1).
-    public static func decode(_ value: DatabaseValue) -> Bool? { Int64.decode(value).map { $0 != 0 } }
+    @inlinable public static func decode(_ value: DatabaseValue) -> Bool? { Int64.decode(value).map { $0 != 0 } }
 }
 
 extension String: DatabaseDecodable {
-    public static func decode(_ value: DatabaseValue) -> String? {
+    @inlinable public static func decode(_ value: DatabaseValue) -> String? {
         if case .text(let text) = value { text } else { nil }
     }
 }
 
 extension Array: DatabaseDecodable where Element == UInt8 {
-    public static func decode(_ value: DatabaseValue) -> [UInt8]? {
+    @inlinable public static func decode(_ value: DatabaseValue) -> [UInt8]? {
         if case .blob(let bytes) = value { bytes } else { nil }
     }
 }
 
 extension Optional: DatabaseDecodable where Wrapped: DatabaseDecodable {
     /// nil for NULL; otherwise the wrapped type's reading (a value of another type is still an error).
-    public static func decode(_ value: DatabaseValue) -> Wrapped?? {
+    @inlinable public static func decode(_ value: DatabaseValue) -> Wrapped?? {
         if case .null = value { return .some(nil) }
         return Wrapped.decode(value).map { .some($0) }
     }
@@ -115,5 +125,7 @@ extension Optional: DatabaseDecodable where Wrapped: DatabaseDecodable {
 
 extension DatabaseDecodable where Self: RawRepresentable, RawValue == String {
     /// A string-backed enumeration (a state, a channel...): text that is one of its raw values.
-    public static func decode(_ value: DatabaseValue) -> Self? { String.decode(value).flatMap(Self.init(rawValue:)) }
+    @inlinable public static func decode(_ value: DatabaseValue) -> Self? {
+        String.decode(value).flatMap(Self.init(rawValue:))
+    }
 }

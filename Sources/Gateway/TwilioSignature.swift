@@ -8,7 +8,7 @@ import HandoffCore
 public enum TwilioSignature {
     /// The signature Twilio sends for a form POST to `url` with `parameters`.
     public static func compute(url: String, parameters: [(name: String, value: String)], authToken: String) -> String {
-        sign(Array(url.utf8) + signedParameters(parameters), key: SymmetricKey(data: Data(authToken.utf8)))
+        sign(url, signedParameters(parameters), key: SymmetricKey(data: Data(authToken.utf8)))
     }
 
     /// Whether `signature` is valid for the request, compared in constant time. Like Twilio's
@@ -20,9 +20,11 @@ public enum TwilioSignature {
         let expected = Array(signature.utf8)
         let parameters = signedParameters(parameters)
         let key = SymmetricKey(data: Data(authToken.utf8))
-        return urlVariants(url).contains { candidate in
-            ConstantTime.equals(Array(sign(Array(candidate.utf8) + parameters, key: key).utf8), expected)
+        let matches = { (candidate: String) in
+            ConstantTime.equals(Array(sign(candidate, parameters, key: key).utf8), expected)
         }
+        // The URL as configured nearly always matches: its other form is made only when it does not.
+        return matches(url) || defaultPortToggled(url).map(matches) == true
     }
 
     /// Every parameter's name and value, names in byte order of their UTF-8 forms (what Twilio's
@@ -34,6 +36,7 @@ public enum TwilioSignature {
                 : lhs.name.utf8.lexicographicallyPrecedes(rhs.name.utf8)
         }
         var data: [UInt8] = []
+        data.reserveCapacity(sorted.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count })
         for parameter in sorted {
             data.append(contentsOf: parameter.name.utf8)
             data.append(contentsOf: parameter.value.utf8)
@@ -41,26 +44,29 @@ public enum TwilioSignature {
         return data
     }
 
-    /// Base64 HMAC-SHA1 of `data`.
-    private static func sign(_ data: [UInt8], key: SymmetricKey) -> String {
-        Data(HMAC<Insecure.SHA1>.authenticationCode(for: data, using: key)).base64EncodedString()
+    /// Base64 HMAC-SHA1 of `url` followed by the signed `parameters`.
+    private static func sign(_ url: String, _ parameters: [UInt8], key: SymmetricKey) -> String {
+        var hmac = HMAC<Insecure.SHA1>(key: key)
+        var url = url
+        url.withUTF8 { hmac.update(data: UnsafeRawBufferPointer($0)) }
+        hmac.update(data: parameters)
+        return Data(hmac.finalize()).base64EncodedString()
     }
 
-    /// The URL as given, plus the same URL with the scheme's default port toggled.
-    static func urlVariants(_ url: String) -> [String] {
-        guard let schemeEnd = url.range(of: "://") else { return [url] }
+    /// The same URL with the scheme's default port added or removed; nil when there is none to
+    /// toggle (another port, or a scheme without a default).
+    static func defaultPortToggled(_ url: String) -> String? {
+        guard let schemeEnd = url.range(of: "://") else { return nil }
         let scheme = url[..<schemeEnd.lowerBound].lowercased()
         let defaultPort = scheme == "https" ? ":443" : scheme == "http" ? ":80" : nil
-        guard let defaultPort else { return [url] }
+        guard let defaultPort else { return nil }
         let rest = url[schemeEnd.upperBound...]
         let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
         let authority = rest[..<authorityEnd]
         let tail = rest[authorityEnd...]
         let prefix = url[..<schemeEnd.upperBound]
-        if authority.hasSuffix(defaultPort) {
-            return [url, String(prefix + authority.dropLast(defaultPort.count) + tail)]
-        }
-        if authority.contains(":") && !authority.hasSuffix("]") { return [url] }
-        return [url, String(prefix + authority + defaultPort + tail)]
+        if authority.hasSuffix(defaultPort) { return String(prefix + authority.dropLast(defaultPort.count) + tail) }
+        if authority.contains(":") && !authority.hasSuffix("]") { return nil }
+        return String(prefix + authority + defaultPort + tail)
     }
 }

@@ -43,10 +43,10 @@ package struct MessageJSON: Codable, Sendable, Equatable {
     }
 }
 
-/// The `message.created` webhook's data: the message as its representation has it, plus the
-/// contact's `external_id` and the conversation's `campaign` (each present when known), so a CRM
-/// can attach the message to its own record.
-struct MessageCreatedJSON: Encodable {
+/// The data of the `message.created` and `message.updated` webhooks: the message as its
+/// representation has it, plus the contact's `external_id` and the conversation's `campaign` (each
+/// present when known), so a CRM can attach the message to its own record.
+struct MessageWebhookJSON: Encodable {
     var message: MessageJSON
     var externalID: String?
     var campaign: String?
@@ -210,13 +210,11 @@ package struct ConversationJSON: Codable, Sendable {
         try container.encodeIfPresent(proactive, forKey: .proactive)
     }
 
-    /// With its newest message and the customer's wait, as `chat` reads them.
-    func withActivity(_ chat: ChatRepository) throws -> ConversationJSON {
+    /// With its newest message and the customer's wait (`ChatRepository.activity`).
+    func with(_ activity: ConversationActivity?) -> ConversationJSON {
         var json = self
-        json.lastMessage = try chat.lastMessage(conversationID: id).map(MessageJSON.init)
-        json.waitingSince = try chat.awaitingReplySince(conversationID: id).map {
-            Timestamp(unixMilliseconds: $0).description
-        }
+        json.lastMessage = activity?.lastMessage.map(MessageJSON.init)
+        json.waitingSince = activity?.awaitingReplySince.map { Timestamp(unixMilliseconds: $0).description }
         return json
     }
 

@@ -26,7 +26,12 @@ package final class AutoAssignment: Service {
         self.chat = chat
         self.interval = interval
         self.logger = logger
-        events.observe { [signal] in signal.signal() }
+        // Where no queue auto-assigns (most deployments), a commit wakes no round: that wake-up
+        // cost a thread hand-off and a timer per write. The periodic round still notices a reload
+        // that turns auto-assignment on.
+        events.observe { [signal, queues = chat.queues] in
+            if queues.value.queues.contains(where: \.autoAssign) { signal.signal() }
+        }
     }
 
     /// Look for work now (an agent arrived).

@@ -320,17 +320,31 @@ package final class ChatService: Sendable {
 
     package func conversation(id: String) async throws -> ConversationJSON {
         try await database.read { connection in
-            let chat = ChatRepository(connection)
-            guard let conversation = try chat.conversation(id: id) else {
+            guard let conversation = try ChatRepository(connection).conversation(id: id) else {
                 throw UseCaseError(.notFound, code: "conversation_not_found", message: "No such conversation.")
             }
-            let contact = try chat.contact(id: conversation.contactID)
-            var json = try ConversationJSON(
-                conversation, contact: contact,
-                handoff: try Self.handoff(conversation, contact, SuppressionRepository(connection))
-            ).withActivity(chat)
+            var json = try Self.listed([conversation], connection: connection)[0]
             json.proactive = try OutboundRepository(connection).first(conversationID: id).map(ProactiveOriginJSON.init)
             return json
+        }
+    }
+
+    /// Conversations as the API lists and reads them: with their contact, handoff, newest message
+    /// and the customer's wait, read for all of them in three statements however many they are.
+    static func listed(_ conversations: [ConversationRecord], connection: any Connection) throws
+        -> [ConversationJSON]
+    {
+        let chat = ChatRepository(connection)
+        let contacts = try chat.contacts(ids: conversations.map(\.contactID))
+        let suppressed = try SuppressionRepository(connection).suppressed(
+            among: contacts.values.compactMap(\.phoneE164))
+        let activity = try chat.activity(conversationIDs: conversations.map(\.id))
+        return conversations.map { conversation in
+            let contact = contacts[conversation.contactID]
+            let isSuppressed = contact?.phoneE164.map(suppressed.contains) ?? false
+            return ConversationJSON(
+                conversation, contact: contact, handoff: handoff(conversation, contact, isSuppressed: isSuppressed)
+            ).with(activity[conversation.id])
         }
     }
 
@@ -340,9 +354,17 @@ package final class ChatService: Sendable {
     ) throws
         -> HandoffJSON
     {
+        let isSuppressed = try contact?.phoneE164.map(suppressions.isSuppressed) ?? false
+        return handoff(conversation, contact, isSuppressed: isSuppressed)
+    }
+
+    /// The handoff of a conversation whose contact's phone is (or is not) suppressed.
+    static func handoff(_ conversation: ConversationRecord, _ contact: ContactRecord?, isSuppressed: Bool)
+        -> HandoffJSON
+    {
         guard let phone = contact?.phoneE164 else { return .none }
         let masked = PhoneNumber.mask(e164: phone)
-        if try suppressions.isSuppressed(phone) {
+        if isSuppressed {
             return HandoffJSON(state: "opted_out", phoneMasked: masked, expiresAt: nil)
         }
         if conversation.activeChannel == .sms {
@@ -384,22 +406,14 @@ package final class ChatService: Sendable {
             return state
         }
         let afterSeq = try Cursor.decode(after)
-        let page = try await database.read { connection in
-            let chat = ChatRepository(connection)
-            let suppressions = SuppressionRepository(connection)
-            return try chat.conversations(
-                state: state, queue: queue, owner: owner, intent: intent, afterSeq: afterSeq, limit: limit
-            ).map { conversation in
-                let contact = try chat.contact(id: conversation.contactID)
-                let handoff = try Self.handoff(conversation, contact, suppressions)
-                return (
-                    conversation.seq,
-                    try ConversationJSON(conversation, contact: contact, handoff: handoff).withActivity(chat)
-                )
-            }
+        let (records, conversations) = try await database.read { connection in
+            let records = try ChatRepository(connection).conversations(
+                state: state, queue: queue, owner: owner, intent: intent, afterSeq: afterSeq, limit: limit)
+            return (records, try Self.listed(records, connection: connection))
         }
         return ConversationPageJSON(
-            conversations: page.map(\.1), nextAfter: page.count == limit ? page.last.map { Cursor.encode($0.0) } : nil)
+            conversations: conversations,
+            nextAfter: records.count == limit ? records.last.map { Cursor.encode($0.seq) } : nil)
     }
 
     /// Hands the conversation to a human queue (the default queue unless told), its first

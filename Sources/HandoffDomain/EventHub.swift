@@ -74,8 +74,10 @@ package final class EventHub: Sendable {
     /// Wakes every stream of these conversations, and every stream of all conversations.
     func publish(conversations: Set<String>) {
         guard !conversations.isEmpty else { return }
-        let continuations = state.withLock { state in
-            conversations.flatMap { state.subscribers[$0].map { Array($0.values) } ?? [] }
+        let continuations = state.withLock { state -> [AsyncStream<Void>.Continuation] in
+            // Most commits have no stream to wake: nothing is collected for them.
+            if state.everything.isEmpty && state.subscribers.isEmpty { return [] }
+            return conversations.flatMap { state.subscribers[$0].map { Array($0.values) } ?? [] }
                 + Array(state.everything.values)
         }
         for continuation in continuations { continuation.yield() }

@@ -278,7 +278,7 @@ package final class HandoffFlow: Sendable {
         let disclosure = disclosure(program: program, locale: requester.locale)
         let verificationID = Identifiers.make("ver")
         let expiresAt = now + settings.codeLifetimeMilliseconds
-        let state = try await timeline.write { timeline -> HandoffJSON in
+        let asked = try await timeline.write { timeline -> CodeRequest in
             let connection = timeline.connection
             let handoff = HandoffRepository(connection)
             if try SuppressionRepository(connection).isSuppressed(phone.e164) {
@@ -287,20 +287,18 @@ package final class HandoffFlow: Sendable {
                     message: "This number asked not to get texts. Text START to \(settings.brand) to allow them again.")
             }
             var nextAllowed: Int64?
+            var capsReached: [String] = []
             for cap in settings.caps.windows(
                 phone: phone, sessionID: requester.session.id, ipAddress: requester.ipAddress)
             {
                 guard let reached = try handoff.capReachedAt(cap.scope, since: now - cap.window, limit: cap.limit)
                 else { continue }
-                counters.increment("handoff_code_caps_reached_total", [("cap", cap.cap)])
+                capsReached.append(cap.cap)
                 nextAllowed = max(nextAllowed ?? 0, reached + cap.window + 1)
             }
             if let nextAllowed {
                 // The real wait: until every cap reached has let its oldest counted code go.
-                let seconds = max(1, (nextAllowed - now + 999) / 1000)
-                throw UseCaseError(
-                    .rateLimited(retryAfterSeconds: Int(seconds)), code: "too_many_codes",
-                    message: "Too many codes requested; try again later.")
+                return .refused(capsReached, retryAfterSeconds: Int(max(1, (nextAllowed - now + 999) / 1000)))
             }
             try handoff.replacePending(sessionID: requester.session.id)
             // The text invites a YES only when a YES could confirm it (`answer(toReplyFrom:)`).
@@ -330,11 +328,26 @@ package final class HandoffFlow: Sendable {
                 state: "pending_verification", phoneMasked: phone.masked,
                 expiresAt: Timestamp(unixMilliseconds: expiresAt).description, confirmByReply: invitesReply)
             try timeline.appendEvent(conversationID: requester.conversationID, type: "handoff", state, now: now)
+            return .sent(state)
+        }
+        switch asked {
+        case .refused(let caps, let seconds):
+            for cap in caps { counters.increment("handoff_code_caps_reached_total", [("cap", cap)]) }
+            throw UseCaseError(
+                .rateLimited(retryAfterSeconds: seconds), code: "too_many_codes",
+                message: "Too many codes requested; try again later.")
+        case .sent(let state):
+            counters.increment("handoff_optins_total", [("step", "requested"), ("method", "web")])
+            counters.increment("handoff_funnel_total", [("stage", "offered")])
             return state
         }
-        counters.increment("handoff_optins_total", [("step", "requested"), ("method", "web")])
-        counters.increment("handoff_funnel_total", [("stage", "offered")])
-        return state
+    }
+
+    /// What a code request's transaction did: texted a code, or wrote nothing because caps on
+    /// codes texted were reached (counted once, after the transaction, however often it ran).
+    private enum CodeRequest: Sendable {
+        case sent(HandoffJSON)
+        case refused([String], retryAfterSeconds: Int)
     }
 
     /// A confirmed code: the handoff's state and the session's new token.

@@ -68,7 +68,7 @@ package final class InboundSMSService: Sendable {
                     id: inbound.providerMessageID, gateway: "twilio", kind: "message", raw: raw, messageID: messageID,
                     now: now)
             else {
-                self.count("handoff_inbound_duplicates_total", after: timeline)
+                timeline.count("handoff_inbound_duplicates_total", in: self.counters)
                 return nil
             }
             let phone = inbound.from
@@ -106,10 +106,11 @@ package final class InboundSMSService: Sendable {
                 case .confirms(let pending):
                     let confirmed = try self.handoff.confirm(
                         pending, method: "sms_yes", requester: nil, timeline: timeline, now: now)
-                    self.count("handoff_optins_total", [("step", "confirmed"), ("method", "sms_yes")], after: timeline)
-                    self.count("handoff_funnel_total", [("stage", "verified")], after: timeline)
-                    timeline.runAfterCommit { [counters = self.counters, offer = confirmed.offer] in
-                        HandoffOffers.measureVerification(of: offer, at: now, counters: counters)
+                    timeline.count(
+                        "handoff_optins_total", [("step", "confirmed"), ("method", "sms_yes")], in: self.counters)
+                    timeline.count("handoff_funnel_total", [("stage", "verified")], in: self.counters)
+                    timeline.runAfterCommit { [counters = self.counters] in
+                        HandoffOffers.measureVerification(of: confirmed.offer, at: now, counters: counters)
                     }
                     guard let conversation = try chat.conversation(id: confirmed.conversationID) else { return nil }
                     _ = try self.record(
@@ -117,7 +118,7 @@ package final class InboundSMSService: Sendable {
                         timeline: timeline, now: now)
                     return nil
                 case .codeRequired(let pending, let reason):
-                    self.count("handoff_reply_confirmations_refused_total", [("reason", reason)], after: timeline)
+                    timeline.count("handoff_reply_confirmations_refused_total", [("reason", reason)], in: self.counters)
                     try self.handoff.askForCode(pending, timeline: timeline, now: now)
                 }
             }
@@ -127,7 +128,8 @@ package final class InboundSMSService: Sendable {
                 inbound, as: messageID, intent: intent, in: found, followToSMS: keyword != .optOut, timeline: timeline,
                 now: now)
             if let keywordProgram {
-                self.count("handoff_optins_total", [("step", "requested"), ("method", "sms_keyword")], after: timeline)
+                timeline.count(
+                    "handoff_optins_total", [("step", "requested"), ("method", "sms_keyword")], in: self.counters)
                 return try ConsentService.requestByKeyword(
                     keywordProgram, phone: phone, contactID: conversation.contactID, texts: replies,
                     connection: connection, now: now)
@@ -146,7 +148,8 @@ package final class InboundSMSService: Sendable {
                 }
                 let confirmed = try ConsentService.confirmPending(
                     phone: phone, contactID: conversation.contactID, connection: connection, now: now)
-                self.count("handoff_optins_total", [("step", "confirmed"), ("method", "sms_yes")], after: timeline)
+                timeline.count(
+                    "handoff_optins_total", [("step", "confirmed"), ("method", "sms_yes")], in: self.counters)
                 return replies.subscribed(to: confirmed)
             case .optIn where restarts:
                 try SuppressionRepository(connection).remove(
@@ -164,7 +167,7 @@ package final class InboundSMSService: Sendable {
                 // An expected answer to one of our recent texts acts instead of being triaged.
                 if let answer {
                     try answer.act(on: message, from: phone, brand: self.brand, timeline: timeline, now: now)
-                    self.count("handoff_replies_matched_total", after: timeline)
+                    timeline.count("handoff_replies_matched_total", in: self.counters)
                     return nil
                 }
                 try self.routing.route(message, intents: intents, in: conversation, timeline: timeline, now: now)
@@ -226,16 +229,9 @@ package final class InboundSMSService: Sendable {
                 intent: intent, createdAt: now, updatedAt: now))
         if let intent { conversation.lastIntent = intent }
         if !(try chat.hasInboundSMS(conversationID: conversationID, beforeSeq: message.seq)) {
-            self.count("handoff_funnel_total", [("stage", "first_sms_reply")], after: timeline)
+            timeline.count("handoff_funnel_total", [("stage", "first_sms_reply")], in: counters)
         }
         return (message, conversation)
-    }
-
-    /// Counts `name` once `timeline`'s transaction commits: PostgreSQL runs a transaction again
-    /// after a serialization conflict, and a count made inside it counted every run.
-    private func count(_ name: String, _ labels: [(String, String)] = [], after timeline: TimelineWriter) {
-        let counters = counters
-        timeline.runAfterCommit { counters.increment(name, labels) }
     }
 
     private func ledger(
@@ -257,7 +253,7 @@ package final class InboundSMSService: Sendable {
         try SuppressionRepository(connection).add(
             phone, reason: "stop_keyword", source: source, actor: "customer", requestID: RequestOrigin.requestID,
             now: now)
-        self.count("handoff_optouts_total", [("method", "sms_keyword")], after: timeline)
+        timeline.count("handoff_optouts_total", [("method", "sms_keyword")], in: counters)
         try ledger(phone, contactID: conversation.contactID, event: "opt_out", connection, now: now)
         try ConsentService.endAll(
             phone: phone, contactID: conversation.contactID, except: program, method: "sms_keyword",

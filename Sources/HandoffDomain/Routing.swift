@@ -142,12 +142,7 @@ package struct Routing: Sendable {
         guard let message = try chat.message(id: messageID),
             let conversation = try chat.conversation(id: message.conversationID)
         else { return }
-        try chat.setIntent(stored, messageID: messageID)
-        if try chat.latestMessages(conversationID: conversation.id, authors: [.visitor], limit: 1).first?.id
-            == messageID
-        {
-            try chat.recordLastIntent(stored, conversationID: conversation.id)
-        }
+        try timeline.changeIntent(of: message, to: stored, now: now)
         guard conversation.state == .open else { return }
         let history = try Self.recentQuestions(conversation.id, chat: chat)
         _ = try act(on: intent, in: conversation, history: history, timeline: timeline, now: now)
@@ -164,8 +159,8 @@ package struct Routing: Sendable {
         conversation.enterQueue(queue, catalog: queues.value, now: now)
         conversation.updatedAt = now
         try timeline.update(conversation)
-        counters.increment(
-            "handoff_intent_actions_total", [("intent", intent), ("action", "queue"), ("result", "done")])
+        timeline.count(
+            "handoff_intent_actions_total", [("intent", intent), ("action", "queue"), ("result", "done")], in: counters)
         return conversation
     }
 
@@ -182,13 +177,15 @@ package struct Routing: Sendable {
             let body = try ApprovedTemplateText.render(
                 name, brand: brand, conversation: conversation, contact: contact, connection: timeline.connection)
         else {
-            counters.increment(
-                "handoff_intent_actions_total", [("intent", intent), ("action", "template"), ("result", "unavailable")])
+            timeline.count(
+                "handoff_intent_actions_total",
+                [("intent", intent), ("action", "template"), ("result", "unavailable")], in: counters)
             return false
         }
         try Self.tell(body, author: .bot, conversation: conversation, contact: contact, timeline: timeline, now: now)
-        counters.increment(
-            "handoff_intent_actions_total", [("intent", intent), ("action", "template"), ("result", "done")])
+        timeline.count(
+            "handoff_intent_actions_total", [("intent", intent), ("action", "template"), ("result", "done")],
+            in: counters)
         return true
     }
 
@@ -233,7 +230,7 @@ package struct Routing: Sendable {
         if TemplateContent.normalizedAnswer(message.body) == Self.wrongNumberAnswer, let askedAt,
             now - askedAt <= Self.wrongNumberConfirmationWindow
         {
-            counters.increment("handoff_wrong_numbers_total", [("step", "confirmed")])
+            timeline.count("handoff_wrong_numbers_total", [("step", "confirmed")], in: counters)
             try SuppressionRepository(connection).add(
                 phone, reason: "wrong_number", source: message.id, actor: "customer",
                 requestID: RequestOrigin.requestID, now: now)
@@ -251,7 +248,7 @@ package struct Routing: Sendable {
             return true
         }
         guard isWrongNumber, askedAt == nil else { return false }
-        counters.increment("handoff_wrong_numbers_total", [("step", "asked")])
+        timeline.count("handoff_wrong_numbers_total", [("step", "asked")], in: counters)
         try chat.setWrongNumberAsked(contactID: contact.id, at: now)
         let locale = try HandoffRepository(connection).locale(phone: phone)
         try SMSService.enqueue(
@@ -270,7 +267,7 @@ package struct Routing: Sendable {
     ) throws {
         let chat = ChatRepository(timeline.connection)
         var conversation = conversation
-        counters.increment("handoff_escalations_total", [("reason", reason)])
+        timeline.count("handoff_escalations_total", [("reason", reason)], in: counters)
         conversation.state = .escalated
         conversation.enterQueue(queue, catalog: queues.value, now: now)
         conversation.escalationReason = reason

@@ -83,14 +83,14 @@ package final class SMSService: Sendable {
         // Accepted by the gateway before a crash (its id is recorded): never send it again.
         if message.providerMessageID != nil { return .settled(.delivered) }
         if try SuppressionRepository(connection).isSuppressed(phone) {
-            counters.increment("handoff_sms_suppressed_total")
+            timeline.count("handoff_sms_suppressed_total", in: counters)
             try Self.advance(message, to: .suppressed, errorCode: nil, timeline: timeline, now: now)
             return .settled(.delivered)
         }
         if let until = try quietHours?.deferral(
             for: message, marketing: attempt.payload?.marketing == true, connection: connection, now: now)
         {
-            counters.increment("handoff_sms_deferred_total")
+            timeline.count("handoff_sms_deferred_total", in: counters)
             try Self.advance(message, to: .deferred, errorCode: nil, timeline: timeline, now: now, force: true)
             return .settled(.deferred(until: until))
         }
@@ -140,7 +140,7 @@ package final class SMSService: Sendable {
             try Self.advance(message, to: .sent, errorCode: nil, timeline: timeline, now: now)
         case .dead(let gaveUp):
             if gaveUp {
-                counters.increment("handoff_sms_failed_total", [("class", "gave_up")])
+                timeline.count("handoff_sms_failed_total", [("class", "gave_up")], in: counters)
                 try Self.advance(message, to: .failed, errorCode: nil, timeline: timeline, now: now)
                 return
             }

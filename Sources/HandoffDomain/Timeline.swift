@@ -65,6 +65,12 @@ package final class TimelineWriter {
     /// Runs `action` once the transaction committed (not at all if it rolls back).
     func runAfterCommit(_ action: @escaping @Sendable () -> Void) { written.afterCommit.append(action) }
 
+    /// Adds one to `name` in `counters` once the transaction committed: an attempt that rolls back
+    /// or is retried (a PostgreSQL serialization failure runs the body again) counts nothing.
+    func count(_ name: String, _ labels: [(String, String)] = [], in counters: ServiceCounters) {
+        runAfterCommit { counters.increment(name, labels) }
+    }
+
     /// A new message in its conversation: the row (idempotent by `clientKey`), its `message`
     /// event and its `message.created` webhook, all dated when the message was created; a
     /// message's intent becomes its conversation's last intent.
@@ -72,17 +78,40 @@ package final class TimelineWriter {
         let chat = ChatRepository(connection)
         let message = try chat.insert(message, clientKey: clientKey)
         if let intent = message.intent { try chat.recordLastIntent(intent, conversationID: message.conversationID) }
+        try announce(message, event: "message", webhook: "message.created", now: message.createdAt)
+        return message
+    }
+
+    /// A message's intent changed after it was written (the external classifier re-routed it):
+    /// the row; its conversation's last intent, with a `conversation` event, when it is the
+    /// customer's newest message; and the message as it now is in a `message_updated` event and a
+    /// `message.updated` webhook, so streams and the business see the intent that routed it.
+    func changeIntent(of message: MessageRecord, to intent: MessageIntent, now: Int64) throws {
+        let chat = ChatRepository(connection)
+        var message = message
+        message.intent = intent
+        try chat.setIntent(intent, messageID: message.id)
+        try announce(message, event: "message_updated", webhook: "message.updated", now: now)
+        let newest = try chat.latestMessages(conversationID: message.conversationID, authors: [.visitor], limit: 1)
+        if newest.first?.id == message.id {
+            try chat.recordLastIntent(intent, conversationID: message.conversationID)
+            try announceChange(conversationID: message.conversationID, now: now)
+        }
+    }
+
+    /// `message` as its representation has it, in an `event` on its conversation's timeline and
+    /// in a `webhook` (when business webhooks are on).
+    private func announce(_ message: MessageRecord, event: String, webhook: String, now: Int64) throws {
         let json = MessageJSON(message)
-        try appendEvent(conversationID: message.conversationID, type: "message", json, now: message.createdAt)
+        try appendEvent(
+            conversationID: message.conversationID, type: event, payload: try json.storedJSON(), now: now)
         if webhooks.isEnabled {
             // A CRM files the message under its own customer and campaign.
-            let origin = try chat.webhookOrigin(conversationID: message.conversationID)
+            let origin = try ChatRepository(connection).webhookOrigin(conversationID: message.conversationID)
             try recordWebhook(
-                "message.created",
-                MessageCreatedJSON(message: json, externalID: origin.externalID, campaign: origin.campaign),
-                now: message.createdAt)
+                webhook, MessageWebhookJSON(message: json, externalID: origin.externalID, campaign: origin.campaign),
+                now: now)
         }
-        return message
     }
 
     /// Writes a conversation's row: the one way its state, queue, owner, first-response clock,
@@ -117,8 +146,16 @@ package final class TimelineWriter {
     func appendEvent<Payload: Encodable>(
         conversationID: String, type: String, _ payload: Payload, now: Int64
     ) throws -> ConversationEventRecord {
+        try appendEvent(conversationID: conversationID, type: type, payload: try JSONPayload.string(payload), now: now)
+    }
+
+    /// An event whose payload is already JSON.
+    @discardableResult
+    private func appendEvent(
+        conversationID: String, type: String, payload: String, now: Int64
+    ) throws -> ConversationEventRecord {
         let event = try ChatRepository(connection).appendEvent(
-            conversationID: conversationID, type: type, payload: try JSONPayload.string(payload), now: now)
+            conversationID: conversationID, type: type, payload: payload, now: now)
         written.events.append(event)
         return event
     }

@@ -37,7 +37,7 @@ enum WaitNotices {
                 let contact = try chat.contact(id: conversation.contactID)
                 let text = try notice(
                     queue, minutes: minutes, brand: brand, conversation: conversation, contact: contact,
-                    counters: counters, connection: timeline.connection)
+                    counters: counters, timeline: timeline)
                 try Routing.tell(text, conversation: conversation, contact: contact, timeline: timeline, now: now)
                 try notices.markSent(conversationID: id, now: now)
             }
@@ -47,19 +47,19 @@ enum WaitNotices {
     /// The queue's notice for `contact`: its template's text when it renders, else the system text.
     private static func notice(
         _ queue: Queue, minutes: Int64, brand: String, conversation: ConversationRecord, contact: ContactRecord?,
-        counters: ServiceCounters, connection: any Connection
+        counters: ServiceCounters, timeline: TimelineWriter
     ) throws -> String {
         if let template = queue.waitNoticeTemplate {
             if let text = try ApprovedTemplateText.render(
                 template, offered: [minutesVariable: String(minutes)], brand: brand, conversation: conversation,
-                contact: contact, connection: connection)
+                contact: contact, connection: timeline.connection)
             {
-                counters.increment("handoff_wait_notices_total", [("text", "template")])
+                timeline.count("handoff_wait_notices_total", [("text", "template")], in: counters)
                 return text
             }
-            counters.increment("handoff_wait_notices_total", [("text", "fallback")])
+            timeline.count("handoff_wait_notices_total", [("text", "fallback")], in: counters)
         } else {
-            counters.increment("handoff_wait_notices_total", [("text", "system")])
+            timeline.count("handoff_wait_notices_total", [("text", "system")], in: counters)
         }
         return SystemTexts(brand: brand, locale: contact?.locale).waitNotice(minutes: minutes)
     }

@@ -1,5 +1,6 @@
 import DatabaseDriver
 package import HTTPServer
+import HTTPValues
 import HandoffDomain
 package import Logging
 
@@ -7,11 +8,15 @@ package import Logging
 ///
 /// The path is logged as its route pattern, so ids and phone numbers in paths stay out of logs.
 /// Errors thrown by handlers are turned into their responses here, so they are logged with the
-/// status the client sees; every response carries `X-Request-Id`. The handler runs with the id as
-/// its `RequestOrigin`, so outbox work it queues logs (and signs its webhooks) under the same id.
+/// status the client sees (499 when the client closed the connection before its answer, as nginx
+/// logs it); every response carries `X-Request-Id`. The handler runs with the id as its
+/// `RequestOrigin`, so outbox work it queues logs (and signs its webhooks) under the same id.
 package struct AccessLogMiddleware: HTTPMiddleware {
     let logger: Logger
     let metrics: HTTPMetrics
+
+    /// The status logged and counted for a request whose client went before its answer (nginx's).
+    static let clientClosedRequest = HTTPStatus(code: 499, reasonPhrase: "Client Closed Request")
 
     package init(logger: Logger, metrics: HTTPMetrics) {
         self.logger = logger
@@ -29,6 +34,11 @@ package struct AccessLogMiddleware: HTTPMiddleware {
             }
         } catch let error as any HTTPResponseError {
             response = error.response
+        } catch is CancellationError where Task.isCancelled {
+            // The client closed (or half-closed) its connection before the answer: the server
+            // cancels the request's task then. Not a server error; a half-closed client still
+            // reading gets this status.
+            response = HTTPResponse(status: Self.clientClosedRequest)
         } catch let error as StorageError where error.isTemporary {
             // Busy (another process holds the lock), disk full, I/O: nothing was stored, and the
             // client (a browser, a bot, the gateway) is told to retry.

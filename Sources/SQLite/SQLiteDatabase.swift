@@ -182,11 +182,12 @@ public final class SQLiteDatabase: Database {
 /// `backgroundFrames`, a PASSIVE checkpoint copies it into the database file on the checkpointer's
 /// own connection and queue while writes go on. The frames committed meanwhile are copied by a
 /// short catch-up on the writer before its next commit, so the log is fully copied and SQLite
-/// starts it over instead of growing it. Past `writerFrames` (the background copy is behind) the
-/// writer catches up by itself.
+/// starts it over instead of growing it. Past `writerFrames` (the background copy is behind: its
+/// queue runs at utility priority, which a busy machine may starve) the writer catches up by
+/// itself, so the log never passes `writerFrames` by more than one group's frames.
 private final class Checkpointer: Sendable {
     static let backgroundFrames = 1_000
-    static let writerFrames = 16_000
+    static let writerFrames = 4_000
     private let connection: ConnectionBox
     private let queue = DispatchQueue(label: "handoff.storage.checkpoint", qos: .utility)
     private let running = Atomic<Bool>(false)

@@ -143,6 +143,18 @@ public struct ConversationRecord: Sendable, Equatable {
     }
 }
 
+/// What the conversations list shows of a conversation besides its row: its newest message and
+/// since when the customer waits for a bot or agent answer (`awaiting_reply_since`).
+public struct ConversationActivity: Sendable, Equatable {
+    public var lastMessage: MessageRecord?
+    public var awaitingReplySince: Int64?
+
+    public init(lastMessage: MessageRecord?, awaitingReplySince: Int64?) {
+        self.lastMessage = lastMessage
+        self.awaitingReplySince = awaitingReplySince
+    }
+}
+
 /// A message row; `seq` orders a conversation's history and is its cursor.
 public struct MessageRecord: Sendable, Equatable {
     public var seq: Int64

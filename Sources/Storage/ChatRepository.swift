@@ -29,6 +29,17 @@ public struct ChatRepository {
         try connection.queryOne("SELECT * FROM contacts WHERE id = ?", [.text(id)]).map(Self.contact)
     }
 
+    /// The contacts among `ids`, by id, read in one statement however many they are.
+    public func contacts(ids: [String]) throws(StorageError) -> [String: ContactRecord] {
+        guard let list = ValueList(Set(ids).map { .text($0) }) else { return [:] }
+        var contacts: [String: ContactRecord] = [:]
+        for row in try connection.query("SELECT * FROM contacts WHERE id IN (\(list.placeholders))", list.values) {
+            let contact = try Self.contact(row)
+            contacts[contact.id] = contact
+        }
+        return contacts
+    }
+
     /// The contact the business knows by `externalID`.
     public func contact(externalID: String) throws(StorageError) -> ContactRecord? {
         try connection.queryOne("SELECT * FROM contacts WHERE external_id = ?", [.text(externalID)]).map(Self.contact)
@@ -422,18 +433,29 @@ public struct ChatRepository {
             [.text(conversationID)], column: "at")
     }
 
-    /// Since when the customer waits for a bot or agent answer (`awaiting_reply_since`), if they do.
-    public func awaitingReplySince(conversationID: String) throws(StorageError) -> Int64? {
-        try connection.queryOne(
-            "SELECT awaiting_reply_since FROM conversations WHERE id = ?", [.text(conversationID)]
-        )?.get("awaiting_reply_since", as: Int64?.self) ?? nil
-    }
-
-    /// The newest message of a conversation, if any.
-    public func lastMessage(conversationID: String) throws(StorageError) -> MessageRecord? {
-        try connection.queryOne(
-            "SELECT * FROM messages WHERE conversation_id = ? ORDER BY seq DESC LIMIT 1", [.text(conversationID)]
-        ).map(Self.message)
+    /// The activity of the conversations among `conversationIDs` (their newest message, the
+    /// customer's wait), by conversation id, read in one statement however many they are: each
+    /// newest message is one step back through the conversation's index (`messages_conversation`).
+    public func activity(conversationIDs: [String]) throws(StorageError) -> [String: ConversationActivity] {
+        guard let list = ValueList(Set(conversationIDs).map { .text($0) }) else { return [:] }
+        let rows = try connection.query(
+            """
+            SELECT listed.id AS listed_id, listed.awaiting_reply_since AS listed_awaiting_reply_since, messages.*
+            FROM (
+                SELECT id, awaiting_reply_since,
+                    (SELECT newest.seq FROM messages AS newest WHERE newest.conversation_id = conversations.id
+                        ORDER BY newest.seq DESC LIMIT 1) AS last_message_seq
+                FROM conversations WHERE id IN (\(list.placeholders))
+            ) AS listed
+            LEFT JOIN messages ON messages.seq = listed.last_message_seq
+            """, list.values)
+        var activity: [String: ConversationActivity] = [:]
+        for row in rows {
+            let lastMessage = try row.get("seq", as: Int64?.self) == nil ? nil : try Self.message(row)
+            activity[try row.get("listed_id")] = ConversationActivity(
+                lastMessage: lastMessage, awaitingReplySince: try row.get("listed_awaiting_reply_since"))
+        }
+        return activity
     }
 
     // MARK: Events

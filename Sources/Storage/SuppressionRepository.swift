@@ -38,6 +38,19 @@ public struct SuppressionRepository {
             [.text(phone), .text(PersonalDataRepository.hashedPhone(phone))]) != nil
     }
 
+    /// Which of `phones` must not be texted, as `isSuppressed` tells of each, read in one statement.
+    public func suppressed(among phones: [String]) throws(StorageError) -> Set<String> {
+        let pairs = Set(phones).map { (phone: $0, hashed: PersonalDataRepository.hashedPhone($0)) }
+        guard let list = ValueList(pairs.flatMap { [.text($0.phone), .text($0.hashed)] }) else { return [] }
+        var found: Set<String> = []
+        for row in try connection.query(
+            "SELECT phone_e164 FROM suppressions WHERE phone_e164 IN (\(list.placeholders))", list.values)
+        {
+            found.insert(try row.get("phone_e164"))
+        }
+        return Set(pairs.filter { found.contains($0.phone) || found.contains($0.hashed) }.map(\.phone))
+    }
+
     /// Suppresses `phone`; keeps the first reason when it already is. True when newly suppressed.
     /// The audit records `reason: source` (the MessageSid of a STOP, an operator's words).
     @discardableResult

@@ -1,7 +1,9 @@
 import Foundation
-import HandoffService
+import Storage
 import TestSupport
 import Testing
+
+@testable import HandoffService
 
 /// The agent console (`/console`) in real headless Chromium (Selenium), against a live server: two
 /// agents' consoles, two visitors (one on the web, one on the simulated phone).
@@ -59,6 +61,41 @@ import Testing
                 #expect(viewports[name]?["send_visible"] as? Bool == true, "\(name): the reply box can be reached")
             }
             #expect(viewports["1280x800"]?["columns"] as? Int == 3 && viewports["768x1024"]?["columns"] as? Int == 2)
+        }
+    }
+
+    /// More open conversations than the ten pages of 200 the console used to stop at: it follows
+    /// the list's cursor to the end and lists every one.
+    @Test(
+        .enabled(if: PythonOracle.isAvailable, "needs HANDOFF_TEST_PYTHON with selenium (make test sets it)"),
+        .enabled(
+            if: FileManager.default.isExecutableFile(atPath: WidgetBrowserTests.chromedriver),
+            "needs Debian's chromium-driver"))
+    func theListHoldsEveryOpenConversationPastTenPages() async throws {
+        try await TestApplication.live { application, client, _ in
+            let ids = (0..<2_050).map { "conv_many\($0)" }
+            try await application.database.write { connection in
+                let chat = ChatRepository(connection)
+                for (index, id) in ids.enumerated() {
+                    try chat.insert(
+                        ContactRecord(
+                            id: "ct_many\(index)", phoneE164: nil, locale: "en-US", timeZone: nil,
+                            displayName: "Visitor \(index)", createdAt: Int64(index)))
+                    _ = try chat.insert(
+                        ConversationRecord(
+                            id: id, contactID: "ct_many\(index)", state: .open, createdAt: Int64(index),
+                            updatedAt: Int64(index)))
+                }
+            }
+            let output = try await offPool {
+                try PythonOracle.run(
+                    script: "console_list_check.py", input: Data(),
+                    arguments: ["http://127.0.0.1:\(client.port)", TestApplication.apiKey])
+            }
+            let summary = try #require(try JSONSerialization.jsonObject(with: output) as? [String: Any])
+            let listed = summary["listed"] as? [String] ?? []
+            #expect(listed.count == ids.count && Set(listed) == Set(ids), "\(listed.count) listed")
+            #expect(summary["all_open"] as? String == String(ids.count))
         }
     }
 }

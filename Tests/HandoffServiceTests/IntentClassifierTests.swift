@@ -110,6 +110,59 @@ import Testing
         }
     }
 
+    /// The re-routed message is announced as it now is: a `message_updated` event (streams) and a
+    /// `message.updated` webhook carry the classifier's intent where `message` and
+    /// `message.created` carried the rules' (none here), and a `conversation` event the new last
+    /// intent, before the escalation's.
+    @Test func aRerouteIsAnnouncedToStreamsAndTheBusiness() async throws {
+        let classifier = try StandIn(answer: #"{"intent":"billing","confidence":0.91}"#)
+        defer { classifier.stop() }
+        let configure = classifier.configure()
+        try await TestApplication.inProcess({
+            configure(&$0)
+            $0.eventWebhookURL = "http://127.0.0.1:9/events"  // refused: the webhooks wait in the outbox
+            $0.eventWebhookSecret = "webhook-secret-0123456789"
+        }) { application, client, _ in
+            let (id, message) = try await Self.say("A question about my account", client)
+            let messageID = try #require(message["id"] as? String)
+            #expect(try await eventually { try await Self.metric("reclassified", client) })
+            let (events, webhooks) = try await application.database.read { connection in
+                (
+                    try connection.query(
+                        "SELECT type, payload FROM conversation_events WHERE conversation_id = ? ORDER BY seq",
+                        [.text(id)]
+                    ).map { (try $0.get("type", as: String.self), try $0.get("payload", as: String.self)) },
+                    try connection.query("SELECT payload FROM outbox WHERE kind = 'webhook' ORDER BY id", []).map {
+                        try $0.get("payload", as: String.self)
+                    }
+                )
+            }
+            func json(_ text: String) throws -> [String: Any] {
+                try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+            }
+            func intent(_ message: [String: Any]?) -> String? {
+                (message?["intent"] as? [String: Any]).map { "\($0["name"] ?? "-")/\($0["source"] ?? "-")" }
+            }
+            let types = events.map(\.0)
+            let updatedAt = try #require(types.firstIndex(of: "message_updated"), "\(types)")
+            let updated = try json(events[updatedAt].1)
+            #expect(updated["id"] as? String == messageID && intent(updated) == "billing/classifier")
+            #expect(updated["body"] as? String == "A question about my account")
+            let created = try json(try #require(events.first { $0.0 == "message" }).1)
+            #expect(created["id"] as? String == messageID && created["intent"] is NSNull)
+            let changes = try events[updatedAt...].filter { $0.0 == "conversation" }.map { try json($0.1) }
+            #expect(changes.first.map { intent(["intent": $0["last_intent"] as Any]) } == "billing/classifier")
+            #expect(changes.last?["state"] as? String == "escalated")
+
+            let business = try webhooks.map(json).filter {
+                ($0["data"] as? [String: Any])?["id"] as? String == messageID
+            }
+            #expect(business.map { $0["type"] as? String } == ["message.created", "message.updated"])
+            #expect((business.first?["data"] as? [String: Any])?["intent"] is NSNull)
+            #expect(intent(business.last?["data"] as? [String: Any]) == "billing/classifier")
+        }
+    }
+
     /// An answer that agrees with the rules or names no intent of the catalog changes nothing.
     @Test func anUnknownIntentLeavesTheRules() async throws {
         let classifier = try StandIn(answer: #"{"intent":"astrology","confidence":0.5}"#)

@@ -99,7 +99,9 @@ struct QueryPlanTests {
         _ = try chat.openConversation(contactID: "ct42")
         _ = try chat.messages(conversationID: target, afterSeq: 0, limit: 50)
         _ = try chat.message(providerMessageID: "SM7x2")
-        _ = try chat.lastMessage(conversationID: target)
+        let page = (0..<200).map { "conv\(Self.conversations / 4 + $0)" }
+        #expect(try chat.activity(conversationIDs: page).count == 200)
+        #expect(try chat.contacts(ids: (0..<200).map { "ct\($0)" }).count == 200)
         _ = try chat.lastInboundAt(conversationID: target)
         _ = try chat.lastEventSeq(conversationID: target)
         _ = try chat.hasInboundSMS(conversationID: target, beforeSeq: Int64.max)
@@ -114,6 +116,8 @@ struct QueryPlanTests {
         _ = try chat.conversations(state: .open, queue: nil, intent: "pricing", afterSeq: 0, limit: 50)
         _ = try AgentRepository(connection).agent(keyHash: Array(repeating: 7, count: 32))
         _ = try SuppressionRepository(connection).isSuppressed(phone)
+        let phones = (0..<200).map { "+1415\(String(format: "%07d", $0))" }
+        #expect(try SuppressionRepository(connection).suppressed(among: phones).count == 20)
         _ = try SuppressionRepository(connection).list(after: nil, limit: 50)
         _ = try HandoffRepository(connection).contact(phone: phone)
         _ = try HandoffRepository(connection).locale(phone: phone)

@@ -77,7 +77,9 @@ import Testing
             let size = (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? nil
             largestLog = max(largestLog, size ?? 0)
         }
-        #expect(largestLog < 4_000 * (4_096 + 24), "the log reached \(largestLog) bytes")
+        // The writer catches up past 4,000 frames even when the background checkpoint gets no CPU
+        // (a loaded machine starves its utility queue): at most one write's frames more.
+        #expect(largestLog < 4_100 * (4_096 + 24), "the log reached \(largestLog) bytes")
         let reopened = try SQLiteConnection(path: path, readOnly: true)
         #expect(try reopened.queryOne("SELECT count(*) AS n FROM pages")?.get("n", as: Int.self) == rows)
     }

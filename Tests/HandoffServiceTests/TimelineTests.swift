@@ -200,3 +200,25 @@ extension TimelineTests {
         #expect(rendered.contains(#"handoff_funnel_total{stage="first_sms_reply"} 1"#), "\(rendered)")
     }
 }
+
+extension TimelineTests {
+    struct Refused: Error {}
+
+    /// `TimelineWriter.count` counts once for a body run twice, and nothing for a body that throws.
+    @Test func aCountIsTakenOnceCommittedAndNeverForARollback() async throws {
+        let counters = ServiceCounters()
+        let timeline = Timeline(
+            database: WritesRunTwice(base: database), events: nil, webhooks: EventWebhooks(isEnabled: false)
+        ) { _ in }
+        try await timeline.write { $0.count("handoff_escalations_total", [("reason", "retried")], in: counters) }
+        await #expect(throws: Refused.self) {
+            try await timeline.write { writer in
+                writer.count("handoff_escalations_total", [("reason", "refused")], in: counters)
+                throw Refused()
+            }
+        }
+        let text = counters.render()
+        #expect(text.contains(#"handoff_escalations_total{reason="retried"} 1"#), "\(text)")
+        #expect(!text.contains(#"reason="refused""#), "\(text)")
+    }
+}

@@ -9,7 +9,10 @@
 #     CPU per webhook of the handoff daemons and of the PostgreSQL server (postmaster and backends).
 #   reply: agents' replies at RATE/s for 10 s through the node(s) -> the send request at a stand-in
 #     Messages API (bench/pg_reply_latency.py): p50/p99 on SQLite, one and two PostgreSQL nodes.
+#   Each inbound line also counts the write conflicts (40001, 40P01) PostgreSQL logged meanwhile.
 #   bench/pg-one-vs-two.sh [ROUNDS] [SECONDS] [RATE]      default: 3 8 100
+#   BASELINE=FILE (a copy of an earlier build's .build/release/handoff) adds, each round, its
+#   PostgreSQL runs (setups "postgres-1-baseline", "postgres-2-baseline"), interleaved with this build's.
 source "$(dirname "$0")/lib.sh"
 need_tools wrk nginx postgresql
 cd "$ROOT"
@@ -27,6 +30,7 @@ if [ ! -f "$requests" ]; then
         bench-auth-token "$lines" "$requests"
 fi
 swift build -c release --product handoff >/dev/null
+handoff=.build/release/handoff
 start_bench_postgres
 start_nginx "$nginx_port"
 BENCH_CLEANUP="kill \${pids[*]:-} $NGINX_PID 2>/dev/null || true; $BENCH_CLEANUP"
@@ -43,7 +47,7 @@ start_nodes() {
     else
         psql -q "$PG_URI" -c "DROP DATABASE IF EXISTS one_vs_two" -c "CREATE DATABASE one_vs_two"
         database="${PG_URI%/*}/one_vs_two"
-        HANDOFF_DATABASE="$database" .build/release/handoff migrate >/dev/null
+        HANDOFF_DATABASE="$database" "$handoff" migrate >/dev/null
     fi
     pids=()
     for node in $(seq "$nodes"); do
@@ -51,7 +55,7 @@ start_nodes() {
         env HANDOFF_DATABASE="$database" HANDOFF_NODE_ID="node$node" HANDOFF_LISTEN="127.0.0.1:$port" \
             HANDOFF_PUBLIC_URL=http://127.0.0.1:18131 HANDOFF_COOKIE_SECURE=false HANDOFF_LOG_LEVEL=error \
             HANDOFF_DB_SYNCHRONOUS=full HANDOFF_API_KEYS="$key" "${BENCH_TWILIO[@]}" "$@" \
-            .build/release/handoff serve &
+            "$handoff" serve &
         pids+=($!)
         wait_port "$port"
     done
@@ -80,15 +84,21 @@ postgres_ticks() {
     echo $(($(awk '{ print $14 + $15 + $16 + $17 }' "/proc/$postmaster/stat") + $(ticks $(pgrep -P "$postmaster"))))
 }
 
+# conflicts: the write conflicts PostgreSQL logged so far (serialization failures, deadlocks).
+conflicts() {
+    if [ -n "${PG_DIR:-}" ]; then grep -c -e 'could not serialize' -e 'deadlock detected' "$PG_DIR/server.log"; else echo 0; fi
+}
+
 # inbound LABEL PORT... : replays the webhooks at the given ports (64 connections, 2 threads in
 # all); prints "LABEL webhooks_per_s worst_p99_ms handoff_us_per_webhook postgres_us_per_webhook
-# non_200" (503s, which Twilio retries, counted).
+# non_200 conflicts_per_100_webhooks" (503s, which Twilio retries, counted).
 inbound() {
     local label=$1 port index=0 wrks=() threads=$((2 / ($# - 1)))
     shift
-    local handoff_before postgres_before handoff_after postgres_after
+    local handoff_before postgres_before handoff_after postgres_after conflicts_before
     handoff_before=$(ticks "${pids[@]}")
     postgres_before=$(postgres_ticks)
+    conflicts_before=$(conflicts)
     for port in "$@"; do
         wrk -t"$threads" -c$((64 / $#)) -d"${seconds}s" --latency -s bench/inbound-replay.lua \
             "http://127.0.0.1:$port" -- "$requests" 2 "$index" >"$OUT/one-vs-two-$port.txt" &
@@ -99,12 +109,13 @@ inbound() {
     handoff_after=$(ticks "${pids[@]}")
     postgres_after=$(postgres_ticks)
     grep -h '^RESULT' "$OUT"/one-vs-two-*.txt | awk -v label="$label" -v hz="$(getconf CLK_TCK)" \
-        -v handoff=$((handoff_after - handoff_before)) -v postgres=$((postgres_after - postgres_before)) '{
+        -v handoff=$((handoff_after - handoff_before)) -v postgres=$((postgres_after - postgres_before)) \
+        -v conflicts=$(($(conflicts) - conflicts_before)) '{
         for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
         requests += v["requests"]; rps += v["rps"]; failed += v["non200"]; if (v["p99_ms"] > p99) p99 = v["p99_ms"] }
         END {
-            printf "%s %d %.2f %.0f %.0f %d\n", label, rps, p99, 1e6 * handoff / hz / requests, 1e6 * postgres / hz / requests,
-                failed }'
+            printf "%s %d %.2f %.0f %.0f %d %.1f\n", label, rps, p99, 1e6 * handoff / hz / requests, 1e6 * postgres / hz / requests,
+                failed, 100 * conflicts / requests }'
     rm -f "$OUT"/one-vs-two-*.txt
 }
 
@@ -128,21 +139,31 @@ for round in $(seq "$rounds"); do
     start_nodes sqlite 1
     inbound_results+=("$(inbound sqlite-1 18131)")
     stop_nodes
-    start_nodes postgresql 1
-    inbound_results+=("$(inbound postgres-1 18131)")
-    stop_nodes
-    start_nodes postgresql 2
-    inbound_results+=("$(inbound postgres-2 18131 18132)")
-    stop_nodes
+    for build in ${BASELINE:+baseline} this; do
+        handoff=.build/release/handoff suffix=
+        [ "$build" = baseline ] && handoff=$BASELINE suffix=-baseline
+        start_nodes postgresql 1
+        inbound_results+=("$(inbound "postgres-1$suffix" 18131)")
+        stop_nodes
+        start_nodes postgresql 2
+        inbound_results+=("$(inbound "postgres-2$suffix" 18131 18132)")
+        stop_nodes
+    done
+    handoff=.build/release/handoff
     reply sqlite-1 sqlite 1
-    reply postgres-1 postgresql 1
-    reply postgres-2 postgresql 2
+    for build in ${BASELINE:+baseline} this; do
+        handoff=.build/release/handoff suffix=
+        [ "$build" = baseline ] && handoff=$BASELINE suffix=-baseline
+        reply "postgres-1$suffix" postgresql 1
+        reply "postgres-2$suffix" postgresql 2
+    done
+    handoff=.build/release/handoff
     echo "round $round done" >&2
 done
 
-echo "| round | setup | webhooks/s | worst p99 (ms) | handoff CPU per webhook (µs) | PostgreSQL CPU per webhook (µs) | non-200 |"
-echo "|---:|---|---:|---:|---:|---:|---:|"
-printf '%s\n' "${inbound_results[@]}" | awk '{ n[$1]++; printf "| %d | %s | %d | %.2f | %s | %s | %s |\n", n[$1], $1, $2, $3, $4, $5, $6 }'
+echo "| round | setup | webhooks/s | worst p99 (ms) | handoff CPU per webhook (µs) | PostgreSQL CPU per webhook (µs) | non-200 | conflicts per 100 webhooks |"
+echo "|---:|---|---:|---:|---:|---:|---:|---:|"
+printf '%s\n' "${inbound_results[@]}" | awk '{ n[$1]++; printf "| %d | %s | %d | %.2f | %s | %s | %s | %s |\n", n[$1], $1, $2, $3, $4, $5, $6, $7 }'
 echo
 echo "| round | setup | replies acknowledged / at the gateway | refused (503) | p50 (ms) | p99 (ms) |"
 echo "|---:|---|---:|---:|---:|---:|"
@@ -156,7 +177,13 @@ printf '%s\n' "${inbound_results[@]}" | awk '
             rps["nginx"], rps["sqlite-1"], rps["sqlite-1"] / rps["nginx"], rps["postgres-1"],
             rps["postgres-1"] / rps["sqlite-1"], rps["postgres-2"], rps["postgres-2"] / rps["postgres-1"]
         printf "CPU per webhook (handoff + PostgreSQL, µs): SQLite %.0f; PostgreSQL 1 node %.0f + %.0f, 2 nodes %.0f + %.0f\n",
-            handoff["sqlite-1"], handoff["postgres-1"], postgres["postgres-1"], handoff["postgres-2"], postgres["postgres-2"] }'
+            handoff["sqlite-1"], handoff["postgres-1"], postgres["postgres-1"], handoff["postgres-2"], postgres["postgres-2"]
+        if (n["postgres-1-baseline"]) {
+            printf "against the baseline build (this / baseline): PostgreSQL 1 node webhooks/s %.2fx, CPU per webhook %.2fx; 2 nodes %.2fx, %.2fx\n",
+                rps["postgres-1"] / rps["postgres-1-baseline"],
+                (handoff["postgres-1"] + postgres["postgres-1"]) / (handoff["postgres-1-baseline"] + postgres["postgres-1-baseline"]),
+                rps["postgres-2"] / rps["postgres-2-baseline"],
+                (handoff["postgres-2"] + postgres["postgres-2"]) / (handoff["postgres-2-baseline"] + postgres["postgres-2-baseline"]) } }'
 printf '%s\n' "${reply_results[@]}" | awk '
     { p50[$1] += $4; p99[$1] += $5; n[$1]++ }
     END {

@@ -6,18 +6,26 @@
 # /proc/PID/stat over the run, divided by the requests wrk counted. Like bench/inbound-ab.sh it
 # builds REF (default HEAD) in a scratch worktree and alternates it with the working tree.
 #   bench/request-cpu.sh [REF] [ROUNDS] [SECONDS]
+# WORKLOADS="healthz" runs only that workload (default "healthz webhook"); PORT (default 18096)
+# is where the daemons listen, for running beside another engineer's benchmark; LOG_LEVEL (default
+# error) is the daemons' log level (info writes the access log, to bench/.out/request-cpu.log).
 source "$(dirname "$0")/lib.sh"
 need_tools wrk
 cd "$ROOT"
 ref="${1:-HEAD}"
 rounds="${2:-3}"
 seconds="${3:-5}"
+workloads="${WORKLOADS:-healthz webhook}"
+port="${PORT:-18096}"
+log_level="${LOG_LEVEL:-error}"
 lines=$((seconds * 40000))
 requests="$OUT/inbound-random-sids-$lines.tsv"
-make venv >/dev/null
-[ -f "$requests" ] ||
-    .venv/bin/python bench/inbound_requests.py http://127.0.0.1:18092/v1/webhooks/twilio/inbound \
-        bench-auth-token "$lines" "$requests"
+if [[ " $workloads " == *" webhook "* ]]; then
+    make venv >/dev/null
+    [ -f "$requests" ] ||
+        .venv/bin/python bench/inbound_requests.py http://127.0.0.1:18092/v1/webhooks/twilio/inbound \
+            bench-auth-token "$lines" "$requests"
+fi
 build_baseline "$ref"
 swift build -c release --product handoff >/dev/null
 
@@ -29,19 +37,19 @@ run() {
     local db="$OUT/request-cpu.sqlite"
     rm -f "$db"*
     # The webhooks are signed for port 18092 (bench/inbound-ab.sh's); this daemon listens on its own.
-    env HANDOFF_DATABASE="$db" HANDOFF_LISTEN=127.0.0.1:18096 HANDOFF_PUBLIC_URL=http://127.0.0.1:18092 \
-        HANDOFF_COOKIE_SECURE=false HANDOFF_LOG_LEVEL=error HANDOFF_DB_SYNCHRONOUS=full "${BENCH_TWILIO[@]}" \
-        "$binary" serve &
+    env HANDOFF_DATABASE="$db" HANDOFF_LISTEN="127.0.0.1:$port" HANDOFF_PUBLIC_URL=http://127.0.0.1:18092 \
+        HANDOFF_COOKIE_SECURE=false HANDOFF_LOG_LEVEL="$log_level" HANDOFF_DB_SYNCHRONOUS=full "${BENCH_TWILIO[@]}" \
+        "$binary" serve 2>"$OUT/request-cpu.log" &
     SERVER_PID=$!
-    wait_port 18096
+    wait_port "$port"
     local wrk_args=(-t"$threads" -c"$connections" -d"${seconds}s") ticks_before ticks_after count rps
     ticks_before=$(awk '{ print $14 + $15 }' "/proc/$SERVER_PID/stat")
     if [ "$workload" = healthz ]; then
-        wrk "${wrk_args[@]}" http://127.0.0.1:18096/healthz >"$OUT/request-cpu.wrk.txt"
+        wrk "${wrk_args[@]}" "http://127.0.0.1:$port/healthz" >"$OUT/request-cpu.wrk.txt"
         count=$(awk '/requests in/ { print $1 }' "$OUT/request-cpu.wrk.txt")
         rps=$(awk '/^Requests\/sec/ { printf "%d", $2 }' "$OUT/request-cpu.wrk.txt")
     else
-        wrk "${wrk_args[@]}" -s bench/inbound-replay.lua http://127.0.0.1:18096 -- "$requests" "$threads" |
+        wrk "${wrk_args[@]}" -s bench/inbound-replay.lua "http://127.0.0.1:$port" -- "$requests" "$threads" |
             grep '^RESULT' >"$OUT/request-cpu.wrk.txt"
         grep -q 'non200=0 ' "$OUT/request-cpu.wrk.txt" || { cat "$OUT/request-cpu.wrk.txt" >&2; exit 1; }
         count=$(sed -E 's/.*requests=([0-9]+).*/\1/' "$OUT/request-cpu.wrk.txt")
@@ -59,7 +67,7 @@ echo "| round | build | workload | connections | req/s | server CPU per request 
 echo "|---|---|---|---:|---:|---:|"
 results=()
 for round in $(seq "$rounds"); do
-    for workload in healthz webhook; do
+    for workload in $workloads; do
         for connections in 1 64; do
             for side in A B; do
                 binary="$ROOT/.build/release/handoff"

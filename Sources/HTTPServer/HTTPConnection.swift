@@ -21,6 +21,8 @@ final class HTTPConnection: @unchecked Sendable {
     /// The socket's peer address; the server counts connections per address by it.
     let peer: String
     private let queue: DispatchQueue
+    /// Where reads land before the parser copies them; shared by the connections of `queue`.
+    private let readBuffer: ReadBuffer
     /// Runs the response task on `queue`.
     private let executor: ConnectionQueueExecutor
     private let server: HTTPServer
@@ -37,6 +39,8 @@ final class HTTPConnection: @unchecked Sendable {
     private var draining = false
     private var peerClosed = false
     private var responseTask: Task<Void, Never>?
+    /// True while `processInput` runs: a response finished under it must not start it again.
+    private var isProcessingInput = false
     /// True while `responseTask` produces a streamed body (which draining cancels).
     private var isStreaming = false
     private var streamWaiters: [CheckedContinuation<Void, any Error>] = []
@@ -55,10 +59,11 @@ final class HTTPConnection: @unchecked Sendable {
     private static let outputLowWater = 16 * 1024
     private static let lingerTime = Duration.seconds(2)
 
-    init(fd: Int32, peer: String, queue: DispatchQueue, server: HTTPServer) {
+    init(fd: Int32, peer: String, queue: DispatchQueue, readBuffer: ReadBuffer, server: HTTPServer) {
         self.fd = fd
         self.peer = peer
         self.queue = queue
+        self.readBuffer = readBuffer
         self.executor = ConnectionQueueExecutor(queue: queue)
         self.server = server
         self.parser = HTTPRequestParser(limits: server.configuration.parserLimits)
@@ -109,13 +114,12 @@ final class HTTPConnection: @unchecked Sendable {
     }
 
     private func readIntoParser() -> Socket.IOResult {
-        withUnsafeTemporaryAllocation(byteCount: 32 * 1024, alignment: 1) { buffer in
-            let result = Socket.read(fd, into: buffer)
-            if case .transferred(let count) = result {
-                parser.append(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
-            }
-            return result
+        let buffer = readBuffer.bytes
+        let result = Socket.read(fd, into: buffer)
+        if case .transferred(let count) = result {
+            parser.append(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
         }
+        return result
     }
 
     /// Input that arrives while a request is in flight stays in the parser's buffer (pipelining);
@@ -139,8 +143,7 @@ final class HTTPConnection: @unchecked Sendable {
     }
 
     private func discardInput() {
-        let result = withUnsafeTemporaryAllocation(byteCount: 32 * 1024, alignment: 1) { Socket.read(fd, into: $0) }
-        switch result {
+        switch Socket.read(fd, into: readBuffer.bytes) {
         case .transferred, .wouldBlock: break
         case .closed: close()
         case .failed(let error): fail(error)
@@ -148,6 +151,11 @@ final class HTTPConnection: @unchecked Sendable {
     }
 
     private func processInput() {
+        // A response written while this loop is on the stack (one that needed no wait) comes
+        // back here through `finishResponse`: the loop below goes on with the next request.
+        guard !isProcessingInput else { return }
+        isProcessingInput = true
+        defer { isProcessingInput = false }
         while case .reading = phase {
             let event: HTTPParserEvent?
             do {
@@ -179,12 +187,27 @@ final class HTTPConnection: @unchecked Sendable {
 
     // MARK: Responding
 
+    /// Starts the response task right here, on `queue`: a responder that waits on nothing
+    /// answers before this returns, and the response is written without the task ever being
+    /// queued. One that waits is resumed on `queue` (the task's executor preference) and writes
+    /// its response from there.
     private func respond(to request: HTTPRequest) {
         let server = server
-        responseTask = Task(executorPreference: executor) { [self] in
+        let handBack = ResponseHandBack()
+        let task = Task.immediate(executorPreference: executor) { [self] in
             let response = await server.response(to: request)
-            queue.async { [self] in send(response, for: request) }
+            dispatchPrecondition(condition: .onQueue(queue))
+            if handBack.isCallerWaiting {
+                handBack.response = response
+            } else {
+                send(response, for: request)
+            }
         }
+        handBack.isCallerWaiting = false
+        // Set before sending, as while any response is written: a flush that finds no response
+        // task would take the response as finished (and linger) before a stream's task starts.
+        responseTask = task
+        if let response = handBack.response { send(response, for: request) }
     }
 
     /// Writes a response's head and body; `request` is nil for parser errors.
@@ -200,8 +223,10 @@ final class HTTPConnection: @unchecked Sendable {
         switch response.body {
         case .bytes(let body):
             head.framing = allowsBody ? .contentLength(body.count) : .none
-            var bytes = head.encoded(serverName: server.configuration.serverName)
-            if allowsBody && !isHead { bytes += body }
+            let sendsBody = allowsBody && !isHead
+            var bytes = head.encoded(
+                serverName: server.configuration.serverName, reservingBody: sendsBody ? body.count : 0)
+            if sendsBody { bytes += body }
             enqueue(bytes)
             finishResponse()
         case .stream(let produce):
@@ -473,4 +498,23 @@ private struct StreamWriter: HTTPBodyWriter {
             connection.writeFromStream(bytes, chunked: chunked, continuation: continuation)
         }
     }
+}
+
+/// Scratch space for reads, one per connection queue: the queue is serial, so its connections
+/// read into it one at a time and a read allocates nothing.
+// @unchecked Sendable: the bytes are touched only on the queue the buffer belongs to.
+final class ReadBuffer: @unchecked Sendable {
+    let bytes: UnsafeMutableRawBufferPointer
+
+    init(byteCount: Int) { bytes = .allocate(byteCount: byteCount, alignment: 1) }
+
+    deinit { bytes.deallocate() }
+}
+
+/// A response task's answer when it came before `Task.immediate` returned, for the connection
+/// to send (sending it from inside the task's synchronous start would nest requests).
+// @unchecked Sendable: read and written only on the connection's queue.
+private final class ResponseHandBack: @unchecked Sendable {
+    var isCallerWaiting = true
+    var response: HTTPResponse?
 }

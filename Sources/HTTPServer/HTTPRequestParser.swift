@@ -252,8 +252,8 @@ public struct HTTPRequestParser {
             }
         }
         if request.version == .http11 {
-            let hosts = headers.values(for: "Host")
-            guard hosts.count == 1 else {
+            let hosts = headers.reduce(0) { $1.name.equalsIgnoringASCIICase("Host") ? $0 + 1 : $0 }
+            guard hosts == 1 else {
                 throw .bad("invalid_host", "An HTTP/1.1 request needs exactly one Host header.")
             }
         }
@@ -262,34 +262,42 @@ public struct HTTPRequestParser {
     }
 
     private func parseRequestLine(_ line: ArraySlice<UInt8>) throws(HTTPParseError) -> HTTPRequest {
-        let parts = line.split(separator: space, omittingEmptySubsequences: false)
-        guard parts.count == 3, !parts[0].isEmpty, !parts[1].isEmpty else {
+        // Exactly two spaces: method, target, version (split without building an array).
+        guard let firstSpace = line.firstIndex(of: space),
+            let secondSpace = line[(firstSpace + 1)...].firstIndex(of: space),
+            !line[(secondSpace + 1)...].contains(space)
+        else {
             throw .bad("malformed_request_line", "The request line must be: method, target, version.")
         }
-        guard parts[0].allSatisfy(isTokenByte) else {
+        let parts = (line[..<firstSpace], line[(firstSpace + 1)..<secondSpace], line[(secondSpace + 1)...])
+        guard !parts.0.isEmpty, !parts.1.isEmpty else {
+            throw .bad("malformed_request_line", "The request line must be: method, target, version.")
+        }
+        guard parts.0.allSatisfy(isTokenByte) else {
             throw .bad("invalid_method", "The request method contains invalid characters.")
         }
-        guard parts[1].allSatisfy({ $0 > space && $0 < 0x7F }) else {
+        guard parts.1.allSatisfy({ $0 > space && $0 < 0x7F }) else {
             throw .bad("invalid_target", "The request target contains invalid characters.")
         }
-        let target = String(decoding: parts[1], as: UTF8.self)
+        let target = String(decoding: parts.1, as: UTF8.self)
         guard target.hasPrefix("/") || target == "*" || target.contains("://") else {
             throw .bad("invalid_target", "The request target must be an absolute path.")
         }
-        let version = try Self.parseVersion(parts[2])
+        let version = try Self.parseVersion(parts.2)
         return HTTPRequest(
-            method: HTTPMethod(rawValue: String(decoding: parts[0], as: UTF8.self)),
+            method: HTTPMethod(rawValue: String(decoding: parts.0, as: UTF8.self)),
             target: target, version: version)
     }
 
     private static func parseVersion(_ bytes: ArraySlice<UInt8>) throws(HTTPParseError) -> HTTPVersion {
-        let text = Array(bytes)
-        guard text.count == 8, text.starts(with: Array("HTTP/".utf8)), text[6] == dot,
-            (zero...nine).contains(text[5]), (zero...nine).contains(text[7])
+        // Offsets from the slice's start: `bytes` is a slice of the parser's buffer.
+        let at = { (offset: Int) in bytes[bytes.startIndex + offset] }
+        guard bytes.count == 8, bytes.starts(with: "HTTP/".utf8), at(6) == dot,
+            (zero...nine).contains(at(5)), (zero...nine).contains(at(7))
         else {
             throw .bad("invalid_version", "The request line does not end with a valid HTTP version.")
         }
-        let version = HTTPVersion(major: Int(text[5] - zero), minor: Int(text[7] - zero))
+        let version = HTTPVersion(major: Int(at(5) - zero), minor: Int(at(7) - zero))
         guard version == .http11 || version == .http10 else {
             throw HTTPParseError(
                 status: .httpVersionNotSupported, code: "unsupported_version",

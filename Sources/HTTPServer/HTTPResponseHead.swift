@@ -17,10 +17,11 @@ struct HTTPResponseHead {
     var framing: Framing
     var keepAlive: Bool
 
-    /// The bytes of the head, ending with the blank line.
-    func encoded(serverName: String) -> [UInt8] {
+    /// The bytes of the head, ending with the blank line, with room for `reservingBody` more
+    /// bytes after it (the body the caller appends).
+    func encoded(serverName: String, reservingBody bodyCount: Int = 0) -> [UInt8] {
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(256)
+        bytes.reserveCapacity(256 + bodyCount)
         bytes.append(contentsOf: Self.statusLinePrefix)
         bytes.append(contentsOf: String(status.code).utf8)
         bytes.append(Self.space)

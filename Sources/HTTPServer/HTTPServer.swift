@@ -40,6 +40,8 @@ public final class HTTPServer: Service {
     private let lastConnectionClosed = Trigger()
     private let acceptQueue = DispatchQueue(label: "handoff.http.accept")
     private let connectionQueues: [DispatchQueue]
+    /// One per connection queue, at the same index.
+    private let readBuffers: [ReadBuffer]
     private let nextQueue = Atomic<Int>(0)
     private let requestIDs = RequestIDGenerator()
     /// How often timeouts are checked; a timeout fires at most this much late.
@@ -56,6 +58,7 @@ public final class HTTPServer: Service {
         // core idle while its queue's thread waits on the other's wake-ups; many more thrash.
         let queueCount = max(2, 2 * sysconf(Int32(_SC_NPROCESSORS_ONLN)))
         connectionQueues = (0..<queueCount).map { DispatchQueue(label: "handoff.http.connections.\($0)") }
+        readBuffers = (0..<queueCount).map { _ in ReadBuffer(byteCount: 32 * 1024) }
     }
 
     /// The bound port (useful after binding port 0); 0 before `start`.
@@ -141,7 +144,8 @@ public final class HTTPServer: Service {
                 let held = registry.perAddress[peer, default: 0]
                 guard held < configuration.maxConnectionsPerAddress || configuration.isExemptPeer(peer)
                 else { return nil }
-                let connection = HTTPConnection(fd: fd, peer: peer, queue: connectionQueues[index], server: self)
+                let connection = HTTPConnection(
+                    fd: fd, peer: peer, queue: connectionQueues[index], readBuffer: readBuffers[index], server: self)
                 registry.connections[ObjectIdentifier(connection)] = connection
                 registry.perAddress[peer] = held + 1
                 return connection

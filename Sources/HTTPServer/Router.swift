@@ -25,9 +25,12 @@ public struct Router: HTTPResponder {
         let pattern: String
         let segments: [Segment]
         let handler: Handler
+        /// The middleware and the handler composed, rebuilt when the middleware changes, so a
+        /// request allocates no chain of its own.
+        var responder: any HTTPResponder
 
         /// The captured parameters when `path` matches, else nil.
-        func match(_ path: [Substring]) -> [String: String]? {
+        func match(_ path: ArraySlice<Substring>) -> [String: String]? {
             guard path.count == segments.count else { return nil }
             var parameters: [String: String] = [:]
             for (segment, part) in zip(segments, path) {
@@ -47,7 +50,17 @@ public struct Router: HTTPResponder {
     /// each list in the order the routes were added.
     private var routesBySegmentCount: [Int: [Route]] = [:]
     public var optionsHandler: OptionsHandler?
-    public var middleware: [any HTTPMiddleware] = []
+    public var middleware: [any HTTPMiddleware] = [] {
+        didSet {
+            for (count, routes) in routesBySegmentCount {
+                routesBySegmentCount[count] = routes.map { route in
+                    var route = route
+                    route.responder = Self.compose(middleware, route.handler)
+                    return route
+                }
+            }
+        }
+    }
 
     public init() {}
 
@@ -59,7 +72,9 @@ public struct Router: HTTPResponder {
             return .literal(Array(part.utf8))
         }
         routesBySegmentCount[segments.count, default: []].append(
-            Route(method: method, pattern: pattern, segments: segments, handler: handler))
+            Route(
+                method: method, pattern: pattern, segments: segments, handler: handler,
+                responder: Self.compose(middleware, handler)))
     }
 
     public mutating func get(_ pattern: String, _ handler: @escaping Handler) { add(.get, pattern, handler) }
@@ -67,13 +82,23 @@ public struct Router: HTTPResponder {
     public mutating func delete(_ pattern: String, _ handler: @escaping Handler) { add(.delete, pattern, handler) }
 
     public func respond(to request: HTTPRequest) async throws -> HTTPResponse {
-        let (routed, handler) = route(request)
-        return try await MiddlewareChain(middleware: middleware[...], handler: handler).respond(to: routed)
+        switch route(request) {
+        case .matched(let routed, let responder):
+            return try await responder.respond(to: routed)
+        case .unmatched(let routed, let handler):
+            return try await Self.compose(middleware, handler).respond(to: routed)
+        }
     }
 
-    /// The request with its route facts filled in, and the handler that answers it.
-    private func route(_ request: HTTPRequest) -> (HTTPRequest, Handler) {
-        let segments = Array(request.path.split(separator: "/", omittingEmptySubsequences: false).dropFirst())
+    /// A request with its route facts filled in, and what answers it: a route's composed chain,
+    /// or a handler for 404, 405 or OPTIONS that still has to be wrapped in the middleware.
+    private enum Routing {
+        case matched(HTTPRequest, any HTTPResponder)
+        case unmatched(HTTPRequest, Handler)
+    }
+
+    private func route(_ request: HTTPRequest) -> Routing {
+        let segments = request.path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
         var allowed: [HTTPMethod] = []
         let lookup = request.method == .head ? HTTPMethod.get : request.method
         var pattern: String?
@@ -83,7 +108,7 @@ public struct Router: HTTPResponder {
                 var routed = request
                 routed.pathParameters = parameters
                 routed.routePattern = route.pattern
-                return (routed, route.handler)
+                return .matched(routed, route.responder)
             }
             pattern = pattern ?? route.pattern
             if !allowed.contains(route.method) { allowed.append(route.method) }
@@ -91,19 +116,18 @@ public struct Router: HTTPResponder {
         var routed = request
         routed.routePattern = pattern
         guard !allowed.isEmpty else {
-            return (
-                routed, { _ in throw HTTPError(.notFound, code: "not_found", message: "No resource at this path.") }
-            )
+            return .unmatched(
+                routed, { _ in throw HTTPError(.notFound, code: "not_found", message: "No resource at this path.") })
         }
         if allowed.contains(.get) { allowed.append(.head) }
         allowed.append(.options)
         let allowHeader = allowed.map(\.rawValue).joined(separator: ", ")
         if request.method == .options {
             let methods = allowed
-            if let optionsHandler { return (routed, { try await optionsHandler($0, methods) }) }
-            return (routed, { _ in HTTPResponse(status: .noContent, headers: ["Allow": allowHeader]) })
+            if let optionsHandler { return .unmatched(routed, { try await optionsHandler($0, methods) }) }
+            return .unmatched(routed, { _ in HTTPResponse(status: .noContent, headers: ["Allow": allowHeader]) })
         }
-        return (
+        return .unmatched(
             routed,
             { request in
                 throw HTTPError(
@@ -112,16 +136,33 @@ public struct Router: HTTPResponder {
             }
         )
     }
+
+    /// `middleware` around `handler`, outermost first.
+    private static func compose(_ middleware: [any HTTPMiddleware], _ handler: @escaping Handler) -> any HTTPResponder {
+        middleware.reversed().reduce(Endpoint(handler: handler) as any HTTPResponder) {
+            MiddlewareLink(middleware: $1, next: $0)
+        }
+    }
 }
 
-/// Runs middleware outermost-first, then the handler.
-private struct MiddlewareChain: HTTPResponder {
-    let middleware: ArraySlice<any HTTPMiddleware>
-    let handler: Router.Handler
+/// One middleware and what it wraps.
+private final class MiddlewareLink: HTTPResponder {
+    let middleware: any HTTPMiddleware
+    let next: any HTTPResponder
+
+    init(middleware: any HTTPMiddleware, next: any HTTPResponder) {
+        self.middleware = middleware
+        self.next = next
+    }
 
     func respond(to request: HTTPRequest) async throws -> HTTPResponse {
-        guard let first = middleware.first else { return try await handler(request) }
-        return try await first.respond(
-            to: request, next: MiddlewareChain(middleware: middleware.dropFirst(), handler: handler))
+        try await middleware.respond(to: request, next: next)
     }
+}
+
+/// A route's handler as the innermost responder.
+private struct Endpoint: HTTPResponder {
+    let handler: Router.Handler
+
+    func respond(to request: HTTPRequest) async throws -> HTTPResponse { try await handler(request) }
 }

@@ -59,7 +59,13 @@ package struct AccessLogMiddleware: HTTPMiddleware {
         let seconds = elapsed.inSeconds
         let route = request.routePattern ?? "unmatched"
         metrics.record(method: request.method, route: route, status: response.status.code, seconds: seconds)
-        response.headers.replaceOrAdd(name: "X-Request-Id", value: request.requestID)
+        // Most responses are fresh or shared (a prebuilt answer) and have no id yet: adding
+        // spares the copy that removing nothing from a shared header list would make.
+        if response.headers.contains("X-Request-Id") {
+            response.headers.replaceOrAdd(name: "X-Request-Id", value: request.requestID)
+        } else {
+            response.headers.add(name: "X-Request-Id", value: request.requestID)
+        }
         let level: Logger.Level = failure == nil ? .info : response.status == .serviceUnavailable ? .warning : .error
         // Metadata is built only when the line will be written: this runs on every request.
         guard logger.logLevel <= level else { return response }

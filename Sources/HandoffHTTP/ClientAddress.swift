@@ -104,6 +104,9 @@ package struct TrustedProxies: Equatable, Sendable, CustomStringConvertible {
 
     package func contains(_ address: IPAddress) -> Bool { blocks.contains { $0.contains(address) } }
 
+    /// True when no proxy is trusted: every client address is the peer's.
+    package var isEmpty: Bool { blocks.isEmpty }
+
     /// The client behind `request`: its peer when that is not a trusted proxy; otherwise the
     /// right-most `X-Forwarded-For` address that is not a trusted proxy (every proxy appends the
     /// address it saw, so what is left of that is the client's to invent). When every forwarded

@@ -39,7 +39,9 @@ package struct OperationsRoutes {
     }
 
     package func register(in router: inout Router) {
-        router.get("/healthz") { _ in Self.health("ok", .ok) }
+        // Liveness never changes its answer: it is built once, not per probe.
+        let healthy = Self.health("ok", .ok)
+        router.get("/healthz") { _ in healthy }
         router.get("/readyz") { [database, migrator, isDraining] _ in
             if isDraining() { return Self.health("draining", .serviceUnavailable) }
             let migrated = (try? await database.read { migrator.isUpToDate($0) }) ?? false

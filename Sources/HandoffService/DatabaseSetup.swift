@@ -1,4 +1,5 @@
 import DatabaseDriver
+import Logging
 import Postgres
 import SQLite
 import Storage
@@ -17,9 +18,11 @@ struct DatabaseSetup: Sendable {
     /// Opens the database of `configuration`; `daemon` takes SQLite's process lock (the command
     /// line's tools run beside a daemon without it). PostgreSQL connects on first use, so a server
     /// that is down does not stop this: writes and reads fail as `unavailable` until it is back.
+    /// On PostgreSQL, each write conflict (and what the write did next) is logged at debug level
+    /// on `logger`, with the server's reason and the statement refused.
     static func open(
         _ configuration: Configuration, daemon: Bool, sqliteReaders: Int? = nil,
-        writeContext: @escaping @Sendable () -> (any WriteContext)? = { nil }
+        writeContext: @escaping @Sendable () -> (any WriteContext)? = { nil }, logger: Logger? = nil
     ) throws -> DatabaseSetup {
         let backend = configuration.databaseBackend
         let migrator = try Migrator(directory: backend.migrations(in: configuration.migrationsDirectory))
@@ -38,9 +41,12 @@ struct DatabaseSetup: Sendable {
             }
         case .postgres(let uri):
             let pool = PostgresPool(uri: uri, size: configuration.databasePool)
-            return DatabaseSetup(
-                database: PostgresDatabase(pool: pool, writeContext: writeContext), migrator: migrator, lock: nil,
-                pool: pool)
+            // Writes order themselves by a lock on schema_migrations (see `PostgresDatabase`): every
+            // migrated database has it, and only the migrator writes it.
+            let database = PostgresDatabase(
+                pool: pool, writeContext: writeContext, writeGate: "schema_migrations",
+                conflicts: { conflict in logger?.debug("database write conflict", metadata: conflict.metadata) })
+            return DatabaseSetup(database: database, migrator: migrator, lock: nil, pool: pool)
         }
     }
 
@@ -53,5 +59,17 @@ struct DatabaseSetup: Sendable {
     func close() async {
         await pool?.close()
         lock?.release()
+    }
+}
+
+extension PostgresWriteConflict {
+    /// The attempt, the SQLSTATE, the server's reason (its DETAIL: a reason code, never a row's
+    /// values), the statement refused and what the write does next.
+    fileprivate var metadata: Logger.Metadata {
+        [
+            "attempt": "\(attempt)", "sqlstate": "\(error.sqlState ?? "-")",
+            "reason": "\(error.detail ?? error.message)",
+            "statement": "\(error.sql.map { String($0.prefix(120)) } ?? "-")", "next": "\(next.rawValue)",
+        ]
     }
 }

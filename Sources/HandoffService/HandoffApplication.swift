@@ -35,7 +35,8 @@ public final class HandoffApplication: Sendable {
     }
 
     private func run(until shutdown: Trigger, whenStarted: @escaping @Sendable () -> Void) async throws {
-        let setup = try DatabaseSetup.open(configuration, daemon: true, writeContext: RequestOrigin.capture)
+        let setup = try DatabaseSetup.open(
+            configuration, daemon: true, writeContext: RequestOrigin.capture, logger: logger)
         do {
             try await run(setup, until: shutdown, whenStarted: whenStarted)
             await setup.close()
@@ -254,10 +255,13 @@ private struct Parts: Sendable {
         let cors = CORSPolicy(
             allowedOrigins: configuration.widgetOrigins + [ConfigurationLoader.origin(of: configuration.publicURL)])
         var router = Router()
-        router.middleware = [
-            ClientAddressMiddleware(trustedProxies: configuration.trustedProxies),
-            AccessLogMiddleware(logger: logger, metrics: metrics), cors,
-        ]
+        // Without trusted proxies the client address is the peer's: that middleware would only
+        // pass the request on, a level of async calls on every request for nothing.
+        var middleware: [any HTTPMiddleware] = []
+        if !configuration.trustedProxies.isEmpty {
+            middleware.append(ClientAddressMiddleware(trustedProxies: configuration.trustedProxies))
+        }
+        router.middleware = middleware + [AccessLogMiddleware(logger: logger, metrics: metrics), cors]
         router.optionsHandler = { request, allowed in cors.preflight(request, allowed: allowed) }
         OperationsRoutes(
             database: database, migrator: migrator, metrics: metrics,

@@ -6,7 +6,7 @@ import Synchronization
 
 /// A swift-log backend writing one logfmt or JSON line per record to standard error.
 ///
-/// Each line is written with a single `write(2)` so concurrent lines never interleave.
+/// Lines are written whole (see `LogSink`), so concurrent lines never interleave.
 /// Callers keep personal data out of messages and metadata above debug level.
 public struct LogLineHandler: LogHandler {
     public var logLevel: Logger.Level
@@ -43,7 +43,7 @@ public struct LogLineHandler: LogHandler {
         var line: [UInt8] = []
         line.reserveCapacity(256)
         if format == .json { Self.appendJSON(fields, to: &line) } else { Self.appendLogfmt(fields, to: &line) }
-        sink.write(line)
+        sink.write(line, urgent: event.level >= .warning)
     }
 
     /// The wall clock in Unix milliseconds, without Foundation's `Date`.
@@ -120,37 +120,117 @@ public struct LogLineHandler: LogHandler {
 }
 
 /// Where log lines go: standard error in the daemon, a buffer in tests.
+///
+/// A line is written at once, with one `write(2)`, when the last write is at least `gatherBelow`
+/// (1 ms) old: every line at tens of lines a second. Lines that come faster (the access log
+/// under load) are gathered and written together once 64 KiB wait or `maxDelay` (50 ms) after
+/// the first of them, whichever comes first; a warning or worse writes what waits at once. So a
+/// crash can lose the last 50 ms of lines, as any buffered logger can; `flush()` (run at exit)
+/// writes what waits.
 public final class LogSink: Sendable {
+    private struct Pending {
+        var bytes: [UInt8] = []
+        var lastWrite: ContinuousClock.Instant?
+        var flushScheduled = false
+    }
+
+    private enum Next {
+        case write([UInt8])
+        case scheduleFlush
+        case nothing
+    }
+
     private let descriptor: Int32
     private let isCapturing: Bool
     private let captured = Mutex<[String]>([])
+    private let pending = Mutex(Pending())
+    /// Held while writing, so gathered batches (larger than a pipe writes atomically) never interleave.
+    private let writing = Mutex(())
+    private let gatherBelow: Duration
+    private let maxDelay: Duration
+    private static let maxGathered = 64 * 1024
 
-    private init(descriptor: Int32, capturing: Bool) {
+    private init(descriptor: Int32, capturing: Bool, gatherBelow: Duration, maxDelay: Duration) {
         self.descriptor = descriptor
         self.isCapturing = capturing
+        self.gatherBelow = gatherBelow
+        self.maxDelay = maxDelay
     }
 
-    /// Standard error, written line by line.
-    public static let standardError = LogSink(descriptor: 2, capturing: false)
+    /// A sink writing to `descriptor`; lines closer than `gatherBelow` are gathered for up to `maxDelay`.
+    package convenience init(
+        descriptor: Int32, gatherBelow: Duration = .milliseconds(1), maxDelay: Duration = .milliseconds(50)
+    ) {
+        self.init(descriptor: descriptor, capturing: false, gatherBelow: gatherBelow, maxDelay: maxDelay)
+    }
+
+    /// Standard error.
+    public static let standardError = LogSink(descriptor: 2)
 
     /// A sink that keeps lines in memory, for tests.
-    public static func capturing() -> LogSink { LogSink(descriptor: -1, capturing: true) }
+    public static func capturing() -> LogSink {
+        LogSink(descriptor: -1, capturing: true, gatherBelow: .zero, maxDelay: .zero)
+    }
 
     /// The lines written so far (capturing sinks only).
     public var lines: [String] { captured.withLock { $0 } }
 
-    func write(_ line: [UInt8]) {
+    /// Writes `line` now or gathers it (see the type's comment); `urgent` lines never wait.
+    func write(_ line: [UInt8], urgent: Bool = false) {
         if isCapturing {
             captured.withLock { $0.append(String(decoding: line, as: UTF8.self)) }
             return
         }
-        line.withUnsafeBytes { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                let n = Foundation.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 { return }
-                offset += n
+        let now = ContinuousClock.now
+        let next = pending.withLock { pending -> Next in
+            let quiet = pending.lastWrite.map { now - $0 >= gatherBelow } ?? true
+            if pending.bytes.isEmpty && (quiet || urgent) {
+                pending.lastWrite = now
+                return .write(line)
+            }
+            pending.bytes += line
+            if urgent || pending.bytes.count >= Self.maxGathered {
+                pending.lastWrite = now
+                defer { pending.bytes = [] }
+                return .write(pending.bytes)
+            }
+            if pending.flushScheduled { return .nothing }
+            pending.flushScheduled = true
+            return .scheduleFlush
+        }
+        switch next {
+        case .write(let bytes):
+            writeAll(bytes)
+        case .scheduleFlush:
+            let delay = DispatchTimeInterval.nanoseconds(Int(maxDelay.components.attoseconds / 1_000_000_000))
+            DispatchQueue.global().asyncAfter(deadline: .now() + delay) { [self] in flush() }
+        case .nothing:
+            break
+        }
+    }
+
+    /// Writes the gathered lines now.
+    public func flush() {
+        let bytes = pending.withLock { pending -> [UInt8] in
+            pending.flushScheduled = false
+            guard !pending.bytes.isEmpty else { return [] }
+            pending.lastWrite = .now
+            defer { pending.bytes = [] }
+            return pending.bytes
+        }
+        if !bytes.isEmpty { writeAll(bytes) }
+    }
+
+    private func writeAll(_ line: [UInt8]) {
+        writing.withLock { _ in
+            line.withUnsafeBytes { bytes in
+                var offset = 0
+                while offset < bytes.count {
+                    let n = Foundation.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+                    if n < 0 && errno == EINTR { continue }
+                    if n <= 0 { return }
+                    offset += n
+                }
             }
         }
     }

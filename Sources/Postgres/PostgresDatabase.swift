@@ -11,33 +11,69 @@ import Glibc
 /// what it read (a cap counted, then a row added) behaves as if no other write ran meanwhile, on
 /// any node. When the server refuses a write for a conflict (40001, 40P01) the body runs again, up
 /// to `maxAttempts` times, then the write fails as `busy`: a body must do nothing but SQL.
+///
+/// Most of those conflicts are not real: PostgreSQL tracks what a serializable transaction read
+/// by index page, so two writes for different customers that read, then insert into, the same
+/// page of a small index (a phone looked up and not found, then its contact added) refuse each
+/// other. With a `writeGate`, a write's last attempt runs alone instead of being refused: every
+/// write takes the gate's table lock in ROW EXCLUSIVE mode (which writes share), and that attempt
+/// in EXCLUSIVE mode, so it waits for the writes under way on every node, holds new ones back, and
+/// cannot be refused for a conflict (unless a writer that takes no gate, such as a node of an
+/// older build, wrote meanwhile). Each write takes its lock in BEGIN's round trip and before its
+/// first query, so its snapshot comes after the writes it waited for. Only the last attempt: a
+/// write that runs alone stalls every other, and where conflicts are frequent (outbox claims of
+/// many lanes at once) running alone sooner serialises the writers and costs more than retrying.
 public final class PostgresDatabase: Database {
     public let pool: PostgresPool
     /// What of the calling task a body must still see on the connection's queue.
     private let captureContext: @Sendable () -> (any WriteContext)?
+    /// The table whose lock orders writes (see the type's comment); nil: none, a write refused
+    /// `maxAttempts` times fails as `busy`.
+    private let writeGate: String?
+    /// Told of every conflict a write met (to log and count them).
+    private let conflicts: @Sendable (PostgresWriteConflict) -> Void
 
-    /// A database on `pool`; no connection opens before the first use.
-    public init(pool: PostgresPool, writeContext: @escaping @Sendable () -> (any WriteContext)? = { nil }) {
+    /// A database on `pool`; no connection opens before the first use. `writeGate` names a table
+    /// every node's writers lock (nobody else needs to: reads and writes of its rows are not held
+    /// back); `conflicts` hears of each conflict a write meets.
+    public init(
+        pool: PostgresPool, writeContext: @escaping @Sendable () -> (any WriteContext)? = { nil },
+        writeGate: String? = nil, conflicts: @escaping @Sendable (PostgresWriteConflict) -> Void = { _ in }
+    ) {
         self.pool = pool
         captureContext = writeContext
+        self.writeGate = writeGate
+        self.conflicts = conflicts
     }
 
-    /// Attempts of one write refused for conflicts before it fails as `busy`.
+    /// Attempts of one write refused for conflicts before it fails as `busy` (with a gate, the
+    /// last one runs alone).
     static let maxAttempts = 10
 
     @discardableResult
     public func write<T: Sendable>(_ body: @escaping @Sendable (any Connection) throws -> T) async throws -> T {
         let context = captureContext()
+        let (gate, conflicts) = (writeGate, self.conflicts)
         return try await run { session in
             var attempt = 1
             while true {
+                let alone = gate != nil && attempt == Self.maxAttempts
+                let lock = gate.map { PostgresTableLock(table: $0, mode: alone ? .exclusive : .rowExclusive) }
                 do {
                     return try context.restore {
-                        try session.transaction(.serializable) { try body(PostgresDriverConnection($0)) }
+                        try session.transaction(.serializable, locking: lock) { try body(PostgresDriverConnection($0)) }
                     }
-                } catch  where Self.isConflict(error) && attempt < Self.maxAttempts {
-                    // The others that conflicted run again too: jitter, doubling up to 64 ms, spreads them.
-                    usleep(UInt32.random(in: 500...(1_000 << min(attempt, 6))))
+                } catch  where Self.isConflict(error) {
+                    let next: PostgresWriteConflict.Next =
+                        attempt == Self.maxAttempts
+                        ? .refused : gate != nil && attempt + 1 == Self.maxAttempts ? .runAlone : .retry
+                    // The body sees the server's errors as StorageErrors, which leave out DETAIL.
+                    let refusal = session.lastError ?? PostgresError(kind: .conflict, message: "\(error)")
+                    conflicts(PostgresWriteConflict(attempt: attempt, error: refusal, next: next))
+                    guard next != .refused else { throw error }
+                    // The others that conflicted run again too: jitter, doubling up to 64 ms, spreads
+                    // them. Running alone waits for the lock instead.
+                    if next == .retry { usleep(UInt32.random(in: 500...(1_000 << min(attempt, 6)))) }
                     attempt += 1
                 }
             }
@@ -81,6 +117,26 @@ public final class PostgresDatabase: Database {
             throw StorageError(error)
         }
     }
+}
+
+/// A conflict a write met (`PostgresDatabase`), and what the write does next.
+public struct PostgresWriteConflict: Sendable {
+    /// What follows the conflict.
+    public enum Next: String, Sendable {
+        /// The body runs again after a short random pause.
+        case retry
+        /// The body runs again alone (the write gate's EXCLUSIVE lock).
+        case runAlone = "run_alone"
+        /// `maxAttempts` were refused: the write fails as `busy`.
+        case refused
+    }
+
+    /// 1 for the write's first attempt.
+    public var attempt: Int
+    /// 40001 or 40P01; its `detail` gives the server's reason ("Reason code: Canceled on
+    /// identification as a pivot, during write."), its `sql` the statement refused.
+    public var error: PostgresError
+    public var next: Next
 }
 
 /// A `PostgresSession` as the seam's `Connection`: the shared SQL's `?` placeholders are

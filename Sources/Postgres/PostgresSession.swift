@@ -11,6 +11,10 @@ public final class PostgresSession {
     /// so the cache stays small; it lives as long as the server connection does.
     private var statements: [StatementKey: String] = [:]
 
+    /// The last error the server sent on this connection (with its DETAIL, which callers of the
+    /// seam do not see), for `PostgresDatabase`'s report of a conflict.
+    private(set) var lastError: PostgresError?
+
     private struct StatementKey: Hashable {
         let sql: String
         let types: [UInt32]
@@ -75,17 +79,24 @@ public final class PostgresSession {
         return try check(result, sql: sql)
     }
 
-    /// Runs `body` in a transaction: BEGIN, then COMMIT when it returns, ROLLBACK when it throws.
+    /// Runs `body` in a transaction: BEGIN (and `lock`, in the same round trip, before the first
+    /// query), then COMMIT when it returns, ROLLBACK when it throws.
     /// Throws `.bug` without committing when a statement failed inside and `body` caught the error
     /// (PostgreSQL would turn that COMMIT into a ROLLBACK), or when a transaction is already open.
     @discardableResult
     public func transaction<T>(
-        _ mode: PostgresTransactionMode = .readWrite, _ body: (PostgresSession) throws -> T
+        _ mode: PostgresTransactionMode = .readWrite, locking lock: PostgresTableLock? = nil,
+        _ body: (PostgresSession) throws -> T
     ) throws -> T {
         guard let handle = try? liveHandle("BEGIN"), PQtransactionStatus(handle) == PQTRANS_IDLE else {
             throw PostgresError(kind: isBroken ? .unavailable : .bug, message: "cannot begin: no idle connection")
         }
-        try executeScript(mode.begin)
+        do {
+            try executeScript(lock.map { "\(mode.begin); \($0.sql)" } ?? mode.begin)
+        } catch {
+            rollbackIfOpen()
+            throw error
+        }
         do {
             let value = try body(self)
             guard PQtransactionStatus(handle) != PQTRANS_INERROR else {
@@ -224,9 +235,11 @@ public final class PostgresSession {
             // A lost connection is unavailable whatever the server said last (57P01 on pg_terminate_backend).
             let kind: PostgresError.Kind =
                 isBroken ? .unavailable : sqlState.map(PostgresError.Kind.init(sqlState:)) ?? .bug
-            throw PostgresError(
+            let error = PostgresError(
                 kind: kind, sqlState: sqlState, message: message, detail: field(handoff_pq_diag_message_detail()),
                 constraint: field(handoff_pq_diag_constraint_name()), sql: sql)
+            lastError = error
+            throw error
         }
     }
 
@@ -295,6 +308,27 @@ public enum PostgresTransactionMode: Sendable {
         case .serializable: "BEGIN ISOLATION LEVEL SERIALIZABLE"
         }
     }
+}
+
+/// A table lock a transaction takes before its first query: a REPEATABLE READ or SERIALIZABLE
+/// transaction's snapshot then comes after the transactions it waited for.
+public struct PostgresTableLock: Sendable, Equatable {
+    public enum Mode: String, Sendable {
+        /// What writes take (INSERT, UPDATE, DELETE); they share it.
+        case rowExclusive = "ROW EXCLUSIVE"
+        /// Waits for every ROW EXCLUSIVE holder and holds new ones back; plain reads go on.
+        case exclusive = "EXCLUSIVE"
+    }
+
+    public var table: String
+    public var mode: Mode
+
+    public init(table: String, mode: Mode) {
+        self.table = table
+        self.mode = mode
+    }
+
+    var sql: String { "LOCK TABLE \"\(table.replacing("\"", with: "\"\""))\" IN \(mode.rawValue) MODE" }
 }
 
 /// libpq's messages end with a newline.

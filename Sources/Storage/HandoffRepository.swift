@@ -295,15 +295,15 @@ public struct HandoffRepository {
 
     /// The locale of the person at `phone`: their contact's, else the one recorded with the
     /// number's latest opt-in request (a code sent to a number not yet verified); nil if neither.
+    /// One statement (one round trip on PostgreSQL); the ledger is read only when the contact has none.
     public func locale(phone: String) throws(StorageError) -> String? {
-        if let locale: String = try connection.queryOne(
-            "SELECT locale FROM contacts WHERE phone_e164 = ? AND locale IS NOT NULL", [.text(phone)])?.get("locale")
-        {
-            return locale
-        }
-        return try connection.queryOne(
-            "SELECT locale FROM consents WHERE phone_e164 = ? AND locale IS NOT NULL ORDER BY seq DESC LIMIT 1",
-            [.text(phone)])?.get("locale")
+        try connection.queryOne(
+            """
+            SELECT coalesce(
+                (SELECT locale FROM contacts WHERE phone_e164 = ?1 AND locale IS NOT NULL),
+                (SELECT locale FROM consents WHERE phone_e164 = ?1 AND locale IS NOT NULL ORDER BY seq DESC LIMIT 1)
+            ) AS locale
+            """, [.text(phone)])?.get("locale", as: String?.self) ?? nil
     }
 
     /// Gives the session's contact the verified phone, or, when another contact already has it,

@@ -82,6 +82,8 @@ func bootstrapLogging(_ configuration: Configuration) {
     LoggingSystem.bootstrap { label in
         LogLineHandler(label: label, level: level, format: configuration.logFormat)
     }
+    // Lines gathered under load are written before any exit, a failure's included.
+    atexit { LogSink.standardError.flush() }
 }
 
 /// Lifts the soft limit on open files to the hard limit: every connection and stream is a descriptor.

@@ -13,6 +13,9 @@ import Testing
         configuration.queues =
             (try? QueueCatalog([
                 Queue(name: "support", firstResponseSLAMilliseconds: 300, overflowQueue: "supervisors"),
+                // Answered in time: one second, for the test's own reply on a loaded machine (300 ms
+                // was not always enough), and still past when the breach is looked for.
+                Queue(name: "callbacks", firstResponseSLAMilliseconds: 1_000, overflowQueue: "supervisors"),
                 Queue(name: "supervisors", firstResponseSLAMilliseconds: 300_000),
             ])) ?? configuration.queues
     }
@@ -20,7 +23,7 @@ import Testing
     @Test func anOverdueFirstAnswerBreachesOnceAndOverflows() async throws {
         try await TestApplication.inProcess(Self.configure) { application, client, _ in
             let late = try await Queues.escalated(to: "support", client)
-            let answered = try await Queues.escalated(to: "support", client)
+            let answered = try await Queues.escalated(to: "callbacks", client)
             _ = try await client.request(
                 "POST", "/v1/conversations/\(answered)/messages", headers: API.agent,
                 body: #"{"body":"Right here.","author":"agent"}"#)
@@ -41,7 +44,7 @@ import Testing
                     .count == 1, "fired once")
             #expect(
                 try await AssignmentTests.changes(answered, application).contains("conversation.sla_breached") == false)
-            #expect(try await Queues.conversation(answered, client)["queue"] as? String == "support")
+            #expect(try await Queues.conversation(answered, client)["queue"] as? String == "callbacks")
         }
     }
 }

@@ -66,7 +66,9 @@ import Testing
         try await database.withWriter { try migrator.migrate($0) }
         let clock = TestClock()
 
-        let client = HTTPClient(configuration: HTTPClient.Configuration(totalTimeout: .milliseconds(500)))
+        // A timeout far above a loopback answer on a loaded machine (at 500 ms an ordinary send could
+        // time out: a duplicate or a failure the test does not expect), far below the slow answers.
+        let client = HTTPClient(configuration: HTTPClient.Configuration(totalTimeout: .milliseconds(1_500)))
         let simulator = GatewaySimulator(
             accountSID: "AC" + String(repeating: "1", count: 32), authToken: "token",
             inboundWebhookURL: "http://127.0.0.1:9/inbound", client: client)
@@ -91,7 +93,7 @@ import Testing
         // for 30 s, answers slower than the client waits, carrier opt-outs; then it accepts.
         simulator.fail(.serverError, count: 6)
         simulator.fail(.rateLimited(retryAfterSeconds: 30), count: 3)
-        simulator.fail(.slow(.seconds(1)), count: 2)
+        simulator.fail(.slow(.seconds(3)), count: 2)
         simulator.fail(.optedOut, count: 2)
         let phones = (0..<Self.texts - 1).map { "+1415555\(String(format: "%04d", $0))" } + [Self.unreachable]
         let now = clock.now

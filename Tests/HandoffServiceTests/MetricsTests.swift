@@ -19,9 +19,16 @@ import Testing
                 "POST", TwilioWebhookRoutes.inboundPath,
                 headers: [("Content-Type", "application/x-www-form-urlencoded")],
                 body: "MessageSid=SM1&From=%2B14155550156&To=%2B15005550006&Body=forged")
-            let text = try await client.request("GET", "/metrics").body
+            // The confirmation reaches the phone before the gateway's receipt is counted as sent.
+            var text = ""
+            let counted = try await eventually {
+                text = try await client.request("GET", "/metrics").body
+                return Self.sample("handoff_sms_sent_total", in: text) >= 2
+            }
+            #expect(counted, "both texts counted as sent")
+            let exposition = text
             let output = try await offPool {
-                try PythonOracle.run(script: "prometheus_parse.py", input: Data(text.utf8))
+                try PythonOracle.run(script: "prometheus_parse.py", input: Data(exposition.utf8))
             }
             let samples = try JSONDecoder().decode([String: Double].self, from: output)
             #expect(samples[#"handoff_funnel_total{stage="offered"}"#] == 1)
@@ -36,5 +43,11 @@ import Testing
             #expect(samples[#"handoff_gateway_send_duration_seconds_bucket{le="+Inf",result="sent"}"#] != nil)
             #expect(samples[#"handoff_http_requests_total{method="POST",route="/v1/handoff",status="202"}"#] == 1)
         }
+    }
+
+    /// The value of the unlabelled sample `name` in exposition `text` (0 when absent).
+    static func sample(_ name: String, in text: String) -> Double {
+        text.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { Double($0.dropFirst(name.count + 1)) }
+            ?? 0
     }
 }

@@ -25,29 +25,33 @@ import Testing
             let tokyo = "+14155550322"
             try await ProgramKeywords.optIn([pacific, tokyo], client)
 
-            // 415 is Pacific time (UTC-8 in December); reminders allow two a day.
-            #expect(try await Self.schedule(pacific, at: "2026-12-10T07:30:00Z", client).0 == 202, "Dec 9, 23:30")
-            #expect(try await Self.schedule(pacific, at: "2026-12-10T09:00:00Z", client).0 == 202, "Dec 10, 01:00")
+            // 415 is Pacific time; reminders allow two a day. Day D is three days ahead there.
+            let day = ProgramKeywords.localMidnight(in: "America/Los_Angeles", daysAhead: 3)
+            let nextDay = ProgramKeywords.localMidnight(in: "America/Los_Angeles", daysAhead: 4)
+            let at = ProgramKeywords.time
+            #expect(try await Self.schedule(pacific, at: at(day, -30), client).0 == 202, "D-1, 23:30")
+            #expect(try await Self.schedule(pacific, at: at(day, 60), client).0 == 202, "D, 01:00")
             #expect(
-                try await Self.schedule(pacific, at: "2026-12-10T08:30:00Z", client).0 == 202,
-                "Dec 10, 00:30: a third text within 24 hours, but the second of its local day")
-            let capped = try await Self.schedule(pacific, at: "2026-12-11T07:00:00Z", client)
-            #expect(capped.0 == 429 && capped.1 == "frequency_cap", "Dec 10, 23:00: the third of Dec 10")
-            let endOfDay = try #require(Timestamp(parsing: "2026-12-11T08:00:00Z")).unixMilliseconds
-            let expected = Int((endOfDay - Int64(Date().timeIntervalSince1970 * 1000)) / 1000)
+                try await Self.schedule(pacific, at: at(day, 30), client).0 == 202,
+                "D, 00:30: a third text within 24 hours, but the second of its local day")
+            let capped = try await Self.schedule(pacific, at: at(nextDay, -60), client)
+            #expect(capped.0 == 429 && capped.1 == "frequency_cap", "D, 23:00: the third of D")
+            let expected = Int((nextDay - Int64(Date().timeIntervalSince1970 * 1000)) / 1000)
             #expect(abs((capped.retryAfter ?? 0) - expected) <= 5, "free again at the local midnight")
-            #expect(try await Self.schedule(pacific, at: "2026-12-11T08:00:00Z", client).0 == 202, "Dec 11, 00:00")
+            #expect(try await Self.schedule(pacific, at: at(nextDay, 0), client).0 == 202, "D+1, 00:00")
 
-            // The zone the widget reported wins over the number's (Tokyo, UTC+9).
-            #expect(try await Self.schedule(tokyo, at: "2026-12-10T14:30:00Z", client).0 == 202, "Dec 10, 23:30")
+            // The zone the widget reported wins over the number's (Tokyo, UTC+9): these five times
+            // are one Pacific day, but two Tokyo days.
+            let tokyoDay = ProgramKeywords.localMidnight(in: "Asia/Tokyo", daysAhead: 3)
+            #expect(try await Self.schedule(tokyo, at: at(tokyoDay, -30), client).0 == 202, "D-1, 23:30")
             try await application.database.write { connection in
                 try connection.execute(
                     "UPDATE contacts SET time_zone = 'Asia/Tokyo' WHERE phone_e164 = ?", [.text(tokyo)])
             }
-            #expect(try await Self.schedule(tokyo, at: "2026-12-10T15:30:00Z", client).0 == 202, "Dec 11, 00:30")
-            #expect(try await Self.schedule(tokyo, at: "2026-12-10T16:00:00Z", client).0 == 202, "Dec 11, 01:00")
-            #expect(try await Self.schedule(tokyo, at: "2026-12-10T14:00:00Z", client).0 == 202, "Dec 10, 23:00")
-            #expect(try await Self.schedule(tokyo, at: "2026-12-10T13:00:00Z", client).1 == "frequency_cap")
+            #expect(try await Self.schedule(tokyo, at: at(tokyoDay, 30), client).0 == 202, "D, 00:30")
+            #expect(try await Self.schedule(tokyo, at: at(tokyoDay, 60), client).0 == 202, "D, 01:00")
+            #expect(try await Self.schedule(tokyo, at: at(tokyoDay, -60), client).0 == 202, "D-1, 23:00")
+            #expect(try await Self.schedule(tokyo, at: at(tokyoDay, -120), client).1 == "frequency_cap")
         }
     }
 

@@ -32,10 +32,12 @@ struct ProgramKeywordsOnPostgresTests {
                 }
                 #expect(matched == 1)
 
-                // Two a day on the recipient's day: Dec 10 in Pacific time is full, Dec 11 is not.
+                // Two a day on the recipient's day: day D in Pacific time is full, D+1 is not.
+                let day = ProgramKeywords.localMidnight(in: "America/Los_Angeles", daysAhead: 3)
+                let nextDay = ProgramKeywords.localMidnight(in: "America/Los_Angeles", daysAhead: 4)
+                let at = ProgramKeywords.time
                 for (sendAt, status) in [
-                    ("2026-12-10T09:00:00Z", 202), ("2026-12-10T10:00:00Z", 202), ("2026-12-11T07:00:00Z", 429),
-                    ("2026-12-11T08:00:00Z", 202),
+                    (at(day, 60), 202), (at(day, 120), 202), (at(nextDay, -60), 429), (at(nextDay, 0), 202),
                 ] {
                     let response = try await client.request(
                         "POST", "/v1/outbound", headers: API.agent,

@@ -1,3 +1,4 @@
+import DatabaseDriver
 import Foundation
 import Gateway
 import HTTPValues
@@ -140,5 +141,84 @@ import Testing
         #expect(wakeUps.count == 1, "its message.created webhook")
         _ = try await inbound.receive(text, raw: "MessageSid=SM-in-1")
         #expect(wakeUps.count == 1, "the repeat wrote nothing")
+    }
+}
+
+/// A database that runs every write twice, the first run rolled back, as PostgreSQL runs a
+/// transaction again after a serialization conflict.
+struct WritesRunTwice: Database {
+    let base: SQLiteDatabase
+    struct RolledBack: Error {}
+
+    func write<T: Sendable>(_ body: @escaping @Sendable (any Connection) throws -> T) async throws -> T {
+        _ = try? await base.write { connection -> T in
+            _ = try body(connection)
+            throw RolledBack()
+        }
+        return try await base.write(body)
+    }
+
+    func read<T: Sendable>(_ body: @escaping @Sendable (any Connection) throws -> T) async throws -> T {
+        try await base.read(body)
+    }
+
+    func withWriter<T: Sendable>(_ body: @escaping @Sendable (any Connection) throws -> T) async throws -> T {
+        try await base.withWriter(body)
+    }
+}
+
+extension TimelineTests {
+    /// A transaction run again (PostgreSQL after a serialization conflict) counts what it did once:
+    /// the first text of a conversation is one `first_sms_reply` (it was two on PostgreSQL).
+    @Test func aTextWhoseTransactionRanTwiceIsCountedOnce() async throws {
+        let now = ChatService.currentMilliseconds()
+        try await database.write { connection in
+            let chat = ChatRepository(connection)
+            try chat.insert(ContactRecord(id: "ct1", phoneE164: Self.phone, locale: nil, timeZone: nil, createdAt: now))
+            _ = try chat.insert(
+                ConversationRecord(
+                    id: "conv1", contactID: "ct1", state: .open, activeChannel: .sms, createdAt: now, updatedAt: now))
+        }
+        let retried = WritesRunTwice(base: database)
+        let (events, webhooks) = (EventHub(), EventWebhooks(isEnabled: false))
+        let handoff = HandoffFlow(
+            database: retried, events: events, webhooks: webhooks,
+            settings: HandoffFlow.Settings(
+                brand: "Acme", program: "chat", defaultRegion: "US", allowedRegions: ["US"], consentText: "",
+                confirmationTemplate: "", summaryTemplate: ""),
+            outboxChanged: {})
+        let counters = ServiceCounters()
+        let inbound = InboundSMSService(
+            database: retried, events: events, webhooks: webhooks, handoff: handoff,
+            routing: Routing(holdingText: "A person will answer.", brand: "Shop"), brand: "Acme", program: "chat",
+            counters: counters, outboxChanged: {})
+        let text = InboundSMS(
+            providerMessageID: "SM-in-1", from: Self.phone, to: "+15005550006", body: "Thanks!", segments: 1,
+            optOutType: nil)
+        _ = try await inbound.receive(text, raw: "MessageSid=SM-in-1")
+        let rendered = counters.render()
+        #expect(rendered.contains(#"handoff_funnel_total{stage="first_sms_reply"} 1"#), "\(rendered)")
+    }
+}
+
+extension TimelineTests {
+    struct Refused: Error {}
+
+    /// `TimelineWriter.count` counts once for a body run twice, and nothing for a body that throws.
+    @Test func aCountIsTakenOnceCommittedAndNeverForARollback() async throws {
+        let counters = ServiceCounters()
+        let timeline = Timeline(
+            database: WritesRunTwice(base: database), events: nil, webhooks: EventWebhooks(isEnabled: false)
+        ) { _ in }
+        try await timeline.write { $0.count("handoff_escalations_total", [("reason", "retried")], in: counters) }
+        await #expect(throws: Refused.self) {
+            try await timeline.write { writer in
+                writer.count("handoff_escalations_total", [("reason", "refused")], in: counters)
+                throw Refused()
+            }
+        }
+        let text = counters.render()
+        #expect(text.contains(#"handoff_escalations_total{reason="retried"} 1"#), "\(text)")
+        #expect(!text.contains(#"reason="refused""#), "\(text)")
     }
 }

@@ -288,16 +288,18 @@ struct PostgresPoolTests {
         let components = try #require(URLComponents(string: uri))
         let pool = PostgresPool(
             uri: "postgresql://\(components.user ?? "")@\(components.path)?host=\(folder.path)&port=\(port)", size: 1,
-            minimumBackoff: .milliseconds(300))
+            minimumBackoff: .seconds(1))
 
         let down = try await #require(throws: PostgresError.self) { try await pool.execute("SELECT 1") }
         #expect(down.kind == .unavailable)
         let link = folder.appendingPathComponent(".s.PGSQL.\(port)")
         try FileManager.default.createSymbolicLink(
             atPath: link.path, withDestinationPath: "\(socketDirectory)/.s.PGSQL.\(port)")
+        // Within the backoff (at least 0.8 × 1 s: with 300 ms a loaded machine could reach this
+        // second attempt after the backoff, which then connected): not tried.
         let waiting = try await #require(throws: PostgresError.self) { try await pool.execute("SELECT 1") }
-        #expect(waiting.message.contains("next attempt"))  // within the backoff: not tried
-        try await Task.sleep(for: .milliseconds(400))  // past the backoff (at most 1.2 × 300 ms)
+        #expect(waiting.message.contains("next attempt"))
+        try await Task.sleep(for: .milliseconds(1_300))  // past the backoff (at most 1.2 × 1 s)
         let pid = try await pool.withSession { $0.backendPID }
 
         // Lost while serving: the lease that meets it fails, the next one connects again.
@@ -306,7 +308,7 @@ struct PostgresPoolTests {
         await #expect(throws: PostgresError.self) { try await pool.execute("SELECT 1") }
         try FileManager.default.createSymbolicLink(
             atPath: link.path, withDestinationPath: "\(socketDirectory)/.s.PGSQL.\(port)")
-        try await Task.sleep(for: .milliseconds(400))  // past the backoff (at most 1.2 × 300 ms)
+        try await Task.sleep(for: .milliseconds(1_300))  // past the backoff (at most 1.2 × 1 s)
         #expect(try await pool.withSession { $0.backendPID } != pid)
         await pool.close()
     }

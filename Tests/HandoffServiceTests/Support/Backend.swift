@@ -46,7 +46,8 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
         case .postgresql:
             try await ScratchDatabase.with { scratch in
                 let pool = PostgresPool(uri: scratch.uri, size: 6)
-                let database = PostgresDatabase(pool: pool)
+                // With the write gate the service uses (DatabaseSetup).
+                let database = PostgresDatabase(pool: pool, writeGate: "schema_migrations")
                 let result = await Result(catching: {
                     let migrator = try Migrator(directory: migrations.appendingPathComponent("postgres").path)
                     try await database.withWriter { try migrator.migrate($0) }

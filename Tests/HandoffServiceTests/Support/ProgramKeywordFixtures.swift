@@ -96,6 +96,21 @@ enum ProgramKeywords {
             #"{"to":"\#(phone)","program":"reminders","template":"visit_reminder","variables":{"date":"2026-12-11","time":"10:00"}\#(due)}"#
     }
 
+    /// A local day some days ahead in `zone`: its first millisecond (local midnight), so that
+    /// tests of the local-day cap schedule inside `send_at`'s 90-day horizon whatever the date
+    /// they run on (fixed dates expire: a `send_at` past is sent at once, on today's local day).
+    static func localMidnight(in zone: String, daysAhead days: Int) -> Int64 {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: zone)!
+        let day = calendar.date(byAdding: .day, value: days, to: calendar.startOfDay(for: Date()))!
+        return Int64(calendar.startOfDay(for: day).timeIntervalSince1970 * 1000)
+    }
+
+    /// RFC 3339 for `minutes` after `milliseconds` (before it when negative).
+    static func time(_ milliseconds: Int64, plusMinutes minutes: Int) -> String {
+        Timestamp(unixMilliseconds: milliseconds + Int64(minutes) * 60_000).description
+    }
+
     /// Sends the reminder to `phone` and waits until it is on the phone; returns the outbound.
     static func remind(_ phone: String, _ client: HTTPTestClient, _ simulator: GatewaySimulator) async throws
         -> [String: Any]

@@ -39,8 +39,6 @@ final class HTTPConnection: @unchecked Sendable {
     private var draining = false
     private var peerClosed = false
     private var responseTask: Task<Void, Never>?
-    /// True while `processInput` runs: a response finished under it must not start it again.
-    private var isProcessingInput = false
     /// True while `responseTask` produces a streamed body (which draining cancels).
     private var isStreaming = false
     private var streamWaiters: [CheckedContinuation<Void, any Error>] = []
@@ -151,11 +149,6 @@ final class HTTPConnection: @unchecked Sendable {
     }
 
     private func processInput() {
-        // A response written while this loop is on the stack (one that needed no wait) comes
-        // back here through `finishResponse`: the loop below goes on with the next request.
-        guard !isProcessingInput else { return }
-        isProcessingInput = true
-        defer { isProcessingInput = false }
         while case .reading = phase {
             let event: HTTPParserEvent?
             do {
@@ -187,27 +180,15 @@ final class HTTPConnection: @unchecked Sendable {
 
     // MARK: Responding
 
-    /// Starts the response task right here, on `queue`: a responder that waits on nothing
-    /// answers before this returns, and the response is written without the task ever being
-    /// queued. One that waits is resumed on `queue` (the task's executor preference) and writes
-    /// its response from there.
     private func respond(to request: HTTPRequest) {
         let server = server
-        let handBack = ResponseHandBack()
-        let task = Task.immediate(executorPreference: executor) { [self] in
+        responseTask = Task(executorPreference: executor) { [self] in
             let response = await server.response(to: request)
+            // The task runs on `queue`, its executor preference (where it resumes after any
+            // await), so the response is written from here without another trip through it.
             dispatchPrecondition(condition: .onQueue(queue))
-            if handBack.isCallerWaiting {
-                handBack.response = response
-            } else {
-                send(response, for: request)
-            }
+            send(response, for: request)
         }
-        handBack.isCallerWaiting = false
-        // Set before sending, as while any response is written: a flush that finds no response
-        // task would take the response as finished (and linger) before a stream's task starts.
-        responseTask = task
-        if let response = handBack.response { send(response, for: request) }
     }
 
     /// Writes a response's head and body; `request` is nil for parser errors.
@@ -509,12 +490,4 @@ final class ReadBuffer: @unchecked Sendable {
     init(byteCount: Int) { bytes = .allocate(byteCount: byteCount, alignment: 1) }
 
     deinit { bytes.deallocate() }
-}
-
-/// A response task's answer when it came before `Task.immediate` returned, for the connection
-/// to send (sending it from inside the task's synchronous start would nest requests).
-// @unchecked Sendable: read and written only on the connection's queue.
-private final class ResponseHandBack: @unchecked Sendable {
-    var isCallerWaiting = true
-    var response: HTTPResponse?
 }

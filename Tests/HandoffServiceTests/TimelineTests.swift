@@ -65,6 +65,24 @@ import Testing
     }
 
     /// A conversation that continues by text with `phone`, the customer having just written.
+    /// The inbound-text use case on `database`, wired as the service wires it (brand Acme).
+    static func inboundService(
+        on database: any Database, webhooks: EventWebhooks, counters: ServiceCounters = ServiceCounters(),
+        outboxChanged: @escaping @Sendable () -> Void = {}
+    ) -> InboundSMSService {
+        let events = EventHub()
+        let handoff = HandoffFlow(
+            database: database, events: events, webhooks: webhooks,
+            settings: HandoffFlow.Settings(
+                brand: "Acme", program: "chat", defaultRegion: "US", allowedRegions: ["US"], consentText: "",
+                confirmationTemplate: "", summaryTemplate: ""),
+            outboxChanged: {})
+        return InboundSMSService(
+            database: database, events: events, webhooks: webhooks, handoff: handoff,
+            routing: Routing(holdingText: "A person will answer.", brand: "Shop"), brand: "Acme", program: "chat",
+            counters: counters, outboxChanged: outboxChanged)
+    }
+
     func activeSMSConversation() async throws -> String {
         let now = ChatService.currentMilliseconds()
         return try await database.write { connection in
@@ -121,18 +139,8 @@ import Testing
 
     @Test func aRepeatedInboundTextWakesNothing() async throws {
         let wakeUps = Counter()
-        let events = EventHub()
-        let webhooks = EventWebhooks(isEnabled: true)
-        let routing = Routing(holdingText: "A person will answer.", brand: "Shop")
-        let handoff = HandoffFlow(
-            database: database, events: events, webhooks: webhooks,
-            settings: HandoffFlow.Settings(
-                brand: "Acme", program: "chat", defaultRegion: "US", allowedRegions: ["US"], consentText: "",
-                confirmationTemplate: "", summaryTemplate: ""),
-            outboxChanged: {})
-        let inbound = InboundSMSService(
-            database: database, events: events, webhooks: webhooks, handoff: handoff, routing: routing,
-            brand: "Acme", program: "chat", outboxChanged: { wakeUps.add() })
+        let inbound = Self.inboundService(
+            on: database, webhooks: EventWebhooks(isEnabled: true), outboxChanged: { wakeUps.add() })
         _ = try await activeSMSConversation()
         let text = InboundSMS(
             providerMessageID: "SM-in-1", from: Self.phone, to: "+15005550006", body: "Thanks!", segments: 1,
@@ -179,19 +187,9 @@ extension TimelineTests {
                 ConversationRecord(
                     id: "conv1", contactID: "ct1", state: .open, activeChannel: .sms, createdAt: now, updatedAt: now))
         }
-        let retried = WritesRunTwice(base: database)
-        let (events, webhooks) = (EventHub(), EventWebhooks(isEnabled: false))
-        let handoff = HandoffFlow(
-            database: retried, events: events, webhooks: webhooks,
-            settings: HandoffFlow.Settings(
-                brand: "Acme", program: "chat", defaultRegion: "US", allowedRegions: ["US"], consentText: "",
-                confirmationTemplate: "", summaryTemplate: ""),
-            outboxChanged: {})
         let counters = ServiceCounters()
-        let inbound = InboundSMSService(
-            database: retried, events: events, webhooks: webhooks, handoff: handoff,
-            routing: Routing(holdingText: "A person will answer.", brand: "Shop"), brand: "Acme", program: "chat",
-            counters: counters, outboxChanged: {})
+        let inbound = Self.inboundService(
+            on: WritesRunTwice(base: database), webhooks: EventWebhooks(isEnabled: false), counters: counters)
         let text = InboundSMS(
             providerMessageID: "SM-in-1", from: Self.phone, to: "+15005550006", body: "Thanks!", segments: 1,
             optOutType: nil)

@@ -8,7 +8,7 @@ import Synchronization
 /// Each connection is confined to one serial queue from a small pool; its requests are handed
 /// one at a time (pipelined ones wait their turn) to the responder, an `async` function whose
 /// task runs on that same queue (`ConnectionQueueExecutor`). Timeouts are enforced by a sweep once per
-/// `sweepInterval`. `shutdown` stops accepting, lets in-flight requests finish within a grace
+/// `sweepInterval` while any connection is open (an idle server is not woken). `shutdown` stops accepting, lets in-flight requests finish within a grace
 /// period and then closes what is left.
 ///
 /// As a `Service`, `start` binds and `run` serves until its shutdown fires, then drains within
@@ -18,9 +18,9 @@ public final class HTTPServer: Service {
     public typealias ErrorHandler = @Sendable (_ error: any Error, _ request: HTTPRequest?) -> Void
 
     private struct State {
-        var listeners: [DispatchSourceBox] = []
+        var listeners: [DispatchSourceBox<any DispatchSourceRead>] = []
         var port = 0
-        var sweepTimer: DispatchSourceBox?
+        var sweepTimer: DispatchSourceBox<any DispatchSourceTimer>?
         var started = false
     }
 
@@ -44,6 +44,9 @@ public final class HTTPServer: Service {
     private let readBuffers: [ReadBuffer]
     private let nextQueue = Atomic<Int>(0)
     private let requestIDs = RequestIDGenerator()
+    /// Whether the sweep timer is scheduled; read and written only on `acceptQueue`, where the
+    /// timer fires and connections are admitted.
+    private let sweepScheduled = Atomic<Bool>(false)
     /// How often timeouts are checked; a timeout fires at most this much late.
     let sweepInterval = Duration.milliseconds(250)
 
@@ -70,6 +73,10 @@ public final class HTTPServer: Service {
     /// Connections currently open.
     public var connectionCount: Int { registry.withLock { $0.connections.count } }
 
+    /// Whether the timeout sweep is scheduled: from the first connection accepted until a sweep
+    /// finds none open.
+    public var isSweeping: Bool { acceptQueue.sync { sweepScheduled.load(ordering: .relaxed) } }
+
     /// Binds and starts accepting. Throws when the address is invalid or taken.
     public func start() throws(HTTPServerError) {
         let (fd, port) = try Socket.listen(
@@ -77,9 +84,8 @@ public final class HTTPServer: Service {
         let source = DispatchSourceBox(DispatchSource.makeReadSource(fileDescriptor: fd, queue: acceptQueue))
         source.source.setEventHandler { [weak self] in self?.acceptPending(on: fd, source: source) }
         source.source.setCancelHandler { Socket.close(fd) }
+        // Scheduled by the first accepted connection (`scheduleSweep`).
         let timer = DispatchSource.makeTimerSource(queue: acceptQueue)
-        let interval = DispatchTimeInterval.nanoseconds(Int(sweepInterval.components.attoseconds / 1_000_000_000))
-        timer.schedule(deadline: .now() + interval, repeating: interval, leeway: .milliseconds(50))
         timer.setEventHandler { [weak self] in self?.sweep() }
         state.withLock {
             $0.listeners.append(source)
@@ -119,7 +125,7 @@ public final class HTTPServer: Service {
         await self.shutdown(gracePeriod: Task.isCancelled ? .zero : configuration.drainTimeout)
     }
 
-    private func acceptPending(on listener: Int32, source: DispatchSourceBox) {
+    private func acceptPending(on listener: Int32, source: DispatchSourceBox<any DispatchSourceRead>) {
         for _ in 0..<256 {
             let accepted: (fd: Int32, peer: String)?
             do {
@@ -161,6 +167,7 @@ public final class HTTPServer: Service {
                             headers: [("Retry-After", "1")]))
                 continue
             }
+            scheduleSweep()
             admitted.start()
         }
     }
@@ -182,9 +189,25 @@ public final class HTTPServer: Service {
         Socket.close(fd)
     }
 
+    /// On `acceptQueue`, for a connection just admitted: sweeps from now on, if not already.
+    private func scheduleSweep() {
+        guard !sweepScheduled.load(ordering: .relaxed), let timer = state.withLock({ $0.sweepTimer }) else { return }
+        let interval = DispatchTimeInterval.nanoseconds(Int(sweepInterval.components.attoseconds / 1_000_000_000))
+        timer.source.schedule(deadline: .now() + interval, repeating: interval, leeway: .milliseconds(50))
+        sweepScheduled.store(true, ordering: .relaxed)
+    }
+
+    /// On `acceptQueue`: checks every connection's timeouts; with none open, stops until the next
+    /// accept, so an idle server sleeps.
     private func sweep() {
         let now = ContinuousClock.now
-        for connection in registry.withLock({ Array($0.connections.values) }) { connection.checkTimeouts(now: now) }
+        let open = registry.withLock { Array($0.connections.values) }
+        guard !open.isEmpty else {
+            state.withLock { $0.sweepTimer }?.source.schedule(deadline: .distantFuture, repeating: .never)
+            sweepScheduled.store(false, ordering: .relaxed)
+            return
+        }
+        for connection in open { connection.checkTimeouts(now: now) }
     }
 
     /// Called by a connection once its descriptor is closed.
@@ -259,10 +282,11 @@ private final class RequestIDGenerator: Sendable {
 }
 
 /// Holds a Dispatch source across threads.
-// @unchecked Sendable: Dispatch sources are thread-safe objects; only resume, suspend and cancel
-// are called on them, and each is resumed once per suspension.
-private final class DispatchSourceBox: @unchecked Sendable {
-    let source: any DispatchSourceProtocol
+// @unchecked Sendable: Dispatch sources are thread-safe objects; only resume, suspend, cancel and
+// (for the sweep timer, on its queue) schedule are called on them, and each is resumed once per
+// suspension.
+private final class DispatchSourceBox<Source>: @unchecked Sendable {
+    let source: Source
 
-    init(_ source: any DispatchSourceProtocol) { self.source = source }
+    init(_ source: Source) { self.source = source }
 }

@@ -19,6 +19,23 @@ import Testing
         }
     }
 
+    @Test func theTimeoutSweepRunsOnlyWhileAConnectionIsOpen() async throws {
+        try await TestServer.withServer { server in
+            #expect(!server.isSweeping, "a server nobody has connected to is not woken")
+            let client = try RawHTTPClient(port: server.port)
+            try client.send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
+            #expect(await client.read(until: "hello").hasSuffix("hello"))
+            #expect(server.isSweeping, "an open connection's timeouts are checked")
+            try client.send("GET /hello HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+            _ = await client.readToEnd()
+            #expect(try await eventually { !server.isSweeping }, "the sweep stops once none is open")
+            let next = try RawHTTPClient(port: server.port)
+            try next.send("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
+            #expect(await next.read(until: "hello").hasSuffix("hello"))
+            #expect(server.isSweeping, "the next connection starts it again")
+        }
+    }
+
     @Test func listensOnIPv6Loopback() async throws {
         try await TestServer.withServer(HTTPServerConfiguration(host: "::1")) { server in
             let client = try RawHTTPClient(port: server.port, ipv6: true)

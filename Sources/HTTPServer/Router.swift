@@ -49,16 +49,23 @@ public struct Router: HTTPResponder {
     /// The routes by their number of segments (a path can only match routes of its own length),
     /// each list in the order the routes were added.
     private var routesBySegmentCount: [Int: [Route]] = [:]
+    /// Routes without parameters by exact path, each path's list in the order added, holding only
+    /// the ones that win for their method (no route added before them matches their path): most
+    /// requests are routed by one lookup, without splitting the path.
+    private var literalRoutes: [Substring: [Route]] = [:]
     public var optionsHandler: OptionsHandler?
     public var middleware: [any HTTPMiddleware] = [] {
         didSet {
-            for (count, routes) in routesBySegmentCount {
-                routesBySegmentCount[count] = routes.map { route in
+            let middleware = middleware
+            func recomposed(_ routes: [Route]) -> [Route] {
+                routes.map { route in
                     var route = route
                     route.responder = Self.compose(middleware, route.handler)
                     return route
                 }
             }
+            routesBySegmentCount = routesBySegmentCount.mapValues(recomposed)
+            literalRoutes = literalRoutes.mapValues(recomposed)
         }
     }
 
@@ -71,10 +78,16 @@ public struct Router: HTTPResponder {
             if part.hasPrefix("{") && part.hasSuffix("}") { return .parameter(String(part.dropFirst().dropLast())) }
             return .literal(Array(part.utf8))
         }
-        routesBySegmentCount[segments.count, default: []].append(
-            Route(
-                method: method, pattern: pattern, segments: segments, handler: handler,
-                responder: Self.compose(middleware, handler)))
+        let route = Route(
+            method: method, pattern: pattern, segments: segments, handler: handler,
+            responder: Self.compose(middleware, handler))
+        let path = pattern.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+        let isLiteral = segments.allSatisfy { if case .literal = $0 { true } else { false } }
+        let shadowed = routesBySegmentCount[segments.count, default: []].contains {
+            $0.method == method && $0.match(path) != nil
+        }
+        if isLiteral && !shadowed { literalRoutes[Substring(pattern), default: []].append(route) }
+        routesBySegmentCount[segments.count, default: []].append(route)
     }
 
     public mutating func get(_ pattern: String, _ handler: @escaping Handler) { add(.get, pattern, handler) }
@@ -98,9 +111,19 @@ public struct Router: HTTPResponder {
     }
 
     private func route(_ request: HTTPRequest) -> Routing {
-        let segments = request.path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
-        var allowed: [HTTPMethod] = []
         let lookup = request.method == .head ? HTTPMethod.get : request.method
+        let path = request.path
+        // Paths compare as bytes (the dictionary's `==` is Unicode equivalence).
+        if let route = literalRoutes[path]?.first(where: { $0.method == lookup }),
+            route.pattern.utf8.elementsEqual(path.utf8)
+        {
+            var routed = request
+            routed.pathParameters = [:]
+            routed.routePattern = route.pattern
+            return .matched(routed, route.responder)
+        }
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+        var allowed: [HTTPMethod] = []
         var pattern: String?
         for route in routesBySegmentCount[segments.count] ?? [] {
             guard let parameters = route.match(segments) else { continue }

@@ -21,8 +21,9 @@ final class HTTPConnection: @unchecked Sendable {
     /// The socket's peer address; the server counts connections per address by it.
     let peer: String
     private let queue: DispatchQueue
-    /// Where reads land before the parser copies them; shared by the connections of `queue`.
-    private let readBuffer: ReadBuffer
+    /// Where reads land before the parser copies them, and the `Date` value; shared by the
+    /// connections of `queue`.
+    private let scratch: QueueScratch
     /// Runs the response task on `queue`.
     private let executor: ConnectionQueueExecutor
     private let server: HTTPServer
@@ -57,11 +58,11 @@ final class HTTPConnection: @unchecked Sendable {
     private static let outputLowWater = 16 * 1024
     private static let lingerTime = Duration.seconds(2)
 
-    init(fd: Int32, peer: String, queue: DispatchQueue, readBuffer: ReadBuffer, server: HTTPServer) {
+    init(fd: Int32, peer: String, queue: DispatchQueue, scratch: QueueScratch, server: HTTPServer) {
         self.fd = fd
         self.peer = peer
         self.queue = queue
-        self.readBuffer = readBuffer
+        self.scratch = scratch
         self.executor = ConnectionQueueExecutor(queue: queue)
         self.server = server
         self.parser = HTTPRequestParser(limits: server.configuration.parserLimits)
@@ -112,7 +113,7 @@ final class HTTPConnection: @unchecked Sendable {
     }
 
     private func readIntoParser() -> Socket.IOResult {
-        let buffer = readBuffer.bytes
+        let buffer = scratch.readBytes
         let result = Socket.read(fd, into: buffer)
         if case .transferred(let count) = result {
             parser.append(UnsafeRawBufferPointer(rebasing: buffer[..<count]))
@@ -141,7 +142,7 @@ final class HTTPConnection: @unchecked Sendable {
     }
 
     private func discardInput() {
-        switch Socket.read(fd, into: readBuffer.bytes) {
+        switch Socket.read(fd, into: scratch.readBytes) {
         case .transferred, .wouldBlock: break
         case .closed: close()
         case .failed(let error): fail(error)
@@ -206,7 +207,8 @@ final class HTTPConnection: @unchecked Sendable {
             head.framing = allowsBody ? .contentLength(body.count) : .none
             let sendsBody = allowsBody && !isHead
             var bytes = head.encoded(
-                serverName: server.configuration.serverName, reservingBody: sendsBody ? body.count : 0)
+                serverName: server.configuration.serverName, date: scratch.date.now(),
+                reservingBody: sendsBody ? body.count : 0)
             if sendsBody { bytes += body }
             enqueue(bytes)
             finishResponse()
@@ -215,7 +217,7 @@ final class HTTPConnection: @unchecked Sendable {
             if !chunked { closeAfterResponse = true }
             head.framing = chunked ? .chunked : .untilClose
             head.keepAlive = !closeAfterResponse
-            enqueue(head.encoded(serverName: server.configuration.serverName))
+            enqueue(head.encoded(serverName: server.configuration.serverName, date: scratch.date.now()))
             if isHead || !allowsBody { return finishResponse() }
             stream(produce, chunked: chunked)
         }
@@ -481,13 +483,14 @@ private struct StreamWriter: HTTPBodyWriter {
     }
 }
 
-/// Scratch space for reads, one per connection queue: the queue is serial, so its connections
-/// read into it one at a time and a read allocates nothing.
-// @unchecked Sendable: the bytes are touched only on the queue the buffer belongs to.
-final class ReadBuffer: @unchecked Sendable {
-    let bytes: UnsafeMutableRawBufferPointer
+/// What the connections of one queue share: the queue is serial, so they read into one buffer
+/// one at a time (a read allocates nothing) and take the `Date` value from one cache without a lock.
+// @unchecked Sendable: used only on the queue it belongs to.
+final class QueueScratch: @unchecked Sendable {
+    let readBytes: UnsafeMutableRawBufferPointer
+    var date = HTTPDate.Cache()
 
-    init(byteCount: Int) { bytes = .allocate(byteCount: byteCount, alignment: 1) }
+    init(readByteCount: Int) { readBytes = .allocate(byteCount: readByteCount, alignment: 1) }
 
-    deinit { bytes.deallocate() }
+    deinit { readBytes.deallocate() }
 }

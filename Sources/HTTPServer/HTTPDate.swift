@@ -1,20 +1,26 @@
 import Glibc
-import Synchronization
 
-/// The `Date` header value (IMF-fixdate), rendered at most once per second.
+/// The `Date` header value (IMF-fixdate).
 enum HTTPDate {
-    private static let cache = Mutex<(second: Int, text: String)>((-1, ""))
-    private static let weekdays = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
-    private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    /// Now, rendered at most once per second. Not locked: each connection queue keeps its own
+    /// (`QueueScratch`), so the queues' threads never wait on one another for it.
+    struct Cache {
+        private var second = -1
+        private var bytes: [UInt8] = []
 
-    /// Now, e.g. `Sun, 06 Nov 1994 08:49:37 GMT`.
-    static var now: String {
-        let second = time(nil)
-        return cache.withLock { cached in
-            if cached.second != second { cached = (second, format(second)) }
-            return cached.text
+        /// Now, e.g. `Sun, 06 Nov 1994 08:49:37 GMT`.
+        mutating func now() -> [UInt8] {
+            let now = time(nil)
+            if now != second {
+                second = now
+                bytes = Array(HTTPDate.format(now).utf8)
+            }
+            return bytes
         }
     }
+
+    private static let weekdays = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+    private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
     static func format(_ seconds: Int) -> String {
         var time = time_t(seconds)

@@ -18,8 +18,8 @@ struct HTTPResponseHead {
     var keepAlive: Bool
 
     /// The bytes of the head, ending with the blank line, with room for `reservingBody` more
-    /// bytes after it (the body the caller appends).
-    func encoded(serverName: String, reservingBody bodyCount: Int = 0) -> [UInt8] {
+    /// bytes after it (the body the caller appends); `date` is the `Date` value.
+    func encoded(serverName: String, date: [UInt8], reservingBody bodyCount: Int = 0) -> [UInt8] {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(256 + bodyCount)
         bytes.append(contentsOf: Self.statusLinePrefix)
@@ -31,11 +31,15 @@ struct HTTPResponseHead {
             bytes.append(contentsOf: field.name.utf8)
             bytes.append(contentsOf: Self.colonSpace)
             // A value with CR or LF would split the head: such bytes never reach the wire.
-            for byte in field.value.utf8 where byte != Self.cr && byte != Self.lf { bytes.append(byte) }
+            if field.value.utf8.contains(where: { $0 == Self.cr || $0 == Self.lf }) {
+                for byte in field.value.utf8 where byte != Self.cr && byte != Self.lf { bytes.append(byte) }
+            } else {
+                bytes.append(contentsOf: field.value.utf8)
+            }
             bytes.append(contentsOf: Self.crlf)
         }
         bytes.append(contentsOf: Self.dateName)
-        bytes.append(contentsOf: HTTPDate.now.utf8)
+        bytes.append(contentsOf: date)
         bytes.append(contentsOf: Self.serverName)
         bytes.append(contentsOf: serverName.utf8)
         bytes.append(contentsOf: Self.crlf)

@@ -41,7 +41,7 @@ public final class HTTPServer: Service {
     private let acceptQueue = DispatchQueue(label: "handoff.http.accept")
     private let connectionQueues: [DispatchQueue]
     /// One per connection queue, at the same index.
-    private let readBuffers: [ReadBuffer]
+    private let scratches: [QueueScratch]
     private let nextQueue = Atomic<Int>(0)
     private let requestIDs = RequestIDGenerator()
     /// Whether the sweep timer is scheduled; read and written only on `acceptQueue`, where the
@@ -61,7 +61,7 @@ public final class HTTPServer: Service {
         // core idle while its queue's thread waits on the other's wake-ups; many more thrash.
         let queueCount = max(2, 2 * sysconf(Int32(_SC_NPROCESSORS_ONLN)))
         connectionQueues = (0..<queueCount).map { DispatchQueue(label: "handoff.http.connections.\($0)") }
-        readBuffers = (0..<queueCount).map { _ in ReadBuffer(byteCount: 32 * 1024) }
+        scratches = (0..<queueCount).map { _ in QueueScratch(readByteCount: 32 * 1024) }
     }
 
     /// The bound port (useful after binding port 0); 0 before `start`.
@@ -151,7 +151,7 @@ public final class HTTPServer: Service {
                 guard held < configuration.maxConnectionsPerAddress || configuration.isExemptPeer(peer)
                 else { return nil }
                 let connection = HTTPConnection(
-                    fd: fd, peer: peer, queue: connectionQueues[index], readBuffer: readBuffers[index], server: self)
+                    fd: fd, peer: peer, queue: connectionQueues[index], scratch: scratches[index], server: self)
                 registry.connections[ObjectIdentifier(connection)] = connection
                 registry.perAddress[peer] = held + 1
                 return connection
@@ -183,7 +183,8 @@ public final class HTTPServer: Service {
         guard case .bytes(let body) = response.body else { return }
         let head = HTTPResponseHead(
             status: response.status, headers: response.headers, framing: .contentLength(body.count), keepAlive: false)
-        let bytes = head.encoded(serverName: configuration.serverName) + body
+        let date = Array(HTTPDate.format(time(nil)).utf8)
+        let bytes = head.encoded(serverName: configuration.serverName, date: date) + body
         // Best effort: a peer that is gone or a full send buffer just gets the close.
         _ = bytes.withUnsafeBytes { Socket.write(fd, $0) }
         Socket.close(fd)

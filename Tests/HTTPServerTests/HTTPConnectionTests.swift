@@ -85,7 +85,7 @@ import Testing
         let server = HTTPServer(configuration: configuration, responder: makeRouter(entered: continuation))
         let queue = DispatchQueue(label: "handoff.test.connection")
         let connection = HTTPConnection(
-            fd: pair[0], peer: "test", queue: queue, readBuffer: ReadBuffer(byteCount: 32 * 1024), server: server)
+            fd: pair[0], peer: "test", queue: queue, scratch: QueueScratch(readByteCount: 32 * 1024), server: server)
         connection.start()
         return Harness(
             connection: connection, queue: queue, client: RawHTTPClient(connected: pair[1]), entered: entered)

@@ -36,6 +36,21 @@ import Testing
         }
     }
 
+    @Test func aHeaderValueWithCROrLFCannotSplitTheHead() async throws {
+        var router = Router()
+        router.get("/split") { _ in
+            HTTPResponse(headers: ["X-Plain": "one two", "X-Split": "a\r\nX-Injected: 1\nb"])
+        }
+        try await TestServer.withServer(responder: router) { server in
+            let client = try RawHTTPClient(port: server.port)
+            try client.send("GET /split HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+            let response = await client.readToEnd()
+            #expect(response.contains("\r\nX-Plain: one two\r\n"))
+            #expect(response.contains("\r\nX-Split: aX-Injected: 1b\r\n"))
+            #expect(!response.contains("\nX-Injected"))
+        }
+    }
+
     @Test func listensOnIPv6Loopback() async throws {
         try await TestServer.withServer(HTTPServerConfiguration(host: "::1")) { server in
             let client = try RawHTTPClient(port: server.port, ipv6: true)

@@ -1,4 +1,5 @@
 import Dispatch
+import Glibc
 import Synchronization
 
 /// One connection to PostgreSQL, owned by its own serial queue: every libpq call on it runs
@@ -83,10 +84,20 @@ public final class PostgresConnection: @unchecked Sendable {
             for channel in channels {
                 try session.executeScript("LISTEN \"\(channel.replacing("\"", with: "\"\""))\"")
             }
-            let source = DispatchSource.makeReadSource(fileDescriptor: session.socket, queue: self.queue)
+            // The source watches a duplicate of libpq's socket, closed only once the source stopped
+            // watching it: libpq closes its own descriptor as soon as it reads the end of a lost
+            // connection, and a source left on a closed number is found by the next descriptor to
+            // get it (an accepted HTTP connection), whose own source then never fires.
+            let watched = dup(session.socket)
+            guard watched >= 0 else {
+                throw PostgresError(kind: .unavailable, message: "cannot watch the connection: errno \(errno)")
+            }
+            let source = DispatchSource.makeReadSource(fileDescriptor: watched, queue: self.queue)
             source.setEventHandler { self.deliverNotifications(to: continuation) }
-            // The socket is libpq's: it is closed only after the source stopped watching it.
-            source.setCancelHandler { self.session.close() }
+            source.setCancelHandler {
+                Glibc.close(watched)
+                self.session.close()
+            }
             self.readSource = source
             source.resume()
         }

@@ -99,7 +99,9 @@ public struct FunnelRepository {
     /// The counted columns of the conversations created in [from, to), one row per key. (`CROSS
     /// JOIN` makes SQLite drive each sparse fact's join from the fact's time index, as PostgreSQL
     /// plans it by itself; grouping outcomes by an expression keeps SQLite from walking the whole
-    /// per-conversation index for its order.)
+    /// per-conversation index for its order. A conversation's texts are joined and grouped rather
+    /// than looked up with `EXISTS`, which PostgreSQL runs as a hash of every text ever stored:
+    /// 0.45 s at 100,000 conversations, against 0.15 s joined.)
     public func totals(from: Int64, to: Int64, by dimension: FunnelDimension) throws(StorageError) -> [FunnelTotals] {
         let (sql, values) = Self.totalsStatement(from: from, to: to, by: dimension)
         return try connection.query(sql, values).map { (row) throws(StorageError) -> FunnelTotals in
@@ -196,13 +198,17 @@ public struct FunnelRepository {
               CAST(sum(revenue) AS BIGINT) AS revenue, CAST(sum(opt_outs) AS BIGINT) AS opt_outs
             FROM (
               SELECT \(columns(
-                  conversations: "count(*)",
-                  sent: "sum(CASE WHEN EXISTS (SELECT 1 FROM funnel_texts t WHERE t.conversation_id = r.conversation_id AND t.sent = 1) THEN 1 ELSE 0 END)",
-                  delivered: "sum(CASE WHEN EXISTS (SELECT 1 FROM funnel_texts t WHERE t.conversation_id = r.conversation_id AND t.delivered = 1) THEN 1 ELSE 0 END)",
+                  conversations: "count(*)", sent: "sum(r.sent)", delivered: "sum(r.delivered)",
                   replied: "sum(CASE WHEN r.last_reply_seq > r.first_ours_seq THEN 1 ELSE 0 END)",
                   escalated: "sum(r.escalated)", resolved: "sum(r.resolved)"))
-              FROM funnel_conversations r
-              WHERE \(inRange)
+              FROM (
+                SELECT r.conversation_id, r.created_at, r.campaign, r.queue, r.program, r.template_id, r.variant,
+                  r.escalated, r.resolved, r.first_ours_seq, r.last_reply_seq,
+                  coalesce(max(t.sent), 0) AS sent, coalesce(max(t.delivered), 0) AS delivered
+                FROM funnel_conversations r LEFT JOIN funnel_texts t ON t.conversation_id = r.conversation_id
+                WHERE \(inRange)
+                GROUP BY r.conversation_id
+              ) r
               GROUP BY 1, 2
               UNION ALL
               SELECT \(columns(

@@ -42,6 +42,18 @@ public struct FunnelResponses: Sendable, Equatable {
     public var key: String?
     /// By variant, the template whose variant `key` is.
     public var templateID: String?
+    /// The response facts of one row: its answered customer messages' waits and the messages
+    /// replied to within 60 s.
+    private struct ResponseFacts {
+        var waits: [Int64] = []
+        var within60s = 0
+
+        mutating func add(wait: Int64?, within60s: Int) {
+            if let wait { waits.append(wait) }
+            self.within60s += within60s
+        }
+    }
+
     /// The nearest-rank percentiles of the milliseconds from each answered customer message to the
     /// first bot or agent message after it (0 when that one is stamped earlier).
     public var firstResponseP50: Int64?
@@ -91,7 +103,10 @@ public struct FunnelRepository {
 
     /// The key column as the report shows it: by day, the UTC date of the day number.
     private static func decodedKey(_ row: Row, _ dimension: FunnelDimension) throws(StorageError) -> String? {
-        let key: String? = try row.get("key")
+        decodedKey(try row.get("key"), dimension)
+    }
+
+    private static func decodedKey(_ key: String?, _ dimension: FunnelDimension) -> String? {
         guard dimension == .day, let key, let day = Int64(key) else { return key }
         return String(Timestamp(unixMilliseconds: day * dayMilliseconds).description.prefix(10))
     }
@@ -123,18 +138,16 @@ public struct FunnelRepository {
         -> [FunnelResponses]
     {
         let (sql, values) = Self.responsesStatement(from: from, to: to, by: dimension)
-        var groups: [ResponseGroup: (waits: [Int64], within60s: Int)] = [:]
+        // Grouped by the key as stored (a day's number): decoded once per row of the report.
+        var groups: [ResponseGroup: ResponseFacts] = [:]
         for row in try connection.query(sql, values) {
-            let group = try ResponseGroup(key: Self.decodedKey(row, dimension), templateID: row.get("template"))
-            let wait: Int64? = try row.get("wait")
-            let within60s: Int = try row.get("within60s")
-            groups[group, default: ([], 0)].within60s += within60s
-            if let wait { groups[group, default: ([], 0)].waits.append(wait) }
+            try groups[ResponseGroup(key: row.get("key"), templateID: row.get("template")), default: ResponseFacts()]
+                .add(wait: row.get("wait"), within60s: row.get("within60s"))
         }
         return groups.sorted { $0.key < $1.key }.map { group, facts in
             let waits = facts.waits.sorted()
             return FunnelResponses(
-                key: group.key, templateID: group.templateID,
+                key: Self.decodedKey(group.key, dimension), templateID: group.templateID,
                 firstResponseP50: Self.nearestRank(50, of: waits), firstResponseP90: Self.nearestRank(90, of: waits),
                 answeredWithin60s: facts.within60s)
         }
@@ -148,6 +161,18 @@ public struct FunnelRepository {
         static func < (left: Self, right: Self) -> Bool {
             (left.key == nil ? 0 : 1, left.key ?? "", left.templateID == nil ? 0 : 1, left.templateID ?? "")
                 < (right.key == nil ? 0 : 1, right.key ?? "", right.templateID == nil ? 0 : 1, right.templateID ?? "")
+        }
+    }
+
+    /// The response facts of one row: its answered customer messages' waits and the messages
+    /// replied to within 60 s.
+    private struct ResponseFacts {
+        var waits: [Int64] = []
+        var within60s = 0
+
+        mutating func add(wait: Int64?, within60s: Int) {
+            if let wait { waits.append(wait) }
+            self.within60s += within60s
         }
     }
 

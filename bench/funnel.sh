@@ -7,7 +7,9 @@
 # grouped by the key. With HANDOFF_BIN_BEFORE (builds of previous versions, separated by spaces)
 # the same report from each of those builds, served on a copy of the same data (the same
 # database on PostgreSQL), is timed in the same hyperfine runs, interleaved. Prints a Markdown
-# table per backend.
+# table per backend: the mean times, and the CPU each handoff process spent per report (from
+# /proc, over the same runs; steadier than wall time on a shared machine; on PostgreSQL it leaves
+# out the database server's own work).
 #   bench/funnel.sh [N=100000] [RUNS=10]   (HANDOFF_BIN: a handoff binary to use instead of building one)
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -70,6 +72,11 @@ stop_servers() {
     wait $HANDOFF_PID "${BEFORE_PIDS[@]}" 2>/dev/null || true
 }
 
+# cpu_ms PID: the CPU time process PID has used, in milliseconds.
+cpu_ms() {
+    awk -v tick="$(getconf CLK_TCK)" '{ print ($14 + $15) * 1000 / tick }' "/proc/$1/stat"
+}
+
 # measure BACKEND REFERENCE: hyperfine, the report, the reference (a command with %s for the
 # file of SQL) and each previous build's report, for each key; one table row each.
 measure() {
@@ -80,8 +87,14 @@ measure() {
         header+=" previous build $((i + 1)) mean (ms) | report / previous $((i + 1)) |"
         rule+="---:|---:|"
     done
-    echo "$header reference mean (ms) | report / reference | rows |"
-    echo "$rule---:|---:|---:|"
+    header+=" reference mean (ms) | report / reference | server CPU per report (ms) |"
+    rule+="---:|---:|---:|"
+    for i in "${!before[@]}"; do
+        header+=" previous $((i + 1)) CPU per report (ms) | CPU report / previous $((i + 1)) |"
+        rule+="---:|---:|"
+    done
+    echo "$header rows |"
+    echo "$rule---:|"
     for by in "${keys[@]}"; do
         local url="http://127.0.0.1:$port/v1/reports/funnel?$range&by=$by"
         local commands=("curl -sf -o /dev/null -H 'Authorization: Bearer $key' '$url'")
@@ -93,10 +106,18 @@ measure() {
             curl -sf -H "Authorization: Bearer $key" "$before_url" >"$OUT/funnel-$backend-$by-before-$i.json"
             commands+=("curl -sf -o /dev/null -H 'Authorization: Bearer $key' '$before_url'")
         done
+        local pid cpu_before=()
+        for pid in $HANDOFF_PID "${BEFORE_PIDS[@]}"; do cpu_before+=("$(cpu_ms "$pid")"); done
         hyperfine -N --warmup 1 --runs "$runs" --export-json "$OUT/funnel-$backend-$by.hyperfine.json" \
             "${commands[@]}" >/dev/null
-        python3 - "$OUT/funnel-$backend-$by.hyperfine.json" "$OUT/funnel-$backend-$by.json" "$backend" "$by" <<'PY'
+        local cpu=() j=0
+        for pid in $HANDOFF_PID "${BEFORE_PIDS[@]}"; do
+            cpu+=("$(python3 -c "print((float('$(cpu_ms "$pid")') - float('${cpu_before[$j]}')) / ($runs + 1))")")
+            j=$((j + 1))
+        done
+        python3 - "$OUT/funnel-$backend-$by.hyperfine.json" "$OUT/funnel-$backend-$by.json" "$backend" "$by" "${cpu[@]}" <<'PY'
 import json, sys
+cpu = [float(c) for c in sys.argv[5:]]
 results = [r["mean"] * 1000 for r in json.load(open(sys.argv[1]))["results"]]
 report, reference, previous = results[0], results[1], results[2:]
 rows = json.load(open(sys.argv[2]))["rows"]
@@ -106,14 +127,19 @@ for i, mean in enumerate(previous):
     cells += [f"{mean:.0f}", f"{report / mean:.2f}"]
     if json.load(open(sys.argv[2].replace(".json", f"-before-{i}.json")))["rows"] != rows:
         differ.append(str(i + 1))
-cells += [f"{reference:.0f}", f"{report / reference:.2f}"]
+cells += [f"{reference:.0f}", f"{report / reference:.2f}", f"{cpu[0]:.0f}"]
+for previous_cpu in cpu[1:]:
+    cells += [f"{previous_cpu:.0f}", f"{cpu[0] / previous_cpu:.2f}"]
 note = f" (differ from previous {', '.join(differ)})" if differ else ""
 print(f"| {sys.argv[3]} | {sys.argv[4]} | {' | '.join(cells)} | {len(rows)}{note} |")
 PY
     done
 }
 
-for i in "${!before[@]}"; do cp "$db" "$OUT/funnel-before.sqlite.$i"; done
+for i in "${!before[@]}"; do
+    rm -f "$OUT/funnel-before.sqlite.$i-wal" "$OUT/funnel-before.sqlite.$i-shm" # a WAL left by a killed server
+    cp "$db" "$OUT/funnel-before.sqlite.$i"
+done
 serve "$db" "$OUT/funnel-before.sqlite"
 trap 'stop_servers' EXIT
 measure sqlite "sqlite3 $db '.read %s'"

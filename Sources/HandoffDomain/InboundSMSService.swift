@@ -187,12 +187,12 @@ package final class InboundSMSService: Sendable {
         for phone: String, connection: any Connection, now: Int64
     ) throws -> (ConversationRecord, known: Bool) {
         let chat = ChatRepository(connection)
-        let owner = try HandoffRepository(connection).contact(phone: phone)
-        let contactID = owner ?? Identifiers.make("ct")
+        let owner = try chat.openConversation(phone: phone)
+        if let open = owner?.conversation { return (open, true) }
+        let contactID = owner?.contactID ?? Identifiers.make("ct")
         if owner == nil {
             try chat.insert(ContactRecord(id: contactID, phoneE164: phone, locale: nil, timeZone: nil, createdAt: now))
         }
-        if let open = try chat.openConversation(contactID: contactID) { return (open, owner != nil) }
         // A number with no open conversation: a new one, waiting in the `unlinked` queue for a human.
         let opened = try chat.insert(
             ConversationRecord(

@@ -27,6 +27,9 @@ public final class SQLiteConnection: Connection {
     /// Rows stepped through by full table scans, per statement, since the connection opened (or
     /// since this was emptied): how tests prove the hot paths use indexes.
     public var fullScanSteps: [String: Int] = [:]
+    /// Prepared statements run on this connection since it opened (scripts and pragmas run with
+    /// `execute(_:)` are not counted): how tests hold a path to the statements it costs.
+    public internal(set) var statementsRun = 0
     public var dialect: SQLDialect { .sqlite }
     /// Set by `onCommittedToLog`; SQLite holds only an unretained pointer to it.
     fileprivate var commitHook: CommitHook?

@@ -154,7 +154,10 @@ public final class SQLiteDatabase: Database {
             return
         }
         let connection = writer.connection
-        if checkpointer.takeCatchUp() { _ = try? connection.checkpoint() }
+        if checkpointer.takeCatchUp() {
+            checkpointer.waitForBackgroundCopy()
+            _ = try? connection.checkpoint()
+        }
         do {
             try connection.prepare("BEGIN IMMEDIATE").execute()
         } catch {
@@ -183,8 +186,10 @@ public final class SQLiteDatabase: Database {
 /// own connection and queue while writes go on. The frames committed meanwhile are copied by a
 /// short catch-up on the writer before its next commit, so the log is fully copied and SQLite
 /// starts it over instead of growing it. Past `writerFrames` (the background copy is behind: its
-/// queue runs at utility priority, which a busy machine may starve) the writer catches up by
-/// itself, so the log never passes `writerFrames` by more than one group's frames.
+/// queue runs at utility priority, and a busy machine may starve it or its disk writes while it
+/// holds SQLite's checkpoint lock, which refuses the writer's own copy) the writer waits for a
+/// background copy in progress and catches up by itself, so the log never passes `writerFrames`
+/// by more than one group's frames.
 private final class Checkpointer: Sendable {
     static let backgroundFrames = 1_000
     static let writerFrames = 4_000
@@ -208,6 +213,10 @@ private final class Checkpointer: Sendable {
 
     /// Whether the writer should run a catch-up checkpoint now (clears the request).
     func takeCatchUp() -> Bool { catchUpDue.exchange(false, ordering: .relaxed) }
+
+    /// Returns once no background copy is in progress (at once when none is), so the writer's
+    /// catch-up is not refused by the checkpoint lock a slow background copy holds.
+    func waitForBackgroundCopy() { queue.sync {} }
 }
 
 /// Set by the writer connection's commit hook when a COMMIT wrote frames to the log.

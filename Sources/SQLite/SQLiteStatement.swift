@@ -67,6 +67,7 @@ public final class SQLiteStatement {
     /// Runs `body` (bind and step), then resets the statement for its next use. The first error
     /// wins: a failed step's, else a failed reset's.
     private func run<T>(_ body: () throws(StorageError) -> T) throws(StorageError) -> T {
+        connection.statementsRun += 1
         let result: T
         do throws(StorageError) {
             result = try body()

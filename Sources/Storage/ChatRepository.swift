@@ -125,6 +125,25 @@ public struct ChatRepository {
         ).map(Self.conversation)
     }
 
+    /// The contact that owns `phone` and its newest conversation that is not closed (nil when it
+    /// has none), read in one statement; nil when no contact owns the number.
+    public func openConversation(phone: String) throws(StorageError) -> (
+        contactID: String, conversation: ConversationRecord?
+    )? {
+        guard
+            let row = try connection.queryOne(
+                """
+                SELECT contacts.id AS owner_id, conversations.*
+                FROM contacts LEFT JOIN conversations ON conversations.seq = (
+                    SELECT newest.seq FROM conversations AS newest
+                    WHERE newest.contact_id = contacts.id AND newest.state != 'closed' ORDER BY newest.seq DESC LIMIT 1)
+                WHERE contacts.phone_e164 = ?
+                """, [.text(phone)])
+        else { return nil }
+        let conversation = try row.get("seq", as: Int64?.self) == nil ? nil : try Self.conversation(row)
+        return (try row.get("owner_id"), conversation)
+    }
+
     /// The contact's newest conversation, whatever its state.
     public func latestConversation(contactID: String) throws(StorageError) -> ConversationRecord? {
         try connection.queryOne(

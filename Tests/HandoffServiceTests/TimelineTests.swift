@@ -220,3 +220,66 @@ extension TimelineTests {
         #expect(!text.contains(#"reason="refused""#), "\(text)")
     }
 }
+
+/// A database that keeps how many statements each write's body ran on SQLite's writer
+/// (`SQLiteConnection.statementsRun`): what a use case costs, counted by the driver.
+final class StatementCounting: Database {
+    let base: SQLiteDatabase
+    private let counts = Mutex<[Int]>([])
+
+    init(_ base: SQLiteDatabase) { self.base = base }
+
+    /// The statements of the writes since the last call, one count per write.
+    func takeCounts() -> [Int] {
+        counts.withLock { counts in
+            defer { counts = [] }
+            return counts
+        }
+    }
+
+    func write<T: Sendable>(_ body: @escaping @Sendable (any Connection) throws -> T) async throws -> T {
+        try await base.write { connection in
+            let writer = try #require(connection as? SQLiteConnection)
+            let before = writer.statementsRun
+            let result = try body(connection)
+            self.counts.withLock { $0.append(writer.statementsRun - before) }
+            return result
+        }
+    }
+
+    func read<T: Sendable>(_ body: @escaping @Sendable (any Connection) throws -> T) async throws -> T {
+        try await base.read(body)
+    }
+
+    func withWriter<T: Sendable>(_ body: @escaping @Sendable (any Connection) throws -> T) async throws -> T {
+        try await base.withWriter(body)
+    }
+}
+
+extension TimelineTests {
+    /// The statements an inbound text costs in its writer transaction, counted by the SQLite
+    /// driver: a stranger's first text (contact and conversation made), the repeated question that
+    /// escalates it, and a text to the escalated conversation (most texts under load, as in
+    /// bench/inbound-ab.sh). Each read or write the path gains shows up here.
+    @Test func theStatementsOfAnInboundText() async throws {
+        let counting = StatementCounting(database)
+        let inbound = Self.inboundService(on: counting, webhooks: EventWebhooks(isEnabled: false))
+        for (index, body) in ["Is my order 1 on its way?", "Is my order 1 on its way?", "Where is order 2?"]
+            .enumerated()
+        {
+            let text = InboundSMS(
+                providerMessageID: "SM-count-\(index)", from: Self.phone, to: "+15005550006", body: body, segments: 1,
+                optOutType: nil)
+            _ = try await inbound.receive(text, raw: "MessageSid=SM-count-\(index)")
+        }
+        let state = try await database.read { connection -> ConversationState? in
+            guard let contactID = try HandoffRepository(connection).contact(phone: Self.phone) else { return nil }
+            return try ChatRepository(connection).openConversation(contactID: contactID)?.state
+        }
+        #expect(state == .escalated)
+        // A text while escalated: the raw webhook, the sender's locale, the texts of ours it may
+        // answer, the sender's contact with its open conversation (one statement, was two), the
+        // message, its event, whether the customer texted before.
+        #expect(counting.takeCounts() == [11, 19, 7], "first text, the escalating repeat, a text while escalated")
+    }
+}

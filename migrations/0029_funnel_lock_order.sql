@@ -1,0 +1,3 @@
+-- 0029: on PostgreSQL, the funnel roll-up's writes lock a conversation's row before its roll-up
+-- row (migrations/postgres/0029_funnel_lock_order.sql). SQLite has one writer at a time, so two
+-- writes never wait for each other's rows: nothing to change here.

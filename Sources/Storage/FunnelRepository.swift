@@ -36,24 +36,12 @@ public struct FunnelTotals: Sendable, Equatable {
     public var optOuts: Int
 }
 
-/// The response columns of one row of the funnel report, computed in the database over the
-/// customer messages of the conversations created in the range whose key is `key`.
+/// The response columns of one row of the funnel report, over the customer messages of the
+/// conversations created in the range whose key is `key`.
 public struct FunnelResponses: Sendable, Equatable {
     public var key: String?
     /// By variant, the template whose variant `key` is.
     public var templateID: String?
-    /// The response facts of one row: its answered customer messages' waits and the messages
-    /// replied to within 60 s.
-    private struct ResponseFacts {
-        var waits: [Int64] = []
-        var within60s = 0
-
-        mutating func add(wait: Int64?, within60s: Int) {
-            if let wait { waits.append(wait) }
-            self.within60s += within60s
-        }
-    }
-
     /// The nearest-rank percentiles of the milliseconds from each answered customer message to the
     /// first bot or agent message after it (0 when that one is stamped earlier).
     public var firstResponseP50: Int64?

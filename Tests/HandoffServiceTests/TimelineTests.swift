@@ -152,9 +152,24 @@ import Testing
     }
 }
 
+/// A test database that changes how writes run and passes reads and writer access to SQLite.
+protocol WrappedWrites: Database {
+    var base: SQLiteDatabase { get }
+}
+
+extension WrappedWrites {
+    func read<T: Sendable>(_ body: @escaping @Sendable (any Connection) throws -> T) async throws -> T {
+        try await base.read(body)
+    }
+
+    func withWriter<T: Sendable>(_ body: @escaping @Sendable (any Connection) throws -> T) async throws -> T {
+        try await base.withWriter(body)
+    }
+}
+
 /// A database that runs every write twice, the first run rolled back, as PostgreSQL runs a
 /// transaction again after a serialization conflict.
-struct WritesRunTwice: Database {
+struct WritesRunTwice: WrappedWrites {
     let base: SQLiteDatabase
     struct RolledBack: Error {}
 
@@ -164,14 +179,6 @@ struct WritesRunTwice: Database {
             throw RolledBack()
         }
         return try await base.write(body)
-    }
-
-    func read<T: Sendable>(_ body: @escaping @Sendable (any Connection) throws -> T) async throws -> T {
-        try await base.read(body)
-    }
-
-    func withWriter<T: Sendable>(_ body: @escaping @Sendable (any Connection) throws -> T) async throws -> T {
-        try await base.withWriter(body)
     }
 }
 
@@ -223,7 +230,7 @@ extension TimelineTests {
 
 /// A database that keeps how many statements each write's body ran on SQLite's writer
 /// (`SQLiteConnection.statementsRun`): what a use case costs, counted by the driver.
-final class StatementCounting: Database {
+final class StatementCounting: WrappedWrites {
     let base: SQLiteDatabase
     private let counts = Mutex<[Int]>([])
 
@@ -245,14 +252,6 @@ final class StatementCounting: Database {
             self.counts.withLock { $0.append(writer.statementsRun - before) }
             return result
         }
-    }
-
-    func read<T: Sendable>(_ body: @escaping @Sendable (any Connection) throws -> T) async throws -> T {
-        try await base.read(body)
-    }
-
-    func withWriter<T: Sendable>(_ body: @escaping @Sendable (any Connection) throws -> T) async throws -> T {
-        try await base.withWriter(body)
     }
 }
 

@@ -40,6 +40,8 @@ queued() { sqlite3 "$1" "SELECT count(*) FROM outbox WHERE kind = 'sms' AND stat
 
 # run LABEL BINARY: prints "LABEL replies_per_s texts_per_s cpu_us_per_text".
 run() {
+    export HANDOFF_MIGRATIONS
+    HANDOFF_MIGRATIONS=$(migrations_of "$2")
     local db="$OUT/agent-reply-ab.sqlite"
     rm -f "$db"*
     HANDOFF_DATABASE="$db" "$2" migrate >/dev/null

@@ -65,6 +65,8 @@ SQL
 
 # serve LABEL BINARY: a fresh seeded database and the daemon on it; sets SERVER_PID.
 serve() {
+    export HANDOFF_MIGRATIONS
+    HANDOFF_MIGRATIONS=$(migrations_of "$2")
     local database
     if [ "$backend" = postgresql ]; then
         local name="conversation_list_${1,,}"

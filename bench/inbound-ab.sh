@@ -7,6 +7,9 @@
 # interleaved runs decide whether a change helped.   bench/inbound-ab.sh [REF] [ROUNDS] [SECONDS]
 # PORT (default 18092) moves the daemons off 18092 when another benchmark uses it; the webhooks
 # stay signed for http://127.0.0.1:18092, the public URL both daemons are given.
+# Each build runs with its own migrations (REF's `migrations/` for A), so a schema change is
+# measured with its code; the daemons' own texts go to a gateway stand-in on PORT + 1 (GATEWAY=closed
+# for a closed port instead; see bench_gateway in bench/lib.sh).
 source "$(dirname "$0")/lib.sh"
 need_tools wrk
 cd "$ROOT"
@@ -22,15 +25,17 @@ make venv >/dev/null
         bench-auth-token "$lines" "$requests"
 
 build_baseline "$ref"
+bench_gateway $((port + 1))
 swift build -c release --product handoff >/dev/null
 
-# run LABEL BINARY: one replay against a fresh database; prints "LABEL rps p99_ms cpu_us_per_request".
+# run LABEL TREE: one replay of TREE's daemon and migrations against a fresh database; prints
+# "LABEL rps p99_ms cpu_us_per_request".
 run() {
     local db="$OUT/inbound-ab.sqlite"
     rm -f "$db"*
     env HANDOFF_DATABASE="$db" HANDOFF_LISTEN="127.0.0.1:$port" HANDOFF_PUBLIC_URL=http://127.0.0.1:18092 \
         HANDOFF_COOKIE_SECURE=false HANDOFF_LOG_LEVEL=error HANDOFF_DB_SYNCHRONOUS=full "${BENCH_TWILIO[@]}" \
-        "$2" serve &
+        "${BENCH_GATEWAY[@]}" HANDOFF_MIGRATIONS="$2/migrations" "$2/.build/release/handoff" serve &
     SERVER_PID=$!
     wait_port "$port"
     local ticks_before ticks_after result
@@ -51,9 +56,9 @@ echo "|---|---|---:|---:|---:|"
 results=()
 for round in $(seq "$rounds"); do
     for side in A B; do
-        binary="$ROOT/.build/release/handoff"
-        [ "$side" = A ] && binary="$BASELINE/.build/release/handoff"
-        line=$(run "$side" "$binary")
+        tree="$ROOT"
+        [ "$side" = A ] && tree="$BASELINE"
+        line=$(run "$side" "$tree")
         results+=("$line")
         read -r label rps p99 cpu <<<"$line"
         echo "| $round | $label | $rps | $p99 | $cpu |"

@@ -108,6 +108,24 @@ BENCH_TWILIO=(HANDOFF_GATEWAY=twilio "HANDOFF_TWILIO_ACCOUNT_SID=AC$(printf '1%.
     HANDOFF_TWILIO_AUTH_TOKEN=bench-auth-token HANDOFF_TWILIO_FROM=+15005550006
     HANDOFF_TWILIO_API_BASE=http://127.0.0.1:9)
 
+# migrations_of BINARY: the migrations of the tree whose release daemon BINARY is (an A/B's
+# baseline runs with REF's own, so that a schema change is measured with its code).
+migrations_of() { echo "${1%/.build/release/handoff}/migrations"; }
+
+# bench_gateway PORT: where an A/B's daemons send their own texts (the escalations' holding
+# texts). Unless GATEWAY=closed, a gateway stand-in on PORT accepts them, so the CPU measured is the
+# webhook path's; with GATEWAY=closed they go to a closed port, as runs before 2026-12-07 did (each
+# text then fails and is retried throughout the run: about a tenth of the daemon's CPU at 64
+# connections, a third one request at a time). Sets BENCH_GATEWAY (a daemon's setting for it) and
+# stops the stand-in and SERVER_PID on exit; call it after build_baseline.
+bench_gateway() {
+    BENCH_GATEWAY=(HANDOFF_TWILIO_API_BASE=http://127.0.0.1:9)
+    [ "${GATEWAY:-standin}" = closed ] && return 0
+    start_gateway_standin "$1"
+    trap 'kill ${SERVER_PID:-} $GATEWAY_PID 2>/dev/null || true' EXIT
+    BENCH_GATEWAY=(HANDOFF_TWILIO_API_BASE="http://127.0.0.1:$1")
+}
+
 # start_handoff NAME PORT [VAR=VALUE...]: builds the release daemon, starts it on 127.0.0.1:PORT
 # with a fresh database bench/.out/NAME.sqlite, warning-level logs and the given extra settings;
 # sets HANDOFF_PID and stops it on exit.

@@ -24,6 +24,8 @@ BENCH_CLEANUP="kill \${pids[*]} 2>/dev/null || true; $BENCH_CLEANUP"
 
 # run LABEL BINARY: prints "LABEL replies_per_s p99_ms cpu_us_per_reply".
 run() {
+    export HANDOFF_MIGRATIONS
+    HANDOFF_MIGRATIONS=$(migrations_of "$2")
     local uri="${admin_uri%/*}/agent_reply_ab"
     psql -q "$admin_uri" -c "DROP DATABASE IF EXISTS agent_reply_ab" -c "CREATE DATABASE agent_reply_ab"
     HANDOFF_DATABASE="$uri" "$2" migrate >/dev/null

@@ -4,7 +4,9 @@
 # second) and at 64 connections (wrk -t2 -c64), for GET /healthz and for signed Twilio inbound
 # webhooks (synchronous=full, fresh database each run). CPU is the daemon's utime + stime from
 # /proc/PID/stat over the run, divided by the requests wrk counted. Like bench/inbound-ab.sh it
-# builds REF (default HEAD) in a scratch worktree and alternates it with the working tree.
+# builds REF (default HEAD) in a scratch worktree and alternates it with the working tree, each
+# with its own migrations, the daemons' own texts going to a gateway stand-in on PORT + 1
+# (GATEWAY=closed for a closed port; see bench_gateway in bench/lib.sh).
 #   bench/request-cpu.sh [REF] [ROUNDS] [SECONDS]
 # WORKLOADS="healthz" runs only that workload (default "healthz webhook"); PORT (default 18096)
 # is where the daemons listen, for running beside another engineer's benchmark; LOG_LEVEL (default
@@ -27,19 +29,21 @@ if [[ " $workloads " == *" webhook "* ]]; then
             bench-auth-token "$lines" "$requests"
 fi
 build_baseline "$ref"
+bench_gateway $((port + 1))
 swift build -c release --product handoff >/dev/null
 
-# run LABEL BINARY WORKLOAD CONNECTIONS: one wrk run against a fresh daemon; prints
+# run LABEL TREE WORKLOAD CONNECTIONS: one wrk run against a fresh daemon of TREE; prints
 # "LABEL WORKLOAD CONNECTIONS req/s cpu_us_per_request".
 run() {
-    local label=$1 binary=$2 workload=$3 connections=$4 threads=2
+    local label=$1 tree=$2 workload=$3 connections=$4 threads=2
     [ "$connections" = 1 ] && threads=1
     local db="$OUT/request-cpu.sqlite"
     rm -f "$db"*
     # The webhooks are signed for port 18092 (bench/inbound-ab.sh's); this daemon listens on its own.
     env HANDOFF_DATABASE="$db" HANDOFF_LISTEN="127.0.0.1:$port" HANDOFF_PUBLIC_URL=http://127.0.0.1:18092 \
         HANDOFF_COOKIE_SECURE=false HANDOFF_LOG_LEVEL="$log_level" HANDOFF_DB_SYNCHRONOUS=full "${BENCH_TWILIO[@]}" \
-        "$binary" serve 2>"$OUT/request-cpu.log" &
+        "${BENCH_GATEWAY[@]}" HANDOFF_MIGRATIONS="$tree/migrations" "$tree/.build/release/handoff" serve \
+        2>"$OUT/request-cpu.log" &
     SERVER_PID=$!
     wait_port "$port"
     local wrk_args=(-t"$threads" -c"$connections" -d"${seconds}s") ticks_before ticks_after count rps
@@ -70,9 +74,9 @@ for round in $(seq "$rounds"); do
     for workload in $workloads; do
         for connections in 1 64; do
             for side in A B; do
-                binary="$ROOT/.build/release/handoff"
-                [ "$side" = A ] && binary="$BASELINE/.build/release/handoff"
-                line=$(run "$side" "$binary" "$workload" "$connections")
+                tree="$ROOT"
+                [ "$side" = A ] && tree="$BASELINE"
+                line=$(run "$side" "$tree" "$workload" "$connections")
                 results+=("$line")
                 read -r label _ _ rps cpu <<<"$line"
                 echo "| $round | $label | $workload | $connections | $rps | $cpu |"

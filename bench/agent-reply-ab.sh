@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # A/B of agent reply → gateway throughput: builds the release daemon at REF (default HEAD) in a
-# scratch worktree and the working tree as it is, then alternates the two. Each run seeds a fresh
-# database with CONVERSATIONS conversations that continue by text (bench/seed-conversations.sql,
-# switched to SMS, the customer having just written, so replies are neither deferred nor
-# proactive), posts agent replies to random ones with wrk (64 connections, SECONDS seconds,
+# scratch worktree (`.build-ab-<commit>`, kept for the next run against it) and the working tree as
+# it is, then alternates the two. Each run seeds a fresh database with CONVERSATIONS conversations
+# that continue by text (bench/seed-conversations.sql, switched to SMS, the customer having just
+# written, so replies are neither deferred nor proactive), posts agent replies to random ones with wrk (64 connections, SECONDS seconds,
 # bench/agent-requests.lua) while the daemon sends them to a loopback gateway stand-in (nginx
 # answering Twilio's Messages API with a fresh sid, 64 sends in flight), and waits until every
 # queued text reached it. Prints per run the replies accepted per second, the texts per second
@@ -19,20 +19,9 @@ conversations="${4:-1000}"
 port=28613
 gateway_port=28614
 
-# The reference's worktree is kept from an interrupted run when it is still at REF.
-baseline="$ROOT/.build-agent-ab"
-if [ "$(git -C "$baseline" rev-parse HEAD 2>/dev/null)" != "$(git rev-parse "$ref")" ]; then
-    rm -rf "$baseline"
-    git worktree prune
-    git worktree add -q --detach "$baseline" "$ref"
-fi
-cleanup() {
-    kill ${SERVER_PID:-} ${GATEWAY_PID:-} 2>/dev/null || true
-    git worktree remove --force "$baseline"
-}
-trap cleanup EXIT
+build_baseline "$ref"
+trap 'kill ${SERVER_PID:-} ${GATEWAY_PID:-} 2>/dev/null || true' EXIT
 start_gateway_standin "$gateway_port"
-(cd "$baseline" && swift build -c release --product handoff >/dev/null)
 swift build -c release --product handoff >/dev/null
 
 # queued DB: texts not yet at the gateway.
@@ -80,7 +69,7 @@ results=()
 for round in $(seq "$rounds"); do
     for side in A B; do
         binary="$ROOT/.build/release/handoff"
-        [ "$side" = A ] && binary="$baseline/.build/release/handoff"
+        [ "$side" = A ] && binary="$BASELINE/.build/release/handoff"
         line=$(run "$side" "$binary") || exit 1
         results+=("$line")
         read -r label replies texts cpu <<<"$line"

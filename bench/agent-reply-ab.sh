@@ -3,11 +3,12 @@
 # scratch worktree (`.build-ab-<commit>`, kept for the next run against it) and the working tree as
 # it is, then alternates the two. Each run seeds a fresh database with CONVERSATIONS conversations
 # that continue by text (bench/seed-conversations.sql, switched to SMS, the customer having just
-# written, so replies are neither deferred nor proactive), posts agent replies to random ones with wrk (64 connections, SECONDS seconds,
-# bench/agent-requests.lua) while the daemon sends them to a loopback gateway stand-in (nginx
-# answering Twilio's Messages API with a fresh sid, 64 sends in flight), and waits until every
-# queued text reached it. Prints per run the replies accepted per second, the texts per second
-# from the first reply to the last send, and the daemon's CPU per text; then the means.
+# written, so replies are neither deferred nor proactive), posts agent replies to random ones with
+# wrk (64 connections, SECONDS seconds, bench/agent-requests.lua) while the daemon sends them to a
+# loopback gateway stand-in (nginx answering Twilio's Messages API with a fresh sid, 64 sends in
+# flight), and waits until every queued text reached it. Prints per run the replies accepted per
+# second, the texts per second from the first reply to the last send, and the daemon's CPU per text;
+# then the means.
 #   bench/agent-reply-ab.sh [REF] [ROUNDS] [SECONDS] [CONVERSATIONS]
 source "$(dirname "$0")/lib.sh"
 need_tools wrk nginx-light sqlite3

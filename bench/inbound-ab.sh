@@ -29,7 +29,7 @@ build_baseline "$ref"
 bench_gateway $((port + 1))
 swift build -c release --product handoff >/dev/null
 
-# run LABEL TREE: one replay of TREE's daemon and migrations against a fresh database; prints
+# run LABEL BINARY: one replay of BINARY (on its tree's migrations) against a fresh database; prints
 # "LABEL rps p99_ms cpu_us_per_request kib_written_per_request" (the daemon's write() bytes from
 # /proc/PID/io: the log's frames, the checkpoints' copies and the answers; unlike CPU time, the
 # machine's load does not move it).
@@ -38,7 +38,7 @@ run() {
     rm -f "$db"*
     env HANDOFF_DATABASE="$db" HANDOFF_LISTEN="127.0.0.1:$port" HANDOFF_PUBLIC_URL=http://127.0.0.1:18092 \
         HANDOFF_COOKIE_SECURE=false HANDOFF_LOG_LEVEL=error HANDOFF_DB_SYNCHRONOUS=full "${BENCH_TWILIO[@]}" \
-        "${BENCH_GATEWAY[@]}" HANDOFF_MIGRATIONS="$2/migrations" "$2/.build/release/handoff" serve &
+        "${BENCH_GATEWAY[@]}" HANDOFF_MIGRATIONS="$(migrations_of "$2")" "$2" serve &
     SERVER_PID=$!
     wait_port "$port"
     local ticks_before ticks_after written_before written_after result
@@ -63,9 +63,9 @@ echo "|---|---|---:|---:|---:|---:|"
 results=()
 for round in $(seq "$rounds"); do
     for side in A B; do
-        tree="$ROOT"
-        [ "$side" = A ] && tree="$BASELINE"
-        line=$(run "$side" "$tree")
+        binary="$ROOT/.build/release/handoff"
+        [ "$side" = A ] && binary="$BASELINE/.build/release/handoff"
+        line=$(run "$side" "$binary")
         results+=("$line")
         read -r label rps p99 cpu written <<<"$line"
         echo "| $round | $label | $rps | $p99 | $cpu | $written |"

@@ -32,17 +32,18 @@ build_baseline "$ref"
 bench_gateway $((port + 1))
 swift build -c release --product handoff >/dev/null
 
-# run LABEL TREE WORKLOAD CONNECTIONS: one wrk run against a fresh daemon of TREE; prints
+# run LABEL BINARY WORKLOAD CONNECTIONS: one wrk run against a fresh daemon (on its tree's
+# migrations); prints
 # "LABEL WORKLOAD CONNECTIONS req/s cpu_us_per_request".
 run() {
-    local label=$1 tree=$2 workload=$3 connections=$4 threads=2
+    local label=$1 binary=$2 workload=$3 connections=$4 threads=2
     [ "$connections" = 1 ] && threads=1
     local db="$OUT/request-cpu.sqlite"
     rm -f "$db"*
     # The webhooks are signed for port 18092 (bench/inbound-ab.sh's); this daemon listens on its own.
     env HANDOFF_DATABASE="$db" HANDOFF_LISTEN="127.0.0.1:$port" HANDOFF_PUBLIC_URL=http://127.0.0.1:18092 \
         HANDOFF_COOKIE_SECURE=false HANDOFF_LOG_LEVEL="$log_level" HANDOFF_DB_SYNCHRONOUS=full "${BENCH_TWILIO[@]}" \
-        "${BENCH_GATEWAY[@]}" HANDOFF_MIGRATIONS="$tree/migrations" "$tree/.build/release/handoff" serve \
+        "${BENCH_GATEWAY[@]}" HANDOFF_MIGRATIONS="$(migrations_of "$binary")" "$binary" serve \
         2>"$OUT/request-cpu.log" &
     SERVER_PID=$!
     wait_port "$port"
@@ -74,9 +75,9 @@ for round in $(seq "$rounds"); do
     for workload in $workloads; do
         for connections in 1 64; do
             for side in A B; do
-                tree="$ROOT"
-                [ "$side" = A ] && tree="$BASELINE"
-                line=$(run "$side" "$tree" "$workload" "$connections")
+                binary="$ROOT/.build/release/handoff"
+                [ "$side" = A ] && binary="$BASELINE/.build/release/handoff"
+                line=$(run "$side" "$binary" "$workload" "$connections")
                 results+=("$line")
                 read -r label _ _ rps cpu <<<"$line"
                 echo "| $round | $label | $workload | $connections | $rps | $cpu |"

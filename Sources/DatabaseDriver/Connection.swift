@@ -2,7 +2,8 @@
 ///
 /// The SQL is one text for every driver: `?` placeholders, bound in order (a driver whose
 /// database numbers them, as PostgreSQL's `$1`, rewrites them), `INSERT … ON CONFLICT DO
-/// NOTHING` instead of `INSERT OR IGNORE`, `RETURNING` instead of a last-insert id, no `rowid`.
+/// NOTHING` instead of `INSERT OR IGNORE`, `RETURNING` or `insert(_:_:returningKey:)` instead of
+/// a last-insert id, no `rowid`.
 ///
 /// Not Sendable: a `Database` lends a connection to one closure at a time, on the queue or
 /// thread that owns it; it must not escape that closure.
@@ -18,6 +19,12 @@ public protocol Connection: AnyObject {
     /// Runs one statement with `values` bound to its `?` placeholders, in order; returns its rows
     /// (a SELECT, or a write with `RETURNING`).
     func query(_ sql: String, _ values: [DatabaseValue]) throws(StorageError) -> [Row]
+
+    /// Runs `sql`, an INSERT of one row without `RETURNING` or `ON CONFLICT`, and returns the new
+    /// row's `key`: the table's `INTEGER PRIMARY KEY` (on SQLite its rowid). PostgreSQL runs it with
+    /// `RETURNING key`; SQLite reads the rowid it just assigned, which spares the statement the
+    /// temporary table SQLite fills for every `RETURNING`. An INSERT that inserts nothing throws.
+    func insert(_ sql: String, _ values: [DatabaseValue], returningKey key: String) throws(StorageError) -> Int64
 
     /// Runs a script of statements without placeholders or results (a migration's file, a pragma).
     func execute(_ script: String) throws(StorageError)

@@ -159,6 +159,15 @@ final class PostgresDriverConnection: Connection {
         return result.rows.map { Row(columns: columns, values: $0.values.map(DatabaseValue.init)) }
     }
 
+    func insert(_ sql: String, _ values: [DatabaseValue], returningKey key: String) throws(StorageError) -> Int64 {
+        let returning = sql + " RETURNING " + key
+        guard let row = try query(returning, values).first else {
+            throw StorageError(
+                kind: .decoding, message: "the INSERT inserted no row to read \"\(key)\" of", sql: returning)
+        }
+        return try row.get(key)
+    }
+
     func execute(_ script: String) throws(StorageError) {
         do {
             try session.executeScript(script)

@@ -91,6 +91,18 @@ public final class SQLiteConnection: Connection {
         try prepare(sql).execute(values)
     }
 
+    /// Prepares (or reuses) and runs `sql`, a one-row INSERT; returns the rowid SQLite assigned it
+    /// (`key` names the table's INTEGER PRIMARY KEY, which is that rowid). Rows the statement's
+    /// triggers insert do not change it.
+    public func insert(_ sql: String, _ values: [DatabaseValue], returningKey key: String) throws(StorageError)
+        -> Int64
+    {
+        guard try prepare(sql).execute(values) == 1 else {
+            throw StorageError(kind: .decoding, message: "the INSERT inserted no row to read \"\(key)\" of", sql: sql)
+        }
+        return sqlite3_last_insert_rowid(handle)
+    }
+
     /// Prepares (or reuses) `sql` and returns its rows.
     public func query(_ sql: String, _ values: [DatabaseValue]) throws(StorageError) -> [Row] {
         try prepare(sql).query(values)

@@ -96,11 +96,11 @@ public struct ChatRepository {
 
     public func insert(_ conversation: ConversationRecord) throws(StorageError) -> ConversationRecord {
         var inserted = conversation
-        inserted.seq = try connection.queryValue(
+        inserted.seq = try connection.insert(
             """
             INSERT INTO conversations (id, contact_id, state, queue, escalation_reason, active_channel, created_at, updated_at,
                 campaign, page_url, utm_source, utm_medium, utm_campaign)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [
                 .text(conversation.id), .text(conversation.contactID), .text(conversation.state),
@@ -109,7 +109,7 @@ public struct ChatRepository {
                 .optionalText(conversation.attribution.campaign), .optionalText(conversation.attribution.pageURL),
                 .optionalText(conversation.attribution.utmSource), .optionalText(conversation.attribution.utmMedium),
                 .optionalText(conversation.attribution.utmCampaign),
-            ], column: "seq")
+            ], returningKey: "seq")
         return inserted
     }
 
@@ -286,12 +286,12 @@ public struct ChatRepository {
     /// Inserts a message; `clientKey` makes retries idempotent (see `message(conversationID:clientKey:)`).
     public func insert(_ message: MessageRecord, clientKey: String?) throws(StorageError) -> MessageRecord {
         var inserted = message
-        inserted.seq = try connection.queryValue(
+        inserted.seq = try connection.insert(
             """
             INSERT INTO messages (id, conversation_id, direction, channel, author, body, status, segments,
                 provider_message_id, client_key, error_code, to_e164, media, agent_id, agent_name, intent_name,
                 intent_source, intent_confidence, created_at, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [
                 .text(message.id), .text(message.conversationID), .text(message.direction), .text(message.channel),
@@ -300,7 +300,7 @@ public struct ChatRepository {
                 .optionalText(message.toE164), .optionalText(message.media), .optionalText(message.agentID),
                 .optionalText(message.agentName),
             ] + Self.intentValues(message.intent) + [.integer(message.createdAt), .integer(message.updatedAt)],
-            column: "seq")
+            returningKey: "seq")
         return inserted
     }
 
@@ -483,12 +483,11 @@ public struct ChatRepository {
     public func appendEvent(
         conversationID: String, type: String, payload: String, now: Int64
     ) throws(StorageError) -> ConversationEventRecord {
-        let seq: Int64 = try connection.queryValue(
+        let seq: Int64 = try connection.insert(
             """
             INSERT INTO conversation_events (conversation_id, type, payload, created_at) VALUES (?, ?, ?, ?)
-            RETURNING seq
             """,
-            [.text(conversationID), .text(type), .text(payload), .integer(now)], column: "seq")
+            [.text(conversationID), .text(type), .text(payload), .integer(now)], returningKey: "seq")
         return ConversationEventRecord(
             seq: seq, conversationID: conversationID, type: type, payload: payload, createdAt: now)
     }

@@ -227,12 +227,12 @@ public struct HandoffRepository {
     /// Appends `consent` to the ledger; returns its place in it.
     @discardableResult
     public func append(_ consent: ConsentRecord) throws(StorageError) -> Int64 {
-        try connection.queryValue(
+        try connection.insert(
             """
             INSERT INTO consents (phone_e164, contact_id, program, event, method, session_id, ip_address, user_agent,
                 page_url, locale, disclosure_text, disclosure_version, created_at, source, captured_at, evidence,
                 client_key)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [
                 .text(consent.phoneE164), .optionalText(consent.contactID), .text(consent.program),
@@ -242,7 +242,7 @@ public struct HandoffRepository {
                 .optionalText(consent.disclosureVersion), .integer(consent.createdAt), .optionalText(consent.source),
                 .optionalInteger(consent.capturedAt), .optionalText(consent.evidence),
                 .optionalText(consent.clientKey),
-            ], column: "seq")
+            ], returningKey: "seq")
     }
 
     /// The ledger entry recorded with `clientKey`, if any.

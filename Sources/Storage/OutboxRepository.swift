@@ -60,16 +60,16 @@ public struct OutboxRepository {
         kind: OutboxKind, payload: String, messageID: String?, lane: String? = nil, priority: Int = 0,
         requestID: String?, now: Int64
     ) throws(StorageError) -> Int64 {
-        try connection.queryValue(
+        try connection.insert(
             """
             INSERT INTO outbox (kind, payload, message_id, lane, state, attempts, next_attempt_at, priority, created_at,
                 updated_at, request_id)
-            VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?) RETURNING id
+            VALUES (?, ?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?)
             """,
             [
                 .text(kind), .text(payload), .optionalText(messageID), .optionalText(lane), .integer(now),
                 .int(priority), .integer(now), .integer(now), .optionalText(requestID),
-            ], column: "id")
+            ], returningKey: "id")
     }
 
     /// Up to `limit` rows of `kind` to attempt: pending ones that fell due, and `sending` ones whose

@@ -58,6 +58,26 @@ struct PostgresDatabaseTests {
         }
     }
 
+    @Test func anInsertReturnsItsRowsKey() async throws {
+        try await Self.withDatabase { database, _ in
+            let keys = try await database.write { connection in
+                try ["a", "b"].map {
+                    try connection.insert("INSERT INTO t (s) VALUES (?)", [.text($0)], returningKey: "id")
+                }
+            }
+            let stored = try await database.read { connection in
+                try connection.query("SELECT id FROM t ORDER BY id").map { try $0.get("id", as: Int64.self) }
+            }
+            #expect(stored == keys && keys[0] < keys[1])
+            let error = try await #require(throws: StorageError.self) {
+                try await database.write { connection in
+                    try connection.insert("INSERT INTO t (s) SELECT s FROM t WHERE false", [], returningKey: "id")
+                }
+            }
+            #expect(error.kind == .decoding && error.message.contains("\"id\""))
+        }
+    }
+
     @Test func aThrowingWriteLeavesNoTrace() async throws {
         struct Refused: Error {}
         try await Self.withDatabase { database, _ in

@@ -34,6 +34,28 @@ import Testing
         #expect(try rows[1].get("name", as: String?.self) == nil && rows[1].get("score", as: Double?.self) == nil)
     }
 
+    @Test func anInsertReturnsItsRowsKeyNotATriggersRow() throws {
+        try connection.execute(
+            """
+            CREATE TABLE audit (id INTEGER PRIMARY KEY, note TEXT);
+            INSERT INTO audit (id, note) VALUES (100, 'seed');
+            CREATE TRIGGER t_audited AFTER INSERT ON t BEGIN INSERT INTO audit (note) VALUES (NEW.name); END;
+            """)
+        let first = try connection.insert("INSERT INTO t (name) VALUES (?)", ["a"], returningKey: "id")
+        let second = try connection.insert("INSERT INTO t (name) VALUES (?)", ["b"], returningKey: "id")
+        let stored = try connection.query("SELECT id FROM t ORDER BY id").map { try $0.get("id", as: Int64.self) }
+        #expect(stored == [first, second])
+        #expect(try connection.queryOne("SELECT max(id) AS id FROM audit")?.get("id", as: Int64.self) == 102)
+        // A failed INSERT throws rather than hand back the key of the row before it.
+        #expect(throws: StorageError.self) {
+            try connection.insert("INSERT INTO t (name) VALUES (?)", ["a"], returningKey: "id")
+        }
+        let error = try #require(throws: StorageError.self) {
+            try connection.insert("INSERT INTO t (name) SELECT name FROM t WHERE 0", [], returningKey: "id")
+        }
+        #expect(error.kind == .decoding && error.message.contains("\"id\""))
+    }
+
     @Test func aCachedQueryNamesTheColumnsAsTheSchemaNowHasThem() throws {
         try connection.execute("INSERT INTO t (name) VALUES ('a'), ('b')")
         let before = try connection.query("SELECT * FROM t")

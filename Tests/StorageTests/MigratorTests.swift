@@ -85,6 +85,45 @@ import Testing
         #expect(project.isUpToDate(connection))
     }
 
+    /// SQLite fills a temporary b-tree with a CHECK's `IN` list of more than two values on every
+    /// INSERT (0031 rewrote them as OR chains): none may come back, and the rules still hold.
+    @Test func noCheckListFillsATemporaryTable() throws {
+        try Migrator(directory: Self.projectMigrations.path).migrate(connection)
+        let longList = try Regex(#"IN\s*\(\s*'[^']*'\s*,\s*'[^']*'\s*,"#)
+        for row in try connection.query("SELECT name, sql FROM sqlite_schema WHERE type = 'table'") {
+            let (name, sql): (String, String) = (try row.get("name"), try row.get("sql"))
+            #expect(sql.firstMatch(of: longList) == nil, "\(name)")
+        }
+        let inserts = [
+            """
+            INSERT INTO messages (id, conversation_id, direction, channel, author, body, status, created_at, updated_at)
+            VALUES ('m', 'conv', 'inbound', 'sms', 'visitor', 'hi', 'received', 1, 1)
+            """,
+            "INSERT INTO conversation_events (conversation_id, type, payload, created_at) VALUES ('conv', 'message', '{}', 1)",
+        ]
+        for insert in inserts {
+            let program = try connection.query("EXPLAIN " + insert).map { try $0.get("opcode", as: String.self) }
+            #expect(!program.contains("OpenEphemeral"), "\(insert)")
+        }
+        #expect(try connection.queryOne("PRAGMA integrity_check")?.get("integrity_check", as: String.self) == "ok")
+        try connection.execute(
+            """
+            INSERT INTO contacts (id, created_at) VALUES ('ct', 1);
+            INSERT INTO conversations (id, contact_id, state, created_at, updated_at) VALUES ('conv', 'ct', 'open', 1, 1);
+            """)
+        let error = try #require(throws: StorageError.self) {
+            try connection.execute(
+                """
+                INSERT INTO messages (id, conversation_id, direction, channel, author, body, status, created_at, updated_at)
+                VALUES ('m', 'conv', 'inbound', 'sms', 'stranger', 'hi', 'received', 1, 1)
+                """, [])
+        }
+        #expect(error.kind == .constraint && error.message.contains("author"))
+        #expect(throws: StorageError.self) {
+            try connection.execute("UPDATE conversations SET state = 'lost' WHERE id = 'conv'", [])
+        }
+    }
+
     /// 0009 moves a customer's MessageSid off the message row: the raw webhook links to the message.
     @Test func linksExistingRawWebhooksToTheirMessages() throws {
         let staged = directory.file("project")

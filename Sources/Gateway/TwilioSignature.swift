@@ -31,9 +31,8 @@ public enum TwilioSignature {
     /// validator sorts by) and a repeated name's values sorted the same way.
     private static func signedParameters(_ parameters: [(name: String, value: String)]) -> [UInt8] {
         let sorted = parameters.sorted { lhs, rhs in
-            lhs.name == rhs.name
-                ? lhs.value.utf8.lexicographicallyPrecedes(rhs.value.utf8)
-                : lhs.name.utf8.lexicographicallyPrecedes(rhs.name.utf8)
+            let byName = compareUTF8(lhs.name, rhs.name)
+            return byName == 0 ? compareUTF8(lhs.value, rhs.value) < 0 : byName < 0
         }
         var data: [UInt8] = []
         data.reserveCapacity(sorted.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count })
@@ -42,6 +41,21 @@ public enum TwilioSignature {
             data.append(contentsOf: parameter.value.utf8)
         }
         return data
+    }
+
+    /// Negative, zero or positive as `lhs`'s UTF-8 bytes sort before, with or after `rhs`'s (a
+    /// `memcmp` of the strings' own storage: the generic `lexicographicallyPrecedes` over their
+    /// UTF-8 views took a tenth of a webhook's signature check).
+    private static func compareUTF8(_ lhs: String, _ rhs: String) -> Int {
+        var lhs = lhs
+        var rhs = rhs
+        return lhs.withUTF8 { left in
+            rhs.withUTF8 { right in
+                let common = min(left.count, right.count)
+                let order = common == 0 ? 0 : Int(memcmp(left.baseAddress!, right.baseAddress!, common))
+                return order != 0 ? order : left.count - right.count
+            }
+        }
     }
 
     /// Base64 HMAC-SHA1 of `url` followed by the signed `parameters`.

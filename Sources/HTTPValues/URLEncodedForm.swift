@@ -26,7 +26,7 @@ public struct URLEncodedForm: Sendable, Equatable {
     /// (or decodes to bytes that are not UTF-8).
     private static func malformed(_ part: ArraySlice<UInt8>) -> URLEncodedFormError {
         URLEncodedFormError(
-            message: String(validating: part, as: UTF8.self) == nil
+            message: PercentEncoding.validUTF8(part) == nil
                 ? "The form body is not UTF-8." : "The form body has a malformed escape.")
     }
 

@@ -14,7 +14,7 @@ import Testing
         #expect(try URLEncodedForm(decoding: Array("a=b=c".utf8))["a"] == "b=c")
     }
 
-    @Test func refusesMalformedEscapesAndBytesThatAreNotUTF8() {
+    @Test func refusesMalformedEscapesAndBytesThatAreNotUTF8() throws {
         let cases: [([UInt8], String)] = [
             (Array("a=%G1".utf8), "The form body has a malformed escape."),
             (Array("a=%4".utf8), "The form body has a malformed escape."),
@@ -22,11 +22,17 @@ import Testing
             (Array("a=%FF".utf8), "The form body has a malformed escape."),
             (Array("a=".utf8) + [0xFF], "The form body is not UTF-8."),
             ([0xC3] + Array("=1".utf8), "The form body is not UTF-8."),
+            // A cut 4-byte sequence is as long as the U+FFFD a repairing decoder puts in its place.
+            (Array("a=".utf8) + [0xF0, 0x9F, 0x98], "The form body is not UTF-8."),
+            (Array("a=%F0%9F%98".utf8), "The form body has a malformed escape."),
         ]
         for (body, message) in cases {
             let error = #expect(throws: URLEncodedFormError.self) { try URLEncodedForm(decoding: body) }
             #expect(error?.message == message, "\(body)")
         }
+        // U+FFFD itself, sent as such, is text like any other.
+        let replacement = try URLEncodedForm(decoding: Array("a=%EF%BF%BD&b=\u{FFFD}".utf8))
+        #expect(replacement.fields.map(\.value) == ["\u{FFFD}", "\u{FFFD}"])
     }
 
     @Test func encodingRoundTrips() throws {

@@ -28,33 +28,39 @@ public enum TwilioSignature {
     }
 
     /// Every parameter's name and value, names in byte order of their UTF-8 forms (what Twilio's
-    /// validator sorts by) and a repeated name's values sorted the same way.
+    /// validator sorts by) and a repeated name's values sorted the same way. The pairs' bytes go
+    /// into one buffer first and are sorted as ranges of it with `memcmp`: a generic comparison of
+    /// the strings' UTF-8 views was most of the signature check's time.
     private static func signedParameters(_ parameters: [(name: String, value: String)]) -> [UInt8] {
-        let sorted = parameters.sorted { lhs, rhs in
-            let byName = compareUTF8(lhs.name, rhs.name)
-            return byName == 0 ? compareUTF8(lhs.value, rhs.value) < 0 : byName < 0
+        var bytes: [UInt8] = []
+        var pairs: [(name: Range<Int>, value: Range<Int>)] = []
+        pairs.reserveCapacity(parameters.count)
+        for parameter in parameters {
+            let nameStart = bytes.count
+            bytes.append(contentsOf: parameter.name.utf8)
+            let valueStart = bytes.count
+            bytes.append(contentsOf: parameter.value.utf8)
+            pairs.append((nameStart..<valueStart, valueStart..<bytes.count))
         }
-        var data: [UInt8] = []
-        data.reserveCapacity(sorted.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count })
-        for parameter in sorted {
-            data.append(contentsOf: parameter.name.utf8)
-            data.append(contentsOf: parameter.value.utf8)
-        }
-        return data
-    }
-
-    /// Negative, zero or positive as `lhs`'s UTF-8 bytes sort before, with or after `rhs`'s (a
-    /// `memcmp` of the strings' own storage: the generic `lexicographicallyPrecedes` over their
-    /// UTF-8 views took a tenth of a webhook's signature check).
-    private static func compareUTF8(_ lhs: String, _ rhs: String) -> Int {
-        var lhs = lhs
-        var rhs = rhs
-        return lhs.withUTF8 { left in
-            rhs.withUTF8 { right in
-                let common = min(left.count, right.count)
-                let order = common == 0 ? 0 : Int(memcmp(left.baseAddress!, right.baseAddress!, common))
-                return order != 0 ? order : left.count - right.count
+        return bytes.withUnsafeBufferPointer { buffer in
+            /// Negative, zero or positive as `lhs`'s bytes sort before, with or after `rhs`'s.
+            func compare(_ lhs: Range<Int>, _ rhs: Range<Int>) -> Int {
+                let common = min(lhs.count, rhs.count)
+                let order =
+                    common == 0
+                    ? 0
+                    : Int(memcmp(buffer.baseAddress! + lhs.lowerBound, buffer.baseAddress! + rhs.lowerBound, common))
+                return order != 0 ? order : lhs.count - rhs.count
             }
+            pairs.sort { lhs, rhs in
+                let byName = compare(lhs.name, rhs.name)
+                return byName == 0 ? compare(lhs.value, rhs.value) < 0 : byName < 0
+            }
+            var signed: [UInt8] = []
+            signed.reserveCapacity(buffer.count)
+            // A pair's value follows its name in the buffer: one copy each.
+            for pair in pairs { signed.append(contentsOf: buffer[pair.name.lowerBound..<pair.value.upperBound]) }
+            return signed
         }
     }
 

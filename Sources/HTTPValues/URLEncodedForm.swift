@@ -8,8 +8,14 @@ public struct URLEncodedForm: Sendable, Equatable {
     /// never silently replaced (a signature is computed over what was meant).
     public init(decoding body: [UInt8]) throws(URLEncodedFormError) {
         fields = []
-        // The separators are ASCII, so every pair is UTF-8 exactly when the whole body is.
-        for pair in body.split(separator: UInt8(ascii: "&")) {
+        // The separators are ASCII, so every pair is UTF-8 exactly when the whole body is. Empty
+        // pairs (`a=1&&b=2`) are skipped.
+        var start = body.startIndex
+        while start < body.endIndex {
+            let end = body[start...].firstIndex(of: UInt8(ascii: "&")) ?? body.endIndex
+            defer { start = end + 1 }
+            if end == start { continue }
+            let pair = body[start..<end]
             let equals = pair.firstIndex(of: UInt8(ascii: "=")) ?? pair.endIndex
             let value = equals == pair.endIndex ? pair[equals...] : pair[(equals + 1)...]
             guard let name = PercentEncoding.decode(bytes: pair[..<equals], plusIsSpace: true) else {

@@ -12,6 +12,8 @@ import Testing
         #expect(form["Digits"] == "1" && form.values("Digits") == ["1", "2"])
         #expect(try URLEncodedForm(decoding: []).fields.isEmpty)
         #expect(try URLEncodedForm(decoding: Array("a=b=c".utf8))["a"] == "b=c")
+        #expect(try URLEncodedForm(decoding: Array("&a=1&&&b=2&".utf8)).fields.map(\.name) == ["a", "b"])
+        #expect(try URLEncodedForm(decoding: Array("&&".utf8)).fields.isEmpty)
     }
 
     @Test func refusesMalformedEscapesAndBytesThatAreNotUTF8() throws {

@@ -20,6 +20,8 @@ import Testing
         let client: RawHTTPClient
         /// Signalled each time a request reaches the responder.
         let entered: AsyncStream<String>
+        /// Lets the one `/held` request answer.
+        let release: AsyncStream<Void>.Continuation
 
         /// Waits for the next request to reach the responder; returns its path.
         func nextRequest() async -> String? {
@@ -38,12 +40,17 @@ import Testing
         func close() { connection.forceClose() }
     }
 
-    /// Routes for the tests: `/fast`, `/slow` (200 ms), `/big` (4 MB), `/stream` (one event, then
-    /// waits until cancelled), `/echo` (the body back).
-    static func makeRouter(entered: AsyncStream<String>.Continuation) -> Router {
+    /// Routes for the tests: `/fast`, `/slow` (200 ms), `/held` (answers once `released` yields),
+    /// `/big` (4 MB), `/stream` (one event, then waits until cancelled), `/echo` (the body back).
+    static func makeRouter(entered: AsyncStream<String>.Continuation, released: AsyncStream<Void>) -> Router {
         var router = Router()
         router.middleware = [Announce(entered: entered)]
         router.get("/fast") { _ in HTTPResponse(contentType: "text/plain", body: Array("fast".utf8)) }
+        router.get("/held") { _ in
+            var iterator = released.makeAsyncIterator()
+            _ = await iterator.next()
+            return HTTPResponse(contentType: "text/plain", body: Array("held".utf8))
+        }
         router.get("/slow") { _ in
             try await Task.sleep(for: .milliseconds(200))
             return HTTPResponse(contentType: "text/plain", body: Array("slow".utf8))
@@ -82,13 +89,16 @@ import Testing
         let flags = fcntl(pair[0], F_GETFL)
         _ = fcntl(pair[0], F_SETFL, flags | O_NONBLOCK)
         let (entered, continuation) = AsyncStream.makeStream(of: String.self)
-        let server = HTTPServer(configuration: configuration, responder: makeRouter(entered: continuation))
+        let (released, release) = AsyncStream.makeStream(of: Void.self)
+        let server = HTTPServer(
+            configuration: configuration, responder: makeRouter(entered: continuation, released: released))
         let queue = DispatchQueue(label: "handoff.test.connection")
         let connection = HTTPConnection(
             fd: pair[0], peer: "test", queue: queue, scratch: QueueScratch(readByteCount: 32 * 1024), server: server)
         connection.start()
         return Harness(
-            connection: connection, queue: queue, client: RawHTTPClient(connected: pair[1]), entered: entered)
+            connection: connection, queue: queue, client: RawHTTPClient(connected: pair[1]), entered: entered,
+            release: release)
     }
 
     /// A keep-alive GET of `path`.
@@ -235,11 +245,14 @@ import Testing
     @Test func drainingFinishesTheResponseInFlightThenCloses() async throws {
         let harness = try Self.harness()
         defer { harness.close() }
-        try harness.client.send(Self.get("/slow") + Self.get("/fast"))
-        #expect(await harness.nextRequest() == "/slow")
+        try harness.client.send(Self.get("/held") + Self.get("/fast"))
+        #expect(await harness.nextRequest() == "/held")
         harness.connection.beginDrain()
+        // The drain reached the connection while its response is still being made.
+        await harness.settle()
+        harness.release.yield()
         let response = await harness.client.readToEnd()
-        #expect(response.hasPrefix("HTTP/1.1 200 OK") && response.hasSuffix("slow"))
+        #expect(response.hasPrefix("HTTP/1.1 200 OK") && response.hasSuffix("held"))
         #expect(response.contains("Connection: close"))
         #expect(!response.contains("fast"), "a pipelined request behind it is not started")
     }

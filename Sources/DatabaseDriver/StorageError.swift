@@ -65,6 +65,12 @@ public struct StorageError: Error, Sendable, Equatable, CustomStringConvertible 
         self.sql = sql
     }
 
+    /// What `Connection.insert(_:_:returningKey:)` throws, in every driver, when its INSERT
+    /// inserted no row to read `key` of.
+    public static func noRowInserted(key: String, sql: String) -> StorageError {
+        StorageError(kind: .decoding, message: "the INSERT inserted no row to read \"\(key)\" of", sql: sql)
+    }
+
     /// True when the storage could not take the write now but may later (locked, disk full, I/O,
     /// server unreachable): the request should be retried, nothing was stored.
     public var isTemporary: Bool {

@@ -161,10 +161,7 @@ final class PostgresDriverConnection: Connection {
 
     func insert(_ sql: String, _ values: [DatabaseValue], returningKey key: String) throws(StorageError) -> Int64 {
         let returning = sql + " RETURNING " + key
-        guard let row = try query(returning, values).first else {
-            throw StorageError(
-                kind: .decoding, message: "the INSERT inserted no row to read \"\(key)\" of", sql: returning)
-        }
+        guard let row = try query(returning, values).first else { throw .noRowInserted(key: key, sql: returning) }
         return try row.get(key)
     }
 

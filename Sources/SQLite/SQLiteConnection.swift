@@ -98,7 +98,7 @@ public final class SQLiteConnection: Connection {
         -> Int64
     {
         guard try prepare(sql).execute(values) == 1 else {
-            throw StorageError(kind: .decoding, message: "the INSERT inserted no row to read \"\(key)\" of", sql: sql)
+            throw .noRowInserted(key: key, sql: sql)
         }
         return sqlite3_last_insert_rowid(handle)
     }
